@@ -54,7 +54,7 @@ def env_int(name: str, default: int, *, minimum: int = 0) -> int:
 
 
 def env_http_url(name: str, default: str) -> str:
-    raw = env.str(name, default=default).strip().rstrip("/")
+    raw = (env.str(name, default="").strip() or default).rstrip("/")
     parts = urlsplit(raw)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         raise ImproperlyConfigured(f"{name}={raw!r} is not an http(s) URL.")

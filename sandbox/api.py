@@ -48,6 +48,13 @@ def _drop(request: HttpRequest) -> HttpResponse:
     return HttpResponse(b"<html>502 Bad Gateway</html>", status=502, content_type="text/html")
 
 
+def _garbage() -> HttpResponse:
+    """A body cut short mid-JSON, as a broken proxy or a crashed upstream sends."""
+    return HttpResponse(
+        b'{"code": 0, "msg": "success", "data": {"task', content_type="application/json"
+    )
+
+
 def a1_endpoint(name: str) -> Callable:
     """Key check, call counting, rate limiting and fault injection around an endpoint."""
 
@@ -57,27 +64,34 @@ def a1_endpoint(name: str) -> Callable:
         def wrapper(request: HttpRequest, *args, **kwargs):
             sb = current()
             key = request.headers.get("apiKey", "").strip()
-            sb.count(name, key or "-")
+            sb.count(name, key or "-", request.headers.get("section", ""))
             knobs = sb.knobs
-            faulty = knobs.faults_apply(name)
             try:
                 if not key:
                     raise SandboxError(10410)
                 if key not in sb.api_keys:
                     raise SandboxError(10411)
                 sb.check_rate(key)
+                faulty = sb.take_fault(name)
                 if faulty and sb.chance(knobs.error_rate):
                     raise SandboxError(20002, http_status=500)
-                if faulty and name not in SPENDING and sb.chance(knobs.drop_rate):
-                    return _drop(request)
+                if faulty and name not in SPENDING:
+                    if sb.chance(knobs.drop_rate):
+                        return _drop(request)
+                    if sb.chance(knobs.garbage_rate):
+                        return _garbage()
                 data = view(request, sb, key, *args, **kwargs)
             except SandboxError as exc:
                 logger.info("sandbox %s -> %s %s", name, exc.code, exc.detail)
                 return envelope(code=exc.code, http_status=exc.http_status, detail=exc.detail)
             if faulty and knobs.latency:
                 time.sleep(knobs.latency)  # after the work: a timeout leaves it done
-            if faulty and name in SPENDING and sb.chance(knobs.drop_rate):
-                return _drop(request)  # the points are spent, the caller never hears
+            if faulty and name in SPENDING:
+                # The points are spent; the caller never hears it.
+                if sb.chance(knobs.drop_rate):
+                    return _drop(request)
+                if sb.chance(knobs.garbage_rate):
+                    return _garbage()
             return envelope(data)
 
         return wrapper

@@ -40,6 +40,7 @@ class Knobs:
     failure_rate: float = 0.0  # share of tasks that end in state 20
     error_rate: float = 0.0  # share of calls answered with HTTP 500 / code 20002
     drop_rate: float = 0.0  # share of calls whose connection is cut without an answer
+    garbage_rate: float = 0.0  # share of calls answered with truncated, unparsable JSON
     latency: float = 0.0  # seconds added before every answer (to provoke timeouts)
     rate_limit: int = 0  # calls per second per key before 20000; 0 = unlimited
     throttle_seconds: float = 0.0  # answer every call with 20000 for this long from now
@@ -47,6 +48,7 @@ class Knobs:
     url_lifetime: float = 3600.0  # seconds a result URL works after the task finishes
     dialect: str = "standard"  # comma-separated DIALECTS
     faults_on: str = "*"  # comma-separated ENDPOINTS the fault knobs apply to
+    fault_calls: int = 0  # >0: the fault knobs hit only the next N calls (a burst); 0 = all
     vip_keys: str = ""  # comma-separated keys that may use VIP apps
     seed: int = 0  # 0 = random; any other value makes faults reproducible
 
@@ -165,10 +167,12 @@ class Sandbox:
             self.tasks: dict[str, TaskRecord] = {}
             self.calls: Counter = Counter()
             self.calls_by_key: dict[str, Counter] = defaultdict(Counter)
+            self.sections: Counter = Counter()  # `section` header values seen, per endpoint
             self.spent: Counter = Counter()
             self.balances: dict[str, int] = {}
             self.buckets: dict[str, tuple[float, float]] = {}
             self.throttled_until = 0.0
+            self.fault_budget: int | None = self.knobs.fault_calls or None
             self.random = random.Random(self.knobs.seed or None)
             self.data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -177,16 +181,32 @@ class Sandbox:
             self.knobs = Knobs.from_mapping(values, base=self.knobs)
             if "throttle_seconds" in values:
                 self.throttled_until = time.time() + self.knobs.throttle_seconds
+            if "fault_calls" in values:
+                self.fault_budget = self.knobs.fault_calls or None
             if "seed" in values:
                 self.random = random.Random(self.knobs.seed or None)
             return self.knobs
 
     # --- per call -------------------------------------------------------------------
 
-    def count(self, endpoint: str, key: str) -> None:
+    def count(self, endpoint: str, key: str, section: str = "") -> None:
         with self.lock:
             self.calls[endpoint] += 1
             self.calls_by_key[key][endpoint] += 1
+            if section:
+                self.sections[f"{endpoint}:{section}"] += 1
+
+    def take_fault(self, endpoint: str) -> bool:
+        """Whether fault knobs apply to this call; uses up one call of a burst."""
+        with self.lock:
+            if not self.knobs.faults_apply(endpoint):
+                return False
+            if self.fault_budget is None:
+                return True
+            if self.fault_budget <= 0:
+                return False
+            self.fault_budget -= 1
+            return True
 
     def chance(self, rate: float) -> bool:
         with self.lock:
@@ -289,6 +309,7 @@ class Sandbox:
                 "balances": dict(self.balances),
                 "tasks": dict(states),
                 "uploads": len(self.uploads),
+                "sections": dict(self.sections),
                 "knobs": asdict(self.knobs),
             }
 

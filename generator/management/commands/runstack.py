@@ -1,0 +1,66 @@
+"""`make run`: the web server, the task worker and (with no API key) the sandbox.
+
+Ctrl-C stops all three; if one of them dies, the others are stopped too, so a
+half-running stack never looks healthy.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the portal, its worker and the sandbox together."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+
+    def handle(self, *args, port, **options):
+        manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        processes: dict[str, subprocess.Popen] = {}
+        if settings.A1_USES_SANDBOX:
+            processes["sandbox"] = subprocess.Popen(
+                [*manage, "runsandbox", f"127.0.0.1:{settings.SANDBOX_PORT}"]
+            )
+        processes["worker"] = subprocess.Popen([*manage, "db_worker", "--queue-name", "*"])
+        processes["web"] = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}"])
+
+        call_command("ensure_demo_user", stdout=self.stdout)
+        upstream = "the local sandbox (no A1_API_KEY set)" if settings.A1_USES_SANDBOX else "A1"
+        self.stdout.write(
+            self.style.SUCCESS(f"A1 Studio: http://127.0.0.1:{port}/  (talking to {upstream})")
+        )
+        self.stdout.write("Press Ctrl-C to stop the web server, the worker and the sandbox.")
+
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        code = 0
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    self.stderr.write(f"{name} exited with code {process.returncode}; stopping.")
+                    code, stopping = process.returncode or 1, True
+                    break
+            time.sleep(0.5)
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for process in processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+        sys.exit(code)

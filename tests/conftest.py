@@ -1,0 +1,130 @@
+"""Shared fixtures: a real sandbox server over HTTP, reset before every test."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from PIL import Image
+
+from generator.a1 import A1Client, RetryPolicy
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class SandboxHandle:
+    """Talks to a running sandbox's control surface."""
+
+    url: str
+
+    def control(self, method: str, path: str, **kwargs) -> dict:
+        response = requests.request(method, f"{self.url}/_sandbox/{path}", timeout=10, **kwargs)
+        response.raise_for_status()
+        return response.json()
+
+    def reset(self, **knobs) -> None:
+        self.control("POST", "reset", json=knobs)
+
+    def knobs(self, **values) -> dict:
+        return self.control("POST", "knobs", json=values)
+
+    def stats(self) -> dict:
+        return self.control("GET", "stats")
+
+    def calls(self, endpoint: str) -> int:
+        return self.stats()["calls"].get(endpoint, 0)
+
+    def catalog(self) -> list[dict]:
+        return self.control("GET", "catalog")["apps"]
+
+    def app_with(self, case: str) -> dict:
+        return next(app for app in self.catalog() if case in app["cases"])
+
+    def bump(self, app_id: str) -> str:
+        return self.control("POST", f"apps/{app_id}/bump")["versionId"]
+
+    def finish(self, task_id: str, state: str = "completed") -> dict:
+        return self.control("POST", f"tasks/{task_id}", json={"state": state})
+
+    def set_balance(self, points: int, key: str = "sandbox") -> None:
+        self.control("POST", "balance", json={"key": key, "points": points})
+
+    def balance(self, key: str = "sandbox") -> int:
+        return self.stats()["balances"].get(key, self.stats()["knobs"]["balance"])
+
+
+def start_sandbox(tmp_dir: Path, *args: str, keys: str = "sandbox,other") -> tuple:
+    port = free_port()
+    env = {
+        **os.environ,
+        "SANDBOX_API_KEYS": keys,
+        "SANDBOX_DATA_DIR": str(tmp_dir),
+        "SANDBOX_TASK_SECONDS": "0.5",
+        "PYTHONUNBUFFERED": "1",
+    }
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runsandbox", f"127.0.0.1:{port}", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"sandbox exited: {process.stdout.read()}")
+        try:
+            requests.get(f"{url}/_sandbox/stats", timeout=1)
+            return process, SandboxHandle(url)
+        except requests.ConnectionError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("sandbox did not start within 30 s")
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(tmp_path_factory):
+    process, handle = start_sandbox(tmp_path_factory.mktemp("sandbox"))
+    yield handle
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxHandle) -> SandboxHandle:
+    """The session's sandbox, reset to a clean state and default knobs."""
+    sandbox_server.reset()
+    return sandbox_server
+
+
+def fast_retry() -> RetryPolicy:
+    return RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
+
+
+@pytest.fixture
+def a1(sandbox: SandboxHandle) -> A1Client:
+    """A client against the sandbox, with retries that do not slow the suite down."""
+    return A1Client(sandbox.url, "sandbox", timeout=5, retry=fast_retry())
+
+
+def image_bytes(fmt: str = "JPEG", size=(64, 48), color="teal", **save) -> bytes:
+    buffer = io.BytesIO()
+    mode = "RGBA" if fmt == "PNG" else "RGB"
+    Image.new(mode, size, color).save(buffer, fmt, **save)
+    return buffer.getvalue()

@@ -1,0 +1,67 @@
+"""The sandbox's /_sandbox/ controls and its command line."""
+
+import json
+import subprocess
+import sys
+
+import requests
+from django.test import RequestFactory
+
+from sandbox import control
+from sandbox.catalog import CASE_TAGS
+from tests.conftest import ROOT
+
+
+def test_it_counts_calls_per_endpoint_and_key(a1, sandbox):
+    a1.app("1838546335502970881")
+    a1.app("1838546335502970881")
+    stats = sandbox.stats()
+    assert stats["calls"] == {"app": 2}
+    assert stats["calls_by_key"] == {"sandbox": {"app": 2}}
+
+
+def test_it_refuses_bad_knobs_with_a_reason(sandbox):
+    for body in [{"failure_rate": 2}, {"nope": 1}, {"dialect": "klingon"}, {"latency": "x"}]:
+        response = requests.post(f"{sandbox.url}/_sandbox/knobs", json=body, timeout=5)
+        assert response.status_code == 400
+        assert response.json()["error"]
+
+
+def test_it_resets_state_and_knobs(a1, sandbox):
+    sandbox.knobs(latency=0.1)
+    a1.app("1838546335502970881")
+    sandbox.reset()
+    stats = sandbox.stats()
+    assert stats["calls"] == {} and stats["knobs"]["latency"] == 0
+
+
+def test_it_answers_the_control_surface_only_on_loopback():
+    request = RequestFactory().get("/_sandbox/stats", REMOTE_ADDR="10.1.2.3")
+    assert control.stats(request).status_code == 403
+
+
+def test_its_catalog_covers_every_case():
+    output = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "runsandbox", "--catalog"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
+    apps = json.loads(output)["apps"]
+    assert len(apps) >= 8
+    assert {case for app in apps for case in app["cases"]} == set(CASE_TAGS)
+    for app in apps:
+        assert app["id"].isdigit() and int(app["id"]) > 2**53
+        assert isinstance(app["versionId"], str) and app["name"]
+
+
+def test_it_rejects_a_bad_knob_flag_at_start():
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "runsandbox", "--failure-rate", "lots"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "failure_rate" in result.stderr

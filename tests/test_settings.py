@@ -1,0 +1,54 @@
+"""A malformed setting stops start-up with a message naming it."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def start(**env) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, str(ROOT / "manage.py"), "check"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("DEBUG", "maybe"),
+        ("A1_TIMEOUT", "soon"),
+        ("A1_TIMEOUT", "0"),
+        ("A1_SECTION", "eu"),
+        ("A1_BASE_URL", "ftp://a1.art"),
+        ("SANDBOX_PORT", "eighty"),
+        ("SECURE_HSTS_SECONDS", "-5"),
+    ],
+)
+def test_it_refuses_to_start_on_a_malformed_value(name, value):
+    result = start(**{name: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and name in result.stderr
+
+
+def test_it_needs_a_secret_key_in_production():
+    result = start(DEBUG="0", SECRET_KEY="")
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_it_uses_the_sandbox_without_a_key_and_a1_with_one():
+    probe = "from django.conf import settings as s; print(s.A1_BASE_URL, s.A1_USES_SANDBOX)"
+    shell = [sys.executable, str(ROOT / "manage.py"), "shell", "--no-imports", "-c", probe]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("A1_")}
+    without = subprocess.run(shell, env=env, capture_output=True, text=True, timeout=60)
+    assert without.stdout.split() == ["http://127.0.0.1:8001", "True"]
+    with_key = subprocess.run(
+        shell, env={**env, "A1_API_KEY": "k"}, capture_output=True, text=True, timeout=60
+    )
+    assert with_key.stdout.split() == ["https://a1.art", "False"]
