@@ -43,5 +43,5 @@ def test_it_looks_different_per_style_prompt_photo_and_variation():
 
 def test_it_keeps_the_photo_colours_visible():
     image = render(effect="vivid", prompt="")
-    r, g, b = image.convert("RGB").getpixel((image.width // 2, image.height // 4))
+    r, _, b = image.convert("RGB").getpixel((image.width // 2, image.height // 4))
     assert r > 200 and b < 100  # still orange
