@@ -74,6 +74,9 @@ def a1_endpoint(name: str) -> Callable:
                 sb.check_rate(key)
                 faulty = sb.take_fault(name)
                 if faulty and sb.chance(knobs.error_rate):
+                    # The generation service fails "internally"; the gateway, plainly.
+                    if name in SPENDING:
+                        raise SandboxError(20003, http_status=503)
                     raise SandboxError(20002, http_status=500)
                 if faulty and name not in SPENDING:
                     if sb.chance(knobs.drop_rate):

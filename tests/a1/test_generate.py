@@ -169,7 +169,7 @@ def test_it_does_not_resend_after_a_server_error(a1, sandbox):
     with pytest.raises(A1OutcomeUnknown) as caught:
         a1.generate(request)
     assert caught.value.outcome_unknown and not caught.value.retry_safe
-    assert caught.value.http_status == 500
+    assert caught.value.code == Code.SERVICE_INTERNAL_ERROR and caught.value.http_status == 503
     assert sandbox.calls("generate") == 1
 
 

@@ -24,6 +24,8 @@ def test_it_gives_up_after_three_attempts_with_a_readable_error(a1, sandbox, fau
     assert sandbox.calls("app") == 3
     assert caught.value.retry_safe
     assert "A1 error" in str(caught.value) and caught.value.msg
+    if fault == "error_rate":
+        assert caught.value.code == Code.SERVER_ERROR and caught.value.http_status == 500
 
 
 def test_it_retries_uploads_and_task_queries(a1, sandbox):
