@@ -190,7 +190,9 @@ SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
-    "img-src": [CSP.SELF, "data:", "blob:"],
+    # App covers and style thumbnails are shown from A1's image hosts (an unknown CDN
+    # set), so any https image is allowed; images cannot run code.
+    "img-src": [CSP.SELF, "data:", "blob:", "https:"],
     "connect-src": [CSP.SELF],
     "form-action": [CSP.SELF],
     "frame-ancestors": [CSP.NONE],
@@ -231,6 +233,8 @@ if A1_SECTION not in {"", "cn"}:
     raise ImproperlyConfigured(f"A1_SECTION={A1_SECTION!r} must be 'cn' or empty.")
 A1_TIMEOUT = env_float("A1_TIMEOUT", 30.0)
 A1_CONNECT_TIMEOUT = min(5.0, A1_TIMEOUT)
+if urlsplit(A1_BASE_URL).scheme == "http":  # the sandbox serves its images over http
+    SECURE_CSP["img-src"].append(A1_BASE_URL)
 
 # --- Sandbox (only read by `manage.py runsandbox`) ---------------------------------
 SANDBOX_API_KEYS = env.list("SANDBOX_API_KEYS", default=["sandbox"])
@@ -244,3 +248,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.server": {"level": "WARNING"}},
 }
+
+# Image links given by users are fetched by the portal; private addresses are refused
+# unless this is on (tests and the sandbox serve images from loopback).
+IMAGE_URL_ALLOW_PRIVATE = env_bool("IMAGE_URL_ALLOW_PRIVATE", False)
+# Where app definitions are trusted without asking A1 again (a 324013 refetches at once).
+APP_CACHE_SECONDS = env_int("APP_CACHE_SECONDS", 600)
+# Let users open any app id, or only apps staff marked as allowed in the admin.
+APPS_ALLOW_ANY = env_bool("APPS_ALLOW_ANY", True)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

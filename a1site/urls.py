@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.decorators.cache import cache_page
 from django.views.generic import RedirectView
+from django.views.i18n import JavaScriptCatalog
 
 from generator.views import health
 
@@ -16,5 +18,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "jsi18n/",
+        cache_page(3600)(JavaScriptCatalog.as_view(packages=["generator"])),
+        name="javascript-catalog",
+    ),
     path("", include("generator.urls")),
 ]

@@ -49,6 +49,18 @@ def app(data: dict, dialects: set[str]) -> dict:
             form["uiHints"] = {"width": "full", "nested": [1, {"x": None}]}
         data["tags"] = ["sandbox", {"unknown": True}]
         data["stats"] = {"runs": 12345, "likes": None}
+    if "hostile" in dialects:
+        # What a careless or malicious app author could publish.
+        data["name"] = f"<script>alert('app')</script>{data.get('name', '')}"
+        data["description"] = "<img src=x onerror=alert('desc')>" + "very long text " * 200
+        for form in data.get("formArr") or []:
+            form["name"] = f"<b onmouseover=alert('form')>{form.get('name', '')}</b>" + "x" * 300
+            for item in form.get("inputs") or []:
+                item["placeholder"] = "\"><script>alert('ph')</script>"
+        for style in data.get("styleArr") or []:
+            style["name"] = f"</label><script>alert('style')</script>{style.get('name', '')}"
+            style["image"] = "javascript:alert('img')"
+        data["cover"] = "javascript:alert('cover')"
     if "numeric" in dialects:
         data = _numeric_ids(data)
     return data

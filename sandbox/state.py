@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .catalog import CatalogApp, fresh_catalog
 
-DIALECTS = ("standard", "labels", "numeric", "sparse", "objects", "states")
+DIALECTS = ("standard", "labels", "numeric", "sparse", "objects", "states", "hostile")
 ENDPOINTS = ("app", "upload", "generate", "optimize", "task")
 
 
@@ -94,7 +94,8 @@ class Knobs:
     @property
     def dialects(self) -> set[str]:
         chosen = set(_split(self.dialect))
-        return set(DIALECTS) if "all" in chosen else chosen
+        # "all" is every tolerable variant; "hostile" is opt-in (it changes the texts).
+        return set(DIALECTS) - {"hostile"} if "all" in chosen else chosen
 
     def faults_apply(self, endpoint: str) -> bool:
         targets = set(_split(self.faults_on))

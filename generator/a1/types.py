@@ -55,6 +55,12 @@ def _text(data: dict, keys: tuple[str, ...], default: str = "") -> str:
     return default
 
 
+def _url(data: dict, keys: tuple[str, ...]) -> str:
+    """An http(s) link or nothing: a javascript: or data: "image" is never passed on."""
+    url = _text(data, keys)
+    return url if url.lower().startswith(("https://", "http://")) else ""
+
+
 def _bool(value: Any, default: bool = False) -> bool:
     if value is None:
         return default
@@ -132,7 +138,7 @@ class Form:
             required=_bool(data.get("required"), default=True),
             inputs=inputs,
             positions=_int(data.get("positionNum") or data.get("positions")),
-            image=_text(data, IMAGE_KEYS),
+            image=_url(data, IMAGE_KEYS),
             raw=data,
         )
 
@@ -148,7 +154,7 @@ class Style:
         return cls(
             id=as_id(data.get("id"), where=f"{where}.id"),
             name=_text(data, LABEL_KEYS),
-            image=_text(data, IMAGE_KEYS),
+            image=_url(data, IMAGE_KEYS),
         )
 
 
@@ -188,6 +194,41 @@ class App:
             return max(self.node_num, 1)
         return max(generate_num, 1)
 
+    def to_json(self) -> dict:
+        """The app in the sandbox's documented dialect: what we store and read back."""
+        return {
+            "id": self.id,
+            "versionId": self.version_id,
+            "name": self.name,
+            "description": self.description,
+            "cover": self.cover,
+            "appType": self.app_type,
+            "nodeNum": self.node_num,
+            "formArr": [
+                {
+                    "id": f.id,
+                    "type": f.type,
+                    "name": f.name,
+                    "required": f.required,
+                    "positionNum": f.positions,
+                    "image": f.image,
+                    "inputs": [
+                        {
+                            "id": i.id,
+                            "name": i.name,
+                            "placeholder": i.placeholder,
+                            "default": i.default,
+                            "required": i.required,
+                            "maxLength": i.max_length,
+                        }
+                        for i in f.inputs
+                    ],
+                }
+                for f in self.forms
+            ],
+            "styleArr": [{"id": s.id, "name": s.name, "image": s.image} for s in self.styles],
+        }
+
     def forms_of(self, form_type: str) -> tuple[Form, ...]:
         return tuple(f for f in self.forms if f.type == form_type)
 
@@ -211,7 +252,7 @@ class App:
             version_id=as_id(data.get("versionId"), where="app.versionId"),
             name=_text(data, LABEL_KEYS),
             description=_text(data, ("description", "desc", "intro")),
-            cover=_text(data, ("cover", "image", "url", "imageUrl", "thumbnail")),
+            cover=_url(data, ("cover", "image", "url", "imageUrl", "thumbnail")),
             app_type="node" if app_type == "node" else "form",
             node_num=_int(data.get("nodeNum")),
             forms=forms,

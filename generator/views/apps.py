@@ -1,17 +1,101 @@
-"""App pages: the list of apps the team has opened, and one app's form."""
+"""App pages: the apps the team has opened, and one app's generation form."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseClientRedirect
 
+from .. import services
+from ..a1 import A1Error
+from ..a1.client import LANGUAGES
+from ..forms import OpenAppForm, app_form
+from ..messages import user_message
+from . import HtmxHttpRequest
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+A1_LANGUAGE_NAMES = {
+    "en_US": "English",
+    "zh_CN": "简体中文",
+    "zh_TW": "繁體中文",
+    "ja_JP": "日本語",
+    "ru_RU": "Русский",
+    "pt_BR": "Português (Brasil)",
+    "es_MX": "Español (México)",
+    "de_DE": "Deutsch",
+    "id_ID": "Bahasa Indonesia",
+    "tr_TR": "Türkçe",
+    "vi_VN": "Tiếng Việt",
+    "th_TH": "ไทย",
+    "ms_MY": "Bahasa Melayu",
+}
 
 
 @login_required
 @require_GET
 def app_index(request: HtmxHttpRequest):
-    return render(request, "apps/index.html")
+    form = OpenAppForm(request.GET if "app" in request.GET else None)
+    if form.is_bound and form.is_valid():
+        return redirect("app_detail", app_id=form.cleaned_data["app"])
+    recent = services.apps_recent(user=request.user, language=services.a1_language())
+    return render(request, "apps/index.html", {"form": form, "recent": recent})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def app_detail(request: HtmxHttpRequest, app_id: str):
+    language = request.GET.get("language", "")
+    if language not in LANGUAGES:
+        language = services.a1_language()
+    context = {"app_id": app_id, "language": language, "a1_languages": A1_LANGUAGE_NAMES}
+    try:
+        definition = services.app_fetch(app_id=app_id, language=language)
+    except services.AppUnavailable as exc:
+        status = 404 if exc.code == 324012 else 200
+        context |= {"message": exc.message, "code": exc.code}
+        return render(request, "apps/unavailable.html", context, status=status)
+    except A1Error as exc:
+        context |= {"message": user_message(exc), "code": exc.code, "retry": True}
+        return render(request, "apps/unavailable.html", context, status=503)
+    services.app_visit(user=request.user, app_id=definition.app_id)
+
+    form_class = app_form(definition.app)
+    notice = ""
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES, user=request.user)
+        valid = form.is_valid()
+        services.inputs_stage(user=request.user, form=form)
+        if valid:
+            try:
+                generation = services.generation_start(
+                    user=request.user, definition=definition, form=form
+                )
+            except services.SubmitRefused as exc:
+                form.add_error(exc.field, exc.message)
+            except services.AppUpdated as exc:
+                definition = exc.definition
+                form = app_form(definition.app)(_with_staged(request.POST, form), user=request.user)
+                notice = user_message(A1Error(324013))
+            except A1Error as exc:
+                form.add_error(None, user_message(exc))
+            else:
+                url = generation_url(generation)
+                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    else:
+        form = form_class(user=request.user)
+
+    context |= {"definition": definition, "app": definition.app, "form": form, "notice": notice}
+    template = "apps/detail.html#app-form" if request.htmx else "apps/detail.html"
+    return render(request, template, context)
+
+
+def _with_staged(data, form):
+    """The submitted values plus the ids of the photos already kept."""
+    data = data.copy()
+    for name, image in form.staged.items():
+        data[f"{name}_staged"] = str(image.id)
+    return data
+
+
+def generation_url(generation) -> str:
+    from django.urls import reverse
+
+    return reverse("generation_detail", args=[generation.id])

@@ -1,0 +1,26 @@
+"""The one rule for who may see what: every view and media endpoint goes through here."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.http import Http404
+
+
+def visible_or_404(user, model: type[models.Model], pk) -> models.Model:
+    """The object if `user` may see it, else 404 (never 403: its existence stays hidden).
+
+    Each model's QuerySet defines `visible_to(user)`: own work, work shared with the
+    user's teams, and everything for staff.
+    """
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        pk = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404 from None
+    obj = model.objects.visible_to(user).filter(pk=pk).first()
+    if obj is None:
+        raise Http404
+    return obj

@@ -1,0 +1,235 @@
+"""Forms: the app form built from an A1 app's formArr, and the "open an app" field."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from .a1 import App
+from .a1.types import SIZES
+from .fetch import fetch_image
+from .images import MAX_INPUT_BYTES, ImageRejected, Normalised, normalise
+from .models import InputImage
+
+A1_HOSTS = {"a1.art", "www.a1.art", "a1art.xiaopiu.com"}
+ID_RUN = re.compile(r"(?<!\d)(\d{15,20})(?!\d)")
+MAX_DESCRIPTION = 1000
+
+
+def parse_app_ref(text: str) -> str | None:
+    """An app id from an id or any a1.art app link; None when there is none."""
+    text = (text or "").strip()
+    if text.isdigit():
+        return text if 15 <= len(text) <= 20 else None
+    if "://" not in text:
+        text = f"https://{text}"
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if (parts.hostname or "").lower() not in A1_HOSTS:
+        return None
+    match = ID_RUN.search(parts.path) or ID_RUN.search(parts.query)
+    return match.group(1) if match else None
+
+
+class OpenAppForm(forms.Form):
+    app = forms.CharField(
+        label=gettext_lazy("App id or a1.art link"),
+        max_length=500,
+        widget=forms.TextInput(
+            attrs={"placeholder": "https://a1.art/app/1838546335502970881", "autocomplete": "off"}
+        ),
+    )
+
+    def clean_app(self) -> str:
+        app_id = parse_app_ref(self.cleaned_data["app"])
+        if app_id is None:
+            raise forms.ValidationError(
+                _("Paste an app id (a long number) or a link to an app on a1.art.")
+            )
+        return app_id
+
+
+@dataclass
+class ImageSlot:
+    """One photo the app needs: a cnet form, or one position of a group photo."""
+
+    form_id: str
+    position: int | None
+    label: str
+    required: bool
+
+    @property
+    def name(self) -> str:
+        suffix = "" if self.position is None else f"_p{self.position}"
+        return f"cnet_{self.form_id}{suffix}"
+
+
+class AppForm(forms.Form):
+    """Base class; `app_form(app)` adds one field per item of the app's formArr."""
+
+    app: App
+    slots: list[ImageSlot]
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, user, **kwargs):
+        kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.images: dict[str, Normalised | InputImage] = {}
+        self.staged: dict[str, InputImage] = {}
+        for slot in self.slots:
+            staged_id = self.data.get(f"{slot.name}_staged") if self.is_bound else None
+            image = _owned_image(user, staged_id)
+            if image is not None:
+                self.staged[slot.name] = image
+
+    # --- template helpers -------------------------------------------------------
+
+    def slot_fields(self):
+        for slot in self.slots:
+            yield {
+                "slot": slot,
+                "file": self[slot.name],
+                "url": self[f"{slot.name}_url"],
+                "staged": self.staged.get(slot.name),
+                "errors": self.errors.get(slot.name),
+            }
+
+    def description_fields(self):
+        return [self[name] for name in self.fields if name.startswith("desc_")]
+
+    def chosen_count(self) -> int:
+        try:
+            count = int(self["generate_num"].value() or 1)
+        except (TypeError, ValueError):
+            count = 1
+        return min(max(count, 1), self.app.max_images)
+
+    def quote(self) -> int:
+        return self.app.cost(self.chosen_count())
+
+    def cost_options(self) -> list[dict]:
+        """The cost for each possible number of images; the page shows the chosen one."""
+        current = self.chosen_count()
+        return [
+            {"count": n, "points": self.app.cost(n), "current": n == current}
+            for n in range(1, self.app.max_images + 1)
+        ]
+
+    # --- validation -------------------------------------------------------------
+
+    def clean(self):
+        cleaned = super().clean()
+        for slot in self.slots:
+            upload = self.files.get(slot.name)
+            url = (cleaned.get(f"{slot.name}_url") or "").strip()
+            try:
+                if upload:
+                    normalised = normalise(_read(upload))
+                    normalised.original_name = upload.name[-200:]
+                    self.images[slot.name] = normalised
+                elif url:
+                    normalised = normalise(fetch_image(url))
+                    normalised.original_name = url.rsplit("/", 1)[-1][-200:]
+                    normalised.source_url = url
+                    self.images[slot.name] = normalised
+                elif slot.name in self.staged:
+                    self.images[slot.name] = self.staged[slot.name]
+                elif slot.required:
+                    self.add_error(slot.name, _("Choose a photo, drop one here, or paste a link."))
+            except ImageRejected as exc:
+                self.add_error(slot.name, str(exc))
+        return cleaned
+
+
+def _read(upload) -> bytes:
+    if upload.size > MAX_INPUT_BYTES:
+        raise ImageRejected(
+            _("The file is larger than %(limit)d MB; please choose a smaller image.")
+            % {"limit": MAX_INPUT_BYTES // (1024 * 1024)}
+        )
+    return upload.read()
+
+
+def _owned_image(user, staged_id) -> InputImage | None:
+    try:
+        image_id = uuid.UUID(str(staged_id))
+    except (TypeError, ValueError):
+        return None
+    return InputImage.objects.filter(owner=user, id=image_id).first()
+
+
+def app_form(app: App) -> type[AppForm]:
+    """A form class for this app: one field per formArr item, in A1's order."""
+    fields: dict[str, forms.Field] = {}
+    slots: list[ImageSlot] = []
+    for form in app.forms:
+        label = form.name
+        if form.type == "cnet":
+            positions = range(form.positions) if form.positions else [None]
+            for position in positions:
+                slot_label = label or _("Photo")
+                if position is not None:
+                    slot_label = _("%(label)s: person %(n)d") % {
+                        "label": slot_label,
+                        "n": position + 1,
+                    }
+                slot = ImageSlot(form.id, position, slot_label, form.required)
+                slots.append(slot)
+                fields[slot.name] = forms.FileField(label=slot_label, required=False)
+                fields[f"{slot.name}_url"] = forms.URLField(
+                    label=_("…or an image link"),
+                    required=False,
+                    max_length=2000,
+                    assume_scheme="https",
+                )
+        elif form.type == "description":
+            items = form.inputs or [None]
+            for item in items:
+                field_id = item.id if item else form.id
+                name = (item.name if item else "") or label or _("Description")
+                fields[f"desc_{field_id}"] = forms.CharField(
+                    label=name,
+                    required=(item.required if item else form.required),
+                    initial=item.default if item else "",
+                    max_length=MAX_DESCRIPTION,
+                    widget=(
+                        forms.TextInput(attrs={"placeholder": item.placeholder})
+                        if item
+                        else forms.Textarea(attrs={"rows": 3})
+                    ),
+                )
+        elif form.type == "style" and app.styles:
+            fields["style"] = forms.ChoiceField(
+                label=label or _("Style"),
+                choices=[(s.id, s.name or s.id) for s in app.styles],
+                initial=app.styles[0].id,
+                widget=forms.RadioSelect,
+            )
+        elif form.type == "size":
+            fields["size"] = forms.ChoiceField(
+                label=label or _("Size"),
+                choices=[(size_id, ratio) for size_id, (ratio, _w, _h) in SIZES.items()],
+                initial="1",
+                widget=forms.RadioSelect,
+            )
+    fields["generate_num"] = forms.TypedChoiceField(
+        label=_("Number of images"),
+        choices=[(n, str(n)) for n in range(1, app.max_images + 1)],
+        coerce=int,
+        initial=1,
+        widget=forms.RadioSelect,
+        error_messages={
+            "invalid_choice": _("Choose between 1 and %(n)d images.") % {"n": app.max_images}
+        },
+    )
+    attrs = {"app": app, "slots": slots, **fields}
+    return type("AppFormFor" + app.id, (AppForm,), attrs)

@@ -1,0 +1,130 @@
+"""Turn whatever image a user gives us into one A1 accepts, and say what was done.
+
+A1 takes PNG or JPEG (by content), at most 10 MB and 2048x2048. We accept more than
+that (other formats Pillow reads, EXIF-rotated photos, large images) and convert, so
+that a phone photo just works; the notes tell the user what changed.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+A1_MAX_BYTES = 10 * 1024 * 1024
+A1_MAX_SIDE = 2048
+# What we accept before converting: generous, but bounded so a hostile file costs little.
+MAX_INPUT_BYTES = 25 * 1024 * 1024
+MAX_INPUT_PIXELS = 64_000_000
+
+
+class ImageRejected(ValueError):
+    """The file cannot be used; the message is for the user."""
+
+
+@dataclass
+class Normalised:
+    content: bytes
+    format: str  # "PNG" or "JPEG"
+    width: int
+    height: int
+    notes: list[str] = field(default_factory=list)
+    original_name: str = ""
+    source_url: str = ""
+
+    @property
+    def extension(self) -> str:
+        return ".png" if self.format == "PNG" else ".jpg"
+
+    @property
+    def content_type(self) -> str:
+        return "image/png" if self.format == "PNG" else "image/jpeg"
+
+
+def normalise(content: bytes, *, max_side: int = A1_MAX_SIDE) -> Normalised:
+    """Check an image by its content and convert it to what A1 accepts."""
+    if not content:
+        raise ImageRejected(_("The file is empty."))
+    if len(content) > MAX_INPUT_BYTES:
+        raise ImageRejected(
+            _("The file is larger than %(limit)d MB; please choose a smaller image.")
+            % {"limit": MAX_INPUT_BYTES // (1024 * 1024)}
+        )
+    try:
+        image = Image.open(io.BytesIO(content))
+    except UnidentifiedImageError:
+        raise ImageRejected(_("This file is not an image we can read.")) from None
+    except (Image.DecompressionBombError, OSError, ValueError):
+        raise ImageRejected(_("This image could not be read.")) from None
+    if image.width * image.height > MAX_INPUT_PIXELS:
+        raise ImageRejected(
+            _("This image is %(w)d×%(h)d pixels, too large to process.")
+            % {"w": image.width, "h": image.height}
+        )
+    source_format = image.format or "?"
+    try:
+        image.load()
+    except (OSError, ValueError, SyntaxError):
+        raise ImageRejected(_("This image is damaged or incomplete.")) from None
+
+    notes: list[str] = []
+    changed = False
+    if getattr(image, "is_animated", False):
+        notes.append(_("Only the first frame of the animation is used."))
+        changed = True
+    if source_format not in {"PNG", "JPEG"}:
+        notes.append(_("Converted from %(format)s.") % {"format": source_format})
+        changed = True
+    if _orientation(image) not in (0, 1):
+        image = ImageOps.exif_transpose(image)
+        notes.append(_("Rotated to match the camera's orientation."))
+        changed = True
+
+    if image.mode not in {"RGB", "RGBA", "L"}:
+        has_alpha = image.mode in {"LA", "PA"} or (
+            image.mode == "P" and "transparency" in image.info
+        )
+        if image.mode in {"I;16", "I;16B", "I;16L", "I"}:
+            image = image.point(lambda v: v / 256).convert("L")  # 16-bit grey to 8-bit
+        image = image.convert("RGBA" if has_alpha else "RGB")
+        if source_format in {"PNG", "JPEG", "MPO"}:
+            notes.append(_("Colours converted to RGB."))
+        changed = True
+
+    if max(image.size) > max_side:
+        before = image.size
+        image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+        notes.append(
+            _("Scaled down from %(w1)d×%(h1)d to %(w2)d×%(h2)d.")
+            % {"w1": before[0], "h1": before[1], "w2": image.width, "h2": image.height}
+        )
+        changed = True
+
+    if not changed and len(content) <= A1_MAX_BYTES:
+        return Normalised(content, "PNG" if source_format == "PNG" else "JPEG", *image.size, notes)
+
+    out_format = "PNG" if image.mode == "RGBA" else "JPEG"
+    encoded = _encode(image, out_format)
+    if len(encoded) > A1_MAX_BYTES:  # a huge PNG photo: JPEG it
+        out_format, encoded = "JPEG", _encode(image.convert("RGB"), "JPEG")
+    if len(content) > A1_MAX_BYTES:
+        notes.append(_("Compressed to fit A1's 10 MB limit."))
+    return Normalised(encoded, out_format, image.width, image.height, notes)
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(0x0112, 1))
+    except (AttributeError, TypeError, ValueError):
+        return 1
+
+
+def _encode(image: Image.Image, fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    if fmt == "JPEG":
+        image.convert("RGB").save(buffer, "JPEG", quality=90, optimize=True)
+    else:
+        image.save(buffer, "PNG", optimize=True)
+    return buffer.getvalue()

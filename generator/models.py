@@ -1,0 +1,224 @@
+"""A1 Studio's data: cached app definitions, teams, generations and their images."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .a1 import App as A1App
+
+
+class Team(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    created = models.DateTimeField(default=timezone.now)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("team")
+        verbose_name_plural = _("teams")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Member")
+        MANAGER = "manager", _("Manager")
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    joined = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.role})"
+
+
+class AppDefinition(models.Model):
+    """One A1 app as A1 described it, per (app, version, language)."""
+
+    app_id = models.CharField(max_length=32, db_index=True)
+    version_id = models.CharField(max_length=32)
+    language = models.CharField(max_length=8)
+    name = models.CharField(max_length=300, blank=True)
+    cover = models.URLField(max_length=1000, blank=True)
+    definition = models.JSONField(help_text=_("The app as we read it (ids as strings)"))
+    raw = models.JSONField(default=dict, blank=True, help_text=_("A1's answer, as received"))
+    fetched_at = models.DateTimeField(default=timezone.now)
+    allowed = models.BooleanField(
+        default=True, help_text=_("When only allowed apps may be opened, this one may.")
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["app_id", "version_id", "language"], name="one_definition_per_version"
+            )
+        ]
+        indexes = [models.Index(fields=["app_id", "language", "-fetched_at"])]
+        verbose_name = _("app definition")
+
+    def __str__(self) -> str:
+        return f"{self.name or self.app_id} v{self.version_id} ({self.language})"
+
+    @property
+    def app(self) -> A1App:
+        """The typed app, read again from the stored definition (tolerant reader)."""
+        cached = getattr(self, "_app", None)
+        if cached is None:
+            cached = self._app = A1App.from_json(self.definition)
+        return cached
+
+
+class AppVisit(models.Model):
+    """Who opened which app, and when: the /apps/ list is built from these."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    app_id = models.CharField(max_length=32)
+    last_opened = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "app_id"], name="one_visit")]
+
+    def __str__(self) -> str:
+        return f"{self.user} opened {self.app_id}"
+
+
+class GenerationQuerySet(models.QuerySet):
+    def visible_to(self, user) -> GenerationQuerySet:
+        """Own work, work shared with the user's teams; staff see everything."""
+        if user.is_staff:
+            return self
+        return self.filter(
+            Q(user=user) | Q(visibility=Generation.Visibility.TEAM, team__memberships__user=user)
+        ).distinct()
+
+
+class Generation(models.Model):
+    class State(models.TextChoices):
+        SUBMITTING = "submitting", _("Submitting")
+        RUNNING = "running", _("Running")
+        COPYING = "copying", _("Saving results")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+        STALLED = "stalled", _("Stalled")
+        UNKNOWN = "unknown", _("Submission status unknown")
+
+    class Kind(models.TextChoices):
+        GENERATE = "generate", _("Generation")
+        ENHANCE = "enhance", _("Enhancement")
+
+    class Visibility(models.TextChoices):
+        PRIVATE = "private", _("Only me")
+        TEAM = "team", _("My team")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="generations"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    visibility = models.CharField(
+        max_length=10, choices=Visibility.choices, default=Visibility.PRIVATE
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.GENERATE)
+    definition = models.ForeignKey(
+        AppDefinition, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    app_id = models.CharField(max_length=32, blank=True, db_index=True)
+    app_name = models.CharField(max_length=300, blank=True)
+    version_id = models.CharField(max_length=32, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    generate_num = models.PositiveSmallIntegerField(default=1)
+    params = models.JSONField(default=dict, help_text=_("What the user chose, by form item"))
+    request_body = models.JSONField(
+        default=dict, blank=True, help_text=_("What was sent to A1 (never the key)")
+    )
+    idempotency_key = models.UUIDField(unique=True)
+    task_id = models.CharField(max_length=32, blank=True, db_index=True)
+    state = models.CharField(max_length=12, choices=State.choices, default=State.SUBMITTING)
+    upstream_state = models.CharField(max_length=16, blank=True)
+    error_code = models.IntegerField(null=True, blank=True)
+    error_message = models.TextField(blank=True)
+    error_message_cn = models.TextField(blank=True)
+    points_quoted = models.PositiveIntegerField(default=0)
+    points_spent = models.PositiveIntegerField(null=True, blank=True)
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    poll_count = models.PositiveIntegerField(default=0)
+
+    objects = GenerationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("generation")
+
+    def __str__(self) -> str:
+        return f"{self.app_name or self.app_id} · {self.get_state_display()}"
+
+    def error_for(self, language: str) -> str:
+        if language.lower().startswith("zh") and self.error_message_cn:
+            return self.error_message_cn
+        return self.error_message
+
+
+class InputImageQuerySet(models.QuerySet):
+    def visible_to(self, user) -> InputImageQuerySet:
+        if user.is_staff:
+            return self
+        return self.filter(
+            Q(owner=user) | Q(generation__in=Generation.objects.visible_to(user))
+        ).distinct()
+
+
+def input_path(instance: InputImage, filename: str) -> str:
+    return f"inputs/{instance.created:%Y/%m}/{instance.id}{_ext(filename)}"
+
+
+def _ext(filename: str) -> str:
+    return ".png" if filename.lower().endswith(".png") else ".jpg"
+
+
+class InputImage(models.Model):
+    """A photo a user supplied, normalised and kept by us, plus where A1 holds it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    generation = models.ForeignKey(
+        Generation, null=True, blank=True, on_delete=models.CASCADE, related_name="inputs"
+    )
+    form_id = models.CharField(max_length=32, blank=True)
+    position = models.PositiveSmallIntegerField(null=True, blank=True)
+    file = models.FileField(upload_to=input_path, max_length=300)
+    original_name = models.CharField(max_length=255, blank=True)
+    source_url = models.URLField(max_length=2000, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    byte_size = models.PositiveIntegerField(default=0)
+    notes = models.JSONField(default=list, blank=True, help_text=_("What was converted"))
+    a1_image_url = models.URLField(max_length=2000, blank=True)
+    a1_path = models.CharField(max_length=500, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = InputImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["form_id", "position", "created"]
+
+    def __str__(self) -> str:
+        return self.original_name or str(self.id)
