@@ -56,7 +56,9 @@ def normalise(content: bytes, *, max_side: int = A1_MAX_SIDE) -> Normalised:
         image = Image.open(io.BytesIO(content))
     except UnidentifiedImageError:
         raise ImageRejected(_("This file is not an image we can read.")) from None
-    except (Image.DecompressionBombError, OSError, ValueError):
+    except Image.DecompressionBombError:
+        raise ImageRejected(_("This image has too many pixels, too large to process.")) from None
+    except (OSError, ValueError):
         raise ImageRejected(_("This image could not be read.")) from None
     if image.width * image.height > MAX_INPUT_PIXELS:
         raise ImageRejected(

@@ -128,3 +128,12 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), color="teal", **save) -> bytes
     mode = "RGBA" if fmt == "PNG" else "RGB"
     Image.new(mode, size, color).save(buffer, fmt, **save)
     return buffer.getvalue()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_storage_and_cache(settings, tmp_path):
+    """Each test writes media to its own folder and starts with an empty cache."""
+    from django.core.cache import cache
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    cache.clear()
