@@ -32,5 +32,11 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# Needs GNU gettext (apt-get install gettext). The .mo files are committed.
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
+	$(PY) manage.py makemessages -d djangojs -l zh_Hans --ignore=.venv --ignore=staticfiles
+	$(PY) locale/fill.py
+
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

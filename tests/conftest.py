@@ -134,6 +134,8 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), color="teal", **save) -> bytes
 def _isolated_storage_and_cache(settings, tmp_path):
     """Each test writes media to its own folder and starts with an empty cache."""
     from django.core.cache import cache
+    from django.utils import translation
 
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
+    translation.activate("en")  # a request in an earlier test may have left zh-hans active

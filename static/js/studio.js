@@ -5,7 +5,8 @@
   const A1_MAX_BYTES = 10 * 1024 * 1024;
   const A1_MAX_SIDE = 2048;
   const OUR_MAX_BYTES = 25 * 1024 * 1024;
-  const t = (s) => (window.gettext ? window.gettext(s) : s);
+  // Django's JavaScript catalog (jsi18n) defines gettext; without it, English.
+  const gettext = window.gettext || ((s) => s);
 
   // The file's real type, from its first bytes: a .jpg may be anything.
   async function sniff(file) {
@@ -36,18 +37,18 @@
     const problems = [];
     const info = [];
     const kind = await sniff(file);
-    if (file.size === 0) problems.push(t("The file is empty."));
-    else if (file.size > OUR_MAX_BYTES) problems.push(t("The file is larger than 25 MB; please choose a smaller image."));
-    else if (!kind) problems.push(t("This file is not an image we can read."));
+    if (file.size === 0) problems.push(gettext("The file is empty."));
+    else if (file.size > OUR_MAX_BYTES) problems.push(gettext("The file is larger than 25 MB; please choose a smaller image."));
+    else if (!kind) problems.push(gettext("This file is not an image we can read."));
     let url = "";
     if (!problems.length) {
       url = URL.createObjectURL(file);
       const size = await dimensions(url);
-      if (kind !== "PNG" && kind !== "JPEG") info.push(t("It will be converted to JPEG or PNG for A1."));
-      if (size && Math.max(...size) > A1_MAX_SIDE) info.push(t("It is larger than 2048×2048 and will be scaled down."));
-      else if (file.size > A1_MAX_BYTES) info.push(t("It is over 10 MB and will be compressed."));
+      if (kind !== "PNG" && kind !== "JPEG") info.push(gettext("It will be converted to JPEG or PNG for A1."));
+      if (size && Math.max(...size) > A1_MAX_SIDE) info.push(gettext("It is larger than 2048×2048 and will be scaled down."));
+      else if (file.size > A1_MAX_BYTES) info.push(gettext("It is over 10 MB and will be compressed."));
       if (size) info.unshift(`${file.name} (${size[0]}×${size[1]}).`);
-      else if (kind !== "HEIC") problems.push(t("This image could not be read."));
+      else if (kind !== "HEIC") problems.push(gettext("This image could not be read."));
     }
     if (url && !problems.length) {
       preview.src = url;
@@ -57,7 +58,7 @@
     let error = slot.querySelector("[data-client-error]");
     if (problems.length) {
       if (!error) {
-        error = document.createElement("p");
+        error = document.createElemengettext("p");
         error.className = "field-error";
         error.dataset.clientError = "";
         error.id = `${input.id}-client-error`;
