@@ -127,6 +127,8 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] != ":memory:":
         Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # A file, not memory, so tests can share it with a worker in another process.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {
             "transaction_mode": "IMMEDIATE",
@@ -233,6 +235,12 @@ if A1_SECTION not in {"", "cn"}:
     raise ImproperlyConfigured(f"A1_SECTION={A1_SECTION!r} must be 'cn' or empty.")
 A1_TIMEOUT = env_float("A1_TIMEOUT", 30.0)
 A1_CONNECT_TIMEOUT = min(5.0, A1_TIMEOUT)
+# Seconds between task queries while a task is young; longer tasks are asked less often.
+A1_POLL_INTERVAL = env_float("A1_POLL_INTERVAL", 3.0)
+# A task unfinished this many seconds after submission is shown as stalled (and kept).
+A1_STALL_AFTER = env_float("A1_STALL_AFTER", 900.0)
+# How often each worker looks for generations whose poll job was lost.
+WORKER_SWEEP_SECONDS = env_float("WORKER_SWEEP_SECONDS", 15.0)
 if urlsplit(A1_BASE_URL).scheme == "http":  # the sandbox serves its images over http
     SECURE_CSP["img-src"].append(A1_BASE_URL)
 

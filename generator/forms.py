@@ -233,3 +233,17 @@ def app_form(app: App) -> type[AppForm]:
     )
     attrs = {"app": app, "slots": slots, **fields}
     return type("AppFormFor" + app.id, (AppForm,), attrs)
+
+
+class EnhanceForm(AppForm):
+    """One photo to enhance, taken the same ways as an app's photo."""
+
+    app = None
+    slots = [ImageSlot("enhance", None, gettext_lazy("Photo to enhance"), True)]
+    cnet_enhance = forms.FileField(label=gettext_lazy("Photo to enhance"), required=False)
+    cnet_enhance_url = forms.URLField(
+        label=gettext_lazy("…or an image link"),
+        required=False,
+        max_length=2000,
+        assume_scheme="https",
+    )

@@ -161,6 +161,19 @@ class Generation(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
     poll_count = models.PositiveIntegerField(default=0)
+    stall_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Still unfinished then: shown as stalled")
+    )
+    poll_errors = models.PositiveSmallIntegerField(
+        default=0, help_text=_("Failed queries in a row; polling slows down while it grows")
+    )
+    # Enhance: the image that was sent to optimize (one of ours, result or input).
+    source_result = models.ForeignKey(
+        "ResultImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    source_input = models.ForeignKey(
+        "InputImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = GenerationQuerySet.as_manager()
 
@@ -170,6 +183,16 @@ class Generation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app_name or self.app_id} · {self.get_state_display()}"
+
+    IN_FLIGHT = (State.RUNNING, State.STALLED, State.COPYING)
+
+    @property
+    def in_flight(self) -> bool:
+        return self.state in self.IN_FLIGHT
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.COMPLETED, self.State.FAILED)
 
     def error_for(self, language: str) -> str:
         if language.lower().startswith("zh") and self.error_message_cn:
@@ -222,3 +245,54 @@ class InputImage(models.Model):
 
     def __str__(self) -> str:
         return self.original_name or str(self.id)
+
+
+class ResultImageQuerySet(models.QuerySet):
+    def visible_to(self, user) -> ResultImageQuerySet:
+        return self.filter(generation__in=Generation.objects.visible_to(user))
+
+
+def result_path(instance: ResultImage, filename: str) -> str:
+    return f"results/{instance.created:%Y/%m}/{filename}"
+
+
+class ResultImage(models.Model):
+    """One image A1 made: our copy, its thumbnail, and A1's (expiring) link."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="results")
+    index = models.PositiveSmallIntegerField()
+    upstream_url = models.URLField(max_length=2000)
+    file = models.FileField(upload_to=result_path, max_length=300, blank=True)
+    thumbnail = models.FileField(upload_to=result_path, max_length=300, blank=True)
+    format = models.CharField(max_length=10, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    byte_size = models.PositiveIntegerField(default=0)
+    copy_attempts = models.PositiveSmallIntegerField(default=0)
+    copied_at = models.DateTimeField(null=True, blank=True)
+    expired = models.BooleanField(
+        default=False, help_text=_("A1's link stopped working before we could copy it")
+    )
+    last_error = models.CharField(max_length=300, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    objects = ResultImageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["generation", "index"]
+        constraints = [
+            models.UniqueConstraint(fields=["generation", "index"], name="one_result_per_index")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.generation_id} #{self.index + 1}"
+
+    @property
+    def copied(self) -> bool:
+        return bool(self.file)
+
+    @property
+    def settled(self) -> bool:
+        """Copied, or given up on: nothing more will happen to it."""
+        return self.copied or self.expired

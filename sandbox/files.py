@@ -49,6 +49,9 @@ def result(request: HttpRequest, task_id: str, index: int) -> HttpResponse:
     now = time.time()
     if task is None or index >= task.count or task.state(now) != "completed":
         raise Http404
+    sb.count("files", task.key)
+    if sb.take_fault("files") and sb.chance(sb.knobs.error_rate):
+        return HttpResponse(b"Service Unavailable", status=503, content_type="text/plain")
     if now > task.finishes_at + sb.knobs.url_lifetime:
         # Like a signed CDN link past its time.
         return HttpResponse(b"Request has expired", status=403, content_type="text/plain")

@@ -19,7 +19,7 @@ from pathlib import Path
 from .catalog import CatalogApp, fresh_catalog
 
 DIALECTS = ("standard", "labels", "numeric", "sparse", "objects", "states", "hostile")
-ENDPOINTS = ("app", "upload", "generate", "optimize", "task")
+ENDPOINTS = ("app", "upload", "generate", "optimize", "task", "files")
 
 
 class SandboxError(Exception):

@@ -174,6 +174,45 @@ class A1Client:
         data = self._safe("GET", f"/tasks/{task_id}", headers=headers)
         return Task.from_json(data, task_id=task_id)
 
+    def download(self, url: str, *, max_bytes: int = 50 * 1024 * 1024) -> bytes:
+        """A result image from A1's storage. Retried; a link that is gone is LINK_EXPIRED."""
+        attempt = 0
+        while True:
+            try:
+                return self._download_once(url, max_bytes)
+            except A1Error as exc:
+                attempt += 1
+                if not exc.retry_safe or attempt >= self.retry.attempts:
+                    raise
+                self.retry.sleep(self.retry.delay(attempt - 1))
+
+    def _download_once(self, url: str, max_bytes: int) -> bytes:
+        endpoint = "result download"
+        try:
+            # No apiKey on a CDN request: the key goes only to the API.
+            with requests.get(
+                url, timeout=self.timeout, stream=True, headers={"User-Agent": "A1Studio/0.1"}
+            ) as response:
+                if response.status_code in (401, 403, 404, 410):
+                    raise A1Error(
+                        Code.LINK_EXPIRED, http_status=response.status_code, endpoint=endpoint
+                    )
+                if response.status_code != 200:
+                    raise A1Error(
+                        Code.SERVER_ERROR,
+                        http_status=response.status_code,
+                        retry_safe=True,
+                        endpoint=endpoint,
+                    )
+                content = response.raw.read(max_bytes + 1, decode_content=True)
+        except requests.exceptions.Timeout:
+            raise A1Error(Code.TIMEOUT, retry_safe=True, endpoint=endpoint) from None
+        except requests.exceptions.RequestException:
+            raise A1Error(Code.NETWORK_ERROR, retry_safe=True, endpoint=endpoint) from None
+        if len(content) > max_bytes:
+            raise A1Error(Code.BAD_RESPONSE, "The image is larger than we keep", endpoint=endpoint)
+        return content
+
     # --- transport -----------------------------------------------------------------
 
     def _task_id(self, data: Any, endpoint: str) -> str:

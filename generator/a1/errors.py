@@ -34,6 +34,7 @@ class Code(IntEnum):
     NETWORK_ERROR = -1
     TIMEOUT = -2
     BAD_RESPONSE = -3
+    LINK_EXPIRED = -4
 
 
 # (English, Chinese) exactly as the official table words them.
@@ -77,6 +78,7 @@ MESSAGES: dict[Code, tuple[str, str]] = {
     Code.NETWORK_ERROR: ("Could not reach the A1 service", "无法连接 A1 服务"),
     Code.TIMEOUT: ("The A1 service did not answer in time", "A1 服务响应超时"),
     Code.BAD_RESPONSE: ("The A1 service sent an unreadable answer", "A1 服务返回了无法识别的内容"),
+    Code.LINK_EXPIRED: ("The image link has expired", "图片链接已过期"),
 }
 
 # Codes that describe the image a user supplied: shown next to the image field.

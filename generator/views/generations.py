@@ -1,17 +1,150 @@
-"""A generation's page."""
+"""A generation's page, its progress fragment, and the actions on it."""
 
+import uuid
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from .. import services
+from ..a1 import A1Error
 from ..access import visible_or_404
-from ..models import Generation
+from ..forms import EnhanceForm
+from ..messages import user_message
+from ..models import Generation, InputImage, ResultImage
 from . import HtmxHttpRequest
+
+
+def _progress_context(generation: Generation) -> dict:
+    now = timezone.now()
+    started = generation.submitted_at or generation.created
+    ended = generation.finished_at or now
+    elapsed = max(0, int((ended - started).total_seconds()))
+    typical = None
+    if generation.app_id and generation.kind == Generation.Kind.GENERATE:
+        typical = services.app_typical_seconds(app_id=generation.app_id)
+    percent = min(95, int(elapsed * 100 / typical)) if typical and generation.in_flight else None
+    return {
+        "generation": generation,
+        "results": list(generation.results.all()),
+        "elapsed": elapsed,
+        "typical": int(typical) if typical else None,
+        "percent": percent,
+        "action_key": uuid.uuid4(),
+    }
 
 
 @login_required
 @require_GET
 def generation_detail(request: HtmxHttpRequest, generation_id):
     generation = visible_or_404(request.user, Generation, generation_id)
-    inputs = generation.inputs.all()
-    return render(request, "generations/detail.html", {"generation": generation, "inputs": inputs})
+    context = _progress_context(generation)
+    context |= {
+        "inputs": generation.inputs.all(),
+        "is_owner": generation.user_id == request.user.id,
+    }
+    return render(request, "generations/detail.html", context)
+
+
+@login_required
+@require_GET
+def generation_progress(request: HtmxHttpRequest, generation_id):
+    """The progress block alone: read from our database, never from A1."""
+    generation = visible_or_404(request.user, Generation, generation_id)
+    context = _progress_context(generation) | {"is_owner": generation.user_id == request.user.id}
+    return render(request, "generations/detail.html#progress", context)
+
+
+def _own(request, generation_id) -> Generation:
+    generation = visible_or_404(request.user, Generation, generation_id)
+    if generation.user_id != request.user.id:
+        raise Http404  # teammates may look, only the owner acts
+    return generation
+
+
+def _go(request, generation: Generation):
+    url = f"/generations/{generation.id}/"
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _key(request) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.POST.get("idempotency_key", ""))
+    except ValueError:
+        raise Http404 from None
+
+
+@login_required
+@require_POST
+def generation_resume(request: HtmxHttpRequest, generation_id):
+    generation = services.generation_resume(generation=_own(request, generation_id))
+    services.track(generation)
+    return _go(request, generation)
+
+
+@login_required
+@require_POST
+def generation_rerun(request: HtmxHttpRequest, generation_id):
+    generation = _own(request, generation_id)
+    try:
+        new = services.generation_rerun(user=request.user, generation=generation, key=_key(request))
+    except services.SubmitRefused as exc:
+        messages.error(request, exc.message)
+        if generation.app_id and generation.kind == Generation.Kind.GENERATE:
+            return redirect("app_detail", app_id=generation.app_id)
+        return _go(request, generation)
+    except (services.AppUnavailable, services.AppUpdated) as exc:
+        messages.error(request, getattr(exc, "message", "") or user_message(A1Error(324013)))
+        return _go(request, generation)
+    except A1Error as exc:
+        messages.error(request, user_message(exc))
+        return _go(request, generation)
+    return _go(request, new)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enhance(request: HtmxHttpRequest):
+    """Enhance one of our images (`result` or `input` id), or a photo given here."""
+    if request.method == "GET" or not (request.POST.get("result") or request.POST.get("input")):
+        return _enhance_upload(request)
+    if request.POST.get("result"):
+        source = visible_or_404(request.user, ResultImage, request.POST["result"])
+        back = source.generation
+    else:
+        source = visible_or_404(request.user, InputImage, request.POST.get("input", ""))
+        back = source.generation
+    # One page key serves every button on the page; each image gets its own key from it,
+    # so a double click on one button is one enhancement and two buttons are two.
+    key = uuid.uuid5(_key(request), str(source.pk))
+    try:
+        generation = services.enhance_start(user=request.user, source=source, key=key)
+    except services.SubmitRefused as exc:
+        messages.error(request, exc.message)
+        return _go(request, back) if back else redirect("enhance")
+    return _go(request, generation)
+
+
+def _enhance_upload(request: HtmxHttpRequest):
+    form = EnhanceForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST":
+        valid = form.is_valid()
+        services.inputs_stage(user=request.user, form=form)
+        if valid:
+            source = form.images[form.slots[0].name]
+            try:
+                generation = services.enhance_start(
+                    user=request.user, source=source, key=form.cleaned_data["idempotency_key"]
+                )
+            except services.SubmitRefused as exc:
+                form.add_error(None, exc.message)
+            else:
+                return _go(request, generation)
+    template = (
+        "generations/enhance.html#enhance-form" if request.htmx else "generations/enhance.html"
+    )
+    return render(request, template, {"form": form})

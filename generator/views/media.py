@@ -2,26 +2,55 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404
+from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
 from ..access import visible_or_404
-from ..models import InputImage
+from ..models import InputImage, ResultImage
 from . import HtmxHttpRequest
+
+CONTENT_TYPES = {".png": "image/png", ".webp": "image/webp", ".jpg": "image/jpeg"}
+
+
+def _serve(field, *, download_name: str = "") -> FileResponse:
+    if not field:
+        raise Http404
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    suffix = "." + field.name.rsplit(".", 1)[-1].lower()
+    response = FileResponse(
+        handle,
+        content_type=CONTENT_TYPES.get(suffix, "image/jpeg"),
+        as_attachment=bool(download_name),
+        filename=f"{download_name}{suffix}" if download_name else None,
+    )
+    response["Cache-Control"] = "private, max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @login_required
 @require_GET
 def input_image(request: HtmxHttpRequest, image_id):
     image = visible_or_404(request.user, InputImage, image_id)
-    try:
-        handle = image.file.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(handle, content_type=_content_type(image.file.name))
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return _serve(image.file)
 
 
-def _content_type(name: str) -> str:
-    return "image/png" if name.lower().endswith(".png") else "image/jpeg"
+@login_required
+@require_GET
+def result_image(request: HtmxHttpRequest, image_id):
+    result = visible_or_404(request.user, ResultImage, image_id)
+    name = ""
+    if request.GET.get("download"):
+        app = slugify(result.generation.app_name) or "a1"
+        name = f"{app}-{str(result.generation_id)[:8]}-{result.index + 1}"
+    return _serve(result.file, download_name=name)
+
+
+@login_required
+@require_GET
+def result_thumbnail(request: HtmxHttpRequest, image_id):
+    result = visible_or_404(request.user, ResultImage, image_id)
+    return _serve(result.thumbnail)

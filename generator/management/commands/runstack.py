@@ -28,7 +28,7 @@ class Command(BaseCommand):
             processes["sandbox"] = subprocess.Popen(
                 [*manage, "runsandbox", f"127.0.0.1:{settings.SANDBOX_PORT}"]
             )
-        processes["worker"] = subprocess.Popen([*manage, "db_worker", "--queue-name", "*"])
+        processes["worker"] = subprocess.Popen([*manage, "runworker", "--interval", "0.5"])
         processes["web"] = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}"])
 
         call_command("ensure_demo_user", stdout=self.stdout)

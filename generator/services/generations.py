@@ -1,149 +1,27 @@
-"""Work that spans our database and the A1 API. Views and tasks call these."""
+"""Starting a generation: photos kept and uploaded, generate sent exactly once."""
 
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
-from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
-from .a1 import A1Client, A1Error, CnetValue, Code, GenerateRequest
-from .a1.errors import APP_UNAVAILABLE_CODES
-from .forms import AppForm
-from .images import Normalised
-from .messages import is_image_error, user_message
-from .models import AppDefinition, AppVisit, Generation, InputImage
+from ..a1 import A1Error, CnetValue, Code, GenerateRequest
+from ..forms import AppForm
+from ..images import Normalised
+from ..messages import is_image_error, user_message
+from ..models import AppDefinition, Generation, InputImage
+from .apps import a1_client, app_fetch
 
 logger = logging.getLogger(__name__)
 
 FIRST_POLL_AFTER = timedelta(seconds=5)  # the API text asks for ~5 s before the first query
-UNAVAILABLE_SECONDS = 300
-
-_local = threading.local()
-
-
-def a1_client() -> A1Client:
-    """One client (one connection pool) per thread, rebuilt if the settings change."""
-    config = (settings.A1_BASE_URL, settings.A1_API_KEY, settings.A1_SECTION, settings.A1_TIMEOUT)
-    if getattr(_local, "config", None) != config:
-        _local.client = A1Client.from_settings()
-        _local.config = config
-    return _local.client
-
-
-def a1_language(language: str | None = None) -> str:
-    """A1's language code for a Django language code."""
-    language = (language or get_language() or "en").lower()
-    if language in ("zh-hans", "zh-cn", "zh"):
-        return "zh_CN"
-    if language in ("zh-hant", "zh-tw", "zh-hk"):
-        return "zh_TW"
-    return "en_US"
-
-
-class AppUnavailable(Exception):
-    """A1 will not serve this app through the API (or it does not exist)."""
-
-    def __init__(self, error: A1Error):
-        super().__init__(str(error))
-        self.error = error
-        self.code = error.code
-
-    @property
-    def message(self) -> str:
-        return user_message(self.error)
-
-
-def app_fetch(*, app_id: str, language: str, force: bool = False) -> AppDefinition:
-    """The app's definition, from our cache while fresh, else from A1.
-
-    Raises AppUnavailable for apps A1 will not serve, A1Error when A1 cannot be asked.
-    """
-    latest = (
-        AppDefinition.objects.filter(app_id=app_id, language=language)
-        .order_by("-fetched_at")
-        .first()
-    )
-    fresh_after = timezone.now() - timedelta(seconds=settings.APP_CACHE_SECONDS)
-    if latest and not force and latest.fetched_at > fresh_after:
-        return latest
-    refused = cache.get(f"a1-app-refused:{app_id}")
-    if refused and not force:
-        raise AppUnavailable(A1Error(refused))
-    try:
-        app = a1_client().app(app_id, language=language)
-    except A1Error as exc:
-        if exc.code in APP_UNAVAILABLE_CODES:
-            cache.set(f"a1-app-refused:{app_id}", exc.code, UNAVAILABLE_SECONDS)
-            raise AppUnavailable(exc) from exc
-        if latest is not None and exc.retry_safe:
-            logger.warning("Using a stale definition of app %s: %s", app_id, exc)
-            return latest
-        raise
-    definition, _ = AppDefinition.objects.update_or_create(
-        app_id=app.id or app_id,
-        version_id=app.version_id,
-        language=language,
-        defaults={
-            "name": app.name[:300],
-            "cover": app.cover[:1000],
-            "definition": app.to_json(),
-            "raw": app.raw,
-            "fetched_at": timezone.now(),
-        },
-    )
-    return definition
-
-
-def app_visit(*, user, app_id: str) -> None:
-    AppVisit.objects.update_or_create(
-        user=user, app_id=app_id, defaults={"last_opened": timezone.now()}
-    )
-
-
-@dataclass
-class RecentApp:
-    app_id: str
-    name: str
-    cover: str
-    cost: int
-    last_used: object
-    is_node: bool
-
-
-def apps_recent(*, user, language: str, limit: int = 60) -> list[RecentApp]:
-    """Apps the user or their teammates opened, most recently used first."""
-    team_users = user.memberships.values("team__memberships__user")
-    visits = (
-        (AppVisit.objects.filter(user__in=team_users) | AppVisit.objects.filter(user=user))
-        .values("app_id")
-        .annotate(last=Max("last_opened"))
-        .order_by("-last")[:limit]
-    )
-    last_by_app = {v["app_id"]: v["last"] for v in visits}
-    definitions = {}
-    for definition in AppDefinition.objects.filter(app_id__in=last_by_app).order_by("fetched_at"):
-        # Prefer the user's language; any language beats none.
-        if definition.language == language or definition.app_id not in definitions:
-            definitions[definition.app_id] = definition
-    recent = []
-    for app_id, last in last_by_app.items():
-        definition = definitions.get(app_id)
-        if definition is None:
-            continue
-        app = definition.app
-        recent.append(RecentApp(app_id, app.name, app.cover, app.cost(1), last, app.is_node))
-    return recent
-
 
 # --- generation ------------------------------------------------------------------
 
@@ -268,13 +146,25 @@ def generation_start(*, user, definition: AppDefinition, form: AppForm) -> Gener
     except IntegrityError:
         # A double click raced us to the same idempotency key: show the first one.
         return Generation.objects.get(idempotency_key=key, user=user)
-    return _send(generation, request, definition)
+    try:
+        return send_once(generation, lambda: a1_client().generate(request))
+    except A1Error as exc:
+        if exc.code == Code.APP_UPDATED:
+            fresh = app_fetch(app_id=definition.app_id, language=definition.language, force=True)
+            raise AppUpdated(fresh) from exc
+        field = "generate_num" if exc.code == Code.QUANTITY_OUT_OF_RANGE else None
+        raise SubmitRefused(user_message(exc), field, exc.code) from exc
 
 
-def _send(generation: Generation, request: GenerateRequest, definition) -> Generation:
+def send_once(generation: Generation, call) -> Generation:
+    """Send the call that spends points, once, and record what is known afterwards.
+
+    No answer: the generation is "unknown" and nothing is re-sent. A definite refusal
+    spent nothing: the row is removed (its photos stay kept) and the A1Error raised.
+    """
     now = timezone.now()
     try:
-        task_id = a1_client().generate(request)
+        task_id = call()
     except A1Error as exc:
         if exc.outcome_unknown:
             generation.state = Generation.State.UNKNOWN
@@ -283,20 +173,25 @@ def _send(generation: Generation, request: GenerateRequest, definition) -> Gener
             generation.save()
             logger.warning("Generation %s: outcome unknown (%s)", generation.id, exc)
             return generation
-        # A definite refusal spent nothing: forget the attempt, keep the inputs staged.
         generation.inputs.update(generation=None)
         generation.delete()
-        if exc.code == Code.APP_UPDATED:
-            fresh = app_fetch(app_id=definition.app_id, language=definition.language, force=True)
-            raise AppUpdated(fresh) from exc
-        field = "generate_num" if exc.code == Code.QUANTITY_OUT_OF_RANGE else None
-        raise SubmitRefused(user_message(exc), field, exc.code) from exc
+        raise
     generation.task_id = task_id
     generation.state = Generation.State.RUNNING
     generation.submitted_at = now
     generation.next_poll_at = now + FIRST_POLL_AFTER
+    generation.stall_at = now + timedelta(seconds=settings.A1_STALL_AFTER)
     generation.save()
+    track(generation)
     return generation
+
+
+def track(generation: Generation) -> None:
+    """Hand the generation to the worker: its first poll is due at next_poll_at."""
+    from ..tasks import poll_generation
+
+    when = generation.next_poll_at
+    transaction.on_commit(lambda: poll_generation.using(run_after=when).enqueue(str(generation.id)))
 
 
 def _params(form: AppForm) -> dict:
@@ -336,3 +231,33 @@ def _attach_inputs(generation: Generation, form: AppForm) -> None:
             image._state.adding = True
         image.generation = generation
         image.save()
+
+
+def generation_rerun(*, user, generation: Generation, key) -> Generation:
+    """Start a new run with the same inputs, through the form's own path and rules."""
+    from ..forms import app_form
+    from .apps import a1_language
+    from .enhance import enhance_start
+
+    if generation.kind == Generation.Kind.ENHANCE:
+        source = generation.source_result or generation.source_input
+        if source is None:
+            raise SubmitRefused(_("The image to enhance is no longer available."))
+        return enhance_start(user=user, source=source, key=key)
+    definition = app_fetch(app_id=generation.app_id, language=generation.language or a1_language())
+    data = {"idempotency_key": str(key), "generate_num": str(generation.generate_num)}
+    params = generation.params or {}
+    for item in params.get("description") or []:
+        data[f"desc_{item['id']}"] = item["value"]
+    for choice in ("style", "size"):
+        if params.get(choice):
+            data[choice] = params[choice]["id"]
+    for image in generation.inputs.all():
+        suffix = "" if image.position is None else f"_p{image.position}"
+        data[f"cnet_{image.form_id}{suffix}_staged"] = str(image.id)
+    form = app_form(definition.app)(data, user=user)
+    if not form.is_valid():
+        raise SubmitRefused(
+            _("The app has changed since this run. Open it to check the form."), code=None
+        )
+    return generation_start(user=user, definition=definition, form=form)
