@@ -241,6 +241,8 @@ A1_POLL_INTERVAL = env_float("A1_POLL_INTERVAL", 3.0)
 A1_STALL_AFTER = env_float("A1_STALL_AFTER", 900.0)
 # How often each worker looks for generations whose poll job was lost.
 WORKER_SWEEP_SECONDS = env_float("WORKER_SWEEP_SECONDS", 15.0)
+# How overdue a poll must be before a sweep decides its job was lost and queues another.
+WORKER_RESUME_GRACE = env_float("WORKER_RESUME_GRACE", 30.0)
 if urlsplit(A1_BASE_URL).scheme == "http":  # the sandbox serves its images over http
     SECURE_CSP["img-src"].append(A1_BASE_URL)
 

@@ -33,6 +33,8 @@ def enhance_start(*, user, source: ResultImage | InputImage, key: uuid.UUID) -> 
     else:
         path, image_url, notes = _upload(source)
     is_result = isinstance(source, ResultImage)
+    if not is_result:
+        notes = [*source.notes, *notes]  # what was done when the photo was first taken in
     origin = source.generation
     try:
         with transaction.atomic():

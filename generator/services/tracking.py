@@ -26,7 +26,6 @@ from .apps import a1_client
 logger = logging.getLogger(__name__)
 
 LEASE = timedelta(seconds=90)  # a claimed poll that never reports back is retried after this
-RESUME_GRACE = timedelta(seconds=30)  # how overdue a poll must be before the sweep steps in
 SUBMIT_ABANDONED = timedelta(minutes=10)
 MAX_COPY_ATTEMPTS = 40
 THUMBNAIL_SIDE = 384
@@ -208,8 +207,9 @@ def generations_due(*, now: datetime | None = None) -> list[str]:
         error_message="The submission was interrupted before A1 answered.",
         error_message_cn="提交在 A1 回复前被中断。",
     )
+    grace = timedelta(seconds=settings.WORKER_RESUME_GRACE)
     overdue = Generation.objects.filter(state__in=IN_FLIGHT).filter(
-        next_poll_at__lte=now - RESUME_GRACE
+        next_poll_at__lte=now - grace
     ) | Generation.objects.filter(state__in=IN_FLIGHT, next_poll_at__isnull=True)
     return [str(pk) for pk in overdue.values_list("pk", flat=True)]
 

@@ -1,0 +1,101 @@
+"""The real worker process: killed mid-run, restarted, nothing lost, nothing polled twice."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from django.db import connection
+from django_tasks_db.models import DBTaskResult
+
+from generator.models import Generation
+from tests.conftest import ROOT
+from tests.portal.base import photo
+
+
+def start_worker(sandbox, settings) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "A1_BASE_URL": sandbox.url,
+        "A1_API_KEY": "sandbox",
+        "A1_POLL_INTERVAL": "0.5",
+        "WORKER_SWEEP_SECONDS": "0.5",
+        "WORKER_RESUME_GRACE": "1",
+        "DEBUG": "1",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "runworker",
+            "--no-reload",
+            "--interval",
+            "0.2",
+            "--no-startup-delay",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def wait_for(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_survives_a_killed_worker_and_lost_jobs(client, django_user_model, sandbox, settings):
+    settings.A1_BASE_URL, settings.A1_API_KEY = sandbox.url, "sandbox"
+    sandbox.knobs(task_seconds=7)
+    client.force_login(django_user_model.objects.create_user("owner"))
+    page = client.get("/apps/1838546335502970881/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)
+    response = client.post(
+        "/apps/1838546335502970881/",
+        {
+            "idempotency_key": key,
+            "cnet_17466175263110005": photo(),
+            "style": "183854633550716521",
+            "size": "1",
+            "generate_num": "1",
+        },
+    )
+    assert response.status_code == 302
+    generation = Generation.objects.get()
+
+    workers = [start_worker(sandbox, settings), start_worker(sandbox, settings)]
+    try:
+        assert wait_for(lambda: Generation.objects.get().poll_count >= 1), "no worker polled"
+        for worker in workers:
+            worker.send_signal(signal.SIGKILL)
+            worker.wait()
+        DBTaskResult.objects.all().delete()  # the jobs died with the workers
+        polls_before = sandbox.calls("task")
+
+        workers = [start_worker(sandbox, settings)]
+        assert wait_for(
+            lambda: Generation.objects.get().state == Generation.State.COMPLETED, timeout=40
+        ), f"stuck in {Generation.objects.get().state}"
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
+
+    generation.refresh_from_db()
+    result = generation.results.get()
+    assert result.copied and os.path.exists(result.file.path)
+    assert generation.points_spent == 1
+    # Two workers and duplicate jobs never queried A1 twice in one interval:
+    # polls happen at most every 0.5 s over the task's 7 s, plus the resumed ones.
+    assert sandbox.calls("task") <= 7 / 0.5 + 4
+    assert polls_before >= 1
