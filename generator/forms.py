@@ -83,6 +83,7 @@ class AppForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.user = user
+        self._add_sharing_fields(user)
         self.images: dict[str, Normalised | InputImage] = {}
         self.staged: dict[str, InputImage] = {}
         for slot in self.slots:
@@ -90,6 +91,30 @@ class AppForm(forms.Form):
             image = _owned_image(user, staged_id)
             if image is not None:
                 self.staged[slot.name] = image
+
+    def _add_sharing_fields(self, user) -> None:
+        """Who sees the run: only me, or one of my teams (the team also pays for it)."""
+        from .models import Generation, Team
+        from .services.teams import preferences_for
+
+        teams = Team.objects.filter(memberships__user=user).order_by("name")
+        if not teams.exists():
+            return
+        preferences = preferences_for(user)
+        self.fields["visibility"] = forms.ChoiceField(
+            label=_("Who can see it"),
+            choices=Generation.Visibility.choices,
+            initial=preferences.default_visibility,
+            widget=forms.RadioSelect,
+            required=False,  # absent: the user's default
+        )
+        self.fields["team"] = forms.ModelChoiceField(
+            label=_("Team"),
+            queryset=teams,
+            initial=preferences.default_team or teams.first(),
+            empty_label=None,
+            required=False,
+        )
 
     # --- template helpers -------------------------------------------------------
 

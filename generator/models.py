@@ -100,12 +100,28 @@ class AppVisit(models.Model):
 
 class GenerationQuerySet(models.QuerySet):
     def visible_to(self, user) -> GenerationQuerySet:
-        """Own work, work shared with the user's teams; staff see everything."""
+        """Own work, work shared with the user's teams; staff see everything.
+
+        Deleted and hidden generations are gone for everyone but staff.
+        """
         if user.is_staff:
             return self
         return self.filter(
-            Q(user=user) | Q(visibility=Generation.Visibility.TEAM, team__memberships__user=user)
+            Q(user=user) | Q(visibility=Generation.Visibility.TEAM, team__memberships__user=user),
+            deleted_at__isnull=True,
+            hidden=False,
         ).distinct()
+
+    def this_month(self) -> GenerationQuerySet:
+        start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        return self.filter(created__gte=start)
+
+    def points_used(self) -> int:
+        """Points spent, plus points held by runs whose outcome is not known yet."""
+        total = 0
+        for state, quoted, spent in self.values_list("state", "points_quoted", "points_spent"):
+            total += spent if spent is not None else (0 if state == "failed" else quoted)
+        return total
 
 
 class Generation(models.Model):
@@ -156,6 +172,13 @@ class Generation(models.Model):
     error_message_cn = models.TextField(blank=True)
     points_quoted = models.PositiveIntegerField(default=0)
     points_spent = models.PositiveIntegerField(null=True, blank=True)
+    favourite = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("Deleted by its owner; staff can restore it")
+    )
+    hidden = models.BooleanField(default=False, help_text=_("Hidden by staff from everyone else"))
+    flagged = models.BooleanField(default=False, help_text=_("Marked by staff for review"))
+    search_text = models.TextField(blank=True, help_text=_("App name and prompts, for search"))
     created = models.DateTimeField(default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -180,6 +203,10 @@ class Generation(models.Model):
     class Meta:
         ordering = ["-created"]
         verbose_name = _("generation")
+        indexes = [
+            models.Index(fields=["user", "-created"]),
+            models.Index(fields=["team", "visibility", "-created"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.app_name or self.app_id} · {self.get_state_display()}"
@@ -296,3 +323,92 @@ class ResultImage(models.Model):
     def settled(self) -> bool:
         """Copied, or given up on: nothing more will happen to it."""
         return self.copied or self.expired
+
+
+class Preferences(models.Model):
+    """A user's defaults for new generations."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
+    )
+    default_visibility = models.CharField(
+        _("share new generations with"),
+        max_length=10,
+        choices=Generation.Visibility.choices,
+        default=Generation.Visibility.PRIVATE,
+    )
+    default_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user}"
+
+
+class Invite(models.Model):
+    """A one-time link a team manager sends to bring someone into the team."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invites")
+    token = models.CharField(max_length=64, unique=True)
+    role = models.CharField(
+        max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    expires = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"invite to {self.team}"
+
+    @property
+    def usable(self) -> bool:
+        return self.used_at is None and self.expires > timezone.now()
+
+
+class Budget(models.Model):
+    """A monthly point limit for one user or one team, set by staff."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="budget",
+    )
+    team = models.OneToOneField(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="budget"
+    )
+    monthly_points = models.PositiveIntegerField(_("points per month"))
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, team__isnull=True)
+                | Q(user__isnull=True, team__isnull=False),
+                name="budget_for_user_or_team",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.team}: {self.monthly_points} points/month"
+
+
+class BalanceAlert(models.Model):
+    """A1 said the account is out of points (810012): new runs wait until staff clear it."""
+
+    raised_at = models.DateTimeField(default=timezone.now)
+    message = models.CharField(max_length=300, blank=True)
+    cleared_at = models.DateTimeField(null=True, blank=True)
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return f"balance alert {self.raised_at:%Y-%m-%d %H:%M}"

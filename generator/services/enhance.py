@@ -12,7 +12,8 @@ from ..images import ImageRejected, normalise
 from ..messages import user_message
 from ..models import Generation, InputImage, ResultImage
 from .apps import a1_client
-from .generations import SubmitRefused, send_once
+from .generations import SubmitRefused, budget_check, send_once
+from .teams import billing_team
 
 ENHANCE_POINTS = 3
 
@@ -22,6 +23,8 @@ def enhance_start(*, user, source: ResultImage | InputImage, key: uuid.UUID) -> 
     existing = Generation.objects.filter(idempotency_key=key, user=user).first()
     if existing is not None:
         return existing
+    team = billing_team(user=user)
+    budget_check(user=user, team=team, points=ENHANCE_POINTS)
     notes: list[str] = []
     if (
         isinstance(source, InputImage)
@@ -44,6 +47,10 @@ def enhance_start(*, user, source: ResultImage | InputImage, key: uuid.UUID) -> 
                 app_id=origin.app_id if origin else "",
                 app_name=origin.app_name if origin else "",
                 idempotency_key=key,
+                team=team,
+                search_text=" ".join(
+                    filter(None, [_("Enhance"), origin.app_name if origin else ""])
+                ),
                 points_quoted=ENHANCE_POINTS,
                 params={"notes": notes},
                 request_body={"path": path, "imageUrl": image_url},

@@ -18,6 +18,8 @@ from ..images import Normalised
 from ..messages import is_image_error, user_message
 from ..models import AppDefinition, Generation, InputImage
 from .apps import a1_client, app_fetch
+from .library import search_text_for
+from .teams import billing_team, preferences_for
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +113,12 @@ def _request_for(definition: AppDefinition, form: AppForm) -> GenerateRequest:
     )
 
 
+def budget_check(**kwargs) -> None:
+    from .budgets import budget_check as check
+
+    check(**kwargs)
+
+
 def generation_start(*, user, definition: AppDefinition, form: AppForm) -> Generation:
     """Upload the photos, send generate exactly once, and record the Generation.
 
@@ -124,8 +132,15 @@ def generation_start(*, user, definition: AppDefinition, form: AppForm) -> Gener
     app = definition.app
     if not app.generatable:
         raise SubmitRefused(user_message(A1Error(Code.APP_API_DISABLED)))
+    data = form.cleaned_data
+    team = billing_team(user=user, chosen=data.get("team"))
+    visibility = data.get("visibility") or preferences_for(user).default_visibility
+    if team is None:
+        visibility = Generation.Visibility.PRIVATE
+    budget_check(user=user, team=team, points=app.cost(data["generate_num"]))
     _upload_inputs(form)
     request = _request_for(definition, form)
+    params = _params(form)
     try:
         with transaction.atomic():
             generation = Generation.objects.create(
@@ -136,7 +151,10 @@ def generation_start(*, user, definition: AppDefinition, form: AppForm) -> Gener
                 version_id=app.version_id,
                 language=definition.language,
                 generate_num=request.generate_num,
-                params=_params(form),
+                params=params,
+                team=team,
+                visibility=visibility,
+                search_text=search_text_for(app_name=app.name, params=params),
                 request_body=request.to_json(),
                 idempotency_key=key,
                 points_quoted=app.cost(request.generate_num),
@@ -175,6 +193,10 @@ def send_once(generation: Generation, call) -> Generation:
             return generation
         generation.inputs.update(generation=None)
         generation.delete()
+        if exc.code == Code.BALANCE_INSUFFICIENT:
+            from .budgets import balance_alert_raise
+
+            balance_alert_raise(message=str(exc))
         raise
     generation.task_id = task_id
     generation.state = Generation.State.RUNNING
