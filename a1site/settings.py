@@ -286,3 +286,5 @@ APP_CACHE_SECONDS = env_int("APP_CACHE_SECONDS", 600)
 APPS_ALLOW_ANY = env_bool("APPS_ALLOW_ANY", True)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Anyone may create an account at /accounts/signup/ (otherwise only through team invites).
+OPEN_SIGNUP = env_bool("OPEN_SIGNUP", False)

@@ -272,3 +272,73 @@ class EnhanceForm(AppForm):
         max_length=2000,
         assume_scheme="https",
     )
+
+
+class LibraryFilterForm(forms.Form):
+    """Filters for history and the team gallery; every field optional."""
+
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
+    app = forms.ChoiceField(label=gettext_lazy("App"), required=False)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    favourites = forms.BooleanField(label=gettext_lazy("Favourites only"), required=False)
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("Team"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("All my teams"),
+    )
+
+    def __init__(self, *args, apps=(), teams=None, **kwargs):
+        from .models import Generation
+
+        super().__init__(*args, **kwargs)
+        self.fields["app"].choices = [("", _("All apps")), *apps]
+        self.fields["state"].choices = [("", _("Any state")), *Generation.State.choices]
+        if teams is not None and teams.count() > 1:
+            self.fields["team"].queryset = teams
+        else:
+            del self.fields["team"]
+
+    def filters(self):
+        from .services import Filters
+
+        data = self.cleaned_data if self.is_valid() else {}
+        return Filters(
+            q=data.get("q", ""),
+            app=data.get("app", ""),
+            state=data.get("state", ""),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            favourites=bool(data.get("favourites")),
+            team=data.get("team"),
+        )
+
+
+class ShareForm(forms.Form):
+    visibility = forms.ChoiceField(label=gettext_lazy("Who can see it"), choices=())
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("Team"), queryset=None, required=False, empty_label=None
+    )
+
+    def __init__(self, *args, teams, **kwargs):
+        from .models import Generation
+
+        super().__init__(*args, **kwargs)
+        self.fields["visibility"].choices = Generation.Visibility.choices
+        self.fields["team"].queryset = teams
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("visibility") == "team" and not cleaned.get("team"):
+            self.add_error("team", _("Choose the team to share with."))
+        return cleaned
+
+
+class PreferencesForm(ShareForm):
+    pass

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import apps, generations, media
+from .views import apps, generations, library, media, teams, usage
 
 urlpatterns = [
     path("apps/", apps.app_index, name="app_index"),
@@ -23,7 +23,24 @@ urlpatterns = [
         generations.generation_rerun,
         name="generation_rerun",
     ),
+    path(
+        "generations/<uuid:generation_id>/favourite/",
+        library.favourite,
+        name="generation_favourite",
+    ),
+    path("generations/<uuid:generation_id>/delete/", library.delete, name="generation_delete"),
+    path("generations/<uuid:generation_id>/share/", library.share, name="generation_share"),
+    path(
+        "generations/<uuid:generation_id>/download.zip", library.download_zip, name="generation_zip"
+    ),
     path("enhance/", generations.enhance, name="enhance"),
+    path("history/", library.history, name="history"),
+    path("team/", library.team_gallery, name="team"),
+    path("team/<int:team_id>/invite/", teams.invite, name="team_invite"),
+    path("team/join/<str:token>/", teams.join, name="team_join"),
+    path("team/preferences/", teams.preferences, name="preferences"),
+    path("accounts/signup/", teams.signup, name="signup"),
+    path("usage/", usage.usage, name="usage"),
     path("media/inputs/<uuid:image_id>", media.input_image, name="input_image"),
     path("media/results/<uuid:image_id>", media.result_image, name="result_image"),
     path("media/results/<uuid:image_id>/thumb", media.result_thumbnail, name="result_thumbnail"),

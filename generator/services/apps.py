@@ -82,6 +82,12 @@ def app_fetch(*, app_id: str, language: str, force: bool = False) -> AppDefiniti
             logger.warning("Using a stale definition of app %s: %s", app_id, exc)
             return latest
         raise
+    allowed = (
+        AppDefinition.objects.filter(app_id=app.id or app_id)
+        .order_by("-fetched_at")
+        .values_list("allowed", flat=True)
+        .first()
+    )
     definition, _ = AppDefinition.objects.update_or_create(
         app_id=app.id or app_id,
         version_id=app.version_id,
@@ -92,6 +98,8 @@ def app_fetch(*, app_id: str, language: str, force: bool = False) -> AppDefiniti
             "definition": app.to_json(),
             "raw": app.raw,
             "fetched_at": timezone.now(),
+            # A new version keeps the allow-list decision staff made for the app.
+            "allowed": settings.APPS_ALLOW_ANY if allowed is None else allowed,
         },
     )
     return definition
@@ -136,3 +144,10 @@ def apps_recent(*, user, language: str, limit: int = 60) -> list[RecentApp]:
         app = definition.app
         recent.append(RecentApp(app_id, app.name, app.cover, app.cost(1), last, app.is_node))
     return recent
+
+
+def app_allowed(*, user, app_id: str) -> bool:
+    """Whether the user may open this app: any app, or (allow-list mode) allowed ones."""
+    if settings.APPS_ALLOW_ANY or user.is_staff:
+        return True
+    return AppDefinition.objects.filter(app_id=app_id, allowed=True).exists()

@@ -2,14 +2,17 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
 
 from .. import services
 from ..a1 import A1Error
 from ..a1.client import LANGUAGES
+from ..access import visible_or_404
 from ..forms import OpenAppForm, app_form
 from ..messages import user_message
+from ..models import Generation
 from . import HtmxHttpRequest
 
 A1_LANGUAGE_NAMES = {
@@ -46,6 +49,11 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
     if language not in LANGUAGES:
         language = services.a1_language()
     context = {"app_id": app_id, "language": language, "a1_languages": A1_LANGUAGE_NAMES}
+    if not services.app_allowed(user=request.user, app_id=app_id):
+        context["message"] = _(
+            "Your team only uses apps staff have approved; this one is not on the list yet."
+        )
+        return render(request, "apps/unavailable.html", context, status=403)
     try:
         definition = services.app_fetch(app_id=app_id, language=language)
     except services.AppUnavailable as exc:
@@ -79,12 +87,24 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
             else:
                 url = generation_url(generation)
                 return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    elif request.GET.get("remix"):
+        form = _remix_form(request, form_class)
     else:
         form = form_class(user=request.user)
 
     context |= {"definition": definition, "app": definition.app, "form": form, "notice": notice}
     template = "apps/detail.html#app-form" if request.htmx else "apps/detail.html"
     return render(request, template, context)
+
+
+def _remix_form(request, form_class):
+    """The app's form on its current version, filled with an earlier run's choices."""
+    source = visible_or_404(request.user, Generation, request.GET["remix"])
+    form = form_class(user=request.user, initial=services.remix_initial(generation=source))
+    for name, image in services.remix_inputs(user=request.user, generation=source).items():
+        if any(slot.name == name for slot in form.slots):
+            form.staged[name] = image
+    return form
 
 
 def _with_staged(data, form):

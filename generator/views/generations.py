@@ -46,6 +46,7 @@ def generation_detail(request: HtmxHttpRequest, generation_id):
     context |= {
         "inputs": generation.inputs.all(),
         "is_owner": generation.user_id == request.user.id,
+        "teams": services.teams_of(request.user),
     }
     return render(request, "generations/detail.html", context)
 

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from generator.models import Membership, Team
+
 LOGIN_FILE = settings.VAR_DIR / "demo-login.txt"
 
 
@@ -24,5 +26,10 @@ class Command(BaseCommand):
             LOGIN_FILE.parent.mkdir(parents=True, exist_ok=True)
             LOGIN_FILE.write_text(f"{username}\n{password}\n")
             LOGIN_FILE.chmod(0o600)
+        user = User.objects.get(username=username)
+        team, _ = Team.objects.get_or_create(name="Demo team")
+        Membership.objects.get_or_create(
+            team=team, user=user, defaults={"role": Membership.Role.MANAGER}
+        )
         username, password = LOGIN_FILE.read_text().split()[:2]
         self.stdout.write(f"Demo login: user {username!r}, password {password!r}")

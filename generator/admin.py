@@ -1,0 +1,204 @@
+"""Staff review: every generation, its request and answer, hiding and flagging."""
+
+from django.contrib import admin, messages
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import (
+    AppDefinition,
+    BalanceAlert,
+    Budget,
+    Generation,
+    InputImage,
+    Invite,
+    Membership,
+    ResultImage,
+    Team,
+)
+
+
+class ResultInline(admin.TabularInline):
+    model = ResultImage
+    extra = 0
+    can_delete = False
+    fields = [
+        "preview",
+        "index",
+        "width",
+        "height",
+        "byte_size",
+        "expired",
+        "upstream_url",
+        "last_error",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description=_("image"))
+    def preview(self, obj):
+        if not obj.thumbnail:
+            return "—"
+        return format_html(
+            '<a href="{}"><img src="{}" width="96" alt=""></a>',
+            reverse("result_image", args=[obj.id]),
+            reverse("result_thumbnail", args=[obj.id]),
+        )
+
+
+class InputInline(admin.TabularInline):
+    model = InputImage
+    extra = 0
+    can_delete = False
+    fields = ["preview", "form_id", "position", "width", "height", "notes", "a1_path"]
+    readonly_fields = fields
+
+    @admin.display(description=_("photo"))
+    def preview(self, obj):
+        return format_html(
+            '<img src="{}" width="96" alt="">', reverse("input_image", args=[obj.id])
+        )
+
+
+@admin.register(Generation)
+class GenerationAdmin(admin.ModelAdmin):
+    list_display = [
+        "thumb",
+        "app_name",
+        "user",
+        "team",
+        "state",
+        "points_quoted",
+        "points_spent",
+        "created",
+        "flagged",
+        "hidden",
+        "deleted_at",
+    ]
+    list_filter = [
+        "state",
+        "kind",
+        "flagged",
+        "hidden",
+        "visibility",
+        "team",
+        "user",
+        "app_name",
+        ("created", admin.DateFieldListFilter),
+        ("deleted_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["task_id", "search_text", "user__username", "app_id"]
+    date_hierarchy = "created"
+    list_select_related = ["user", "team"]
+    inlines = [InputInline, ResultInline]
+    actions = ["hide", "unhide", "flag", "unflag", "restore"]
+    readonly_fields = [
+        f.name for f in Generation._meta.fields if f.name not in {"flagged", "hidden", "deleted_at"}
+    ]
+
+    def has_add_permission(self, request):
+        return False  # runs start from the app form, where points and rules are checked
+
+    @admin.display(description=_("result"))
+    def thumb(self, obj):
+        first = obj.results.first()
+        if first is None or not first.thumbnail:
+            return "—"
+        return format_html(
+            '<img src="{}" width="64" height="64" alt="">',
+            reverse("result_thumbnail", args=[first.id]),
+        )
+
+    @admin.action(description=_("Hide from everyone but staff"))
+    def hide(self, request, queryset):
+        queryset.update(hidden=True)
+
+    @admin.action(description=_("Show again"))
+    def unhide(self, request, queryset):
+        queryset.update(hidden=False)
+
+    @admin.action(description=_("Flag for review"))
+    def flag(self, request, queryset):
+        queryset.update(flagged=True)
+
+    @admin.action(description=_("Remove the flag"))
+    def unflag(self, request, queryset):
+        queryset.update(flagged=False)
+
+    @admin.action(description=_("Restore deleted generations"))
+    def restore(self, request, queryset):
+        queryset.update(deleted_at=None)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    list_display = ["name", "member_list", "created"]
+    search_fields = ["name"]
+    inlines = [MembershipInline]
+
+    @admin.display(description=_("members"))
+    def member_list(self, obj):
+        return format_html_join(
+            ", ", "{}", ((m.user.get_username(),) for m in obj.memberships.all())
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "team", "role", "joined"]
+    list_filter = ["team", "role"]
+    autocomplete_fields = ["user", "team"]
+
+
+@admin.register(Invite)
+class InviteAdmin(admin.ModelAdmin):
+    list_display = ["team", "role", "created_by", "created", "expires", "used_at", "used_by"]
+    list_filter = ["team"]
+    readonly_fields = ["token", "used_at", "used_by"]
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "user", "team", "monthly_points"]
+    autocomplete_fields = ["user", "team"]
+
+
+@admin.register(AppDefinition)
+class AppDefinitionAdmin(admin.ModelAdmin):
+    list_display = ["name", "app_id", "version_id", "language", "fetched_at", "allowed"]
+    list_editable = ["allowed"]
+    list_filter = ["language", "allowed"]
+    search_fields = ["name", "app_id"]
+    readonly_fields = [
+        "app_id",
+        "version_id",
+        "language",
+        "name",
+        "cover",
+        "definition",
+        "raw",
+        "fetched_at",
+    ]
+
+
+@admin.register(BalanceAlert)
+class BalanceAlertAdmin(admin.ModelAdmin):
+    list_display = ["raised_at", "message", "cleared_at", "cleared_by"]
+    readonly_fields = ["raised_at", "message", "cleared_at", "cleared_by"]
+    actions = ["clear"]
+
+    @admin.action(description=_("The account is topped up: resume new runs"))
+    def clear(self, request, queryset):
+        cleared = services.balance_alert_clear(user=request.user)
+        messages.success(
+            request, _("New runs are allowed again (%(n)d alert cleared).") % {"n": cleared}
+        )
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,119 @@
+"""History, the team gallery, and an owner's actions on a generation."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from .. import services
+from ..access import visible_or_404
+from ..forms import LibraryFilterForm, ShareForm
+from ..models import Generation
+from . import HtmxHttpRequest
+
+PAGE_SIZE = 24
+
+
+def _page(request, qs):
+    paginator = Paginator(qs, PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page, query.urlencode()
+
+
+def _library(request, *, template: str, gallery: bool):
+    teams = services.teams_of(request.user)
+    base = (
+        Generation.objects.filter(team__in=teams, visibility="team")
+        if gallery
+        else Generation.objects.filter(user=request.user)
+    )
+    form = LibraryFilterForm(
+        request.GET or None,
+        apps=services.apps_used(qs=base.filter(deleted_at__isnull=True)),
+        teams=teams if gallery else None,
+    )
+    filters = form.filters() if form.is_bound else services.Filters()
+    lister = services.gallery_list if gallery else services.history_list
+    page, query = _page(request, lister(user=request.user, filters=filters))
+    context = {
+        "form": form,
+        "page": page,
+        "query": query,
+        "gallery": gallery,
+        "teams": teams,
+        "allowances": services.allowances(user=request.user),
+    }
+    return render(request, f"{template}#grid" if request.htmx else template, context)
+
+
+@login_required
+@require_GET
+def history(request: HtmxHttpRequest):
+    return _library(request, template="library/history.html", gallery=False)
+
+
+@login_required
+@require_GET
+def team_gallery(request: HtmxHttpRequest):
+    response = _library(request, template="library/team.html", gallery=True)
+    return response
+
+
+def _owned(request, generation_id) -> Generation:
+    generation = visible_or_404(request.user, Generation, generation_id)
+    if generation.user_id != request.user.id:
+        raise Http404
+    return generation
+
+
+@login_required
+@require_POST
+def favourite(request: HtmxHttpRequest, generation_id):
+    generation = _owned(request, generation_id)
+    services.generation_favourite(
+        generation=generation, favourite=request.POST.get("favourite") == "1"
+    )
+    if request.htmx:
+        return render(request, "library/history.html#favourite", {"generation": generation})
+    return redirect(request.POST.get("next") or f"/generations/{generation.id}/")
+
+
+@login_required
+@require_POST
+def delete(request: HtmxHttpRequest, generation_id):
+    generation = _owned(request, generation_id)
+    services.generation_delete(generation=generation)
+    messages.success(request, _("Deleted. Ask staff if you need it back."))
+    return redirect("history")
+
+
+@login_required
+@require_POST
+def share(request: HtmxHttpRequest, generation_id):
+    generation = _owned(request, generation_id)
+    form = ShareForm(request.POST, teams=services.teams_of(request.user))
+    if form.is_valid():
+        services.generation_share(
+            generation=generation,
+            visibility=form.cleaned_data["visibility"],
+            team=form.cleaned_data.get("team"),
+        )
+        messages.success(request, _("Sharing updated."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(f"/generations/{generation.id}/")
+
+
+@login_required
+@require_GET
+def download_zip(request: HtmxHttpRequest, generation_id):
+    generation = visible_or_404(request.user, Generation, generation_id)
+    name, content = services.generation_zip(generation=generation)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

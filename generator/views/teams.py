@@ -1,0 +1,82 @@
+"""Team membership: invites, joining, sign-up, and each user's sharing defaults."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import services
+from ..forms import PreferencesForm
+from ..models import Invite, Team
+from . import HtmxHttpRequest
+
+
+@login_required
+@require_POST
+def invite(request: HtmxHttpRequest, team_id: int):
+    team = Team.objects.filter(pk=team_id, memberships__user=request.user).first()
+    if team is None or not services.is_manager(user=request.user, team=team):
+        raise Http404
+    created = services.invite_create(team=team, by=request.user)
+    link = request.build_absolute_uri(f"/team/join/{created.token}/")
+    messages.success(
+        request,
+        _("Send this one-time link (valid 7 days) to the person you invite: %(link)s")
+        % {"link": link},
+    )
+    return redirect("team")
+
+
+@require_http_methods(["GET", "POST"])
+def join(request: HtmxHttpRequest, token: str):
+    invitation = Invite.objects.select_related("team").filter(token=token).first()
+    if invitation is None or not invitation.usable:
+        return render(request, "library/join.html", {"invalid": True}, status=404)
+    form = None
+    if request.user.is_authenticated:
+        if request.method == "POST":
+            services.invite_accept(invite=invitation, user=request.user)
+            messages.success(request, _("You joined %(team)s.") % {"team": invitation.team.name})
+            return redirect("team")
+    else:
+        # The invite is the permission to sign up, even when open sign-up is off.
+        form = UserCreationForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            user = form.save()
+            services.invite_accept(invite=invitation, user=user)
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("team")
+    return render(request, "library/join.html", {"invite": invitation, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HtmxHttpRequest):
+    if not settings.OPEN_SIGNUP:
+        raise Http404
+    form = UserCreationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return redirect("app_index")
+    return render(request, "registration/signup.html", {"form": form})
+
+
+@login_required
+@require_POST
+def preferences(request: HtmxHttpRequest):
+    form = PreferencesForm(request.POST, teams=services.teams_of(request.user))
+    if form.is_valid():
+        services.preferences_update(
+            user=request.user,
+            visibility=form.cleaned_data["visibility"],
+            team=form.cleaned_data.get("team"),
+        )
+        messages.success(request, _("Your defaults are saved."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("team")
