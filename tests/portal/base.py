@@ -26,7 +26,10 @@ class BaseTestCase(TestCase):
         cls.owner = User.objects.create_user("owner", password=PASSWORD)
         cls.teammate = User.objects.create_user("teammate", password=PASSWORD)
         cls.outsider = User.objects.create_user("outsider", password=PASSWORD)
-        cls.staff = User.objects.create_user("staff", password=PASSWORD, is_staff=True)
+        # Staff review in the admin, which needs its permissions: a superuser has them all.
+        cls.staff = User.objects.create_user(
+            "staff", password=PASSWORD, is_staff=True, is_superuser=True
+        )
         cls.team = Team.objects.create(name="Studio")
         cls.other_team = Team.objects.create(name="Elsewhere")
         Membership.objects.create(team=cls.team, user=cls.owner, role="manager")

@@ -1,0 +1,72 @@
+"""Staff review in the admin, the usage page, and the app allow-list."""
+
+from generator.models import AppDefinition, Generation
+from tests.portal.base import WATERCOLOR
+from tests.portal.tracking_base import TrackingTestCase
+
+
+class AdminTests(TrackingTestCase):
+    def test_staff_review_every_generation_with_thumbnails_and_filters(self):
+        generation = self.start()
+        self.finish_upstream(generation)
+        self.poll(generation)
+        self.start(user=self.outsider)
+        self.login(self.staff)
+        listing = self.client.get("/admin/generator/generation/").content.decode()
+        assert listing.count("/media/results/") >= 1 and "outsider" in listing
+        for query in (
+            "state__exact=completed",
+            "flagged__exact=1",
+            f"q={generation.task_id}",
+            "q=owner",
+        ):
+            assert self.client.get(f"/admin/generator/generation/?{query}").status_code == 200
+        detail = self.client.get(
+            f"/admin/generator/generation/{generation.id}/change/"
+        ).content.decode()
+        assert "generateNum" in detail and generation.task_id in detail
+        assert 'name="task_id"' not in detail  # read-only
+
+    def test_staff_hide_flag_and_restore(self):
+        generation = self.start()
+        self.login(self.staff)
+        for action, field, value in [("hide", "hidden", True), ("flag", "flagged", True)]:
+            self.client.post(
+                "/admin/generator/generation/",
+                {"action": action, "_selected_action": [generation.pk]},
+            )
+            generation.refresh_from_db()
+            assert getattr(generation, field) is value
+        Generation.objects.filter(pk=generation.pk).update(deleted_at="2026-01-01T00:00:00Z")
+        self.client.post(
+            "/admin/generator/generation/",
+            {"action": "restore", "_selected_action": [generation.pk]},
+        )
+        generation.refresh_from_db()
+        assert generation.deleted_at is None
+
+    def test_nobody_starts_a_run_from_the_admin(self):
+        self.login(self.staff)
+        assert self.client.get("/admin/generator/generation/add/").status_code == 403
+
+    def test_the_usage_page_is_for_staff_and_sums_points(self):
+        done = self.start()
+        self.finish_upstream(done)
+        self.poll(done)
+        self.start(user=self.teammate)
+        self.login(self.owner)
+        assert self.client.get("/usage/").status_code == 302  # to the admin login
+        self.login(self.staff)
+        html = self.client.get("/usage/").content.decode()
+        assert "2 points spent; 2 more held" in html
+        assert "<svg" in html and "<rect" in html and "Watercolor portrait" in html
+
+    def test_the_allow_list_limits_users_to_approved_apps(self):
+        with self.settings(APPS_ALLOW_ANY=False):
+            self.login(self.owner)
+            assert self.client.get(f"/apps/{WATERCOLOR}/").status_code == 403
+            self.login(self.staff)
+            assert self.client.get(f"/apps/{WATERCOLOR}/").status_code == 200
+            AppDefinition.objects.filter(app_id=WATERCOLOR).update(allowed=True)
+            self.login(self.owner)
+            assert self.client.get(f"/apps/{WATERCOLOR}/").status_code == 200

@@ -1,0 +1,103 @@
+"""Sharing with a team, the gallery, invites and sign-up."""
+
+import re
+
+from django.contrib.auth import get_user_model
+
+from generator.models import Generation, Invite, Membership
+from tests.portal.base import PASSWORD
+from tests.portal.tracking_base import TrackingTestCase
+
+
+class GalleryTests(TrackingTestCase):
+    def test_it_shares_a_run_when_the_user_says_so(self):
+        private = self.start()
+        shared = self.start(visibility="team", team=str(self.team.id))
+        assert private.visibility == "private" and private.team == self.team  # billed to it
+        assert shared.visibility == "team"
+        self.login(self.teammate)
+        html = self.client.get("/team/").content.decode()
+        assert f"/generations/{shared.id}/" in html and f"/generations/{private.id}/" not in html
+        assert "owner" in html  # who shared it
+        self.login(self.outsider)
+        assert f"/generations/{shared.id}/" not in self.client.get("/team/").content.decode()
+        assert self.client.get(f"/generations/{shared.id}/").status_code == 404
+
+    def test_it_changes_who_can_see_a_run_later(self):
+        generation = self.start()
+        self.client.post(
+            f"/generations/{generation.id}/share/", {"visibility": "team", "team": self.team.id}
+        )
+        generation.refresh_from_db()
+        assert generation.visibility == "team"
+        self.login(self.teammate)
+        assert self.client.get(f"/generations/{generation.id}/").status_code == 200
+
+    def test_it_refuses_to_share_with_a_team_the_user_is_not_in(self):
+        generation = self.start()
+        self.client.post(
+            f"/generations/{generation.id}/share/",
+            {"visibility": "team", "team": self.other_team.id},
+        )
+        generation.refresh_from_db()
+        assert generation.visibility == "private"
+
+    def test_it_uses_the_users_default_sharing(self):
+        self.login()
+        self.client.post("/team/preferences/", {"visibility": "team", "team": self.team.id})
+        assert self.start().visibility == "team"
+
+
+class InviteTests(TrackingTestCase):
+    def invite_link(self) -> str:
+        self.login(self.owner)  # a manager of self.team
+        response = self.client.post(f"/team/{self.team.id}/invite/", follow=True)
+        return re.search(r"(/team/join/[\w-]+/)", response.content.decode()).group(1)
+
+    def test_only_managers_create_invites(self):
+        self.login(self.teammate)
+        assert self.client.post(f"/team/{self.team.id}/invite/").status_code == 404
+        self.login(self.outsider)
+        assert self.client.post(f"/team/{self.team.id}/invite/").status_code == 404
+
+    def test_an_invite_signs_someone_up_once(self):
+        link = self.invite_link()
+        self.client.logout()
+        response = self.client.post(
+            link, {"username": "newbie", "password1": PASSWORD, "password2": PASSWORD}
+        )
+        assert response.status_code == 302
+        newbie = get_user_model().objects.get(username="newbie")
+        assert Membership.objects.filter(user=newbie, team=self.team).exists()
+        self.client.logout()
+        again = self.client.get(link)
+        assert again.status_code == 404 and b"already used or has expired" in again.content
+
+    def test_an_existing_user_joins_with_a_click(self):
+        link = self.invite_link()
+        self.login(self.outsider)
+        self.client.post(link)
+        assert Membership.objects.filter(user=self.outsider, team=self.team).exists()
+
+    def test_there_is_no_open_sign_up_unless_allowed(self):
+        assert self.client.get("/accounts/signup/").status_code == 404
+        with self.settings(OPEN_SIGNUP=True):
+            assert self.client.get("/accounts/signup/").status_code == 200
+
+    def test_an_expired_invite_does_nothing(self):
+        link = self.invite_link()
+        Invite.objects.update(expires="2000-01-01T00:00:00Z")
+        self.login(self.outsider)
+        assert self.client.post(link).status_code == 404
+        assert not Membership.objects.filter(user=self.outsider, team=self.team).exists()
+
+
+class PrivacyTests(TrackingTestCase):
+    def test_hidden_runs_disappear_for_everyone_but_staff(self):
+        generation = self.start(visibility="team", team=str(self.team.id))
+        Generation.objects.filter(pk=generation.pk).update(hidden=True)
+        for user in (self.owner, self.teammate):
+            self.login(user)
+            assert self.client.get(f"/generations/{generation.id}/").status_code == 404
+        self.login(self.staff)
+        assert self.client.get(f"/generations/{generation.id}/").status_code == 200
