@@ -70,3 +70,13 @@ class AdminTests(TrackingTestCase):
             AppDefinition.objects.filter(app_id=WATERCOLOR).update(allowed=True)
             self.login(self.owner)
             assert self.client.get(f"/apps/{WATERCOLOR}/").status_code == 200
+
+
+class BalanceBannerTests(TrackingTestCase):
+    def test_staff_see_the_balance_alert_in_the_admin(self):
+        from generator.models import BalanceAlert
+
+        BalanceAlert.objects.create(message="810012")
+        self.login(self.staff)
+        html = self.client.get("/admin/").content.decode()
+        assert "out of points" in html and "Clear the alert" in html
