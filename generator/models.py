@@ -164,6 +164,9 @@ class Generation(models.Model):
         default=dict, blank=True, help_text=_("What was sent to A1 (never the key)")
     )
     idempotency_key = models.UUIDField(unique=True)
+    upstream_response = models.JSONField(
+        default=dict, blank=True, help_text=_("A1's last answer about the task")
+    )
     task_id = models.CharField(max_length=32, blank=True, db_index=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.SUBMITTING)
     upstream_state = models.CharField(max_length=16, blank=True)

@@ -253,6 +253,7 @@ ZH = {
     "Create account": "创建账户",
     "A1 Studio admin": "A1 工作室管理后台",
     "A1 reported that the account is out of points (%(when)s). New runs are paused.": "A1 报告账户点数已用完(%(when)s)。新的运行已暂停。",
+    "A1's last answer about the task": "A1 关于此任务的最新回复",
     # JavaScript
     "The file is larger than 25 MB; please choose a smaller image.": "文件超过 25 MB,请选择更小的图片。",
     "It will be converted to JPEG or PNG for A1.": "将为 A1 转换为 JPEG 或 PNG。",

@@ -71,6 +71,7 @@ def generation_poll(*, generation_id) -> datetime | None:
     except A1Error as exc:
         return _poll_failed(generation, exc, now)
     generation.upstream_state = task.raw_state[:16]
+    generation.upstream_response = task.raw
     generation.poll_errors = 0
     if task.state is TaskState.COMPLETED:
         if not task.images:
@@ -85,7 +86,9 @@ def generation_poll(*, generation_id) -> datetime | None:
                 generation=generation, index=index, defaults={"upstream_url": url}
             )
         generation.state = Generation.State.COPYING
-        generation.save(update_fields=["state", "upstream_state", "poll_errors"])
+        generation.save(
+            update_fields=["state", "upstream_state", "upstream_response", "poll_errors"]
+        )
         return _copy_pending(generation)
     if task.state is TaskState.FAILED:
         reason = task.fail_reason or "A1 could not generate this image."
@@ -104,7 +107,15 @@ def generation_poll(*, generation_id) -> datetime | None:
 
 def _schedule(generation: Generation, when: datetime) -> datetime:
     generation.next_poll_at = when
-    generation.save(update_fields=["next_poll_at", "state", "upstream_state", "poll_errors"])
+    generation.save(
+        update_fields=[
+            "next_poll_at",
+            "state",
+            "upstream_state",
+            "upstream_response",
+            "poll_errors",
+        ]
+    )
     return when
 
 

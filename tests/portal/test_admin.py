@@ -25,6 +25,7 @@ class AdminTests(TrackingTestCase):
             f"/admin/generator/generation/{generation.id}/change/"
         ).content.decode()
         assert "generateNum" in detail and generation.task_id in detail
+        assert "finishDate" in detail  # A1's answer about the task
         assert 'name="task_id"' not in detail  # read-only
 
     def test_staff_hide_flag_and_restore(self):
