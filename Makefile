@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test lint format messages clean
+.PHONY: install run prod test test-pg lint format messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is needed, found " + sys.version.split()[0] + " (pyenv install 3.13)")'
@@ -18,6 +18,19 @@ install: $(STAMP)
 run: install
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py runstack
+
+# The production profile on this machine: gunicorn, DEBUG off, compressed hashed static
+# files. Plain http on loopback, so the https-only settings are relaxed here; behind a
+# TLS proxy leave them at their defaults (see README).
+PROD_ENV = DEBUG=0 SECRET_KEY="$$(cat var/secret-key)" SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0
+
+prod: install var/secret-key
+	$(PROD_ENV) $(PY) manage.py collectstatic --noinput -v0
+	$(PROD_ENV) $(PY) manage.py migrate --noinput
+	$(PROD_ENV) $(PY) manage.py runstack --prod
+
+var/secret-key:
+	@mkdir -p var && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
 test: install
 	$(VENV)/bin/ruff check .

@@ -415,3 +415,14 @@ class BalanceAlert(models.Model):
 
     def __str__(self) -> str:
         return f"balance alert {self.raised_at:%Y-%m-%d %H:%M}"
+
+
+class WorkerHeartbeat(models.Model):
+    """Each worker's last sweep, and whether it could reach A1 then (read by /healthz)."""
+
+    worker = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+    upstream_ok = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.seen_at:%H:%M:%S}"

@@ -213,6 +213,14 @@ class A1Client:
             raise A1Error(Code.BAD_RESPONSE, "The image is larger than we keep", endpoint=endpoint)
         return content
 
+    def reachable(self) -> bool:
+        """Whether A1's host answers HTTP at all (no key sent, no points spent)."""
+        try:
+            requests.head(self.base_url + "/", timeout=(3, 5), allow_redirects=False)
+        except requests.RequestException:
+            return False
+        return True
+
     # --- transport -----------------------------------------------------------------
 
     def _task_id(self, data: Any, endpoint: str) -> str:

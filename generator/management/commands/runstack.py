@@ -6,6 +6,7 @@ half-running stack never looks healthy.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,21 +16,48 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 
+def _wait_for_port(port: int, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+
+
 class Command(BaseCommand):
     help = "Run the portal, its worker and the sandbox together."
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+        parser.add_argument(
+            "--prod", action="store_true", help="gunicorn and a worker without autoreload"
+        )
+        parser.add_argument(
+            "--web-workers", type=int, default=int(os.environ.get("WEB_WORKERS", 2))
+        )
 
-    def handle(self, *args, port, **options):
+    def handle(self, *args, port, prod, web_workers, **options):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
         processes: dict[str, subprocess.Popen] = {}
         if settings.A1_USES_SANDBOX:
             processes["sandbox"] = subprocess.Popen(
                 [*manage, "runsandbox", f"127.0.0.1:{settings.SANDBOX_PORT}"]
             )
-        processes["worker"] = subprocess.Popen([*manage, "runworker", "--interval", "0.5"])
-        processes["web"] = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}"])
+            _wait_for_port(settings.SANDBOX_PORT)  # the worker's first sweep probes it
+        worker = [*manage, "runworker", "--interval", "0.5"]
+        processes["worker"] = subprocess.Popen([*worker, "--no-reload"] if prod else worker)
+        if prod:
+            processes["web"] = subprocess.Popen(
+                [
+                    sys.executable, "-m", "gunicorn", "a1site.wsgi:application",
+                    "--config", str(settings.BASE_DIR / "a1site" / "gunicorn.conf.py"),
+                    "--bind", f"127.0.0.1:{port}",
+                    "--workers", str(web_workers),
+                ]
+            )  # fmt: skip
+        else:
+            processes["web"] = subprocess.Popen([*manage, "runserver", f"127.0.0.1:{port}"])
 
         call_command("ensure_demo_user", stdout=self.stdout)
         upstream = "the local sandbox (no A1_API_KEY set)" if settings.A1_USES_SANDBOX else "A1"

@@ -7,28 +7,30 @@ generation) and then every WORKER_SWEEP_SECONDS; it also writes the heartbeat th
 
 import logging
 import os
+import socket
 import threading
 import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from generator.models import WorkerHeartbeat
+from generator.services import a1_client
 from generator.tasks import resume_due
 
 logger = logging.getLogger("generator.worker")
-HEARTBEAT_KEY = "worker-heartbeat"
+WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 
 def sweep_once() -> int:
-    try:
-        resumed = resume_due()
-    finally:
-        close_old_connections()
-    cache.set(HEARTBEAT_KEY, timezone.now().isoformat(), timeout=None)
+    resumed = resume_due()
+    WorkerHeartbeat.objects.update_or_create(
+        worker=WORKER_NAME,
+        defaults={"seen_at": timezone.now(), "upstream_ok": a1_client().reachable()},
+    )
     if resumed:
         logger.info("Resumed %d in-flight generation(s)", resumed)
     return resumed
@@ -41,6 +43,8 @@ def _sweep_forever(stop: threading.Event) -> None:
         except Exception:
             # The sweeper must outlive a passing database error; the next sweep retries.
             logger.exception("Sweep failed")
+        finally:
+            close_old_connections()
         stop.wait(settings.WORKER_SWEEP_SECONDS)
 
 
