@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run prod test test-pg lint format messages clean
+.PHONY: install browser run prod test test-pg lint format messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is needed, found " + sys.version.split()[0] + " (pyenv install 3.13)")'
@@ -32,11 +32,25 @@ prod: install var/secret-key
 var/secret-key:
 	@mkdir -p var && umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-test: install
+# Browser tests drive Debian's chromium (Playwright's own browser download does not
+# work here). Installed when missing and possible; otherwise those tests are skipped.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+	  || echo "!!! chromium could not be installed: browser tests will be skipped"; }
+
+test: install browser
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# The same suite on PostgreSQL and Redis (the scale-out configuration).
+PG_URL ?= postgres://postgres@127.0.0.1:5432/a1studio
+REDIS_URL ?= redis://127.0.0.1:6379/1
+test-pg: install browser
+	DATABASE_URL=$(PG_URL) CACHE_URL=$(REDIS_URL) $(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check .

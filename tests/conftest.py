@@ -139,3 +139,69 @@ def _isolated_storage_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     cache.clear()
     translation.activate("en")  # a request in an earlier test may have left zh-hans active
+
+
+def subprocess_env(sandbox: SandboxHandle, settings, **extra) -> dict:
+    """Environment for a portal process (web or worker) sharing this test's database."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
+    return {
+        **os.environ,
+        "DATABASE_URL": url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "A1_BASE_URL": sandbox.url,
+        "A1_API_KEY": "sandbox",
+        "A1_POLL_INTERVAL": "0.5",
+        "WORKER_SWEEP_SECONDS": "0.5",
+        "WORKER_RESUME_GRACE": "1",
+        "DEBUG": "1",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
+def start_worker(sandbox: SandboxHandle, settings) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runworker", "--no-reload",
+         "--interval", "0.2", "--no-startup-delay"],
+        env=subprocess_env(sandbox, settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def start_web(sandbox: SandboxHandle, settings) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=subprocess_env(sandbox, settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    wait_until(lambda: _answers(url), timeout=30)
+    return process, url
+
+
+def _answers(url: str) -> bool:
+    try:
+        requests.get(f"{url}/accounts/login/", timeout=2)
+    except requests.ConnectionError:
+        return False
+    return True
+
+
+def wait_until(predicate, timeout=30.0, step=0.2) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return False

@@ -3,54 +3,13 @@
 import os
 import re
 import signal
-import subprocess
-import sys
-import time
 
 import pytest
-from django.db import connection
 from django_tasks_db.models import DBTaskResult
 
 from generator.models import Generation
-from tests.conftest import ROOT
+from tests.conftest import start_worker, wait_until
 from tests.portal.base import photo
-
-
-def start_worker(sandbox, settings) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{connection.settings_dict['NAME']}",
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "A1_BASE_URL": sandbox.url,
-        "A1_API_KEY": "sandbox",
-        "A1_POLL_INTERVAL": "0.5",
-        "WORKER_SWEEP_SECONDS": "0.5",
-        "WORKER_RESUME_GRACE": "1",
-        "DEBUG": "1",
-    }
-    return subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "manage.py"),
-            "runworker",
-            "--no-reload",
-            "--interval",
-            "0.2",
-            "--no-startup-delay",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def wait_for(predicate, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)
@@ -75,7 +34,7 @@ def test_it_survives_a_killed_worker_and_lost_jobs(client, django_user_model, sa
 
     workers = [start_worker(sandbox, settings), start_worker(sandbox, settings)]
     try:
-        assert wait_for(lambda: Generation.objects.get().poll_count >= 1), "no worker polled"
+        assert wait_until(lambda: Generation.objects.get().poll_count >= 1), "no worker polled"
         for worker in workers:
             worker.send_signal(signal.SIGKILL)
             worker.wait()
@@ -83,7 +42,7 @@ def test_it_survives_a_killed_worker_and_lost_jobs(client, django_user_model, sa
         polls_before = sandbox.calls("task")
 
         workers = [start_worker(sandbox, settings)]
-        assert wait_for(
+        assert wait_until(
             lambda: Generation.objects.get().state == Generation.State.COMPLETED, timeout=40
         ), f"stuck in {Generation.objects.get().state}"
     finally:

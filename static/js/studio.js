@@ -128,9 +128,12 @@
 
   // After htmx swaps in a form with errors, move focus to the first problem so
   // keyboard and screen-reader users land where it is.
-  document.addEventListener("htmx:afterSwap", (event) => {
-    const target = event.detail.target;
-    const invalid = target.querySelector("[aria-invalid='true'], .error-summary");
+  // (After an outerHTML swap the event's target is the replaced element: look the new
+  // one up by its id.)
+  document.addEventListener("htmx:afterSettle", (event) => {
+    const old = event.detail.target;
+    const root = (old && old.id && document.getElementById(old.id)) || document;
+    const invalid = root.querySelector("[aria-invalid='true']") || root.querySelector(".error-summary");
     if (invalid) invalid.focus();
   });
 })();

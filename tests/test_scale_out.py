@@ -1,0 +1,78 @@
+"""Two web processes and two workers on one database: sessions, exactly-once polls."""
+
+import re
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+
+from generator.models import Generation
+from generator.tasks import poll_generation
+from tests.conftest import image_bytes, start_web, start_worker, wait_until
+
+WATERCOLOR = "1838546335502970881"
+
+
+def login(session: requests.Session, url: str, username: str, password: str) -> None:
+    page = session.get(f"{url}/accounts/login/", timeout=10)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = session.post(
+        f"{url}/accounts/login/",
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
+        headers={"Referer": f"{url}/accounts/login/"},
+        timeout=10,
+    )
+    assert response.url.endswith("/apps/"), "login failed"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_runs_on_two_web_processes_and_two_workers(sandbox, settings):
+    settings.A1_BASE_URL = sandbox.url
+    sandbox.knobs(task_seconds=3)
+    get_user_model().objects.create_user("owner", password="pw-for-scale-test-1")
+    (web1, url1), (web2, url2) = start_web(sandbox, settings), start_web(sandbox, settings)
+    workers = [start_worker(sandbox, settings), start_worker(sandbox, settings)]
+    try:
+        browser = requests.Session()
+        login(browser, url1, "owner", "pw-for-scale-test-1")
+        page = browser.get(f"{url2}/apps/{WATERCOLOR}/", timeout=10)  # the other web process
+        assert page.status_code == 200, "the session is not shared between web processes"
+        key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page.text).group(1)
+        token = browser.cookies["csrftoken"]
+        response = browser.post(
+            f"{url2}/apps/{WATERCOLOR}/",
+            data={
+                "idempotency_key": key,
+                "style": "183854633550716521",
+                "size": "1",
+                "generate_num": "1",
+            },
+            files={
+                "cnet_17466175263110005": ("me.jpg", image_bytes(size=(200, 200)), "image/jpeg")
+            },
+            headers={"X-CSRFToken": token, "Referer": f"{url2}/apps/{WATERCOLOR}/"},
+            allow_redirects=False,
+            timeout=30,
+        )
+        assert response.status_code == 302
+        generation = Generation.objects.get()
+        for _ in range(4):  # stray duplicate jobs must not cause extra polls
+            poll_generation.enqueue(str(generation.pk))
+
+        fragment = f"{url1}/generations/{generation.pk}/progress/"
+        assert wait_until(
+            lambda: (
+                "Completed"
+                in browser.get(fragment, headers={"HX-Request": "true"}, timeout=10).text
+            ),
+            timeout=40,
+        ), f"stuck in {Generation.objects.get().state}"
+    finally:
+        for process in (web1, web2, *workers):
+            process.kill()
+            process.wait()
+    stats = sandbox.stats()["calls"]
+    assert stats["generate"] == 1 and stats["upload"] == 1
+    # The task takes 3 s and the first query comes 5 s in: the floor is one query.
+    assert stats["task"] <= 1 + 1, stats
+    assert Generation.objects.get().results.get().copied
