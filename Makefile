@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser run prod test test-pg lint format messages clean
+.PHONY: install browser run prod test test-pg bench lint format messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is needed, found " + sys.version.split()[0] + " (pyenv install 3.13)")'
@@ -51,6 +51,10 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/a1studio
 REDIS_URL ?= redis://127.0.0.1:6379/1
 test-pg: install browser
 	DATABASE_URL=$(PG_URL) CACHE_URL=$(REDIS_URL) $(PY) -m pytest
+
+# Benchmarks: starts its own production profile on free ports; about 10 minutes.
+bench: install
+	$(PY) bench/run.py
 
 lint: install
 	$(VENV)/bin/ruff check .

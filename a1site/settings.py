@@ -309,3 +309,5 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # Anyone may create an account at /accounts/signup/ (otherwise only through team invites).
 OPEN_SIGNUP = env_bool("OPEN_SIGNUP", False)
+# Cards per page in history and the team gallery.
+HISTORY_PAGE_SIZE = env_int("HISTORY_PAGE_SIZE", 24, minimum=1)

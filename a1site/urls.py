@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("ping", health.ping, name="ping"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "jsi18n/",

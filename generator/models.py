@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -118,10 +118,15 @@ class GenerationQuerySet(models.QuerySet):
 
     def points_used(self) -> int:
         """Points spent, plus points held by runs whose outcome is not known yet."""
-        total = 0
-        for state, quoted, spent in self.values_list("state", "points_quoted", "points_spent"):
-            total += spent if spent is not None else (0 if state == "failed" else quoted)
-        return total
+        totals = self.aggregate(
+            spent=Sum("points_spent", default=0),
+            held=Sum(
+                "points_quoted",
+                filter=Q(points_spent__isnull=True) & ~Q(state="failed"),
+                default=0,
+            ),
+        )
+        return totals["spent"] + totals["held"]
 
 
 class Generation(models.Model):

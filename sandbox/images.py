@@ -16,14 +16,16 @@ MAX_BYTES = 10 * 1024 * 1024
 MAX_SIDE = 2048
 SUFFIXES = {"png", "jpg", "jpeg"}
 # sizeId -> (width, height) of the rendered result; 1:1 3:4 1:2 4:3 2:1 16:9 9:16.
+# A1's results are about a megapixel; so are these, so copies and thumbnails weigh
+# what they will weigh in production.
 SIZE_PIXELS = {
-    "1": (512, 512),
-    "2": (480, 640),
-    "3": (384, 768),
-    "4": (640, 480),
-    "5": (768, 384),
-    "6": (768, 432),
-    "7": (432, 768),
+    "1": (1024, 1024),
+    "2": (768, 1024),
+    "3": (512, 1024),
+    "4": (1024, 768),
+    "5": (1024, 512),
+    "6": (1024, 576),
+    "7": (576, 1024),
 }
 
 
@@ -169,7 +171,7 @@ def render_result(
         canvas = ImageEnhance.Brightness(canvas).enhance(1 + 0.08 * index)
     _caption(canvas, [f"{app_name} #{index + 1}", prompt])
     buffer = io.BytesIO()
-    canvas.save(buffer, "JPEG", quality=85)
+    canvas.save(buffer, "JPEG", quality=90)
     return buffer.getvalue()
 
 

@@ -6,7 +6,7 @@ import io
 import zipfile
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -42,10 +42,20 @@ def _filtered(qs: QuerySet, filters: Filters) -> QuerySet:
 
 
 def _for_grid(qs: QuerySet) -> QuerySet:
-    # One query for the page's thumbnails, not one per card.
-    return qs.select_related("user", "team").prefetch_related(
-        Prefetch("results", queryset=ResultImage.objects.order_by("index")),
-        Prefetch("inputs", queryset=InputImage.objects.order_by("form_id", "position")),
+    """Each card needs one picture: the first saved result, else the first photo.
+
+    Subqueries fetch just those ids in the page's own query, rather than loading every
+    image of every card.
+    """
+    first_result = ResultImage.objects.filter(generation=OuterRef("pk"), thumbnail__gt="").order_by(
+        "index"
+    )
+    first_input = InputImage.objects.filter(generation=OuterRef("pk")).order_by(
+        "form_id", "position"
+    )
+    return qs.select_related("user").annotate(
+        card_result=Subquery(first_result.values("pk")[:1]),
+        card_input=Subquery(first_input.values("pk")[:1]),
     )
 
 

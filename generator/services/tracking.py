@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(seconds=90)  # a claimed poll that never reports back is retried after this
 SUBMIT_ABANDONED = timedelta(minutes=10)
 MAX_COPY_ATTEMPTS = 40
-THUMBNAIL_SIDE = 384
+THUMBNAIL_SIDE = 320  # grid cards are 200-260 px wide
 BACKOFF_KEY = "a1-backoff-until"
 IN_FLIGHT = Generation.IN_FLIGHT
 
@@ -200,7 +200,7 @@ def _thumbnail(image: Image.Image) -> bytes:
     thumb = ImageOps.exif_transpose(image).convert("RGB")
     thumb.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    thumb.save(buffer, "WEBP", quality=75, method=4)
+    thumb.save(buffer, "WEBP", quality=70, method=4)
     return buffer.getvalue()
 
 

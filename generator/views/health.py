@@ -57,3 +57,11 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
     )
+
+
+@require_GET
+def ping(request: HttpRequest):
+    """The cheapest answer the stack can give: the yardstick for page-speed ratios."""
+    from django.http import HttpResponse
+
+    return HttpResponse(b"pong", content_type="text/plain")

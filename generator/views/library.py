@@ -1,5 +1,6 @@
 """History, the team gallery, and an owner's actions on a generation."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -14,11 +15,9 @@ from ..forms import LibraryFilterForm, ShareForm
 from ..models import Generation
 from . import HtmxHttpRequest
 
-PAGE_SIZE = 24
-
 
 def _page(request, qs):
-    paginator = Paginator(qs, PAGE_SIZE)
+    paginator = Paginator(qs, settings.HISTORY_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

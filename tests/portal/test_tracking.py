@@ -40,10 +40,10 @@ class PollTests(TrackingTestCase):
         assert [r.index for r in results] == [0, 1]
         for result in results:
             assert result.copied and result.format == "JPEG" and result.byte_size > 0
-            assert (result.width, result.height) == (768, 432)  # 16:9 as chosen
+            assert (result.width, result.height) == (1024, 576)  # 16:9 as chosen
             with result.thumbnail.open("rb") as fh:
                 thumb = Image.open(fh)
-                assert thumb.format == "WEBP" and max(thumb.size) <= 384
+                assert thumb.format == "WEBP" and max(thumb.size) <= 320
             assert result.upstream_url.startswith(self.sandbox.url)
         assert self.sandbox.stats()["points_spent"]["sandbox"] == 2
 
