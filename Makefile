@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser run prod test test-pg bench lint format messages clean
+.PHONY: install browser run prod test test-pg bench soak lint format messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is needed, found " + sys.version.split()[0] + " (pyenv install 3.13)")'
@@ -55,6 +55,11 @@ test-pg: install browser
 # Benchmarks: starts its own production profile on free ports; about 10 minutes.
 bench: install
 	$(PY) bench/run.py
+
+# Load and soak: 50 users for 10 minutes with upstream faults (SOAK_SECONDS to change).
+SOAK_SECONDS ?= 600
+soak: install
+	$(PY) bench/soak.py --seconds $(SOAK_SECONDS)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -17,6 +17,10 @@ from .models import (
     ResultImage,
     Team,
 )
+from .views.auth import ThrottledAdminAuthenticationForm
+
+# The admin's log-in counts failures with the portal's, against the same limits.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class ResultInline(admin.TabularInline):

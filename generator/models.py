@@ -239,8 +239,11 @@ class InputImageQuerySet(models.QuerySet):
     def visible_to(self, user) -> InputImageQuerySet:
         if user.is_staff:
             return self
+        # Own photos not (yet) part of a run, and photos of runs the user may see: a
+        # deleted or hidden run takes its photos with it.
         return self.filter(
-            Q(owner=user) | Q(generation__in=Generation.objects.visible_to(user))
+            Q(owner=user, generation__isnull=True)
+            | Q(generation__in=Generation.objects.visible_to(user))
         ).distinct()
 
 

@@ -49,6 +49,10 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
     if language not in LANGUAGES:
         language = services.a1_language()
     context = {"app_id": app_id, "language": language, "a1_languages": A1_LANGUAGE_NAMES}
+    if not (app_id.isdigit() and len(app_id) <= 32):
+        # Not an id at all: A1 is not asked.
+        context |= {"message": _("There is no A1 app with this id.")}
+        return render(request, "apps/unavailable.html", context, status=404)
     if not services.app_allowed(user=request.user, app_id=app_id):
         context["message"] = _(
             "Your team only uses apps staff have approved; this one is not on the list yet."

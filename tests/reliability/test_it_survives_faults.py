@@ -1,0 +1,135 @@
+"""Upstream and local faults: every run ends truthfully, none is lost or sent twice."""
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from generator.models import Generation
+from tests.portal.tracking_base import TrackingTestCase
+
+FAULTS = {
+    "5xx burst on task queries": {"error_rate": 1, "faults_on": "task", "fault_calls": 6},
+    "connection resets on task queries": {"drop_rate": 1, "faults_on": "task", "fault_calls": 6},
+    "malformed JSON on task queries": {"garbage_rate": 1, "faults_on": "task", "fault_calls": 6},
+    "rate limited for a minute": {"throttle_seconds": 60},
+    "5xx on result downloads": {"error_rate": 1, "faults_on": "files", "fault_calls": 4},
+    "slow answers": {"latency": 0.3},
+}
+
+
+class FaultMatrixTests(TrackingTestCase):
+    def drive(self, generation, steps=12):
+        """Worker steps until the run ends (or the steps run out)."""
+        for _ in range(steps):
+            self.poll(generation)
+            if generation.state in ("completed", "failed"):
+                return
+
+    def check_truthful_end(self, generation, *, expect="completed"):
+        assert generation.state == expect
+        assert Generation.objects.count() == 1
+        assert self.sandbox.calls("generate") == 1
+        if expect == "completed":
+            assert generation.points_spent == generation.points_quoted
+            assert all(r.copied or r.expired for r in generation.results.all())
+
+    def test_each_upstream_fault(self):
+        checked = 0
+        for name, knobs in FAULTS.items():
+            with self.subTest(fault=name):
+                Generation.objects.all().delete()
+                self.sandbox.reset()
+                generation = self.start()
+                self.sandbox.finish(generation.task_id)
+                self.sandbox.knobs(**knobs)
+                self.drive(generation, steps=4)  # faults in force: nothing may break
+                assert generation.state in Generation.IN_FLIGHT or generation.state == "completed"
+                self.sandbox.knobs(
+                    error_rate=0, drop_rate=0, garbage_rate=0, latency=0, throttle_seconds=0
+                )
+                from django.core.cache import cache
+
+                cache.clear()  # the shared backoff would otherwise wait out its minute
+                self.drive(generation)
+                self.check_truthful_end(generation)
+                checked += 1
+        assert checked == len(FAULTS)
+
+    def test_a_failed_task(self):
+        generation = self.start()
+        self.sandbox.finish(generation.task_id, "failed")
+        self.drive(generation)
+        self.check_truthful_end(generation, expect="failed")
+        assert generation.points_spent == 0
+
+    def test_links_that_expire_before_the_copy(self):
+        generation = self.start()
+        self.sandbox.finish(generation.task_id)
+        self.sandbox.knobs(url_lifetime=0)
+        self.drive(generation)
+        self.check_truthful_end(generation)
+        assert all(r.expired for r in generation.results.all())
+
+    def test_answers_lost_after_generate_was_sent(self):
+        for knobs in ({"drop_rate": 1}, {"garbage_rate": 1}, {"error_rate": 1}):
+            Generation.objects.all().delete()
+            self.sandbox.reset(faults_on="generate", **knobs)
+            self.login()
+            key = self.form_key(self.form_page())
+            self.submit(data=self.watercolor_post(key))
+            self.submit(data=self.watercolor_post(key))  # the user tries again
+            generation = Generation.objects.get()
+            assert generation.state == "unknown"
+            assert self.sandbox.calls("generate") == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_rides_out_a_locked_database_under_a_live_worker(
+    client, django_user_model, sandbox, settings
+):
+    """The database refuses writes for a few seconds; the worker waits it out, no restart."""
+    from tests.conftest import start_worker, wait_until
+    from tests.portal.base import photo
+
+    settings.A1_BASE_URL = sandbox.url
+    sandbox.knobs(task_seconds=1)
+    client.force_login(django_user_model.objects.create_user("owner"))
+    page = client.get("/apps/1838546335502970881/").content.decode()
+    key = page.split('name="idempotency_key" value="')[1].split('"')[0]
+    client.post(
+        "/apps/1838546335502970881/",
+        {"idempotency_key": key, "cnet_17466175263110005": photo(), "style": "183854633550716521", "size": "1", "generate_num": "1"},
+    )  # fmt: skip
+    worker = start_worker(sandbox, settings)
+    locked = threading.Event()
+
+    def hold_lock():
+        from django.db import connections
+
+        other = connections.create_connection("default")
+        with other.cursor() as cursor:
+            if other.vendor == "sqlite":
+                cursor.execute("BEGIN EXCLUSIVE")
+            else:
+                cursor.execute("BEGIN")
+                cursor.execute("LOCK TABLE generator_generation IN ACCESS EXCLUSIVE MODE")
+            locked.set()
+            time.sleep(4)  # across the first poll, due 5 s after submitting
+            cursor.execute("COMMIT")
+        other.close()
+
+    try:
+        time.sleep(3)
+        holder = threading.Thread(target=hold_lock)
+        holder.start()
+        locked.wait(10)
+        holder.join()
+        assert wait_until(lambda: Generation.objects.get().state == "completed", timeout=40)
+        assert worker.poll() is None, "the worker died"
+    finally:
+        worker.kill()
+        worker.wait()
+    assert sandbox.calls("generate") == 1
+    assert connection.vendor in ("sqlite", "postgresql")

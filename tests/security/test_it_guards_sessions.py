@@ -1,0 +1,72 @@
+"""Log-in throttling, session fixation, logout, and CSRF on every state-changing URL."""
+
+import uuid
+
+import pytest
+from django.test import Client
+
+from tests.portal.base import PASSWORD, BaseTestCase
+
+
+class LoginTests(BaseTestCase):
+    def attempt(self, password, username="owner", client=None):
+        return (client or self.client).post(
+            "/accounts/login/", {"username": username, "password": password}
+        )
+
+    def test_it_refuses_after_five_failures_even_with_the_right_password(self):
+        for _ in range(5):
+            assert self.attempt("wrong").status_code == 200
+        response = self.attempt(PASSWORD)
+        assert response.status_code == 200 and b"Too many failed attempts" in response.content
+        assert "_auth_user_id" not in self.client.session
+
+    def test_it_counts_per_account_so_others_can_still_log_in(self):
+        for _ in range(5):
+            self.attempt("wrong")
+        assert self.attempt(PASSWORD, username="teammate").status_code == 302
+
+    def test_it_throttles_the_admin_log_in_too(self):
+        for _ in range(5):
+            self.client.post("/admin/login/", {"username": "staff", "password": "wrong"})
+        response = self.client.post("/admin/login/", {"username": "staff", "password": PASSWORD})
+        assert b"Too many failed attempts" in response.content
+
+    def test_it_gives_a_new_session_key_on_log_in(self):
+        self.client.get("/accounts/login/")
+        self.client.session.save()
+        before = self.client.session.session_key
+        self.attempt(PASSWORD)
+        assert self.client.session.session_key != before
+
+    def test_it_logs_out_only_by_post_and_then_nothing_is_visible(self):
+        self.login()
+        assert self.client.get("/accounts/logout/").status_code == 405
+        self.client.post("/accounts/logout/")
+        assert self.client.get("/history/").status_code == 302
+
+
+STATE_CHANGING = [
+    "/accounts/login/",
+    "/accounts/logout/",
+    f"/apps/{'1838546335502970881'}/",
+    "/enhance/",
+    "/generations/{id}/rerun/",
+    "/generations/{id}/resume/",
+    "/generations/{id}/favourite/",
+    "/generations/{id}/delete/",
+    "/generations/{id}/share/",
+    "/team/preferences/",
+    "/team/1/invite/",
+    "/team/join/some-token/",
+    "/i18n/setlang/",
+    "/admin/generator/generation/",
+]
+
+
+@pytest.mark.parametrize("path", STATE_CHANGING)
+def test_every_state_changing_request_needs_the_csrf_token(path, admin_user):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(admin_user)
+    response = client.post(path.format(id=uuid.uuid4()), {"x": "1"})
+    assert response.status_code == 403

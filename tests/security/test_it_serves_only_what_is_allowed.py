@@ -1,0 +1,74 @@
+"""Every page and media endpoint, for every role: owner, teammate, other team, staff, nobody."""
+
+from generator.models import Generation, InputImage, ResultImage
+from tests.portal.tracking_base import TrackingTestCase
+
+ROLES = ("anonymous", "owner", "teammate", "outsider", "staff")
+
+
+class AccessMatrixTests(TrackingTestCase):
+    def setUp(self):
+        self.private = self.start()
+        self.shared = self.start(visibility="team", team=str(self.team.id))
+        for generation in (self.private, self.shared):
+            self.finish_upstream(generation)
+            self.poll(generation)
+        self.client.logout()
+
+    def status(self, role, url):
+        self.client.logout()
+        if role != "anonymous":
+            self.client.force_login(getattr(self, role))
+        return self.client.get(url).status_code
+
+    def urls_of(self, generation):
+        result = ResultImage.objects.filter(generation=generation).first()
+        photo = InputImage.objects.filter(generation=generation).first()
+        return [
+            f"/generations/{generation.id}/",
+            f"/generations/{generation.id}/progress/",
+            f"/generations/{generation.id}/download.zip",
+            f"/media/results/{result.id}",
+            f"/media/results/{result.id}/thumb",
+            f"/media/results/{result.id}?download=1",
+            f"/media/inputs/{photo.id}",
+            f"/apps/{generation.app_id}/?remix={generation.id}",
+        ]
+
+    def test_the_matrix(self):
+        expected = {
+            "private": {
+                "anonymous": 302,
+                "owner": 200,
+                "teammate": 404,
+                "outsider": 404,
+                "staff": 200,
+            },
+            "shared": {
+                "anonymous": 302,
+                "owner": 200,
+                "teammate": 200,
+                "outsider": 404,
+                "staff": 200,
+            },
+        }
+        checked = 0
+        for label, generation in (("private", self.private), ("shared", self.shared)):
+            for url in self.urls_of(generation):
+                for role in ROLES:
+                    assert self.status(role, url) == expected[label][role], (label, url, role)
+                    checked += 1
+        assert checked == 2 * 8 * 5
+
+    def test_pages_need_a_login_and_staff_pages_need_staff(self):
+        for url in ("/apps/", "/history/", "/team/", "/enhance/", "/usage/"):
+            assert self.status("anonymous", url) == 302, url
+        assert self.status("owner", "/usage/") == 302
+        assert self.status("staff", "/usage/") == 200
+        assert self.status("owner", "/admin/") == 302
+
+    def test_deleted_runs_vanish_for_the_team_too(self):
+        Generation.objects.filter(pk=self.shared.pk).update(deleted_at="2026-01-01T00:00:00Z")
+        for url in self.urls_of(self.shared):
+            assert self.status("teammate", url) == 404, url
+            assert self.status("owner", url) == 404, url
