@@ -145,13 +145,14 @@ class Stack:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def login(url: str, username: str) -> requests.Session:
+def login(url: str, username: str, password: str = PASSWORD) -> requests.Session:
+    """A requests session logged in through the real log-in form (CSRF and all)."""
     session = requests.Session()
     page = session.get(f"{url}/accounts/login/", timeout=10)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     response = session.post(
         f"{url}/accounts/login/",
-        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token},
+        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
         headers={"Referer": f"{url}/accounts/login/"},
         timeout=10,
     )

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from generator.a1.errors import MESSAGES, Code
 
-from . import dialects, images, rules
+from . import dialects, files, images, rules
 from .catalog import localize
 from .state import Sandbox, SandboxError, current
 
@@ -191,6 +191,7 @@ def generate(request: HttpRequest, sb: Sandbox, key: str):
         cost=checked["cost"],
         count=checked["count"],
     )
+    files.schedule_render(sb, task)
     return {"taskId": task.id}
 
 
@@ -201,6 +202,7 @@ def optimize(request: HttpRequest, sb: Sandbox, key: str):
     task = sb.add_task(
         key=key, kind="optimize", app_id="", params={"upload": record.id}, cost=3, count=1
     )
+    files.schedule_render(sb, task)
     return {"taskId": task.id}
 
 

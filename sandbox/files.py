@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -55,7 +56,32 @@ def result(request: HttpRequest, task_id: str, index: int) -> HttpResponse:
     if now > task.finishes_at + sb.knobs.url_lifetime:
         # Like a signed CDN link past its time.
         return HttpResponse(b"Request has expired", status=403, content_type="text/plain")
+    if index < len(task.files) and task.files[index].exists():
+        return _jpeg(task.files[index].read_bytes(), cache=False)
     return _jpeg(_render(sb, task, index), cache=False)
+
+
+# A1 makes the images while a task is processing; the sandbox does too, on two threads
+# (Pillow releases the GIL while it works), so a completed task's links serve at once.
+_renderer = ThreadPoolExecutor(max_workers=2, thread_name_prefix="sandbox-render")
+
+
+def schedule_render(sb: Sandbox, task: TaskRecord) -> None:
+    if task.will_fail:
+        return
+
+    def work() -> None:
+        folder = sb.data_dir / "results"
+        folder.mkdir(parents=True, exist_ok=True)
+        files = []
+        for index in range(task.count):
+            path = folder / f"{task.id}-{index}.jpg"
+            path.write_bytes(_render(sb, task, index))
+            files.append(path)
+        task.files = files
+        task.rendered_at = time.time()
+
+    task.render = _renderer.submit(work)
 
 
 def _render(sb: Sandbox, task: TaskRecord, index: int) -> bytes:

@@ -130,20 +130,31 @@ class TaskRecord:
     will_fail: bool
     count: int = 1
     refunded: bool = False
+    rendered_at: float | None = None  # when its images were ready (A1's GPU work)
+    files: list = field(default_factory=list, repr=False)
+    render: object = field(default=None, repr=False, compare=False)  # the Future
 
     @property
     def finishes_at(self) -> float:
-        return self.created + self.duration
+        """When the task is (or will be) complete: its time is up and its images exist."""
+        due = self.created + self.duration
+        if self.will_fail or self.rendered_at is None:
+            return due
+        return max(due, self.rendered_at)
 
     def finish_now(self, *, failed: bool) -> None:
-        """Used by the control surface to end a task early."""
+        """Used by the control surface to end a task early (waiting for its images)."""
         self.duration = max(0.0, time.time() - self.created)
         self.will_fail = failed
+        if not failed and self.render is not None:
+            self.render.result(timeout=60)
 
     def state(self, now: float) -> str:
-        if now < self.finishes_at:
+        if now < self.created + self.duration:
             return "processing"
-        return "failed" if self.will_fail else "completed"
+        if self.will_fail:
+            return "failed"
+        return "completed" if self.rendered_at is not None else "processing"
 
 
 @dataclass

@@ -3,26 +3,14 @@
 import re
 
 import pytest
-import requests
 from django.contrib.auth import get_user_model
 
+from bench.harness import login
 from generator.models import Generation
 from generator.tasks import poll_generation
 from tests.conftest import image_bytes, start_web, start_worker, wait_until
 
 WATERCOLOR = "1838546335502970881"
-
-
-def login(session: requests.Session, url: str, username: str, password: str) -> None:
-    page = session.get(f"{url}/accounts/login/", timeout=10)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-    response = session.post(
-        f"{url}/accounts/login/",
-        data={"username": username, "password": password, "csrfmiddlewaretoken": token},
-        headers={"Referer": f"{url}/accounts/login/"},
-        timeout=10,
-    )
-    assert response.url.endswith("/apps/"), "login failed"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -33,8 +21,7 @@ def test_it_runs_on_two_web_processes_and_two_workers(sandbox, settings):
     (web1, url1), (web2, url2) = start_web(sandbox, settings), start_web(sandbox, settings)
     workers = [start_worker(sandbox, settings), start_worker(sandbox, settings)]
     try:
-        browser = requests.Session()
-        login(browser, url1, "owner", "pw-for-scale-test-1")
+        browser = login(url1, "owner", "pw-for-scale-test-1")
         page = browser.get(f"{url2}/apps/{WATERCOLOR}/", timeout=10)  # the other web process
         assert page.status_code == 200, "the session is not shared between web processes"
         key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page.text).group(1)
