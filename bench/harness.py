@@ -148,13 +148,13 @@ class Stack:
 def login(url: str, username: str, password: str = PASSWORD) -> requests.Session:
     """A requests session logged in through the real log-in form (CSRF and all)."""
     session = requests.Session()
-    page = session.get(f"{url}/accounts/login/", timeout=10)
+    page = session.get(f"{url}/accounts/login/", timeout=60)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     response = session.post(
         f"{url}/accounts/login/",
         data={"username": username, "password": password, "csrfmiddlewaretoken": token},
         headers={"Referer": f"{url}/accounts/login/"},
-        timeout=10,
+        timeout=60,
     )
     if not response.url.endswith("/apps/"):
         raise RuntimeError(f"could not log in as {username}")

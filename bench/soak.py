@@ -25,8 +25,9 @@ from bench.run import make_users, photo, setup_django, submit, wait_done
 PAGES = ["/apps/", "/history/", "/team/", "/apps/1838546335502970881/"]
 
 
-def user_loop(stack: Stack, name: str, until: float, image: bytes, out: dict, lock) -> None:
-    session = login(stack.url, name)
+def user_loop(
+    session, name: str, stack: Stack, until: float, image: bytes, out: dict, lock
+) -> None:
     rng = random.Random(name)
     mine = []
     while time.monotonic() < until:
