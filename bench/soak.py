@@ -78,12 +78,12 @@ def main() -> None:
         memory_start = {n: rss_mb(p.pid) for n, p in stack.processes.items() if n != "sandbox"}
         lock = threading.Lock()
         image = photo()
+        # Ramp-up: everyone logs in first (each log-in is a deliberately slow password hash).
+        sessions = {f"user{n:02d}": login(stack.url, f"user{n:02d}") for n in range(args.users)}
         until = time.monotonic() + args.seconds
         threads = [
-            threading.Thread(
-                target=user_loop, args=(stack, f"user{n:02d}", until, image, out, lock)
-            )
-            for n in range(args.users)
+            threading.Thread(target=user_loop, args=(session, name, stack, until, image, out, lock))
+            for name, session in sessions.items()
         ]
         for thread in threads:
             thread.start()
