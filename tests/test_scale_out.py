@@ -1,16 +1,13 @@
 """Two web processes and two workers on one database: sessions, exactly-once polls."""
 
-import re
-
 import pytest
 from django.contrib.auth import get_user_model
 
 from bench.harness import login
+from bench.run import submit
 from generator.models import Generation
 from generator.tasks import poll_generation
 from tests.conftest import image_bytes, start_web, start_worker, wait_until
-
-WATERCOLOR = "1838546335502970881"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -22,26 +19,8 @@ def test_it_runs_on_two_web_processes_and_two_workers(sandbox, settings):
     workers = [start_worker(sandbox, settings), start_worker(sandbox, settings)]
     try:
         browser = login(url1, "owner", "pw-for-scale-test-1")
-        page = browser.get(f"{url2}/apps/{WATERCOLOR}/", timeout=10)  # the other web process
-        assert page.status_code == 200, "the session is not shared between web processes"
-        key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page.text).group(1)
-        token = browser.cookies["csrftoken"]
-        response = browser.post(
-            f"{url2}/apps/{WATERCOLOR}/",
-            data={
-                "idempotency_key": key,
-                "style": "183854633550716521",
-                "size": "1",
-                "generate_num": "1",
-            },
-            files={
-                "cnet_17466175263110005": ("me.jpg", image_bytes(size=(200, 200)), "image/jpeg")
-            },
-            headers={"X-CSRFToken": token, "Referer": f"{url2}/apps/{WATERCOLOR}/"},
-            allow_redirects=False,
-            timeout=30,
-        )
-        assert response.status_code == 302
+        # The form is fetched and posted on the other web process: the session is shared.
+        submit(browser, url2, image_bytes(size=(200, 200)), num=1)
         generation = Generation.objects.get()
         for _ in range(4):  # stray duplicate jobs must not cause extra polls
             poll_generation.enqueue(str(generation.pk))
