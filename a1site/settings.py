@@ -270,6 +270,9 @@ A1_STALL_AFTER = env_float("A1_STALL_AFTER", 900.0)
 WORKER_SWEEP_SECONDS = env_float("WORKER_SWEEP_SECONDS", 15.0)
 # How overdue a poll must be before a sweep decides its job was lost and queues another.
 WORKER_RESUME_GRACE = env_float("WORKER_RESUME_GRACE", 30.0)
+# A claimed poll that never reports back (its worker died mid-poll) is retried after
+# this: longer than a poll can take with its retries, so no task is polled twice.
+WORKER_POLL_LEASE = env_float("WORKER_POLL_LEASE", 90.0)
 if urlsplit(A1_BASE_URL).scheme == "http":  # the sandbox serves its images over http
     SECURE_CSP["img-src"].append(A1_BASE_URL)
 

@@ -161,6 +161,7 @@ def subprocess_env(sandbox: SandboxHandle, settings, **extra) -> dict:
         "A1_POLL_INTERVAL": "0.5",
         "WORKER_SWEEP_SECONDS": "0.5",
         "WORKER_RESUME_GRACE": "1",
+        "WORKER_POLL_LEASE": "4",  # a worker killed mid-poll is taken over within seconds
         "DEBUG": "1",
         "PYTHONUNBUFFERED": "1",
         **extra,

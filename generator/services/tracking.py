@@ -25,7 +25,6 @@ from .apps import a1_client
 
 logger = logging.getLogger(__name__)
 
-LEASE = timedelta(seconds=90)  # a claimed poll that never reports back is retried after this
 SUBMIT_ABANDONED = timedelta(minutes=10)
 MAX_COPY_ATTEMPTS = 40
 THUMBNAIL_SIDE = 320  # grid cards are 200-260 px wide
@@ -49,7 +48,10 @@ def _claim(generation_id, now: datetime) -> Generation | None:
     """Take the right to poll this generation now, or None if it is not due / not ours."""
     claimed = Generation.objects.filter(
         pk=generation_id, state__in=IN_FLIGHT, next_poll_at__lte=now
-    ).update(next_poll_at=now + LEASE, poll_count=F("poll_count") + 1)
+    ).update(
+        next_poll_at=now + timedelta(seconds=settings.WORKER_POLL_LEASE),
+        poll_count=F("poll_count") + 1,
+    )
     if not claimed:
         return None
     return Generation.objects.get(pk=generation_id)
