@@ -11,11 +11,18 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import hypothesis
 import pytest
 import requests
 from PIL import Image
 
 from generator.a1 import A1Client, RetryPolicy
+
+# In CI, property tests draw the same examples every run: a landing must not hinge on
+# a lucky draw. Locally they explore freely (and remember failures in .hypothesis/).
+hypothesis.settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    hypothesis.settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent
 
