@@ -19,9 +19,9 @@ from .budgets import (
     usage_month,
 )
 from .enhance import enhance_start
+from .errors import SubmitRefused
 from .generations import (
     AppUpdated,
-    SubmitRefused,
     generation_rerun,
     generation_start,
     inputs_stage,

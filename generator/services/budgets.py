@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import BalanceAlert, Budget, Generation, Team
-from .generations import SubmitRefused
+from .errors import SubmitRefused
 
 logger = logging.getLogger(__name__)
 

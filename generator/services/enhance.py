@@ -12,7 +12,9 @@ from ..images import ImageRejected, normalise
 from ..messages import user_message
 from ..models import Generation, InputImage, ResultImage
 from .apps import a1_client
-from .generations import SubmitRefused, budget_check, send_once
+from .budgets import budget_check
+from .errors import SubmitRefused
+from .generations import send_once
 from .teams import billing_team
 
 ENHANCE_POINTS = 3

@@ -18,6 +18,8 @@ from ..images import Normalised
 from ..messages import is_image_error, user_message
 from ..models import AppDefinition, Generation, InputImage
 from .apps import a1_client, app_fetch
+from .budgets import balance_alert_raise, budget_check
+from .errors import SubmitRefused
 from .library import search_text_for
 from .teams import billing_team, preferences_for
 
@@ -26,16 +28,6 @@ logger = logging.getLogger(__name__)
 FIRST_POLL_AFTER = timedelta(seconds=5)  # the API text asks for ~5 s before the first query
 
 # --- generation ------------------------------------------------------------------
-
-
-class SubmitRefused(Exception):
-    """The submission cannot go ahead; `field` is where the message belongs (or None)."""
-
-    def __init__(self, message: str, field: str | None = None, code: int | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
 
 
 class AppUpdated(Exception):
@@ -113,12 +105,6 @@ def _request_for(definition: AppDefinition, form: AppForm) -> GenerateRequest:
     )
 
 
-def budget_check(**kwargs) -> None:
-    from .budgets import budget_check as check
-
-    check(**kwargs)
-
-
 def generation_start(*, user, definition: AppDefinition, form: AppForm) -> Generation:
     """Upload the photos, send generate exactly once, and record the Generation.
 
@@ -194,8 +180,6 @@ def send_once(generation: Generation, call) -> Generation:
         generation.inputs.update(generation=None)
         generation.delete()
         if exc.code == Code.BALANCE_INSUFFICIENT:
-            from .budgets import balance_alert_raise
-
             balance_alert_raise(message=str(exc))
         raise
     generation.task_id = task_id

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django_htmx.http import HttpResponseClientRedirect
@@ -120,6 +121,4 @@ def _with_staged(data, form):
 
 
 def generation_url(generation) -> str:
-    from django.urls import reverse
-
     return reverse("generation_detail", args=[generation.id])

@@ -59,8 +59,7 @@ def history(request: HtmxHttpRequest):
 @login_required
 @require_GET
 def team_gallery(request: HtmxHttpRequest):
-    response = _library(request, template="library/team.html", gallery=True)
-    return response
+    return _library(request, template="library/team.html", gallery=True)
 
 
 def _owned(request, generation_id) -> Generation:
