@@ -24,3 +24,11 @@ def visible_or_404(user, model: type[models.Model], pk) -> models.Model:
     if obj is None:
         raise Http404
     return obj
+
+
+def owned_or_404(user, model: type[models.Model], pk) -> models.Model:
+    """Like visible_or_404, for acting on the object: teammates may look, the owner acts."""
+    obj = visible_or_404(user, model, pk)
+    if obj.user_id != user.id:
+        raise Http404
+    return obj

@@ -68,8 +68,12 @@ class ImageSlot:
 
     @property
     def name(self) -> str:
-        suffix = "" if self.position is None else f"_p{self.position}"
-        return f"cnet_{self.form_id}{suffix}"
+        return self.field_name(self.form_id, self.position)
+
+    @staticmethod
+    def field_name(form_id: str, position: int | None) -> str:
+        suffix = "" if position is None else f"_p{position}"
+        return f"cnet_{form_id}{suffix}"
 
 
 class AppForm(forms.Form):

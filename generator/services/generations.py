@@ -241,9 +241,10 @@ def _attach_inputs(generation: Generation, form: AppForm) -> None:
 
 def generation_rerun(*, user, generation: Generation, key) -> Generation:
     """Start a new run with the same inputs, through the form's own path and rules."""
-    from ..forms import app_form
+    from ..forms import ImageSlot, app_form
     from .apps import a1_language
     from .enhance import enhance_start
+    from .library import remix_initial
 
     if generation.kind == Generation.Kind.ENHANCE:
         source = generation.source_result or generation.source_input
@@ -251,16 +252,10 @@ def generation_rerun(*, user, generation: Generation, key) -> Generation:
             raise SubmitRefused(_("The image to enhance is no longer available."))
         return enhance_start(user=user, source=source, key=key)
     definition = app_fetch(app_id=generation.app_id, language=generation.language or a1_language())
-    data = {"idempotency_key": str(key), "generate_num": str(generation.generate_num)}
-    params = generation.params or {}
-    for item in params.get("description") or []:
-        data[f"desc_{item['id']}"] = item["value"]
-    for choice in ("style", "size"):
-        if params.get(choice):
-            data[choice] = params[choice]["id"]
+    data = {name: str(value) for name, value in remix_initial(generation=generation).items()}
+    data["idempotency_key"] = str(key)
     for image in generation.inputs.all():
-        suffix = "" if image.position is None else f"_p{image.position}"
-        data[f"cnet_{image.form_id}{suffix}_staged"] = str(image.id)
+        data[f"{ImageSlot.field_name(image.form_id, image.position)}_staged"] = str(image.id)
     form = app_form(definition.app)(data, user=user)
     if not form.is_valid():
         raise SubmitRefused(

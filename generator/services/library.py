@@ -10,6 +10,7 @@ from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
+from ..forms import ImageSlot
 from ..models import Generation, InputImage, ResultImage, Team
 
 
@@ -143,8 +144,7 @@ def remix_inputs(*, user, generation: Generation) -> dict[str, InputImage]:
                 a1_image_url=image.a1_image_url,
                 a1_path=image.a1_path,
             )
-        suffix = "" if image.position is None else f"_p{image.position}"
-        photos[f"cnet_{image.form_id}{suffix}"] = image
+        photos[ImageSlot.field_name(image.form_id, image.position)] = image
     return photos
 
 

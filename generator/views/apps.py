@@ -5,7 +5,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
-from django_htmx.http import HttpResponseClientRedirect
 
 from .. import services
 from ..a1 import A1Error
@@ -14,7 +13,7 @@ from ..access import visible_or_404
 from ..forms import OpenAppForm, app_form
 from ..messages import user_message
 from ..models import Generation
-from . import HtmxHttpRequest
+from . import HtmxHttpRequest, redirect_after_post
 
 A1_LANGUAGE_NAMES = {
     "en_US": "English",
@@ -91,7 +90,7 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
                 form.add_error(None, user_message(exc))
             else:
                 url = generation_url(generation)
-                return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+                return redirect_after_post(request, url)
     elif request.GET.get("remix"):
         form = _remix_form(request, form_class)
     else:

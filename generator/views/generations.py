@@ -8,15 +8,14 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.http import HttpResponseClientRedirect
 
 from .. import services
 from ..a1 import A1Error
-from ..access import visible_or_404
+from ..access import owned_or_404, visible_or_404
 from ..forms import EnhanceForm
 from ..messages import user_message
 from ..models import Generation, InputImage, ResultImage
-from . import HtmxHttpRequest
+from . import HtmxHttpRequest, redirect_after_post
 
 
 def _progress_context(generation: Generation) -> dict:
@@ -60,16 +59,8 @@ def generation_progress(request: HtmxHttpRequest, generation_id):
     return render(request, "generations/detail.html#progress", context)
 
 
-def _own(request, generation_id) -> Generation:
-    generation = visible_or_404(request.user, Generation, generation_id)
-    if generation.user_id != request.user.id:
-        raise Http404  # teammates may look, only the owner acts
-    return generation
-
-
 def _go(request, generation: Generation):
-    url = f"/generations/{generation.id}/"
-    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+    return redirect_after_post(request, f"/generations/{generation.id}/")
 
 
 def _key(request) -> uuid.UUID:
@@ -82,7 +73,9 @@ def _key(request) -> uuid.UUID:
 @login_required
 @require_POST
 def generation_resume(request: HtmxHttpRequest, generation_id):
-    generation = services.generation_resume(generation=_own(request, generation_id))
+    generation = services.generation_resume(
+        generation=owned_or_404(request.user, Generation, generation_id)
+    )
     services.track(generation)
     return _go(request, generation)
 
@@ -90,7 +83,7 @@ def generation_resume(request: HtmxHttpRequest, generation_id):
 @login_required
 @require_POST
 def generation_rerun(request: HtmxHttpRequest, generation_id):
-    generation = _own(request, generation_id)
+    generation = owned_or_404(request.user, Generation, generation_id)
     try:
         new = services.generation_rerun(user=request.user, generation=generation, key=_key(request))
     except services.SubmitRefused as exc:

@@ -4,13 +4,13 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
-from ..access import visible_or_404
+from ..access import owned_or_404, visible_or_404
 from ..forms import LibraryFilterForm, ShareForm
 from ..models import Generation
 from . import HtmxHttpRequest
@@ -62,17 +62,10 @@ def team_gallery(request: HtmxHttpRequest):
     return _library(request, template="library/team.html", gallery=True)
 
 
-def _owned(request, generation_id) -> Generation:
-    generation = visible_or_404(request.user, Generation, generation_id)
-    if generation.user_id != request.user.id:
-        raise Http404
-    return generation
-
-
 @login_required
 @require_POST
 def favourite(request: HtmxHttpRequest, generation_id):
-    generation = _owned(request, generation_id)
+    generation = owned_or_404(request.user, Generation, generation_id)
     services.generation_favourite(
         generation=generation, favourite=request.POST.get("favourite") == "1"
     )
@@ -84,7 +77,7 @@ def favourite(request: HtmxHttpRequest, generation_id):
 @login_required
 @require_POST
 def delete(request: HtmxHttpRequest, generation_id):
-    generation = _owned(request, generation_id)
+    generation = owned_or_404(request.user, Generation, generation_id)
     services.generation_delete(generation=generation)
     messages.success(request, _("Deleted. Ask staff if you need it back."))
     return redirect("history")
@@ -93,7 +86,7 @@ def delete(request: HtmxHttpRequest, generation_id):
 @login_required
 @require_POST
 def share(request: HtmxHttpRequest, generation_id):
-    generation = _owned(request, generation_id)
+    generation = owned_or_404(request.user, Generation, generation_id)
     form = ShareForm(request.POST, teams=services.teams_of(request.user))
     if form.is_valid():
         services.generation_share(
