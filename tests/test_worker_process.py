@@ -34,7 +34,7 @@ def test_it_survives_a_killed_worker_and_lost_jobs(client, django_user_model, sa
 
     workers = [start_worker(sandbox, settings), start_worker(sandbox, settings)]
     try:
-        assert wait_until(lambda: Generation.objects.get().poll_count >= 1), "no worker polled"
+        assert wait_until(lambda: sandbox.calls("task") >= 1), "no worker polled"
         for worker in workers:
             worker.send_signal(signal.SIGKILL)
             worker.wait()
