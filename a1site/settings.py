@@ -31,14 +31,15 @@ def env_bool(name: str, default: bool) -> bool:
     raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean (use 1/0, true/false, yes/no).")
 
 
-def env_float(name: str, default: float, *, minimum: float = 0.0) -> float:
+def env_float(name: str, default: float, *, minimum: float = 0.0, zero_ok: bool = False) -> float:
     raw = env.str(name, default=str(default))
     try:
         value = float(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={raw!r} is not a number.") from None
-    if value <= minimum:
-        raise ImproperlyConfigured(f"{name}={raw!r} must be greater than {minimum}.")
+    if value < minimum or (value == minimum and not zero_ok):
+        bound = "at least" if zero_ok else "greater than"
+        raise ImproperlyConfigured(f"{name}={raw!r} must be {bound} {minimum}.")
     return value
 
 
@@ -262,6 +263,9 @@ if A1_SECTION not in {"", "cn"}:
     raise ImproperlyConfigured(f"A1_SECTION={A1_SECTION!r} must be 'cn' or empty.")
 A1_TIMEOUT = env_float("A1_TIMEOUT", 30.0)
 A1_CONNECT_TIMEOUT = min(5.0, A1_TIMEOUT)
+# First backoff step of the retries of calls that spend nothing (doubling, full jitter).
+# Tests set 0: they prove the retries happen, not that time passes.
+A1_RETRY_BASE_DELAY = env_float("A1_RETRY_BASE_DELAY", 0.5, zero_ok=True)
 # Seconds between task queries while a task is young; longer tasks are asked less often.
 A1_POLL_INTERVAL = env_float("A1_POLL_INTERVAL", 3.0)
 # A task unfinished this many seconds after submission is shown as stalled (and kept).
@@ -273,6 +277,8 @@ WORKER_RESUME_GRACE = env_float("WORKER_RESUME_GRACE", 30.0)
 # A claimed poll that never reports back (its worker died mid-poll) is retried after
 # this: longer than a poll can take with its retries, so no task is polled twice.
 WORKER_POLL_LEASE = env_float("WORKER_POLL_LEASE", 90.0)
+# Results of one run (and of runs finishing together) are copied this many at a time.
+RESULT_COPY_THREADS = env_int("RESULT_COPY_THREADS", 4, minimum=1)
 if urlsplit(A1_BASE_URL).scheme == "http":  # the sandbox serves its images over http
     SECURE_CSP["img-src"].append(A1_BASE_URL)
 

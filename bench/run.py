@@ -348,7 +348,7 @@ def scenario_memory(stack: Stack, generations: int, images_each: int) -> dict:
 
     from generator.a1 import A1Client, GenerateRequest
     from generator.models import Generation
-    from generator.tasks import poll_generation
+    from generator.services.tracking import poll_generation
 
     stack.stop("worker1")  # one worker takes all the work
     worker = stack.processes["worker0"]

@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from . import services
 from .models import (
     AppDefinition,
     BalanceAlert,
@@ -17,6 +16,7 @@ from .models import (
     ResultImage,
     Team,
 )
+from .services.budgets import balance_alert_clear
 from .views.auth import ThrottledAdminAuthenticationForm
 
 # The admin's log-in counts failures with the portal's, against the same limits.
@@ -199,7 +199,7 @@ class BalanceAlertAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("The account is topped up: resume new runs"))
     def clear(self, request, queryset):
-        cleared = services.balance_alert_clear(user=request.user)
+        cleared = balance_alert_clear(user=request.user)
         messages.success(
             request, _("New runs are allowed again (%(n)d alert cleared).") % {"n": cleared}
         )

@@ -2,10 +2,11 @@ import functools
 
 from django.conf import settings
 
+from .services.budgets import balance_alert_active
+
 
 def studio(request):
     """Facts every page may show; never the API key itself."""
-    from .services import balance_alert_active
 
     # A callable: templates call it only where they show the banner, so fragments (the
     # progress block, every 2 s per tab) cost no query for it.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django import forms
@@ -15,11 +14,17 @@ from .a1 import App
 from .a1.types import SIZES
 from .fetch import fetch_image
 from .images import MAX_INPUT_BYTES, ImageRejected, Normalised, normalise
-from .models import InputImage
+from .inputs import (
+    MAX_DESCRIPTION,
+    ImageSlot,
+    RunChoices,
+    app_descriptions,
+    app_slots,
+)
+from .models import Generation, InputImage, Preferences, Team
 
 A1_HOSTS = {"a1.art", "www.a1.art", "a1art.xiaopiu.com"}
 ID_RUN = re.compile(r"(?<!\d)(\d{15,20})(?!\d)")
-MAX_DESCRIPTION = 1000
 
 
 def parse_app_ref(text: str) -> str | None:
@@ -57,25 +62,6 @@ class OpenAppForm(forms.Form):
         return app_id
 
 
-@dataclass
-class ImageSlot:
-    """One photo the app needs: a cnet form, or one position of a group photo."""
-
-    form_id: str
-    position: int | None
-    label: str
-    required: bool
-
-    @property
-    def name(self) -> str:
-        return self.field_name(self.form_id, self.position)
-
-    @staticmethod
-    def field_name(form_id: str, position: int | None) -> str:
-        suffix = "" if position is None else f"_p{position}"
-        return f"cnet_{form_id}{suffix}"
-
-
 class AppForm(forms.Form):
     """Base class; `app_form(app)` adds one field per item of the app's formArr."""
 
@@ -92,32 +78,67 @@ class AppForm(forms.Form):
         self.staged: dict[str, InputImage] = {}
         for slot in self.slots:
             staged_id = self.data.get(f"{slot.name}_staged") if self.is_bound else None
-            image = _owned_image(user, staged_id)
+            image = _visible_image(user, staged_id)
             if image is not None:
                 self.staged[slot.name] = image
 
     def _add_sharing_fields(self, user) -> None:
         """Who sees the run: only me, or one of my teams (the team also pays for it)."""
-        from .models import Generation, Team
-        from .services.teams import preferences_for
-
         teams = Team.objects.filter(memberships__user=user).order_by("name")
         if not teams.exists():
             return
-        preferences = preferences_for(user)
+        preferences = Preferences.objects.filter(user=user).first()
         self.fields["visibility"] = forms.ChoiceField(
             label=_("Who can see it"),
             choices=Generation.Visibility.choices,
-            initial=preferences.default_visibility,
+            initial=preferences.default_visibility if preferences else "private",
             widget=forms.RadioSelect,
             required=False,  # absent: the user's default
         )
         self.fields["team"] = forms.ModelChoiceField(
             label=_("Team"),
             queryset=teams,
-            initial=preferences.default_team or teams.first(),
+            initial=(preferences and preferences.default_team) or teams.first(),
             empty_label=None,
             required=False,
+        )
+
+    def new_photos(self) -> dict[ImageSlot, Normalised]:
+        """Photos that arrived with this post (files or links), not yet kept."""
+        return {
+            slot: image
+            for slot in self.slots
+            if isinstance(image := self.images.get(slot.name), Normalised)
+        }
+
+    def add_errors(self, refusal) -> None:
+        """Show a refusal from the services next to the fields it names."""
+        if not refusal.problems:
+            self.add_error(None, refusal.message)
+            return
+        for name, message in refusal.problems.items():
+            self.add_error(name if name in self.fields else None, message)
+
+    def keep(self, kept: dict[str, InputImage]) -> None:
+        """Photos the services kept: shown again and sent by id if the form re-renders."""
+        self.staged.update(kept)
+        self.images.update(kept)
+
+    def run_choices(self) -> RunChoices:
+        """The valid form's choices as plain data, for the services."""
+        data = self.cleaned_data
+        team = data.get("team")
+        return RunChoices(
+            descriptions={
+                name.removeprefix("desc_"): value
+                for name, value in data.items()
+                if name.startswith("desc_") and value
+            },
+            style=data.get("style", ""),
+            size=data.get("size", ""),
+            generate_num=data["generate_num"],
+            team_id=team.pk if team else None,
+            visibility=data.get("visibility") or "",
         )
 
     # --- template helpers -------------------------------------------------------
@@ -188,68 +209,55 @@ def _read(upload) -> bytes:
     return upload.read()
 
 
-def _owned_image(user, staged_id) -> InputImage | None:
+def _visible_image(user, staged_id) -> InputImage | None:
+    """A photo the user may reuse: their own, or one of a run they can see (remix)."""
     try:
         image_id = uuid.UUID(str(staged_id))
     except (TypeError, ValueError):
         return None
-    return InputImage.objects.filter(owner=user, id=image_id).first()
+    return InputImage.objects.visible_to(user).filter(id=image_id).first()
 
 
 def app_form(app: App) -> type[AppForm]:
     """A form class for this app: one field per formArr item, in A1's order."""
     fields: dict[str, forms.Field] = {}
-    slots: list[ImageSlot] = []
-    for form in app.forms:
-        label = form.name
-        if form.type == "cnet":
-            positions = range(form.positions) if form.positions else [None]
-            for position in positions:
-                slot_label = label or _("Photo")
-                if position is not None:
-                    slot_label = _("%(label)s: person %(n)d") % {
-                        "label": slot_label,
-                        "n": position + 1,
-                    }
-                slot = ImageSlot(form.id, position, slot_label, form.required)
-                slots.append(slot)
-                fields[slot.name] = forms.FileField(label=slot_label, required=False)
-                fields[f"{slot.name}_url"] = forms.URLField(
-                    label=_("…or an image link"),
-                    required=False,
-                    max_length=2000,
-                    assume_scheme="https",
-                )
-        elif form.type == "description":
-            items = form.inputs or [None]
-            for item in items:
-                field_id = item.id if item else form.id
-                name = (item.name if item else "") or label or _("Description")
-                fields[f"desc_{field_id}"] = forms.CharField(
-                    label=name,
-                    required=(item.required if item else form.required),
-                    initial=item.default if item else "",
-                    max_length=MAX_DESCRIPTION,
-                    widget=(
-                        forms.TextInput(attrs={"placeholder": item.placeholder})
-                        if item
-                        else forms.Textarea(attrs={"rows": 3})
-                    ),
-                )
-        elif form.type == "style" and app.styles:
-            fields["style"] = forms.ChoiceField(
-                label=label or _("Style"),
-                choices=[(s.id, s.name or s.id) for s in app.styles],
-                initial=app.styles[0].id,
-                widget=forms.RadioSelect,
-            )
-        elif form.type == "size":
-            fields["size"] = forms.ChoiceField(
-                label=label or _("Size"),
-                choices=[(size_id, ratio) for size_id, (ratio, _w, _h) in SIZES.items()],
-                initial="1",
-                widget=forms.RadioSelect,
-            )
+    slots = app_slots(app)
+    for slot in slots:
+        fields[slot.name] = forms.FileField(label=slot.label, required=False)
+        fields[f"{slot.name}_url"] = forms.URLField(
+            label=_("…or an image link"),
+            required=False,
+            max_length=2000,
+            assume_scheme="https",
+        )
+    for item in app_descriptions(app):
+        fields[item.name] = forms.CharField(
+            label=item.label,
+            required=item.required,
+            initial=item.default,
+            max_length=MAX_DESCRIPTION,
+            widget=(
+                forms.Textarea(attrs={"rows": 3})
+                if item.multiline
+                else forms.TextInput(attrs={"placeholder": item.placeholder})
+            ),
+        )
+    style_form = next(iter(app.forms_of("style")), None)
+    if style_form is not None and app.styles:
+        fields["style"] = forms.ChoiceField(
+            label=style_form.name or _("Style"),
+            choices=[(s.id, s.name or s.id) for s in app.styles],
+            initial=app.styles[0].id,
+            widget=forms.RadioSelect,
+        )
+    size_form = next(iter(app.forms_of("size")), None)
+    if size_form is not None:
+        fields["size"] = forms.ChoiceField(
+            label=size_form.name or _("Size"),
+            choices=[(size_id, ratio) for size_id, (ratio, _w, _h) in SIZES.items()],
+            initial="1",
+            widget=forms.RadioSelect,
+        )
     fields["generate_num"] = forms.TypedChoiceField(
         label=_("Number of images"),
         choices=[(n, str(n)) for n in range(1, app.max_images + 1)],
@@ -299,8 +307,6 @@ class LibraryFilterForm(forms.Form):
     )
 
     def __init__(self, *args, apps=(), teams=None, **kwargs):
-        from .models import Generation
-
         super().__init__(*args, **kwargs)
         self.fields["app"].choices = [("", _("All apps")), *apps]
         self.fields["state"].choices = [("", _("Any state")), *Generation.State.choices]
@@ -309,19 +315,20 @@ class LibraryFilterForm(forms.Form):
         else:
             del self.fields["team"]
 
-    def filters(self):
-        from .services import Filters
-
-        data = self.cleaned_data if self.is_valid() else {}
-        return Filters(
-            q=data.get("q", ""),
-            app=data.get("app", ""),
-            state=data.get("state", ""),
-            date_from=data.get("date_from"),
-            date_to=data.get("date_to"),
-            favourites=bool(data.get("favourites")),
-            team=data.get("team"),
-        )
+    def filters(self) -> dict:
+        """The valid filters as keyword arguments for the history and gallery selectors."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        filters = {
+            "q": data.get("q", ""),
+            "app": data.get("app", ""),
+            "state": data.get("state", ""),
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "favourites": bool(data.get("favourites")),
+        }
+        if "team" in self.fields:
+            filters["team"] = data.get("team")
+        return filters
 
 
 class ShareForm(forms.Form):
@@ -331,8 +338,6 @@ class ShareForm(forms.Form):
     )
 
     def __init__(self, *args, teams, **kwargs):
-        from .models import Generation
-
         super().__init__(*args, **kwargs)
         self.fields["visibility"].choices = Generation.Visibility.choices
         self.fields["team"].queryset = teams

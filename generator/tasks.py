@@ -1,25 +1,10 @@
-"""Background work (django.tasks, run by `manage.py runworker`)."""
+"""Where jobs queued before tasks moved beside their services still find their code.
 
-from django.tasks import task
+django-tasks-db stores each job's task by module path; jobs written as
+`generator.tasks.poll_generation` by an earlier version keep running after an upgrade.
+New code enqueues the tasks from their own service modules.
+"""
 
-from . import services
+from .services.tracking import poll_generation
 
-
-@task()
-def poll_generation(generation_id: str) -> None:
-    """One step for one generation, then the next step is queued for when it is due.
-
-    A job whose claim fails (another job already polled this interval) ends quietly,
-    so duplicate jobs die out instead of multiplying.
-    """
-    next_at = services.generation_poll(generation_id=generation_id)
-    if next_at is not None:
-        poll_generation.using(run_after=next_at).enqueue(generation_id)
-
-
-def resume_due() -> int:
-    """Queue a poll for every in-flight generation whose job was lost (worker start, sweep)."""
-    due = services.generations_due()
-    for generation_id in due:
-        poll_generation.enqueue(generation_id)
-    return len(due)
+__all__ = ["poll_generation"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
+from dataclasses import asdict
 
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -76,8 +77,6 @@ def knobs(request: HttpRequest) -> JsonResponse:
             sb.set_knobs(_body(request))
         except ValueError as exc:
             return JsonResponse({"error": str(exc)}, status=400)
-    from dataclasses import asdict
-
     return JsonResponse(asdict(sb.knobs))
 
 

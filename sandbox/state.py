@@ -16,6 +16,8 @@ from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from django.conf import settings
+
 from .catalog import CatalogApp, fresh_catalog
 
 DIALECTS = ("standard", "labels", "numeric", "sparse", "objects", "states", "hostile")
@@ -333,8 +335,6 @@ def current() -> Sandbox:
     """The process's sandbox, built from settings and SANDBOX_* variables on first use."""
     global _current
     if _current is None:
-        from django.conf import settings
-
         _current = Sandbox(
             api_keys=tuple(settings.SANDBOX_API_KEYS),
             data_dir=settings.SANDBOX_DATA_DIR,

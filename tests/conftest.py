@@ -144,6 +144,7 @@ def _isolated_storage_and_cache(settings, tmp_path):
     from django.utils import translation
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.A1_RETRY_BASE_DELAY = 0  # retries are proved by counting calls, not by waiting
     cache.clear()
     translation.activate("en")  # a request in an earlier test may have left zh-hans active
 
@@ -166,6 +167,7 @@ def subprocess_env(sandbox: SandboxHandle, settings, **extra) -> dict:
         "A1_BASE_URL": sandbox.url,
         "A1_API_KEY": "sandbox",
         "A1_POLL_INTERVAL": "0.5",
+        "A1_RETRY_BASE_DELAY": "0",
         "WORKER_SWEEP_SECONDS": "0.5",
         "WORKER_RESUME_GRACE": "1",
         "WORKER_POLL_LEASE": "4",  # a worker killed mid-poll is taken over within seconds

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
+from django.conf import settings
 from urllib3.exceptions import NewConnectionError
 
 from .errors import TRANSIENT_CODES, A1Error, A1OutcomeUnknown, Code
@@ -125,14 +126,13 @@ class A1Client:
 
     @classmethod
     def from_settings(cls) -> A1Client:
-        from django.conf import settings
-
         return cls(
             settings.A1_BASE_URL,
             settings.A1_API_KEY,
             section=settings.A1_SECTION,
             timeout=settings.A1_TIMEOUT,
             connect_timeout=settings.A1_CONNECT_TIMEOUT,
+            retry=RetryPolicy(base_delay=settings.A1_RETRY_BASE_DELAY),
         )
 
     # --- endpoints -----------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -13,24 +12,15 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from ..a1 import A1Client, A1Error
+from ..a1 import A1Error
 from ..a1.errors import APP_UNAVAILABLE_CODES
 from ..messages import user_message
 from ..models import AppDefinition, AppVisit
+from .upstream import a1_client
 
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE_SECONDS = 300
-_local = threading.local()
-
-
-def a1_client() -> A1Client:
-    """One client (one connection pool) per thread, rebuilt if the settings change."""
-    config = (settings.A1_BASE_URL, settings.A1_API_KEY, settings.A1_SECTION, settings.A1_TIMEOUT)
-    if getattr(_local, "config", None) != config:
-        _local.client = A1Client.from_settings()
-        _local.config = config
-    return _local.client
 
 
 def a1_language(language: str | None = None) -> str:

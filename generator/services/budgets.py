@@ -7,11 +7,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.db.models import Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..a1 import Code
 from ..models import BalanceAlert, Budget, Generation, Team
 from .errors import SubmitRefused
 
@@ -44,59 +46,73 @@ def allowances(*, user) -> list[Allowance]:
 
 
 def balance_alert_active() -> BalanceAlert | None:
-    return BalanceAlert.objects.filter(cleared_at__isnull=True).first()
+    return BalanceAlert.objects.filter(active=True).first()
 
 
 def balance_alert_raise(*, message: str) -> None:
-    if balance_alert_active() is None:
-        BalanceAlert.objects.create(message=message[:300])
-        logger.error("A1 says the account balance is insufficient: new runs are paused")
+    """Pause new runs: A1 said the account is out of points. One alert at most is active
+    (a constraint), so workers that hear 810012 at the same moment raise it once."""
+    try:
+        with transaction.atomic():
+            BalanceAlert.objects.create(message=message[:300])
+    except IntegrityError:
+        return
+    logger.error("A1 says the account balance is insufficient: new runs are paused")
 
 
 def balance_alert_clear(*, user) -> int:
-    return BalanceAlert.objects.filter(cleared_at__isnull=True).update(
-        cleared_at=timezone.now(), cleared_by=user
+    return BalanceAlert.objects.filter(active=True).update(
+        active=False, cleared_at=timezone.now(), cleared_by=user
     )
 
 
 def budget_check(*, user, team: Team | None, points: int) -> None:
-    """Refuse, before anything reaches A1, a run the budgets or the account cannot pay."""
+    """Refuse a run the budgets or the account cannot pay, before anything reaches A1.
+
+    Call it inside the transaction that writes the run's row (submission.run_open): it
+    locks the budgets it reads, so concurrent submissions are counted one after another
+    (row locks on PostgreSQL; SQLite's IMMEDIATE transactions serialise every writer).
+    Used = spent + held by runs not yet settled.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("budget_check must run inside the transaction that holds the points")
     if balance_alert_active():
         raise SubmitRefused(
-            _("New runs are paused: the A1 account is out of points. Staff have been told.")
+            _("New runs are paused: the A1 account is out of points. Staff have been told."),
+            code=Code.BALANCE_INSUFFICIENT,
         )
-    scopes = [
-        (Budget.objects.filter(user=user).first(), Generation.objects.filter(user=user), None)
-    ]
-    if team is not None:
-        scopes.append(
-            (Budget.objects.filter(team=team).first(), Generation.objects.filter(team=team), team)
+    scope = Q(user=user) | Q(team=team) if team is not None else Q(user=user)
+    # Ordered by pk so that two transactions always lock in the same order (no deadlock).
+    budgets = list(Budget.objects.select_for_update().filter(scope).order_by("pk"))
+    for budget in budgets:
+        runs = (
+            Generation.objects.filter(user=user)
+            if budget.user_id
+            else Generation.objects.filter(team=team)
         )
-    for budget, runs, scope_team in scopes:
-        if budget is None:
-            continue
         used = runs.this_month().points_used()
-        if used + points > budget.monthly_points:
-            left = max(budget.monthly_points - used, 0)
-            if scope_team is None:
-                message = _(
-                    "This run costs %(cost)d points but you have %(left)d of your %(budget)d "
-                    "points left this month."
-                )
-            else:
-                message = _(
-                    "This run costs %(cost)d points but the team %(team)s has %(left)d of its "
-                    "%(budget)d points left this month."
-                )
-            raise SubmitRefused(
-                message
-                % {
-                    "cost": points,
-                    "left": left,
-                    "budget": budget.monthly_points,
-                    "team": getattr(scope_team, "name", ""),
-                }
+        if used + points <= budget.monthly_points:
+            continue
+        left = max(budget.monthly_points - used, 0)
+        if budget.user_id:
+            message = _(
+                "This run costs %(cost)d points but you have %(left)d of your %(budget)d "
+                "points left this month."
             )
+        else:
+            message = _(
+                "This run costs %(cost)d points but the team %(team)s has %(left)d of its "
+                "%(budget)d points left this month."
+            )
+        raise SubmitRefused(
+            message
+            % {
+                "cost": points,
+                "left": left,
+                "budget": budget.monthly_points,
+                "team": getattr(team, "name", ""),
+            }
+        )
 
 
 @dataclass

@@ -4,73 +4,81 @@ from __future__ import annotations
 
 import uuid
 
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from ..a1 import A1Error
 from ..images import ImageRejected, normalise
 from ..messages import user_message
 from ..models import Generation, InputImage, ResultImage
-from .apps import a1_client
-from .budgets import budget_check
 from .errors import SubmitRefused
-from .generations import send_once
+from .submission import run_abandon, run_open, send_once
 from .teams import billing_team
+from .upstream import a1_client
 
 ENHANCE_POINTS = 3
 
 
-def enhance_start(*, user, source: ResultImage | InputImage, key: uuid.UUID) -> Generation:
-    """Send one of our images to optimize, exactly once per idempotency key."""
+def enhance_start(
+    *, user, source: ResultImage | InputImage, key: uuid.UUID, **origin
+) -> Generation:
+    """Send one of our images to optimize, exactly once per (user, key).
+
+    The points are held (the run's row, in the budgets' transaction) before the image
+    is uploaded; a refusal at any step releases them.
+    """
     existing = Generation.objects.filter(idempotency_key=key, user=user).first()
     if existing is not None:
         return existing
+    if not source.file:
+        raise SubmitRefused(_("This image was not saved, so it cannot be enhanced."))
     team = billing_team(user=user)
-    budget_check(user=user, team=team, points=ENHANCE_POINTS)
-    notes: list[str] = []
-    if (
-        isinstance(source, InputImage)
-        and source.a1_path
-        and max(source.width, source.height) <= 2048
-    ):
-        # Already on A1 and within its limit: no second upload.
-        path, image_url = source.a1_path, source.a1_image_url
-    else:
-        path, image_url, notes = _upload(source)
     is_result = isinstance(source, ResultImage)
+    origin_run = source.generation
+    generation, created = run_open(
+        user=user,
+        team=team,
+        key=key,
+        points=ENHANCE_POINTS,
+        kind=Generation.Kind.ENHANCE,
+        app_id=origin_run.app_id if origin_run else "",
+        app_name=origin_run.app_name if origin_run else "",
+        search_text=" ".join(
+            filter(None, [_("Enhance"), origin_run.app_name if origin_run else ""])
+        ),
+        source_result=source if is_result else None,
+        source_input=None if is_result else source,
+        **origin,
+    )
+    if not created:
+        return generation
+    try:
+        path, image_url, notes = _upload_for(source)
+    except SubmitRefused:
+        run_abandon(generation=generation)
+        raise
     if not is_result:
         notes = [*source.notes, *notes]  # what was done when the photo was first taken in
-    origin = source.generation
-    try:
-        with transaction.atomic():
-            generation = Generation.objects.create(
-                user=user,
-                kind=Generation.Kind.ENHANCE,
-                app_id=origin.app_id if origin else "",
-                app_name=origin.app_name if origin else "",
-                idempotency_key=key,
-                team=team,
-                search_text=" ".join(
-                    filter(None, [_("Enhance"), origin.app_name if origin else ""])
-                ),
-                points_quoted=ENHANCE_POINTS,
-                params={"notes": notes},
-                request_body={"path": path, "imageUrl": image_url},
-                source_result=source if is_result else None,
-                source_input=None if is_result else source,
-                state=Generation.State.SUBMITTING,
-            )
-    except IntegrityError:
-        return Generation.objects.get(idempotency_key=key, user=user)
+    Generation.objects.filter(pk=generation.pk).update(
+        params={"notes": notes}, request_body={"path": path, "imageUrl": image_url}
+    )
     try:
         return send_once(generation, lambda: a1_client().optimize(path=path, image_url=image_url))
     except A1Error as exc:
         raise SubmitRefused(user_message(exc), code=exc.code) from exc
 
 
+def _upload_for(source: ResultImage | InputImage) -> tuple[str, str, list[str]]:
+    """A1's path and link for the image: reused when already there, else uploaded."""
+    if (
+        isinstance(source, InputImage)
+        and source.a1_path
+        and max(source.width, source.height) <= 2048
+    ):
+        return source.a1_path, source.a1_image_url, []
+    return _upload(source)
+
+
 def _upload(source: ResultImage | InputImage) -> tuple[str, str, list[str]]:
-    if not source.file:
-        raise SubmitRefused(_("This image was not saved, so it cannot be enhanced."))
     with source.file.open("rb") as fh:
         content = fh.read()
     try:

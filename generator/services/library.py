@@ -4,40 +4,38 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass
+from datetime import date
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
-from ..forms import ImageSlot
+from ..inputs import ImageSlot
 from ..models import Generation, InputImage, ResultImage, Team
 
 
-@dataclass
-class Filters:
-    q: str = ""
-    app: str = ""
-    state: str = ""
-    date_from: object = None
-    date_to: object = None
-    favourites: bool = False
-    team: Team | None = None
-
-
-def _filtered(qs: QuerySet, filters: Filters) -> QuerySet:
-    if filters.q:
-        for word in filters.q.split()[:8]:
+def _filtered(
+    qs: QuerySet,
+    *,
+    q: str = "",
+    app: str = "",
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    favourites: bool = False,
+) -> QuerySet:
+    if q:
+        for word in q.split()[:8]:
             qs = qs.filter(search_text__icontains=word)
-    if filters.app:
-        qs = qs.filter(app_id=filters.app)
-    if filters.state:
-        qs = qs.filter(state=filters.state)
-    if filters.date_from:
-        qs = qs.filter(created__date__gte=filters.date_from)
-    if filters.date_to:
-        qs = qs.filter(created__date__lte=filters.date_to)
-    if filters.favourites:
+    if app:
+        qs = qs.filter(app_id=app)
+    if state:
+        qs = qs.filter(state=state)
+    if date_from:
+        qs = qs.filter(created__date__gte=date_from)
+    if date_to:
+        qs = qs.filter(created__date__lte=date_to)
+    if favourites:
         qs = qs.filter(favourite=True)
     return qs
 
@@ -60,24 +58,49 @@ def _for_grid(qs: QuerySet) -> QuerySet:
     )
 
 
-def history_list(*, user, filters: Filters) -> QuerySet:
+def history_list(
+    *,
+    user,
+    q: str = "",
+    app: str = "",
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    favourites: bool = False,
+) -> QuerySet:
     """The user's own generations, newest first."""
     qs = Generation.objects.filter(user=user, deleted_at__isnull=True, hidden=False)
-    return _for_grid(_filtered(qs, filters).order_by("-created"))
+    qs = _filtered(
+        qs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
+    )
+    return _for_grid(qs.order_by("-created"))
 
 
-def gallery_list(*, user, filters: Filters) -> QuerySet:
+def gallery_list(
+    *,
+    user,
+    team: Team | None = None,
+    q: str = "",
+    app: str = "",
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    favourites: bool = False,
+) -> QuerySet:
     """Everything members shared with the user's teams (or with one of them)."""
     teams = Team.objects.filter(memberships__user=user)
-    if filters.team is not None:
-        teams = teams.filter(pk=filters.team.pk)
+    if team is not None:
+        teams = teams.filter(pk=team.pk)
     qs = Generation.objects.filter(
         visibility=Generation.Visibility.TEAM,
         team__in=teams,
         deleted_at__isnull=True,
         hidden=False,
     )
-    return _for_grid(_filtered(qs, filters).order_by("-created"))
+    qs = _filtered(
+        qs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
+    )
+    return _for_grid(qs.order_by("-created"))
 
 
 def apps_used(*, qs: QuerySet) -> list[tuple[str, str]]:
@@ -125,27 +148,11 @@ def generation_zip(*, generation: Generation) -> tuple[str, bytes]:
     return f"{name}.zip", buffer.getvalue()
 
 
-def remix_inputs(*, user, generation: Generation) -> dict[str, InputImage]:
-    """The run's photos, as the user's own kept photos, keyed by form field name."""
-    photos = {}
-    for image in generation.inputs.all():
-        if image.owner_id != user.id:
-            # A teammate's photo: the remixer gets their own row for the same file.
-            image = InputImage.objects.create(
-                owner=user,
-                form_id=image.form_id,
-                position=image.position,
-                file=image.file.name,
-                original_name=image.original_name,
-                width=image.width,
-                height=image.height,
-                byte_size=image.byte_size,
-                notes=image.notes,
-                a1_image_url=image.a1_image_url,
-                a1_path=image.a1_path,
-            )
-        photos[ImageSlot.field_name(image.form_id, image.position)] = image
-    return photos
+def remix_photos(*, user, generation: Generation) -> dict[str, InputImage]:
+    """The run's photos the user may reuse, by form field name. Nothing is written:
+    the remixer's own rows are made when the remix is submitted."""
+    photos = InputImage.objects.visible_to(user).filter(generation=generation)
+    return {ImageSlot.field_name(image.form_id, image.position): image for image in photos}
 
 
 def remix_initial(*, generation: Generation) -> dict:
@@ -158,7 +165,3 @@ def remix_initial(*, generation: Generation) -> dict:
         if params.get(key):
             initial[key] = params[key]["id"]
     return initial
-
-
-def teams_of(user) -> QuerySet:
-    return Team.objects.filter(memberships__user=user).order_by("name")

@@ -6,9 +6,12 @@ import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..models import Invite, Membership, Preferences, Team
+from .errors import SubmitRefused
 
 INVITE_DAYS = 7
 
@@ -62,12 +65,23 @@ def preferences_update(*, user, visibility: str, team: Team | None) -> Preferenc
     return preferences
 
 
-def billing_team(*, user, chosen: Team | None = None) -> Team | None:
-    """The team a run counts against: the one chosen, else the default, else the first."""
-    teams = Team.objects.filter(memberships__user=user)
-    if chosen is not None and teams.filter(pk=chosen.pk).exists():
-        return chosen
+def teams_of(*, user) -> QuerySet[Team]:
+    return Team.objects.filter(memberships__user=user).order_by("name")
+
+
+def billing_team(*, user, chosen: int | None = None) -> Team | None:
+    """The team a run counts against: the one chosen, else the default, else the first.
+
+    A chosen team the user is not in is refused rather than quietly replaced, so a
+    script that names the wrong team learns it before anything is spent.
+    """
+    teams = teams_of(user=user)
+    if chosen is not None:
+        team = teams.filter(pk=chosen).first()
+        if team is None:
+            raise SubmitRefused(_("You are not a member of that team."), "team")
+        return team
     default = preferences_for(user).default_team
     if default is not None and teams.filter(pk=default.pk).exists():
         return default
-    return teams.order_by("name").first()
+    return teams.first()

@@ -2,17 +2,18 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
 
-from .. import services
-from ..a1 import A1Error
+from ..a1 import A1Error, Code
 from ..a1.client import LANGUAGES
 from ..access import visible_or_404
 from ..forms import OpenAppForm, app_form
 from ..messages import user_message
 from ..models import Generation
+from ..services import apps, generations, library, photos
+from ..services.errors import SubmitRefused
 from . import HtmxHttpRequest, redirect_after_post
 
 A1_LANGUAGE_NAMES = {
@@ -38,59 +39,63 @@ def app_index(request: HtmxHttpRequest):
     form = OpenAppForm(request.GET if "app" in request.GET else None)
     if form.is_bound and form.is_valid():
         return redirect("app_detail", app_id=form.cleaned_data["app"])
-    recent = services.apps_recent(user=request.user, language=services.a1_language())
+    recent = apps.apps_recent(user=request.user, language=apps.a1_language())
     return render(request, "apps/index.html", {"form": form, "recent": recent})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def app_detail(request: HtmxHttpRequest, app_id: str):
     language = request.GET.get("language", "")
     if language not in LANGUAGES:
-        language = services.a1_language()
+        language = apps.a1_language()
     context = {"app_id": app_id, "language": language, "a1_languages": A1_LANGUAGE_NAMES}
     if not (app_id.isdigit() and len(app_id) <= 32):
         # Not an id at all: A1 is not asked.
         context |= {"message": _("There is no A1 app with this id.")}
         return render(request, "apps/unavailable.html", context, status=404)
-    if not services.app_allowed(user=request.user, app_id=app_id):
+    if not apps.app_allowed(user=request.user, app_id=app_id):
         context["message"] = _(
             "Your team only uses apps staff have approved; this one is not on the list yet."
         )
         return render(request, "apps/unavailable.html", context, status=403)
     try:
-        definition = services.app_fetch(app_id=app_id, language=language)
-    except services.AppUnavailable as exc:
-        status = 404 if exc.code == 324012 else 200
+        definition = apps.app_fetch(app_id=app_id, language=language)
+    except apps.AppUnavailable as exc:
+        status = 404 if exc.code == Code.APP_NOT_FOUND else 200
         context |= {"message": exc.message, "code": exc.code}
         return render(request, "apps/unavailable.html", context, status=status)
     except A1Error as exc:
         context |= {"message": user_message(exc), "code": exc.code, "retry": True}
         return render(request, "apps/unavailable.html", context, status=503)
-    services.app_visit(user=request.user, app_id=definition.app_id)
+    apps.app_visit(user=request.user, app_id=definition.app_id)
 
     form_class = app_form(definition.app)
     notice = ""
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, user=request.user)
         valid = form.is_valid()
-        services.inputs_stage(user=request.user, form=form)
+        form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
         if valid:
             try:
-                generation = services.generation_start(
-                    user=request.user, definition=definition, form=form
+                generation = generations.generation_start(
+                    user=request.user,
+                    definition=definition,
+                    choices=form.run_choices(),
+                    photos=form.images,
+                    key=form.cleaned_data["idempotency_key"],
                 )
-            except services.SubmitRefused as exc:
-                form.add_error(exc.field, exc.message)
-            except services.AppUpdated as exc:
+            except SubmitRefused as exc:
+                form.add_errors(exc)
+            except generations.AppUpdated as exc:
                 definition = exc.definition
                 form = app_form(definition.app)(_with_staged(request.POST, form), user=request.user)
-                notice = user_message(A1Error(324013))
+                notice = user_message(A1Error(Code.APP_UPDATED))
             except A1Error as exc:
                 form.add_error(None, user_message(exc))
             else:
-                url = generation_url(generation)
-                return redirect_after_post(request, url)
+                return redirect_after_post(request, generation.get_absolute_url())
     elif request.GET.get("remix"):
         form = _remix_form(request, form_class)
     else:
@@ -102,12 +107,15 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
 
 
 def _remix_form(request, form_class):
-    """The app's form on its current version, filled with an earlier run's choices."""
+    """The app's form on its current version, filled with an earlier run's choices.
+
+    The run's photos are offered by id; nothing is copied until the form is posted.
+    """
     source = visible_or_404(request.user, Generation, request.GET["remix"])
-    form = form_class(user=request.user, initial=services.remix_initial(generation=source))
-    for name, image in services.remix_inputs(user=request.user, generation=source).items():
-        if any(slot.name == name for slot in form.slots):
-            form.staged[name] = image
+    form = form_class(user=request.user, initial=library.remix_initial(generation=source))
+    slots = {slot.name for slot in form.slots}
+    remixed = library.remix_photos(user=request.user, generation=source)
+    form.keep({name: image for name, image in remixed.items() if name in slots})
     return form
 
 
@@ -117,7 +125,3 @@ def _with_staged(data, form):
     for name, image in form.staged.items():
         data[f"{name}_staged"] = str(image.id)
     return data
-
-
-def generation_url(generation) -> str:
-    return reverse("generation_detail", args=[generation.id])

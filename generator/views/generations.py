@@ -9,12 +9,14 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .. import services
-from ..a1 import A1Error
+from ..a1 import A1Error, Code
 from ..access import owned_or_404, visible_or_404
 from ..forms import EnhanceForm
 from ..messages import user_message
 from ..models import Generation, InputImage, ResultImage
+from ..services import apps, generations, photos, teams, tracking
+from ..services import enhance as enhancing
+from ..services.errors import SubmitRefused
 from . import HtmxHttpRequest, redirect_after_post
 
 
@@ -25,7 +27,7 @@ def _progress_context(generation: Generation) -> dict:
     elapsed = max(0, int((ended - started).total_seconds()))
     typical = None
     if generation.app_id and generation.kind == Generation.Kind.GENERATE:
-        typical = services.app_typical_seconds(app_id=generation.app_id)
+        typical = tracking.app_typical_seconds(app_id=generation.app_id)
     percent = min(95, int(elapsed * 100 / typical)) if typical and generation.in_flight else None
     return {
         "generation": generation,
@@ -45,7 +47,7 @@ def generation_detail(request: HtmxHttpRequest, generation_id):
     context |= {
         "inputs": generation.inputs.all(),
         "is_owner": generation.user_id == request.user.id,
-        "teams": services.teams_of(request.user),
+        "teams": teams.teams_of(user=request.user),
     }
     return render(request, "generations/detail.html", context)
 
@@ -60,7 +62,7 @@ def generation_progress(request: HtmxHttpRequest, generation_id):
 
 
 def _go(request, generation: Generation):
-    return redirect_after_post(request, f"/generations/{generation.id}/")
+    return redirect_after_post(request, generation.get_absolute_url())
 
 
 def _key(request) -> uuid.UUID:
@@ -73,10 +75,9 @@ def _key(request) -> uuid.UUID:
 @login_required
 @require_POST
 def generation_resume(request: HtmxHttpRequest, generation_id):
-    generation = services.generation_resume(
+    generation = tracking.generation_resume(
         generation=owned_or_404(request.user, Generation, generation_id)
     )
-    services.track(generation)
     return _go(request, generation)
 
 
@@ -85,14 +86,19 @@ def generation_resume(request: HtmxHttpRequest, generation_id):
 def generation_rerun(request: HtmxHttpRequest, generation_id):
     generation = owned_or_404(request.user, Generation, generation_id)
     try:
-        new = services.generation_rerun(user=request.user, generation=generation, key=_key(request))
-    except services.SubmitRefused as exc:
+        new = generations.generation_rerun(
+            user=request.user, generation=generation, key=_key(request)
+        )
+    except SubmitRefused as exc:
         messages.error(request, exc.message)
         if generation.app_id and generation.kind == Generation.Kind.GENERATE:
             return redirect("app_detail", app_id=generation.app_id)
         return _go(request, generation)
-    except (services.AppUnavailable, services.AppUpdated) as exc:
-        messages.error(request, getattr(exc, "message", "") or user_message(A1Error(324013)))
+    except apps.AppUnavailable as exc:
+        messages.error(request, exc.message)
+        return _go(request, generation)
+    except generations.AppUpdated:
+        messages.error(request, user_message(A1Error(Code.APP_UPDATED)))
         return _go(request, generation)
     except A1Error as exc:
         messages.error(request, user_message(exc))
@@ -116,8 +122,8 @@ def enhance(request: HtmxHttpRequest):
     # so a double click on one button is one enhancement and two buttons are two.
     key = uuid.uuid5(_key(request), str(source.pk))
     try:
-        generation = services.enhance_start(user=request.user, source=source, key=key)
-    except services.SubmitRefused as exc:
+        generation = enhancing.enhance_start(user=request.user, source=source, key=key)
+    except SubmitRefused as exc:
         messages.error(request, exc.message)
         return _go(request, back) if back else redirect("enhance")
     return _go(request, generation)
@@ -127,14 +133,14 @@ def _enhance_upload(request: HtmxHttpRequest):
     form = EnhanceForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST":
         valid = form.is_valid()
-        services.inputs_stage(user=request.user, form=form)
+        form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
         if valid:
             source = form.images[form.slots[0].name]
             try:
-                generation = services.enhance_start(
+                generation = enhancing.enhance_start(
                     user=request.user, source=source, key=form.cleaned_data["idempotency_key"]
                 )
-            except services.SubmitRefused as exc:
+            except SubmitRefused as exc:
                 form.add_error(None, exc.message)
             else:
                 return _go(request, generation)

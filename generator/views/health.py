@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -62,6 +62,4 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 def ping(request: HttpRequest):
     """The cheapest answer the stack can give: the yardstick for page-speed ratios."""
-    from django.http import HttpResponse
-
     return HttpResponse(b"pong", content_type="text/plain")

@@ -8,11 +8,12 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
-from .. import services
 from ..access import owned_or_404, visible_or_404
 from ..forms import LibraryFilterForm, ShareForm
 from ..models import Generation
+from ..services import budgets, library, teams
 from . import HtmxHttpRequest
 
 
@@ -25,39 +26,40 @@ def _page(request, qs):
 
 
 def _library(request, *, template: str, gallery: bool):
-    teams = services.teams_of(request.user)
+    my_teams = teams.teams_of(user=request.user)
     base = (
-        Generation.objects.filter(team__in=teams, visibility="team")
+        Generation.objects.filter(team__in=my_teams, visibility="team")
         if gallery
         else Generation.objects.filter(user=request.user)
     )
     form = LibraryFilterForm(
         request.GET or None,
-        apps=services.apps_used(qs=base.filter(deleted_at__isnull=True)),
-        teams=teams if gallery else None,
+        apps=library.apps_used(qs=base.filter(deleted_at__isnull=True)),
+        teams=my_teams if gallery else None,
     )
-    filters = form.filters() if form.is_bound else services.Filters()
-    lister = services.gallery_list if gallery else services.history_list
-    page, query = _page(request, lister(user=request.user, filters=filters))
+    lister = library.gallery_list if gallery else library.history_list
+    page, query = _page(request, lister(user=request.user, **form.filters()))
     context = {
         "form": form,
         "page": page,
         "query": query,
         "gallery": gallery,
-        "teams": teams,
-        "allowances": services.allowances(user=request.user),
+        "teams": my_teams,
+        "allowances": budgets.allowances(user=request.user),
     }
     return render(request, f"{template}#grid" if request.htmx else template, context)
 
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def history(request: HtmxHttpRequest):
     return _library(request, template="library/history.html", gallery=False)
 
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def team_gallery(request: HtmxHttpRequest):
     return _library(request, template="library/team.html", gallery=True)
 
@@ -66,19 +68,19 @@ def team_gallery(request: HtmxHttpRequest):
 @require_POST
 def favourite(request: HtmxHttpRequest, generation_id):
     generation = owned_or_404(request.user, Generation, generation_id)
-    services.generation_favourite(
+    library.generation_favourite(
         generation=generation, favourite=request.POST.get("favourite") == "1"
     )
     if request.htmx:
         return render(request, "library/history.html#favourite", {"generation": generation})
-    return redirect(request.POST.get("next") or f"/generations/{generation.id}/")
+    return redirect(request.POST.get("next") or generation.get_absolute_url())
 
 
 @login_required
 @require_POST
 def delete(request: HtmxHttpRequest, generation_id):
     generation = owned_or_404(request.user, Generation, generation_id)
-    services.generation_delete(generation=generation)
+    library.generation_delete(generation=generation)
     messages.success(request, _("Deleted. Ask staff if you need it back."))
     return redirect("history")
 
@@ -87,9 +89,9 @@ def delete(request: HtmxHttpRequest, generation_id):
 @require_POST
 def share(request: HtmxHttpRequest, generation_id):
     generation = owned_or_404(request.user, Generation, generation_id)
-    form = ShareForm(request.POST, teams=services.teams_of(request.user))
+    form = ShareForm(request.POST, teams=teams.teams_of(user=request.user))
     if form.is_valid():
-        services.generation_share(
+        library.generation_share(
             generation=generation,
             visibility=form.cleaned_data["visibility"],
             team=form.cleaned_data.get("team"),
@@ -97,14 +99,14 @@ def share(request: HtmxHttpRequest, generation_id):
         messages.success(request, _("Sharing updated."))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(f"/generations/{generation.id}/")
+    return redirect(generation)
 
 
 @login_required
 @require_GET
 def download_zip(request: HtmxHttpRequest, generation_id):
     generation = visible_or_404(request.user, Generation, generation_id)
-    name, content = services.generation_zip(generation=generation)
+    name, content = library.generation_zip(generation=generation)
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

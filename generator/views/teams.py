@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import services
 from ..forms import PreferencesForm
 from ..models import Invite, Team
+from ..services import teams
 from . import HtmxHttpRequest
 
 
@@ -20,9 +20,9 @@ from . import HtmxHttpRequest
 @require_POST
 def invite(request: HtmxHttpRequest, team_id: int):
     team = Team.objects.filter(pk=team_id, memberships__user=request.user).first()
-    if team is None or not services.is_manager(user=request.user, team=team):
+    if team is None or not teams.is_manager(user=request.user, team=team):
         raise Http404
-    created = services.invite_create(team=team, by=request.user)
+    created = teams.invite_create(team=team, by=request.user)
     link = request.build_absolute_uri(f"/team/join/{created.token}/")
     messages.success(
         request,
@@ -40,7 +40,7 @@ def join(request: HtmxHttpRequest, token: str):
     form = None
     if request.user.is_authenticated:
         if request.method == "POST":
-            services.invite_accept(invite=invitation, user=request.user)
+            teams.invite_accept(invite=invitation, user=request.user)
             messages.success(request, _("You joined %(team)s.") % {"team": invitation.team.name})
             return redirect("team")
     else:
@@ -48,7 +48,7 @@ def join(request: HtmxHttpRequest, token: str):
         form = UserCreationForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             user = form.save()
-            services.invite_accept(invite=invitation, user=user)
+            teams.invite_accept(invite=invitation, user=user)
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("team")
     return render(request, "library/join.html", {"invite": invitation, "form": form})
@@ -69,9 +69,9 @@ def signup(request: HtmxHttpRequest):
 @login_required
 @require_POST
 def preferences(request: HtmxHttpRequest):
-    form = PreferencesForm(request.POST, teams=services.teams_of(request.user))
+    form = PreferencesForm(request.POST, teams=teams.teams_of(user=request.user))
     if form.is_valid():
-        services.preferences_update(
+        teams.preferences_update(
             user=request.user,
             visibility=form.cleaned_data["visibility"],
             team=form.cleaned_data.get("team"),

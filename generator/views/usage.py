@@ -4,7 +4,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from .. import services
+from ..services import budgets
 from . import HtmxHttpRequest
 
 CHART_WIDTH, CHART_HEIGHT = 720, 200
@@ -13,7 +13,7 @@ CHART_WIDTH, CHART_HEIGHT = 720, 200
 @staff_member_required
 @require_GET
 def usage(request: HtmxHttpRequest):
-    data = services.usage_month()
+    data = budgets.usage_month()
     peak = max(data.total_by_day.values(), default=0) or 1
     slot = CHART_WIDTH / max(len(data.days), 1)
     bars = [

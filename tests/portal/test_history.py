@@ -89,13 +89,23 @@ class HistoryTests(TrackingTestCase):
         photo = generation.inputs.get()
         assert f'name="cnet_17466175263110005_staged" value="{photo.id}"' in html
 
-    def test_it_lets_a_teammate_remix_with_their_own_copy_of_the_photo(self):
+    def test_it_lets_a_teammate_remix_and_copies_the_photo_only_when_posted(self):
         generation = self.start()
         Generation.objects.filter(pk=generation.pk).update(visibility="team", team=self.team)
+        source = generation.inputs.get()
         self.login(self.teammate)
-        html = self.client.get(f"/apps/{WATERCOLOR}/?remix={generation.id}").content.decode()
-        copy = InputImage.objects.get(owner=self.teammate)
-        assert f'value="{copy.id}"' in html and copy.file.name == generation.inputs.get().file.name
+        page = self.client.get(f"/apps/{WATERCOLOR}/?remix={generation.id}")
+        assert f'value="{source.id}"' in page.content.decode()
+        assert not InputImage.objects.filter(owner=self.teammate).exists()  # GET writes nothing
+
+        data = self.watercolor_post(self.form_key(page), cnet_17466175263110005=None)
+        data["cnet_17466175263110005_staged"] = str(source.id)
+        assert self.submit(data=data).status_code == 302
+        (copy,) = Generation.objects.get(user=self.teammate).inputs.all()
+        assert copy.owner == self.teammate and copy.pk != source.pk
+        assert copy.file.name == source.file.name
+        assert generation.inputs.get() == source  # the original run keeps its own row
+        assert self.sandbox.calls("upload") == 1  # A1 already has the photo
 
     def test_it_hides_remix_of_runs_the_user_cannot_see(self):
         generation = self.start()

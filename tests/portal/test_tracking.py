@@ -6,8 +6,8 @@ from django.core.cache import cache
 from django.utils import timezone
 from PIL import Image
 
-from generator import services
 from generator.models import Generation
+from generator.services import tracking
 from tests.portal.tracking_base import TrackingTestCase
 
 
@@ -16,15 +16,15 @@ class PollTests(TrackingTestCase):
         generation = self.start()
         delay = (generation.next_poll_at - generation.submitted_at).total_seconds()
         assert 4.5 <= delay <= 5.5
-        assert services.generation_poll(generation_id=generation.pk) is None  # not due yet
+        assert tracking.generation_poll(generation_id=generation.pk) is None  # not due yet
         assert self.sandbox.calls("task") == 0
 
     def test_it_queries_once_per_interval_however_many_jobs_ask(self):
         generation = self.start()
         self.make_due(generation)
-        first = services.generation_poll(generation_id=generation.pk)
+        first = tracking.generation_poll(generation_id=generation.pk)
         for _ in range(5):  # duplicate jobs, other workers
-            assert services.generation_poll(generation_id=generation.pk) is None
+            assert tracking.generation_poll(generation_id=generation.pk) is None
         assert self.sandbox.calls("task") == 1
         assert first is not None
         generation.refresh_from_db()
@@ -68,7 +68,7 @@ class PollTests(TrackingTestCase):
         next_at = self.poll(generation)
         assert generation.state == Generation.State.STALLED
         assert (next_at - timezone.now()) > timedelta(seconds=50)
-        services.generation_resume(generation=generation)
+        tracking.generation_resume(generation=generation)
         generation.refresh_from_db()
         assert generation.state == Generation.State.RUNNING and generation.stall_at > timezone.now()
         self.finish_upstream(generation)
@@ -123,18 +123,18 @@ class PollTests(TrackingTestCase):
 class SweepTests(TrackingTestCase):
     def test_it_finds_generations_whose_poll_job_was_lost(self):
         generation = self.start()
-        assert services.generations_due() == []
+        assert tracking.generations_due() == []
         Generation.objects.filter(pk=generation.pk).update(
             next_poll_at=timezone.now() - timedelta(minutes=5)
         )
-        assert services.generations_due() == [str(generation.pk)]
+        assert tracking.generations_due() == [str(generation.pk)]
 
     def test_it_marks_an_interrupted_submission_unknown_and_never_resends_it(self):
         generation = self.start()
         Generation.objects.filter(pk=generation.pk).update(
             state=Generation.State.SUBMITTING, created=timezone.now() - timedelta(hours=1)
         )
-        assert services.generations_due() == []
+        assert tracking.generations_due() == []
         generation.refresh_from_db()
         assert generation.state == Generation.State.UNKNOWN
         assert self.sandbox.calls("generate") == 1

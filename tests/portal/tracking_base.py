@@ -4,8 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from generator import services
 from generator.models import Generation
+from generator.services import tracking
 from tests.portal.base import BaseTestCase
 
 
@@ -25,7 +25,7 @@ class TrackingTestCase(BaseTestCase):
     def poll(self, generation: Generation):
         """One worker step, as if its time had come."""
         self.make_due(generation)
-        next_at = services.generation_poll(generation_id=generation.pk)
+        next_at = tracking.generation_poll(generation_id=generation.pk)
         generation.refresh_from_db()
         return next_at
 

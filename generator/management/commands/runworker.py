@@ -18,8 +18,9 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from generator.models import WorkerHeartbeat
-from generator.services import a1_client
-from generator.tasks import resume_due
+from generator.services.chores import chores_enqueue_due
+from generator.services.tracking import resume_due
+from generator.services.upstream import a1_client
 
 logger = logging.getLogger("generator.worker")
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
@@ -27,6 +28,7 @@ WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 
 def sweep_once() -> int:
     resumed = resume_due()
+    chores_enqueue_due()
     WorkerHeartbeat.objects.update_or_create(
         worker=WORKER_NAME,
         defaults={"seen_at": timezone.now(), "upstream_ok": a1_client().reachable()},

@@ -1,4 +1,4 @@
-"""A1 Studio's data: cached app definitions, teams, generations and their images."""
+"""Runs: cached app definitions, generations and their images."""
 
 from __future__ import annotations
 
@@ -7,45 +7,13 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q, Sum
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .a1 import App as A1App
-
-
-class Team(models.Model):
-    name = models.CharField(_("name"), max_length=100, unique=True)
-    created = models.DateTimeField(default=timezone.now)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
-    )
-
-    class Meta:
-        ordering = ["name"]
-        verbose_name = _("team")
-        verbose_name_plural = _("teams")
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Membership(models.Model):
-    class Role(models.TextChoices):
-        MEMBER = "member", _("Member")
-        MANAGER = "manager", _("Manager")
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
-    )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
-    joined = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["team", "user"], name="one_membership")]
-
-    def __str__(self) -> str:
-        return f"{self.user} in {self.team} ({self.role})"
+from ..a1 import App as A1App
+from .teams import Team, Visibility
 
 
 class AppDefinition(models.Model):
@@ -143,9 +111,15 @@ class Generation(models.Model):
         GENERATE = "generate", _("Generation")
         ENHANCE = "enhance", _("Enhancement")
 
-    class Visibility(models.TextChoices):
-        PRIVATE = "private", _("Only me")
-        TEAM = "team", _("My team")
+    class Problem(models.TextChoices):
+        """Why a run did not finish well, stored as a code and worded when shown."""
+
+        TASK_FAILED = "task_failed", _("A1 could not generate this image.")
+        NO_IMAGES = "no_images", _("A1 finished the task but sent no image.")
+        INTERRUPTED = "interrupted", _("The submission was interrupted before A1 answered.")
+        NO_ANSWER = "no_answer", _("A1 did not answer after the request was sent.")
+
+    Visibility = Visibility
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
@@ -168,16 +142,18 @@ class Generation(models.Model):
     request_body = models.JSONField(
         default=dict, blank=True, help_text=_("What was sent to A1 (never the key)")
     )
-    idempotency_key = models.UUIDField(unique=True)
+    # Unique per user (see Meta): a key another user happens to send means nothing here.
+    idempotency_key = models.UUIDField()
     upstream_response = models.JSONField(
         default=dict, blank=True, help_text=_("A1's last answer about the task")
     )
     task_id = models.CharField(max_length=32, blank=True, db_index=True)
     state = models.CharField(max_length=12, choices=State.choices, default=State.SUBMITTING)
     upstream_state = models.CharField(max_length=16, blank=True)
-    error_code = models.IntegerField(null=True, blank=True)
-    error_message = models.TextField(blank=True)
-    error_message_cn = models.TextField(blank=True)
+    problem = models.CharField(max_length=20, choices=Problem.choices, blank=True)
+    error_code = models.IntegerField(null=True, blank=True, help_text=_("A1's code, if any"))
+    error_message = models.TextField(blank=True, help_text=_("A1's own words, in English"))
+    error_message_cn = models.TextField(blank=True, help_text=_("A1's own words, in Chinese"))
     points_quoted = models.PositiveIntegerField(default=0)
     points_spent = models.PositiveIntegerField(null=True, blank=True)
     favourite = models.BooleanField(default=False)
@@ -191,6 +167,9 @@ class Generation(models.Model):
     submitted_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The poll lease: a worker that claims a poll holds it until then (renewed while it
+    # copies), so no second worker polls or copies the same run meanwhile.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     poll_count = models.PositiveIntegerField(default=0)
     stall_at = models.DateTimeField(
         null=True, blank=True, help_text=_("Still unfinished then: shown as stalled")
@@ -215,9 +194,17 @@ class Generation(models.Model):
             models.Index(fields=["user", "-created"]),
             models.Index(fields=["team", "visibility", "-created"]),
         ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "idempotency_key"], name="one_generation_per_key"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.app_name or self.app_id} · {self.get_state_display()}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("generation_detail", args=[self.pk])
 
     IN_FLIGHT = (State.RUNNING, State.STALLED, State.COPYING)
 
@@ -229,10 +216,21 @@ class Generation(models.Model):
     def finished(self) -> bool:
         return self.state in (self.State.COMPLETED, self.State.FAILED)
 
+    @property
+    def failure(self) -> str:
+        """What went wrong, for the page being rendered."""
+        return self.error_for(get_language() or "en")
+
     def error_for(self, language: str) -> str:
+        """What went wrong: A1's own words in the reader's language when A1 gave them,
+        else our wording of the problem (translated when shown, never stored)."""
         if language.lower().startswith("zh") and self.error_message_cn:
             return self.error_message_cn
-        return self.error_message
+        if self.error_message:
+            return self.error_message
+        if self.problem:
+            return str(self.Problem(self.problem).label)
+        return ""
 
 
 class InputImageQuerySet(models.QuerySet):
@@ -280,6 +278,12 @@ class InputImage(models.Model):
 
     class Meta:
         ordering = ["form_id", "position", "created"]
+        indexes = [
+            # The worker's hourly sweep of photos staged by forms never submitted.
+            models.Index(
+                fields=["created"], condition=Q(generation__isnull=True), name="staged_photos"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.original_name or str(self.id)
@@ -334,103 +338,3 @@ class ResultImage(models.Model):
     def settled(self) -> bool:
         """Copied, or given up on: nothing more will happen to it."""
         return self.copied or self.expired
-
-
-class Preferences(models.Model):
-    """A user's defaults for new generations."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
-    )
-    default_visibility = models.CharField(
-        _("share new generations with"),
-        max_length=10,
-        choices=Generation.Visibility.choices,
-        default=Generation.Visibility.PRIVATE,
-    )
-    default_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
-
-    def __str__(self) -> str:
-        return f"preferences of {self.user}"
-
-
-class Invite(models.Model):
-    """A one-time link a team manager sends to bring someone into the team."""
-
-    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invites")
-    token = models.CharField(max_length=64, unique=True)
-    role = models.CharField(
-        max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
-    )
-    created = models.DateTimeField(default=timezone.now)
-    expires = models.DateTimeField()
-    used_at = models.DateTimeField(null=True, blank=True)
-    used_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-
-    def __str__(self) -> str:
-        return f"invite to {self.team}"
-
-    @property
-    def usable(self) -> bool:
-        return self.used_at is None and self.expires > timezone.now()
-
-
-class Budget(models.Model):
-    """A monthly point limit for one user or one team, set by staff."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="budget",
-    )
-    team = models.OneToOneField(
-        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="budget"
-    )
-    monthly_points = models.PositiveIntegerField(_("points per month"))
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(user__isnull=False, team__isnull=True)
-                | Q(user__isnull=True, team__isnull=False),
-                name="budget_for_user_or_team",
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user or self.team}: {self.monthly_points} points/month"
-
-
-class BalanceAlert(models.Model):
-    """A1 said the account is out of points (810012): new runs wait until staff clear it."""
-
-    raised_at = models.DateTimeField(default=timezone.now)
-    message = models.CharField(max_length=300, blank=True)
-    cleared_at = models.DateTimeField(null=True, blank=True)
-    cleared_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
-    )
-
-    class Meta:
-        ordering = ["-raised_at"]
-
-    def __str__(self) -> str:
-        return f"balance alert {self.raised_at:%Y-%m-%d %H:%M}"
-
-
-class WorkerHeartbeat(models.Model):
-    """Each worker's last sweep, and whether it could reach A1 then (read by /healthz)."""
-
-    worker = models.CharField(max_length=100, unique=True)
-    seen_at = models.DateTimeField(default=timezone.now)
-    upstream_ok = models.BooleanField(default=False)
-
-    def __str__(self) -> str:
-        return f"{self.worker} at {self.seen_at:%H:%M:%S}"

@@ -1,0 +1,35 @@
+"""Periodic work: each chore runs once per period across all workers.
+
+Every worker's sweep calls `chores_enqueue_due`; a conditional UPDATE on the chore's
+`next_run` decides which worker queues it, so two workers never run the same chore
+twice in a period and a chore whose worker died is taken up in the next period.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from ..models import Chore
+from .photos import purge_staged_photos
+
+# name -> (period, task). Add a chore here and it runs everywhere.
+CHORES = {
+    "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
+}
+
+
+def chores_enqueue_due(*, now=None) -> list[str]:
+    """Queue every chore whose time has come; returns the names queued."""
+    now = now or timezone.now()
+    queued = []
+    for name, (period, chore_task) in CHORES.items():
+        Chore.objects.get_or_create(name=name)  # retries the get if two create at once
+        claimed = Chore.objects.filter(name=name, next_run__lte=now).update(
+            next_run=now + period, last_run=now
+        )
+        if claimed:
+            chore_task.enqueue()
+            queued.append(name)
+    return queued

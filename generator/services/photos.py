@@ -1,0 +1,155 @@
+"""Photos people give us: kept as soon as they arrive, attached to runs, sent to A1 once.
+
+A photo is kept (an InputImage with our copy of the file) before anything else is
+checked, so a form that is wrong elsewhere never loses it; a photo that no run ever
+used is removed by the worker a day later.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.tasks import task
+from django.utils import timezone
+
+from ..a1 import A1Error
+from ..images import Normalised
+from ..inputs import ImageSlot
+from ..messages import is_image_error, user_message
+from ..models import Generation, InputImage
+from .errors import SubmitRefused
+from .upstream import a1_client
+
+logger = logging.getLogger(__name__)
+
+STAGED_FOR = timedelta(days=1)
+PURGE_BATCH = 500
+
+
+def photo_keep(
+    *, user, image: Normalised, form_id: str = "", position: int | None = None
+) -> InputImage:
+    """Store one normalised photo as the user's own, not yet part of any run."""
+    kept = InputImage(
+        owner=user,
+        form_id=form_id,
+        position=position,
+        original_name=image.original_name[-255:],
+        source_url=image.source_url[:2000],
+        width=image.width,
+        height=image.height,
+        byte_size=len(image.content),
+        notes=image.notes,
+    )
+    kept.file.save(f"{kept.id}{image.extension}", ContentFile(image.content), save=True)
+    return kept
+
+
+def inputs_stage(*, user, photos: Mapping[ImageSlot, Normalised]) -> dict[str, InputImage]:
+    """Keep every new photo of a form, by slot name: re-rendered forms send them by id."""
+    return {
+        slot.name: photo_keep(user=user, image=image, form_id=slot.form_id, position=slot.position)
+        for slot, image in photos.items()
+    }
+
+
+def photos_attach(
+    *, generation: Generation, photos: Mapping[ImageSlot, InputImage]
+) -> dict[str, InputImage]:
+    """Make the photos the run's own rows; returns them by slot name.
+
+    A photo that belongs to someone else (remixing a teammate's run) or to another run
+    (run again, remix) gets a new row for this run pointing at the same file, so every
+    run keeps its own record and the original is never moved.
+    """
+    attached = {}
+    for slot, image in photos.items():
+        where = {"form_id": slot.form_id, "position": slot.position}
+        if image.generation_id == generation.pk:
+            attached[slot.name] = image
+            continue
+        # The user's own staged photo becomes this run's, unless another run took it
+        # first (a conditional UPDATE decides); otherwise this run gets its own row.
+        if image.owner_id == generation.user_id and image.generation_id is None:
+            taken = InputImage.objects.filter(pk=image.pk, generation__isnull=True).update(
+                generation=generation, **where
+            )
+            if taken:
+                image.generation = generation
+                image.form_id, image.position = slot.form_id, slot.position
+                attached[slot.name] = image
+                continue
+        attached[slot.name] = InputImage.objects.create(
+            owner_id=generation.user_id,
+            generation=generation,
+            file=image.file.name,
+            original_name=image.original_name,
+            source_url=image.source_url,
+            width=image.width,
+            height=image.height,
+            byte_size=image.byte_size,
+            notes=image.notes,
+            a1_image_url=image.a1_image_url,
+            a1_path=image.a1_path,
+            **where,
+        )
+    return attached
+
+
+def photos_upload(*, photos: Mapping[str, InputImage]) -> None:
+    """Send each photo to A1 once (A1's link and path are kept on the row).
+
+    Raises SubmitRefused, with the photo's field when the photo itself is the problem.
+    """
+    client = a1_client()
+    for name, image in photos.items():
+        if image.a1_path:
+            continue
+        with image.file.open("rb") as fh:
+            content = fh.read()
+        try:
+            upload = client.upload_file(content, f"photo{image.file.name[-4:]}")
+        except A1Error as exc:
+            field = name if is_image_error(exc) else None
+            raise SubmitRefused(user_message(exc), field, exc.code) from exc
+        image.a1_image_url, image.a1_path = upload.image_url, upload.path
+        image.save(update_fields=["a1_image_url", "a1_path"])
+
+
+def photos_purge_staged(*, now=None, limit: int = PURGE_BATCH) -> int:
+    """Remove photos kept for forms that were never submitted, a day on.
+
+    Bounded and safe to repeat: rows go first (one targeted DELETE), then files no
+    other row uses; a kill in between leaves only unreferenced files, which the next
+    run does not see and `storage_check` reports.
+    """
+    now = now or timezone.now()
+    stale = list(
+        InputImage.objects.filter(generation__isnull=True, created__lt=now - STAGED_FOR)
+        .order_by("created")
+        .values_list("pk", "file")[:limit]
+    )
+    if not stale:
+        return 0
+    InputImage.objects.filter(pk__in=[pk for pk, _ in stale], generation__isnull=True).delete()
+    names = {name for _, name in stale if name}
+    still_used = set(InputImage.objects.filter(file__in=names).values_list("file", flat=True))
+    storage = InputImage._meta.get_field("file").storage
+    for name in names - still_used:
+        try:
+            storage.delete(name)
+        except OSError:
+            logger.warning("Could not remove staged photo file %s", name)
+    return len(stale)
+
+
+@task()
+def purge_staged_photos() -> int:
+    """The hourly chore: photos of forms never submitted go after a day."""
+    removed = photos_purge_staged()
+    if removed:
+        logger.info("Removed %d photo(s) staged by forms never submitted", removed)
+    return removed

@@ -1,0 +1,113 @@
+"""The two steps every run takes before A1 works on it: hold the points, send once.
+
+`run_open` writes the run's row in the same serialised transaction that checks the
+budgets, so the row itself is the hold (used = spent + held). `send_once` sends the
+call that spends points exactly once and records what is known afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ..a1 import A1Error, Code
+from ..inputs import ImageSlot
+from ..models import Generation, InputImage, Team
+from .budgets import balance_alert_raise, budget_check
+from .photos import photos_attach
+from .tracking import track
+
+logger = logging.getLogger(__name__)
+
+FIRST_POLL_AFTER = timedelta(seconds=5)  # the API text asks for ~5 s before the first query
+State = Generation.State
+
+
+def run_open(
+    *,
+    user,
+    team: Team | None,
+    key,
+    points: int,
+    photos: Mapping[ImageSlot, InputImage] | None = None,
+    **fields,
+) -> tuple[Generation, bool]:
+    """Check the budgets and write the SUBMITTING row (the hold) in one transaction.
+
+    Returns (generation, created). An existing run with this key is returned as it is:
+    a double click, a reload or a retried script request starts nothing new. Raises
+    SubmitRefused when a budget or the account cannot pay.
+    """
+    with transaction.atomic():
+        existing = Generation.objects.filter(user=user, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+        budget_check(user=user, team=team, points=points)
+        try:
+            with transaction.atomic():
+                generation = Generation.objects.create(
+                    user=user,
+                    team=team,
+                    idempotency_key=key,
+                    points_quoted=points,
+                    state=State.SUBMITTING,
+                    **fields,
+                )
+        except IntegrityError:
+            # Another request with the same key won the race: show that one.
+            return Generation.objects.get(user=user, idempotency_key=key), False
+        if photos:
+            photos_attach(generation=generation, photos=photos)
+    return generation, True
+
+
+def run_abandon(*, generation: Generation) -> None:
+    """Nothing was spent: release the hold. The photos stay kept for the form."""
+    with transaction.atomic():
+        InputImage.objects.filter(generation=generation).update(generation=None)
+        Generation.objects.filter(pk=generation.pk, state=State.SUBMITTING).delete()
+
+
+def send_once(generation: Generation, call: Callable[[], str]) -> Generation:
+    """Send the call that spends points, once, and record what is known afterwards.
+
+    No answer: the generation is "unknown" and nothing is re-sent. A definite refusal
+    spent nothing: the hold is released and the A1Error raised.
+    """
+    now = timezone.now()
+    try:
+        task_id = call()
+    except A1Error as exc:
+        if exc.outcome_unknown:
+            Generation.objects.filter(pk=generation.pk, state=State.SUBMITTING).update(
+                state=State.UNKNOWN,
+                problem=Generation.Problem.NO_ANSWER,
+                error_code=exc.code,
+                submitted_at=now,
+            )
+            logger.warning("Generation %s: outcome unknown (%s)", generation.pk, exc)
+            generation.refresh_from_db()
+            return generation
+        run_abandon(generation=generation)
+        if exc.code == Code.BALANCE_INSUFFICIENT:
+            balance_alert_raise(message=str(exc))
+        raise
+    started = {
+        "task_id": task_id,
+        "state": State.RUNNING,
+        "submitted_at": now,
+        "next_poll_at": now + FIRST_POLL_AFTER,
+        "stall_at": now + timedelta(seconds=settings.A1_STALL_AFTER),
+    }
+    # A run the sweeper gave up on as "unknown" while A1 was slow still gets its task.
+    Generation.objects.filter(pk=generation.pk, state__in=(State.SUBMITTING, State.UNKNOWN)).update(
+        problem="", **started
+    )
+    generation.refresh_from_db()
+    track(generation)
+    return generation
