@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser run prod test test-pg bench soak lint format messages clean
+.PHONY: install browser run prod test test-fast test-pg bench soak lint format messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is needed, found " + sys.version.split()[0] + " (pyenv install 3.13)")'
@@ -45,6 +45,11 @@ test: install browser
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# The inner loop: no browser, no tests that start web or worker processes of their own.
+test-fast: install
+	$(VENV)/bin/ruff check .
+	$(PY) -m pytest -m "not process" --ignore=tests/e2e -q
 
 # The same suite on PostgreSQL and Redis (the scale-out configuration).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/a1studio

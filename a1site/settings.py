@@ -162,6 +162,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Tests only: full-cost hashing is most of their set-up time. Never with DEBUG off.
+if env_bool("FAST_PASSWORD_HASHER_FOR_TESTS", False):
+    if not DEBUG:
+        raise ImproperlyConfigured("FAST_PASSWORD_HASHER_FOR_TESTS is for tests (DEBUG=1) only.")
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/apps/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"

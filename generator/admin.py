@@ -103,6 +103,12 @@ class GenerationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # runs start from the app form, where points and rules are checked
 
+    def save_model(self, request, obj, form, change):
+        # Only what staff changed: the worker may have moved the run on since the page
+        # was loaded, and a whole-row save would write its old state back.
+        if form.changed_data:
+            obj.save(update_fields=form.changed_data)
+
     @admin.display(description=_("result"))
     def thumb(self, obj):
         first = obj.results.first()

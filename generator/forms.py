@@ -178,6 +178,12 @@ class AppForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if "idempotency_key" in self.errors:
+            # A forged or lost key: offer a fresh one, so pressing again starts one run.
+            self.data = self.data.copy()
+            self.data["idempotency_key"] = str(uuid.uuid4())
+            del self.errors["idempotency_key"]
+            self.add_error(None, _("This form has expired. Check it and submit it again."))
         for slot in self.slots:
             upload = self.files.get(slot.name)
             url = (cleaned.get(f"{slot.name}_url") or "").strip()

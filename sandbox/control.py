@@ -148,3 +148,15 @@ def task(request: HttpRequest, task_id: str) -> JsonResponse:
                 "params": record.params,
             }
         )
+
+
+@loopback_only
+@require_http_methods(["POST"])
+def files_gate(request: HttpRequest) -> JsonResponse:
+    """{"open": false} makes result downloads wait (up to 30 s) until {"open": true}."""
+    sb = current()
+    if _body(request).get("open", True):
+        sb.files_gate.set()
+    else:
+        sb.files_gate.clear()
+    return JsonResponse({"open": sb.files_gate.is_set(), "waiting": sb.files_waiting})

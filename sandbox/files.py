@@ -51,6 +51,7 @@ def result(request: HttpRequest, task_id: str, index: int) -> HttpResponse:
     if task is None or index >= task.count or task.state(now) != "completed":
         raise Http404
     sb.count("files", task.key)
+    sb.wait_at_files_gate()
     if sb.take_fault("files") and sb.chance(sb.knobs.error_rate):
         return HttpResponse(b"Service Unavailable", status=503, content_type="text/plain")
     if now > task.finishes_at + sb.knobs.url_lifetime:

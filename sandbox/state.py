@@ -171,7 +171,22 @@ class Sandbox:
 
     def __post_init__(self):
         self.start_knobs = Knobs(**asdict(self.knobs))
+        # Result downloads wait while the gate is closed: tests use it to act while a
+        # portal worker is in the middle of copying, without guessing at timings.
+        self.files_gate = threading.Event()
+        self.files_waiting = 0
         self.reset()
+
+    def wait_at_files_gate(self, timeout: float = 30.0) -> None:
+        if self.files_gate.is_set():
+            return
+        with self.lock:
+            self.files_waiting += 1
+        try:
+            self.files_gate.wait(timeout)
+        finally:
+            with self.lock:
+                self.files_waiting -= 1
 
     def reset(self, knobs: Knobs | None = None) -> None:
         with self.lock:
@@ -189,6 +204,7 @@ class Sandbox:
             self.fault_budget: int | None = self.knobs.fault_calls or None
             self.random = random.Random(self.knobs.seed or None)
             self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.files_gate.set()
 
     def set_knobs(self, values: dict) -> Knobs:
         with self.lock:
@@ -324,6 +340,8 @@ class Sandbox:
                 "tasks": dict(states),
                 "uploads": len(self.uploads),
                 "sections": dict(self.sections),
+                "files_gate": "open" if self.files_gate.is_set() else "closed",
+                "files_waiting": self.files_waiting,
                 "knobs": asdict(self.knobs),
             }
 

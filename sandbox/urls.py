@@ -21,4 +21,5 @@ urlpatterns = [
     path("_sandbox/balance", control.balance),
     path("_sandbox/apps/<str:app_id>/bump", control.bump_version),
     path("_sandbox/tasks/<str:task_id>", control.task),
+    path("_sandbox/files/gate", control.files_gate),
 ]

@@ -68,6 +68,9 @@ class SandboxHandle:
     def finish(self, task_id: str, state: str = "completed") -> dict:
         return self.control("POST", f"tasks/{task_id}", json={"state": state})
 
+    def files_gate(self, *, open: bool) -> dict:
+        return self.control("POST", "files/gate", json={"open": open})
+
     def set_balance(self, points: int, key: str = "sandbox") -> None:
         self.control("POST", "balance", json={"key": key, "points": points})
 
@@ -137,6 +140,15 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), color="teal", **save) -> bytes
     return buffer.getvalue()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hashing():
+    """Hashing passwords at full cost was most of the suite's set-up time. Processes the
+    tests start get the same hasher (subprocess_env), so they can check these hashes."""
+    from django.conf import settings  # pytest-django's settings fixture is function-scoped
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture(autouse=True)
 def _isolated_storage_and_cache(settings, tmp_path):
     """Each test writes media to its own folder and starts with an empty cache."""
@@ -168,6 +180,7 @@ def subprocess_env(sandbox: SandboxHandle, settings, **extra) -> dict:
         "A1_API_KEY": "sandbox",
         "A1_POLL_INTERVAL": "0.5",
         "A1_RETRY_BASE_DELAY": "0",
+        "FAST_PASSWORD_HASHER_FOR_TESTS": "1",
         "WORKER_SWEEP_SECONDS": "0.5",
         "WORKER_RESUME_GRACE": "1",
         "WORKER_POLL_LEASE": "4",  # a worker killed mid-poll is taken over within seconds

@@ -10,6 +10,7 @@ from generator.services.tracking import poll_generation
 from tests.conftest import image_bytes, start_web, start_worker, wait_until
 
 
+@pytest.mark.process
 @pytest.mark.django_db(transaction=True)
 def test_it_runs_on_two_web_processes_and_two_workers(sandbox, settings):
     settings.A1_BASE_URL = sandbox.url

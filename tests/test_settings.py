@@ -29,6 +29,8 @@ def start(**env) -> subprocess.CompletedProcess:
         ("A1_BASE_URL", "ftp://a1.art"),
         ("SANDBOX_PORT", "eighty"),
         ("SECURE_HSTS_SECONDS", "-5"),
+        ("A1_RETRY_BASE_DELAY", "-1"),
+        ("RESULT_COPY_THREADS", "0"),
     ],
 )
 def test_it_refuses_to_start_on_a_malformed_value(name, value):
@@ -40,6 +42,11 @@ def test_it_refuses_to_start_on_a_malformed_value(name, value):
 def test_it_needs_a_secret_key_in_production():
     result = start(DEBUG="0", SECRET_KEY="")
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+
+
+def test_it_never_uses_the_tests_fast_password_hasher_in_production():
+    result = start(DEBUG="0", SECRET_KEY="x" * 50, FAST_PASSWORD_HASHER_FOR_TESTS="1")
+    assert result.returncode != 0 and "FAST_PASSWORD_HASHER_FOR_TESTS" in result.stderr
 
 
 def test_it_uses_the_sandbox_without_a_key_and_a1_with_one():

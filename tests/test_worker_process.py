@@ -12,6 +12,7 @@ from tests.conftest import start_worker, wait_until
 from tests.portal.base import photo
 
 
+@pytest.mark.process
 @pytest.mark.django_db(transaction=True)
 def test_it_survives_a_killed_worker_and_lost_jobs(client, django_user_model, sandbox, settings):
     settings.A1_BASE_URL, settings.A1_API_KEY = sandbox.url, "sandbox"

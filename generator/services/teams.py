@@ -61,7 +61,7 @@ def preferences_update(*, user, visibility: str, team: Team | None) -> Preferenc
     preferences = preferences_for(user)
     preferences.default_visibility = visibility
     preferences.default_team = team
-    preferences.save()
+    preferences.save(update_fields=["default_visibility", "default_team"])
     return preferences
 
 

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from ..a1 import A1Error, Code
 from ..access import owned_or_404, visible_or_404
@@ -108,6 +109,7 @@ def generation_rerun(request: HtmxHttpRequest, generation_id):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
 def enhance(request: HtmxHttpRequest):
     """Enhance one of our images (`result` or `input` id), or a photo given here."""
     if request.method == "GET" or not (request.POST.get("result") or request.POST.get("input")):

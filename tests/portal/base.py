@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.test import TestCase
+from django.test import TestCase, TransactionTestCase
 
 from generator.models import Generation, Membership, Team
 from tests.conftest import SandboxHandle, image_bytes
@@ -15,26 +15,27 @@ WATERCOLOR = "1838546335502970881"
 PASSWORD = "correct horse battery staple"
 
 
-class BaseTestCase(TestCase):
+def create_people(target) -> None:
     """owner and teammate share a team; outsider is in another team; staff sees all."""
+    User = get_user_model()
+    target.owner = User.objects.create_user("owner", password=PASSWORD)
+    target.teammate = User.objects.create_user("teammate", password=PASSWORD)
+    target.outsider = User.objects.create_user("outsider", password=PASSWORD)
+    # Staff review in the admin, which needs its permissions: a superuser has them all.
+    target.staff = User.objects.create_user(
+        "staff", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    target.team = Team.objects.create(name="Studio")
+    target.other_team = Team.objects.create(name="Elsewhere")
+    Membership.objects.create(team=target.team, user=target.owner, role="manager")
+    Membership.objects.create(team=target.team, user=target.teammate)
+    Membership.objects.create(team=target.other_team, user=target.outsider)
+
+
+class PortalMixin:
+    """The four people, the portal wired to the sandbox, and helpers for the app form."""
 
     sandbox: SandboxHandle
-
-    @classmethod
-    def setUpTestData(cls):
-        User = get_user_model()
-        cls.owner = User.objects.create_user("owner", password=PASSWORD)
-        cls.teammate = User.objects.create_user("teammate", password=PASSWORD)
-        cls.outsider = User.objects.create_user("outsider", password=PASSWORD)
-        # Staff review in the admin, which needs its permissions: a superuser has them all.
-        cls.staff = User.objects.create_user(
-            "staff", password=PASSWORD, is_staff=True, is_superuser=True
-        )
-        cls.team = Team.objects.create(name="Studio")
-        cls.other_team = Team.objects.create(name="Elsewhere")
-        Membership.objects.create(team=cls.team, user=cls.owner, role="manager")
-        Membership.objects.create(team=cls.team, user=cls.teammate)
-        Membership.objects.create(team=cls.other_team, user=cls.outsider)
 
     @pytest.fixture(autouse=True)
     def _use_sandbox(self, sandbox, settings):
@@ -83,3 +84,17 @@ def photo(name="face.jpg", fmt="JPEG", size=(300, 400), **save):
 
     content = image_bytes(fmt, size=size, **save) if fmt else b""
     return SimpleUploadedFile(name, content)
+
+
+class BaseTestCase(PortalMixin, TestCase):
+    @classmethod
+    def setUpTestData(cls):
+        create_people(cls)
+
+
+class TransactionalTestCase(PortalMixin, TransactionTestCase):
+    """For tests where another thread or process must see the rows (worker, web)."""
+
+    def setUp(self):
+        super().setUp()
+        create_people(self)

@@ -1,7 +1,20 @@
 """Monthly budgets and the account-balance alert: refused before anything reaches A1."""
 
-from generator.models import BalanceAlert, Budget, Generation
+import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+
+from bench.harness import login
+from generator.models import BalanceAlert, Budget, Generation, Membership, Team
+from tests.conftest import image_bytes, start_web
+from tests.portal.base import PASSWORD, WATERCOLOR
 from tests.portal.tracking_base import TrackingTestCase
+
+KEY = r'name="idempotency_key" value="([0-9a-f-]+)"'
 
 
 class BudgetTests(TrackingTestCase):
@@ -55,3 +68,62 @@ class BudgetTests(TrackingTestCase):
         key = self.form_key(self.form_page())
         assert self.submit(data=self.watercolor_post(key)).status_code == 302
         assert Generation.objects.count() == 1
+
+
+def _post_form(session: requests.Session, url: str, key: str, page_url: str):
+    return session.post(
+        f"{url}/apps/{WATERCOLOR}/",
+        data={
+            "idempotency_key": key,
+            "style": "183854633550716522",
+            "size": "1",
+            "generate_num": "2",
+        },
+        files={"cnet_17466175263110005": ("me.jpg", image_bytes(size=(120, 160)), "image/jpeg")},
+        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": page_url},
+        allow_redirects=False,
+        timeout=120,
+    )
+
+
+@pytest.mark.process
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("scope", ["user", "team"])
+def test_it_accepts_exactly_one_of_twenty_simultaneous_runs_when_there_is_room_for_one(
+    scope, sandbox, settings
+):
+    """20 sessions press Generate at once; the budget has room for one 2-point run."""
+    User = get_user_model()
+    team = Team.objects.create(name="Studio")
+    people = [User.objects.create_user(f"person{i}", password=PASSWORD) for i in range(20)]
+    if scope == "user":
+        people = people[:1]  # one person, twenty tabs
+    for person in people:
+        Membership.objects.create(team=team, user=person)
+    if scope == "user":
+        Budget.objects.create(user=people[0], monthly_points=2)
+    else:
+        Budget.objects.create(team=team, monthly_points=2)
+    web, url = start_web(sandbox, settings)
+    try:
+        sessions = [login(url, people[i % len(people)].username, PASSWORD) for i in range(20)]
+        forms = []
+        for session in sessions:
+            page = session.get(f"{url}/apps/{WATERCOLOR}/", timeout=60)
+            forms.append((session, re.search(KEY, page.text).group(1), page.url))
+        start = threading.Barrier(len(forms))
+
+        def press(form):
+            start.wait()
+            return _post_form(form[0], url, form[1], form[2])
+
+        with ThreadPoolExecutor(len(forms)) as pool:
+            responses = list(pool.map(press, forms))
+    finally:
+        web.kill()
+        web.wait()
+    accepted = [r for r in responses if r.status_code == 302]
+    refused = [r for r in responses if r.status_code == 200 and "points left this month" in r.text]
+    assert (len(accepted), len(refused)) == (1, 19), [r.status_code for r in responses]
+    assert Generation.objects.count() == 1
+    assert sandbox.calls("generate") == 1 and sandbox.calls("upload") == 1

@@ -126,10 +126,13 @@ class SubmitTests(BaseTestCase):
         )
         assert b"Only http:// and https:// image links" in self.submit(data=data).content
 
-    def test_it_rejects_a_forged_or_missing_idempotency_key(self):
+    def test_it_rejects_a_forged_or_missing_idempotency_key_and_offers_a_fresh_one(self):
         for key in ("", "not-a-uuid"):
             response = self.submit(data=self.watercolor_post(key))
-            assert response.status_code == 200 and b"errorlist" not in response.content[:0]
+            assert response.status_code == 200
+            assert b"This form has expired" in response.content
+            uuid.UUID(self.form_key(response))  # a new, valid key: pressing again works
+            assert 'value="red"' in response.content.decode()  # nothing typed is lost
         assert self.sandbox.calls("generate") == 0
 
     def test_it_refuses_impossible_quantities(self):

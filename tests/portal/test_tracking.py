@@ -1,14 +1,17 @@
 """The worker's view of a generation: polled once per interval, results kept, nothing lost."""
 
+import threading
 from datetime import timedelta
 
 from django.core.cache import cache
+from django.db import connections
 from django.utils import timezone
 from PIL import Image
 
 from generator.models import Generation
 from generator.services import tracking
-from tests.portal.tracking_base import TrackingTestCase
+from tests.conftest import wait_until
+from tests.portal.tracking_base import TrackingTestCase, TransactionalTrackingTestCase
 
 
 class PollTests(TrackingTestCase):
@@ -138,3 +141,76 @@ class SweepTests(TrackingTestCase):
         generation.refresh_from_db()
         assert generation.state == Generation.State.UNKNOWN
         assert self.sandbox.calls("generate") == 1
+
+
+class CopyInFlightTests(TransactionalTrackingTestCase):
+    """What people do while the worker copies results is never written back over."""
+
+    def poll_in_background(self, generation) -> threading.Thread:
+        def work():
+            try:
+                tracking.generation_poll(generation_id=generation.pk)
+            finally:
+                connections.close_all()
+
+        self.make_due(generation)
+        worker = threading.Thread(target=work)
+        worker.start()
+        return worker
+
+    def test_it_keeps_a_delete_a_favourite_and_an_unshare_made_while_copying(self):
+        generation = self.start()
+        Generation.objects.filter(pk=generation.pk).update(visibility="team", team=self.team)
+        self.finish_upstream(generation)
+        self.sandbox.files_gate(open=False)
+        worker = self.poll_in_background(generation)
+        try:
+            assert wait_until(lambda: self.sandbox.stats()["files_waiting"] == 2, timeout=15)
+            url = f"/generations/{generation.pk}"
+            self.client.post(f"{url}/share/", {"visibility": "private", "team": self.team.pk})
+            self.client.post(f"{url}/favourite/", {"favourite": "1"})
+            self.client.post(f"{url}/delete/")
+        finally:
+            self.sandbox.files_gate(open=True)
+            worker.join(timeout=30)
+        generation.refresh_from_db()
+        assert generation.state == Generation.State.COMPLETED
+        assert all(r.copied for r in generation.results.all())
+        assert generation.deleted_at is not None and generation.favourite
+        assert generation.visibility == "private"
+
+    def test_it_keeps_a_run_hidden_by_staff_while_copying(self):
+        generation = self.start()
+        self.finish_upstream(generation)
+        self.sandbox.files_gate(open=False)
+        worker = self.poll_in_background(generation)
+        try:
+            assert wait_until(lambda: self.sandbox.stats()["files_waiting"] == 2, timeout=15)
+            self.login(self.staff)
+            self.client.post(
+                "/admin/generator/generation/",
+                {"action": "hide", "_selected_action": [generation.pk]},
+            )
+        finally:
+            self.sandbox.files_gate(open=True)
+            worker.join(timeout=30)
+        generation.refresh_from_db()
+        assert generation.state == Generation.State.COMPLETED and generation.hidden
+
+    def test_a_second_worker_never_copies_what_the_first_is_copying(self):
+        generation = self.start()
+        self.finish_upstream(generation)
+        self.sandbox.files_gate(open=False)
+        worker = self.poll_in_background(generation)
+        try:
+            assert wait_until(lambda: self.sandbox.stats()["files_waiting"] == 2, timeout=15)
+            # However overdue the schedule looks, the lease is held: nothing to claim.
+            self.make_due(generation)
+            assert tracking.generation_poll(generation_id=generation.pk) is None
+            assert tracking.generations_due() == []
+        finally:
+            self.sandbox.files_gate(open=True)
+            worker.join(timeout=30)
+        assert self.sandbox.calls("files") == 2  # each image downloaded once
+        generation.refresh_from_db()
+        assert generation.state == Generation.State.COMPLETED

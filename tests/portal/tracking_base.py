@@ -6,10 +6,10 @@ from django.utils import timezone
 
 from generator.models import Generation
 from generator.services import tracking
-from tests.portal.base import BaseTestCase
+from tests.portal.base import BaseTestCase, TransactionalTestCase
 
 
-class TrackingTestCase(BaseTestCase):
+class TrackingMixin:
     def start(self, user=None, **overrides) -> Generation:
         self.login(user or self.owner)
         key = self.form_key(self.form_page())
@@ -31,3 +31,11 @@ class TrackingTestCase(BaseTestCase):
 
     def finish_upstream(self, generation: Generation, state="completed") -> None:
         self.sandbox.finish(generation.task_id, state)
+
+
+class TrackingTestCase(TrackingMixin, BaseTestCase):
+    pass
+
+
+class TransactionalTrackingTestCase(TrackingMixin, TransactionalTestCase):
+    pass

@@ -52,13 +52,10 @@ class AccessMatrixTests(TrackingTestCase):
                 "staff": 200,
             },
         }
-        checked = 0
         for label, generation in (("private", self.private), ("shared", self.shared)):
             for url in self.urls_of(generation):
                 for role in ROLES:
                     assert self.status(role, url) == expected[label][role], (label, url, role)
-                    checked += 1
-        assert checked == 2 * 8 * 5
 
     def test_pages_need_a_login_and_staff_pages_need_staff(self):
         for url in ("/apps/", "/history/", "/team/", "/enhance/", "/usage/"):

@@ -1,0 +1,152 @@
+"""Arrows point down: no module of ours imports, as it loads, a module that imports it back.
+
+Read from the source (ast), so the check does not depend on which module some other
+test happened to import first; function-local imports, the usual way to hide a cycle,
+are allowed only with a comment that says why.
+"""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.conftest import ROOT
+
+PACKAGES = ("generator", "sandbox", "a1site")
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            if "migrations" in path.parts or "." in path.stem:  # gunicorn.conf.py is config
+                continue
+            parts = list(path.relative_to(ROOT).with_suffix("").parts)
+            if parts[-1] == "__init__":
+                parts.pop()
+            found[".".join(parts)] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _resolve(module: str, path: Path, node: ast.ImportFrom | ast.Import) -> set[str]:
+    """The modules of ours an import statement loads."""
+    if isinstance(node, ast.Import):
+        return {alias.name for alias in node.names if alias.name in MODULES}
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    if node.level:
+        base = package.split(".")
+        base = base[: len(base) - (node.level - 1)]
+        target = ".".join(base + ([node.module] if node.module else []))
+    else:
+        target = node.module or ""
+    loaded = set()
+    if target in MODULES:
+        loaded.add(target)
+    for alias in node.names:
+        if f"{target}.{alias.name}" in MODULES:
+            loaded.add(f"{target}.{alias.name}")
+    return loaded
+
+
+def _top_level_imports(tree: ast.Module) -> list[ast.Import | ast.ImportFrom]:
+    """Imports that run when the module loads: not those inside functions or classes."""
+    found = []
+    pending = list(tree.body)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            found.append(node)
+        elif isinstance(node, ast.If | ast.Try | ast.With):
+            for field in ("body", "orelse", "finalbody", "handlers"):
+                pending.extend(getattr(node, field, []))
+        elif isinstance(node, ast.ExceptHandler):
+            pending.extend(node.body)
+    return found
+
+
+def _graph() -> dict[str, set[str]]:
+    graph = {}
+    for module, path in MODULES.items():
+        tree = ast.parse(path.read_text(), str(path))
+        graph[module] = set().union(
+            *(_resolve(module, path, node) for node in _top_level_imports(tree))
+        ) - {module}
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    cycles, state, stack = [], {}, []
+
+    def visit(node: str) -> None:
+        state[node] = "open"
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if state.get(nxt) == "open":
+                cycles.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                visit(nxt)
+        stack.pop()
+        state[node] = "done"
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node)
+    return cycles
+
+
+def test_it_has_no_import_cycle_among_our_modules():
+    graph = _graph()
+    assert graph["generator.forms"] >= {"generator.inputs", "generator.models"}  # read right
+    assert _cycles(graph) == []
+
+
+def test_it_finds_a_cycle_when_there_is_one():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
+
+
+def test_services_never_import_views_forms_or_the_api():
+    above = ("generator.views", "generator.forms", "generator.api", "generator.gateway")
+    for module, imports in _graph().items():
+        if module.startswith("generator.services") or module.startswith("generator.models"):
+            assert not [i for i in imports if i.startswith(above)], module
+
+
+def test_it_has_no_unexplained_function_local_import():
+    unexplained = []
+    for module, path in MODULES.items():
+        lines = path.read_text().splitlines()
+        tree = ast.parse("\n".join(lines))
+        for func in ast.walk(tree):
+            if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+                continue
+            for node in ast.walk(func):
+                if isinstance(node, ast.Import | ast.ImportFrom):
+                    here, above = lines[node.lineno - 1], lines[node.lineno - 2]
+                    if "#" not in here and not above.strip().startswith("#"):
+                        unexplained.append(f"{module}:{node.lineno}")
+    assert unexplained == []
+
+
+def test_every_module_imports_in_a_fresh_interpreter():
+    names = sorted(MODULES)
+    script = (
+        "import importlib, django; django.setup()\n"
+        f"for name in {names!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print('imported', len(" + repr(names) + "))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"DJANGO_SETTINGS_MODULE": "a1site.settings", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"imported {len(names)}" in done.stdout
