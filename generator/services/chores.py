@@ -25,7 +25,8 @@ def chores_enqueue_due(*, now=None) -> list[str]:
     now = now or timezone.now()
     queued = []
     for name, (period, chore_task) in CHORES.items():
-        Chore.objects.get_or_create(name=name)  # retries the get if two create at once
+        # get_or_create retries the get when two workers create the row at once.
+        Chore.objects.get_or_create(name=name, defaults={"next_run": now})
         claimed = Chore.objects.filter(name=name, next_run__lte=now).update(
             next_run=now + period, last_run=now
         )

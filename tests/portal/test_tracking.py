@@ -214,3 +214,20 @@ class CopyInFlightTests(TransactionalTrackingTestCase):
         assert self.sandbox.calls("files") == 2  # each image downloaded once
         generation.refresh_from_db()
         assert generation.state == Generation.State.COMPLETED
+
+
+class ResumeTests(TrackingTestCase):
+    def test_check_again_never_breaks_a_poll_in_progress(self):
+        self.sandbox.knobs(task_seconds=3600)
+        generation = self.start()
+        Generation.objects.filter(pk=generation.pk).update(
+            state=Generation.State.STALLED, stall_at=timezone.now()
+        )
+        self.make_due(generation)
+        lease = tracking._claim(generation.pk, timezone.now())[1]  # a worker is polling now
+        tracking.generation_resume(generation=generation)
+        generation.refresh_from_db()
+        assert generation.state == Generation.State.RUNNING
+        assert generation.claimed_until == lease.until  # the lease still holds
+        assert tracking.generation_poll(generation_id=generation.pk) is None  # no second poll
+        assert lease.release(next_poll_at=timezone.now())  # the holder finishes normally
