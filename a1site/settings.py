@@ -282,6 +282,15 @@ WORKER_RESUME_GRACE = env_float("WORKER_RESUME_GRACE", 30.0)
 # A claimed poll that never reports back (its worker died mid-poll) is retried after
 # this: longer than a poll can take with its retries, so no task is polled twice.
 WORKER_POLL_LEASE = env_float("WORKER_POLL_LEASE", 90.0)
+# Batches: items sent to A1 per second across all workers, and batch runs at A1 at once.
+# A1 documents no rate; 2/s with 20 in flight stays far from its 20000 in practice, and a
+# 20000 pauses every batch for BATCH_BACKOFF_SECONDS.
+BATCH_SEND_RATE = env_float("BATCH_SEND_RATE", 2.0)
+BATCH_MAX_IN_FLIGHT = env_int("BATCH_MAX_IN_FLIGHT", 20, minimum=1)
+BATCH_BACKOFF_SECONDS = env_int("BATCH_BACKOFF_SECONDS", 30, minimum=1)
+BATCH_MAX_ITEMS = env_int("BATCH_MAX_ITEMS", 1000, minimum=1)
+# A batch's photos come in one request (or a ZIP): allow that many files in it.
+DATA_UPLOAD_MAX_NUMBER_FILES = BATCH_MAX_ITEMS + 10
 # Results of one run (and of runs finishing together) are copied this many at a time.
 RESULT_COPY_THREADS = env_int("RESULT_COPY_THREADS", 4, minimum=1)
 if urlsplit(A1_BASE_URL).scheme == "http":  # the sandbox serves its images over http

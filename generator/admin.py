@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from .models import (
     AppDefinition,
     BalanceAlert,
+    Batch,
+    BatchItem,
     Budget,
     Generation,
     InputImage,
@@ -16,6 +18,7 @@ from .models import (
     ResultImage,
     Team,
 )
+from .services.batches import batches_resume_after_balance
 from .services.budgets import balance_alert_clear
 from .views.auth import ThrottledAdminAuthenticationForm
 
@@ -206,9 +209,43 @@ class BalanceAlertAdmin(admin.ModelAdmin):
     @admin.action(description=_("The account is topped up: resume new runs"))
     def clear(self, request, queryset):
         cleared = balance_alert_clear(user=request.user)
+        batches_resume_after_balance()
         messages.success(
             request, _("New runs are allowed again (%(n)d alert cleared).") % {"n": cleared}
         )
 
     def has_add_permission(self, request):
         return False
+
+
+class BatchItemInline(admin.TabularInline):
+    model = BatchItem
+    extra = 0
+    can_delete = False
+    fields = ["index", "label", "state", "reason", "points", "generation"]
+    readonly_fields = fields
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Batch)
+class BatchAdmin(admin.ModelAdmin):
+    list_display = ["app_name", "user", "team", "state", "pause", "items", "created"]
+    list_filter = ["state", "pause", "team", ("created", admin.DateFieldListFilter)]
+    search_fields = ["app_name", "app_id", "user__username", "search_text"]
+    list_select_related = ["user", "team"]
+    readonly_fields = [f.name for f in Batch._meta.fields if f.name not in {"state", "pause"}]
+    inlines = [BatchItemInline]
+
+    def has_add_permission(self, request):
+        return False  # batches start from the batch form, where the quote is held
+
+    @admin.display(description=_("items"))
+    def items(self, obj):
+        return obj.items.count()
+
+    def save_model(self, request, obj, form, change):
+        if form.changed_data:
+            obj.save(update_fields=form.changed_data)

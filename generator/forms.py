@@ -73,7 +73,7 @@ class AppForm(forms.Form):
         kwargs.setdefault("initial", {}).setdefault("idempotency_key", uuid.uuid4())
         super().__init__(*args, **kwargs)
         self.user = user
-        self._add_sharing_fields(user)
+        self.fields |= sharing_fields(user)
         self.images: dict[str, Normalised | InputImage] = {}
         self.staged: dict[str, InputImage] = {}
         for slot in self.slots:
@@ -81,27 +81,6 @@ class AppForm(forms.Form):
             image = _visible_image(user, staged_id)
             if image is not None:
                 self.staged[slot.name] = image
-
-    def _add_sharing_fields(self, user) -> None:
-        """Who sees the run: only me, or one of my teams (the team also pays for it)."""
-        teams = Team.objects.filter(memberships__user=user).order_by("name")
-        if not teams.exists():
-            return
-        preferences = Preferences.objects.filter(user=user).first()
-        self.fields["visibility"] = forms.ChoiceField(
-            label=_("Who can see it"),
-            choices=Generation.Visibility.choices,
-            initial=preferences.default_visibility if preferences else "private",
-            widget=forms.RadioSelect,
-            required=False,  # absent: the user's default
-        )
-        self.fields["team"] = forms.ModelChoiceField(
-            label=_("Team"),
-            queryset=teams,
-            initial=(preferences and preferences.default_team) or teams.first(),
-            empty_label=None,
-            required=False,
-        )
 
     def new_photos(self) -> dict[ImageSlot, Normalised]:
         """Photos that arrived with this post (files or links), not yet kept."""
@@ -224,30 +203,33 @@ def _visible_image(user, staged_id) -> InputImage | None:
     return InputImage.objects.visible_to(user).filter(id=image_id).first()
 
 
-def app_form(app: App) -> type[AppForm]:
-    """A form class for this app: one field per formArr item, in A1's order."""
-    fields: dict[str, forms.Field] = {}
-    slots = app_slots(app)
-    for slot in slots:
-        fields[slot.name] = forms.FileField(label=slot.label, required=False)
-        fields[f"{slot.name}_url"] = forms.URLField(
-            label=_("…or an image link"),
+def sharing_fields(user) -> dict[str, forms.Field]:
+    """Who sees a run: only me, or one of my teams (the team also pays for it)."""
+    teams = Team.objects.filter(memberships__user=user).order_by("name")
+    if not teams.exists():
+        return {}
+    preferences = Preferences.objects.filter(user=user).first()
+    return {
+        "visibility": forms.ChoiceField(
+            label=_("Who can see it"),
+            choices=Generation.Visibility.choices,
+            initial=preferences.default_visibility if preferences else "private",
+            widget=forms.RadioSelect,
+            required=False,  # absent: the user's default
+        ),
+        "team": forms.ModelChoiceField(
+            label=_("Team"),
+            queryset=teams,
+            initial=(preferences and preferences.default_team) or teams.first(),
+            empty_label=None,
             required=False,
-            max_length=2000,
-            assume_scheme="https",
-        )
-    for item in app_descriptions(app):
-        fields[item.name] = forms.CharField(
-            label=item.label,
-            required=item.required,
-            initial=item.default,
-            max_length=MAX_DESCRIPTION,
-            widget=(
-                forms.Textarea(attrs={"rows": 3})
-                if item.multiline
-                else forms.TextInput(attrs={"placeholder": item.placeholder})
-            ),
-        )
+        ),
+    }
+
+
+def choice_fields(app: App) -> dict[str, forms.Field]:
+    """Style, size and count: the choices that are the same for one run or a batch."""
+    fields: dict[str, forms.Field] = {}
     style_form = next(iter(app.forms_of("style")), None)
     if style_form is not None and app.styles:
         fields["style"] = forms.ChoiceField(
@@ -274,6 +256,34 @@ def app_form(app: App) -> type[AppForm]:
             "invalid_choice": _("Choose between 1 and %(n)d images.") % {"n": app.max_images}
         },
     )
+    return fields
+
+
+def app_form(app: App) -> type[AppForm]:
+    """A form class for this app: one field per formArr item, in A1's order."""
+    fields: dict[str, forms.Field] = {}
+    slots = app_slots(app)
+    for slot in slots:
+        fields[slot.name] = forms.FileField(label=slot.label, required=False)
+        fields[f"{slot.name}_url"] = forms.URLField(
+            label=_("…or an image link"),
+            required=False,
+            max_length=2000,
+            assume_scheme="https",
+        )
+    for item in app_descriptions(app):
+        fields[item.name] = forms.CharField(
+            label=item.label,
+            required=item.required,
+            initial=item.default,
+            max_length=MAX_DESCRIPTION,
+            widget=(
+                forms.Textarea(attrs={"rows": 3})
+                if item.multiline
+                else forms.TextInput(attrs={"placeholder": item.placeholder})
+            ),
+        )
+    fields |= choice_fields(app)
     attrs = {"app": app, "slots": slots, **fields}
     return type("AppFormFor" + app.id, (AppForm,), attrs)
 

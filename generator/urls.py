@@ -1,10 +1,22 @@
 from django.urls import path
 
-from .views import apps, generations, library, media, teams, usage
+from .views import apps, batches, generations, library, media, teams, usage
 
 urlpatterns = [
     path("apps/", apps.app_index, name="app_index"),
     path("apps/<str:app_id>/", apps.app_detail, name="app_detail"),
+    path("apps/<str:app_id>/batch/", batches.batch_new, name="batch_new"),
+    path("batches/", batches.batch_list, name="batch_list"),
+    path("batches/<uuid:batch_id>/", batches.batch_detail, name="batch_detail"),
+    path("batches/<uuid:batch_id>/progress/", batches.batch_progress, name="batch_progress"),
+    path("batches/<uuid:batch_id>/start/", batches.batch_start, name="batch_start"),
+    path("batches/<uuid:batch_id>/drop/", batches.batch_drop, name="batch_drop"),
+    path("batches/<uuid:batch_id>/download.zip", batches.batch_zip, name="batch_zip"),
+    path(
+        "batches/<uuid:batch_id>/<str:action>/",
+        batches.batch_action,
+        name="batch_action",
+    ),
     path(
         "generations/<uuid:generation_id>/", generations.generation_detail, name="generation_detail"
     ),

@@ -1,5 +1,6 @@
 """A1 Studio's data, one module per concept: runs, teams, money, operations."""
 
+from .batches import Batch, BatchItem
 from .money import BalanceAlert, Budget
 from .ops import Chore, WorkerHeartbeat
 from .runs import (
@@ -18,6 +19,8 @@ __all__ = [
     "AppDefinition",
     "AppVisit",
     "BalanceAlert",
+    "Batch",
+    "BatchItem",
     "Budget",
     "Chore",
     "Generation",

@@ -184,6 +184,14 @@ class Generation(models.Model):
     source_input = models.ForeignKey(
         "InputImage", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A run that is one item of a batch (models/batches.py imports this module).
+    batch = models.ForeignKey(
+        "generator.Batch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="generations",
+    )
 
     objects = GenerationQuerySet.as_manager()
 
@@ -273,6 +281,14 @@ class InputImage(models.Model):
     a1_image_url = models.URLField(max_length=2000, blank=True)
     a1_path = models.CharField(max_length=500, blank=True)
     created = models.DateTimeField(default=timezone.now)
+    # A photo waiting in a batch: kept until its item is sent, however long that takes.
+    batch_item = models.ForeignKey(
+        "generator.BatchItem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="photos",
+    )
 
     objects = InputImageQuerySet.as_manager()
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..a1 import Code
-from ..models import BalanceAlert, Budget, Generation, Team
+from ..models import BalanceAlert, BatchItem, Budget, Generation, Team
 from .errors import SubmitRefused
 
 logger = logging.getLogger(__name__)
@@ -31,13 +31,26 @@ class Allowance:
         return None if self.budget is None else max(self.budget - self.used, 0)
 
 
+def _used(*, user=None, team=None, transferring: BatchItem | None = None) -> int:
+    """Points used this month: spent, held by unsettled runs, and held by batch items
+    not yet sent (the item being turned into a run right now is not counted twice)."""
+    scope = {"user": user} if user is not None else {"team": team}
+    runs = Generation.objects.filter(**scope).this_month().points_used()
+    items = BatchItem.objects.filter(
+        state__in=BatchItem.HOLDING, **{f"batch__{k}": v for k, v in scope.items()}
+    )
+    if transferring is not None:
+        items = items.exclude(pk=transferring.pk)
+    return runs + items.aggregate(held=Sum("points", default=0))["held"]
+
+
 def allowances(*, user) -> list[Allowance]:
     """This month's budget and use for the user and each of their teams."""
-    mine = Generation.objects.filter(user=user).this_month().points_used()
+    mine = _used(user=user)
     budget = Budget.objects.filter(user=user).first()
     result = [Allowance(_("You"), budget.monthly_points if budget else None, mine)]
     for team in Team.objects.filter(memberships__user=user).select_related("budget"):
-        used = Generation.objects.filter(team=team).this_month().points_used()
+        used = _used(team=team)
         team_budget = getattr(team, "budget", None)
         result.append(
             Allowance(team.name, team_budget.monthly_points if team_budget else None, used)
@@ -66,7 +79,9 @@ def balance_alert_clear(*, user) -> int:
     )
 
 
-def budget_check(*, user, team: Team | None, points: int) -> None:
+def budget_check(
+    *, user, team: Team | None, points: int, transferring: BatchItem | None = None
+) -> None:
     """Refuse a run the budgets or the account cannot pay, before anything reaches A1.
 
     Call it inside the transaction that writes the run's row (submission.run_open): it
@@ -85,12 +100,10 @@ def budget_check(*, user, team: Team | None, points: int) -> None:
     # Ordered by pk so that two transactions always lock in the same order (no deadlock).
     budgets = list(Budget.objects.select_for_update().filter(scope).order_by("pk"))
     for budget in budgets:
-        runs = (
-            Generation.objects.filter(user=user)
-            if budget.user_id
-            else Generation.objects.filter(team=team)
-        )
-        used = runs.this_month().points_used()
+        if budget.user_id:
+            used = _used(user=user, transferring=transferring)
+        else:
+            used = _used(team=team, transferring=transferring)
         if used + points <= budget.monthly_points:
             continue
         left = max(budget.monthly_points - used, 0)

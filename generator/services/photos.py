@@ -30,11 +30,17 @@ PURGE_BATCH = 500
 
 
 def photo_keep(
-    *, user, image: Normalised, form_id: str = "", position: int | None = None
+    *,
+    user,
+    image: Normalised,
+    form_id: str = "",
+    position: int | None = None,
+    batch_item=None,
 ) -> InputImage:
     """Store one normalised photo as the user's own, not yet part of any run."""
     kept = InputImage(
         owner=user,
+        batch_item=batch_item,
         form_id=form_id,
         position=position,
         original_name=image.original_name[-255:],
@@ -128,13 +134,17 @@ def photos_purge_staged(*, now=None, limit: int = PURGE_BATCH) -> int:
     """
     now = now or timezone.now()
     stale = list(
-        InputImage.objects.filter(generation__isnull=True, created__lt=now - STAGED_FOR)
+        InputImage.objects.filter(
+            generation__isnull=True, batch_item__isnull=True, created__lt=now - STAGED_FOR
+        )
         .order_by("created")
         .values_list("pk", "file")[:limit]
     )
     if not stale:
         return 0
-    InputImage.objects.filter(pk__in=[pk for pk, _ in stale], generation__isnull=True).delete()
+    InputImage.objects.filter(
+        pk__in=[pk for pk, _ in stale], generation__isnull=True, batch_item__isnull=True
+    ).delete()
     names = {name for _, name in stale if name}
     still_used = set(InputImage.objects.filter(file__in=names).values_list("file", flat=True))
     storage = InputImage._meta.get_field("file").storage

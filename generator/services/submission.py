@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ..a1 import A1Error, Code
 from ..inputs import ImageSlot
-from ..models import Generation, InputImage, Team
+from ..models import BatchItem, Generation, InputImage, Team
 from .budgets import balance_alert_raise, budget_check
 from .photos import photos_attach
 from .tracking import track
@@ -35,6 +35,7 @@ def run_open(
     key,
     points: int,
     photos: Mapping[ImageSlot, InputImage] | None = None,
+    batch_item: BatchItem | None = None,
     **fields,
 ) -> tuple[Generation, bool]:
     """Check the budgets and write the SUBMITTING row (the hold) in one transaction.
@@ -47,7 +48,7 @@ def run_open(
         existing = Generation.objects.filter(user=user, idempotency_key=key).first()
         if existing is not None:
             return existing, False
-        budget_check(user=user, team=team, points=points)
+        budget_check(user=user, team=team, points=points, transferring=batch_item)
         try:
             with transaction.atomic():
                 generation = Generation.objects.create(
@@ -63,6 +64,11 @@ def run_open(
             return Generation.objects.get(user=user, idempotency_key=key), False
         if photos:
             photos_attach(generation=generation, photos=photos)
+        if batch_item is not None:
+            # The item's hold becomes the run's in the same transaction: never both.
+            BatchItem.objects.filter(pk=batch_item.pk).update(
+                state=BatchItem.State.SENT, generation=generation, claimed_until=None
+            )
     return generation, True
 
 

@@ -47,28 +47,9 @@ def app_index(request: HtmxHttpRequest):
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def app_detail(request: HtmxHttpRequest, app_id: str):
-    language = request.GET.get("language", "")
-    if language not in LANGUAGES:
-        language = apps.a1_language()
-    context = {"app_id": app_id, "language": language, "a1_languages": A1_LANGUAGE_NAMES}
-    if not (app_id.isdigit() and len(app_id) <= 32):
-        # Not an id at all: A1 is not asked.
-        context |= {"message": _("There is no A1 app with this id.")}
-        return render(request, "apps/unavailable.html", context, status=404)
-    if not apps.app_allowed(user=request.user, app_id=app_id):
-        context["message"] = _(
-            "Your team only uses apps staff have approved; this one is not on the list yet."
-        )
-        return render(request, "apps/unavailable.html", context, status=403)
-    try:
-        definition = apps.app_fetch(app_id=app_id, language=language)
-    except apps.AppUnavailable as exc:
-        status = 404 if exc.code == Code.APP_NOT_FOUND else 200
-        context |= {"message": exc.message, "code": exc.code}
-        return render(request, "apps/unavailable.html", context, status=status)
-    except A1Error as exc:
-        context |= {"message": user_message(exc), "code": exc.code, "retry": True}
-        return render(request, "apps/unavailable.html", context, status=503)
+    definition, context, refusal = load_app(request, app_id)
+    if refusal is not None:
+        return refusal
     apps.app_visit(user=request.user, app_id=definition.app_id)
 
     form_class = app_form(definition.app)
@@ -104,6 +85,36 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
     context |= {"definition": definition, "app": definition.app, "form": form, "notice": notice}
     template = "apps/detail.html#app-form" if request.htmx else "apps/detail.html"
     return render(request, template, context)
+
+
+def load_app(request: HtmxHttpRequest, app_id: str):
+    """The app's definition in the chosen language, or the page explaining why not.
+
+    Returns (definition, context, None), or (None, context, response) to send back.
+    """
+    language = request.GET.get("language", "")
+    if language not in LANGUAGES:
+        language = apps.a1_language()
+    context = {"app_id": app_id, "language": language, "a1_languages": A1_LANGUAGE_NAMES}
+    if not (app_id.isdigit() and len(app_id) <= 32):
+        # Not an id at all: A1 is not asked.
+        context |= {"message": _("There is no A1 app with this id.")}
+        return None, context, render(request, "apps/unavailable.html", context, status=404)
+    if not apps.app_allowed(user=request.user, app_id=app_id):
+        context["message"] = _(
+            "Your team only uses apps staff have approved; this one is not on the list yet."
+        )
+        return None, context, render(request, "apps/unavailable.html", context, status=403)
+    try:
+        definition = apps.app_fetch(app_id=app_id, language=language)
+    except apps.AppUnavailable as exc:
+        status = 404 if exc.code == Code.APP_NOT_FOUND else 200
+        context |= {"message": exc.message, "code": exc.code}
+        return None, context, render(request, "apps/unavailable.html", context, status=status)
+    except A1Error as exc:
+        context |= {"message": user_message(exc), "code": exc.code, "retry": True}
+        return None, context, render(request, "apps/unavailable.html", context, status=503)
+    return definition, context, None
 
 
 def _remix_form(request, form_class):

@@ -18,6 +18,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from generator.models import WorkerHeartbeat
+from generator.services.batches import batches_settle
 from generator.services.chores import chores_enqueue_due
 from generator.services.tracking import resume_due
 from generator.services.upstream import a1_client
@@ -29,6 +30,7 @@ WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
 def sweep_once() -> int:
     resumed = resume_due()
     chores_enqueue_due()
+    batches_settle()
     WorkerHeartbeat.objects.update_or_create(
         worker=WORKER_NAME,
         defaults={"seen_at": timezone.now(), "upstream_ok": a1_client().reachable()},

@@ -1,0 +1,783 @@
+"""Batches: prepare items from uploads, hold the quote, and send items at a steady pace.
+
+Life of an item: CHECKING (its photos are being read by the worker) → READY or INVALID
+→ (the owner starts the batch: the whole quote is held in one serialised transaction)
+WAITING → SENDING (claimed by the pacer) → SENT (a normal run, with the item's own
+idempotency key; the hold moves to the run in the same transaction). Items not yet
+sent can be paused, resumed or cancelled (cancelling releases their points).
+
+Pacing: one global send slot (a row claimed with a conditional UPDATE) lets through
+BATCH_SEND_RATE items per second across every worker, never more than
+BATCH_MAX_IN_FLIGHT batch runs at A1 at once; A1's 20000 pushes the slot back for all.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import PurePosixPath
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.tasks import task
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from ..a1 import A1Error, Code
+from ..batch_inputs import ItemPlan, Source, is_photo_name, plan_items
+from ..images import MAX_INPUT_BYTES, ImageRejected, normalise
+from ..inputs import RunChoices, app_descriptions, app_slots, choices_problems, run_params
+from ..messages import user_message
+from ..models import AppDefinition, Batch, BatchItem, Chore, Generation, InputImage
+from .apps import app_fetch
+from .budgets import allowances, budget_check
+from .errors import SubmitRefused
+from .generations import AppUpdated, generation_start
+from .library import search_text_for
+from .photos import photo_keep
+from .teams import billing_team, preferences_for
+from .tracking import BACKOFF_KEY, app_typical_seconds
+
+logger = logging.getLogger(__name__)
+
+State = Batch.State
+Item = BatchItem.State
+SLOT = "batch-send-slot"
+CHECK_CHUNK = 10  # photos read per job: a job stays short, so polls never queue behind it
+SENDING_LEASE = timedelta(minutes=5)
+RUN_IN_FLIGHT = (
+    Generation.State.SUBMITTING,
+    Generation.State.RUNNING,
+    Generation.State.STALLED,
+)
+
+
+# --- preparing a batch ---------------------------------------------------------------
+
+
+def batch_draft(
+    *, user, definition: AppDefinition, choices: RunChoices, draft: Batch | None = None
+) -> Batch:
+    """A batch being prepared, with the choices that apply to every item."""
+    app = definition.app
+    if not app.generatable:
+        raise SubmitRefused(user_message(A1Error(Code.APP_API_DISABLED)))
+    shared = {
+        "style": choices.style,
+        "size": choices.size,
+        "generate_num": choices.generate_num,
+        "descriptions": dict(choices.descriptions),
+    }
+    team = billing_team(user=user, chosen=choices.team_id)
+    visibility = choices.visibility or preferences_for(user).default_visibility
+    fields = {
+        "definition": definition,
+        "app_id": app.id,
+        "app_name": app.name[:300],
+        "choices": shared,
+        "points_per_item": app.cost(choices.generate_num),
+        "team": team,
+        "visibility": visibility if team is not None else "private",
+        "search_text": search_text_for(app_name=app.name, params=run_params(app, choices)),
+    }
+    if draft is not None:
+        Batch.objects.filter(pk=draft.pk, state=State.DRAFT).update(**fields)
+        draft.refresh_from_db()
+        return draft
+    return Batch.objects.create(user=user, **fields)
+
+
+@dataclass
+class Prepared:
+    batch: Batch
+    problems: dict[str, str]  # field -> message; empty when the items were added
+    kept: int  # photos kept on the draft while the problems are fixed
+
+
+def batch_prepare(
+    *,
+    user,
+    definition: AppDefinition,
+    choices: RunChoices,
+    uploads: dict[str, list],
+    archives: list,
+    lines: dict[str, list[str]],
+    csv_rows: list[dict[str, str]] | None = None,
+    draft: Batch | None = None,
+) -> Prepared:
+    """Make (or add to) a draft from what was uploaded and typed.
+
+    Every upload is stored first, so a batch whose texts do not pair yet keeps its
+    photos on the draft: the corrected form adds nothing but the texts.
+    """
+    batch = batch_draft(user=user, definition=definition, choices=choices, draft=draft)
+    app = definition.app
+    slots = app_slots(app)
+    sources: dict[str, list[Source]] = {
+        name: [Source(*pair) for pair in pairs] for name, pairs in (batch.uploads or {}).items()
+    }
+    for name, files in uploads.items():
+        for upload in files:
+            sources.setdefault(name, []).extend(
+                upload_keep(batch=batch, name=upload.name, content=upload)
+            )
+    if archives and slots:
+        pile = slots[0].name  # one pile: group photos pair by the number in their names
+        for archive in archives:
+            sources.setdefault(pile, []).extend(
+                upload_keep(batch=batch, name=archive.name, content=archive)
+            )
+    plan = plan_items(
+        slots=slots,
+        texts=app_descriptions(app),
+        photos={k: list(v) for k, v in sources.items()},
+        lines=lines,
+        csv_rows=csv_rows,
+        max_items=settings.BATCH_MAX_ITEMS - batch.items.count(),
+    )
+    kept = sum(len(v) for v in sources.values())
+    if plan.problems:
+        Batch.objects.filter(pk=batch.pk).update(
+            uploads={k: [[s.name, s.ref] for s in v] for k, v in sources.items()}
+        )
+        return Prepared(batch, plan.problems, kept)
+    for item in plan.items:
+        if item.reason:
+            continue
+        problems = choices_problems(app, _choices(batch, item.descriptions), set(item.photos))
+        if problems:
+            item.reason = " ".join(dict.fromkeys(problems.values()))
+    batch_add_items(batch=batch, plans=plan.items)
+    Batch.objects.filter(pk=batch.pk).update(uploads={})
+    batch.refresh_from_db()
+    return Prepared(batch, {}, kept)
+
+
+def batch_add_items(*, batch: Batch, plans: list[ItemPlan]) -> int:
+    """Add planned items to a draft; their photos are read by the worker next."""
+    start = batch.items.count()
+    if start + len(plans) > settings.BATCH_MAX_ITEMS:
+        raise SubmitRefused(
+            _("A batch holds at most %(max)d items; this one would have %(n)d.")
+            % {"max": settings.BATCH_MAX_ITEMS, "n": start + len(plans)}
+        )
+    items = [
+        BatchItem(
+            batch=batch,
+            index=start + n,
+            label=plan.label[:255],
+            descriptions=plan.descriptions,
+            pending={slot: [src.name, src.ref] for slot, src in plan.photos.items()},
+            state=Item.INVALID if plan.reason else Item.CHECKING if plan.photos else Item.READY,
+            reason=plan.reason[:500],
+            points=batch.points_per_item,
+        )
+        for n, plan in enumerate(plans)
+    ]
+    BatchItem.objects.bulk_create(items)
+    if any(item.state == Item.CHECKING for item in items):
+        check_batch.enqueue(str(batch.pk))
+    return len(items)
+
+
+def upload_keep(*, batch: Batch, name: str, content) -> list[Source]:
+    """Store an upload as it came (a photo, or a ZIP of photos) for the worker to read.
+
+    Returns one Source per photo; a ZIP is listed here (names only) and read later.
+    """
+    suffix = PurePosixPath(name).suffix.lower()
+    stored = default_storage.save(
+        f"batch-uploads/{batch.pk}/{uuid.uuid4().hex}{suffix[:8]}", content
+    )
+    if suffix != ".zip":
+        return [Source(name=PurePosixPath(name).name, ref=stored)]
+    with default_storage.open(stored, "rb") as fh:
+        try:
+            with zipfile.ZipFile(fh) as archive:
+                members = [
+                    info
+                    for info in archive.infolist()
+                    if not info.is_dir() and is_photo_name(info.filename)
+                ][: settings.BATCH_MAX_ITEMS * 4]
+        except (zipfile.BadZipFile, OSError):
+            raise SubmitRefused(
+                _("“%(name)s” is not a ZIP file we can open.") % {"name": name}
+            ) from None
+    return [
+        Source(name=PurePosixPath(info.filename).name, ref=f"{stored}!{info.filename}")
+        for info in members
+    ]
+
+
+def _read_source(ref: str) -> bytes:
+    """The bytes of one uploaded photo, from the file or from inside its ZIP."""
+    stored, _bang, member = ref.partition("!")
+    with default_storage.open(stored, "rb") as fh:
+        if not member:
+            return fh.read(MAX_INPUT_BYTES + 1)
+        with zipfile.ZipFile(fh) as archive:
+            info = archive.getinfo(member)
+            if info.file_size > MAX_INPUT_BYTES:
+                return b"\0" * (MAX_INPUT_BYTES + 1)  # too large, without inflating it
+            with archive.open(info) as inner:
+                return inner.read(MAX_INPUT_BYTES + 1)
+
+
+@task()
+def check_batch(batch_id: str) -> None:
+    """Read the next photos of a draft; queue the next chunk while any are left."""
+    if batch_check_step(batch_id=batch_id):
+        check_batch.enqueue(batch_id)
+
+
+def batch_check_step(*, batch_id, now: datetime | None = None) -> bool:
+    """Check up to CHECK_CHUNK items' photos; True while more are waiting.
+
+    The batch's check lease keeps two workers off the same items; photos are kept as
+    the person's own (InputImage) so nothing is ever uploaded twice.
+    """
+    now = now or timezone.now()
+    lease = now + SENDING_LEASE
+    claimed = (
+        Batch.objects.filter(pk=batch_id)
+        .filter(Q(check_claimed_until__isnull=True) | Q(check_claimed_until__lte=now))
+        .update(check_claimed_until=lease)
+    )
+    if not claimed:
+        return False
+    batch = Batch.objects.select_related("user", "definition").get(pk=batch_id)
+    slots = {slot.name: slot for slot in app_slots(batch.definition.app)}
+    items = list(batch.items.filter(state=Item.CHECKING).order_by("index")[:CHECK_CHUNK])
+    for item in items:
+        _check_item(batch, item, slots)
+    Batch.objects.filter(pk=batch_id, check_claimed_until=lease).update(check_claimed_until=None)
+    return batch.items.filter(state=Item.CHECKING).exists()
+
+
+def _check_item(batch: Batch, item: BatchItem, slots) -> None:
+    reason = ""
+    for slot_name, (name, ref) in item.pending.items():
+        slot = slots.get(slot_name)
+        if slot is None:
+            reason = _("This app has no photo field for this file.")
+            break
+        try:
+            image = normalise(_read_source(ref))
+        except ImageRejected as exc:
+            reason = f"{name}: {exc}"
+            break
+        except (OSError, KeyError, zipfile.BadZipFile):
+            reason = _("%(name)s could not be read.") % {"name": name}
+            break
+        image.original_name = name
+        photo_keep(
+            user=batch.user,
+            image=image,
+            form_id=slot.form_id,
+            position=slot.position,
+            batch_item=item,
+        )
+    BatchItem.objects.filter(pk=item.pk, state=Item.CHECKING).update(
+        state=Item.INVALID if reason else Item.READY, reason=reason[:500]
+    )
+
+
+def batch_drop(*, batch: Batch, item_ids: list[int]) -> int:
+    """Take items out of a draft (bad ones, or any the owner does not want)."""
+    items = batch.items.filter(pk__in=item_ids, state__in=[Item.INVALID, Item.READY])
+    InputImage.objects.filter(batch_item__in=items, generation__isnull=True).update(
+        batch_item=None
+    )  # the hourly purge removes the photos a day later
+    return items.delete()[0]
+
+
+# --- quote and start -----------------------------------------------------------------
+
+
+@dataclass
+class Quote:
+    items: int
+    points_per_item: int
+    total: int
+    fits: int | None  # how many items the budgets leave room for (None: no limit)
+    limit_note: str  # which budget limits it, for the page
+
+
+def batch_quote(*, batch: Batch) -> Quote:
+    """What starting the ready items would cost, and how many of them fit the budgets."""
+    from_budgets = []  # (remaining points, who)
+    for allowance in _allowances(batch):
+        if allowance.remaining is not None:
+            from_budgets.append((allowance.remaining, allowance.label))
+    ready = batch.items.filter(state=Item.READY).count()
+    per = batch.points_per_item
+    fits, note = None, ""
+    if from_budgets:
+        left, who = min(from_budgets)
+        fits = min(ready, left // per) if per else ready
+        note = _("%(who)s: %(left)d points left this month") % {"who": who, "left": left}
+    return Quote(ready, per, ready * per, fits, note)
+
+
+def _allowances(batch: Batch):
+    # Allowances of the owner and the batch's team only (not every team they are in).
+    from_user_and_team = allowances(user=batch.user)
+    names = {str(_("You"))} | ({batch.team.name} if batch.team else set())
+    return [a for a in from_user_and_team if str(a.label) in names]
+
+
+def batch_start(*, batch: Batch, only_what_fits: bool = False) -> Batch:
+    """Hold the whole quote against the budgets and hand the items to the pacer.
+
+    One serialised transaction, as for single runs: either every started item's points
+    are held or none. With `only_what_fits`, the items that do not fit are cancelled.
+    """
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        if locked.state != State.DRAFT:
+            return locked  # a second click: already started
+        ready = list(locked.items.filter(state=Item.READY).order_by("index"))
+        if not ready:
+            raise SubmitRefused(_("There is no item ready to start."))
+        if batch.items.filter(state=Item.CHECKING).exists():
+            raise SubmitRefused(_("Some photos are still being checked. Wait a moment."))
+        per = locked.points_per_item
+        count = len(ready)
+        if only_what_fits:
+            quote = batch_quote(batch=locked)
+            count = quote.items if quote.fits is None else quote.fits
+            if count == 0:
+                raise SubmitRefused(_("No item fits the budget left this month."))
+        try:
+            budget_check(user=locked.user, team=locked.team, points=per * count)
+        except SubmitRefused as exc:
+            raise SubmitRefused(
+                _("This batch costs %(total)d points (%(n)d × %(per)d). %(why)s")
+                % {"total": per * len(ready), "n": len(ready), "per": per, "why": exc.message}
+            ) from exc
+        now = timezone.now()
+        chosen = [item.pk for item in ready[:count]]
+        BatchItem.objects.filter(pk__in=chosen).update(state=Item.WAITING)
+        BatchItem.objects.filter(pk__in=[i.pk for i in ready[count:]]).update(
+            state=Item.CANCELLED, reason=_("Did not fit the budget.")
+        )
+        Batch.objects.filter(pk=batch.pk).update(state=State.RUNNING, started_at=now)
+    pace_batches.enqueue()
+    batch.refresh_from_db()
+    return batch
+
+
+def batch_pause(*, batch: Batch) -> None:
+    Batch.objects.filter(pk=batch.pk, state=State.RUNNING).update(
+        state=State.PAUSED, pause=Batch.Pause.OWNER
+    )
+
+
+def batch_resume(*, batch: Batch) -> Batch:
+    """Start sending again. A batch paused because the app changed is checked against
+    the app's current form first."""
+    if batch.pause == Batch.Pause.APP_UPDATED:
+        definition = app_fetch(app_id=batch.app_id, language=batch.definition.language)
+        app = definition.app
+        choices = _choices(batch, {})
+        slots = {slot.name for slot in app_slots(app)}
+        if choices_problems(app, choices, slots) or not app.generatable:
+            raise SubmitRefused(
+                _(
+                    "The app's form has changed in a way this batch cannot follow. Start a new batch."
+                )
+            )
+        Batch.objects.filter(pk=batch.pk).update(definition=definition)
+    Batch.objects.filter(pk=batch.pk, state=State.PAUSED).update(state=State.RUNNING, pause="")
+    pace_batches.enqueue()
+    batch.refresh_from_db()
+    return batch
+
+
+def batch_cancel(*, batch: Batch) -> int:
+    """Cancel every item not yet sent; their held points are released at once."""
+    with transaction.atomic():
+        cancelled = batch.items.filter(state__in=[Item.WAITING, Item.READY]).update(
+            state=Item.CANCELLED, reason=_("Cancelled by its owner.")
+        )
+        Batch.objects.filter(pk=batch.pk, state__in=[State.RUNNING, State.PAUSED]).update(
+            state=State.CANCELLED, pause=""
+        )
+    return cancelled
+
+
+def batch_retry_failed(*, batch: Batch) -> int:
+    """New items (new keys, same photos and texts) for items that failed or were
+    refused, held and sent by the same rules as the first time."""
+    failed = list(
+        batch.items.filter(
+            Q(state=Item.REFUSED) | Q(generation__state=Generation.State.FAILED),
+            retries__isnull=True,
+        ).select_related("generation")
+    )
+    if not failed:
+        return 0
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        budget_check(
+            user=locked.user, team=locked.team, points=locked.points_per_item * len(failed)
+        )
+        start = locked.items.count()
+        for n, item in enumerate(failed):
+            new = BatchItem.objects.create(
+                batch=locked,
+                index=start + n,
+                label=item.label,
+                descriptions=item.descriptions,
+                state=Item.WAITING,
+                points=locked.points_per_item,
+                retry_of=item,
+            )
+            source = item.generation.inputs.all() if item.generation else item.photos.all()
+            for photo in source:
+                # The same file, a new row for the new item: nothing uploaded again.
+                InputImage.objects.create(
+                    owner_id=photo.owner_id,
+                    batch_item=new,
+                    file=photo.file.name,
+                    form_id=photo.form_id,
+                    position=photo.position,
+                    original_name=photo.original_name,
+                    width=photo.width,
+                    height=photo.height,
+                    byte_size=photo.byte_size,
+                    notes=photo.notes,
+                    a1_image_url=photo.a1_image_url,
+                    a1_path=photo.a1_path,
+                )
+        Batch.objects.filter(pk=batch.pk).update(state=State.RUNNING, pause="", finished_at=None)
+    pace_batches.enqueue()
+    return len(failed)
+
+
+# --- sending at a pace ---------------------------------------------------------------
+
+
+@task()
+def pace_batches() -> None:
+    """One tick of the pacer; the next tick is queued while there is work."""
+    next_at = batches_send_tick()
+    if next_at is not None:
+        pace_batches.using(run_after=next_at).enqueue()
+
+
+def _tick_seconds() -> float:
+    return max(1.0, 1.0 / settings.BATCH_SEND_RATE)
+
+
+def batches_send_tick(*, now: datetime | None = None) -> datetime | None:
+    """Send up to a tick's worth of items; return when to tick again (None: no work).
+
+    The slot row makes this global: however many pacer jobs and workers there are,
+    at most BATCH_SEND_RATE items per second go to A1.
+    """
+    now = now or timezone.now()
+    tick = timedelta(seconds=_tick_seconds())
+    Chore.objects.get_or_create(name=SLOT, defaults={"next_run": now})
+    if not Chore.objects.filter(name=SLOT, next_run__lte=now).update(next_run=now + tick):
+        return None  # another job has this tick; it queues the next one
+    _repair_sending(now)
+    backoff_until = cache.get(BACKOFF_KEY)
+    if backoff_until and backoff_until > now:
+        Chore.objects.filter(name=SLOT).update(next_run=backoff_until)
+        return backoff_until
+    room = (
+        settings.BATCH_MAX_IN_FLIGHT
+        - Generation.objects.filter(batch__isnull=False, state__in=RUN_IN_FLIGHT).count()
+    )
+    budget = min(room, max(1, round(settings.BATCH_SEND_RATE * tick.total_seconds())))
+    sent = 0
+    while sent < budget:
+        item = _claim_next(now)
+        if item is None:
+            break
+        outcome = _send(item)
+        sent += 1
+        if outcome == "slow down":
+            until = timezone.now() + timedelta(seconds=settings.BATCH_BACKOFF_SECONDS)
+            cache.set(BACKOFF_KEY, until, timeout=settings.BATCH_BACKOFF_SECONDS + 1)
+            Chore.objects.filter(name=SLOT).update(next_run=until)
+            return until
+    if (
+        not BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING).exists()
+        and not BatchItem.objects.filter(state=Item.SENDING).exists()
+    ):
+        return None
+    return now + tick
+
+
+def _claim_next(now: datetime) -> BatchItem | None:
+    """The next waiting item, fairly: the running batch that sent least recently first."""
+    candidates = (
+        BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING)
+        .order_by("batch__started_at", "index")
+        .values_list("pk", flat=True)[:20]
+    )
+    for pk in candidates:
+        claimed = BatchItem.objects.filter(pk=pk, state=Item.WAITING).update(
+            state=Item.SENDING, claimed_until=now + SENDING_LEASE
+        )
+        if claimed:
+            return BatchItem.objects.select_related(
+                "batch", "batch__definition", "batch__user"
+            ).get(pk=pk)
+    return None
+
+
+def _choices(batch: Batch, descriptions: dict) -> RunChoices:
+    shared = batch.choices or {}
+    return RunChoices(
+        descriptions={**(shared.get("descriptions") or {}), **descriptions},
+        style=shared.get("style", ""),
+        size=shared.get("size", ""),
+        generate_num=int(shared.get("generate_num") or 1),
+        team_id=batch.team_id,
+        visibility=batch.visibility,
+    )
+
+
+def _send(item: BatchItem) -> str:
+    """Turn one claimed item into a run. Returns "sent", "refused" or "slow down"."""
+    batch = item.batch
+    photos = {_field_name(photo): photo for photo in InputImage.objects.filter(batch_item=item)}
+    try:
+        generation_start(
+            user=batch.user,
+            definition=batch.definition,
+            choices=_choices(batch, item.descriptions),
+            photos=photos,
+            key=item.key,
+            batch=batch,
+            batch_item=item,
+        )
+    except AppUpdated:
+        _back_to_waiting(item)
+        Batch.objects.filter(pk=batch.pk, state=State.RUNNING).update(
+            state=State.PAUSED, pause=Batch.Pause.APP_UPDATED
+        )
+        return "refused"
+    except SubmitRefused as exc:
+        if exc.code == Code.RATE_LIMITED:
+            _back_to_waiting(item)
+            return "slow down"
+        if exc.code == Code.BALANCE_INSUFFICIENT:
+            _back_to_waiting(item)
+            batches_pause_for_balance()
+            return "refused"
+        _refuse(item, exc.message)
+        return "refused"
+    except A1Error as exc:
+        # Nothing was spent (a definite answer); A1 unreachable or busy: try later.
+        _back_to_waiting(item)
+        logger.warning("Batch item %s not sent: %s", item.pk, exc)
+        return "slow down" if exc.retry_safe or exc.code == Code.RATE_LIMITED else "refused"
+    return "sent"
+
+
+def _field_name(photo: InputImage) -> str:
+    suffix = "" if photo.position is None else f"_p{photo.position}"
+    return f"cnet_{photo.form_id}{suffix}"
+
+
+def _back_to_waiting(item: BatchItem) -> None:
+    """The run was not started (no row, nothing spent): the item waits again."""
+    BatchItem.objects.filter(pk=item.pk, generation__isnull=True).update(
+        state=Item.WAITING, claimed_until=None
+    )
+
+
+def _refuse(item: BatchItem, message: str) -> None:
+    BatchItem.objects.filter(pk=item.pk, generation__isnull=True).update(
+        state=Item.REFUSED, reason=message[:500], claimed_until=None
+    )
+
+
+def _repair_sending(now: datetime) -> None:
+    """Items a killed worker left SENDING: linked to their run if one was written
+    (whatever A1 did with it, it is never sent again), else waiting again (a run's
+    row is always written before anything is sent, so no row means nothing sent)."""
+    stuck = BatchItem.objects.filter(state=Item.SENDING, claimed_until__lte=now).select_related(
+        "batch"
+    )
+    for item in stuck:
+        run = Generation.objects.filter(
+            user_id=item.batch.user_id, idempotency_key=item.key
+        ).first()
+        if run is not None:
+            BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
+                state=Item.SENT, generation=run, claimed_until=None
+            )
+        else:
+            BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
+                state=Item.WAITING, claimed_until=None
+            )
+
+
+def batches_pause_for_balance() -> int:
+    """A1 said the account is out of points: every running batch waits for staff."""
+    return Batch.objects.filter(state=State.RUNNING).update(
+        state=State.PAUSED, pause=Batch.Pause.BALANCE
+    )
+
+
+def batches_resume_after_balance() -> int:
+    """Staff topped the account up: batches paused for it carry on."""
+    resumed = Batch.objects.filter(state=State.PAUSED, pause=Batch.Pause.BALANCE).update(
+        state=State.RUNNING, pause=""
+    )
+    if resumed:
+        pace_batches.enqueue()
+    return resumed
+
+
+def batches_settle(*, now: datetime | None = None) -> int:
+    """The sweep: finish batches with nothing left to do, and keep work moving."""
+    now = now or timezone.now()
+    open_work = Q(items__state__in=[Item.WAITING, Item.SENDING, Item.CHECKING]) | Q(
+        items__generation__state__in=[*RUN_IN_FLIGHT, Generation.State.COPYING]
+    )
+    settled = (
+        Batch.objects.filter(state__in=[State.RUNNING, State.CANCELLED], finished_at__isnull=True)
+        .exclude(open_work)
+        .update(state=State.DONE, finished_at=now)
+    )
+    waiting = BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING).exists()
+    slot = Chore.objects.filter(name=SLOT).first()
+    stale = slot is None or slot.next_run < now - timedelta(seconds=settings.WORKER_RESUME_GRACE)
+    if (waiting or BatchItem.objects.filter(state=Item.SENDING).exists()) and stale:
+        pace_batches.enqueue()  # the pacer's chain was lost with a worker
+    for batch_id in (
+        Batch.objects.filter(items__state=Item.CHECKING)
+        .filter(Q(check_claimed_until__isnull=True) | Q(check_claimed_until__lte=now))
+        .values_list("pk", flat=True)
+        .distinct()
+    ):
+        check_batch.enqueue(str(batch_id))
+    return settled
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    total: int
+    checking: int
+    invalid: int
+    ready: int
+    waiting: int
+    running: int
+    done: int
+    failed: int
+    cancelled: int
+    points_spent: int
+    points_held: int
+    eta_seconds: int | None
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed + self.cancelled
+
+    @property
+    def eta_minutes(self) -> int | None:
+        return None if self.eta_seconds is None else max(1, -(-self.eta_seconds // 60))
+
+    @property
+    def percent(self) -> int:
+        started = self.total - self.invalid - self.ready - self.checking
+        return int(self.finished * 100 / started) if started else 0
+
+
+def batch_progress(*, batch: Batch) -> Progress:
+    """Counts for the progress page, from our database only (two queries)."""
+    by_state = dict(
+        batch.items.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )
+    runs = dict(
+        Generation.objects.filter(batch=batch)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    money = Generation.objects.filter(batch=batch).aggregate(
+        spent=Sum("points_spent", default=0),
+        held=Sum(
+            "points_quoted",
+            filter=Q(points_spent__isnull=True) & ~Q(state=Generation.State.FAILED),
+            default=0,
+        ),
+    )
+    waiting = by_state.get(Item.WAITING, 0) + by_state.get(Item.SENDING, 0)
+    running = sum(runs.get(s, 0) for s in (*RUN_IN_FLIGHT, Generation.State.COPYING))
+    running += runs.get(Generation.State.UNKNOWN, 0)
+    failed = runs.get(Generation.State.FAILED, 0) + by_state.get(Item.REFUSED, 0)
+    eta = None
+    if batch.state == State.RUNNING and (waiting or running):
+        typical = app_typical_seconds(app_id=batch.app_id) or 30
+        eta = int(waiting / settings.BATCH_SEND_RATE + typical)
+    return Progress(
+        total=sum(by_state.values()),
+        checking=by_state.get(Item.CHECKING, 0),
+        invalid=by_state.get(Item.INVALID, 0),
+        ready=by_state.get(Item.READY, 0),
+        waiting=waiting,
+        running=running,
+        done=runs.get(Generation.State.COMPLETED, 0),
+        failed=failed,
+        cancelled=by_state.get(Item.CANCELLED, 0),
+        points_spent=money["spent"],
+        points_held=money["held"] + waiting * batch.points_per_item,
+        eta_seconds=eta,
+    )
+
+
+def batch_zip(*, batch: Batch) -> tuple[str, Iterator[bytes]]:
+    """Every saved result in one ZIP named after its input: (file name, chunks).
+
+    The archive is written to a temporary file and streamed from it, so memory stays
+    flat however large the batch; the file is closed when the last chunk is sent.
+    """
+    base = slugify(batch.app_name) or "batch"
+    items = list(
+        batch.items.filter(generation__isnull=False)
+        .select_related("generation")
+        .prefetch_related("generation__results")
+        .order_by("index")
+    )
+
+    def chunks() -> Iterator[bytes]:
+        seen: set[str] = set()
+        with tempfile.TemporaryFile() as handle:
+            with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
+                for item in items:
+                    stem = slugify(PurePosixPath(item.label).stem) or f"item-{item.index + 1}"
+                    for result in item.generation.results.all():
+                        if not result.file:
+                            continue
+                        suffix = result.file.name.rsplit(".", 1)[-1]
+                        name = f"{stem}-{result.index + 1}.{suffix}"
+                        if name in seen:
+                            name = f"{stem}-{item.index + 1}-{result.index + 1}.{suffix}"
+                        seen.add(name)
+                        with result.file.open("rb") as source, archive.open(name, "w") as out:
+                            while chunk := source.read(1024 * 1024):
+                                out.write(chunk)
+            handle.seek(0)
+            while chunk := handle.read(1024 * 1024):
+                yield chunk
+
+    return f"{base}-{str(batch.pk)[:8]}.zip", chunks()

@@ -1,0 +1,187 @@
+"""Starting a batch: the whole quote held at once, items sent at a pace, each once."""
+
+from datetime import timedelta
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from generator.models import BalanceAlert, Batch, BatchItem, Budget, Generation
+from generator.services import batches, budgets
+from tests.batches.base import BatchTestCase
+
+
+class StartTests(BatchTestCase):
+    def test_starting_holds_the_whole_quote_against_the_budget(self):
+        Budget.objects.create(user=self.owner, monthly_points=10)
+        batch = self.prepared(n=4)
+        self.client.post(f"{batch.get_absolute_url()}start/")
+        assert batch.items.filter(state="waiting").count() == 4
+        (mine, _team) = budgets.allowances(user=self.owner)
+        assert mine.used == 4 and mine.remaining == 6  # held before anything is sent
+        assert self.sandbox.calls("generate") == 0
+
+    def test_a_batch_that_does_not_fit_is_refused_with_the_numbers(self):
+        Budget.objects.create(user=self.owner, monthly_points=2)
+        batch = self.prepared(n=3)
+        html = self.client.get(batch.get_absolute_url()).content.decode()
+        assert "Only 2 of the 3 items fit" in html and "Start the 2 items that fit" in html
+        response = self.client.post(f"{batch.get_absolute_url()}start/", follow=True)
+        assert "This batch costs 3 points (3 × 1)" in response.content.decode()
+        assert "you have 2 of your 2 points left" in response.content.decode()
+        batch.refresh_from_db()
+        assert batch.state == "draft"
+
+    def test_the_part_that_fits_can_be_started(self):
+        Budget.objects.create(user=self.owner, monthly_points=2)
+        batch = self.prepared(n=3)
+        self.client.post(f"{batch.get_absolute_url()}start/", {"fit": "1"})
+        assert sorted(batch.items.values_list("state", flat=True)) == [
+            "cancelled",
+            "waiting",
+            "waiting",
+        ]
+
+    def test_a_second_click_on_start_holds_nothing_more(self):
+        batch = self.prepared(n=2)
+        self.client.post(f"{batch.get_absolute_url()}start/")
+        self.client.post(f"{batch.get_absolute_url()}start/")
+        assert batch.items.filter(state="waiting").count() == 2
+
+
+class SendTests(BatchTestCase):
+    def started(self, n=3) -> Batch:
+        batch = self.prepared(n=n)
+        self.client.post(f"{batch.get_absolute_url()}start/")
+        return batch
+
+    def test_each_item_becomes_a_normal_run_sent_once_with_its_own_key(self):
+        batch = self.started(n=3)
+        self.tick(times=3)
+        assert self.sandbox.calls("generate") == 3 and self.sandbox.calls("upload") == 3
+        for item in batch.items.select_related("generation"):
+            assert item.state == "sent" and item.generation.idempotency_key == item.key
+            assert item.generation.batch == batch and item.generation.state == "running"
+        self.tick(times=3)  # nothing left: nothing more is sent
+        assert self.sandbox.calls("generate") == 3
+
+    def test_the_pace_is_shared_by_every_pacer(self):
+        batch = self.started(n=3)
+        with self.settings(BATCH_SEND_RATE=1.0):
+            batches.batches_send_tick()
+            assert batches.batches_send_tick() is None  # another job in the same tick
+            assert self.sandbox.calls("generate") == 1
+        assert batch.items.filter(state="waiting").count() == 2
+
+    def test_no_more_than_the_in_flight_limit_run_at_once(self):
+        batch = self.started(n=3)
+        with self.settings(BATCH_MAX_IN_FLIGHT=2, BATCH_SEND_RATE=5.0):
+            self.tick(times=3)
+        assert self.sandbox.calls("generate") == 2
+        assert batch.items.filter(state="waiting").count() == 1
+
+    def test_the_hold_moves_to_the_run_and_is_never_counted_twice(self):
+        Budget.objects.create(user=self.owner, monthly_points=3)
+        batch = self.started(n=3)  # exactly the budget
+        self.tick(times=3)
+        assert batch.items.filter(state="sent").count() == 3  # the last one fit, too
+        (mine, _team) = budgets.allowances(user=self.owner)
+        assert mine.used == 3
+
+    def test_a_rate_limited_send_waits_and_slows_every_batch(self):
+        batch = self.started(n=2)
+        self.sandbox.knobs(throttle_seconds=30)
+        self.tick()
+        assert batch.items.filter(state="waiting").count() == 2  # nothing lost
+        assert cache.get("a1-backoff-until") is not None
+        assert batches.batches_send_tick() is None  # the slot is pushed back for everyone
+        self.sandbox.knobs(throttle_seconds=0)
+        cache.clear()
+        self.tick(times=2)
+        assert batch.items.filter(state="sent").count() == 2
+        assert Generation.objects.count() == 2
+
+    def test_an_item_whose_outcome_is_unknown_is_never_sent_again(self):
+        batch = self.started(n=1)
+        self.sandbox.knobs(drop_rate=1, faults_on="generate")
+        self.tick()
+        item = batch.items.get()
+        assert item.state == "sent" and item.generation.state == "unknown"
+        self.sandbox.knobs(drop_rate=0)
+        self.tick(times=2)
+        assert self.sandbox.calls("generate") == 1
+
+    def test_an_item_left_sending_by_a_killed_worker_is_sent_at_most_once(self):
+        batch = self.started(n=2)
+        first, second = batch.items.order_by("index")
+        self.tick()  # the first went out...
+        first.refresh_from_db()
+        assert first.state == "sent"
+        # ...then a worker died twice: once after writing the run, once before.
+        late = timezone.now() - timedelta(minutes=10)
+        BatchItem.objects.filter(pk=first.pk).update(state="sending", claimed_until=late)
+        BatchItem.objects.filter(pk=second.pk).update(state="sending", claimed_until=late)
+        self.tick(times=2)
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert first.state == "sent" and second.state == "sent"
+        assert self.sandbox.calls("generate") == 2  # the first was not sent again
+
+    def test_no_points_left_at_a1_pauses_every_batch_until_staff_clear_it(self):
+        batch = self.started(n=2)
+        self.sandbox.set_balance(0)
+        self.tick()
+        batch.refresh_from_db()
+        assert batch.state == "paused" and batch.pause == "balance"
+        assert batch.items.filter(state="waiting").count() == 2
+        html = self.client.get(batch.get_absolute_url()).content.decode()
+        assert "the A1 account is out of points" in html
+        self.sandbox.set_balance(100)
+        self.login(self.staff)
+        self.client.post(
+            "/admin/generator/balancealert/",
+            {"action": "clear", "_selected_action": [BalanceAlert.objects.get().pk]},
+        )
+        batch.refresh_from_db()
+        assert batch.state == "running"
+        self.tick(times=2)
+        assert batch.items.filter(state="sent").count() == 2
+
+    def test_pause_resume_and_cancel_release_the_points_of_items_not_sent(self):
+        batch = self.started(n=3)
+        url = batch.get_absolute_url()
+        self.client.post(f"{url}pause/")
+        self.tick()
+        assert self.sandbox.calls("generate") == 0
+        self.client.post(f"{url}resume/")
+        self.tick()
+        self.client.post(f"{url}cancel/")
+        assert batch.items.filter(state="cancelled").count() == 2
+        (mine, _team) = budgets.allowances(user=self.owner)
+        assert mine.used == 1  # only the one that was sent
+
+    def test_failed_items_are_retried_with_new_keys_by_the_same_rules(self):
+        batch = self.started(n=2)
+        self.tick(times=2)
+        failed = batch.generations.first()
+        self.finish_upstream(failed, "failed")
+        self.poll(failed)
+        self.client.post(f"{batch.get_absolute_url()}retry/")
+        retry = batch.items.get(retry_of__isnull=False)
+        assert retry.state == "waiting" and retry.key != failed.batch_item.key
+        self.tick()
+        retry.refresh_from_db()
+        assert retry.state == "sent" and self.sandbox.calls("upload") == 2  # photo reused
+
+    def test_it_finishes_with_one_zip_named_after_the_inputs(self):
+        import io
+        import zipfile
+
+        batch = self.started(n=2)
+        self.tick(times=2)
+        self.drive_runs(batch)
+        assert batches.batches_settle() == 1
+        batch.refresh_from_db()
+        assert batch.state == "done"
+        response = self.client.get(f"{batch.get_absolute_url()}download.zip")
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        assert sorted(archive.namelist()) == ["person-00-1.jpg", "person-01-1.jpg"]
