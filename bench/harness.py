@@ -83,6 +83,9 @@ class Stack:
             "SANDBOX_TASK_SECONDS": str(task_seconds),
             "SANDBOX_DATA_DIR": str(workdir / "sandbox"),
             "SANDBOX_BALANCE": "1000000",
+            # The batch scenario: a pace the 2-core machine can hold with 100 in flight.
+            "BATCH_SEND_RATE": os.environ.get("BENCH_BATCH_RATE", "10"),
+            "BATCH_MAX_IN_FLIGHT": "120",
         }
         self.processes: dict[str, subprocess.Popen] = {}
 

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
 
+from bench.batch import batch_rows, scenario_batch
 from bench.harness import PASSWORD, ROOT, Stack, load, login, percentile, rss_mb
 
 WATERCOLOR = "1838546335502970881"
@@ -464,6 +465,8 @@ def table(results: dict) -> str:
                 _met(memory["growth_mb"] <= 20),
             )
         )
+    if results.get("batch"):
+        rows += batch_rows(results["batch"], POLL_INTERVAL)
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)) for r in rows)
 
@@ -472,84 +475,138 @@ def _met(ok: bool) -> str:
     return "yes" if ok else "NO"
 
 
-def write_docs(results: dict, text: str) -> None:
-    m = results["machine"]
-    doc = f"""# Performance
+GENERATED_START = "<!-- make bench: start (this block is rewritten by every run) -->"
+GENERATED_END = "<!-- make bench: end -->"
 
-Figures from one run of `make bench` ({m["date"]}) on {m["cores"]} cores ({m["cpu"]}),
+
+def write_docs(results: dict, text: str) -> None:
+    """Rewrite the generated block of docs/performance.md; other sections stay."""
+    m = results["machine"]
+    block = f"""{GENERATED_START}
+Figures from `make bench` ({m["date"]}) on {m["cores"]} cores ({m["cpu"]}),
 Python {m["python"]}, database {m["database"]}. The production profile ran on free
 ports: gunicorn (2 processes x 4 threads), two `runworker` processes (one for the
 memory scenario), the sandbox with a fixed task duration of {TASK_SECONDS} s, poll
-interval {POLL_INTERVAL} s. Raw figures: `bench/results.json`.
+interval {POLL_INTERVAL} s. Raw figures: `bench/results.json`. One scenario can be
+run again alone (`python bench/run.py --only batch`): its figures replace its own in
+`bench/results.json` and the table below is rebuilt from that file.
 
 ```
 {text}
 ```
 
 How each figure is taken:
-1. Result latency: {results["latency"]["generations"]} generations (2 images each) from
-   {results["latency"]["users"]} users submitting at once through the web. Latency is the
-   moment our database marks the run completed (all images copied, thumbnails made: what
-   the progress fragment then shows) minus the moment the sandbox's task completed.
-   Each run is then checked over HTTP: the fragment says completed and stops polling,
-   and the image URL answers 200. In the browser, htmx's 2 s fragment cadence comes on
-   top of this.
-2. Upstream economy: calls counted at the sandbox. The floor is the issue's: 1 upload +
-   1 generate + ceil(duration / interval) + 1 task queries. We stay below it because the
-   first task query comes 5 s after submitting, as the API text asks, not at once. The
-   tab ratio compares task queries per generation with {results["tabs"]["tabs"]} browser
-   tabs polling each page against one tab.
+1. Result latency: generations (2 images each) from several users submitting at once
+   through the web. Latency is the moment our database marks the run completed (all
+   images copied, thumbnails made: what the progress fragment then shows) minus the
+   moment the sandbox's task completed. Each run is then checked over HTTP: the
+   fragment says completed and stops polling, and the image URL answers 200. In the
+   browser, htmx's 2 s fragment cadence comes on top of this.
+2. Upstream economy: calls counted at the sandbox. The floor is 1 upload + 1 generate +
+   ceil(duration / interval) + 1 task queries. We stay below it because the first task
+   query comes 5 s after submitting, as the API text asks. The tab ratio compares task
+   queries per generation with many browser tabs polling each page against one tab.
 3. Page speed: 10,000 shared generations with 40,000 images for one user; 20 keep-alive
    connections; each page's p95 against `/ping` served by the same processes.
 4. Page weight: one history page of 50 cards (HTML, CSS, JS, thumbnails as transferred,
    gzip accepted) against the same page with the full-size images.
-5. Worker memory: one worker's RSS after a 50-run warm-up and after
-   {results["memory"]["generations"]} more runs of {results["memory"]["images_each"]} images.
-"""
-    (ROOT / "docs" / "performance.md").write_text(doc)
+5. Worker memory: one worker's RSS after a 50-run warm-up and after more runs of 4 images.
+6. Batch: a ZIP of photos posted to the batch form, checked by the workers, started;
+   when half the items are sent one worker is SIGKILLed and a fresh one started. Wall
+   time runs from "start" until every run is completed or failed; the floor is
+   items / BATCH_SEND_RATE + one task duration. Generate calls and points are counted
+   at the sandbox; "lost" are items without a run, "sent twice" is generate calls minus
+   runs. Latency is our copy's completion minus the sandbox task's, over every run of
+   the batch, with the peak number of runs at A1 at once shown beside it.
+{GENERATED_END}"""
+    path = ROOT / "docs" / "performance.md"
+    current = path.read_text() if path.exists() else "# Performance\n"
+    if GENERATED_START in current and GENERATED_END in current:
+        before, rest = current.split(GENERATED_START, 1)
+        after = rest.split(GENERATED_END, 1)[1]
+        path.write_text(before + block + after)
+    else:
+        path.write_text(
+            "# Performance\n\n" + block + "\n\n" + current.removeprefix("# Performance\n")
+        )
+
+
+SCENARIOS = ("latency", "tabs", "pages", "weight", "memory", "batch")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small counts, to check the harness")
+    parser.add_argument(
+        "--only", default="", help=f"comma-separated scenarios to run: {', '.join(SCENARIOS)}"
+    )
     args = parser.parse_args()
+    chosen = [s for s in args.only.split(",") if s] or list(SCENARIOS)
+    unknown = set(chosen) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     users, per_user = (4, 2) if args.quick else (20, 5)
     memory_runs = 40 if args.quick else 1000
+    batch_items = 40 if args.quick else 500
     stack = Stack(
         Path(tempfile.mkdtemp(prefix="a1bench-")),
         task_seconds=TASK_SECONDS,
         poll_interval=POLL_INTERVAL,
     )
-    results: dict = {"machine": {}}
+    out = ROOT / "bench" / ("results-quick.json" if args.quick else "results.json")
+    results: dict = json.loads(out.read_text()) if args.only and out.exists() else {}
     try:
         stack.prepare()
         setup_django(stack)
         results["machine"] = machine()
         team = make_users(users)
         stack.start()
-        print("1/5 result latency and upstream economy...", flush=True)
-        results["latency"] = scenario_latency(stack, users, per_user)
-        print("2/5 browser tabs...", flush=True)
-        results["tabs"] = scenario_tabs(stack, tabs=10, count=4 if args.quick else 10)
-        print("3/5 page speed (seeding 10,000 generations)...", flush=True)
-        results["pages"] = scenario_pages(stack, team, 20, 10 if args.quick else 25)
-        print("4/5 page weight...", flush=True)
-        from generator.models import Generation
+        step = 0
 
-        sources = [
-            str(pk)
-            for pk in Generation.objects.filter(
-                user__username__startswith="user", state="completed"
-            ).values_list("pk", flat=True)
-        ]
-        results["weight"] = scenario_weight(stack, sources)
-        print(f"5/5 worker memory ({memory_runs} generations)...", flush=True)
-        results["memory"] = scenario_memory(stack, memory_runs, 4)
+        def announce(text: str) -> None:
+            nonlocal step
+            step += 1
+            print(f"{step}/{len(chosen)} {text}...", flush=True)
+
+        if "latency" in chosen:
+            announce("result latency and upstream economy")
+            results["latency"] = scenario_latency(stack, users, per_user)
+        if "tabs" in chosen:
+            announce("browser tabs")
+            results["tabs"] = scenario_tabs(stack, tabs=10, count=4 if args.quick else 10)
+        if "batch" in chosen:
+            announce(f"a batch of {batch_items} photos, one worker killed halfway")
+            results["batch"] = scenario_batch(
+                stack,
+                batch_items,
+                rate=float(stack.env["BATCH_SEND_RATE"]),
+                task_seconds=TASK_SECONDS,
+            )
+        if "pages" in chosen:
+            announce("page speed (seeding 10,000 generations)")
+            results["pages"] = scenario_pages(stack, team, 20, 10 if args.quick else 25)
+        if "weight" in chosen:
+            announce("page weight")
+            from generator.models import Generation
+
+            sources = [
+                str(pk)
+                for pk in Generation.objects.filter(
+                    user__username__startswith="user", state="completed"
+                ).values_list("pk", flat=True)
+            ]
+            if not sources:  # run alone: make a few runs to weigh
+                ids = [submit(login(stack.url, "user00"), stack.url, photo()) for _ in range(4)]
+                wait_done(ids)
+                sources = ids
+            results["weight"] = scenario_weight(stack, sources)
+        if "memory" in chosen:
+            announce(f"worker memory ({memory_runs} generations)")
+            results["memory"] = scenario_memory(stack, memory_runs, 4)
     finally:
         stack.cleanup()
     text = table(results)
     print(text)
-    out = ROOT / "bench" / ("results-quick.json" if args.quick else "results.json")
     out.write_text(json.dumps(results, indent=2, default=str))
     if not args.quick:
         write_docs(results, text)

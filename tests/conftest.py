@@ -190,11 +190,11 @@ def subprocess_env(sandbox: SandboxHandle, settings, **extra) -> dict:
     }
 
 
-def start_worker(sandbox: SandboxHandle, settings) -> subprocess.Popen:
+def start_worker(sandbox: SandboxHandle, settings, **env) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "runworker", "--no-reload",
          "--interval", "0.2", "--no-startup-delay"],
-        env=subprocess_env(sandbox, settings),
+        env=subprocess_env(sandbox, settings, **env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip

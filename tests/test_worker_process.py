@@ -7,7 +7,7 @@ import signal
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from generator.models import Generation
+from generator.models import Batch, Generation
 from tests.conftest import start_worker, wait_until
 from tests.portal.base import photo
 
@@ -59,3 +59,41 @@ def test_it_survives_a_killed_worker_and_lost_jobs(client, django_user_model, sa
     # polls happen at most every 0.5 s over the task's 7 s, plus the resumed ones.
     assert sandbox.calls("task") <= 7 / 0.5 + 4
     assert polls_before >= 1
+
+
+@pytest.mark.process
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_survives_a_killed_worker_without_sending_any_item_twice(
+    client, django_user_model, sandbox, settings
+):
+    settings.A1_BASE_URL, settings.A1_API_KEY = sandbox.url, "sandbox"
+    sandbox.knobs(task_seconds=1)
+    client.force_login(django_user_model.objects.create_user("owner"))
+    response = client.post(
+        "/apps/1838546335502970881/batch/",
+        {
+            "photos_cnet_17466175263110005": [photo(f"p{n}.jpg") for n in range(8)],
+            "style": "183854633550716521",
+            "size": "1",
+            "generate_num": "1",
+        },
+    )
+    assert response.status_code == 302
+    batch = Batch.objects.get()
+    env = {"BATCH_SEND_RATE": "2"}  # four ticks: the kill lands in the middle
+    workers = [start_worker(sandbox, settings, **env), start_worker(sandbox, settings, **env)]
+    try:
+        assert wait_until(lambda: not batch.items.filter(state="checking").exists(), timeout=30)
+        client.post(f"/batches/{batch.pk}/start/")
+        assert wait_until(lambda: sandbox.calls("generate") >= 2, timeout=30)
+        workers[0].send_signal(signal.SIGKILL)  # mid-batch, perhaps mid-send
+        workers[0].wait()
+        assert wait_until(
+            lambda: batch.generations.filter(state="completed").count() == 8, timeout=90
+        ), list(batch.items.values_list("state", flat=True))
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
+    assert sandbox.calls("generate") == 8 and batch.generations.count() == 8
+    assert sorted(batch.items.values_list("state", flat=True)) == ["sent"] * 8

@@ -745,6 +745,14 @@ def batch_progress(*, batch: Batch) -> Progress:
     )
 
 
+def batches_overview(*, limit: int = 50) -> list[tuple[Batch, Progress]]:
+    """Staff: every running or paused batch with its progress, newest first."""
+    active = Batch.objects.filter(state__in=[State.RUNNING, State.PAUSED]).select_related(
+        "user", "team"
+    )[:limit]
+    return [(batch, batch_progress(batch=batch)) for batch in active]
+
+
 def batch_zip(*, batch: Batch) -> tuple[str, Iterator[bytes]]:
     """Every saved result in one ZIP named after its input: (file name, chunks).
 

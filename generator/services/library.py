@@ -6,12 +6,12 @@ import io
 import zipfile
 from datetime import date
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.text import slugify
 
 from ..inputs import ImageSlot
-from ..models import Generation, InputImage, ResultImage, Team
+from ..models import Batch, Generation, InputImage, ResultImage, Team
 
 
 def _filtered(
@@ -68,12 +68,54 @@ def history_list(
     date_to: date | None = None,
     favourites: bool = False,
 ) -> QuerySet:
-    """The user's own generations, newest first."""
-    qs = Generation.objects.filter(user=user, deleted_at__isnull=True, hidden=False)
-    qs = _filtered(
-        qs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
+    """The user's own work, newest first: single runs, and each batch as one entry.
+
+    Rows are (pk, created, kind) from a UNION, so one page needs one query however the
+    two kinds interleave; `history_cards` turns a page of rows into cards.
+    """
+    runs = Generation.objects.filter(
+        user=user, deleted_at__isnull=True, hidden=False, batch__isnull=True
     )
-    return _for_grid(qs.order_by("-created"))
+    runs = _filtered(
+        runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
+    )
+    rows = runs.order_by().annotate(entry=Value("run")).values_list("pk", "created", "entry")
+    if state or favourites:
+        return rows.order_by("-created")  # states and favourites belong to single runs
+    batches = Batch.objects.filter(user=user).exclude(state=Batch.State.DRAFT)
+    if q:
+        for word in q.split()[:8]:
+            batches = batches.filter(search_text__icontains=word)
+    if app:
+        batches = batches.filter(app_id=app)
+    if date_from:
+        batches = batches.filter(created__date__gte=date_from)
+    if date_to:
+        batches = batches.filter(created__date__lte=date_to)
+    batch_rows = (
+        batches.order_by().annotate(entry=Value("batch")).values_list("pk", "created", "entry")
+    )
+    return rows.union(batch_rows, all=True).order_by("-created")
+
+
+def history_cards(rows) -> list:
+    """The cards for a page of history rows, in the rows' order (two queries)."""
+    run_ids = [pk for pk, _created, kind in rows if kind == "run"]
+    batch_ids = [pk for pk, _created, kind in rows if kind == "batch"]
+    found = {g.pk: g for g in _for_grid(Generation.objects.filter(pk__in=run_ids))}
+    if batch_ids:
+        first_result = ResultImage.objects.filter(
+            generation__batch=OuterRef("pk"), thumbnail__gt=""
+        ).order_by("generation__finished_at", "index")
+        batches = Batch.objects.filter(pk__in=batch_ids).annotate(
+            card_result=Subquery(first_result.values("pk")[:1]),
+            items_total=Count("items", filter=~Q(items__state="invalid"), distinct=True),
+            items_done=Count(
+                "generations", filter=Q(generations__state="completed"), distinct=True
+            ),
+        )
+        found |= {b.pk: b for b in batches}
+    return [found[pk] for pk, _created, _kind in rows if pk in found]
 
 
 def gallery_list(

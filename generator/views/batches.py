@@ -96,6 +96,7 @@ def _page_context(request, batch: Batch) -> dict:
         "landed": list(
             batch.generations.filter(state="completed")
             .order_by("-finished_at")
+            .select_related("batch_item")
             .prefetch_related("results")[:ITEMS_SHOWN]
         ),
         "active": batch.state in (Batch.State.RUNNING, Batch.State.PAUSED)

@@ -39,9 +39,11 @@ def _library(request, *, template: str, gallery: bool):
     )
     lister = library.gallery_list if gallery else library.history_list
     page, query = _page(request, lister(user=request.user, **form.filters()))
+    cards = list(page.object_list) if gallery else library.history_cards(page.object_list)
     context = {
         "form": form,
         "page": page,
+        "cards": cards,
         "query": query,
         "gallery": gallery,
         "teams": my_teams,

@@ -4,7 +4,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from ..services import budgets
+from ..services import batches, budgets
 from . import HtmxHttpRequest
 
 CHART_WIDTH, CHART_HEIGHT = 720, 200
@@ -30,5 +30,12 @@ def usage(request: HtmxHttpRequest):
     return render(
         request,
         "library/usage.html",
-        {"usage": data, "bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "peak": peak},
+        {
+            "usage": data,
+            "bars": bars,
+            "width": CHART_WIDTH,
+            "height": CHART_HEIGHT,
+            "peak": peak,
+            "batches": batches.batches_overview(),
+        },
     )

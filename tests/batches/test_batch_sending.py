@@ -185,3 +185,36 @@ class SendTests(BatchTestCase):
         response = self.client.get(f"{batch.get_absolute_url()}download.zip")
         archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
         assert sorted(archive.namelist()) == ["person-00-1.jpg", "person-01-1.jpg"]
+
+
+class HistoryTests(BatchTestCase):
+    def test_a_batch_is_one_card_in_history_that_opens_its_page(self):
+        single = self.start()
+        batch = self.prepared(n=3)
+        self.client.post(f"{batch.get_absolute_url()}start/")
+        self.tick(times=3)
+        html = self.client.get("/history/").content.decode()
+        assert html.count(f'href="/batches/{batch.pk}/"') == 1
+        assert f'href="/generations/{single.pk}/"' in html
+        for run in batch.generations.all():
+            assert f"/generations/{run.pk}/" not in html  # its runs are inside the card
+        assert "0 of 3 done" in html
+        # Filtering by state shows single runs only; searching finds the batch by app.
+        assert (
+            f"/batches/{batch.pk}/"
+            not in self.client.get("/history/?state=running").content.decode()
+        )
+        assert f"/batches/{batch.pk}/" in self.client.get("/history/?q=watercolor").content.decode()
+
+
+class StaffTests(BatchTestCase):
+    def test_staff_see_running_batches_on_the_usage_page_and_in_the_admin(self):
+        batch = self.prepared(n=2)
+        self.client.post(f"{batch.get_absolute_url()}start/")
+        self.login(self.staff)
+        html = self.client.get("/usage/").content.decode()
+        assert f'href="/batches/{batch.pk}/"' in html and "0 / 2" in html
+        listing = self.client.get("/admin/generator/batch/").content.decode()
+        assert "Watercolor portrait" in listing and "owner" in listing
+        detail = self.client.get(f"/admin/generator/batch/{batch.pk}/change/").content.decode()
+        assert "person-00.jpg" in detail and "person-01.jpg" in detail
