@@ -57,7 +57,8 @@ def scenario_batch(stack: Stack, items: int, *, rate: float, task_seconds: float
     if response.status_code != 302:
         raise RuntimeError(f"batch form: HTTP {response.status_code}")
     upload_seconds = time.monotonic() - posted
-    batch = Batch.objects.get(pk=re.search(r"/batches/([0-9a-f-]+)/", response.headers["Location"])[1])
+    location = response.headers["Location"]
+    batch = Batch.objects.get(pk=re.search(r"/batches/([0-9a-f-]+)/", location)[1])
     check_seconds = _wait(
         lambda: not batch.items.filter(state="checking").exists(), 600, "checking photos"
     )
@@ -68,9 +69,9 @@ def scenario_batch(stack: Stack, items: int, *, rate: float, task_seconds: float
 
     started_wall = time.time()
     started = time.monotonic()
-    page = session.get(f"{stack.url}{response.headers["Location"]}", timeout=60)
+    page = session.get(f"{stack.url}{location}", timeout=60)
     session.post(
-        f"{stack.url}{response.headers["Location"]}start/",
+        f"{stack.url}{location}start/",
         headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": page.url},
         timeout=60,
     )
@@ -110,7 +111,7 @@ def scenario_batch(stack: Stack, items: int, *, rate: float, task_seconds: float
     generate_calls = after["calls"].get("generate", 0) - generate_before
     sent_items = BatchItem.objects.filter(batch=batch, generation__isnull=False).count()
     floor = ready / rate + task_seconds
-    zip_response = session.get(f"{stack.url}{response.headers["Location"]}download.zip", timeout=600)
+    zip_response = session.get(f"{stack.url}{location}download.zip", timeout=600)
     with zipfile.ZipFile(io.BytesIO(zip_response.content)) as archive:
         zipped = len(archive.namelist())
     return {
