@@ -18,7 +18,7 @@ from .models import (
     ResultImage,
     Team,
 )
-from .services.batches import batches_resume_after_balance
+from .services.batch_pacing import batches_resume_after_balance
 from .services.budgets import balance_alert_clear
 from .views.auth import ThrottledAdminAuthenticationForm
 

@@ -1,64 +1,43 @@
-"""Batches: prepare items from uploads, hold the quote, and send items at a steady pace.
+"""Batches: one app over many photos or texts, prepared, quoted, held and followed.
 
-Life of an item: CHECKING (its photos are being read by the worker) → READY or INVALID
-→ (the owner starts the batch: the whole quote is held in one serialised transaction)
-WAITING → SENDING (claimed by the pacer) → SENT (a normal run, with the item's own
-idempotency key; the hold moves to the run in the same transaction). Items not yet
-sent can be paused, resumed or cancelled (cancelling releases their points).
-
-Pacing: one global send slot (a row claimed with a conditional UPDATE) lets through
-BATCH_SEND_RATE items per second across every worker, never more than
-BATCH_MAX_IN_FLIGHT batch runs at A1 at once; A1's 20000 pushes the slot back for all.
+Life of an item: CHECKING (its photos are being read by the worker, batch_checking)
+→ READY or INVALID → (the owner starts the batch: the whole quote is held in one
+serialised transaction) WAITING → SENDING → SENT (batch_pacing: a normal run with the
+item's own idempotency key). Items not yet sent can be paused, resumed or cancelled
+(cancelling releases their points); failed ones can be retried with new keys.
 """
 
 from __future__ import annotations
 
-import logging
 import tempfile
-import uuid
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import PurePosixPath
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Count, Q, Sum
-from django.tasks import task
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ..a1 import A1Error, Code
-from ..batch_inputs import ItemPlan, Source, is_photo_name, plan_items
-from ..images import MAX_INPUT_BYTES, ImageRejected, normalise
+from ..batch_inputs import ItemPlan, Source, plan_items
 from ..inputs import RunChoices, app_descriptions, app_slots, choices_problems, run_params
 from ..messages import user_message
-from ..models import AppDefinition, Batch, BatchItem, Chore, Generation, InputImage
+from ..models import AppDefinition, Batch, BatchItem, Generation, InputImage
 from .apps import app_fetch
+from .batch_checking import check_batch, upload_keep
+from .batch_pacing import RUN_IN_FLIGHT, batch_choices, pace_batches
 from .budgets import allowances, budget_check
 from .errors import SubmitRefused
-from .generations import AppUpdated, generation_start
 from .library import search_text_for
-from .photos import photo_keep
 from .teams import billing_team, preferences_for
-from .tracking import BACKOFF_KEY, app_typical_seconds
-
-logger = logging.getLogger(__name__)
+from .tracking import app_typical_seconds
 
 State = Batch.State
 Item = BatchItem.State
-SLOT = "batch-send-slot"
-CHECK_CHUNK = 10  # photos read per job: a job stays short, so polls never queue behind it
-SENDING_LEASE = timedelta(minutes=5)
-RUN_IN_FLIGHT = (
-    Generation.State.SUBMITTING,
-    Generation.State.RUNNING,
-    Generation.State.STALLED,
-)
 
 
 # --- preparing a batch ---------------------------------------------------------------
@@ -153,7 +132,7 @@ def batch_prepare(
     for item in plan.items:
         if item.reason:
             continue
-        problems = choices_problems(app, _choices(batch, item.descriptions), set(item.photos))
+        problems = choices_problems(app, batch_choices(batch, item.descriptions), set(item.photos))
         if problems:
             item.reason = " ".join(dict.fromkeys(problems.values()))
     batch_add_items(batch=batch, plans=plan.items)
@@ -187,108 +166,6 @@ def batch_add_items(*, batch: Batch, plans: list[ItemPlan]) -> int:
     if any(item.state == Item.CHECKING for item in items):
         check_batch.enqueue(str(batch.pk))
     return len(items)
-
-
-def upload_keep(*, batch: Batch, name: str, content) -> list[Source]:
-    """Store an upload as it came (a photo, or a ZIP of photos) for the worker to read.
-
-    Returns one Source per photo; a ZIP is listed here (names only) and read later.
-    """
-    suffix = PurePosixPath(name).suffix.lower()
-    stored = default_storage.save(
-        f"batch-uploads/{batch.pk}/{uuid.uuid4().hex}{suffix[:8]}", content
-    )
-    if suffix != ".zip":
-        return [Source(name=PurePosixPath(name).name, ref=stored)]
-    with default_storage.open(stored, "rb") as fh:
-        try:
-            with zipfile.ZipFile(fh) as archive:
-                members = [
-                    info
-                    for info in archive.infolist()
-                    if not info.is_dir() and is_photo_name(info.filename)
-                ][: settings.BATCH_MAX_ITEMS * 4]
-        except (zipfile.BadZipFile, OSError):
-            raise SubmitRefused(
-                _("“%(name)s” is not a ZIP file we can open.") % {"name": name}
-            ) from None
-    return [
-        Source(name=PurePosixPath(info.filename).name, ref=f"{stored}!{info.filename}")
-        for info in members
-    ]
-
-
-def _read_source(ref: str) -> bytes:
-    """The bytes of one uploaded photo, from the file or from inside its ZIP."""
-    stored, _bang, member = ref.partition("!")
-    with default_storage.open(stored, "rb") as fh:
-        if not member:
-            return fh.read(MAX_INPUT_BYTES + 1)
-        with zipfile.ZipFile(fh) as archive:
-            info = archive.getinfo(member)
-            if info.file_size > MAX_INPUT_BYTES:
-                return b"\0" * (MAX_INPUT_BYTES + 1)  # too large, without inflating it
-            with archive.open(info) as inner:
-                return inner.read(MAX_INPUT_BYTES + 1)
-
-
-@task()
-def check_batch(batch_id: str) -> None:
-    """Read the next photos of a draft; queue the next chunk while any are left."""
-    if batch_check_step(batch_id=batch_id):
-        check_batch.enqueue(batch_id)
-
-
-def batch_check_step(*, batch_id, now: datetime | None = None) -> bool:
-    """Check up to CHECK_CHUNK items' photos; True while more are waiting.
-
-    The batch's check lease keeps two workers off the same items; photos are kept as
-    the person's own (InputImage) so nothing is ever uploaded twice.
-    """
-    now = now or timezone.now()
-    lease = now + SENDING_LEASE
-    claimed = (
-        Batch.objects.filter(pk=batch_id)
-        .filter(Q(check_claimed_until__isnull=True) | Q(check_claimed_until__lte=now))
-        .update(check_claimed_until=lease)
-    )
-    if not claimed:
-        return False
-    batch = Batch.objects.select_related("user", "definition").get(pk=batch_id)
-    slots = {slot.name: slot for slot in app_slots(batch.definition.app)}
-    items = list(batch.items.filter(state=Item.CHECKING).order_by("index")[:CHECK_CHUNK])
-    for item in items:
-        _check_item(batch, item, slots)
-    Batch.objects.filter(pk=batch_id, check_claimed_until=lease).update(check_claimed_until=None)
-    return batch.items.filter(state=Item.CHECKING).exists()
-
-
-def _check_item(batch: Batch, item: BatchItem, slots) -> None:
-    reason = ""
-    for slot_name, (name, ref) in item.pending.items():
-        slot = slots.get(slot_name)
-        if slot is None:
-            reason = _("This app has no photo field for this file.")
-            break
-        try:
-            image = normalise(_read_source(ref))
-        except ImageRejected as exc:
-            reason = f"{name}: {exc}"
-            break
-        except (OSError, KeyError, zipfile.BadZipFile):
-            reason = _("%(name)s could not be read.") % {"name": name}
-            break
-        image.original_name = name
-        photo_keep(
-            user=batch.user,
-            image=image,
-            form_id=slot.form_id,
-            position=slot.position,
-            batch_item=item,
-        )
-    BatchItem.objects.filter(pk=item.pk, state=Item.CHECKING).update(
-        state=Item.INVALID if reason else Item.READY, reason=reason[:500]
-    )
 
 
 def batch_drop(*, batch: Batch, item_ids: list[int]) -> int:
@@ -388,7 +265,7 @@ def batch_resume(*, batch: Batch) -> Batch:
     if batch.pause == Batch.Pause.APP_UPDATED:
         definition = app_fetch(app_id=batch.app_id, language=batch.definition.language)
         app = definition.app
-        choices = _choices(batch, {})
+        choices = batch_choices(batch, {})
         slots = {slot.name for slot in app_slots(app)}
         if choices_problems(app, choices, slots) or not app.generatable:
             raise SubmitRefused(
@@ -464,212 +341,6 @@ def batch_retry_failed(*, batch: Batch) -> int:
     return len(failed)
 
 
-# --- sending at a pace ---------------------------------------------------------------
-
-
-@task()
-def pace_batches() -> None:
-    """One tick of the pacer; the next tick is queued while there is work."""
-    next_at = batches_send_tick()
-    if next_at is not None:
-        pace_batches.using(run_after=next_at).enqueue()
-
-
-def _tick_seconds() -> float:
-    return max(1.0, 1.0 / settings.BATCH_SEND_RATE)
-
-
-def batches_send_tick(*, now: datetime | None = None) -> datetime | None:
-    """Send up to a tick's worth of items; return when to tick again (None: no work).
-
-    The slot row makes this global: however many pacer jobs and workers there are,
-    at most BATCH_SEND_RATE items per second go to A1.
-    """
-    now = now or timezone.now()
-    tick = timedelta(seconds=_tick_seconds())
-    Chore.objects.get_or_create(name=SLOT, defaults={"next_run": now})
-    if not Chore.objects.filter(name=SLOT, next_run__lte=now).update(next_run=now + tick):
-        return None  # another job has this tick; it queues the next one
-    _repair_sending(now)
-    backoff_until = cache.get(BACKOFF_KEY)
-    if backoff_until and backoff_until > now:
-        Chore.objects.filter(name=SLOT).update(next_run=backoff_until)
-        return backoff_until
-    room = (
-        settings.BATCH_MAX_IN_FLIGHT
-        - Generation.objects.filter(batch__isnull=False, state__in=RUN_IN_FLIGHT).count()
-    )
-    budget = min(room, max(1, round(settings.BATCH_SEND_RATE * tick.total_seconds())))
-    sent = 0
-    while sent < budget:
-        item = _claim_next(now)
-        if item is None:
-            break
-        outcome = _send(item)
-        sent += 1
-        if outcome == "slow down":
-            until = timezone.now() + timedelta(seconds=settings.BATCH_BACKOFF_SECONDS)
-            cache.set(BACKOFF_KEY, until, timeout=settings.BATCH_BACKOFF_SECONDS + 1)
-            Chore.objects.filter(name=SLOT).update(next_run=until)
-            return until
-    if (
-        not BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING).exists()
-        and not BatchItem.objects.filter(state=Item.SENDING).exists()
-    ):
-        return None
-    return now + tick
-
-
-def _claim_next(now: datetime) -> BatchItem | None:
-    """The next waiting item, fairly: the running batch that sent least recently first."""
-    candidates = (
-        BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING)
-        .order_by("batch__started_at", "index")
-        .values_list("pk", flat=True)[:20]
-    )
-    for pk in candidates:
-        claimed = BatchItem.objects.filter(pk=pk, state=Item.WAITING).update(
-            state=Item.SENDING, claimed_until=now + SENDING_LEASE
-        )
-        if claimed:
-            return BatchItem.objects.select_related(
-                "batch", "batch__definition", "batch__user"
-            ).get(pk=pk)
-    return None
-
-
-def _choices(batch: Batch, descriptions: dict) -> RunChoices:
-    shared = batch.choices or {}
-    return RunChoices(
-        descriptions={**(shared.get("descriptions") or {}), **descriptions},
-        style=shared.get("style", ""),
-        size=shared.get("size", ""),
-        generate_num=int(shared.get("generate_num") or 1),
-        team_id=batch.team_id,
-        visibility=batch.visibility,
-    )
-
-
-def _send(item: BatchItem) -> str:
-    """Turn one claimed item into a run. Returns "sent", "refused" or "slow down"."""
-    batch = item.batch
-    photos = {_field_name(photo): photo for photo in InputImage.objects.filter(batch_item=item)}
-    try:
-        generation_start(
-            user=batch.user,
-            definition=batch.definition,
-            choices=_choices(batch, item.descriptions),
-            photos=photos,
-            key=item.key,
-            batch=batch,
-            batch_item=item,
-        )
-    except AppUpdated:
-        _back_to_waiting(item)
-        Batch.objects.filter(pk=batch.pk, state=State.RUNNING).update(
-            state=State.PAUSED, pause=Batch.Pause.APP_UPDATED
-        )
-        return "refused"
-    except SubmitRefused as exc:
-        if exc.code == Code.RATE_LIMITED:
-            _back_to_waiting(item)
-            return "slow down"
-        if exc.code == Code.BALANCE_INSUFFICIENT:
-            _back_to_waiting(item)
-            batches_pause_for_balance()
-            return "refused"
-        _refuse(item, exc.message)
-        return "refused"
-    except A1Error as exc:
-        # Nothing was spent (a definite answer); A1 unreachable or busy: try later.
-        _back_to_waiting(item)
-        logger.warning("Batch item %s not sent: %s", item.pk, exc)
-        return "slow down" if exc.retry_safe or exc.code == Code.RATE_LIMITED else "refused"
-    return "sent"
-
-
-def _field_name(photo: InputImage) -> str:
-    suffix = "" if photo.position is None else f"_p{photo.position}"
-    return f"cnet_{photo.form_id}{suffix}"
-
-
-def _back_to_waiting(item: BatchItem) -> None:
-    """The run was not started (no row, nothing spent): the item waits again."""
-    BatchItem.objects.filter(pk=item.pk, generation__isnull=True).update(
-        state=Item.WAITING, claimed_until=None
-    )
-
-
-def _refuse(item: BatchItem, message: str) -> None:
-    BatchItem.objects.filter(pk=item.pk, generation__isnull=True).update(
-        state=Item.REFUSED, reason=message[:500], claimed_until=None
-    )
-
-
-def _repair_sending(now: datetime) -> None:
-    """Items a killed worker left SENDING: linked to their run if one was written
-    (whatever A1 did with it, it is never sent again), else waiting again (a run's
-    row is always written before anything is sent, so no row means nothing sent)."""
-    stuck = BatchItem.objects.filter(state=Item.SENDING, claimed_until__lte=now).select_related(
-        "batch"
-    )
-    for item in stuck:
-        run = Generation.objects.filter(
-            user_id=item.batch.user_id, idempotency_key=item.key
-        ).first()
-        if run is not None:
-            BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
-                state=Item.SENT, generation=run, claimed_until=None
-            )
-        else:
-            BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
-                state=Item.WAITING, claimed_until=None
-            )
-
-
-def batches_pause_for_balance() -> int:
-    """A1 said the account is out of points: every running batch waits for staff."""
-    return Batch.objects.filter(state=State.RUNNING).update(
-        state=State.PAUSED, pause=Batch.Pause.BALANCE
-    )
-
-
-def batches_resume_after_balance() -> int:
-    """Staff topped the account up: batches paused for it carry on."""
-    resumed = Batch.objects.filter(state=State.PAUSED, pause=Batch.Pause.BALANCE).update(
-        state=State.RUNNING, pause=""
-    )
-    if resumed:
-        pace_batches.enqueue()
-    return resumed
-
-
-def batches_settle(*, now: datetime | None = None) -> int:
-    """The sweep: finish batches with nothing left to do, and keep work moving."""
-    now = now or timezone.now()
-    open_work = Q(items__state__in=[Item.WAITING, Item.SENDING, Item.CHECKING]) | Q(
-        items__generation__state__in=[*RUN_IN_FLIGHT, Generation.State.COPYING]
-    )
-    settled = (
-        Batch.objects.filter(state__in=[State.RUNNING, State.CANCELLED], finished_at__isnull=True)
-        .exclude(open_work)
-        .update(state=State.DONE, finished_at=now)
-    )
-    waiting = BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING).exists()
-    slot = Chore.objects.filter(name=SLOT).first()
-    stale = slot is None or slot.next_run < now - timedelta(seconds=settings.WORKER_RESUME_GRACE)
-    if (waiting or BatchItem.objects.filter(state=Item.SENDING).exists()) and stale:
-        pace_batches.enqueue()  # the pacer's chain was lost with a worker
-    for batch_id in (
-        Batch.objects.filter(items__state=Item.CHECKING)
-        .filter(Q(check_claimed_until__isnull=True) | Q(check_claimed_until__lte=now))
-        .values_list("pk", flat=True)
-        .distinct()
-    ):
-        check_batch.enqueue(str(batch_id))
-    return settled
-
-
 # --- reading -------------------------------------------------------------------------
 
 
@@ -697,9 +368,13 @@ class Progress:
         return None if self.eta_seconds is None else max(1, -(-self.eta_seconds // 60))
 
     @property
+    def started(self) -> int:
+        """Items handed to the pacer (bad, unchecked and draft items are not)."""
+        return self.total - self.invalid - self.ready - self.checking
+
+    @property
     def percent(self) -> int:
-        started = self.total - self.invalid - self.ready - self.checking
-        return int(self.finished * 100 / started) if started else 0
+        return int(self.finished * 100 / self.started) if self.started else 0
 
 
 def batch_progress(*, batch: Batch) -> Progress:

@@ -106,7 +106,9 @@ def _page_context(request, batch: Batch) -> dict:
     if batch.state == Batch.State.DRAFT:
         context |= {
             "quote": batches.batch_quote(batch=batch),
-            "ready_items": list(items.filter(state=BatchItem.State.READY)[:ITEMS_SHOWN]),
+            "ready_items": list(
+                items.filter(state=BatchItem.State.READY).prefetch_related("photos")[:ITEMS_SHOWN]
+            ),
         }
     return context
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from generator.models import Batch, Chore
-from generator.services import batches
+from generator.services import batch_checking, batch_pacing
 from tests.portal.base import WATERCOLOR, photo
 from tests.portal.tracking_base import TrackingTestCase
 
@@ -31,18 +31,18 @@ class BatchTestCase(TrackingTestCase):
         response = self.batch_post(files, **fields)
         assert response.status_code == 302, response.content[:800]
         batch = Batch.objects.get(user=self.owner, state="draft")
-        while batches.batch_check_step(batch_id=batch.pk):
+        while batch_checking.batch_check_step(batch_id=batch.pk):
             pass
         return batch
 
     def tick(self, times=1):
         """Pacer ticks, each as if its slot had come round: one item each."""
         for _ in range(times):
-            Chore.objects.filter(name=batches.SLOT).update(
+            Chore.objects.filter(name=batch_pacing.SLOT).update(
                 next_run=timezone.now() - timedelta(seconds=1)
             )
             with self.settings(BATCH_SEND_RATE=1.0):
-                batches.batches_send_tick()
+                batch_pacing.batches_send_tick()
 
     def drive_runs(self, batch):
         """Finish every sent run at the sandbox and poll it to the end."""

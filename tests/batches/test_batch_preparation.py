@@ -1,8 +1,14 @@
 """Preparing a batch: uploads become items, each checked; bad ones listed, good ones kept."""
 
+import io
+import zipfile
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+
 from generator.models import Batch, BatchItem, InputImage
-from generator.services import photos
+from generator.services import batch_checking, photos
 from tests.batches.base import SLOT, BatchTestCase
+from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR, photo
 
 
@@ -109,13 +115,6 @@ class PreparationTests(BatchTestCase):
         assert by_label["ben"].state == "invalid" and "person 2" in by_label["ben"].reason
 
     def test_a_zip_of_photos_is_read_by_the_worker(self):
-        import io
-        import zipfile
-
-        from django.core.files.uploadedfile import SimpleUploadedFile
-
-        from tests.conftest import image_bytes
-
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:
             archive.writestr("team/x.jpg", image_bytes())
@@ -128,9 +127,7 @@ class PreparationTests(BatchTestCase):
         )
         assert response.status_code == 302
         batch = Batch.objects.get()
-        from generator.services import batches
-
-        batches.batch_check_step(batch_id=batch.pk)
+        batch_checking.batch_check_step(batch_id=batch.pk)
         assert sorted(batch.items.values_list("label", "state")) == [
             ("x.jpg", "ready"),
             ("y.png", "ready"),

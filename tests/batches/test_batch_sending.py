@@ -1,12 +1,14 @@
 """Starting a batch: the whole quote held at once, items sent at a pace, each once."""
 
+import io
+import zipfile
 from datetime import timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
 
 from generator.models import BalanceAlert, Batch, BatchItem, Budget, Generation
-from generator.services import batches, budgets
+from generator.services import batch_pacing, budgets
 from tests.batches.base import BatchTestCase
 
 
@@ -67,8 +69,8 @@ class SendTests(BatchTestCase):
     def test_the_pace_is_shared_by_every_pacer(self):
         batch = self.started(n=3)
         with self.settings(BATCH_SEND_RATE=1.0):
-            batches.batches_send_tick()
-            assert batches.batches_send_tick() is None  # another job in the same tick
+            batch_pacing.batches_send_tick()
+            assert batch_pacing.batches_send_tick() is None  # another job in the same tick
             assert self.sandbox.calls("generate") == 1
         assert batch.items.filter(state="waiting").count() == 2
 
@@ -93,7 +95,7 @@ class SendTests(BatchTestCase):
         self.tick()
         assert batch.items.filter(state="waiting").count() == 2  # nothing lost
         assert cache.get("a1-backoff-until") is not None
-        assert batches.batches_send_tick() is None  # the slot is pushed back for everyone
+        assert batch_pacing.batches_send_tick() is None  # the slot is pushed back for everyone
         self.sandbox.knobs(throttle_seconds=0)
         cache.clear()
         self.tick(times=2)
@@ -173,13 +175,10 @@ class SendTests(BatchTestCase):
         assert retry.state == "sent" and self.sandbox.calls("upload") == 2  # photo reused
 
     def test_it_finishes_with_one_zip_named_after_the_inputs(self):
-        import io
-        import zipfile
-
         batch = self.started(n=2)
         self.tick(times=2)
         self.drive_runs(batch)
-        assert batches.batches_settle() == 1
+        assert batch_pacing.batches_settle() == 1
         batch.refresh_from_db()
         assert batch.state == "done"
         response = self.client.get(f"{batch.get_absolute_url()}download.zip")

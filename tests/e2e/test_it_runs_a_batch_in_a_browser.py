@@ -2,6 +2,7 @@
 
 import io
 import zipfile
+from pathlib import Path
 
 from generator.models import Batch
 from tests.conftest import image_bytes
@@ -40,7 +41,7 @@ def test_it_runs_a_batch_of_twelve_photos_with_one_bad(stack, people, new_page, 
     page.get_by_text("11 of 11 finished").wait_for(timeout=60_000)
     with page.expect_download() as download:
         page.get_by_role("link", name="Download all results (ZIP)").click()
-    archive = zipfile.ZipFile(io.BytesIO(open(download.value.path(), "rb").read()))
+    archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert sorted(archive.namelist()) == [f"staff-{n:02d}-1.jpg" for n in range(11)]
     assert sandbox.calls("generate") == 11
     assert Batch.objects.get().generations.filter(state="completed").count() == 11

@@ -18,7 +18,7 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from generator.models import WorkerHeartbeat
-from generator.services.batches import batches_settle
+from generator.services.batch_pacing import batches_settle
 from generator.services.chores import chores_enqueue_due
 from generator.services.tracking import resume_due
 from generator.services.upstream import a1_client
