@@ -291,6 +291,14 @@ BATCH_BACKOFF_SECONDS = env_int("BATCH_BACKOFF_SECONDS", 30, minimum=1)
 BATCH_MAX_ITEMS = env_int("BATCH_MAX_ITEMS", 1000, minimum=1)
 # A batch's photos come in one request (or a ZIP): allow that many files in it.
 DATA_UPLOAD_MAX_NUMBER_FILES = BATCH_MAX_ITEMS + 10
+# A submission (uploads, then the one generate call) that has not reported back in this
+# many seconds died with its process: the sweep releases it if nothing was sent, or marks
+# it "unknown" if the call may have gone out. Longer than a call can take.
+SUBMIT_LEASE = env_float("SUBMIT_LEASE", 120.0)
+if SUBMIT_LEASE <= A1_TIMEOUT + A1_CONNECT_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"SUBMIT_LEASE={SUBMIT_LEASE!r} must be longer than A1_TIMEOUT plus the connect timeout."
+    )
 # Results of one run (and of runs finishing together) are copied this many at a time.
 RESULT_COPY_THREADS = env_int("RESULT_COPY_THREADS", 4, minimum=1)
 if urlsplit(A1_BASE_URL).scheme == "http":  # the sandbox serves its images over http

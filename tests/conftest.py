@@ -180,6 +180,8 @@ def subprocess_env(sandbox: SandboxHandle, settings, **extra) -> dict:
         "A1_API_KEY": "sandbox",
         "A1_POLL_INTERVAL": "0.5",
         "A1_RETRY_BASE_DELAY": "0",
+        "A1_TIMEOUT": "4",
+        "SUBMIT_LEASE": "10",  # a process killed mid-submission is settled in seconds
         "FAST_PASSWORD_HASHER_FOR_TESTS": "1",
         "WORKER_SWEEP_SECONDS": "0.5",
         "WORKER_RESUME_GRACE": "1",

@@ -88,12 +88,22 @@ def test_a_batch_survives_a_killed_worker_without_sending_any_item_twice(
         assert wait_until(lambda: sandbox.calls("generate") >= 2, timeout=30)
         workers[0].send_signal(signal.SIGKILL)  # mid-batch, perhaps mid-send
         workers[0].wait()
+        ended = ("completed", "unknown")
         assert wait_until(
-            lambda: batch.generations.filter(state="completed").count() == 8, timeout=90
-        ), list(batch.items.values_list("state", flat=True))
+            lambda: (
+                batch.generations.filter(state__in=ended).count() == 8
+                and not batch.items.exclude(state="sent").exists()
+            ),
+            timeout=90,
+        ), str(list(batch.items.values_list("state", "generation__state")))
     finally:
         for worker in workers:
             worker.kill()
             worker.wait()
-    assert sandbox.calls("generate") == 8 and batch.generations.count() == 8
-    assert sorted(batch.items.values_list("state", flat=True)) == ["sent"] * 8
+    # Every item became exactly one run. A run the killed worker had already sent, or was
+    # sending, is "unknown" (never sent again); one it had not sent was released and sent
+    # by the other worker. So A1 saw each item at most once.
+    assert batch.generations.count() == 8
+    completed = batch.generations.filter(state="completed").count()
+    may_have_gone = batch.generations.filter(sent_at__isnull=False).count()
+    assert completed <= sandbox.calls("generate") <= may_have_gone == 8

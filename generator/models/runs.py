@@ -165,10 +165,14 @@ class Generation(models.Model):
     search_text = models.TextField(blank=True, help_text=_("App name and prompts, for search"))
     created = models.DateTimeField(default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # Written just before the call that spends points goes out: a run still SUBMITTING
+    # without it certainly reached nothing, with it its outcome is unknown.
+    sent_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    # The poll lease: a worker that claims a poll holds it until then (renewed while it
-    # copies), so no second worker polls or copies the same run meanwhile.
+    # The lease: while SUBMITTING, until when the submitting process answers for the run;
+    # later, a worker that claims a poll holds it until then (renewed while it copies),
+    # so no second worker polls or copies the same run meanwhile.
     claimed_until = models.DateTimeField(null=True, blank=True)
     poll_count = models.PositiveIntegerField(default=0)
     stall_at = models.DateTimeField(

@@ -11,7 +11,8 @@ from ..images import ImageRejected, normalise
 from ..messages import user_message
 from ..models import Generation, InputImage, ResultImage
 from .errors import SubmitRefused
-from .submission import run_abandon, run_open, send_once
+from .holds import run_abandon
+from .submission import run_open, send_once
 from .teams import billing_team
 from .upstream import a1_client
 

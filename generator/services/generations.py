@@ -22,9 +22,10 @@ from ..models import AppDefinition, Generation, InputImage
 from .apps import a1_language, app_fetch
 from .enhance import enhance_start
 from .errors import SubmitRefused
+from .holds import run_abandon
 from .library import search_text_for
 from .photos import photos_upload
-from .submission import run_abandon, run_open, send_once
+from .submission import run_open, send_once, submission_renew
 from .teams import billing_team, preferences_for, teams_of
 from .upstream import a1_client
 
@@ -95,7 +96,7 @@ def generation_start(
         return generation
     attached = {ImageSlot.field_name(i.form_id, i.position): i for i in generation.inputs.all()}
     try:
-        photos_upload(photos=attached)
+        photos_upload(photos=attached, progress=lambda: submission_renew(generation=generation))
     except SubmitRefused:
         run_abandon(generation=generation)
         raise

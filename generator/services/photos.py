@@ -8,7 +8,7 @@ used is removed by the worker a day later.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
@@ -105,15 +105,20 @@ def photos_attach(
     return attached
 
 
-def photos_upload(*, photos: Mapping[str, InputImage]) -> None:
+def photos_upload(
+    *, photos: Mapping[str, InputImage], progress: Callable[[], None] | None = None
+) -> None:
     """Send each photo to A1 once (A1's link and path are kept on the row).
 
-    Raises SubmitRefused, with the photo's field when the photo itself is the problem.
+    `progress` is called before each upload (the submission renews its lease). Raises
+    SubmitRefused, with the photo's field when the photo itself is the problem.
     """
     client = a1_client()
     for name, image in photos.items():
         if image.a1_path:
             continue
+        if progress is not None:
+            progress()
         with image.file.open("rb") as fh:
             content = fh.read()
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,6 +19,7 @@ from ..a1 import A1Error, Code
 from ..inputs import ImageSlot
 from ..models import BatchItem, Generation, InputImage, Team
 from .budgets import balance_alert_raise, budget_check
+from .holds import run_abandon
 from .photos import photos_attach
 from .tracking import track
 
@@ -57,6 +58,7 @@ def run_open(
                     idempotency_key=key,
                     points_quoted=points,
                     state=State.SUBMITTING,
+                    claimed_until=submit_lease(),
                     **fields,
                 )
         except IntegrityError:
@@ -72,20 +74,31 @@ def run_open(
     return generation, True
 
 
-def run_abandon(*, generation: Generation) -> None:
-    """Nothing was spent: release the hold. The photos stay kept for the form."""
-    with transaction.atomic():
-        InputImage.objects.filter(generation=generation).update(generation=None)
-        Generation.objects.filter(pk=generation.pk, state=State.SUBMITTING).delete()
+def submit_lease() -> datetime:
+    """Until when a submitting process answers for its run (see tracking's sweep)."""
+    return timezone.now() + timedelta(seconds=settings.SUBMIT_LEASE)
+
+
+def submission_renew(*, generation: Generation) -> None:
+    """A slow step of the submission (an upload) is still under way."""
+    Generation.objects.filter(pk=generation.pk, state=State.SUBMITTING).update(
+        claimed_until=submit_lease()
+    )
 
 
 def send_once(generation: Generation, call: Callable[[], str]) -> Generation:
     """Send the call that spends points, once, and record what is known afterwards.
 
-    No answer: the generation is "unknown" and nothing is re-sent. A definite refusal
-    spent nothing: the hold is released and the A1Error raised.
+    `sent_at` is written before the call goes out: a process that dies after that
+    leaves a run whose outcome is unknown (never sent again), one that dies before it
+    leaves a run that certainly reached nothing (released by the sweep). No answer: the
+    generation is "unknown". A definite refusal spent nothing: the hold is released and
+    the A1Error raised.
     """
     now = timezone.now()
+    Generation.objects.filter(pk=generation.pk, state=State.SUBMITTING).update(
+        sent_at=now, claimed_until=submit_lease()
+    )
     try:
         task_id = call()
     except A1Error as exc:
@@ -95,6 +108,7 @@ def send_once(generation: Generation, call: Callable[[], str]) -> Generation:
                 problem=Generation.Problem.NO_ANSWER,
                 error_code=exc.code,
                 submitted_at=now,
+                claimed_until=None,
             )
             logger.warning("Generation %s: outcome unknown (%s)", generation.pk, exc)
             generation.refresh_from_db()
@@ -112,7 +126,7 @@ def send_once(generation: Generation, call: Callable[[], str]) -> Generation:
     }
     # A run the sweeper gave up on as "unknown" while A1 was slow still gets its task.
     Generation.objects.filter(pk=generation.pk, state__in=(State.SUBMITTING, State.UNKNOWN)).update(
-        problem="", **started
+        problem="", claimed_until=None, **started
     )
     generation.refresh_from_db()
     track(generation)

@@ -29,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..a1 import A1Error, Code, TaskState
 from ..models import Generation, ResultImage
+from .holds import run_abandon
 from .upstream import a1_client
 
 logger = logging.getLogger(__name__)
@@ -343,13 +344,20 @@ def _thumbnail(image: Image.Image) -> bytes:
 def generations_due(*, now: datetime | None = None) -> list[str]:
     """In-flight generations whose poll is overdue (their job was lost): to re-enqueue.
 
-    Also marks generations whose submission was interrupted (the web process died
-    between saving and sending) as "unknown": they are never re-sent automatically.
+    Also settles submissions whose process died (their lease ran out): one that never
+    sent its call is released (no points were spent; a batch item waits again), one
+    that may have sent it is "unknown". Neither is ever re-sent automatically.
     """
     now = now or timezone.now()
-    Generation.objects.filter(state=State.SUBMITTING, created__lt=now - SUBMIT_ABANDONED).update(
-        state=State.UNKNOWN, problem=Generation.Problem.INTERRUPTED
+    died = Generation.objects.filter(state=State.SUBMITTING, claimed_until__lt=now)
+    died.filter(sent_at__isnull=False).update(
+        state=State.UNKNOWN, problem=Generation.Problem.INTERRUPTED, claimed_until=None
     )
+    for run in died.filter(sent_at__isnull=True):
+        run_abandon(generation=run)
+    Generation.objects.filter(
+        state=State.SUBMITTING, claimed_until__isnull=True, created__lt=now - SUBMIT_ABANDONED
+    ).update(state=State.UNKNOWN, problem=Generation.Problem.INTERRUPTED)  # before leases
     grace = timedelta(seconds=settings.WORKER_RESUME_GRACE)
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
     overdue = Generation.objects.filter(free, state__in=IN_FLIGHT).filter(

@@ -132,15 +132,38 @@ class SweepTests(TrackingTestCase):
         )
         assert tracking.generations_due() == [str(generation.pk)]
 
-    def test_it_marks_an_interrupted_submission_unknown_and_never_resends_it(self):
+    def test_a_submission_that_died_after_sending_is_unknown_and_never_resent(self):
         generation = self.start()
         Generation.objects.filter(pk=generation.pk).update(
-            state=Generation.State.SUBMITTING, created=timezone.now() - timedelta(hours=1)
+            state=Generation.State.SUBMITTING, claimed_until=timezone.now() - timedelta(seconds=1)
         )
         assert tracking.generations_due() == []
         generation.refresh_from_db()
         assert generation.state == Generation.State.UNKNOWN
+        assert "interrupted" in generation.failure
         assert self.sandbox.calls("generate") == 1
+
+    def test_a_submission_that_died_before_sending_is_released_and_can_be_sent_again(self):
+        self.login()
+        key = self.form_key(self.form_page())
+        self.submit(data=self.watercolor_post(key))
+        generation = Generation.objects.get()
+        # As if the web process had died between holding the points and sending.
+        Generation.objects.filter(pk=generation.pk).update(
+            state=Generation.State.SUBMITTING,
+            sent_at=None,
+            task_id="",
+            claimed_until=timezone.now() - timedelta(seconds=1),
+        )
+        photo = generation.inputs.get()
+        tracking.generations_due()
+        assert not Generation.objects.exists()  # the hold is released: nothing was spent
+        photo.refresh_from_db()
+        assert photo.generation is None  # the photo stays kept for the form
+        data = self.watercolor_post(key, cnet_17466175263110005=None)
+        data["cnet_17466175263110005_staged"] = str(photo.pk)
+        assert self.submit(data=data).status_code == 302  # the same key, sent now
+        assert Generation.objects.get().state == Generation.State.RUNNING
 
 
 class CopyInFlightTests(TransactionalTrackingTestCase):
