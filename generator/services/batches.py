@@ -33,6 +33,7 @@ from .batch_pacing import RUN_IN_FLIGHT, batch_choices, pace_batches
 from .budgets import allowances, budget_check
 from .errors import SubmitRefused
 from .library import search_text_for
+from .photos import photo_copy
 from .teams import billing_team, preferences_for
 from .tracking import app_typical_seconds
 
@@ -321,21 +322,7 @@ def batch_retry_failed(*, batch: Batch) -> int:
             )
             source = item.generation.inputs.all() if item.generation else item.photos.all()
             for photo in source:
-                # The same file, a new row for the new item: nothing uploaded again.
-                InputImage.objects.create(
-                    owner_id=photo.owner_id,
-                    batch_item=new,
-                    file=photo.file.name,
-                    form_id=photo.form_id,
-                    position=photo.position,
-                    original_name=photo.original_name,
-                    width=photo.width,
-                    height=photo.height,
-                    byte_size=photo.byte_size,
-                    notes=photo.notes,
-                    a1_image_url=photo.a1_image_url,
-                    a1_path=photo.a1_path,
-                )
+                photo_copy(photo=photo, owner_id=photo.owner_id, batch_item=new)
         Batch.objects.filter(pk=batch.pk).update(state=State.RUNNING, pause="", finished_at=None)
     pace_batches.enqueue()
     return len(failed)

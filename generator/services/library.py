@@ -15,7 +15,7 @@ from ..models import Batch, Generation, InputImage, ResultImage, Team
 
 
 def _filtered(
-    qs: QuerySet,
+    qs: QuerySet,  # of runs or batches: both have search_text, app_id and created
     *,
     q: str = "",
     app: str = "",
@@ -82,16 +82,13 @@ def history_list(
     rows = runs.order_by().annotate(entry=Value("run")).values_list("pk", "created", "entry")
     if state or favourites:
         return rows.order_by("-created")  # states and favourites belong to single runs
-    batches = Batch.objects.filter(user=user).exclude(state=Batch.State.DRAFT)
-    if q:
-        for word in q.split()[:8]:
-            batches = batches.filter(search_text__icontains=word)
-    if app:
-        batches = batches.filter(app_id=app)
-    if date_from:
-        batches = batches.filter(created__date__gte=date_from)
-    if date_to:
-        batches = batches.filter(created__date__lte=date_to)
+    batches = _filtered(
+        Batch.objects.filter(user=user).exclude(state=Batch.State.DRAFT),
+        q=q,
+        app=app,
+        date_from=date_from,
+        date_to=date_to,
+    )
     batch_rows = (
         batches.order_by().annotate(entry=Value("batch")).values_list("pk", "created", "entry")
     )

@@ -88,21 +88,28 @@ def photos_attach(
                 image.form_id, image.position = slot.form_id, slot.position
                 attached[slot.name] = image
                 continue
-        attached[slot.name] = InputImage.objects.create(
-            owner_id=generation.user_id,
-            generation=generation,
-            file=image.file.name,
-            original_name=image.original_name,
-            source_url=image.source_url,
-            width=image.width,
-            height=image.height,
-            byte_size=image.byte_size,
-            notes=image.notes,
-            a1_image_url=image.a1_image_url,
-            a1_path=image.a1_path,
-            **where,
+        attached[slot.name] = photo_copy(
+            photo=image, owner_id=generation.user_id, generation=generation, **where
         )
     return attached
+
+
+def photo_copy(*, photo: InputImage, owner_id, **fields) -> InputImage:
+    """A new row for the same kept file (and the same upload at A1): nothing is stored
+    or uploaded again, and each run or batch item keeps a record of its own."""
+    return InputImage.objects.create(
+        owner_id=owner_id,
+        file=photo.file.name,
+        original_name=photo.original_name,
+        source_url=photo.source_url,
+        width=photo.width,
+        height=photo.height,
+        byte_size=photo.byte_size,
+        notes=photo.notes,
+        a1_image_url=photo.a1_image_url,
+        a1_path=photo.a1_path,
+        **({"form_id": photo.form_id, "position": photo.position} | fields),
+    )
 
 
 def photos_upload(

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import StreamingHttpResponse
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -153,34 +153,48 @@ def batch_drop(request: HtmxHttpRequest, batch_id):
     return redirect_after_post(request, batch.get_absolute_url())
 
 
+def _pause(request, batch: Batch) -> None:
+    batches.batch_pause(batch=batch)
+
+
+def _resume(request, batch: Batch) -> None:
+    batches.batch_resume(batch=batch)
+
+
+def _cancel(request, batch: Batch) -> None:
+    n = batches.batch_cancel(batch=batch)
+    messages.success(
+        request,
+        ngettext(
+            "%(n)d item cancelled; its points are released.",
+            "%(n)d items cancelled; their points are released.",
+            n,
+        )
+        % {"n": n},
+    )
+
+
+def _retry(request, batch: Batch) -> None:
+    n = batches.batch_retry_failed(batch=batch)
+    messages.success(
+        request,
+        ngettext("%(n)d item will be tried again.", "%(n)d items will be tried again.", n)
+        % {"n": n},
+    )
+
+
+ACTIONS = {"pause": _pause, "resume": _resume, "cancel": _cancel, "retry": _retry}
+
+
 @login_required
 @require_POST
 def batch_action(request: HtmxHttpRequest, batch_id, action: str):
-    """Pause, resume, cancel, or retry the failed items."""
+    """Pause, resume, cancel the items not yet sent, or retry the failed ones."""
     batch = owned_or_404(request.user, Batch, batch_id)
+    if action not in ACTIONS:
+        raise Http404
     try:
-        if action == "pause":
-            batches.batch_pause(batch=batch)
-        elif action == "resume":
-            batches.batch_resume(batch=batch)
-        elif action == "cancel":
-            n = batches.batch_cancel(batch=batch)
-            messages.success(
-                request,
-                ngettext(
-                    "%(n)d item cancelled; its points are released.",
-                    "%(n)d items cancelled; their points are released.",
-                    n,
-                )
-                % {"n": n},
-            )
-        elif action == "retry":
-            n = batches.batch_retry_failed(batch=batch)
-            messages.success(
-                request,
-                ngettext("%(n)d item will be tried again.", "%(n)d items will be tried again.", n)
-                % {"n": n},
-            )
+        ACTIONS[action](request, batch)
     except SubmitRefused as exc:
         messages.error(request, exc.message)
     return redirect_after_post(request, batch.get_absolute_url())
