@@ -262,6 +262,9 @@ if A1_SECTION not in {"", "cn"}:
     raise ImproperlyConfigured(f"A1_SECTION={A1_SECTION!r} must be 'cn' or empty.")
 A1_TIMEOUT = env_float("A1_TIMEOUT", 30.0)
 A1_CONNECT_TIMEOUT = min(5.0, A1_TIMEOUT)
+# Total seconds one attempt at copying a result image may take, however slowly A1's
+# storage trickles it (A1_TIMEOUT only bounds each wait for the next bytes).
+A1_DOWNLOAD_DEADLINE = env_float("A1_DOWNLOAD_DEADLINE", 60.0)
 # Seconds between task queries while a task is young; longer tasks are asked less often.
 A1_POLL_INTERVAL = env_float("A1_POLL_INTERVAL", 3.0)
 # A task unfinished this many seconds after submission is shown as stalled (and kept).
@@ -307,6 +310,9 @@ LOGGING = {
 # Image links given by users are fetched by the portal; private addresses are refused
 # unless this is on (tests and the sandbox serve images from loopback).
 IMAGE_URL_ALLOW_PRIVATE = env_bool("IMAGE_URL_ALLOW_PRIVATE", False)
+# Total seconds fetching one image link may take (connecting, redirects, download): a
+# user waits for it, and a slow server must not hold a web thread longer.
+IMAGE_LINK_DEADLINE = env_float("IMAGE_LINK_DEADLINE", 15.0)
 # Where app definitions are trusted without asking A1 again (a 324013 refetches at once).
 APP_CACHE_SECONDS = env_int("APP_CACHE_SECONDS", 600)
 # Let users open any app id, or only apps staff marked as allowed in the admin.
