@@ -13,6 +13,7 @@ from .. import services
 from ..access import owned_or_404, visible_or_404
 from ..forms import LibraryFilterForm, ShareForm
 from ..models import Generation
+from ..services.teams import teams_with_pending_invites
 from . import HtmxHttpRequest
 
 
@@ -25,7 +26,8 @@ def _page(request, qs):
 
 
 def _library(request, *, template: str, gallery: bool):
-    teams = services.teams_of(request.user)
+    # The team page also lists, for the teams the user manages, their pending invites.
+    teams = teams_with_pending_invites(request.user) if gallery else services.teams_of(request.user)
     base = (
         Generation.objects.filter(team__in=teams, visibility="team")
         if gallery
