@@ -14,7 +14,7 @@ from ..access import owned_or_404, visible_or_404
 from ..forms import LibraryFilterForm, ShareForm
 from ..models import Generation
 from ..services.teams import teams_with_pending_invites
-from . import HtmxHttpRequest
+from . import HtmxHttpRequest, next_or
 
 
 def _page(request, qs):
@@ -73,7 +73,7 @@ def favourite(request: HtmxHttpRequest, generation_id):
     )
     if request.htmx:
         return render(request, "library/history.html#favourite", {"generation": generation})
-    return redirect(request.POST.get("next") or f"/generations/{generation.id}/")
+    return redirect(next_or(request, f"/generations/{generation.id}/"))
 
 
 @login_required

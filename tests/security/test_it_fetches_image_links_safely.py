@@ -158,7 +158,7 @@ class ImageLinkTests(BaseTestCase):
 
     def test_it_gives_the_same_message_whatever_the_upstream_answer(self):
         for status in (403, 404, 500):
-            server = LocalServer(lambda h, s=status: (h.send_error(s)))
+            server = LocalServer(lambda h, s=status: h.send_error(s))
             self.net.route(PUBLIC_B, 80, server)
             self.net.names["status.test"] = [PUBLIC_B]
             response = self.assert_refused("http://status.test/x.jpg")
