@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import io
+import shutil
+import tempfile
 import zipfile
+from contextlib import ExitStack
 from dataclasses import dataclass
+from typing import IO
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -12,6 +15,8 @@ from django.utils.text import slugify
 
 from ..forms import ImageSlot
 from ..models import Generation, InputImage, ResultImage, Team
+
+ZIP_CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -110,19 +115,28 @@ def search_text_for(*, app_name: str, params: dict) -> str:
     return " ".join(w for w in words if w)[:2000]
 
 
-def generation_zip(*, generation: Generation) -> tuple[str, bytes]:
-    """All saved results of a generation in one ZIP: (file name, bytes)."""
+def generation_zip(*, generation: Generation) -> tuple[str, IO[bytes]]:
+    """All saved results of a generation in one ZIP: (file name, open temporary file).
+
+    The archive is written to a temporary file in chunks and handed over open, at its
+    start, for the response to stream and close: memory stays flat whatever the run's
+    size. The file has no name on disk, so it vanishes when closed.
+    """
     base = slugify(generation.app_name) or "a1"
     name = f"{base}-{str(generation.id)[:8]}"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for result in generation.results.all():
-            if not result.file:
-                continue
-            suffix = result.file.name.rsplit(".", 1)[-1]
-            with result.file.open("rb") as fh:
-                archive.writestr(f"{name}-{result.index + 1}.{suffix}", fh.read())
-    return f"{name}.zip", buffer.getvalue()
+    with ExitStack() as cleanup:  # closes the file if writing fails, else hands it over
+        spool = cleanup.enter_context(tempfile.TemporaryFile())
+        with zipfile.ZipFile(spool, "w", zipfile.ZIP_STORED) as archive:
+            for result in generation.results.all():
+                if not result.file:
+                    continue
+                suffix = result.file.name.rsplit(".", 1)[-1]
+                entry = f"{name}-{result.index + 1}.{suffix}"
+                with result.file.open("rb") as source, archive.open(entry, "w") as target:
+                    shutil.copyfileobj(source, target, ZIP_CHUNK)
+        spool.seek(0)
+        cleanup.pop_all()
+    return f"{name}.zip", spool
 
 
 def remix_inputs(*, user, generation: Generation) -> dict[str, InputImage]:

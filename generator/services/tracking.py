@@ -170,9 +170,9 @@ def _copy_one(client, result: ResultImage) -> None:
     result.copy_attempts += 1
     try:
         content = client.download(result.upstream_url)
-        image = Image.open(io.BytesIO(content))
-        fmt, size = (image.format or "JPEG").upper(), image.size
-        thumbnail = _thumbnail(image)  # decodes the data, so it also proves it is whole
+        with Image.open(io.BytesIO(content)) as image:
+            fmt, size = (image.format or "JPEG").upper(), image.size
+            thumbnail = _thumbnail(image)  # decodes the data, so it also proves it is whole
     except A1Error as exc:
         result.last_error = str(exc)[:300]
         if exc.code == Code.LINK_EXPIRED:

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -106,7 +106,6 @@ def share(request: HtmxHttpRequest, generation_id):
 @require_GET
 def download_zip(request: HtmxHttpRequest, generation_id):
     generation = visible_or_404(request.user, Generation, generation_id)
-    name, content = services.generation_zip(generation=generation)
-    response = HttpResponse(content, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    name, spool = services.generation_zip(generation=generation)
+    # FileResponse streams the temporary file in chunks and closes it when done.
+    return FileResponse(spool, as_attachment=True, filename=name, content_type="application/zip")

@@ -36,9 +36,9 @@ def invite(request: HtmxHttpRequest, team_id: int):
 @require_http_methods(["GET", "POST"])
 def join(request: HtmxHttpRequest, token: str):
     invitation = Invite.objects.select_related("team").filter(token=token).first()
-    if invitation is not None and request.user.is_authenticated:
-        if invitation.used_by_id == request.user.id:  # a second click on the same button
-            return redirect("team")
+    user_id = request.user.id if request.user.is_authenticated else None
+    if invitation is not None and user_id and invitation.used_by_id == user_id:
+        return redirect("team")  # a second click on the same button: already in
     if invitation is None or not invitation.usable:
         # A claim posted just after someone else's: say so, rather than "does not work".
         taken = request.method == "POST" and invitation is not None and invitation.used_at
