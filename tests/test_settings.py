@@ -29,6 +29,8 @@ def start(**env) -> subprocess.CompletedProcess:
         ("A1_BASE_URL", "ftp://a1.art"),
         ("SANDBOX_PORT", "eighty"),
         ("SECURE_HSTS_SECONDS", "-5"),
+        ("IMAGE_LINK_DEADLINE", "0"),
+        ("LOGIN_LOCKOUT_MINUTES", "0"),
     ],
 )
 def test_it_refuses_to_start_on_a_malformed_value(name, value):
