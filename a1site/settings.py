@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "django_tasks_db",
+    "axes",
     "generator",
     "sandbox",
 ]
@@ -92,7 +93,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compress about 7x; Django pads compressed responses against BREACH, and
     # CSRF tokens are masked per response.
-    "django.middleware.gzip.GZipMiddleware",
+    "generator.compression.GZipPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -102,6 +103,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: it turns a refused log-in into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "a1site.urls"
@@ -247,7 +250,11 @@ if not SECURE_HSTS_PRELOAD:
     # Preloading is a lasting commitment to browsers' lists: an operator's choice, not a
     # default, so the deploy check's reminder about it is silenced until it is opted in.
     SILENCED_SYSTEM_CHECKS = ["security.W021"]
-if env_bool("BEHIND_PROXY", False):
+# Behind a TLS-terminating reverse proxy: trust its X-Forwarded-Proto, and take the
+# client's address for log-in throttling from the last X-Forwarded-For entry (the one
+# the proxy itself wrote; anything to its left came from the client).
+BEHIND_PROXY = env_bool("BEHIND_PROXY", False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -271,6 +278,9 @@ A1_CONNECT_TIMEOUT = min(5.0, A1_TIMEOUT)
 # First backoff step of the retries of calls that spend nothing (doubling, full jitter).
 # Tests set 0: they prove the retries happen, not that time passes.
 A1_RETRY_BASE_DELAY = env_float("A1_RETRY_BASE_DELAY", 0.5, zero_ok=True)
+# Total seconds one attempt at copying a result image may take, however slowly A1's
+# storage trickles it (A1_TIMEOUT only bounds each wait for the next bytes).
+A1_DOWNLOAD_DEADLINE = env_float("A1_DOWNLOAD_DEADLINE", 60.0)
 # Seconds between task queries while a task is young; longer tasks are asked less often.
 A1_POLL_INTERVAL = env_float("A1_POLL_INTERVAL", 3.0)
 # A task unfinished this many seconds after submission is shown as stalled (and kept).
@@ -329,12 +339,15 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }
 
 # Image links given by users are fetched by the portal; private addresses are refused
 # unless this is on (tests and the sandbox serve images from loopback).
 IMAGE_URL_ALLOW_PRIVATE = env_bool("IMAGE_URL_ALLOW_PRIVATE", False)
+# Total seconds fetching one image link may take (connecting, redirects, download): a
+# user waits for it, and a slow server must not hold a web thread longer.
+IMAGE_LINK_DEADLINE = env_float("IMAGE_LINK_DEADLINE", 15.0)
 # Where app definitions are trusted without asking A1 again (a 324013 refetches at once).
 APP_CACHE_SECONDS = env_int("APP_CACHE_SECONDS", 600)
 # Let users open any app id, or only apps staff marked as allowed in the admin.
@@ -348,3 +361,25 @@ HISTORY_PAGE_SIZE = env_int("HISTORY_PAGE_SIZE", 24, minimum=1)
 # Failed log-ins allowed per account and per address in 15 minutes before refusing.
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 50, minimum=1)
+# Failures count for this long, and a locked account or address waits this long.
+LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
+
+# django-axes does the counting (generator/throttle.py), in the database, for the
+# portal's log-in and the admin's alike. Staff unlock in the admin (Axes > Access
+# attempts: delete the rows).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "generator.throttle.LoginThrottle"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = "generator.throttle.failure_limit"
+AXES_COOLOFF_TIME = "generator.throttle.cool_off"
+AXES_CLIENT_IP_CALLABLE = "generator.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "generator.views.auth.locked_out"
+# Attempts during a lockout are refused without being counted, so the time the page
+# gives is the time it ends; and a success does not wipe the address's other failures.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = False
+# Successful log-ins are not logged (last_login keeps the date): one write less each.
+AXES_DISABLE_ACCESS_LOG = True

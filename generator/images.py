@@ -8,6 +8,7 @@ that a phone photo just works; the notes tell the user what changed.
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
@@ -53,23 +54,35 @@ def normalise(content: bytes, *, max_side: int = A1_MAX_SIDE) -> Normalised:
             % {"limit": MAX_INPUT_BYTES // (1024 * 1024)}
         )
     try:
-        image = Image.open(io.BytesIO(content))
+        opened = Image.open(io.BytesIO(content))
     except UnidentifiedImageError:
         raise ImageRejected(_("This file is not an image we can read.")) from None
     except Image.DecompressionBombError:
         raise ImageRejected(_("This image has too many pixels, too large to process.")) from None
     except (OSError, ValueError):
         raise ImageRejected(_("This image could not be read.")) from None
+    with opened:
+        return _normalise(opened, content, max_side)
+
+
+def _normalise(image: Image.Image, content: bytes, max_side: int) -> Normalised:
     if image.width * image.height > MAX_INPUT_PIXELS:
         raise ImageRejected(
             _("This image is %(w)d×%(h)d pixels, too large to process.")
             % {"w": image.width, "h": image.height}
         )
     source_format = image.format or "?"
+    full_size = image.size
+    if source_format == "JPEG" and max(image.size) > max_side:
+        # Decode at the smallest JPEG scale (1/2, 1/4, 1/8) still at least the size we
+        # keep: a 64 MP photo then takes a quarter of its full-size memory, or less.
+        scale = max_side / max(image.size)
+        image.draft(image.mode, (math.ceil(image.width * scale), math.ceil(image.height * scale)))
     try:
         image.load()
     except (OSError, ValueError, SyntaxError):
         raise ImageRejected(_("This image is damaged or incomplete.")) from None
+    drafted = image.size != full_size
 
     notes: list[str] = []
     changed = False
@@ -80,6 +93,8 @@ def normalise(content: bytes, *, max_side: int = A1_MAX_SIDE) -> Normalised:
         notes.append(_("Converted from %(format)s.") % {"format": source_format})
         changed = True
     if _orientation(image) not in (0, 1):
+        if _orientation(image) in (5, 6, 7, 8):  # turned a quarter: width and height swap
+            full_size = full_size[::-1]
         image = ImageOps.exif_transpose(image)
         notes.append(_("Rotated to match the camera's orientation."))
         changed = True
@@ -95,12 +110,11 @@ def normalise(content: bytes, *, max_side: int = A1_MAX_SIDE) -> Normalised:
             notes.append(_("Colours converted to RGB."))
         changed = True
 
-    if max(image.size) > max_side:
-        before = image.size
+    if drafted or max(image.size) > max_side:
         image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         notes.append(
             _("Scaled down from %(w1)d×%(h1)d to %(w2)d×%(h2)d.")
-            % {"w1": before[0], "h1": before[1], "w2": image.width, "h2": image.height}
+            % {"w1": full_size[0], "h1": full_size[1], "w2": image.width, "h2": image.height}
         )
         changed = True
 

@@ -50,6 +50,7 @@ urlpatterns = [
     path("team/", library.team_gallery, name="team"),
     path("team/<int:team_id>/invite/", teams.invite, name="team_invite"),
     path("team/join/<str:token>/", teams.join, name="team_join"),
+    path("team/invites/<int:invite_id>/revoke/", teams.revoke, name="team_invite_revoke"),
     path("team/preferences/", teams.preferences, name="preferences"),
     path("accounts/signup/", teams.signup, name="signup"),
     path("usage/", usage.usage, name="usage"),

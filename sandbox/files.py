@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
+from pathlib import Path
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_GET
@@ -105,7 +106,7 @@ def _render(sb: Sandbox, task: TaskRecord, index: int) -> bytes:
 
 @lru_cache(maxsize=32)
 def _generated(name, palette, photo_files, prompt, effect, tint, size_id, index) -> bytes:
-    photos = [open(f, "rb").read() for f in photo_files]  # noqa: SIM115
+    photos = [Path(f).read_bytes() for f in photo_files]
     return images.render_result(
         app_name=name,
         palette=palette,

@@ -50,15 +50,16 @@ def check_image(content: bytes, filename: str | None) -> tuple[str, tuple[int, i
         raise SandboxError(400006) from None
     except Exception:
         raise SandboxError(400002) from None
-    if image.format not in {"PNG", "JPEG", "MPO"}:
-        raise SandboxError(400005, detail=str(image.format))
-    if image.width > MAX_SIDE or image.height > MAX_SIDE:
-        raise SandboxError(400006)
-    try:
-        image.load()
-    except Exception:
-        raise SandboxError(400004, detail="image data is damaged") from None
-    return ("PNG" if image.format == "PNG" else "JPEG"), image.size
+    with image:
+        if image.format not in {"PNG", "JPEG", "MPO"}:
+            raise SandboxError(400005, detail=str(image.format))
+        if image.width > MAX_SIDE or image.height > MAX_SIDE:
+            raise SandboxError(400006)
+        try:
+            image.load()
+        except Exception:
+            raise SandboxError(400004, detail="image data is damaged") from None
+        return ("PNG" if image.format == "PNG" else "JPEG"), image.size
 
 
 def _font(size: int) -> ImageFont.ImageFont:

@@ -31,6 +31,8 @@ def start(**env) -> subprocess.CompletedProcess:
         ("SECURE_HSTS_SECONDS", "-5"),
         ("A1_RETRY_BASE_DELAY", "-1"),
         ("RESULT_COPY_THREADS", "0"),
+        ("IMAGE_LINK_DEADLINE", "0"),
+        ("LOGIN_LOCKOUT_MINUTES", "0"),
     ],
 )
 def test_it_refuses_to_start_on_a_malformed_value(name, value):

@@ -19,6 +19,7 @@ import requests
 from django.conf import settings
 from urllib3.exceptions import NewConnectionError
 
+from .bounded import Deadline, TooLarge, TooSlow, read_capped, watched_session
 from .errors import TRANSIENT_CODES, A1Error, A1OutcomeUnknown, Code
 from .types import App, Task, Upload
 
@@ -112,10 +113,12 @@ class A1Client:
         connect_timeout: float = 5.0,
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
+        download_deadline: float = 60.0,
     ):
         self.base_url = base_url.rstrip("/")
         self.section = section
         self.timeout = (connect_timeout, timeout)
+        self.download_deadline = download_deadline
         self.retry = retry or RetryPolicy()
         self.session = session or requests.Session()
         self.session.headers.update({"apiKey": api_key, "Accept": "application/json"})
@@ -133,6 +136,7 @@ class A1Client:
             timeout=settings.A1_TIMEOUT,
             connect_timeout=settings.A1_CONNECT_TIMEOUT,
             retry=RetryPolicy(base_delay=settings.A1_RETRY_BASE_DELAY),
+            download_deadline=settings.A1_DOWNLOAD_DEADLINE,
         )
 
     # --- endpoints -----------------------------------------------------------------
@@ -175,7 +179,11 @@ class A1Client:
         return Task.from_json(data, task_id=task_id)
 
     def download(self, url: str, *, max_bytes: int = 50 * 1024 * 1024) -> bytes:
-        """A result image from A1's storage. Retried; a link that is gone is LINK_EXPIRED."""
+        """A result image from A1's storage. Retried; a link that is gone is LINK_EXPIRED.
+
+        Each attempt has a total deadline (`download_deadline`) besides the read timeout,
+        and stops at `max_bytes`.
+        """
         attempt = 0
         while True:
             try:
@@ -188,11 +196,16 @@ class A1Client:
 
     def _download_once(self, url: str, max_bytes: int) -> bytes:
         endpoint = "result download"
+        deadline = Deadline(self.download_deadline)
         try:
             # No apiKey on a CDN request: the key goes only to the API.
-            with requests.get(
-                url, timeout=self.timeout, stream=True, headers={"User-Agent": "A1Studio/0.1"}
-            ) as response:
+            with (
+                deadline,
+                watched_session() as session,
+                session.get(
+                    url, timeout=self.timeout, stream=True, headers={"User-Agent": "A1Studio/0.1"}
+                ) as response,
+            ):
                 if response.status_code in (401, 403, 404, 410):
                     raise A1Error(
                         Code.LINK_EXPIRED, http_status=response.status_code, endpoint=endpoint
@@ -204,14 +217,17 @@ class A1Client:
                         retry_safe=True,
                         endpoint=endpoint,
                     )
-                content = response.raw.read(max_bytes + 1, decode_content=True)
-        except requests.exceptions.Timeout:
+                return read_capped(response, max_bytes=max_bytes, deadline=deadline)
+        except TooLarge:
+            raise A1Error(
+                Code.BAD_RESPONSE, "The image is larger than we keep", endpoint=endpoint
+            ) from None
+        except (TooSlow, requests.exceptions.Timeout):
             raise A1Error(Code.TIMEOUT, retry_safe=True, endpoint=endpoint) from None
         except requests.exceptions.RequestException:
+            if deadline.passed:  # the deadline shut the socket mid-transfer
+                raise A1Error(Code.TIMEOUT, retry_safe=True, endpoint=endpoint) from None
             raise A1Error(Code.NETWORK_ERROR, retry_safe=True, endpoint=endpoint) from None
-        if len(content) > max_bytes:
-            raise A1Error(Code.BAD_RESPONSE, "The image is larger than we keep", endpoint=endpoint)
-        return content
 
     def reachable(self) -> bool:
         """Whether A1's host answers HTTP at all (no key sent, no points spent)."""

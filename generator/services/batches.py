@@ -9,11 +9,9 @@ item's own idempotency key). Items not yet sent can be paused, resumed or cancel
 
 from __future__ import annotations
 
-import tempfile
-import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import IO
 
 from django.conf import settings
 from django.db import transaction
@@ -27,6 +25,7 @@ from ..batch_inputs import ItemPlan, Source, plan_items
 from ..inputs import RunChoices, app_descriptions, app_slots, choices_problems, run_params
 from ..messages import user_message
 from ..models import AppDefinition, Batch, BatchItem, Generation, InputImage
+from ..zips import zip_spool
 from .apps import app_fetch
 from .batch_checking import check_batch, upload_keep
 from .batch_pacing import RUN_IN_FLIGHT, batch_choices, pace_batches
@@ -415,39 +414,29 @@ def batches_overview(*, limit: int = 50) -> list[tuple[Batch, Progress]]:
     return [(batch, batch_progress(batch=batch)) for batch in active]
 
 
-def batch_zip(*, batch: Batch) -> tuple[str, Iterator[bytes]]:
-    """Every saved result in one ZIP named after its input: (file name, chunks).
-
-    The archive is written to a temporary file and streamed from it, so memory stays
-    flat however large the batch; the file is closed when the last chunk is sent.
-    """
-    base = slugify(batch.app_name) or "batch"
-    items = list(
+def batch_zip(*, batch: Batch) -> tuple[str, IO[bytes]]:
+    """Every saved result in one ZIP named after its input: (file name, open temporary
+    file) for the response to stream and close; memory stays flat however large."""
+    items = (
         batch.items.filter(generation__isnull=False)
         .select_related("generation")
         .prefetch_related("generation__results")
         .order_by("index")
     )
 
-    def chunks() -> Iterator[bytes]:
+    def entries():
         seen: set[str] = set()
-        with tempfile.TemporaryFile() as handle:
-            with zipfile.ZipFile(handle, "w", zipfile.ZIP_STORED) as archive:
-                for item in items:
-                    stem = slugify(PurePosixPath(item.label).stem) or f"item-{item.index + 1}"
-                    for result in item.generation.results.all():
-                        if not result.file:
-                            continue
-                        suffix = result.file.name.rsplit(".", 1)[-1]
-                        name = f"{stem}-{result.index + 1}.{suffix}"
-                        if name in seen:
-                            name = f"{stem}-{item.index + 1}-{result.index + 1}.{suffix}"
-                        seen.add(name)
-                        with result.file.open("rb") as source, archive.open(name, "w") as out:
-                            while chunk := source.read(1024 * 1024):
-                                out.write(chunk)
-            handle.seek(0)
-            while chunk := handle.read(1024 * 1024):
-                yield chunk
+        for item in items:
+            stem = slugify(PurePosixPath(item.label).stem) or f"item-{item.index + 1}"
+            for result in item.generation.results.all():
+                if not result.file:
+                    continue
+                suffix = result.file.name.rsplit(".", 1)[-1]
+                name = f"{stem}-{result.index + 1}.{suffix}"
+                if name in seen:
+                    name = f"{stem}-{item.index + 1}-{result.index + 1}.{suffix}"
+                seen.add(name)
+                yield name, result.file
 
-    return f"{base}-{str(batch.pk)[:8]}.zip", chunks()
+    base = slugify(batch.app_name) or "batch"
+    return f"{base}-{str(batch.pk)[:8]}.zip", zip_spool(entries())

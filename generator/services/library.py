@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from datetime import date
+from typing import IO
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
@@ -12,6 +11,9 @@ from django.utils.text import slugify
 
 from ..inputs import ImageSlot
 from ..models import Batch, Generation, InputImage, ResultImage, Team
+from ..zips import zip_spool
+
+ZIP_CHUNK = 1024 * 1024
 
 
 def _filtered(
@@ -172,19 +174,17 @@ def search_text_for(*, app_name: str, params: dict) -> str:
     return " ".join(w for w in words if w)[:2000]
 
 
-def generation_zip(*, generation: Generation) -> tuple[str, bytes]:
-    """All saved results of a generation in one ZIP: (file name, bytes)."""
+def generation_zip(*, generation: Generation) -> tuple[str, IO[bytes]]:
+    """All saved results of a generation in one ZIP: (file name, open temporary file)
+    for the response to stream and close (memory stays flat whatever the run's size)."""
     base = slugify(generation.app_name) or "a1"
     name = f"{base}-{str(generation.id)[:8]}"
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
-        for result in generation.results.all():
-            if not result.file:
-                continue
-            suffix = result.file.name.rsplit(".", 1)[-1]
-            with result.file.open("rb") as fh:
-                archive.writestr(f"{name}-{result.index + 1}.{suffix}", fh.read())
-    return f"{name}.zip", buffer.getvalue()
+    entries = (
+        (f"{name}-{result.index + 1}.{result.file.name.rsplit('.', 1)[-1]}", result.file)
+        for result in generation.results.all()
+        if result.file
+    )
+    return f"{name}.zip", zip_spool(entries)
 
 
 def remix_photos(*, user, generation: Generation) -> dict[str, InputImage]:

@@ -272,9 +272,9 @@ def _fetch(result: ResultImage) -> Fetched:
     fetched = Fetched(result)
     try:
         content = a1_client().download(result.upstream_url)
-        image = Image.open(io.BytesIO(content))
-        fetched.format, fetched.size = (image.format or "JPEG").upper(), image.size
-        fetched.thumbnail = _thumbnail(image)  # decodes the data, so it proves it is whole
+        with Image.open(io.BytesIO(content)) as image:
+            fetched.format, fetched.size = (image.format or "JPEG").upper(), image.size
+            fetched.thumbnail = _thumbnail(image)  # decodes the data: it proves it is whole
         fetched.content = content
     except (A1Error, UnidentifiedImageError, OSError, ValueError) as exc:
         fetched.error = exc

@@ -1,54 +1,68 @@
-"""Log in, with failed attempts limited per account and per address."""
+"""Log in. django-axes counts failures and refuses locked accounts and addresses
+(generator/throttle.py); this module serialises password checks per account and
+renders the page a locked-out user sees."""
 
-from django.conf import settings
+import math
+
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.db import connection, transaction
+from django.shortcuts import render
+from django.utils import timezone
 
-WINDOW_SECONDS = 15 * 60
-
-
-def _keys(request, username: str) -> list[str]:
-    address = request.META.get("REMOTE_ADDR", "-")
-    return [f"login-fail:user:{username.lower()[:150]}", f"login-fail:ip:{address}"]
+from ..throttle import retry_at
 
 
-class ThrottleMixin:
-    """Refuses to even check a password once an account or address failed too often."""
+class OneCheckAtATimeMixin:
+    """Checks one password at a time per account, so that guesses sent at the same
+    moment cannot all be checked before the first failure is counted.
+
+    The account's row is locked until the failure is recorded. SQLite cannot lock one
+    row (a transaction there would stop every writer during the password hash), so
+    there concurrent guesses are bounded by the number of web threads instead.
+    """
 
     def clean(self):
-        username = self.cleaned_data.get("username") or ""
-        keys = _keys(self.request, username)
-        limits = [settings.LOGIN_FAILURES_PER_ACCOUNT, settings.LOGIN_FAILURES_PER_ADDRESS]
-        if any((cache.get(k) or 0) >= limit for k, limit in zip(keys, limits, strict=True)):
-            raise ValidationError(
-                _("Too many failed attempts. Wait %(minutes)d minutes and try again.")
-                % {"minutes": WINDOW_SECONDS // 60},
-                code="throttled",
-            )
-        try:
+        username = self.cleaned_data.get("username")
+        if not (username and connection.features.has_select_for_update):
             return super().clean()
-        except ValidationError:
-            for key in keys:
-                cache.add(key, 0, WINDOW_SECONDS)
-                try:
-                    cache.incr(key)
-                except ValueError:  # expired between add and incr
-                    cache.set(key, 1, WINDOW_SECONDS)
-            raise
+        User = get_user_model()
+        with transaction.atomic():
+            locked = User.objects.select_for_update().filter(**{User.USERNAME_FIELD: username})
+            list(locked.values_list("pk", flat=True))
+            try:
+                return super().clean()
+            except ValidationError as exc:
+                error = exc  # raised after the commit, so that the failure stays counted
+        raise error
 
 
-class ThrottledAuthenticationForm(ThrottleMixin, AuthenticationForm):
+class ThrottledAuthenticationForm(OneCheckAtATimeMixin, AuthenticationForm):
     pass
 
 
-class ThrottledAdminAuthenticationForm(ThrottleMixin, AdminAuthenticationForm):
+class ThrottledAdminAuthenticationForm(OneCheckAtATimeMixin, AdminAuthenticationForm):
     pass
 
 
 class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """What axes answers instead of checking a password: when to try again, with 429."""
+    until = retry_at(request, credentials)
+    seconds = max(0, math.ceil((until - timezone.now()).total_seconds())) if until else 0
+    response = render(
+        request,
+        "registration/locked_out.html",
+        {"retry_at": until, "minutes": max(1, math.ceil(seconds / 60))},
+        status=429,
+    )
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -204,7 +204,6 @@ def batch_action(request: HtmxHttpRequest, batch_id, action: str):
 @require_GET
 def batch_zip(request: HtmxHttpRequest, batch_id):
     batch = visible_or_404(request.user, Batch, batch_id)
-    name, chunks = batches.batch_zip(batch=batch)
-    response = StreamingHttpResponse(chunks, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    name, spool = batches.batch_zip(batch=batch)
+    # FileResponse streams the temporary file in chunks and closes it when done.
+    return FileResponse(spool, as_attachment=True, filename=name, content_type="application/zip")

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -14,7 +14,7 @@ from ..access import owned_or_404, visible_or_404
 from ..forms import LibraryFilterForm, ShareForm
 from ..models import Generation
 from ..services import budgets, library, teams
-from . import HtmxHttpRequest
+from . import HtmxHttpRequest, next_or
 
 
 def _page(request, qs):
@@ -26,7 +26,12 @@ def _page(request, qs):
 
 
 def _library(request, *, template: str, gallery: bool):
-    my_teams = teams.teams_of(user=request.user)
+    # The team page also lists, for the teams the user manages, their pending invites.
+    my_teams = (
+        teams.teams_with_pending_invites(request.user)
+        if gallery
+        else teams.teams_of(user=request.user)
+    )
     base = (
         Generation.objects.filter(team__in=my_teams, visibility="team")
         if gallery
@@ -75,7 +80,7 @@ def favourite(request: HtmxHttpRequest, generation_id):
     )
     if request.htmx:
         return render(request, "library/history.html#favourite", {"generation": generation})
-    return redirect(request.POST.get("next") or generation.get_absolute_url())
+    return redirect(next_or(request, generation.get_absolute_url()))
 
 
 @login_required
@@ -108,7 +113,6 @@ def share(request: HtmxHttpRequest, generation_id):
 @require_GET
 def download_zip(request: HtmxHttpRequest, generation_id):
     generation = visible_or_404(request.user, Generation, generation_id)
-    name, content = library.generation_zip(generation=generation)
-    response = HttpResponse(content, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    name, spool = library.generation_zip(generation=generation)
+    # FileResponse streams the temporary file in chunks and closes it when done.
+    return FileResponse(spool, as_attachment=True, filename=name, content_type="application/zip")

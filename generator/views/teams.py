@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from ..forms import PreferencesForm
-from ..models import Invite, Team
+from ..models import Invite, Membership, Team
 from ..services import teams
+from ..services.teams import InviteUnusable, SignUpRefused, invite_revoke, invite_sign_up
 from . import HtmxHttpRequest
 
 
@@ -35,23 +36,60 @@ def invite(request: HtmxHttpRequest, team_id: int):
 @require_http_methods(["GET", "POST"])
 def join(request: HtmxHttpRequest, token: str):
     invitation = Invite.objects.select_related("team").filter(token=token).first()
+    user_id = request.user.id if request.user.is_authenticated else None
+    if invitation is not None and user_id and invitation.used_by_id == user_id:
+        return redirect("team")  # a second click on the same button: already in
     if invitation is None or not invitation.usable:
-        return render(request, "library/join.html", {"invalid": True}, status=404)
+        # A claim posted just after someone else's: say so, rather than "does not work".
+        taken = request.method == "POST" and invitation is not None and invitation.used_at
+        context = {"invalid": True, "taken": bool(taken)}
+        return render(request, "library/join.html", context, status=409 if taken else 404)
     form = None
-    if request.user.is_authenticated:
-        if request.method == "POST":
-            teams.invite_accept(invite=invitation, user=request.user)
-            messages.success(request, _("You joined %(team)s.") % {"team": invitation.team.name})
-            return redirect("team")
-    else:
-        # The invite is the permission to sign up, even when open sign-up is off.
-        form = UserCreationForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            user = form.save()
-            teams.invite_accept(invite=invitation, user=user)
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("team")
+    try:
+        if request.user.is_authenticated:
+            if request.method == "POST":
+                teams.invite_accept(invite=invitation, user=request.user)
+                messages.success(
+                    request, _("You joined %(team)s.") % {"team": invitation.team.name}
+                )
+                return redirect("team")
+        else:
+            # The invite is the permission to sign up, even when open sign-up is off.
+            form = UserCreationForm(request.POST or None)
+            if request.method == "POST" and form.is_valid():
+                user = invite_sign_up(
+                    invite=invitation,
+                    username=form.cleaned_data["username"],
+                    password=form.cleaned_data["password1"],
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(
+                    request, _("You joined %(team)s.") % {"team": invitation.team.name}
+                )
+                return redirect("team")
+    except InviteUnusable:
+        # Someone claimed the link a moment before this request did.
+        return render(request, "library/join.html", {"invalid": True, "taken": True}, status=409)
+    except SignUpRefused as exc:
+        form.add_error("username", exc.message)
     return render(request, "library/join.html", {"invite": invitation, "form": form})
+
+
+@login_required
+@require_POST
+def revoke(request: HtmxHttpRequest, invite_id: int):
+    invitation = Invite.objects.filter(
+        pk=invite_id,
+        team__memberships__user=request.user,
+        team__memberships__role=Membership.Role.MANAGER,
+    ).first()
+    if invitation is None:
+        raise Http404
+    if invite_revoke(invite=invitation):
+        messages.success(request, _("The invite is revoked: its link no longer works."))
+    else:
+        messages.error(request, _("That invite was used before it could be revoked."))
+    return redirect("team")
 
 
 @require_http_methods(["GET", "POST"])

@@ -117,14 +117,14 @@ class SubmitTests(BaseTestCase):
                 )
                 response = self.submit(data=data)
                 assert response.status_code == 200
-                assert b"private or local network" in response.content
+                assert b"We could not fetch an image from that link." in response.content
         assert self.sandbox.calls("upload") == 0
 
     def test_it_refuses_links_that_are_not_http(self):
         data = self.watercolor_post(
             self.key, cnet_17466175263110005=None, cnet_17466175263110005_url="ftp://x.org/a.jpg"
         )
-        assert b"Only http:// and https:// image links" in self.submit(data=data).content
+        assert b"We could not fetch an image from that link." in self.submit(data=data).content
 
     def test_it_rejects_a_forged_or_missing_idempotency_key_and_offers_a_fresh_one(self):
         for key in ("", "not-a-uuid"):

@@ -2,12 +2,17 @@
 
 import io
 import re
+import tempfile
+import tracemalloc
 import zipfile
 from datetime import timedelta
+from pathlib import Path
 
+from django.conf import settings
 from django.utils import timezone
 
-from generator.models import Generation, InputImage
+from generator.models import Generation, InputImage, ResultImage
+from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR
 from tests.portal.tracking_base import TrackingTestCase
 
@@ -76,8 +81,40 @@ class HistoryTests(TrackingTestCase):
         self.poll(generation)
         response = self.client.get(f"/generations/{generation.id}/download.zip")
         assert response["Content-Type"] == "application/zip"
-        names = zipfile.ZipFile(io.BytesIO(response.content)).namelist()
+        names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
         assert names == [f"watercolor-portrait-{str(generation.id)[:8]}-{n}.jpg" for n in (1, 2)]
+
+    def test_it_streams_the_zip_of_a_large_run_in_flat_memory(self):
+        generation = self.start()
+        self.finish_upstream(generation)
+        self.poll(generation)
+        for index in (2, 3):  # four results, as from a run of four
+            ResultImage.objects.create(
+                generation=generation, index=index, upstream_url="https://a1.example/x.jpg"
+            )
+        size = 50 * 1024 * 1024
+        for result in generation.results.all():
+            name = f"results/big-{result.index}.jpg"
+            path = Path(settings.MEDIA_ROOT) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as fh:  # a JPEG's first bytes, then sparse: 50 MB to read
+                fh.write(image_bytes()[:600])
+                fh.truncate(size)
+            ResultImage.objects.filter(pk=result.pk).update(file=name)
+
+        tracemalloc.start()
+        with tempfile.TemporaryFile() as received:
+            response = self.client.get(f"/generations/{generation.id}/download.zip")
+            for chunk in response.streaming_content:
+                received.write(chunk)
+            _now, peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            received.seek(0)
+            with zipfile.ZipFile(received) as archive:
+                sizes = [info.file_size for info in archive.infolist()]
+        # 200 MB went through in about 2 MB; the old in-memory ZIP peaked above 250 MB.
+        assert sizes == [size] * 4
+        assert peak < 8 * 1024 * 1024, f"peak {peak / 2**20:.1f} MB"
 
     def test_it_remixes_a_run_with_its_choices_and_photos(self):
         generation = self.start(desc_1838546335507165192="auburn")

@@ -31,6 +31,24 @@ def test_it_scales_down_2049_pixels_and_says_so():
     assert result.width == 2048 and "Scaled down from 2049×1000" in " ".join(result.notes)
 
 
+def test_it_scales_a_large_jpeg_decoded_at_half_size_to_exactly_2048():
+    # 4096 wide decodes (draft mode) straight to 2048: it must still be re-encoded small.
+    content = image_bytes("JPEG", size=(4096, 3072))
+    result = normalise(content)
+    assert (result.width, result.height) == (2048, 1536) and result.content != content
+    assert Image.open(io.BytesIO(result.content)).size == (2048, 1536)
+    assert "Scaled down from 4096×3072 to 2048×1536." in result.notes
+
+
+def test_it_reports_the_full_size_of_a_large_rotated_jpeg():
+    image = Image.new("RGB", (6000, 4000), "teal")
+    exif = image.getexif()
+    exif[0x0112] = 6  # stored sideways: the photo is 4000 wide, 6000 high
+    result = normalise(encode(image, "JPEG", exif=exif))
+    assert (result.width, result.height) == (1365, 2048)
+    assert "Scaled down from 4000×6000 to 1365×2048." in result.notes
+
+
 @pytest.mark.parametrize("fmt", ["WEBP", "GIF", "BMP", "TIFF"])
 def test_it_converts_other_formats(fmt):
     result = normalise(image_bytes(fmt, size=(100, 80)))

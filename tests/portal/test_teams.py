@@ -2,9 +2,11 @@
 
 import re
 
+import pytest
 from django.contrib.auth import get_user_model
 
 from generator.models import Generation, Invite, Membership
+from generator.services.teams import SignUpRefused, invite_sign_up
 from tests.portal.base import PASSWORD
 from tests.portal.tracking_base import TrackingTestCase
 
@@ -71,7 +73,7 @@ class InviteTests(TrackingTestCase):
         assert Membership.objects.filter(user=newbie, team=self.team).exists()
         self.client.logout()
         again = self.client.get(link)
-        assert again.status_code == 404 and b"already used or has expired" in again.content
+        assert again.status_code == 404 and b"already used, revoked or has expired" in again.content
 
     def test_an_existing_user_joins_with_a_click(self):
         link = self.invite_link()
@@ -90,6 +92,66 @@ class InviteTests(TrackingTestCase):
         self.login(self.outsider)
         assert self.client.post(link).status_code == 404
         assert not Membership.objects.filter(user=self.outsider, team=self.team).exists()
+
+
+class PendingInviteTests(TrackingTestCase):
+    def create_invite(self) -> Invite:
+        self.login(self.owner)  # a manager of self.team
+        self.client.post(f"/team/{self.team.id}/invite/", follow=True)  # shows its message
+        return Invite.objects.latest("created")
+
+    def test_managers_see_pending_invites_with_a_link_to_copy(self):
+        invite = self.create_invite()
+        html = self.client.get("/team/").content.decode()
+        link = f"http://testserver/team/join/{invite.token}/"
+        assert f'<a class="invite-link" id="invite-{invite.id}" href="{link}">{link}</a>' in html
+        # The copy button is there for the script to reveal; without it the link remains.
+        assert re.search(rf'<button[^>]*data-copy="{re.escape(link)}"[^>]* hidden>', html)
+        assert f'action="/team/invites/{invite.id}/revoke/"' in html
+
+    def test_members_and_outsiders_never_see_the_links(self):
+        invite = self.create_invite()
+        for user in (self.teammate, self.outsider):
+            self.login(user)
+            html = self.client.get("/team/").content.decode()
+            assert invite.token not in html and "Pending invites" not in html
+
+    def test_used_and_expired_invites_are_not_pending(self):
+        used, expired = self.create_invite(), self.create_invite()
+        Invite.objects.filter(pk=used.pk).update(used_at="2020-01-01T00:00:00Z")
+        Invite.objects.filter(pk=expired.pk).update(expires="2000-01-01T00:00:00Z")
+        html = self.client.get("/team/").content.decode()
+        assert used.token not in html and expired.token not in html
+
+    def test_a_manager_revokes_an_invite_and_its_link_stops_working(self):
+        invite = self.create_invite()
+        response = self.client.post(f"/team/invites/{invite.id}/revoke/", follow=True)
+        assert b"The invite is revoked" in response.content
+        assert invite.token not in response.content.decode()
+        self.client.logout()
+        page = self.client.get(f"/team/join/{invite.token}/")
+        assert page.status_code == 404 and b"revoked" in page.content
+
+    def test_only_the_teams_managers_revoke(self):
+        invite = self.create_invite()
+        for user in (self.teammate, self.outsider):
+            self.login(user)
+            assert self.client.post(f"/team/invites/{invite.id}/revoke/").status_code == 404
+        assert Invite.objects.filter(pk=invite.pk).exists()
+
+    def test_revoking_an_invite_used_meanwhile_says_so(self):
+        invite = self.create_invite()
+        Invite.objects.filter(pk=invite.pk).update(used_at="2020-01-01T00:00:00Z")
+        response = self.client.post(f"/team/invites/{invite.id}/revoke/", follow=True)
+        assert b"That invite was used before it could be revoked." in response.content
+        assert Invite.objects.filter(pk=invite.pk).exists()
+
+    def test_a_username_taken_meanwhile_leaves_the_invite_unused(self):
+        invite = self.create_invite()
+        with pytest.raises(SignUpRefused):
+            invite_sign_up(invite=invite, username="teammate", password=PASSWORD)
+        invite.refresh_from_db()
+        assert invite.usable
 
 
 class PrivacyTests(TrackingTestCase):

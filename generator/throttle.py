@@ -1,0 +1,72 @@
+"""Log-in throttling by django-axes: failures counted per account and per address.
+
+Axes records every failed log-in in the database (so every web process sees the same
+counts) and refuses the next attempt once a count reaches its limit. It compares one
+number with one limit, while accounts and addresses have limits of their own (5 and 50
+by default): the handler reports the address's count scaled to the account's limit,
+floor(n * A / B), which reaches A exactly when n reaches B.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timedelta
+
+from axes.handlers.database import AxesDatabaseHandler
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Max, Q, Sum
+
+
+def failure_limit(request=None, credentials=None) -> int:
+    return settings.LOGIN_FAILURES_PER_ACCOUNT
+
+
+def cool_off(request=None) -> timedelta:
+    return timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
+
+
+def client_address(request) -> str:
+    """The address a log-in came from.
+
+    Behind our reverse proxy (BEHIND_PROXY) every request comes from the proxy, so the
+    address is the last X-Forwarded-For entry, the one the proxy wrote: entries to its
+    left are whatever the client sent. Without a proxy the header is ignored entirely.
+    """
+    if settings.BEHIND_PROXY:
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
+        try:
+            return str(ipaddress.ip_address(forwarded))
+        except ValueError:
+            pass  # no header, or not an address: the proxy did not write it
+    return request.META.get("REMOTE_ADDR", "")
+
+
+class LoginThrottle(AxesDatabaseHandler):
+    """Axes's database handler with a limit per account and another per address."""
+
+    def _counts(self, request, credentials) -> dict[str, int]:
+        attempts = self.get_user_attempts(request, credentials)
+        return {
+            str(parameter): queryset.aggregate(total=Sum("failures_since_start"))["total"] or 0
+            for parameter, queryset in zip(settings.AXES_LOCKOUT_PARAMETERS, attempts, strict=True)
+        }
+
+    def get_failures(self, request, credentials=None) -> int:
+        counts = self._counts(request, credentials)
+        per_account = settings.LOGIN_FAILURES_PER_ACCOUNT
+        per_address = settings.LOGIN_FAILURES_PER_ADDRESS
+        return max(
+            counts.get("username", 0),
+            counts.get("ip_address", 0) * per_account // per_address,
+        )
+
+
+def retry_at(request, credentials=None) -> datetime | None:
+    """When the account and address of this request may try again (at the latest)."""
+    username = (credentials or {}).get("username") or request.POST.get("username") or ""
+    address = getattr(request, "axes_ip_address", None) or client_address(request)
+    newest = AccessAttempt.objects.filter(Q(username=username) | Q(ip_address=address)).aggregate(
+        newest=Max("attempt_time")
+    )["newest"]
+    return newest + cool_off(request) if newest else None
