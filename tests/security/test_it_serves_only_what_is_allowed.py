@@ -69,3 +69,12 @@ class AccessMatrixTests(TrackingTestCase):
         for url in self.urls_of(self.shared):
             assert self.status("teammate", url) == 404, url
             assert self.status("owner", url) == 404, url
+
+    def test_a_teammate_who_opened_a_remix_loses_the_photo_with_the_run(self):
+        photo = self.shared.inputs.get()
+        assert self.status("teammate", f"/apps/{self.shared.app_id}/?remix={self.shared.id}") == 200
+        assert not InputImage.objects.filter(owner=self.teammate).exists()  # nothing copied
+        for change in ({"deleted_at": "2026-01-01T00:00:00Z"}, {"hidden": True}):
+            Generation.objects.filter(pk=self.shared.pk).update(**change)
+            assert self.status("teammate", f"/media/inputs/{photo.id}") == 404, change
+            Generation.objects.filter(pk=self.shared.pk).update(deleted_at=None, hidden=False)
