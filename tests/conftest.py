@@ -137,6 +137,20 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), color="teal", **save) -> bytes
     return buffer.getvalue()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _s3_reachable_when_used():
+    """In the S3 pass a bucket that cannot be reached stops the run at once, loudly."""
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+
+    if not settings.S3_BUCKET:
+        return
+    try:
+        default_storage.bucket.meta.client.head_bucket(Bucket=settings.S3_BUCKET)
+    except Exception as exc:  # whatever the client raises, the pass cannot go on
+        pytest.exit(f"S3_BUCKET={settings.S3_BUCKET!r} cannot be reached: {exc}", returncode=1)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_storage_and_cache(settings, tmp_path):
     """Each test writes media to its own folder and starts with an empty cache."""

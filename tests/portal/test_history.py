@@ -5,6 +5,7 @@ import re
 import zipfile
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from generator.models import Generation, InputImage
@@ -70,6 +71,7 @@ class HistoryTests(TrackingTestCase):
         self.login(self.staff)
         assert self.client.get(f"/generations/{generation.id}/").status_code == 200
 
+    @pytest.mark.storage
     def test_it_zips_all_saved_images_of_a_run(self):
         generation = self.start()
         self.finish_upstream(generation)
@@ -89,6 +91,7 @@ class HistoryTests(TrackingTestCase):
         photo = generation.inputs.get()
         assert f'name="cnet_17466175263110005_staged" value="{photo.id}"' in html
 
+    @pytest.mark.storage
     def test_it_lets_a_teammate_remix_with_their_own_copy_of_the_photo(self):
         generation = self.start()
         Generation.objects.filter(pk=generation.pk).update(visibility="team", team=self.team)
