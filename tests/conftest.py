@@ -137,6 +137,21 @@ def image_bytes(fmt: str = "JPEG", size=(64, 48), color="teal", **save) -> bytes
     return buffer.getvalue()
 
 
+def iphone_heic(size=(400, 300), orientation: int = 6) -> bytes:
+    """A HEIC photo as an iPhone saves it: HEVC-coded, stored sideways, with EXIF saying
+    how to turn it (6: 90° clockwise). The stored top half is red, the bottom half blue."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    image = Image.new("RGB", size, "blue")
+    image.paste("red", (0, 0, size[0], size[1] // 2))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "Apple", "iPhone 15", orientation
+    buffer = io.BytesIO()
+    image.save(buffer, "HEIF", quality=85, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _s3_reachable_when_used():
     """In the S3 pass a bucket that cannot be reached stops the run at once, loudly."""
