@@ -127,6 +127,12 @@ class SsoBackend(OIDCAuthenticationBackend):
         self.OIDC_RP_IDP_SIGN_KEY = None
         self.OIDC_RP_SIGN_ALGO = "RS256"
 
+    def get_user(self, user_id):
+        # The library's get_user skips Django's is_active check: a disabled account's
+        # session must end at its next request, as with passwords.
+        user = super().get_user(user_id)
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def authenticate(self, request, **kwargs):
         # Only the callback view passes a nonce: a password log-in goes straight past.
         if request is None or "nonce" not in kwargs or not settings.SSO_ENABLED:

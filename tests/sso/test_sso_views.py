@@ -53,3 +53,11 @@ def test_it_turns_a_replayed_return_into_a_message(client, sso):
     response = client.get("/sso/callback/?code=stolen&state=someone-elses")
     assert response.status_code == 302 and response["Location"] == "/accounts/login/"
     assert "did not complete" in client.get("/accounts/login/").content.decode()
+
+
+def test_it_ends_the_session_of_a_disabled_account(client, sso, django_user_model):
+    alice = django_user_model.objects.create_user("alice", email="alice@corp.test")
+    client.force_login(alice, backend="generator.sso.SsoBackend")
+    assert client.get("/apps/").status_code == 200
+    django_user_model.objects.filter(pk=alice.pk).update(is_active=False)
+    assert client.get("/apps/")["Location"] == "/accounts/login/?next=/apps/"
