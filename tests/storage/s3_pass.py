@@ -16,6 +16,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -52,20 +54,27 @@ def start_server(log: Path) -> tuple[subprocess.Popen | None, str]:
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and server.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, url
+        try:  # moto answers S3's ListBuckets on / once it serves
+            with urllib.request.urlopen(url, timeout=2):
+                pass
+        except urllib.error.HTTPError:
+            pass  # any HTTP answer means it serves (the check below sees it is ours)
         except OSError:
             time.sleep(0.1)
+            continue
+        if server.poll() is None:
+            return server, url
     server.kill()
     return None, url
 
 
 def make_bucket(url: str) -> None:
     import boto3
+    from botocore.config import Config
 
     s3 = boto3.client(
         "s3",
+        config=Config(connect_timeout=5, read_timeout=10, retries={"max_attempts": 1}),
         endpoint_url=url,
         region_name=REGION,
         aws_access_key_id=KEYS["S3_ACCESS_KEY"],
