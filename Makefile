@@ -4,13 +4,13 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser run prod test test-fast test-pg bench soak lint format messages clean
+.PHONY: install browser idp run prod test test-fast test-pg test-s3 bench soak lint format messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is needed, found " + sys.version.split()[0] + " (pyenv install 3.13)")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,postgres,redis]"
+	$(PY) -m pip install --quiet -e ".[dev,postgres,redis,s3]"
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -40,7 +40,20 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	  || echo "!!! chromium could not be installed: browser tests will be skipped"; }
 
-test: install browser
+# The single sign-on tests log in through a real OpenID provider (node's oidc-provider,
+# pinned by tests/sso/idp/package-lock.json) that they start on loopback.
+IDP := tests/sso/idp
+IDP_STAMP := $(IDP)/node_modules/.package-lock.json
+$(IDP_STAMP): $(IDP)/package.json $(IDP)/package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "Installing Debian's nodejs and npm for the single sign-on tests..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null) \
+	  || echo "!!! node could not be installed: single sign-on tests will be skipped"; }
+	@if command -v npm >/dev/null 2>&1; then cd $(IDP) && npm ci --no-audit --no-fund --loglevel=error; fi
+
+idp: $(IDP_STAMP)
+
+test: install browser idp
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
@@ -54,8 +67,14 @@ test-fast: install
 # The same suite on PostgreSQL and Redis (the scale-out configuration).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/a1studio
 REDIS_URL ?= redis://127.0.0.1:6379/1
-test-pg: install browser
+test-pg: install browser idp
 	DATABASE_URL=$(PG_URL) CACHE_URL=$(REDIS_URL) $(PY) -m pytest
+
+# The storage-touching tests (marker `storage`) again, with photos and results kept in
+# S3: moto's S3 server on loopback, started and stopped by tests/storage/s3_pass.py,
+# which fails (never skips) when the server cannot start.
+test-s3: install browser
+	$(PY) tests/storage/s3_pass.py
 
 # Benchmarks: starts its own production profile on free ports; about 10 minutes.
 bench: install

@@ -4,6 +4,8 @@ A malformed value stops start-up with ImproperlyConfigured naming the variable,
 because a portal that spends paid points must not run on a half-understood setting.
 """
 
+import importlib.util
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -195,21 +197,59 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
-# S3-compatible storage (AWS, MinIO, R2...) for photos and results when a bucket is set.
-# Files stay private; the media views hand out signed links that expire in 5 minutes.
-S3_BUCKET = env.str("S3_BUCKET", default="")
+# --- Storage: S3-compatible object storage ------------------------------------------
+# With a bucket, photos and results live in S3 (AWS, MinIO, R2...) instead of under
+# MEDIA_ROOT. Objects stay private; the media views check access, then hand out a signed
+# link that works for S3_LINK_SECONDS.
+S3_BUCKET = env.str("S3_BUCKET", default="").strip()
+S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="").strip().rstrip("/")
+S3_REGION = env.str("S3_REGION", default="").strip()
+S3_ACCESS_KEY = env.str("S3_ACCESS_KEY", default="").strip()
+S3_SECRET_KEY = env.str("S3_SECRET_KEY", default="").strip()
+S3_LINK_SECONDS = env_int("S3_LINK_SECONDS", 300, minimum=1)
+_s3_extras = {
+    "S3_ENDPOINT_URL": S3_ENDPOINT_URL,
+    "S3_REGION": S3_REGION,
+    "S3_ACCESS_KEY": S3_ACCESS_KEY,
+    "S3_SECRET_KEY": S3_SECRET_KEY,
+}
+if not S3_BUCKET and any(_s3_extras.values()):
+    _named = ", ".join(name for name, value in _s3_extras.items() if value)
+    raise ImproperlyConfigured(
+        f"{_named} set but S3_BUCKET is not: set S3_BUCKET too, or unset them to keep files under MEDIA_ROOT."
+    )
+if bool(S3_ACCESS_KEY) != bool(S3_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "S3_ACCESS_KEY and S3_SECRET_KEY go together: set both, or neither (boto3 then finds credentials itself, e.g. an instance role)."
+    )
 if S3_BUCKET:
+    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", S3_BUCKET):
+        raise ImproperlyConfigured(
+            f"S3_BUCKET={S3_BUCKET!r} is not a bucket name (3-63 lower-case letters, digits, dots, hyphens)."
+        )
+    if S3_ENDPOINT_URL:
+        S3_ENDPOINT_URL = env_http_url("S3_ENDPOINT_URL", "")
+    # SigV4 links are valid at most 7 days.
+    if S3_LINK_SECONDS > 604_800:
+        raise ImproperlyConfigured(f"S3_LINK_SECONDS={S3_LINK_SECONDS} is over 604800 (7 days).")
+    if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            'S3_BUCKET is set but django-storages and boto3 are not installed: pip install ".[s3]".'
+        )
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": S3_BUCKET,
-            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("S3_REGION", default="") or None,
-            "access_key": env.str("S3_ACCESS_KEY", default="") or None,
-            "secret_key": env.str("S3_SECRET_KEY", default="") or None,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "region_name": S3_REGION or None,
+            "access_key": S3_ACCESS_KEY or None,
+            "secret_key": S3_SECRET_KEY or None,
             "default_acl": "private",
             "querystring_auth": True,
-            "querystring_expire": 300,
+            "querystring_expire": S3_LINK_SECONDS,
+            # SigV4: what every AWS region and MinIO accept; SigV2 links are refused by
+            # newer regions.
+            "signature_version": "s3v4",
             "file_overwrite": False,
         },
     }
@@ -313,6 +353,10 @@ if SUBMIT_LEASE <= A1_TIMEOUT + A1_CONNECT_TIMEOUT:
 RESULT_COPY_THREADS = env_int("RESULT_COPY_THREADS", 4, minimum=1)
 if urlsplit(A1_BASE_URL).scheme == "http":  # the sandbox serves its images over http
     SECURE_CSP["img-src"].append(A1_BASE_URL)
+if S3_BUCKET and urlsplit(S3_ENDPOINT_URL).scheme == "http":
+    # Pages show stored images through signed links on the endpoint (https is allowed).
+    _s3_origin = urlsplit(S3_ENDPOINT_URL)
+    SECURE_CSP["img-src"].append(f"{_s3_origin.scheme}://{_s3_origin.netloc}")
 
 # --- Sandbox (only read by `manage.py runsandbox`) ---------------------------------
 SANDBOX_API_KEYS = env.list("SANDBOX_API_KEYS", default=["sandbox"])
@@ -383,3 +427,86 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = False
 # Successful log-ins are not logged (last_login keeps the date): one write less each.
 AXES_DISABLE_ACCESS_LOG = True
+
+# --- Single sign-on (OpenID Connect) ------------------------------------------------
+# Set SSO_ISSUER and the client registered there to offer "Log in with SSO_NAME"; the
+# provider's endpoints and keys come from its discovery document, fetched when first
+# needed (start-up never waits on the provider). A person's first log-in creates their
+# account (matched by email afterwards) and puts them in SSO_TEAM; SSO_STAFF_CLAIM and
+# SSO_STAFF_VALUES let the provider decide who is staff at every log-in.
+# LOCAL_ACCOUNTS=0 turns passwords off everywhere: single sign-on is then the only way in.
+SSO_ISSUER = env.str("SSO_ISSUER", default="").strip().rstrip("/")
+SSO_ENABLED = bool(SSO_ISSUER)
+SSO_CLIENT_ID = env.str("SSO_CLIENT_ID", default="").strip()
+SSO_CLIENT_SECRET = env.str("SSO_CLIENT_SECRET", default="")
+SSO_NAME = env.str("SSO_NAME", default="").strip() or _("single sign-on")
+SSO_SCOPES = env.str("SSO_SCOPES", default="openid email profile").split()
+SSO_ALLOWED_DOMAINS = [
+    domain.strip().lower().lstrip("@")
+    for domain in env.list("SSO_ALLOWED_DOMAINS", default=[])
+    if domain.strip()
+]
+SSO_STAFF_CLAIM = env.str("SSO_STAFF_CLAIM", default="groups").strip()
+SSO_STAFF_VALUES = [v.strip() for v in env.list("SSO_STAFF_VALUES", default=[]) if v.strip()]
+SSO_TEAM = env.str("SSO_TEAM", default="").strip()
+LOCAL_ACCOUNTS = env_bool("LOCAL_ACCOUNTS", True)
+
+_sso_extras = {
+    "SSO_CLIENT_ID": SSO_CLIENT_ID,
+    "SSO_CLIENT_SECRET": SSO_CLIENT_SECRET,
+    "SSO_ALLOWED_DOMAINS": SSO_ALLOWED_DOMAINS,
+    "SSO_STAFF_VALUES": SSO_STAFF_VALUES,
+    "SSO_TEAM": SSO_TEAM,
+}
+if not SSO_ENABLED and any(_sso_extras.values()):
+    _named = ", ".join(name for name, value in _sso_extras.items() if value)
+    raise ImproperlyConfigured(
+        f"{_named} set but SSO_ISSUER is not: set the provider's issuer URL."
+    )
+if SSO_ENABLED:
+    _issuer = urlsplit(SSO_ISSUER)
+    _loopback = _issuer.hostname in {"localhost", "::1"} or (_issuer.hostname or "").startswith(
+        "127."
+    )
+    if (
+        not _issuer.hostname
+        or _issuer.query
+        or _issuer.fragment
+        or not (_issuer.scheme == "https" or (_issuer.scheme == "http" and _loopback))
+    ):
+        raise ImproperlyConfigured(
+            f"SSO_ISSUER={SSO_ISSUER!r} is not an https URL (plain http only on loopback, for tests)."
+        )
+    for _name in ("SSO_CLIENT_ID", "SSO_CLIENT_SECRET"):
+        if not _sso_extras[_name]:
+            raise ImproperlyConfigured(f"{_name} is required when SSO_ISSUER is set.")
+    if "openid" not in SSO_SCOPES:
+        raise ImproperlyConfigured(f"SSO_SCOPES={' '.join(SSO_SCOPES)!r} must include 'openid'.")
+    for _domain in SSO_ALLOWED_DOMAINS:
+        if not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", _domain):
+            raise ImproperlyConfigured(
+                f"SSO_ALLOWED_DOMAINS: {_domain!r} is not a domain like example.com."
+            )
+    if SSO_STAFF_VALUES and not SSO_STAFF_CLAIM:
+        raise ImproperlyConfigured("SSO_STAFF_VALUES is set but SSO_STAFF_CLAIM is empty.")
+    if len(SSO_TEAM) > 100:
+        raise ImproperlyConfigured("SSO_TEAM is longer than 100 characters (a team's name).")
+if not LOCAL_ACCOUNTS and not SSO_ENABLED:
+    raise ImproperlyConfigured("LOCAL_ACCOUNTS=0 needs single sign-on: set SSO_ISSUER.")
+if not LOCAL_ACCOUNTS and OPEN_SIGNUP:
+    raise ImproperlyConfigured(
+        "OPEN_SIGNUP=1 creates password accounts: not with LOCAL_ACCOUNTS=0."
+    )
+
+if SSO_ENABLED:
+    # Logging out of an SSO session posts our form, then redirects to the provider.
+    SECURE_CSP["form-action"].append(f"{_issuer.scheme}://{_issuer.netloc}")
+
+# Builds on whatever backends are configured above (for example a log-in lock-out): drops
+# password log-ins when local accounts are off, adds the provider's when SSO is on.
+_MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
+AUTHENTICATION_BACKENDS = [
+    backend
+    for backend in globals().get("AUTHENTICATION_BACKENDS", [_MODEL_BACKEND])
+    if LOCAL_ACCOUNTS or backend != _MODEL_BACKEND
+] + (["generator.sso.SsoBackend"] if SSO_ENABLED else [])

@@ -1,16 +1,18 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.decorators.cache import cache_page
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
-from generator.views import auth, health
+from generator.views import auth, health, sso
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/apps/", permanent=False)),
-    path("accounts/login/", auth.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", sso.password_login_or_sso(auth.LoginView.as_view()), name="login"),
+    path("accounts/logout/", sso.logout, name="logout"),
+    path("sso/start/", sso.start, name="sso_start"),
+    path("sso/callback/", sso.callback, name="sso_callback"),
+    path("admin/login/", sso.admin_login_or_sso(admin.site.login)),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("ping", health.ping, name="ping"),

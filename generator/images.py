@@ -1,8 +1,9 @@
 """Turn whatever image a user gives us into one A1 accepts, and say what was done.
 
 A1 takes PNG or JPEG (by content), at most 10 MB and 2048x2048. We accept more than
-that (other formats Pillow reads, EXIF-rotated photos, large images) and convert, so
-that a phone photo just works; the notes tell the user what changed.
+that (other formats Pillow reads, HEIC/HEIF from phones, EXIF-rotated photos, large
+images) and convert, so that a phone photo just works; the notes tell the user what
+changed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,10 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+
+# iPhones save HEIC by default: pillow-heif (libheif) teaches Pillow to read HEIC/HEIF.
+register_heif_opener()
 
 A1_MAX_BYTES = 10 * 1024 * 1024
 A1_MAX_SIDE = 2048
@@ -98,6 +103,9 @@ def _normalise(image: Image.Image, content: bytes, max_side: int) -> Normalised:
         image = ImageOps.exif_transpose(image)
         notes.append(_("Rotated to match the camera's orientation."))
         changed = True
+    elif image.info.get("original_orientation", 1) not in (0, 1):
+        # pillow-heif turns a HEIF photo upright as it opens it; say so all the same.
+        notes.append(_("Rotated to match the camera's orientation."))
 
     if image.mode not in {"RGB", "RGBA", "L"}:
         has_alpha = image.mode in {"LA", "PA"} or (

@@ -149,6 +149,35 @@ def _fast_password_hashing():
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def iphone_heic(size=(400, 300), orientation: int = 6) -> bytes:
+    """A HEIC photo as an iPhone saves it: HEVC-coded, stored sideways, with EXIF saying
+    how to turn it (6: 90° clockwise). The stored top half is red, the bottom half blue."""
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    image = Image.new("RGB", size, "blue")
+    image.paste("red", (0, 0, size[0], size[1] // 2))
+    exif = Image.Exif()
+    exif[0x010F], exif[0x0110], exif[0x0112] = "Apple", "iPhone 15", orientation
+    buffer = io.BytesIO()
+    image.save(buffer, "HEIF", quality=85, exif=exif.tobytes())
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _s3_reachable_when_used():
+    """In the S3 pass a bucket that cannot be reached stops the run at once, loudly."""
+    from django.conf import settings
+    from django.core.files.storage import default_storage
+
+    if not settings.S3_BUCKET:
+        return
+    try:
+        default_storage.bucket.meta.client.head_bucket(Bucket=settings.S3_BUCKET)
+    except Exception as exc:  # whatever the client raises, the pass cannot go on
+        pytest.exit(f"S3_BUCKET={settings.S3_BUCKET!r} cannot be reached: {exc}", returncode=1)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_storage_and_cache(settings, tmp_path):
     """Each test writes media to its own folder and starts with an empty cache."""

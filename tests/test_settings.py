@@ -61,3 +61,43 @@ def test_it_uses_the_sandbox_without_a_key_and_a1_with_one():
         shell, env={**env, "A1_API_KEY": "k"}, capture_output=True, text=True, timeout=60
     )
     assert with_key.stdout.split() == ["https://a1.art", "False"]
+
+
+SSO = {"SSO_ISSUER": "https://sso.corp.test", "SSO_CLIENT_ID": "a1", "SSO_CLIENT_SECRET": "s"}
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({**SSO, "SSO_ISSUER": "http://sso.corp.test"}, "SSO_ISSUER"),
+        ({**SSO, "SSO_CLIENT_SECRET": ""}, "SSO_CLIENT_SECRET"),
+        ({"SSO_CLIENT_ID": "a1"}, "SSO_ISSUER"),
+        ({**SSO, "SSO_ALLOWED_DOMAINS": "corp"}, "SSO_ALLOWED_DOMAINS"),
+        ({"LOCAL_ACCOUNTS": "0"}, "LOCAL_ACCOUNTS"),
+        ({"S3_ENDPOINT_URL": "http://127.0.0.1:9000"}, "S3_BUCKET"),
+        ({"S3_BUCKET": "media", "S3_ACCESS_KEY": "k"}, "S3_SECRET_KEY"),
+        ({"S3_BUCKET": "Media_Files"}, "S3_BUCKET"),
+        ({"S3_BUCKET": "media", "S3_ENDPOINT_URL": "minio:9000"}, "S3_ENDPOINT_URL"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "",
+)
+def test_it_refuses_half_set_storage_and_sign_on(env, named):
+    result = start(**env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and named in result.stderr
+
+
+def test_it_wires_single_sign_on_from_the_environment_alone():
+    probe = (
+        "from django.conf import settings as s; "
+        "print(*s.AUTHENTICATION_BACKENDS); print(*map(str, s.SECURE_CSP['form-action']))"
+    )
+    shell = [sys.executable, str(ROOT / "manage.py"), "shell", "--no-imports", "-c", probe]
+    env = {**os.environ, **SSO, "LOCAL_ACCOUNTS": "0"}
+    result = subprocess.run(shell, env=env, capture_output=True, text=True, timeout=60)
+    # Passwords are off (the log-in lock-out stays in front of whatever is left);
+    # logging out may redirect the log-out form to the provider.
+    assert result.stdout.splitlines() == [
+        "axes.backends.AxesStandaloneBackend generator.sso.SsoBackend",
+        "'self' https://sso.corp.test",
+    ]

@@ -16,17 +16,22 @@ CONTENT_TYPES = {".png": "image/png", ".webp": "image/webp", ".jpg": "image/jpeg
 def _serve(field, *, download_name: str = ""):
     if not field:
         raise Http404
+    suffix = "." + field.name.rsplit(".", 1)[-1].lower()
     if not isinstance(field.storage, FileSystemStorage):
         # Object storage: the access check above is ours, the bytes come from a signed
-        # link that works for 5 minutes.
-        response = HttpResponseRedirect(field.url)
+        # link that works for S3_LINK_SECONDS. A download asks S3 to name the file.
+        parameters = {}
+        if download_name:
+            parameters["ResponseContentDisposition"] = (
+                f'attachment; filename="{download_name}{suffix}"'
+            )
+        response = HttpResponseRedirect(field.storage.url(field.name, parameters=parameters))
         response["Cache-Control"] = "private, no-store"
         return response
     try:
         handle = field.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    suffix = "." + field.name.rsplit(".", 1)[-1].lower()
     response = FileResponse(
         handle,
         content_type=CONTENT_TYPES.get(suffix, "image/jpeg"),

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -53,6 +54,8 @@ def join(request: HtmxHttpRequest, token: str):
                     request, _("You joined %(team)s.") % {"team": invitation.team.name}
                 )
                 return redirect("team")
+        elif not settings.LOCAL_ACCOUNTS:
+            return redirect_to_login(request.get_full_path())  # single sign-on, then back here
         else:
             # The invite is the permission to sign up, even when open sign-up is off.
             form = UserCreationForm(request.POST or None)

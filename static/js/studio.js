@@ -41,24 +41,34 @@
     else if (file.size > OUR_MAX_BYTES) problems.push(gettext("The file is larger than 25 MB; please choose a smaller image."));
     else if (!kind) problems.push(gettext("This file is not an image we can read."));
     let url = "";
+    let size = null;
     if (!problems.length) {
       url = URL.createObjectURL(file);
-      const size = await dimensions(url);
+      size = await dimensions(url);
       if (kind !== "PNG" && kind !== "JPEG") info.push(gettext("It will be converted to JPEG or PNG for A1."));
       if (size && Math.max(...size) > A1_MAX_SIDE) info.push(gettext("It is larger than 2048×2048 and will be scaled down."));
       else if (file.size > A1_MAX_BYTES) info.push(gettext("It is over 10 MB and will be compressed."));
       if (size) info.unshift(`${file.name} (${size[0]}×${size[1]}).`);
-      else if (kind !== "HEIC") problems.push(gettext("This image could not be read."));
+      else if (kind === "HEIC") {
+        // Most browsers cannot draw HEIC (iPhone photos): name the file instead of
+        // showing a broken picture; the server reads and converts it.
+        info.unshift(`${file.name}.`);
+        info.push(gettext("This browser cannot preview HEIC photos."));
+      } else problems.push(gettext("This image could not be read."));
     }
-    if (url && !problems.length) {
+    if (size && !problems.length) {
       preview.src = url;
       preview.hidden = false;
+    } else {
+      if (url) URL.revokeObjectURL(url);
+      preview.hidden = true;
+      preview.removeAttribute("src");
     }
     notes.textContent = problems.length ? "" : info.join(" ");
     let error = slot.querySelector("[data-client-error]");
     if (problems.length) {
       if (!error) {
-        error = document.createElemengettext("p");
+        error = document.createElement("p");
         error.className = "field-error";
         error.dataset.clientError = "";
         error.id = `${input.id}-client-error`;

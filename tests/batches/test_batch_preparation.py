@@ -3,6 +3,7 @@
 import io
 import zipfile
 
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from generator.models import Batch, BatchItem, InputImage
@@ -20,6 +21,7 @@ class PreparationTests(BatchTestCase):
         assert 'name="text_1838546335507165192"' in html  # one value per line
         assert 'name="style"' in html and 'name="size"' in html and 'name="generate_num"' in html
 
+    @pytest.mark.storage
     def test_it_checks_every_photo_and_lists_the_bad_ones_with_their_reason(self):
         batch = self.prepared(n=4, bad=1)
         states = sorted(batch.items.values_list("state", flat=True))
@@ -31,6 +33,7 @@ class PreparationTests(BatchTestCase):
         assert "3 items ready × 1 points = <strong>3</strong> points" in html
         assert self.sandbox.calls("upload") == 0 and self.sandbox.calls("generate") == 0
 
+    @pytest.mark.storage
     def test_dropping_a_bad_item_keeps_the_good_ones_and_their_photos(self):
         batch = self.prepared(n=3, bad=1)
         bad = batch.items.get(state="invalid")
@@ -114,6 +117,7 @@ class PreparationTests(BatchTestCase):
         assert by_label["anna"].state == "checking" and len(by_label["anna"].pending) == 2
         assert by_label["ben"].state == "invalid" and "person 2" in by_label["ben"].reason
 
+    @pytest.mark.storage
     def test_a_zip_of_photos_is_read_by_the_worker(self):
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w") as archive:

@@ -4,6 +4,7 @@ import io
 import zipfile
 from datetime import timedelta
 
+import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -161,6 +162,7 @@ class SendTests(BatchTestCase):
         (mine, _team) = budgets.allowances(user=self.owner)
         assert mine.used == 1  # only the one that was sent
 
+    @pytest.mark.storage
     def test_failed_items_are_retried_with_new_keys_by_the_same_rules(self):
         batch = self.started(n=2)
         self.tick(times=2)
@@ -174,6 +176,7 @@ class SendTests(BatchTestCase):
         retry.refresh_from_db()
         assert retry.state == "sent" and self.sandbox.calls("upload") == 2  # photo reused
 
+    @pytest.mark.storage
     def test_it_finishes_with_one_zip_named_after_the_inputs(self):
         batch = self.started(n=2)
         self.tick(times=2)

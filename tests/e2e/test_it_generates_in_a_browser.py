@@ -77,7 +77,7 @@ def test_it_takes_a_user_from_a_pasted_link_to_shared_results(stack, people, new
     page.locator(".gen-card").nth(1).locator(".gen-link").click()
     page.get_by_label("Who can see it").select_option("team")
     page.get_by_role("button", name="Save").click()
-    assert page.get_by_text("Sharing updated.").is_visible()
+    page.get_by_text("Sharing updated.").wait_for()  # after the post and its redirect
     generation = Generation.objects.get(kind="generate")
     assert generation.visibility == "team"
 
@@ -85,7 +85,7 @@ def test_it_takes_a_user_from_a_pasted_link_to_shared_results(stack, people, new
     log_in(teammate, stack, "teammate")
     teammate.goto(f"{stack}/team/")
     teammate.locator(".gen-link").first.click()
-    assert teammate.get_by_text("Shared by owner").is_visible()
+    teammate.get_by_text("Shared by owner").wait_for()  # once the run's page has loaded
 
     staff = new_page()
     log_in(staff, stack, "staff")

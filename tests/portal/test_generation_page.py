@@ -2,6 +2,8 @@
 
 import re
 
+import pytest
+
 from generator.models import Generation, InputImage, ResultImage
 from tests.portal.base import photo
 from tests.portal.tracking_base import TrackingTestCase
@@ -79,6 +81,7 @@ class EnhanceTests(TrackingTestCase):
         self.poll(generation)
         return generation
 
+    @pytest.mark.storage
     def test_it_enhances_a_result_once_per_click_and_shows_before_and_after(self):
         generation = self.completed()
         html = self.client.get(f"/generations/{generation.id}/").content.decode()

@@ -2,6 +2,8 @@
 
 import uuid
 
+import pytest
+
 from generator.models import Generation, InputImage
 from tests.portal.base import WATERCOLOR, BaseTestCase, photo
 
@@ -11,6 +13,7 @@ class SubmitTests(BaseTestCase):
         self.login()
         self.key = self.form_key(self.form_page())
 
+    @pytest.mark.storage
     def test_it_starts_a_generation_and_lands_on_its_page(self):
         response = self.submit(data=self.watercolor_post(self.key))
         generation = self.only_generation()
@@ -77,6 +80,7 @@ class SubmitTests(BaseTestCase):
         assert 'value="red"' in html and f'value="{self.key}"' in html
         assert self.sandbox.calls("generate") == 0 and Generation.objects.count() == 0
 
+    @pytest.mark.storage
     def test_it_keeps_a_good_photo_when_another_field_is_wrong(self):
         response = self.submit(data=self.watercolor_post(self.key, size="9"))
         html = response.content.decode()

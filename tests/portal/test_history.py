@@ -8,6 +8,7 @@ import zipfile
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 from django.utils import timezone
 
@@ -75,6 +76,7 @@ class HistoryTests(TrackingTestCase):
         self.login(self.staff)
         assert self.client.get(f"/generations/{generation.id}/").status_code == 200
 
+    @pytest.mark.storage
     def test_it_zips_all_saved_images_of_a_run(self):
         generation = self.start()
         self.finish_upstream(generation)
@@ -126,6 +128,7 @@ class HistoryTests(TrackingTestCase):
         photo = generation.inputs.get()
         assert f'name="cnet_17466175263110005_staged" value="{photo.id}"' in html
 
+    @pytest.mark.storage
     def test_it_lets_a_teammate_remix_and_copies_the_photo_only_when_posted(self):
         generation = self.start()
         Generation.objects.filter(pk=generation.pk).update(visibility="team", team=self.team)

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from generator.images import ImageRejected, normalise
-from tests.conftest import image_bytes
+from tests.conftest import image_bytes, iphone_heic
 
 
 def encode(image: Image.Image, fmt: str, **save) -> bytes:
@@ -64,6 +64,19 @@ def test_it_rotates_exif_oriented_photos():
     result = normalise(encode(image, "JPEG", exif=exif))
     assert (result.width, result.height) == (200, 400)
     assert any("Rotated" in note for note in result.notes)
+
+
+def test_it_converts_an_iphone_heic_photo_upright_and_says_so():
+    content = iphone_heic(size=(400, 300), orientation=6)
+    assert content[4:12] == b"ftypheic"
+    result = normalise(content)
+    assert result.notes == ["Converted from HEIF.", "Rotated to match the camera's orientation."]
+    stored = Image.open(io.BytesIO(result.content))
+    assert stored.format == result.format == "JPEG"
+    upright = stored.convert("RGB")
+    assert (result.width, result.height) == upright.size == (300, 400)
+    red, blue = upright.getpixel((250, 200)), upright.getpixel((50, 200))
+    assert red[0] > 200 > red[2] and blue[2] > 200 > blue[0]  # turned clockwise, not flipped
 
 
 def test_it_converts_cmyk_and_16_bit_images():

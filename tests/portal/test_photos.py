@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from generator.models import Chore, InputImage
@@ -17,6 +18,7 @@ class StagedPhotoTests(BaseTestCase):
         self.submit(data=self.watercolor_post(key, style="not-a-style"))
         return InputImage.objects.get(generation__isnull=True)
 
+    @pytest.mark.storage
     def test_it_removes_a_photo_no_run_used_a_day_later_with_its_file(self):
         staged = self.stage_one()
         storage, name = staged.file.storage, staged.file.name
@@ -27,6 +29,7 @@ class StagedPhotoTests(BaseTestCase):
         assert not storage.exists(name)
         assert photos.photos_purge_staged(now=later) == 0  # safe to run again
 
+    @pytest.mark.storage
     def test_it_keeps_the_file_while_a_run_still_uses_it(self):
         staged = self.stage_one()
         data = self.watercolor_post(self.form_key(self.form_page()), cnet_17466175263110005=None)

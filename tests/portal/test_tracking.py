@@ -3,6 +3,7 @@
 import threading
 from datetime import timedelta
 
+import pytest
 from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
@@ -33,6 +34,7 @@ class PollTests(TrackingTestCase):
         generation.refresh_from_db()
         assert generation.state == Generation.State.RUNNING and generation.poll_count == 1
 
+    @pytest.mark.storage
     def test_it_copies_every_result_into_our_storage_with_a_webp_thumbnail(self):
         generation = self.start()
         self.finish_upstream(generation)
@@ -100,6 +102,7 @@ class PollTests(TrackingTestCase):
         self.poll(generation)  # two drops, then an answer: the client retries inside
         assert generation.state == Generation.State.COMPLETED and generation.poll_errors == 0
 
+    @pytest.mark.storage
     def test_it_retries_a_failed_copy_and_keeps_the_upstream_link_meanwhile(self):
         generation = self.start()
         self.finish_upstream(generation)
