@@ -7,6 +7,8 @@ from django.views.i18n import JavaScriptCatalog
 
 from generator.views import auth, health
 
+handler500 = "generator.views.errors.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/apps/", permanent=False)),
     path("accounts/login/", auth.LoginView.as_view(), name="login"),

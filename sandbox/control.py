@@ -149,3 +149,9 @@ def task(request: HttpRequest, task_id: str) -> JsonResponse:
                 "params": record.params,
             }
         )
+
+
+@require_http_methods(["GET", "HEAD"])
+def root(request: HttpRequest) -> JsonResponse:
+    """The host's front door: enough for a reachability check."""
+    return JsonResponse({"service": "A1 sandbox"})
