@@ -29,6 +29,8 @@ urlpatterns = [
         name="generation_favourite",
     ),
     path("generations/<uuid:generation_id>/delete/", library.delete, name="generation_delete"),
+    path("generations/<uuid:generation_id>/restore/", library.restore, name="generation_restore"),
+    path("trash/", library.trash, name="trash"),
     path("generations/<uuid:generation_id>/share/", library.share, name="generation_share"),
     path(
         "generations/<uuid:generation_id>/download.zip", library.download_zip, name="generation_zip"

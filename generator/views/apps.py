@@ -38,8 +38,11 @@ def app_index(request: HtmxHttpRequest):
     form = OpenAppForm(request.GET if "app" in request.GET else None)
     if form.is_bound and form.is_valid():
         return redirect("app_detail", app_id=form.cleaned_data["app"])
-    recent = services.apps_recent(user=request.user, language=services.a1_language())
-    return render(request, "apps/index.html", {"form": form, "recent": recent})
+    language = services.a1_language()
+    recent = services.apps_recent(user=request.user, language=language)
+    return render(
+        request, "apps/index.html", {"form": form, "recent": recent, "a1_language": language}
+    )
 
 
 @login_required

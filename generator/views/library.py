@@ -1,5 +1,7 @@
 """History, the team gallery, and an owner's actions on a generation."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,10 +12,15 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from .. import services
-from ..access import owned_or_404, visible_or_404
+from ..access import owned_or_404, trashed_or_404, visible_or_404
 from ..forms import LibraryFilterForm, ShareForm
 from ..models import Generation
+from ..services import library as services_library
+from ..services.library import generation_restore, trash_list
 from . import HtmxHttpRequest
+from .apps import generation_url
+
+UNDO_KEY = "undo-delete"
 
 
 def _page(request, qs):
@@ -37,8 +44,16 @@ def _library(request, *, template: str, gallery: bool):
         teams=teams if gallery else None,
     )
     filters = form.filters() if form.is_bound else services.Filters()
+    active = [
+        name
+        for name, value in (form.cleaned_data if form.is_bound and form.is_valid() else {}).items()
+        if value
+    ]
     lister = services.gallery_list if gallery else services.history_list
-    page, query = _page(request, lister(user=request.user, filters=filters))
+    listing = services_library.cards_named(
+        qs=lister(user=request.user, filters=filters), language=services.a1_language()
+    )
+    page, query = _page(request, listing)
     context = {
         "form": form,
         "page": page,
@@ -46,7 +61,12 @@ def _library(request, *, template: str, gallery: bool):
         "gallery": gallery,
         "teams": teams,
         "allowances": services.allowances(user=request.user),
+        "active_filters": len(active),
     }
+    if not gallery and not request.htmx:
+        # Just deleted from its page: offer the undo here, once.
+        undo = request.session.pop(UNDO_KEY, None)
+        context["undo"] = trash_list(user=request.user).filter(pk=undo).first() if undo else None
     return render(request, f"{template}#grid" if request.htmx else template, context)
 
 
@@ -79,8 +99,28 @@ def favourite(request: HtmxHttpRequest, generation_id):
 def delete(request: HtmxHttpRequest, generation_id):
     generation = owned_or_404(request.user, Generation, generation_id)
     services.generation_delete(generation=generation)
-    messages.success(request, _("Deleted. Ask staff if you need it back."))
+    request.session[UNDO_KEY] = str(generation.id)
     return redirect("history")
+
+
+@login_required
+@require_GET
+def trash(request: HtmxHttpRequest):
+    """The user's deleted runs, restorable for TRASH_DAYS."""
+    items = list(trash_list(user=request.user))
+    for item in items:
+        item.purge_on = item.deleted_at + timedelta(days=settings.TRASH_DAYS)
+    return render(request, "library/trash.html", {"items": items, "days": settings.TRASH_DAYS})
+
+
+@login_required
+@require_POST
+def restore(request: HtmxHttpRequest, generation_id):
+    generation = trashed_or_404(request.user, generation_id)
+    if generation_restore(user=request.user, generation=generation):
+        messages.success(request, _("Restored. It is back in your history."))
+    # Restoring from the trash page stays there (others may follow); Undo goes to the run.
+    return redirect("trash" if request.POST.get("from") == "trash" else generation_url(generation))
 
 
 @login_required
