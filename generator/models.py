@@ -188,7 +188,9 @@ class Generation(models.Model):
     points_spent = models.PositiveIntegerField(null=True, blank=True)
     favourite = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("Deleted by its owner; restorable from the trash for TRASH_DAYS")
+        null=True,
+        blank=True,
+        help_text=_("Deleted by its owner; staff can restore it"),
     )
     hidden = models.BooleanField(default=False, help_text=_("Hidden by staff from everyone else"))
     flagged = models.BooleanField(default=False, help_text=_("Marked by staff for review"))

@@ -99,7 +99,7 @@ def test_it_says_a_photo_over_2048_pixels_is_scaled_down(form_page):
 
 
 def test_it_says_a_photo_over_10_mb_is_compressed(form_page):
-    # Noise does not compress: a 1900×1900 PNG of it is over 10 MB but within 2048 px.
+    # Noise does not compress: a 1900 x 1900 PNG of it is over 10 MB but within 2048 px.
     buffer = io.BytesIO()
     Image.frombytes("RGB", (1900, 1900), os.urandom(1900 * 1900 * 3)).save(
         buffer, "PNG", compress_level=0
