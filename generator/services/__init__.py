@@ -16,7 +16,6 @@ from .budgets import (
     balance_alert_active,
     balance_alert_clear,
     budget_check,
-    usage_month,
 )
 from .enhance import enhance_start
 from .errors import SubmitRefused
@@ -55,6 +54,7 @@ from .tracking import (
     generations_due,
     poll_interval,
 )
+from .usage import usage_month
 
 __all__ = [
     "Allowance",
