@@ -100,23 +100,23 @@ class AppForm(forms.Form):
     def _add_sharing_fields(self, user) -> None:
         """Who sees the run: only me, or one of my teams (the team also pays for it)."""
         from .models import Generation, Team
-        from .services.teams import preferences_for
+        from .services.teams import default_sharing
 
         teams = Team.objects.filter(memberships__user=user).order_by("name")
         if not teams.exists():
             return
-        preferences = preferences_for(user)
+        visibility, default_team = default_sharing(user=user)
         self.fields["visibility"] = forms.ChoiceField(
             label=_("Who can see it"),
             choices=Generation.Visibility.choices,
-            initial=preferences.default_visibility,
+            initial=visibility,
             widget=forms.RadioSelect,
             required=False,  # absent: the user's default
         )
         self.fields["team"] = forms.ModelChoiceField(
             label=_("Team"),
             queryset=teams,
-            initial=preferences.default_team or teams.first(),
+            initial=default_team or teams.first(),
             empty_label=None,
             required=False,
         )

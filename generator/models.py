@@ -17,6 +17,11 @@ from .a1 import App as A1App
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     created = models.DateTimeField(default=timezone.now)
+    share_new_runs = models.BooleanField(
+        _("share new runs with the team by default"),
+        default=False,
+        help_text=_("Members' new runs start shared with this team unless they chose otherwise."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
     )
@@ -357,6 +362,9 @@ class Preferences(models.Model):
         default=Generation.Visibility.PRIVATE,
     )
     default_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    chosen = models.BooleanField(
+        default=False, help_text=_("The user saved these defaults (they then beat the team's).")
+    )
 
     def __str__(self) -> str:
         return f"preferences of {self.user}"

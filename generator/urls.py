@@ -39,6 +39,17 @@ urlpatterns = [
     path("history/", library.history, name="history"),
     path("team/", library.team_gallery, name="team"),
     path("team/<int:team_id>/invite/", teams.invite, name="team_invite"),
+    path(
+        "team/<int:team_id>/members/<int:membership_id>/remove/",
+        teams.member_remove,
+        name="team_member_remove",
+    ),
+    path(
+        "team/<int:team_id>/members/<int:membership_id>/role/",
+        teams.member_role,
+        name="team_member_role",
+    ),
+    path("team/<int:team_id>/settings/", teams.team_settings, name="team_settings"),
     path("team/join/<str:token>/", teams.join, name="team_join"),
     path("team/preferences/", teams.preferences, name="preferences"),
     path("accounts/signup/", teams.signup, name="signup"),

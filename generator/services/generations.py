@@ -21,7 +21,7 @@ from .apps import a1_client, app_fetch
 from .budgets import balance_alert_raise, budget_check
 from .errors import SubmitRefused
 from .library import search_text_for
-from .teams import billing_team, preferences_for
+from .teams import billing_team, default_sharing
 
 logger = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ def generation_start(*, user, definition: AppDefinition, form: AppForm) -> Gener
         raise SubmitRefused(user_message(A1Error(Code.APP_API_DISABLED)))
     data = form.cleaned_data
     team = billing_team(user=user, chosen=data.get("team"))
-    visibility = data.get("visibility") or preferences_for(user).default_visibility
+    visibility = data.get("visibility") or default_sharing(user=user)[0]
     if team is None:
         visibility = Generation.Visibility.PRIVATE
     budget_check(user=user, team=team, points=app.cost(data["generate_num"]))

@@ -14,11 +14,13 @@ from django.views.decorators.http import require_GET, require_POST
 from .. import services
 from ..access import owned_or_404, trashed_or_404, visible_or_404
 from ..forms import LibraryFilterForm, ShareForm
-from ..models import Generation
+from ..models import Generation, Membership
 from ..services import library as services_library
+from ..services import teams as teams_services
 from ..services.library import generation_restore, trash_list
 from . import HtmxHttpRequest
 from .apps import generation_url
+from .teams import NEW_INVITE_KEY
 
 UNDO_KEY = "undo-delete"
 
@@ -63,6 +65,18 @@ def _library(request, *, template: str, gallery: bool):
         "allowances": services.allowances(user=request.user),
         "active_filters": len(active),
     }
+    if gallery and not request.htmx:
+        context |= {
+            "new_invite": request.session.pop(NEW_INVITE_KEY, None),
+            "teams": teams.prefetch_related("memberships__user"),
+            "managed_team_ids": set(
+                Membership.objects.filter(
+                    user=request.user, role=Membership.Role.MANAGER
+                ).values_list("team_id", flat=True)
+            ),
+            "roles": Membership.Role.choices,
+            "sharing": teams_services.default_sharing(user=request.user),
+        }
     if not gallery and not request.htmx:
         # Just deleted from its page: offer the undo here, once.
         undo = request.session.pop(UNDO_KEY, None)
