@@ -364,15 +364,18 @@ class UsageForm(forms.Form):
     date_to = forms.DateField(
         label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    split = forms.ChoiceField(label=gettext_lazy("Split each day by"), required=False)
+    split = forms.ChoiceField(
+        label=gettext_lazy("Split each day by"), required=False, initial="app"
+    )
 
     MAX_DAYS = 366
 
     def __init__(self, *args, staff: bool, **kwargs):
         super().__init__(*args, **kwargs)
+        # App first: it is the default, and what a bound form without a split shows.
         choices = [("app", _("App")), ("team", _("Team"))]
         if staff:
-            choices.insert(0, ("user", _("User")))
+            choices.append(("user", _("User")))
         self.fields["split"].choices = choices
 
     def clean(self):

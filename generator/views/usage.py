@@ -17,8 +17,8 @@ from . import HtmxHttpRequest
 
 # The chart's drawing box (SVG units); CSS scales it, and keeps it wide enough on a
 # phone for its labels to stay readable (the box scrolls sideways there).
-WIDTH, HEIGHT = 720, 260
-LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 34
+WIDTH, HEIGHT = 720, 270
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 38
 
 
 @login_required
@@ -67,7 +67,7 @@ def chart(data: Usage) -> dict:
     slot = plot_w / max(len(data.days), 1)
     bar_w = max(slot * 0.7, 1)
     # Label every day when they fit, else every few days (always the first).
-    every = next(n for n in (1, 2, 5, 7, 10, 14, 30, 61) if slot * n >= 26)
+    every = next(n for n in (1, 2, 5, 7, 10, 14, 30, 61) if slot * n >= 30)
     series = data.series or []
     bars, labels = [], []
     for i, day in enumerate(data.days):
@@ -92,7 +92,10 @@ def chart(data: Usage) -> dict:
                 }
             )
         if i % every == 0:
-            text = formats.date_format(day, "M j" if i == 0 or day.day == 1 else "j")
+            # Day numbers only (the heading names the period); a new month shows its name
+            # when there is room for it.
+            wide = every > 1 and (i == 0 or day.day == 1)
+            text = formats.date_format(day, "M j" if wide else "j")
             labels.append({"x": round(LEFT + i * slot + slot / 2, 1), "text": text})
     ticks = [{"value": v, "y": round(TOP + plot_h - v * scale, 1)} for v in range(0, top + 1, step)]
     busiest = max(data.total_by_day.items(), key=lambda kv: kv[1], default=(None, 0))

@@ -156,6 +156,10 @@
       select.addEventListener("change", sync);
       sync();
     });
+    // Wide charts on a narrow screen: show the latest days first.
+    root.querySelectorAll("[data-scroll-end]").forEach((element) => {
+      element.scrollLeft = element.scrollWidth;
+    });
     // On a phone the filters start folded (unless some are in use); at a desk, open.
     root.querySelectorAll("details[data-fold-on-phone]").forEach((element) => {
       const details = /** @type {HTMLDetailsElement} */ (element);
