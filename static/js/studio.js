@@ -164,6 +164,7 @@
     root.querySelectorAll("details[data-fold-on-phone]").forEach((element) => {
       const details = /** @type {HTMLDetailsElement} */ (element);
       if (window.matchMedia("(max-width: 640px)").matches && !details.dataset.active) details.open = false;
+      details.classList.add("is-ready");
     });
   }
 
@@ -220,8 +221,6 @@
     const toggle = root.querySelector("[data-menu-toggle]");
     const header = toggle && toggle.closest(".topbar");
     if (!(toggle instanceof HTMLButtonElement) || !(header instanceof HTMLElement)) return;
-    header.classList.add("has-menu");
-    toggle.hidden = false;
     toggle.addEventListener("click", () => {
       const open = toggle.getAttribute("aria-expanded") !== "true";
       toggle.setAttribute("aria-expanded", String(open));

@@ -8,18 +8,21 @@ runs Lighthouse on every page in both themes (tools/lighthouse, see docs/interfa
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
+import sys
 import uuid
 
 import pytest
+import requests
 from django.contrib.auth import get_user_model
 from django.test import Client
 
 from generator.models import Generation, Membership, Team
 from generator.services.teams import invite_create
-from tests.conftest import ROOT, image_bytes, wait_until
+from tests.conftest import ROOT, free_port, image_bytes, subprocess_env, wait_until
 from tests.e2e.conftest import ARTIFACTS, PASSWORD
 
 pytestmark = pytest.mark.skipif(
@@ -45,9 +48,10 @@ def _key(client: Client, url: str) -> str:
 
 
 @pytest.fixture
-def world(stack, transactional_db, settings):
+def world(stack, transactional_db, settings, sandbox):
     """A staff manager with finished, running, enhanced, shared and deleted runs."""
     settings.OPEN_SIGNUP = True
+    stack_sandbox = sandbox
     # Covers come from the sandbox, which is on another port than the one settings
     # were first read with.
     settings.SECURE_CSP = {
@@ -99,6 +103,8 @@ def world(stack, transactional_db, settings):
     client.get("/history/")  # the undo notice is shown once
     invite = invite_create(team=team, by=demo)
     return {
+        "sandbox": stack_sandbox,
+        "settings": settings,
         "demo": demo,
         "run": first,
         "enhanced": enhanced,
@@ -177,7 +183,49 @@ def test_it_takes_screenshots_of_every_page(world, browser, live_server):
                     )
                 context.close()
     if os.environ.get("LIGHTHOUSE"):
-        _lighthouse(base, world, session["cookie"])
+        with production_web(world["sandbox"], world["settings"]) as prod:
+            _lighthouse(prod, world, session["cookie"])
+
+
+@contextlib.contextmanager
+def production_web(sandbox, settings):
+    """The production profile (gunicorn, DEBUG off, compressed hashed static files, as
+    `make prod` runs it) on this test's database: what Lighthouse should measure."""
+    env = subprocess_env(
+        sandbox,
+        settings,
+        DEBUG="0",
+        SECRET_KEY=settings.SECRET_KEY,  # the browser's session cookie stays valid
+        OPEN_SIGNUP="1",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_COOKIES="0",
+        SECURE_HSTS_SECONDS="0",
+        LOG_LEVEL="WARNING",
+    )
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
+    port = free_port()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "a1site.wsgi:application",
+         "--config", str(ROOT / "a1site" / "gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: _answers(url), timeout=30)
+        yield url
+    finally:
+        web.terminate()
+        web.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        requests.get(f"{url}/ping", timeout=2)
+    except requests.ConnectionError:
+        return False
+    return True
 
 
 def _lighthouse(base: str, world, session_cookie: str) -> None:
