@@ -21,9 +21,13 @@ def staff_page(live_server, sandbox, settings, transactional_db, new_page):
     team = Team.objects.create(name="Studio")
     Membership.objects.create(team=team, user=staff, role="manager")
     Generation.objects.create(
-        user=staff, idempotency_key=uuid.uuid4(), app_name="Watercolor portrait", team=team
+        user=staff,
+        idempotency_key=uuid.uuid4(),
+        app_id="1838546335502970881",
+        app_name="Watercolor portrait",
+        team=team,
     )
-    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    page = new_page(is_mobile=True, has_touch=True)
     page.set_viewport_size({"width": 390, "height": 844})
     log_in(page, live_server.url, "a-rather-long-staff-name")
     return page, live_server.url
