@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
+    "django.contrib.humanize",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
@@ -402,6 +403,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 OPEN_SIGNUP = env_bool("OPEN_SIGNUP", False)
 # Cards per page in history and the team gallery.
 HISTORY_PAGE_SIZE = env_int("HISTORY_PAGE_SIZE", 24, minimum=1)
+# Days a deleted run stays in its owner's trash, restorable (then it may be purged).
+TRASH_DAYS = env_int("TRASH_DAYS", 30, minimum=1)
 # Failed log-ins allowed per account and per address in 15 minutes before refusing.
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 50, minimum=1)

@@ -6,6 +6,8 @@ from django.views.i18n import JavaScriptCatalog
 
 from generator.views import auth, health, sso
 
+handler500 = "generator.views.errors.server_error"
+
 urlpatterns = [
     path("", RedirectView.as_view(url="/apps/", permanent=False)),
     path("accounts/login/", sso.password_login_or_sso(auth.LoginView.as_view()), name="login"),

@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.http import Http404
 
+from .models import Generation
+
 
 def visible_or_404(user, model: type[models.Model], pk) -> models.Model:
     """The object if `user` may see it, else 404 (never 403: its existence stays hidden).
@@ -30,5 +32,19 @@ def owned_or_404(user, model: type[models.Model], pk) -> models.Model:
     """Like visible_or_404, for acting on the object: teammates may look, the owner acts."""
     obj = visible_or_404(user, model, pk)
     if obj.user_id != user.id:
+        raise Http404
+    return obj
+
+
+def trashed_or_404(user, pk):
+    """One of the user's own runs in the trash (still restorable), else 404."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        pk = uuid.UUID(str(pk))
+    except ValueError:
+        raise Http404 from None
+    obj = Generation.objects.in_trash(user).filter(pk=pk).first()
+    if obj is None:
         raise Http404
     return obj

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django import forms
@@ -21,7 +22,7 @@ from .inputs import (
     app_descriptions,
     app_slots,
 )
-from .models import Generation, InputImage, Preferences, Team
+from .models import Generation, InputImage, Team, sharing_defaults
 
 A1_HOSTS = {"a1.art", "www.a1.art", "a1art.xiaopiu.com"}
 ID_RUN = re.compile(r"(?<!\d)(\d{15,20})(?!\d)")
@@ -208,19 +209,19 @@ def sharing_fields(user) -> dict[str, forms.Field]:
     teams = Team.objects.filter(memberships__user=user).order_by("name")
     if not teams.exists():
         return {}
-    preferences = Preferences.objects.filter(user=user).first()
+    visibility, team = sharing_defaults(user)
     return {
         "visibility": forms.ChoiceField(
             label=_("Who can see it"),
             choices=Generation.Visibility.choices,
-            initial=preferences.default_visibility if preferences else "private",
+            initial=visibility,
             widget=forms.RadioSelect,
             required=False,  # absent: the user's default
         ),
         "team": forms.ModelChoiceField(
             label=_("Team"),
             queryset=teams,
-            initial=(preferences and preferences.default_team) or teams.first(),
+            initial=team or teams.first(),
             empty_label=None,
             required=False,
         ),
@@ -367,3 +368,60 @@ class ShareForm(forms.Form):
 
 class PreferencesForm(ShareForm):
     pass
+
+
+class UsageForm(forms.Form):
+    """The period and split of the usage page; every field optional (default: this month)."""
+
+    month = forms.DateField(
+        label=gettext_lazy("Month"),
+        required=False,
+        input_formats=["%Y-%m"],
+        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    split = forms.ChoiceField(
+        label=gettext_lazy("Split each day by"), required=False, initial="app"
+    )
+
+    MAX_DAYS = 366
+
+    def __init__(self, *args, staff: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        # App first: it is the default, and what a bound form without a split shows.
+        choices = [("app", _("App")), ("team", _("Team"))]
+        if staff:
+            choices.append(("user", _("User")))
+        self.fields["split"].choices = choices
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end is before the start."))
+        elif start and end and (end - start).days >= self.MAX_DAYS:
+            self.add_error("date_to", _("Choose at most %(n)d days.") % {"n": self.MAX_DAYS})
+        return cleaned
+
+    def period(self, today) -> tuple:
+        """(start, end) chosen, else this month so far."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        start, end, month = data.get("date_from"), data.get("date_to"), data.get("month")
+        if start or end:
+            end = end or max(start, today)
+            start = start or end.replace(day=1)
+            return start, end
+        if month:
+            first = month.replace(day=1)
+            last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+            return first, min(last, max(today, first))
+        return today.replace(day=1), today
+
+    def split_choice(self) -> str:
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("split") or "app"

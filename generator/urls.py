@@ -41,6 +41,8 @@ urlpatterns = [
         name="generation_favourite",
     ),
     path("generations/<uuid:generation_id>/delete/", library.delete, name="generation_delete"),
+    path("generations/<uuid:generation_id>/restore/", library.restore, name="generation_restore"),
+    path("trash/", library.trash, name="trash"),
     path("generations/<uuid:generation_id>/share/", library.share, name="generation_share"),
     path(
         "generations/<uuid:generation_id>/download.zip", library.download_zip, name="generation_zip"
@@ -49,6 +51,17 @@ urlpatterns = [
     path("history/", library.history, name="history"),
     path("team/", library.team_gallery, name="team"),
     path("team/<int:team_id>/invite/", teams.invite, name="team_invite"),
+    path(
+        "team/<int:team_id>/members/<int:membership_id>/remove/",
+        teams.member_remove,
+        name="team_member_remove",
+    ),
+    path(
+        "team/<int:team_id>/members/<int:membership_id>/role/",
+        teams.member_role,
+        name="team_member_role",
+    ),
+    path("team/<int:team_id>/settings/", teams.team_settings, name="team_settings"),
     path("team/join/<str:token>/", teams.join, name="team_join"),
     path("team/invites/<int:invite_id>/revoke/", teams.revoke, name="team_invite_revoke"),
     path("team/preferences/", teams.preferences, name="preferences"),

@@ -160,3 +160,9 @@ def files_gate(request: HttpRequest) -> JsonResponse:
     else:
         sb.files_gate.clear()
     return JsonResponse({"open": sb.files_gate.is_set(), "waiting": sb.files_waiting})
+
+
+@require_http_methods(["GET", "HEAD"])
+def root(request: HttpRequest) -> JsonResponse:
+    """The host's front door: enough for a reachability check."""
+    return JsonResponse({"service": "A1 sandbox"})

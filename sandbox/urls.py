@@ -6,6 +6,9 @@ from . import api, control, files
 
 P = "open-api/v1/a1/"
 urlpatterns = [
+    # The portal's worker checks that A1's host answers at all with HEAD /: answered
+    # here, so the sandbox does not log "Not Found: /" every sweep.
+    path("", control.root),
     path(f"{P}apps/<str:app_id>", api.app_details),
     path(f"{P}images/upload", api.upload),
     path(f"{P}images/generate", api.generate),

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 logger = logging.getLogger(__name__)
+_unsupported_seen: set[str] = set()
 
 LABEL_KEYS = ("name", "label", "title")
 IMAGE_KEYS = ("image", "url", "cover", "imageUrl", "thumbnail")
@@ -130,7 +131,11 @@ class Form:
         )
         form_type = str(data.get("type") or "").strip()
         if form_type not in KNOWN_FORM_TYPES:
-            logger.warning("A1 app form %s has unsupported type %r", where, form_type)
+            # Said once per type and process: stored definitions are read again on every
+            # view of an app page, and the form already tells the user.
+            level = logging.DEBUG if form_type in _unsupported_seen else logging.WARNING
+            _unsupported_seen.add(form_type)
+            logger.log(level, "A1 app form %s has unsupported type %r", where, form_type)
         return cls(
             id=form_id,
             type=form_type,

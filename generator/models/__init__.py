@@ -13,7 +13,7 @@ from .runs import (
     input_path,
     result_path,
 )
-from .teams import Invite, Membership, Preferences, Team, Visibility
+from .teams import Invite, Membership, Preferences, Team, Visibility, sharing_defaults
 
 __all__ = [
     "AppDefinition",
@@ -35,4 +35,5 @@ __all__ = [
     "WorkerHeartbeat",
     "input_path",
     "result_path",
+    "sharing_defaults",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -79,6 +80,11 @@ class GenerationQuerySet(models.QuerySet):
             deleted_at__isnull=True,
             hidden=False,
         ).distinct()
+
+    def in_trash(self, user) -> GenerationQuerySet:
+        """The user's own deleted runs that may still be restored (TRASH_DAYS)."""
+        since = timezone.now() - timedelta(days=settings.TRASH_DAYS)
+        return self.filter(user=user, deleted_at__gte=since, hidden=False)
 
     def this_month(self) -> GenerationQuerySet:
         start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -158,7 +164,9 @@ class Generation(models.Model):
     points_spent = models.PositiveIntegerField(null=True, blank=True)
     favourite = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(
-        null=True, blank=True, help_text=_("Deleted by its owner; staff can restore it")
+        null=True,
+        blank=True,
+        help_text=_("Deleted by its owner; staff can restore it"),
     )
     hidden = models.BooleanField(default=False, help_text=_("Hidden by staff from everyone else"))
     flagged = models.BooleanField(default=False, help_text=_("Marked by staff for review"))

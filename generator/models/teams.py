@@ -18,6 +18,11 @@ class Visibility(models.TextChoices):
 class Team(models.Model):
     name = models.CharField(_("name"), max_length=100, unique=True)
     created = models.DateTimeField(default=timezone.now)
+    share_new_runs = models.BooleanField(
+        _("share new runs with the team by default"),
+        default=False,
+        help_text=_("Members' new runs start shared with this team unless they chose otherwise."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
     )
@@ -63,6 +68,9 @@ class Preferences(models.Model):
         default=Visibility.PRIVATE,
     )
     default_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    chosen = models.BooleanField(
+        default=False, help_text=_("The user saved these defaults (they then beat the team's).")
+    )
 
     def __str__(self) -> str:
         return f"preferences of {self.user}"
@@ -92,3 +100,22 @@ class Invite(models.Model):
     @property
     def usable(self) -> bool:
         return self.used_at is None and self.expires > timezone.now()
+
+
+def sharing_defaults(user) -> tuple[str, Team | None]:
+    """(visibility, team) a new run of this user starts with; reads only.
+
+    The user's own saved defaults win; until they save any, a team that shares new runs
+    by default (their default team if they are still in it, else their first) makes
+    them start shared with it.
+    """
+    preferences = Preferences.objects.filter(user=user).select_related("default_team").first()
+    teams = Team.objects.filter(memberships__user=user).order_by("name")
+    default = preferences.default_team if preferences else None
+    team = default if default is not None and teams.filter(pk=default.pk).exists() else None
+    team = team or teams.first()
+    chosen = preferences is not None and preferences.chosen
+    if not chosen and team is not None and team.share_new_runs:
+        return Visibility.TEAM, team
+    visibility = preferences.default_visibility if preferences else Visibility.PRIVATE
+    return visibility, (default or team)

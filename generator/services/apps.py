@@ -109,6 +109,7 @@ class RecentApp:
     cost: int
     last_used: object
     is_node: bool
+    language: str = ""  # A1's code of the language the name is in
 
 
 def apps_recent(*, user, language: str, limit: int = 60) -> list[RecentApp]:
@@ -132,7 +133,11 @@ def apps_recent(*, user, language: str, limit: int = 60) -> list[RecentApp]:
         if definition is None:
             continue
         app = definition.app
-        recent.append(RecentApp(app_id, app.name, app.cover, app.cost(1), last, app.is_node))
+        recent.append(
+            RecentApp(
+                app_id, app.name, app.cover, app.cost(1), last, app.is_node, definition.language
+            )
+        )
     return recent
 
 

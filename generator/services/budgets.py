@@ -1,15 +1,12 @@
-"""Monthly point budgets, the account-balance alert, and usage figures."""
+"""Monthly point budgets and the account-balance alert (usage figures: services/usage.py)."""
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -126,48 +123,3 @@ def budget_check(
                 "team": getattr(team, "name", ""),
             }
         )
-
-
-@dataclass
-class Usage:
-    days: list[date]
-    total_by_day: dict[date, int]
-    by_user: list[tuple[str, int]]
-    by_team: list[tuple[str, int]]
-    by_app: list[tuple[str, int]]
-    total: int
-    quoted_open: int
-
-
-def usage_month(*, today: date | None = None) -> Usage:
-    """Points spent per day this month, and the month's totals by user, team and app."""
-    today = today or timezone.localdate()
-    start = today.replace(day=1)
-    runs = Generation.objects.filter(created__date__gte=start, points_spent__isnull=False)
-    per_day = dict(
-        runs.annotate(day=TruncDate("created"))
-        .values_list("day")
-        .annotate(points=Coalesce(Sum("points_spent"), 0))
-        .values_list("day", "points")
-    )
-    days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
-
-    def totals(field: str) -> list[tuple[str, int]]:
-        rows = runs.values_list(field).annotate(points=Sum("points_spent")).order_by("-points")
-        merged: dict[str, int] = defaultdict(int)
-        for key, points in rows:
-            merged[key or "—"] += points or 0
-        return sorted(merged.items(), key=lambda kv: -kv[1])
-
-    open_runs = Generation.objects.filter(created__date__gte=start, points_spent__isnull=True)
-    return Usage(
-        days=days,
-        total_by_day={d: per_day.get(d, 0) for d in days},
-        by_user=totals("user__username"),
-        by_team=totals("team__name"),
-        by_app=totals("app_name"),
-        total=sum(per_day.values()),
-        quoted_open=open_runs.exclude(state="failed").aggregate(
-            points=Coalesce(Sum("points_quoted"), 0)
-        )["points"],
-    )

@@ -26,7 +26,7 @@ from .holds import run_abandon
 from .library import search_text_for
 from .photos import photos_upload
 from .submission import run_open, send_once, submission_renew
-from .teams import billing_team, preferences_for, teams_of
+from .teams import billing_team, default_sharing, teams_of
 from .upstream import a1_client
 
 logger = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ def generation_start(
             _("Some fields need your attention."), next(iter(problems)), problems=problems
         )
     team = billing_team(user=user, chosen=choices.team_id)
-    visibility = choices.visibility or preferences_for(user).default_visibility
+    visibility = choices.visibility or default_sharing(user=user)[0]
     if team is None:
         visibility = Generation.Visibility.PRIVATE
     params = run_params(app, choices)

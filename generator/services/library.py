@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from ..inputs import ImageSlot
-from ..models import Batch, Generation, InputImage, ResultImage, Team
+from ..models import AppDefinition, Batch, Generation, InputImage, ResultImage, Team
 from ..zips import zip_spool
 
 ZIP_CHUNK = 1024 * 1024
@@ -60,6 +60,18 @@ def _for_grid(qs: QuerySet) -> QuerySet:
     )
 
 
+def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
+    """Each card's app name in `language` (A1's code) where a definition in it is cached.
+
+    A run keeps the name it had in the language it was started in; the card prefers the
+    reader's language and falls back to that.
+    """
+    local = AppDefinition.objects.filter(app_id=OuterRef("app_id"), language=language).exclude(
+        name=""
+    )
+    return qs.annotate(card_name=Subquery(local.order_by("-fetched_at").values("name")[:1]))
+
+
 def history_list(
     *,
     user,
@@ -97,11 +109,13 @@ def history_list(
     return rows.union(batch_rows, all=True).order_by("-created")
 
 
-def history_cards(rows) -> list:
-    """The cards for a page of history rows, in the rows' order (two queries)."""
+def history_cards(rows, *, language: str) -> list:
+    """The cards for a page of history rows, in the rows' order (two queries); app names
+    in `language` where a definition in it is cached."""
     run_ids = [pk for pk, _created, kind in rows if kind == "run"]
     batch_ids = [pk for pk, _created, kind in rows if kind == "batch"]
-    found = {g.pk: g for g in _for_grid(Generation.objects.filter(pk__in=run_ids))}
+    runs = cards_named(qs=_for_grid(Generation.objects.filter(pk__in=run_ids)), language=language)
+    found = {g.pk: g for g in runs}
     if batch_ids:
         first_result = ResultImage.objects.filter(
             generation__batch=OuterRef("pk"), thumbnail__gt=""
@@ -156,8 +170,21 @@ def generation_favourite(*, generation: Generation, favourite: bool) -> None:
 
 
 def generation_delete(*, generation: Generation) -> None:
-    """Soft delete: gone for the user and their team; staff can restore it."""
+    """Soft delete: gone for the user and their team; in the owner's trash for TRASH_DAYS."""
     Generation.objects.filter(pk=generation.pk).update(deleted_at=timezone.now())
+
+
+def generation_restore(*, user, generation: Generation) -> bool:
+    """Back out of the owner's trash; False when it is no longer restorable."""
+    restored = Generation.objects.in_trash(user).filter(pk=generation.pk).update(deleted_at=None)
+    if restored:
+        generation.deleted_at = None
+    return bool(restored)
+
+
+def trash_list(*, user) -> QuerySet:
+    """The user's deleted runs that can still be restored, most recently deleted first."""
+    return _for_grid(Generation.objects.in_trash(user).order_by("-deleted_at"))
 
 
 def generation_share(*, generation: Generation, visibility: str, team: Team | None) -> None:

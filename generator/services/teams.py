@@ -1,4 +1,4 @@
-"""Teams: one-time invites, and each user's sharing defaults."""
+"""Teams: one-time invites, members and roles, and the sharing defaults of new runs."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Invite, Membership, Preferences, Team
+from ..models import Invite, Membership, Preferences, Team, sharing_defaults
 from .errors import SubmitRefused
 
 INVITE_DAYS = 7
@@ -118,8 +118,65 @@ def preferences_update(*, user, visibility: str, team: Team | None) -> Preferenc
     preferences = preferences_for(user)
     preferences.default_visibility = visibility
     preferences.default_team = team
-    preferences.save(update_fields=["default_visibility", "default_team"])
+    preferences.chosen = True
+    preferences.save(update_fields=["default_visibility", "default_team", "chosen"])
     return preferences
+
+
+def default_sharing(*, user) -> tuple[str, Team | None]:
+    """(visibility, team) a new run starts with.
+
+    The user's own saved defaults win; until they save any, a team that shares new runs
+    by default (the user's default team, else their first) makes them start shared.
+    """
+    return sharing_defaults(user)
+
+
+class TeamRuleError(Exception):
+    """A change to a team that would leave it without a manager."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _managers_left(membership: Membership) -> int:
+    """Managers of the team besides this one; the rows stay locked until the commit, so
+    two managers demoting each other at once cannot leave the team without one."""
+    managers = Membership.objects.select_for_update().filter(
+        team_id=membership.team_id, role=Membership.Role.MANAGER
+    )
+    return sum(1 for m in managers if m.pk != membership.pk)
+
+
+def membership_remove(*, membership: Membership) -> None:
+    """Take someone out of a team (or let them leave); a team keeps at least one manager.
+
+    Their runs stay theirs; those shared with the team stay visible to it.
+    """
+    with transaction.atomic():
+        if membership.role == Membership.Role.MANAGER and not _managers_left(membership):
+            raise TeamRuleError(_("A team needs a manager: make someone else manager first."))
+        Membership.objects.filter(pk=membership.pk).delete()
+        Preferences.objects.filter(
+            user_id=membership.user_id, default_team_id=membership.team_id
+        ).update(default_team=None)
+
+
+def membership_set_role(*, membership: Membership, role: str) -> None:
+    if role not in Membership.Role.values:
+        raise TeamRuleError(_("Choose member or manager."))
+    with transaction.atomic():
+        demoted = role != Membership.Role.MANAGER and membership.role == Membership.Role.MANAGER
+        if demoted and not _managers_left(membership):
+            raise TeamRuleError(_("A team needs a manager: make someone else manager first."))
+        Membership.objects.filter(pk=membership.pk).update(role=role)
+    membership.role = role
+
+
+def team_settings_update(*, team: Team, share_new_runs: bool) -> None:
+    Team.objects.filter(pk=team.pk).update(share_new_runs=share_new_runs)
+    team.share_new_runs = share_new_runs
 
 
 def teams_of(*, user) -> QuerySet[Team]:

@@ -39,8 +39,11 @@ def app_index(request: HtmxHttpRequest):
     form = OpenAppForm(request.GET if "app" in request.GET else None)
     if form.is_bound and form.is_valid():
         return redirect("app_detail", app_id=form.cleaned_data["app"])
-    recent = apps.apps_recent(user=request.user, language=apps.a1_language())
-    return render(request, "apps/index.html", {"form": form, "recent": recent})
+    language = apps.a1_language()
+    recent = apps.apps_recent(user=request.user, language=language)
+    return render(
+        request, "apps/index.html", {"form": form, "recent": recent, "a1_language": language}
+    )
 
 
 @login_required

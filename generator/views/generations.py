@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -49,8 +50,19 @@ def generation_detail(request: HtmxHttpRequest, generation_id):
         "inputs": generation.inputs.all(),
         "is_owner": generation.user_id == request.user.id,
         "teams": teams.teams_of(user=request.user),
+        "trash_days": settings.TRASH_DAYS,
+        "source_run": _source_run(request.user, generation),
     }
     return render(request, "generations/detail.html", context)
+
+
+def _source_run(user, generation: Generation) -> Generation | None:
+    """The run an enhancement started from, when the user may still see it."""
+    source = generation.source_result or generation.source_input
+    run_id = getattr(source, "generation_id", None)
+    if run_id is None:
+        return None
+    return Generation.objects.visible_to(user).filter(pk=run_id).first()
 
 
 @login_required

@@ -1,5 +1,7 @@
 """History, the team gallery, and an owner's actions on a generation."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,11 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from ..access import owned_or_404, visible_or_404
+from ..access import owned_or_404, trashed_or_404, visible_or_404
 from ..forms import LibraryFilterForm, ShareForm
-from ..models import Generation
-from ..services import budgets, library, teams
+from ..models import Generation, Membership
+from ..services import apps, budgets, library, teams
 from . import HtmxHttpRequest, next_or
+
+UNDO_KEY = "undo-delete"
 
 
 def _page(request, qs):
@@ -42,9 +46,21 @@ def _library(request, *, template: str, gallery: bool):
         apps=library.apps_used(qs=base.filter(deleted_at__isnull=True)),
         teams=my_teams if gallery else None,
     )
-    lister = library.gallery_list if gallery else library.history_list
-    page, query = _page(request, lister(user=request.user, **form.filters()))
-    cards = list(page.object_list) if gallery else library.history_cards(page.object_list)
+    active = [
+        name
+        for name, value in (form.cleaned_data if form.is_bound and form.is_valid() else {}).items()
+        if value
+    ]
+    language = apps.a1_language()
+    if gallery:
+        listing = library.cards_named(
+            qs=library.gallery_list(user=request.user, **form.filters()), language=language
+        )
+        page, query = _page(request, listing)
+        cards = list(page.object_list)
+    else:
+        page, query = _page(request, library.history_list(user=request.user, **form.filters()))
+        cards = library.history_cards(page.object_list, language=language)
     context = {
         "form": form,
         "page": page,
@@ -53,7 +69,24 @@ def _library(request, *, template: str, gallery: bool):
         "gallery": gallery,
         "teams": my_teams,
         "allowances": budgets.allowances(user=request.user),
+        "active_filters": len(active),
     }
+    if gallery and not request.htmx:
+        context |= {
+            "teams": my_teams.prefetch_related("memberships__user"),
+            "managed_team_ids": set(
+                Membership.objects.filter(
+                    user=request.user, role=Membership.Role.MANAGER
+                ).values_list("team_id", flat=True)
+            ),
+            "roles": Membership.Role.choices,
+            "sharing": teams.default_sharing(user=request.user),
+        }
+    if not gallery and not request.htmx:
+        # Just deleted from its page: offer the undo here, once.
+        undo = request.session.pop(UNDO_KEY, None)
+        trashed = library.trash_list(user=request.user)
+        context["undo"] = trashed.filter(pk=undo).first() if undo else None
     return render(request, f"{template}#grid" if request.htmx else template, context)
 
 
@@ -86,10 +119,31 @@ def favourite(request: HtmxHttpRequest, generation_id):
 @login_required
 @require_POST
 def delete(request: HtmxHttpRequest, generation_id):
+    """Into the trash (restorable for TRASH_DAYS); history offers Undo once."""
     generation = owned_or_404(request.user, Generation, generation_id)
     library.generation_delete(generation=generation)
-    messages.success(request, _("Deleted. Ask staff if you need it back."))
+    request.session[UNDO_KEY] = str(generation.id)
     return redirect("history")
+
+
+@login_required
+@require_GET
+def trash(request: HtmxHttpRequest):
+    """The user's deleted runs, restorable for TRASH_DAYS."""
+    items = list(library.trash_list(user=request.user))
+    for item in items:
+        item.purge_on = item.deleted_at + timedelta(days=settings.TRASH_DAYS)
+    return render(request, "library/trash.html", {"items": items, "days": settings.TRASH_DAYS})
+
+
+@login_required
+@require_POST
+def restore(request: HtmxHttpRequest, generation_id):
+    generation = trashed_or_404(request.user, generation_id)
+    if library.generation_restore(user=request.user, generation=generation):
+        messages.success(request, _("Restored. It is back in your history."))
+    # Restoring from the trash page stays there (others may follow); Undo goes to the run.
+    return redirect("trash" if request.POST.get("from") == "trash" else generation)
 
 
 @login_required

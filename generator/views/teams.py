@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,19 +18,78 @@ from ..services.teams import InviteUnusable, SignUpRefused, invite_revoke, invit
 from . import HtmxHttpRequest
 
 
+def _managed_team_or_404(user, team_id: int) -> Team:
+    """A team the user manages; 404 for any other (its existence stays hidden)."""
+    team = Team.objects.filter(pk=team_id, memberships__user=user).first()
+    if team is None or not teams.is_manager(user=user, team=team):
+        raise Http404
+    return team
+
+
 @login_required
 @require_POST
 def invite(request: HtmxHttpRequest, team_id: int):
-    team = Team.objects.filter(pk=team_id, memberships__user=request.user).first()
-    if team is None or not teams.is_manager(user=request.user, team=team):
-        raise Http404
+    team = _managed_team_or_404(request.user, team_id)
     created = teams.invite_create(team=team, by=request.user)
-    link = request.build_absolute_uri(f"/team/join/{created.token}/")
     messages.success(
         request,
-        _("Send this one-time link (valid 7 days) to the person you invite: %(link)s")
-        % {"link": link},
+        _("A new one-time invite link for %(team)s is ready under Pending invites.")
+        % {"team": team.name},
     )
+    return redirect(f"/team/#invite-{created.pk}")
+
+
+@login_required
+@require_POST
+def member_remove(request: HtmxHttpRequest, team_id: int, membership_id: int):
+    """A manager takes someone out of the team, or a member leaves it."""
+    membership = get_object_or_404(
+        Membership.objects.select_related("user", "team"), pk=membership_id, team_id=team_id
+    )
+    if membership.user_id != request.user.id:
+        _managed_team_or_404(request.user, team_id)
+    try:
+        teams.membership_remove(membership=membership)
+    except teams.TeamRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        if membership.user_id == request.user.id:
+            messages.success(request, _("You left %(team)s.") % {"team": membership.team.name})
+        else:
+            messages.success(
+                request,
+                _("%(user)s is no longer in %(team)s.")
+                % {"user": membership.user.get_username(), "team": membership.team.name},
+            )
+    return redirect("team")
+
+
+@login_required
+@require_POST
+def member_role(request: HtmxHttpRequest, team_id: int, membership_id: int):
+    team = _managed_team_or_404(request.user, team_id)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), pk=membership_id, team=team
+    )
+    try:
+        teams.membership_set_role(membership=membership, role=request.POST.get("role", ""))
+    except teams.TeamRuleError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            _("%(user)s is now %(role)s.")
+            % {"user": membership.user.get_username(), "role": membership.get_role_display()},
+        )
+    return redirect("team")
+
+
+@login_required
+@require_POST
+def team_settings(request: HtmxHttpRequest, team_id: int):
+    team = _managed_team_or_404(request.user, team_id)
+    teams.team_settings_update(team=team, share_new_runs=request.POST.get("share_new_runs") == "on")
+    messages.success(request, _("Team settings saved."))
     return redirect("team")
 
 

@@ -40,16 +40,22 @@
   }
 
   document.addEventListener("htmx:xhr:progress", (event) => {
-    const form = event.target.closest("[data-batch-form]");
-    const bar = form && form.querySelector("[data-upload-progress]");
-    if (!bar || !event.detail.lengthComputable) return;
+    const detail = /** @type {CustomEvent} */ (event).detail;
+    const form = /** @type {Element} */ (event.target).closest("[data-batch-form]");
+    const bar = /** @type {HTMLProgressElement | null} */ (
+      form && form.querySelector("[data-upload-progress]")
+    );
+    if (!bar || !detail.lengthComputable) return;
     bar.hidden = false;
-    bar.value = Math.round((event.detail.loaded * 100) / event.detail.total);
+    bar.value = Math.round((detail.loaded * 100) / detail.total);
     bar.textContent = `${bar.value}%`;
     bar.setAttribute("aria-valuetext", interpolate(gettext("Uploading: %s%"), [bar.value]));
   });
 
   const init = (root) => root.querySelectorAll("[data-batch-form]").forEach(wire);
   document.addEventListener("DOMContentLoaded", () => init(document));
-  document.addEventListener("htmx:load", (event) => init(event.detail.elt.parentElement || document));
+  document.addEventListener("htmx:load", (event) => {
+    const element = /** @type {CustomEvent} */ (event).detail.elt;
+    init(element.parentElement || document);
+  });
 })();

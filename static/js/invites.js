@@ -5,7 +5,10 @@
 (() => {
   if (!navigator.clipboard || !window.isSecureContext) return;
   const gettext = window.gettext || ((s) => s);
-  for (const button of document.querySelectorAll("button[data-copy]")) {
+  const buttons = /** @type {NodeListOf<HTMLButtonElement>} */ (
+    document.querySelectorAll("button[data-copy]")
+  );
+  for (const button of buttons) {
     if (button.dataset.copyReady) continue; // the script is included once per team
     button.dataset.copyReady = "1";
     button.hidden = false;

@@ -1,4 +1,4 @@
-"""Staff review in the admin, the usage page, and the app allow-list."""
+"""Staff review in the admin and the app allow-list."""
 
 from generator.models import AppDefinition, Generation
 from tests.portal.base import WATERCOLOR
@@ -49,18 +49,6 @@ class AdminTests(TrackingTestCase):
     def test_nobody_starts_a_run_from_the_admin(self):
         self.login(self.staff)
         assert self.client.get("/admin/generator/generation/add/").status_code == 403
-
-    def test_the_usage_page_is_for_staff_and_sums_points(self):
-        done = self.start()
-        self.finish_upstream(done)
-        self.poll(done)
-        self.start(user=self.teammate)
-        self.login(self.owner)
-        assert self.client.get("/usage/").status_code == 302  # to the admin login
-        self.login(self.staff)
-        html = self.client.get("/usage/").content.decode()
-        assert "2 points spent; 2 more held" in html
-        assert "<svg" in html and "<rect" in html and "Watercolor portrait" in html
 
     def test_the_allow_list_limits_users_to_approved_apps(self):
         with self.settings(APPS_ALLOW_ANY=False):

@@ -1,0 +1,79 @@
+"""At 390 px: no sideways scrolling, a compact header with a working menu, folded filters."""
+
+import uuid
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from generator.models import Generation, Membership, Team
+from tests.e2e.conftest import PASSWORD, log_in
+
+PAGES = ("/apps/", "/history/", "/team/", "/enhance/", "/usage/", "/trash/")
+
+
+@pytest.fixture
+def staff_page(live_server, sandbox, settings, transactional_db, new_page):
+    settings.A1_BASE_URL = sandbox.url
+    settings.A1_API_KEY = "sandbox"
+    staff = get_user_model().objects.create_user(
+        "a-rather-long-staff-name", password=PASSWORD, is_staff=True, is_superuser=True
+    )
+    team = Team.objects.create(name="Studio")
+    Membership.objects.create(team=team, user=staff, role="manager")
+    Generation.objects.create(
+        user=staff,
+        idempotency_key=uuid.uuid4(),
+        app_id="1838546335502970881",
+        app_name="Watercolor portrait",
+        team=team,
+    )
+    page = new_page(is_mobile=True, has_touch=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, live_server.url, "a-rather-long-staff-name")
+    return page, live_server.url
+
+
+def test_no_page_scrolls_sideways_and_the_header_stays_small(staff_page):
+    page, base = staff_page
+    for path in PAGES:
+        page.goto(base + path)
+        page.wait_for_function("document.documentElement.classList.contains('js')")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        assert page.locator(".topbar").bounding_box()["height"] <= 64, path
+
+
+def test_the_menu_opens_closes_and_reaches_admin(staff_page):
+    page, base = staff_page
+    page.goto(base + "/apps/")
+    menu = page.get_by_role("button", name="Menu")
+    assert menu.get_attribute("aria-expanded") == "false"
+    assert not page.get_by_role("link", name="Admin").is_visible()
+    menu.click()
+    assert menu.get_attribute("aria-expanded") == "true"
+    assert page.get_by_role("link", name="Admin").is_visible()
+    page.keyboard.press("Escape")
+    assert menu.get_attribute("aria-expanded") == "false"
+    assert page.evaluate("document.activeElement.dataset.menuToggle") == ""
+
+
+def test_filters_start_folded_on_a_phone_unless_in_use(staff_page):
+    page, base = staff_page
+    page.goto(base + "/history/")
+    page.wait_for_function("document.documentElement.classList.contains('js')")
+    assert not page.get_by_label("Search").is_visible()
+    assert page.locator(".gen-card").first.is_visible()
+    page.locator(".filters-panel summary").click()
+    assert page.get_by_label("Search").is_visible()
+    page.goto(base + "/history/?q=water")
+    page.wait_for_function("document.documentElement.classList.contains('js')")
+    assert page.get_by_label("Search").is_visible()
+
+
+def test_the_team_menu_shows_only_for_my_team(staff_page):
+    page, base = staff_page
+    generation = Generation.objects.get()
+    page.goto(f"{base}/generations/{generation.id}/")
+    team = page.locator("#share-team")
+    assert not team.is_visible()
+    page.get_by_label("Who can see it").select_option("team")
+    assert team.is_visible()

@@ -1,0 +1,244 @@
+"""Screenshots of every page at 1280 and 390 px, light and dark, English and Chinese.
+
+Not part of the suite (skipped unless SCREENSHOTS=1): it is how the interface is looked
+at. `SCREENSHOTS=1 .venv/bin/python -m pytest tests/e2e/test_screenshots.py` writes them
+to test-artifacts/screenshots/; open them and look. With LIGHTHOUSE=1 as well it also
+runs Lighthouse on every page in both themes (tools/lighthouse, see docs/interface.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from generator.models import Generation, Membership, Team
+from generator.services.teams import invite_create
+from tests.conftest import ROOT, free_port, image_bytes, subprocess_env, wait_until
+from tests.e2e.conftest import ARTIFACTS, PASSWORD
+
+pytestmark = pytest.mark.skipif(
+    not os.environ.get("SCREENSHOTS"), reason="screenshots are taken on demand (SCREENSHOTS=1)"
+)
+
+WATERCOLOR = "1838546335502970881"
+GROUP = "1838546335502970884"
+WIDTHS = {"desk": (1280, 900), "phone": (390, 844)}
+THEMES = ("light", "dark")
+LANGUAGES = ("en", "zh-hans")
+
+
+def _photo(name: str, color: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, image_bytes(size=(480, 640), color=color))
+
+
+def _key(client: Client, url: str) -> str:
+    html = client.get(url).content.decode()
+    return html.split('name="idempotency_key" value="')[1].split('"')[0]
+
+
+@pytest.fixture
+def world(stack, transactional_db, settings, sandbox):
+    """A staff manager with finished, running, enhanced, shared and deleted runs."""
+    settings.OPEN_SIGNUP = True
+    stack_sandbox = sandbox
+    # Covers come from the sandbox, which is on another port than the one settings
+    # were first read with.
+    settings.SECURE_CSP = {
+        **settings.SECURE_CSP,
+        "img-src": [*settings.SECURE_CSP["img-src"], settings.A1_BASE_URL],
+    }
+    User = get_user_model()
+    demo = User.objects.create_user("demo", password=PASSWORD, is_staff=True, is_superuser=True)
+    mate = User.objects.create_user("mika", password=PASSWORD)
+    team = Team.objects.create(name="Studio")
+    Membership.objects.create(team=team, user=demo, role="manager")
+    Membership.objects.create(team=team, user=mate)
+    client = Client()
+    client.force_login(demo)
+    for colour, extra in (("orange", {}), ("teal", {"visibility": "team", "team": team.id})):
+        key = _key(client, f"/apps/{WATERCOLOR}/")
+        data = {
+            "idempotency_key": key,
+            "cnet_17466175263110005": _photo("portrait.jpg", colour),
+            "desc_1838546335507165192": "auburn",
+            "style": "183854633550716522",
+            "size": "1",
+            "generate_num": "2",
+            **extra,
+        }
+        assert client.post(f"/apps/{WATERCOLOR}/", data).status_code == 302
+    key = _key(client, f"/apps/{GROUP}/")
+    client.post(
+        f"/apps/{GROUP}/",
+        {
+            "idempotency_key": key,
+            "cnet_1838546335507168010_p0": _photo("ana.jpg", "pink"),
+            "cnet_1838546335507168010_p1": _photo("ben.jpg", "navy"),
+            "style": "183854633550716811",
+            "generate_num": "1",
+        },
+    )
+    assert wait_until(
+        lambda: not Generation.objects.exclude(state="completed").exists(), timeout=60
+    ), list(Generation.objects.values_list("state", flat=True))
+    first = Generation.objects.filter(app_id=WATERCOLOR).order_by("created").first()
+    client.post(
+        "/enhance/", {"result": str(first.results.first().id), "idempotency_key": uuid.uuid4()}
+    )
+    enhanced = Generation.objects.get(kind="enhance")
+    wait_until(lambda: Generation.objects.get(pk=enhanced.pk).state == "completed", timeout=60)
+    trashed = Generation.objects.filter(app_id=GROUP).first()
+    client.post(f"/generations/{trashed.id}/delete/")
+    client.get("/history/")  # the undo notice is shown once
+    invite = invite_create(team=team, by=demo)
+    return {
+        "sandbox": stack_sandbox,
+        "settings": settings,
+        "demo": demo,
+        "run": first,
+        "enhanced": enhanced,
+        "invite": invite.token,
+        "group_run": trashed,
+    }
+
+
+def pages(world) -> list[tuple[str, str, bool]]:
+    """(name, path, logged in)."""
+    return [
+        ("login", "/accounts/login/", False),
+        ("signup", "/accounts/signup/", False),
+        ("join", f"/team/join/{world['invite']}/", False),
+        ("apps", "/apps/", True),
+        ("app-form", f"/apps/{WATERCOLOR}/", True),
+        ("app-group-form", f"/apps/{GROUP}/", True),
+        ("app-unavailable", "/apps/1838546335502970888/", True),
+        ("run", f"/generations/{world['run'].id}/", True),
+        ("run-enhanced", f"/generations/{world['enhanced'].id}/", True),
+        ("enhance", "/enhance/", True),
+        ("history", "/history/", True),
+        ("trash", "/trash/", True),
+        ("team", "/team/", True),
+        ("usage", "/usage/", True),
+        ("not-found", "/no/such/page/", True),
+    ]
+
+
+def test_it_takes_screenshots_of_every_page(world, browser, live_server):
+    out = ARTIFACTS / "screenshots"
+    out.mkdir(parents=True, exist_ok=True)
+    base = live_server.url
+    session = {}
+    for width_name, (width, height) in WIDTHS.items():
+        for theme in THEMES:
+            for language in LANGUAGES:
+                context = browser.new_context(
+                    viewport={"width": width, "height": height},
+                    color_scheme=theme,
+                    device_scale_factor=1,
+                    is_mobile=width_name == "phone",
+                    has_touch=width_name == "phone",
+                )
+                context.add_cookies([{"name": "django_language", "value": language, "url": base}])
+                anonymous = context.new_page()
+                for name, path, logged_in in pages(world):
+                    if logged_in:
+                        continue
+                    anonymous.goto(base + path)
+                    anonymous.screenshot(
+                        path=str(out / f"{name}-{width_name}-{theme}-{language}.png"),
+                        full_page=True,
+                    )
+                page = anonymous
+                page.goto(f"{base}/accounts/login/")
+                page.fill("#id_username", "demo")
+                page.fill("#id_password", PASSWORD)
+                page.locator("main button[type=submit]").click()
+                page.wait_for_url("**/apps/")
+                for name, path, logged_in in pages(world):
+                    if not logged_in:
+                        continue
+                    page.goto(base + path)
+                    page.wait_for_load_state("networkidle")
+                    page.screenshot(
+                        path=str(out / f"{name}-{width_name}-{theme}-{language}.png"),
+                        full_page=True,
+                    )
+                if width_name == "phone" and theme == "light" and language == "en":
+                    page.goto(base + "/apps/")
+                    page.locator("[data-menu-toggle]").click()
+                    page.screenshot(path=str(out / "menu-open-phone-light-en.png"))
+                    session["cookie"] = next(
+                        c["value"] for c in context.cookies() if c["name"] == "sessionid"
+                    )
+                context.close()
+    if os.environ.get("LIGHTHOUSE"):
+        with production_web(world["sandbox"], world["settings"]) as prod:
+            _lighthouse(prod, world, session["cookie"])
+
+
+@contextlib.contextmanager
+def production_web(sandbox, settings):
+    """The production profile (gunicorn, DEBUG off, compressed hashed static files, as
+    `make prod` runs it) on this test's database: what Lighthouse should measure."""
+    env = subprocess_env(
+        sandbox,
+        settings,
+        DEBUG="0",
+        SECRET_KEY=settings.SECRET_KEY,  # the browser's session cookie stays valid
+        OPEN_SIGNUP="1",
+        SECURE_SSL_REDIRECT="0",
+        SECURE_COOKIES="0",
+        SECURE_HSTS_SECONDS="0",
+        LOG_LEVEL="WARNING",
+    )
+    manage = [sys.executable, str(ROOT / "manage.py")]
+    subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=env, check=True)
+    port = free_port()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "a1site.wsgi:application",
+         "--config", str(ROOT / "a1site" / "gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        env=env, cwd=ROOT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        assert wait_until(lambda: _answers(url), timeout=30)
+        yield url
+    finally:
+        web.terminate()
+        web.wait(timeout=10)
+
+
+def _answers(url: str) -> bool:
+    try:
+        requests.get(f"{url}/ping", timeout=2)
+    except requests.ConnectionError:
+        return False
+    return True
+
+
+def _lighthouse(base: str, world, session_cookie: str) -> None:
+    """Every page in both themes, phone-sized, through tools/lighthouse/run.mjs."""
+    targets = [
+        {"name": name, "url": base + path, "cookie": session_cookie if logged_in else ""}
+        for name, path, logged_in in pages(world)
+    ]
+    report = ARTIFACTS / "lighthouse.json"
+    subprocess.run(
+        ["node", str(ROOT / "tools" / "lighthouse" / "run.mjs"), str(report)],
+        input=json.dumps(targets),
+        text=True,
+        check=True,
+        timeout=1800,
+    )
