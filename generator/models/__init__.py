@@ -1,5 +1,6 @@
-"""A1 Studio's data, one module per concept: runs, teams, money, operations."""
+"""A1 Studio's data, one module per concept: runs, teams, money, keys, operations."""
 
+from .keys import ApiKey, WebhookDelivery
 from .money import BalanceAlert, Budget
 from .ops import Chore, WorkerHeartbeat
 from .runs import (
@@ -15,6 +16,7 @@ from .runs import (
 from .teams import Invite, Membership, Preferences, Team, Visibility
 
 __all__ = [
+    "ApiKey",
     "AppDefinition",
     "AppVisit",
     "BalanceAlert",
@@ -29,6 +31,7 @@ __all__ = [
     "ResultImage",
     "Team",
     "Visibility",
+    "WebhookDelivery",
     "WorkerHeartbeat",
     "input_path",
     "result_path",

@@ -47,7 +47,7 @@ def run_open(
         existing = Generation.objects.filter(user=user, idempotency_key=key).first()
         if existing is not None:
             return existing, False
-        budget_check(user=user, team=team, points=points)
+        budget_check(user=user, team=team, points=points, api_key=fields.get("api_key"))
         try:
             with transaction.atomic():
                 generation = Generation.objects.create(
