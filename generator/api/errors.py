@@ -107,7 +107,10 @@ def api_error_for(exc: Exception) -> ApiError:
     if isinstance(exc, NinjaValidationError):
         fields = {}
         for item in exc.errors:
-            where = ".".join(str(part) for part in item.get("loc", ())[1:]) or "body"
+            source, *parts = item.get("loc", ()) or ("body",)
+            if source == "body" and len(parts) > 1:
+                parts = parts[1:]  # the name of the body parameter itself means nothing
+            where = ".".join(str(part) for part in parts) or source
             fields.setdefault(where, item.get("msg", ""))
         return ApiError(422, "invalid", gettext_lazy("Some values are not valid."), fields=fields)
     if isinstance(exc, Http404):
