@@ -64,3 +64,25 @@ def fetch_image(url: str) -> bytes:
     finally:
         session.close()
     raise ImageRejected(_("The link redirects too many times."))
+
+
+def link_check(url: str) -> None:
+    """Refuse (ImageRejected, worded for the user) a link the portal must not call:
+    the image-link rule, also applied to the webhook URLs people give."""
+    _check_host(url.strip())
+
+
+def post_to_link(url: str, *, data: bytes, headers: dict, timeout: float) -> int:
+    """POST to a link people gave (a webhook) under the same rule; returns the HTTP status.
+
+    Redirects are not followed: a receiver answers where it was asked. Raises
+    ImageRejected for a refused host and requests.RequestException when it fails.
+    """
+    _check_host(url)
+    with requests.Session() as session:
+        response = session.post(
+            url, data=data, headers=headers, timeout=(min(5, timeout), timeout),
+            allow_redirects=False,
+        )  # fmt: skip
+        response.close()
+    return response.status_code
