@@ -1,22 +1,25 @@
-"""Per-key rate limits: a burst, then a sustained rate, counted in the shared cache.
+"""Per-key rate limits: a token bucket (a burst, then a sustained rate) in the shared cache.
 
-Two counters per key, one for the current window and one for the window before, with
-the earlier one weighted by how much of it still overlaps the last `window` seconds.
-With window = burst / rate this allows `burst` requests at once after a quiet spell and
-then `rate` per second, which is what a token bucket gives; unlike a bucket it needs
-only the cache's atomic add and incr (no read-modify-write), so it holds across every
-web process on Redis and needs no second code path for local memory.
+The bucket is kept in its GCRA form, one number per key: the "theoretical arrival
+time" (TAT) by which the bucket would be full again, in milliseconds. Each request
+moves it on by one interval with the cache's atomic incr, so concurrent requests in
+every web process sharing Redis are counted exactly; a request that would push it more
+than a whole burst ahead is refused (and its step taken back with decr), and told how
+long until one token is back. A key idle long enough for its TAT to fall behind the
+clock starts again from a full bucket: that reset is a plain set, so two requests
+racing on an idle key may both be let in; it can only ever err by letting one more in.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+
+KEEP_SECONDS = 3600  # a stale TAT means "full bucket", so keeping it longer is harmless
 
 
 @dataclass(frozen=True)
@@ -25,8 +28,8 @@ class Limit:
     per_second: float
 
     @property
-    def window(self) -> float:
-        return self.burst / self.per_second
+    def interval_ms(self) -> int:
+        return max(round(1000 / self.per_second), 1)
 
 
 def key_limit() -> Limit:
@@ -34,30 +37,28 @@ def key_limit() -> Limit:
 
 
 def rate_take(*, bucket: str, limit: Limit | None = None, now: float | None = None) -> float:
-    """Count one request; 0 if it may go ahead, else the seconds to wait before the next.
+    """Take one token; 0 if the request may go ahead, else the seconds until it may.
 
-    A refused request is not counted, so a client that keeps hammering is let in again
-    as soon as the rate allows rather than being locked out for good.
+    A refused request takes nothing, so a client that keeps retrying is let in as soon
+    as a token is back rather than being locked out.
     """
     limit = limit or key_limit()
-    now = time.time() if now is None else now
-    window = limit.window
-    slot = math.floor(now / window)
-    current, previous = f"rate:{bucket}:{slot}", f"rate:{bucket}:{slot - 1}"
-    ttl = math.ceil(window * 2) + 1
-    cache.add(current, 0, ttl)
+    now_ms = round((time.time() if now is None else now) * 1000)
+    step = limit.interval_ms
+    name = f"rate:{bucket}"
+    keep = max(KEEP_SECONDS, limit.burst * step // 1000 * 2)
+    cache.add(name, now_ms, keep)
     try:
-        count = cache.incr(current)
+        tat = cache.incr(name, step)
     except ValueError:  # expired between add and incr
-        cache.set(current, 1, ttl)
-        count = 1
-    overlap = 1 - (now - slot * window) / window
-    earlier = (cache.get(previous) or 0) * overlap
-    if count + earlier <= limit.burst:
+        cache.set(name, now_ms + step, keep)
         return 0.0
-    with contextlib.suppress(ValueError):  # expired meanwhile: nothing left to give back
-        cache.decr(current)
-    # The estimate falls by `per_second` each second, as the earlier window slides out
-    # and (once the window turns) the current one starts to weigh less.
-    excess = count + earlier - limit.burst
-    return max(excess / limit.per_second, 1 / limit.per_second)
+    if tat - step < now_ms:
+        # Idle: the bucket is full again; restart the clock from now.
+        cache.set(name, now_ms + step, keep)
+        return 0.0
+    if tat - now_ms <= limit.burst * step:
+        return 0.0
+    with contextlib.suppress(ValueError):  # expired meanwhile: nothing to give back
+        cache.decr(name, step)
+    return (tat - now_ms - limit.burst * step) / 1000

@@ -29,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..a1 import A1Error, Code, TaskState
 from ..models import Generation, ResultImage
+from . import webhooks
 from .upstream import a1_client
 
 logger = logging.getLogger(__name__)
@@ -197,15 +198,21 @@ def _poll_failed(generation: Generation, lease: Lease, exc: A1Error, now: dateti
 
 def _fail(lease: Lease, now: datetime, problem: str, **changes) -> None:
     # Failed before producing output: A1 gives the points back, so none count as spent.
-    lease.rows().filter(state__in=IN_FLIGHT).update(
-        claimed_until=None,
-        state=State.FAILED,
-        problem=problem,
-        finished_at=now,
-        points_spent=0,
-        next_poll_at=None,
-        **changes,
+    ended = (
+        lease.rows()
+        .filter(state__in=IN_FLIGHT)
+        .update(
+            claimed_until=None,
+            state=State.FAILED,
+            problem=problem,
+            finished_at=now,
+            points_spent=0,
+            next_poll_at=None,
+            **changes,
+        )
     )
+    if ended:
+        webhooks.run_ended(generation_id=lease.generation_id)
 
 
 # --- copying results ---------------------------------------------------------------
@@ -241,13 +248,19 @@ def _copy_pending(generation: Generation, lease: Lease) -> datetime | None:
             return None
     results = list(ResultImage.objects.filter(generation_id=generation.pk))
     if all(r.settled for r in results):
-        lease.rows().filter(state=State.COPYING).update(
-            claimed_until=None,
-            state=State.COMPLETED,
-            finished_at=timezone.now(),
-            points_spent=F("points_quoted"),
-            next_poll_at=None,
+        ended = (
+            lease.rows()
+            .filter(state=State.COPYING)
+            .update(
+                claimed_until=None,
+                state=State.COMPLETED,
+                finished_at=timezone.now(),
+                points_spent=F("points_quoted"),
+                next_poll_at=None,
+            )
         )
+        if ended:
+            webhooks.run_ended(generation_id=generation.pk)
         return None
     attempts = max(r.copy_attempts for r in results if not r.settled)
     return _schedule(lease, timezone.now() + timedelta(seconds=min(2**attempts, 300)))
