@@ -112,13 +112,13 @@ def webhook_deliver(*, delivery_id, now: datetime | None = None) -> datetime | N
     delivery = WebhookDelivery.objects.select_related("api_key").get(pk=delivery_id)
     body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
     stamp = int(time.time())
+    signed = signature(secret=delivery.api_key.webhook_secret, timestamp=stamp, body=body)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "A1Studio-Webhook/1",
         "A1Studio-Event": delivery.event,
         "A1Studio-Delivery": str(delivery.pk),
-        "A1Studio-Signature": "t=%d,v1=%s"
-        % (stamp, signature(secret=delivery.api_key.webhook_secret, timestamp=stamp, body=body)),
+        "A1Studio-Signature": f"t={stamp},v1={signed}",
     }
     status, error, final = None, "", False
     try:

@@ -63,7 +63,7 @@ def receiver(request):
 @pytest.mark.usefixtures("receiver")
 class WebhookTests(ApiTestCase):
     def keyed_run(self, hook: Receiver, state="completed") -> tuple[Generation, WebhookDelivery]:
-        key, token = keys.key_create(user=self.owner, name="hooked", webhook_url=hook.url)
+        _key, token = keys.key_create(user=self.owner, name="hooked", webhook_url=hook.url)
         run = self.start_run(token=token).json()
         generation = self.finish(run["id"], state=state)
         return generation, WebhookDelivery.objects.get(generation=generation)
