@@ -345,4 +345,4 @@ WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 10.0)
 WEBHOOK_ATTEMPTS = env_int("WEBHOOK_ATTEMPTS", 8, minimum=1)
 # The portal's public address, for absolute links in webhooks (sent by the worker,
 # which has no request to take it from). Empty: webhooks carry paths only.
-SITE_URL = env_http_url("SITE_URL", "http://127.0.0.1:8000") if env.str("SITE_URL", default="") else ""
+SITE_URL = env_http_url("SITE_URL", "") if env.str("SITE_URL", default="").strip() else ""

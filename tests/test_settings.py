@@ -31,6 +31,9 @@ def start(**env) -> subprocess.CompletedProcess:
         ("SECURE_HSTS_SECONDS", "-5"),
         ("A1_RETRY_BASE_DELAY", "-1"),
         ("RESULT_COPY_THREADS", "0"),
+        ("API_RATE_BURST", "0"),
+        ("API_RATE_PER_MINUTE", "lots"),
+        ("SITE_URL", "portal.example.com"),
     ],
 )
 def test_it_refuses_to_start_on_a_malformed_value(name, value):

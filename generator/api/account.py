@@ -13,7 +13,12 @@ from .schemas import MeOut, errors
 router = Router(tags=["account"])
 
 
-@router.get("", response={200: MeOut, **errors(401, 429)}, url_name="me")
+@router.get(
+    "",
+    response={200: MeOut, **errors(401, 429)},
+    url_name="me",
+    summary="Who the call acts as, and what is left",
+)
 def me(request: HttpRequest):
     """The caller, the key in use (with its own budget) and this month's allowances."""
     key = api_key_of(request)

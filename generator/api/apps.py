@@ -18,7 +18,10 @@ router = Router(tags=["apps"])
 
 
 @router.get(
-    "/{app_id}", response={200: AppOut, **errors(401, 403, 404, 429, 502)}, url_name="app_detail"
+    "/{app_id}",
+    response={200: AppOut, **errors(401, 403, 404, 429, 502)},
+    url_name="app_detail",
+    summary="What a run of an app takes and costs",
 )
 def app_detail(request: HttpRequest, app_id: str, language: str = ""):
     """The app's photo slots, text fields, styles and sizes, and what a run costs."""

@@ -56,13 +56,21 @@ def _page(request: HttpRequest, qs: QuerySet, filters: Filters) -> dict:
     }
 
 
-@router.get("/history", response={200: RunPageOut, **errors(401, 404, 422, 429)})
+@router.get(
+    "/history",
+    response={200: RunPageOut, **errors(401, 404, 422, 429)},
+    summary="Your runs, with the filters of /history/",
+)
 def history(request: HttpRequest, filters: Query[Filters]):
     """Your own runs, newest first."""
     return _page(request, library.history_list(user=request.user, **filters.selectors()), filters)
 
 
-@router.get("/gallery", response={200: RunPageOut, **errors(401, 404, 422, 429)})
+@router.get(
+    "/gallery",
+    response={200: RunPageOut, **errors(401, 404, 422, 429)},
+    summary="What was shared with your teams",
+)
 def gallery(request: HttpRequest, filters: Query[Filters], team: int | None = None):
     """What members shared with your teams (or with one of them), newest first."""
     chosen = None

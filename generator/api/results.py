@@ -26,6 +26,7 @@ IMAGE = {
     "/{result_id}",
     response={**errors(401, 404, 429)},
     url_name="result_file",
+    summary="Download a result",
     openapi_extra=IMAGE,
 )
 def result_file(request: HttpRequest, result_id: str):
@@ -40,6 +41,7 @@ def result_file(request: HttpRequest, result_id: str):
     "/{result_id}/thumbnail",
     response={**errors(401, 404, 429)},
     url_name="result_thumbnail",
+    summary="A result's thumbnail",
     openapi_extra=IMAGE,
 )
 def result_thumbnail(request: HttpRequest, result_id: str):

@@ -51,7 +51,12 @@ def _existing(user, key: uuid.UUID) -> bool:
     return Generation.objects.filter(user=user, idempotency_key=key).exists()
 
 
-@router.post("", response={200: RunOut, 201: RunOut, **START_ERRORS}, url_name="run_create")
+@router.post(
+    "",
+    response={200: RunOut, 201: RunOut, **START_ERRORS},
+    url_name="run_create",
+    summary="Start a run",
+)
 def run_create(
     request: HttpRequest,
     body: RunIn,
@@ -112,7 +117,10 @@ def _photos(user, chosen: dict[str, str]) -> dict[str, InputImage]:
 
 
 @router.post(
-    "/enhance", response={200: RunOut, 201: RunOut, **START_ERRORS}, url_name="run_enhance"
+    "/enhance",
+    response={200: RunOut, 201: RunOut, **START_ERRORS},
+    url_name="run_enhance",
+    summary="Enhance an image (3 points)",
 )
 def run_enhance(
     request: HttpRequest,
@@ -142,7 +150,12 @@ def run_enhance(
     return _answer(request, generation, False)
 
 
-@router.get("/{run_id}", response={200: RunOut, **errors(401, 404, 429)}, url_name="run_detail")
+@router.get(
+    "/{run_id}",
+    response={200: RunOut, **errors(401, 404, 429)},
+    url_name="run_detail",
+    summary="A run, its state and its results",
+)
 def run_detail(request: HttpRequest, run_id: str):
     """A run you may see (yours, or shared with your team): its state and result links."""
     generation = visible_or_404(request.user, Generation, run_id)

@@ -16,7 +16,12 @@ from .schemas import UploadOut, errors
 router = Router(tags=["uploads"])
 
 
-@router.post("", response={201: UploadOut, **errors(401, 403, 422, 429)}, url_name="upload_create")
+@router.post(
+    "",
+    response={201: UploadOut, **errors(401, 403, 422, 429)},
+    url_name="upload_create",
+    summary="Upload a photo (a file or a link)",
+)
 def upload_create(request: HttpRequest, file: File[UploadedFile] = None, image_url: Form[str] = ""):
     """Send one image as multipart `file`, or an http(s) link as form field `image_url`.
 
