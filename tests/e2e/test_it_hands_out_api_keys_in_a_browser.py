@@ -38,7 +38,9 @@ def test_it_shows_a_key_once_which_then_works_until_revoked(live_server, owner, 
 def test_it_serves_working_api_docs_under_our_csp(live_server, owner, new_page):
     page = new_page()
     refused = []
-    page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on(
+        "console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None
+    )
     page.on("pageerror", lambda e: refused.append(str(e)))
     log_in(page, live_server.url, "owner")
     page.goto(f"{live_server.url}/api/v1/docs")
