@@ -57,6 +57,11 @@ class RunTests(ApiTestCase):
         assert "1 of its 3 points" in body["message"] and "API key" in body["message"]
         assert self.sandbox.calls("generate") == 1
 
+    def test_it_counts_only_the_keys_own_runs_against_its_budget(self):
+        self.start_run()  # 2 points with another key
+        token = self.key_for(self.owner, monthly_points=2)
+        assert self.start_run(token=token).status_code == 201
+
     def test_it_holds_the_user_budget_too(self):
         Budget.objects.create(user=self.owner, monthly_points=1)
         body = assert_error_shape(self.start_run(), 402, "budget_exceeded")
