@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -104,28 +105,12 @@ def budget_check(*, user, team: Team | None, points: int, api_key: ApiKey | None
             "budget": budget.monthly_points,
             "team": getattr(team, "name", ""),
         }
-        if budget.user_id:
-            message = _worded(
-                lambda values=values: (
-                    _(
-                        "This run costs %(cost)d points but you have %(left)d of your %(budget)d "
-                        "points left this month."
-                    )
-                    % values
-                )
-            )
-        else:
-            message = _worded(
-                lambda values=values: (
-                    _(
-                        "This run costs %(cost)d points but the team %(team)s has %(left)d of its "
-                        "%(budget)d points left this month."
-                    )
-                    % values
-                )
-            )
-        scope_name = "user" if budget.user_id else "team"
-        raise BudgetExceeded(message, scope=scope_name, code=Code.BALANCE_INSUFFICIENT)
+        worded = _user_budget_words if budget.user_id else _team_budget_words
+        raise BudgetExceeded(
+            _worded(worded, values),
+            scope="user" if budget.user_id else "team",
+            code=Code.BALANCE_INSUFFICIENT,
+        )
 
 
 def _key_budget_check(api_key: ApiKey, points: int) -> None:
@@ -142,22 +127,45 @@ def _key_budget_check(api_key: ApiKey, points: int) -> None:
         "budget": key.monthly_points,
         "name": key.name,
     }
-    message = _worded(
-        lambda: (
-            _(
-                "This run costs %(cost)d points but the API key %(name)s has %(left)d of its "
-                "%(budget)d points left this month."
-            )
-            % values
-        )
+    raise BudgetExceeded(
+        _worded(_key_budget_words, values), scope="key", code=Code.BALANCE_INSUFFICIENT
     )
-    raise BudgetExceeded(message, scope="key", code=Code.BALANCE_INSUFFICIENT)
 
 
-def _worded(render: Callable[[], str]) -> str:
+def _user_budget_words(values: dict) -> str:
+    return (
+        _(
+            "This run costs %(cost)d points but you have %(left)d of your %(budget)d "
+            "points left this month."
+        )
+        % values
+    )
+
+
+def _team_budget_words(values: dict) -> str:
+    return (
+        _(
+            "This run costs %(cost)d points but the team %(team)s has %(left)d of its "
+            "%(budget)d points left this month."
+        )
+        % values
+    )
+
+
+def _key_budget_words(values: dict) -> str:
+    return (
+        _(
+            "This run costs %(cost)d points but the API key %(name)s has %(left)d of its "
+            "%(budget)d points left this month."
+        )
+        % values
+    )
+
+
+def _worded(words: Callable[[dict], str], values: dict) -> str:
     """The message, put into words when shown: the form shows it in the reader's
     language, the REST API in English and Chinese side by side."""
-    return lazy(render, str)()
+    return lazy(functools.partial(words, values), str)()
 
 
 @dataclass

@@ -198,21 +198,17 @@ def _poll_failed(generation: Generation, lease: Lease, exc: A1Error, now: dateti
 
 def _fail(lease: Lease, now: datetime, problem: str, **changes) -> None:
     # Failed before producing output: A1 gives the points back, so none count as spent.
-    ended = (
-        lease.rows()
-        .filter(state__in=IN_FLIGHT)
-        .update(
-            claimed_until=None,
-            state=State.FAILED,
-            problem=problem,
-            finished_at=now,
-            points_spent=0,
-            next_poll_at=None,
-            **changes,
-        )
+    lease.rows().filter(state__in=IN_FLIGHT).update(
+        claimed_until=None,
+        state=State.FAILED,
+        problem=problem,
+        finished_at=now,
+        points_spent=0,
+        next_poll_at=None,
+        **changes,
     )
-    if ended:
-        webhooks.run_ended(generation_id=lease.generation_id)
+    # Whoever ends the run tells its key's webhook; a delivery is made once per run end.
+    webhooks.run_ended(generation_id=lease.generation_id)
 
 
 # --- copying results ---------------------------------------------------------------
@@ -248,19 +244,14 @@ def _copy_pending(generation: Generation, lease: Lease) -> datetime | None:
             return None
     results = list(ResultImage.objects.filter(generation_id=generation.pk))
     if all(r.settled for r in results):
-        ended = (
-            lease.rows()
-            .filter(state=State.COPYING)
-            .update(
-                claimed_until=None,
-                state=State.COMPLETED,
-                finished_at=timezone.now(),
-                points_spent=F("points_quoted"),
-                next_poll_at=None,
-            )
+        lease.rows().filter(state=State.COPYING).update(
+            claimed_until=None,
+            state=State.COMPLETED,
+            finished_at=timezone.now(),
+            points_spent=F("points_quoted"),
+            next_poll_at=None,
         )
-        if ended:
-            webhooks.run_ended(generation_id=generation.pk)
+        webhooks.run_ended(generation_id=generation.pk)
         return None
     attempts = max(r.copy_attempts for r in results if not r.settled)
     return _schedule(lease, timezone.now() + timedelta(seconds=min(2**attempts, 300)))

@@ -69,7 +69,8 @@ def webhook_send(
 
 
 def run_ended(*, generation_id) -> WebhookDelivery | None:
-    """Called when a run reaches completed or failed: tell its key's webhook."""
+    """Tell the key's webhook that its run ended (nothing if it has not, has no key or
+    webhook, or was told already: the delivery is unique per run and event)."""
     generation = (
         Generation.objects.select_related("api_key", "user")
         .filter(pk=generation_id, api_key__isnull=False)
