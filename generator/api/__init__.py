@@ -10,8 +10,9 @@ import functools
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseNotAllowed
-from django.urls import re_path
+from django.urls import path, re_path
 from django.utils import translation
+from django.views.generic import RedirectView
 from ninja import NinjaAPI, Swagger
 
 from ..services import keys
@@ -105,6 +106,9 @@ def urls():
     """The API's URL patterns, with a wrong method or an unknown path answered in the
     API's error shape rather than Django's HTML pages."""
     patterns, app_name, namespace = api.urls
+    # The bare /api/v1/ leads to the docs rather than ninja's empty root page.
+    patterns = [p for p in patterns if p.name != "api-root"]
     for pattern in patterns:
         pattern.callback = _json_405(pattern.callback)
-    return [*patterns, re_path(r"^.*$", not_found)], app_name, namespace
+    docs = RedirectView.as_view(pattern_name="api-v1:openapi-view", permanent=False)
+    return [*patterns, path("", docs), re_path(r"^.*$", not_found)], app_name, namespace

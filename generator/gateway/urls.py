@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("images/optimize", views.optimize, name="gateway_optimize"),
     path("tasks/<str:task_id>", views.task_query, name="gateway_task"),
     path("files/<str:token>/<str:name>", views.kept_file, name="gateway_file"),
+    re_path(r"^.*$", views.no_endpoint),
 ]

@@ -29,7 +29,7 @@ from ..models import ApiKey, Generation, InputImage, ResultImage
 from ..services import apps, generations, keys, photos
 from ..services import enhance as enhancing
 from ..views.media import stored_image
-from .envelope import GatewayError, a1_endpoint
+from .envelope import GatewayError, a1_endpoint, answer
 from .links import PHOTO, RESULT, link_for, link_open
 
 PATH_PREFIX = "studio/"
@@ -294,3 +294,10 @@ def kept_file(request: HttpRequest, token: str, name: str):
     model = ResultImage if link.kind == RESULT else InputImage
     image = visible_or_404(key.user, model, link.image_id)
     return stored_image(image.file)
+
+
+def no_endpoint(request: HttpRequest, *args, **kwargs):
+    """A path A1 does not have: A1's envelope, so a script reads it as it reads A1."""
+    response = answer(code=Code.INVALID_PARAMS, detail="no such endpoint")
+    response.status_code = 404
+    return response

@@ -9,6 +9,10 @@ class ErrorShapeTests(ApiTestCase):
     def test_it_answers_unknown_paths_in_the_shape(self):
         assert_error_shape(self.api("GET", "/nothing/here"), 404, "not_found")
 
+    def test_it_leads_from_the_bare_root_to_the_docs(self):
+        response = self.api("GET", "/", allow_redirects=False)
+        assert response.status_code == 302 and response.headers["Location"] == "/api/v1/docs"
+
     def test_it_answers_a_wrong_method_in_the_shape(self):
         response = self.api("DELETE", "/me")
         assert_error_shape(response, 405, "method_not_allowed")

@@ -13,6 +13,9 @@ from tests.portal.base import WATERCOLOR
 
 
 class KeyTests(GatewayTestCase):
+    def test_it_answers_paths_a1_does_not_have_in_a1s_envelope(self):
+        envelope(self.a1("GET", "/images/list"), Code.INVALID_PARAMS, status=404)
+
     def test_it_answers_10410_without_a_key(self):
         envelope(self.a1("GET", f"/apps/{WATERCOLOR}", token=False), Code.MISSING_API_KEY)
 
