@@ -111,4 +111,5 @@ def urls():
     for pattern in patterns:
         pattern.callback = _json_405(pattern.callback)
     docs = RedirectView.as_view(pattern_name="api-v1:openapi-view", permanent=False)
-    return [*patterns, path("", docs), re_path(r"^.*$", not_found)], app_name, namespace
+    root = path("", docs, name="api-root")  # ninja finds its prefix by this name
+    return [*patterns, root, re_path(r"^.*$", not_found)], app_name, namespace
