@@ -86,6 +86,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks_db",
     "axes",
+    # Only for its bundled Swagger UI files and template (the REST API's docs).
+    "ninja",
     "generator",
     "sandbox",
 ]
@@ -513,3 +515,16 @@ AUTHENTICATION_BACKENDS = [
     for backend in globals().get("AUTHENTICATION_BACKENDS", [_MODEL_BACKEND])
     if LOCAL_ACCOUNTS or backend != _MODEL_BACKEND
 ] + (["generator.sso.SsoBackend"] if SSO_ENABLED else [])
+
+# --- Programmatic access (personal API keys, /api/v1/, /open-api/v1/a1/) -------------
+# Requests per API key: this many at once after a quiet spell, then this many a minute.
+API_RATE_BURST = env_int("API_RATE_BURST", 20, minimum=1)
+API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 60, minimum=1)
+# How long the gateway's links to our kept images work (A1's own links expire too).
+GATEWAY_LINK_SECONDS = env_int("GATEWAY_LINK_SECONDS", 24 * 3600, minimum=60)
+# Webhooks: seconds to wait for the receiver, and how many tries before giving up.
+WEBHOOK_TIMEOUT = env_float("WEBHOOK_TIMEOUT", 10.0)
+WEBHOOK_ATTEMPTS = env_int("WEBHOOK_ATTEMPTS", 8, minimum=1)
+# The portal's public address, for absolute links in webhooks (sent by the worker,
+# which has no request to take it from). Empty: webhooks carry paths only.
+SITE_URL = env_http_url("SITE_URL", "") if env.str("SITE_URL", default="").strip() else ""

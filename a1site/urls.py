@@ -4,6 +4,8 @@ from django.views.decorators.cache import cache_page
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
+from generator import api
+from generator.gateway import urls as gateway_urls
 from generator.views import auth, health, sso
 
 handler500 = "generator.views.errors.server_error"
@@ -24,5 +26,7 @@ urlpatterns = [
         cache_page(3600)(JavaScriptCatalog.as_view(packages=["generator"])),
         name="javascript-catalog",
     ),
+    path("api/v1/", api.urls()),
+    path("open-api/v1/a1/", include(gateway_urls)),
     path("", include("generator.urls")),
 ]

@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    ApiKey,
     AppDefinition,
     BalanceAlert,
     Batch,
@@ -17,9 +18,11 @@ from .models import (
     Membership,
     ResultImage,
     Team,
+    WebhookDelivery,
 )
 from .services.batch_pacing import batches_resume_after_balance
 from .services.budgets import balance_alert_clear
+from .services.keys import keys_revoke
 from .views.auth import ThrottledAdminAuthenticationForm
 
 # The admin's log-in counts failures with the portal's, against the same limits.
@@ -93,8 +96,9 @@ class GenerationAdmin(admin.ModelAdmin):
         "app_name",
         ("created", admin.DateFieldListFilter),
         ("deleted_at", admin.EmptyFieldListFilter),
+        ("api_key", admin.EmptyFieldListFilter),
     ]
-    search_fields = ["task_id", "search_text", "user__username", "app_id"]
+    search_fields = ["task_id", "search_text", "user__username", "app_id", "api_key__prefix"]
     date_hierarchy = "created"
     list_select_related = ["user", "team"]
     inlines = [InputInline, ResultInline]
@@ -249,3 +253,54 @@ class BatchAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if form.changed_data:
             obj.save(update_fields=form.changed_data)
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Staff see every key and revoke any; keys are made by their owners (or
+    `manage.py createapikey`), since the secret is shown only once, to its maker."""
+
+    list_display = ["name", "prefix", "user", "created", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created"]
+    search_fields = ["name", "prefix", "user__username"]
+    list_select_related = ["user"]
+    fields = [
+        "user",
+        "name",
+        "prefix",
+        "created",
+        "last_used_at",
+        "monthly_points",
+        "webhook_url",
+        "revoked_at",
+        "revoked_by",
+    ]
+    readonly_fields = ["user", "prefix", "created", "last_used_at", "revoked_at", "revoked_by"]
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked, never deleted: the runs it started keep pointing at it
+
+    def save_model(self, request, obj, form, change):
+        if form.changed_data:
+            obj.save(update_fields=form.changed_data)
+
+    @admin.action(description=_("Revoke the selected keys now"))
+    def revoke(self, request, queryset):
+        revoked = keys_revoke(keys=queryset, by=request.user)
+        messages.success(request, _("%(n)d key(s) revoked.") % {"n": revoked})
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["event", "api_key", "url", "created", "attempts", "delivered_at", "last_status"]
+    list_filter = [("delivered_at", admin.EmptyFieldListFilter), "event"]
+    search_fields = ["url", "api_key__prefix", "api_key__name"]
+    list_select_related = ["api_key"]
+    readonly_fields = [f.name for f in WebhookDelivery._meta.fields]
+
+    def has_add_permission(self, request):
+        return False

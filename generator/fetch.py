@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import socket
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -107,3 +108,42 @@ def fetch_image(url: str) -> bytes:
         reason = "deadline passed" if deadline.passed else type(exc).__name__
         logger.info("Image link refused: %s", reason)
         raise ImageRejected(_("We could not fetch an image from that link.")) from None
+
+
+def link_check(url: str) -> None:
+    """Refuse (ImageRejected, worded for the user) a link the portal must not call:
+    the image-link rule, applied when people enter a webhook URL. The call itself is
+    guarded again, on the address actually connected to (post_to_link)."""
+    url = url.strip()
+    try:
+        _check_scheme(url)
+        if settings.IMAGE_URL_ALLOW_PRIVATE:
+            return
+        host = urlsplit(url).hostname or ""
+        for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM):
+            if refused_address(ipaddress.ip_address(info[4][0].split("%", 1)[0])):
+                raise ValueError("not a public address")
+    except (ValueError, OSError, UnicodeError):
+        raise ImageRejected(_("That link cannot be used: give a public http(s) address.")) from None
+
+
+def post_to_link(url: str, *, data: bytes, headers: dict, timeout: float) -> int:
+    """POST to a link people gave (a webhook) under the image-link rule: the connection
+    goes only to the public address that was checked, within `timeout` in all, and
+    redirects are not followed. Returns the HTTP status; raises ImageRejected for a
+    refused link and requests.RequestException when the call fails."""
+    url = url.strip()
+    try:
+        _check_scheme(url)
+    except ValueError:
+        raise ImageRejected(_("That link cannot be used: give a public http(s) address.")) from None
+    deadline = Deadline(timeout)
+    try:
+        with deadline, _session() as session:
+            call_timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
+            with session.post(
+                url, data=data, headers=headers, timeout=call_timeout, allow_redirects=False
+            ) as response:
+                return response.status_code
+    except InvalidIPAddress:
+        raise ImageRejected(_("That link cannot be used: give a public http(s) address.")) from None

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 
 from .a1 import App
 from .a1.types import SIZES
-from .fetch import fetch_image
+from .fetch import fetch_image, link_check
 from .images import MAX_INPUT_BYTES, ImageRejected, Normalised, normalise
 from .inputs import (
     MAX_DESCRIPTION,
@@ -425,3 +425,36 @@ class UsageForm(forms.Form):
     def split_choice(self) -> str:
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
         return data.get("split") or "app"
+
+
+class ApiKeyForm(forms.Form):
+    """A personal API key's name, its own monthly budget and its webhook."""
+
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
+    monthly_points = forms.IntegerField(
+        label=gettext_lazy("Points per month"),
+        min_value=1,
+        required=False,
+        help_text=gettext_lazy(
+            "Runs started with this key stop at this many points a month. Empty: no limit "
+            "of its own (yours and your team's still apply)."
+        ),
+    )
+    webhook_url = forms.URLField(
+        label=gettext_lazy("Webhook URL"),
+        max_length=500,
+        required=False,
+        assume_scheme="https",
+        help_text=gettext_lazy(
+            "Optional: we POST a signed message here when a run started with this key ends."
+        ),
+    )
+
+    def clean_webhook_url(self) -> str:
+        url = self.cleaned_data["webhook_url"]
+        if url:
+            try:
+                link_check(url)
+            except ImageRejected as exc:
+                raise forms.ValidationError(str(exc)) from None
+        return url

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
 from .a1 import A1Error, Code
@@ -56,3 +58,20 @@ def user_message(error: A1Error) -> str:
 
 def is_image_error(error: A1Error) -> bool:
     return error.code in IMAGE_CODES
+
+
+def bilingual(message) -> tuple[str, str]:
+    """(English, Chinese) for a message, for answers to scripts that carry both.
+
+    A lazy message is put into words in each language; a plain one (worded in English,
+    as the API and the gateway run in English) is looked up in the Chinese catalog,
+    and stays English where the catalog has no entry.
+    """
+    if isinstance(message, Promise):
+        with translation.override("en"):
+            english = str(message)
+        with translation.override("zh-hans"):
+            return english, str(message)
+    english = str(message)
+    with translation.override("zh-hans"):
+        return english, _(english) if english else ""

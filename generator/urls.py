@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import apps, batches, generations, library, media, teams, usage
+from .views import apps, batches, generations, keys, library, media, teams, usage
 
 urlpatterns = [
     path("apps/", apps.app_index, name="app_index"),
@@ -67,6 +67,9 @@ urlpatterns = [
     path("team/preferences/", teams.preferences, name="preferences"),
     path("accounts/signup/", teams.signup, name="signup"),
     path("usage/", usage.usage, name="usage"),
+    path("account/keys/", keys.api_keys, name="api_keys"),
+    path("account/keys/<int:key_id>/", keys.api_key_update, name="api_key_update"),
+    path("account/keys/<int:key_id>/revoke/", keys.api_key_revoke, name="api_key_revoke"),
     path("media/inputs/<uuid:image_id>", media.input_image, name="input_image"),
     path("media/results/<uuid:image_id>", media.result_image, name="result_image"),
     path("media/results/<uuid:image_id>/thumb", media.result_thumbnail, name="result_thumbnail"),

@@ -33,6 +33,9 @@ def start(**env) -> subprocess.CompletedProcess:
         ("RESULT_COPY_THREADS", "0"),
         ("IMAGE_LINK_DEADLINE", "0"),
         ("LOGIN_LOCKOUT_MINUTES", "0"),
+        ("API_RATE_BURST", "0"),
+        ("API_RATE_PER_MINUTE", "lots"),
+        ("SITE_URL", "portal.example.com"),
     ],
 )
 def test_it_refuses_to_start_on_a_malformed_value(name, value):

@@ -1,6 +1,7 @@
-"""A1 Studio's data, one module per concept: runs, teams, money, operations."""
+"""A1 Studio's data, one module per concept: runs, teams, money, keys, operations."""
 
 from .batches import Batch, BatchItem
+from .keys import ApiKey, WebhookDelivery
 from .money import BalanceAlert, Budget
 from .ops import Chore, WorkerHeartbeat
 from .runs import (
@@ -16,6 +17,7 @@ from .runs import (
 from .teams import Invite, Membership, Preferences, Team, Visibility, sharing_defaults
 
 __all__ = [
+    "ApiKey",
     "AppDefinition",
     "AppVisit",
     "BalanceAlert",
@@ -32,6 +34,7 @@ __all__ = [
     "ResultImage",
     "Team",
     "Visibility",
+    "WebhookDelivery",
     "WorkerHeartbeat",
     "input_path",
     "result_path",

@@ -204,6 +204,11 @@ class Generation(models.Model):
         on_delete=models.SET_NULL,
         related_name="generations",
     )
+    # The personal API key that started the run (none: the browser). Keys are revoked,
+    # never deleted, so this always names the script for audit and its budget.
+    api_key = models.ForeignKey(
+        "ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="generations"
+    )
 
     objects = GenerationQuerySet.as_manager()
 

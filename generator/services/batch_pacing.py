@@ -23,7 +23,7 @@ from ..a1 import A1Error, Code
 from ..inputs import ImageSlot, RunChoices
 from ..models import Batch, BatchItem, Chore, Generation, InputImage
 from .batch_checking import check_batch
-from .errors import SubmitRefused
+from .errors import BudgetExceeded, SubmitRefused
 from .generations import AppUpdated, generation_start
 from .tracking import BACKOFF_KEY
 
@@ -145,6 +145,11 @@ def _send(item: BatchItem) -> str:
         Batch.objects.filter(pk=batch.pk, state=State.RUNNING).update(
             state=State.PAUSED, pause=Batch.Pause.APP_UPDATED
         )
+        return "refused"
+    except BudgetExceeded as exc:
+        # A monthly budget (lowered since the batch was quoted) cannot pay: this item
+        # is refused with the numbers; the account itself is fine.
+        _refuse(item, str(exc.message))
         return "refused"
     except SubmitRefused as exc:
         if exc.code == Code.RATE_LIMITED:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from ..a1 import Code
-from ..models import BalanceAlert, BatchItem, Budget, Generation, Team
-from .errors import SubmitRefused
+from ..models import ApiKey, BalanceAlert, BatchItem, Budget, Generation, Team
+from .errors import BudgetExceeded, SubmitRefused
 
 logger = logging.getLogger(__name__)
 
@@ -77,14 +80,21 @@ def balance_alert_clear(*, user) -> int:
 
 
 def budget_check(
-    *, user, team: Team | None, points: int, transferring: BatchItem | None = None
+    *,
+    user,
+    team: Team | None,
+    points: int,
+    transferring: BatchItem | None = None,
+    api_key: ApiKey | None = None,
 ) -> None:
     """Refuse a run the budgets or the account cannot pay, before anything reaches A1.
 
     Call it inside the transaction that writes the run's row (submission.run_open): it
     locks the budgets it reads, so concurrent submissions are counted one after another
     (row locks on PostgreSQL; SQLite's IMMEDIATE transactions serialise every writer).
-    Used = spent + held by runs not yet settled.
+    Used = spent + held by runs not yet settled + held by batch items not yet sent (the
+    item being turned into this run is not counted twice). A run started with an API
+    key is also held to the key's own monthly budget, counted over that key's runs.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("budget_check must run inside the transaction that holds the points")
@@ -93,6 +103,8 @@ def budget_check(
             _("New runs are paused: the A1 account is out of points. Staff have been told."),
             code=Code.BALANCE_INSUFFICIENT,
         )
+    if api_key is not None:
+        _key_budget_check(api_key, points)
     scope = Q(user=user) | Q(team=team) if team is not None else Q(user=user)
     # Ordered by pk so that two transactions always lock in the same order (no deadlock).
     budgets = list(Budget.objects.select_for_update().filter(scope).order_by("pk"))
@@ -103,23 +115,70 @@ def budget_check(
             used = _used(team=team, transferring=transferring)
         if used + points <= budget.monthly_points:
             continue
-        left = max(budget.monthly_points - used, 0)
-        if budget.user_id:
-            message = _(
-                "This run costs %(cost)d points but you have %(left)d of your %(budget)d "
-                "points left this month."
-            )
-        else:
-            message = _(
-                "This run costs %(cost)d points but the team %(team)s has %(left)d of its "
-                "%(budget)d points left this month."
-            )
-        raise SubmitRefused(
-            message
-            % {
-                "cost": points,
-                "left": left,
-                "budget": budget.monthly_points,
-                "team": getattr(team, "name", ""),
-            }
+        values = {
+            "cost": points,
+            "left": max(budget.monthly_points - used, 0),
+            "budget": budget.monthly_points,
+            "team": getattr(team, "name", ""),
+        }
+        worded = _user_budget_words if budget.user_id else _team_budget_words
+        raise BudgetExceeded(
+            _worded(worded, values),
+            scope="user" if budget.user_id else "team",
+            code=Code.BALANCE_INSUFFICIENT,
         )
+
+
+def _key_budget_check(api_key: ApiKey, points: int) -> None:
+    # Locking the key's row serialises runs started with one key, as Budget rows do.
+    key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    if key.monthly_points is None:
+        return
+    used = Generation.objects.filter(api_key=key).this_month().points_used()
+    if used + points <= key.monthly_points:
+        return
+    values = {
+        "cost": points,
+        "left": max(key.monthly_points - used, 0),
+        "budget": key.monthly_points,
+        "name": key.name,
+    }
+    raise BudgetExceeded(
+        _worded(_key_budget_words, values), scope="key", code=Code.BALANCE_INSUFFICIENT
+    )
+
+
+def _user_budget_words(values: dict) -> str:
+    return (
+        _(
+            "This run costs %(cost)d points but you have %(left)d of your %(budget)d "
+            "points left this month."
+        )
+        % values
+    )
+
+
+def _team_budget_words(values: dict) -> str:
+    return (
+        _(
+            "This run costs %(cost)d points but the team %(team)s has %(left)d of its "
+            "%(budget)d points left this month."
+        )
+        % values
+    )
+
+
+def _key_budget_words(values: dict) -> str:
+    return (
+        _(
+            "This run costs %(cost)d points but the API key %(name)s has %(left)d of its "
+            "%(budget)d points left this month."
+        )
+        % values
+    )
+
+
+def _worded(words: Callable[[dict], str], values: dict) -> str:
+    """The message, put into words when shown: the form shows it in the reader's
+    language, the REST API in English and Chinese side by side."""
+    return lazy(functools.partial(words, values), str)()

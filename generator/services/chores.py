@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from ..models import Chore
 from .photos import purge_staged_photos
+from .webhooks import resume_webhooks
 
 # name -> (period, task). Add a chore here and it runs everywhere.
 CHORES = {
     "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
+    "resume_webhooks": (timedelta(minutes=1), resume_webhooks),
 }
 
 

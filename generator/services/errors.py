@@ -22,3 +22,14 @@ class SubmitRefused(Exception):
         self.field = field
         self.code = code
         self.problems = problems or ({field: message} if field else {})
+
+
+class BudgetExceeded(SubmitRefused):
+    """A monthly budget (the user's, a team's or an API key's) cannot pay for the run.
+
+    `scope` says whose: "user", "team" or "key".
+    """
+
+    def __init__(self, message: str, *, scope: str, code: int | None = None):
+        super().__init__(message, code=code)
+        self.scope = scope

@@ -109,6 +109,25 @@ def history_list(
     return rows.union(batch_rows, all=True).order_by("-created")
 
 
+def runs_list(
+    *,
+    user,
+    q: str = "",
+    app: str = "",
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    favourites: bool = False,
+) -> QuerySet:
+    """The user's own runs, every one (batch items too), newest first: for scripts,
+    which want runs rather than the history page's batch cards."""
+    runs = Generation.objects.filter(user=user, deleted_at__isnull=True, hidden=False)
+    runs = _filtered(
+        runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
+    )
+    return _for_grid(runs.order_by("-created"))
+
+
 def history_cards(rows, *, language: str) -> list:
     """The cards for a page of history rows, in the rows' order (two queries); app names
     in `language` where a definition in it is cached."""

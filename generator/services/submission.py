@@ -49,7 +49,13 @@ def run_open(
         existing = Generation.objects.filter(user=user, idempotency_key=key).first()
         if existing is not None:
             return existing, False
-        budget_check(user=user, team=team, points=points, transferring=batch_item)
+        budget_check(
+            user=user,
+            team=team,
+            points=points,
+            transferring=batch_item,
+            api_key=fields.get("api_key"),
+        )
         try:
             with transaction.atomic():
                 generation = Generation.objects.create(

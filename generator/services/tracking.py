@@ -29,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from ..a1 import A1Error, Code, TaskState
 from ..models import Generation, ResultImage
+from . import webhooks
 from .holds import run_abandon
 from .upstream import a1_client
 
@@ -207,6 +208,8 @@ def _fail(lease: Lease, now: datetime, problem: str, **changes) -> None:
         next_poll_at=None,
         **changes,
     )
+    # Whoever ends the run tells its key's webhook; a delivery is made once per run end.
+    webhooks.run_ended(generation_id=lease.generation_id)
 
 
 # --- copying results ---------------------------------------------------------------
@@ -249,6 +252,7 @@ def _copy_pending(generation: Generation, lease: Lease) -> datetime | None:
             points_spent=F("points_quoted"),
             next_poll_at=None,
         )
+        webhooks.run_ended(generation_id=generation.pk)
         return None
     attempts = max(r.copy_attempts for r in results if not r.settled)
     return _schedule(lease, timezone.now() + timedelta(seconds=min(2**attempts, 300)))

@@ -43,6 +43,12 @@ def _serve(field, *, download_name: str = ""):
     return response
 
 
+def stored_image(field, *, download_name: str = ""):
+    """A stored photo or result as a response: the one way their bytes leave the portal
+    (pages, the REST API and the gateway's signed links all come through here)."""
+    return _serve(field, download_name=download_name)
+
+
 @login_required
 @require_GET
 def input_image(request: HtmxHttpRequest, image_id):

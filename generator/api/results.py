@@ -1,0 +1,50 @@
+"""Downloading results: our kept copies, to whoever may see the run."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.text import slugify
+from ninja import Router
+
+from ..access import visible_or_404
+from ..models import ResultImage
+from ..views.media import stored_image
+from .schemas import errors
+
+router = Router(tags=["results"])
+IMAGE = {
+    "responses": {
+        200: {
+            "description": "The image (JPEG, PNG or WebP)",
+            "content": {"image/*": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
+
+
+@router.get(
+    "/{result_id}",
+    response={**errors(401, 404, 429)},
+    url_name="result_file",
+    summary="Download a result",
+    openapi_extra=IMAGE,
+)
+def result_file(request: HttpRequest, result_id: str):
+    """Our copy of one result image, as a download."""
+    result = visible_or_404(request.user, ResultImage, result_id)
+    app = slugify(result.generation.app_name) or "a1"
+    name = f"{app}-{str(result.generation_id)[:8]}-{result.index + 1}"
+    return stored_image(result.file, download_name=name)
+
+
+@router.get(
+    "/{result_id}/thumbnail",
+    response={**errors(401, 404, 429)},
+    url_name="result_thumbnail",
+    summary="A result's thumbnail",
+    openapi_extra=IMAGE,
+)
+def result_thumbnail(request: HttpRequest, result_id: str):
+    """A small WebP of the result."""
+    result = visible_or_404(request.user, ResultImage, result_id)
+    return stored_image(result.thumbnail)

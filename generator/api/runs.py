@@ -1,0 +1,162 @@
+"""Runs: start one (generate or enhance) and read one, with our own result links.
+
+Starting goes through `generation_start` / `enhance_start`, the services the app form
+uses: the same rules, budgets (plus the key's own) and idempotency. The
+`Idempotency-Key` header plays the form's hidden key: the same key from the same user
+is the same run, however often the request is sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
+from ninja import Header, Router, Status
+
+from ..access import visible_or_404
+from ..inputs import RunChoices
+from ..models import Generation, InputImage, ResultImage
+from ..services import apps, generations, keys
+from ..services import enhance as enhancing
+from ..summaries import run_json
+from .apps import a1_language_of
+from .auth import api_key_of
+from .errors import ApiError
+from .schemas import EnhanceIn, RunIn, RunOut, errors
+
+router = Router(tags=["runs"])
+
+START_ERRORS = errors(401, 402, 403, 404, 409, 422, 429, 502)
+
+
+def run_key(header: str) -> uuid.UUID:
+    try:
+        return keys.idempotency_key_from(header)
+    except ValueError:
+        raise ApiError(
+            422,
+            "invalid",
+            gettext_lazy("The Idempotency-Key header is longer than 255 characters."),
+            fields={"Idempotency-Key": gettext_lazy("At most 255 characters.")},
+        ) from None
+
+
+def _answer(request: HttpRequest, generation: Generation, existed: bool):
+    body = run_json(generation, base=request.build_absolute_uri("/").rstrip("/"))
+    return Status(200 if existed else 201, body)
+
+
+def _existing(user, key: uuid.UUID) -> bool:
+    return Generation.objects.filter(user=user, idempotency_key=key).exists()
+
+
+@router.post(
+    "",
+    response={200: RunOut, 201: RunOut, **START_ERRORS},
+    url_name="run_create",
+    summary="Start a run",
+)
+def run_create(
+    request: HttpRequest,
+    body: RunIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+):
+    """Start a run of an app. 201: started; 200: this Idempotency-Key already started it."""
+    key = run_key(idempotency_key)
+    if _existing(request.user, key):
+        return _answer(
+            request, Generation.objects.get(user=request.user, idempotency_key=key), True
+        )
+    if not (body.app_id.isdigit() and len(body.app_id) <= 32):
+        raise ApiError(404, "app_not_found", gettext_lazy("There is no A1 app with this id."))
+    if not apps.app_allowed(user=request.user, app_id=body.app_id):
+        raise ApiError(
+            403,
+            "app_not_allowed",
+            gettext_lazy("Your team only uses apps staff have approved; this one is not yet."),
+        )
+    definition = apps.app_fetch(app_id=body.app_id, language=a1_language_of(body.language))
+    photos = _photos(request.user, body.photos)
+    choices = RunChoices(
+        descriptions=body.texts,
+        style=body.style,
+        size=body.size,
+        generate_num=body.generate_num,
+        team_id=body.team_id,
+        visibility=body.visibility,
+    )
+    generation = generations.generation_start(
+        user=request.user,
+        definition=definition,
+        choices=choices,
+        photos=photos,
+        key=key,
+        api_key=api_key_of(request),
+    )
+    return _answer(request, generation, False)
+
+
+def _photos(user, chosen: dict[str, str]) -> dict[str, InputImage]:
+    """The uploads named for each slot, if the user may use them (their own, or a run's
+    they can see, as a remix may); any other id is a field error, never a 404 leak."""
+    found, problems = {}, {}
+    for name, upload_id in chosen.items():
+        try:
+            pk = uuid.UUID(str(upload_id))
+        except ValueError:
+            pk = None
+        image = InputImage.objects.visible_to(user).filter(pk=pk).first() if pk else None
+        if image is None:
+            problems[f"photos.{name}"] = gettext_lazy("No upload with this id: upload it first.")
+        else:
+            found[name] = image
+    if problems:
+        raise ApiError(422, "invalid", gettext_lazy("Some values are not valid."), fields=problems)
+    return found
+
+
+@router.post(
+    "/enhance",
+    response={200: RunOut, 201: RunOut, **START_ERRORS},
+    url_name="run_enhance",
+    summary="Enhance an image (3 points)",
+)
+def run_enhance(
+    request: HttpRequest,
+    body: EnhanceIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+):
+    """Enhance (A1's optimize, 3 points) an upload or a result you can see."""
+    key = run_key(idempotency_key)
+    if _existing(request.user, key):
+        return _answer(
+            request, Generation.objects.get(user=request.user, idempotency_key=key), True
+        )
+    if bool(body.upload_id) == bool(body.result_id):
+        raise ApiError(
+            422,
+            "invalid",
+            gettext_lazy("Give either upload_id or result_id."),
+            fields={"upload_id": gettext_lazy("Give either upload_id or result_id.")},
+        )
+    if body.result_id:
+        source = visible_or_404(request.user, ResultImage, body.result_id)
+    else:
+        source = visible_or_404(request.user, InputImage, body.upload_id)
+    generation = enhancing.enhance_start(
+        user=request.user, source=source, key=key, api_key=api_key_of(request)
+    )
+    return _answer(request, generation, False)
+
+
+@router.get(
+    "/{run_id}",
+    response={200: RunOut, **errors(401, 404, 429)},
+    url_name="run_detail",
+    summary="A run, its state and its results",
+)
+def run_detail(request: HttpRequest, run_id: str):
+    """A run you may see (yours, or shared with your team): its state and result links."""
+    generation = visible_or_404(request.user, Generation, run_id)
+    return run_json(generation, base=request.build_absolute_uri("/").rstrip("/"))

@@ -1,0 +1,185 @@
+"""What the REST API takes and answers, as typed schemas (the OpenAPI comes from these)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class ErrorOut(Schema):
+    code: str = Field(description="A stable word to branch on, e.g. not_found, budget_exceeded")
+    message: str = Field(description="What went wrong, in English")
+    message_cn: str = Field(description="The same, in Chinese")
+    fields: dict[str, str] | None = Field(None, description="Field name -> what is wrong with it")
+
+
+def errors(*statuses: int) -> dict:
+    """Response declarations for the errors an endpoint can answer."""
+    return dict.fromkeys(statuses, ErrorOut)
+
+
+# --- apps -----------------------------------------------------------------------------
+
+
+class PhotoSlotOut(Schema):
+    name: str = Field(description="The key to use in a run's `photos`")
+    form_id: str
+    position: int | None = Field(None, description="The person in a group photo, from 0")
+    label: str
+    required: bool
+
+
+class TextFieldOut(Schema):
+    id: str = Field(description="The key to use in a run's `texts`")
+    label: str
+    required: bool
+    default: str = ""
+    placeholder: str = ""
+
+
+class StyleOut(Schema):
+    id: str
+    name: str
+    image: str = ""
+
+
+class SizeOut(Schema):
+    id: str
+    label: str
+
+
+class AppOut(Schema):
+    id: str
+    version_id: str
+    language: str
+    name: str
+    description: str
+    cover: str
+    is_node: bool
+    generatable: bool = Field(description="False when a required form cannot be filled by API")
+    max_images: int
+    points_per_run: dict[str, int] = Field(description="Images per run -> points it costs")
+    photos: list[PhotoSlotOut]
+    texts: list[TextFieldOut]
+    styles: list[StyleOut]
+    sizes: list[SizeOut]
+
+
+# --- uploads --------------------------------------------------------------------------
+
+
+class UploadUrlIn(Schema):
+    image_url: str = Field(description="An http(s) link to the image, fetched by the portal")
+
+
+class UploadOut(Schema):
+    id: str = Field(description="Give it in a run's `photos`, or to /runs/enhance")
+    width: int
+    height: int
+    original_name: str
+    notes: list[str] = Field(description="What was converted to suit A1")
+    unused_until: datetime = Field(description="Removed if no run uses it by then")
+
+
+# --- runs -----------------------------------------------------------------------------
+
+
+class RunIn(Schema):
+    app_id: str
+    language: str = Field("", description="One of A1's codes (en_US, zh_CN, ...); default en_US")
+    photos: dict[str, str] = Field(
+        default_factory=dict, description="Photo slot name (from the app) -> upload id"
+    )
+    texts: dict[str, str] = Field(
+        default_factory=dict, description="Text field id (from the app) -> text"
+    )
+    style: str = ""
+    size: str = ""
+    generate_num: int = 1
+    team_id: int | None = Field(None, description="The team that pays and may see it")
+    visibility: Literal["", "private", "team"] = Field("", description="'' = your default")
+
+
+class EnhanceIn(Schema):
+    upload_id: str | None = Field(None, description="A photo you uploaded")
+    result_id: str | None = Field(None, description="A result of a run you can see")
+
+
+class RunErrorOut(Schema):
+    code: int | None
+    message: str
+    message_cn: str
+
+
+class ResultOut(Schema):
+    id: str
+    index: int
+    saved: bool = Field(description="Our copy exists (the link works)")
+    expired: bool = Field(description="A1's link expired before we could copy it")
+    url: str | None = Field(description="Download our copy (same authentication)")
+    thumbnail_url: str | None
+    width: int | None
+    height: int | None
+    format: str | None
+
+
+class RunOut(Schema):
+    id: str
+    kind: str
+    state: str = Field(
+        description="submitting, running, copying, completed, failed, stalled or unknown"
+    )
+    finished: bool
+    app_id: str
+    app_name: str
+    version_id: str
+    language: str
+    generate_num: int
+    params: dict
+    points_quoted: int
+    points_spent: int | None
+    owner: str
+    team_id: int | None
+    visibility: str
+    created: datetime
+    submitted_at: datetime | None
+    finished_at: datetime | None
+    error: RunErrorOut | None
+    page_url: str = Field(description="The run's page in the portal")
+    results: list[ResultOut]
+
+
+class RunPageOut(Schema):
+    count: int
+    page: int
+    pages: int
+    results: list[RunOut]
+
+
+# --- account --------------------------------------------------------------------------
+
+
+class AllowanceOut(Schema):
+    label: str
+    budget: int | None
+    used: int
+    remaining: int | None
+
+
+class KeyOut(Schema):
+    name: str
+    prefix: str
+    created: datetime
+    last_used_at: datetime | None
+    monthly_points: int | None
+    points_this_month: int
+    webhook_url: str
+
+
+class MeOut(Schema):
+    username: str
+    key: KeyOut | None = Field(description="The key this call was made with (none: a session)")
+    allowances: list[AllowanceOut]

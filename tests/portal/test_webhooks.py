@@ -1,0 +1,137 @@
+"""Signed webhooks, posted to a real local HTTP receiver, retried with backoff."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.utils import timezone
+
+from generator.models import Generation, WebhookDelivery
+from generator.services import keys, webhooks
+from tests.api.base import ApiTestCase
+
+
+class Receiver:
+    """A local HTTP server that records what it is sent and answers the statuses given."""
+
+    def __init__(self, statuses=(200,)):
+        self.statuses = list(statuses)
+        self.received: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                status = (
+                    receiver.statuses.pop(0) if len(receiver.statuses) > 1 else receiver.statuses[0]
+                )
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/a1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def receiver(request):
+    made = []
+
+    def make(statuses=(200,)):
+        made.append(Receiver(statuses))
+        return made[-1]
+
+    request.cls.receiver = staticmethod(make)
+    yield
+    for r in made:
+        r.close()
+
+
+@pytest.mark.usefixtures("receiver")
+class WebhookTests(ApiTestCase):
+    def keyed_run(self, hook: Receiver, state="completed") -> tuple[Generation, WebhookDelivery]:
+        _key, token = keys.key_create(user=self.owner, name="hooked", webhook_url=hook.url)
+        run = self.start_run(token=token).json()
+        generation = self.finish(run["id"], state=state)
+        return generation, WebhookDelivery.objects.get(generation=generation)
+
+    def test_it_posts_a_signed_message_when_a_run_ends(self):
+        hook = self.receiver()
+        generation, delivery = self.keyed_run(hook)
+        assert delivery.event == "run.completed"
+        assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
+        ((headers, body),) = hook.received
+        parts = dict(part.split("=") for part in headers["A1Studio-Signature"].split(","))
+        stamp, sent = parts["t"], parts["v1"]
+        secret = generation.api_key.webhook_secret
+        assert sent == webhooks.signature(secret=secret, timestamp=int(stamp), body=body)
+        payload = json.loads(body)
+        assert payload["event"] == "run.completed" and payload["run"]["id"] == str(generation.pk)
+        assert len(payload["run"]["results"]) == 2
+        delivery.refresh_from_db()
+        assert delivery.delivered_at and delivery.last_status == 200
+
+    def test_it_says_when_a_run_failed(self):
+        _generation, delivery = self.keyed_run(self.receiver(), state="failed")
+        assert delivery.event == "run.failed"
+
+    def test_it_retries_with_growing_waits_then_stops(self):
+        hook = self.receiver(statuses=(500, 503, 200))
+        _generation, delivery = self.keyed_run(hook)
+        now = timezone.now()
+        first = webhooks.webhook_deliver(delivery_id=delivery.pk, now=now)
+        assert first - now == timedelta(seconds=10)
+        assert webhooks.webhook_deliver(delivery_id=delivery.pk, now=now) is None  # not due
+        second = webhooks.webhook_deliver(delivery_id=delivery.pk, now=first)
+        assert second - first == timedelta(seconds=30)
+        assert webhooks.webhook_deliver(delivery_id=delivery.pk, now=second) is None
+        delivery.refresh_from_db()
+        assert delivery.attempts == 3 and delivery.delivered_at and len(hook.received) == 3
+
+    def test_it_gives_up_after_the_last_try(self):
+        hook = self.receiver(statuses=(500,))
+        _generation, delivery = self.keyed_run(hook)
+        with self.settings(WEBHOOK_ATTEMPTS=2):
+            due = webhooks.webhook_deliver(delivery_id=delivery.pk)
+            assert webhooks.webhook_deliver(delivery_id=delivery.pk, now=due) is None
+        delivery.refresh_from_db()
+        assert delivery.given_up_at and delivery.last_error == "answered HTTP 500"
+
+    def test_it_never_calls_a_private_address(self):
+        hook = self.receiver()
+        _generation, delivery = self.keyed_run(hook)
+        with self.settings(IMAGE_URL_ALLOW_PRIVATE=False):
+            assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
+        delivery.refresh_from_db()
+        assert delivery.given_up_at and "public http(s) address" in delivery.last_error
+        assert hook.received == []
+
+    def test_it_sends_each_run_end_once(self):
+        _generation, delivery = self.keyed_run(self.receiver())
+        assert webhooks.run_ended(generation_id=delivery.generation_id) is None
+        assert WebhookDelivery.objects.count() == 1
+
+    def test_it_sends_nothing_for_keys_without_a_webhook(self):
+        run = self.start_run().json()
+        self.finish(run["id"])
+        assert WebhookDelivery.objects.count() == 0
+
+    def test_it_takes_up_deliveries_whose_job_was_lost(self):
+        _generation, delivery = self.keyed_run(self.receiver())
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            next_attempt_at=timezone.now() - timedelta(minutes=5)
+        )
+        assert webhooks.resume_webhooks.call() == 1
