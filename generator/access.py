@@ -7,6 +7,8 @@ import uuid
 from django.db import models
 from django.http import Http404
 
+from .models import Team
+
 
 def visible_or_404(user, model: type[models.Model], pk) -> models.Model:
     """The object if `user` may see it, else 404 (never 403: its existence stays hidden).
@@ -32,3 +34,24 @@ def owned_or_404(user, model: type[models.Model], pk) -> models.Model:
     if obj.user_id != user.id:
         raise Http404
     return obj
+
+
+def editable_or_404(user, model: type[models.Model], pk) -> models.Model:
+    """Like visible_or_404, for changing the object: the QuerySet's `editable_by(user)`
+    decides (a team's managers, the owner of a personal one, staff). Members who may
+    look but not change get the same 404 as everyone else."""
+    obj = visible_or_404(user, model, pk)
+    if not model.objects.editable_by(user).filter(pk=obj.pk).exists():
+        raise Http404
+    return obj
+
+
+def team_or_404(user, team_id) -> Team:
+    """A team the user is a member of (any team, for staff), else 404."""
+    if not user.is_authenticated or not str(team_id).isdigit():
+        raise Http404
+    teams = Team.objects.all() if user.is_staff else Team.objects.filter(memberships__user=user)
+    team = teams.filter(pk=int(team_id)).first()
+    if team is None:
+        raise Http404
+    return team

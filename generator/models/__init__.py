@@ -1,5 +1,6 @@
-"""A1 Studio's data, one module per concept: runs, teams, money, operations."""
+"""A1 Studio's data, one module per concept: runs, teams, money, operations, library."""
 
+from .library import LibraryApp, LibraryEntry, Preset
 from .money import BalanceAlert, Budget
 from .ops import Chore, WorkerHeartbeat
 from .runs import (
@@ -24,8 +25,11 @@ __all__ = [
     "GenerationQuerySet",
     "InputImage",
     "Invite",
+    "LibraryApp",
+    "LibraryEntry",
     "Membership",
     "Preferences",
+    "Preset",
     "ResultImage",
     "Team",
     "Visibility",

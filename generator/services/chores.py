@@ -12,11 +12,13 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ..models import Chore
+from .app_watch import watch_library
 from .photos import purge_staged_photos
 
 # name -> (period, task). Add a chore here and it runs everywhere.
 CHORES = {
     "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
+    "watch_library": (timedelta(days=1), watch_library),
 }
 
 
