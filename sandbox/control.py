@@ -105,7 +105,9 @@ def bump_version(request: HttpRequest, app_id: str) -> JsonResponse:
         retype = {str(k): str(v) for k, v in (body.get("retype") or {}).items()}
         add = [dict(form) for form in body.get("add") or []]
     except (ValueError, TypeError, AttributeError):
-        return JsonResponse({"error": "send remove (list), retype (object), add (list)"}, status=400)
+        return JsonResponse(
+            {"error": "send remove (list), retype (object), add (list)"}, status=400
+        )
     with sb.lock:
         app = sb.catalog.get(app_id)
         if app is None:

@@ -2,8 +2,8 @@
 
 import re
 
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from generator.models import (
@@ -19,7 +19,6 @@ from tests.portal.library_base import (
     ART_FONT,
     CHARACTER,
     DISABLED,
-    EMOJI,
     HEADSHOT,
     MISSING,
     POSTER,
@@ -62,11 +61,16 @@ class AddingTests(LibraryMixin, TrackingTestCase):
         assert set(held) == {WATERCOLOR, POSTER}
         refused = html[html.index('id="add-result"') :]
         assert "Added: Watercolor portrait, Poster from words" in html
-        assert f"<code>https://a1.art/app/{MISSING}</code> — There is no A1 app with this id." in refused
+        assert (
+            f"<code>https://a1.art/app/{MISSING}</code> — There is no A1 app with this id."
+            in refused
+        )
         assert f"<code>{VIP}</code> — This is a VIP app: it needs a paid A1 plan." in refused
         assert "cannot be used through the A1 API" in refused
         assert "unpublished draft by another creator" in refused
-        assert "<code>hello</code> — This is not an app id or a link to an app on a1.art." in refused
+        assert (
+            "<code>hello</code> — This is not an app id or a link to an app on a1.art." in refused
+        )
         assert f"<code>{WATERCOLOR}</code> — This app is listed twice" in refused
         assert 'aria-invalid="true"' in html and 'aria-describedby="add-help add-result"' in html
         # The refused lines wait in the box to be fixed; the added ones are gone from it.
@@ -163,7 +167,10 @@ class FindingTests(LibraryMixin, TrackingTestCase):
             "Watercolor portrait",
         ]
         assert names_in(self.library_html(photos="no")) == ["Poster from words"]
-        assert names_in(self.library_html(photos="yes")) == ["Studio headshot", "Watercolor portrait"]
+        assert names_in(self.library_html(photos="yes")) == [
+            "Studio headshot",
+            "Watercolor portrait",
+        ]
         assert names_in(self.library_html(cost="1")) == ["Poster from words", "Watercolor portrait"]
         assert len(names_in(self.library_html(cost="3"))) == 3
 
@@ -348,5 +355,8 @@ class ApprovalTests(LibraryMixin, TrackingTestCase):
         with self.settings(APPS_ALLOW_ANY=False):
             self.login(self.owner)
             self.add(WATERCOLOR)
-            assert self.client.post(f"/apps/{WATERCOLOR}/approve/", {"approved": "1"}).status_code == 404
+            assert (
+                self.client.post(f"/apps/{WATERCOLOR}/approve/", {"approved": "1"}).status_code
+                == 404
+            )
             assert not AppDefinition.objects.filter(allowed=True).exists()
