@@ -402,6 +402,11 @@ def library_page(
         .values_list("pk", flat=True)
     )
     recently = timezone.now() - UPDATED_FOR
+    pinned = [e for e in entries if e.position is not None]
+    for entry in pinned:
+        # Moving is offered where the order is shown: the pinned sort.
+        entry.can_move_up = filters.sort == "pinned" and entry is not pinned[0]
+        entry.can_move_down = filters.sort == "pinned" and entry is not pinned[-1]
     for entry in entries:
         entry.examples = examples.get(entry.app.app_id, [])
         entry.presets = presets.get(entry.app.app_id, [])

@@ -130,6 +130,53 @@ class AddingTests(LibraryMixin, TrackingTestCase):
         assert "Poster from words" in recent and "Watercolor portrait" in recent
 
 
+class EditingTests(LibraryMixin, TrackingTestCase):
+    def setUp(self):
+        self.login(self.owner)
+        self.add(WATERCOLOR)
+        self.watercolor = self.entry(WATERCOLOR)
+
+    def test_a_manager_names_tags_and_notes_an_app(self):
+        response = self.edit(
+            self.watercolor, title="  Staff  avatars ", tags="avatars, Staff, avatars", note="3:4"
+        )
+        assert response.status_code == 302
+        self.watercolor.refresh_from_db()
+        assert self.watercolor.title == "Staff avatars"
+        assert self.watercolor.tags == ["avatars", "Staff"]
+        assert names_in(self.library_html()) == ["Staff avatars"]
+
+    def test_a_tag_of_500_characters_is_explained_next_to_the_tags(self):
+        response = self.edit(self.watercolor, tags="avatars, " + "x" * 500)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert 'id="id_tags-error">Keep each tag to 30 characters or fewer;' in html
+        assert "has 500." in html and 'aria-invalid="true"' in html
+        self.watercolor.refresh_from_db()
+        assert self.watercolor.tags == []
+
+    def test_too_many_tags_or_too_long_a_note_are_explained(self):
+        tags = ", ".join(f"t{n}" for n in range(11))
+        html = self.edit(self.watercolor, tags=tags, note="n" * 501).content.decode()
+        assert "Use at most 10 tags; there are 11." in html
+        assert 'id="id_note-error">Ensure this value has at most 500 characters' in html
+
+    def test_a_busy_a1_keeps_the_link_in_the_box_to_try_again(self):
+        self.sandbox.knobs(error_rate=1, faults_on="app")
+        html = self.add(POSTER).content.decode()
+        assert f"<code>{POSTER}</code> — A1 had a server error. Try again in a moment." in html
+        assert POSTER in textarea(html)
+        assert not LibraryEntry.objects.filter(app__app_id=POSTER).exists()
+
+    def test_removing_an_app_keeps_the_others(self):
+        self.add(POSTER)
+        response = self.client.post(f"/apps/library/{self.watercolor.pk}/remove/")
+        assert response.status_code == 302
+        assert names_in(self.client.get(response["Location"]).content.decode()) == [
+            "Poster from words"
+        ]
+
+
 class FindingTests(LibraryMixin, TrackingTestCase):
     def setUp(self):
         self.login(self.owner)
