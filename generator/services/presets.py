@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, Min, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -153,6 +153,18 @@ def _before(app_id: str, version_id: str):
     return definition.app if definition is not None else None
 
 
+def _seen_before(app_id: str, version: str, other: str) -> bool:
+    """Whether we first saw `version` of the app before `other` (our own order of
+    sight, not a guess from A1's ids); False when either was never cached."""
+    firsts = dict(
+        AppDefinition.objects.filter(app_id=app_id, version_id__in=[version, other])
+        .values("version_id")
+        .annotate(first=Min("pk"))
+        .values_list("version_id", "first")
+    )
+    return version in firsts and other in firsts and firsts[version] < firsts[other]
+
+
 def preset_check(*, preset: Preset, definition: AppDefinition) -> Preset:
     """Check a preset against the app's current version (once per version).
 
@@ -161,6 +173,8 @@ def preset_check(*, preset: Preset, definition: AppDefinition) -> Preset:
     """
     if preset.version_id == definition.version_id:
         return preset
+    if _seen_before(preset.app_id, definition.version_id, preset.version_id):
+        return preset  # a stale cached definition: the preset is already newer
     problems = choices_against(
         definition.app,
         preset_choices(preset),

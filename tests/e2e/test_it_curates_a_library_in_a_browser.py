@@ -34,8 +34,13 @@ def test_it_takes_a_lead_from_pasted_links_to_a_run_from_a_preset(stack, lead, n
     page.get_by_role("button", name="Add to library").click()
     refused = page.locator(".lib-refused")
     refused.wait_for()
-    assert f"https://a1.art/app/{MISSING} — There is no A1 app with this id." in refused.inner_text()
-    assert page.locator(".lib-name").all_inner_texts() == ["Poster from words", "Watercolor portrait"]
+    assert (
+        f"https://a1.art/app/{MISSING} — There is no A1 app with this id." in refused.inner_text()
+    )
+    assert page.locator(".lib-name").all_inner_texts() == [
+        "Poster from words",
+        "Watercolor portrait",
+    ]
     assert page.get_by_label("App ids or a1.art links").input_value().strip() == (
         f"https://a1.art/app/{MISSING}"
     )

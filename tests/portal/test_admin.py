@@ -72,7 +72,6 @@ class AdminTests(TrackingTestCase):
             self.login(self.owner)
             assert self.client.get(f"/apps/{WATERCOLOR}/").status_code == 200
 
-
     def test_staff_look_up_library_apps_entries_and_presets_in_the_admin(self):
         self.login(self.owner)
         self.client.post("/apps/library/add/", {"library": self.team.pk, "apps": WATERCOLOR})
@@ -82,7 +81,7 @@ class AdminTests(TrackingTestCase):
         self.login(self.staff)
         for model in ("libraryapp", "libraryentry", "preset"):
             listing = self.client.get(f"/admin/generator/{model}/").content.decode()
-            assert ("Watercolor portrait" in listing or "Avatars" in listing), model
+            assert "Watercolor portrait" in listing or "Avatars" in listing, model
 
 
 class BalanceBannerTests(TrackingTestCase):

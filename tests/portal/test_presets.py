@@ -286,3 +286,20 @@ class NeedsALookTests(PresetMixin, TrackingTestCase):
         self.preset.refresh_from_db()
         assert not self.preset.needs_look and self.preset.version_id == version
         assert "needs a look" not in html
+
+    def test_an_older_definition_from_the_cache_never_marks_a_newer_preset(self):
+        self.client.get(f"/apps/{EMOJI}/", {"language": "zh_CN"})  # version 1, in Chinese
+        mood = {"id": "1838546335507173099", "type": "description", "name": "Mood"}
+        self.new_version(add=[mood])
+        key = self.form_key(self.form_page(EMOJI))
+        data = {
+            "idempotency_key": key,
+            "style": POP,
+            "generate_num": "1",
+            "desc_" + mood["id"]: "calm",
+        }
+        response = self.client.post(f"/apps/{EMOJI}/presets/{self.preset.pk}/", data)
+        assert response.status_code == 302
+        html = self.client.get(self.preset.get_absolute_url() + "&language=zh_CN").content.decode()
+        self.preset.refresh_from_db()
+        assert not self.preset.needs_look and "needs a look" not in html
