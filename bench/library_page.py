@@ -66,9 +66,7 @@ def seed(apps: int):
     team = Team.objects.create(name=f"Bench {uuid.uuid4().hex[:6]}")
     Membership.objects.create(team=team, user=user, role="manager")
     base = 3838546335502970000 + LibraryApp.objects.count()
-    definition = App(
-        id="0", version_id="1", name="x", cover="https://a1.art/cover.jpg"
-    ).to_json()
+    definition = App(id="0", version_id="1", name="x", cover="https://a1.art/cover.jpg").to_json()
     rows = LibraryApp.objects.bulk_create(
         LibraryApp(
             app_id=str(base + n),
@@ -123,7 +121,9 @@ def seed(apps: int):
         for _ in range(5)
     )
     ResultImage.objects.bulk_create(
-        ResultImage(generation=run, index=0, upstream_url="https://a1.art/r.jpg", thumbnail="t.webp")
+        ResultImage(
+            generation=run, index=0, upstream_url="https://a1.art/r.jpg", thumbnail="t.webp"
+        )
         for run in runs
     )
     return user, team

@@ -108,6 +108,8 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
                 definition = exc.definition
                 form = app_form(definition.app)(_with_staged(request.POST, form), user=request.user)
                 notice = user_message(A1Error(Code.APP_UPDATED))
+                if preset is not None:
+                    presets.preset_check(preset=preset, definition=definition)
             except A1Error as exc:
                 form.add_error(None, user_message(exc))
             else:

@@ -303,3 +303,15 @@ class NeedsALookTests(PresetMixin, TrackingTestCase):
         html = self.client.get(self.preset.get_absolute_url() + "&language=zh_CN").content.decode()
         self.preset.refresh_from_db()
         assert not self.preset.needs_look and "needs a look" not in html
+
+    def test_a_run_that_meets_a_new_version_marks_the_preset_at_once(self):
+        page = self.client.get(self.preset.get_absolute_url())  # the cached version
+        self.sandbox.bump(EMOJI, remove=["1838546335507173011"])
+        data = {"idempotency_key": self.form_key(page), **self.filled(page.content.decode())}
+        data["cnet_1838546335507173010"] = photo()
+        html = self.client.post(self.preset.get_absolute_url(), data).content.decode()
+        assert "The app&#x27;s author has just updated it." in html
+        assert "“Caption” is no longer in the app." in html
+        self.preset.refresh_from_db()
+        assert self.preset.needs_look and not Generation.objects.exists()
+        assert self.sandbox.stats()["points_spent"].get("sandbox", 0) == 0
