@@ -402,6 +402,7 @@ class LibraryAddForm(forms.Form):
                 _("Add at most %(n)d apps at once; you pasted %(count)d.")
                 % {"n": MAX_PASTE, "count": len(items)}
             )
+        self.order = items
         self.refs: list[tuple[str, str]] = []
         self.bad: list[tuple[str, str]] = []
         seen: set[str] = set()

@@ -107,8 +107,9 @@ def library_add(request: HtmxHttpRequest):
         added = app_library.library_add(
             user=request.user, scope=scope, refs=form.refs, language=apps.a1_language()
         )
-        added.refused[:0] = [app_library.Refused(text, reason) for text, reason in form.bad]
-        if added.added:
+        added.refused += [app_library.Refused(text, reason) for text, reason in form.bad]
+        added.refused.sort(key=lambda refused: form.order.index(refused.text))  # as pasted
+        if added.added and not added.refused:
             messages.success(
                 request,
                 ngettext(

@@ -73,6 +73,9 @@ class AddingTests(LibraryMixin, TrackingTestCase):
         )
         assert f"<code>{WATERCOLOR}</code> — This app is listed twice" in refused
         assert 'aria-invalid="true"' in html and 'aria-describedby="add-help add-result"' in html
+        listed = re.findall(r"<li><code>([^<]*)</code>", refused)
+        pasted_order = [f"https://a1.art/app/{MISSING}", VIP, f"a1.art/apps/{DISABLED}"]
+        assert listed == [*pasted_order, UNPUBLISHED, "hello", WATERCOLOR]
         # The refused lines wait in the box to be fixed; the added ones are gone from it.
         box = textarea(html)
         assert MISSING in box and "hello" in box and POSTER not in box
