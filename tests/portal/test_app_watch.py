@@ -10,8 +10,7 @@ from django_tasks_db.models import DBTaskResult
 from generator.models import LibraryApp, Preset
 from generator.services import app_watch, chores, tracking
 from tests.portal.base import WATERCOLOR
-from tests.portal.library_base import EMOJI, POSTER
-from tests.portal.test_presets import PresetMixin
+from tests.portal.library_base import EMOJI, POSTER, PresetMixin
 from tests.portal.tracking_base import TrackingTestCase
 
 CAPTION_FORM = "1838546335507173011"  # the description form holding the Caption input

@@ -7,8 +7,7 @@ from django.test import Client
 
 from generator.models import LibraryEntry, Preset
 from tests.portal.base import WATERCOLOR
-from tests.portal.library_base import POSTER, LibraryMixin
-from tests.portal.test_presets import PresetMixin
+from tests.portal.library_base import POSTER, LibraryMixin, PresetMixin
 from tests.portal.tracking_base import TrackingTestCase
 
 

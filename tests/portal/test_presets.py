@@ -13,54 +13,10 @@ from generator.services import app_watch, photos, presets
 from generator.services.errors import SubmitRefused
 from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR, photo
-from tests.portal.library_base import EMOJI, LibraryMixin
+from tests.portal.library_base import EMOJI, POP, PresetMixin
 from tests.portal.tracking_base import TrackingTestCase
 
 HAIR = "desc_1838546335507165192"
-CAPTION = "desc_1838546335507173012"
-POP = "183854633550717311"
-
-
-class PresetMixin(LibraryMixin):
-    def save_preset(self, name="Staff avatars", app_id=WATERCOLOR, team=None, **overrides):
-        """Fill the app's form and press "Save preset" (no photo needed)."""
-        key = self.form_key(self.form_page(app_id))
-        # What a browser sends for a member of one team: the team and sharing defaults.
-        sharing = {"team": str(self.team.pk), "visibility": "private"}
-        if app_id == WATERCOLOR:
-            no_photo = {"cnet_17466175263110005": None}
-            data = self.watercolor_post(key, **no_photo | sharing | overrides)
-        else:
-            data = {"idempotency_key": key, CAPTION: "LOL", "style": POP, "generate_num": "2"}
-            data |= sharing | overrides
-        data["preset_name"] = name
-        if team is not None:
-            data["preset_team"] = str(team.pk)
-        return self.client.post(f"/apps/{app_id}/presets/", data)
-
-    def saved(self, name="Staff avatars") -> Preset:
-        return Preset.objects.get(name=name)
-
-    def run_from(self, preset: Preset, **data):
-        """Open the app from the preset and give only the photo."""
-        page = self.client.get(preset.get_absolute_url())
-        assert page.status_code == 200
-        key = self.form_key(page)
-        post = {"idempotency_key": key, **self.filled(page.content.decode()), **data}
-        return self.client.post(preset.get_absolute_url(), post), key
-
-    @staticmethod
-    def filled(html: str) -> dict:
-        """What the browser sends from the rendered form: values and checked radios."""
-        values = dict(re.findall(r'<input type="text" name="(desc_\d+)"[^>]*value="([^"]*)"', html))
-        for name in ("style", "size", "generate_num", "visibility"):
-            checked = re.search(rf'name="{name}" value="([^"]*)"[^>]*checked', html)
-            if checked:
-                values[name] = checked.group(1)
-        team = re.search(r'<option value="(\d+)" selected>', html)
-        if team:
-            values["team"] = team.group(1)
-        return values
 
 
 class SavingTests(PresetMixin, TrackingTestCase):
