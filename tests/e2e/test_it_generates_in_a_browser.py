@@ -85,7 +85,7 @@ def test_it_takes_a_user_from_a_pasted_link_to_shared_results(stack, people, new
     log_in(teammate, stack, "teammate")
     teammate.goto(f"{stack}/team/")
     teammate.locator(".gen-link").first.click()
-    assert teammate.get_by_text("Shared by owner").is_visible()
+    teammate.get_by_text("Shared by owner").wait_for()  # the click navigates: wait for it
 
     staff = new_page()
     log_in(staff, stack, "staff")
