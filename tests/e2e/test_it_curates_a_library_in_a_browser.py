@@ -56,7 +56,7 @@ def test_it_takes_a_lead_from_pasted_links_to_a_run_from_a_preset(stack, lead, n
     page.get_by_label("Search").press("Enter")  # htmx swaps the grid in place
     expect(page.locator(".lib-name")).to_have_count(1)
     assert page.locator(".lib-name").inner_text() == "Watercolor portrait"
-    assert "avatars" in page.url
+    page.wait_for_url("**q=avatars**")  # the search is in the address, to share or go back to
     assert page.locator(".lib-note").inner_text() == "3:4 for staff avatars"
 
     page.locator(".lib-link").click()
