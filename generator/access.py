@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from django.http import Http404
 
-from .models import Generation
+from .models import Generation, Team
 
 
 def visible_or_404(user, model: type[models.Model], pk) -> models.Model:
@@ -48,3 +48,24 @@ def trashed_or_404(user, pk):
     if obj is None:
         raise Http404
     return obj
+
+
+def editable_or_404(user, model: type[models.Model], pk) -> models.Model:
+    """Like visible_or_404, for changing the object: the QuerySet's `editable_by(user)`
+    decides (a team's managers, the owner of a personal one, staff). Members who may
+    look but not change get the same 404 as everyone else."""
+    obj = visible_or_404(user, model, pk)
+    if not model.objects.editable_by(user).filter(pk=obj.pk).exists():
+        raise Http404
+    return obj
+
+
+def team_or_404(user, team_id) -> Team:
+    """A team the user is a member of (any team, for staff), else 404."""
+    if not user.is_authenticated or not str(team_id).isdigit():
+        raise Http404
+    teams = Team.objects.all() if user.is_staff else Team.objects.filter(memberships__user=user)
+    team = teams.filter(pk=int(team_id)).first()
+    if team is None:
+        raise Http404
+    return team

@@ -167,3 +167,116 @@ def choices_from_params(params: dict, **overrides) -> RunChoices:
         "generate_num": int(params.get("generate_num") or 1),
     }
     return RunChoices(**(values | overrides))
+
+
+# --- presets and new versions -------------------------------------------------------
+
+
+def choices_json(choices: RunChoices) -> dict:
+    """RunChoices as JSON for a saved preset (the inverse of `preset_choices`)."""
+    return {
+        "descriptions": choices.filled_descriptions(),
+        "style": choices.style,
+        "size": choices.size,
+        "generate_num": choices.generate_num,
+        "team_id": choices.team_id,
+        "visibility": choices.visibility,
+    }
+
+
+def preset_choices(preset) -> RunChoices:
+    """A saved preset's choices (its `choices` JSON) as RunChoices, for any caller."""
+    data = preset.choices or {}
+    team_id = data.get("team_id")
+    try:
+        count = int(data.get("generate_num") or 1)
+    except (TypeError, ValueError):
+        count = 1
+    return RunChoices(
+        descriptions={str(k): str(v) for k, v in (data.get("descriptions") or {}).items()},
+        style=str(data.get("style") or ""),
+        size=str(data.get("size") or ""),
+        generate_num=count,
+        team_id=int(team_id) if team_id not in (None, "") else None,
+        visibility=str(data.get("visibility") or ""),
+    )
+
+
+def app_fields(app: App) -> dict[str, tuple[str, str]]:
+    """Every field of the app's form by A1 id: (kind, label). Kinds: photo, text,
+    style, size, or the type of a form the API cannot fill."""
+    fields: dict[str, tuple[str, str]] = {}
+    for form in app.forms:
+        if form.type == "cnet":
+            fields[form.id] = ("photo", form.name or _("Photo"))
+        elif form.type == "description":
+            if not form.inputs:
+                fields[form.id] = ("text", form.name or _("Description"))
+            for item in form.inputs:
+                fields[item.id] = ("text", item.name or form.name or _("Description"))
+        elif form.type == "style":
+            fields[form.id] = ("style", form.name or _("Style"))
+        elif form.type == "size":
+            fields[form.id] = ("size", form.name or _("Size"))
+        else:
+            fields[form.id] = (form.type or "unknown", form.name or form.type)
+    return fields
+
+
+def form_changes(before: App, after: App) -> dict[str, list[str]]:
+    """Which form fields a new version added, removed or changed the type of (labels)."""
+    old, new = app_fields(before), app_fields(after)
+    return {
+        "added": [new[k][1] for k in new if k not in old],
+        "removed": [old[k][1] for k in old if k not in new],
+        "retyped": [new[k][1] for k in new if k in old and old[k][0] != new[k][0]],
+    }
+
+
+def choices_against(app: App, choices: RunChoices, *, before: App | None = None) -> list[dict]:
+    """What in saved choices this version of the app would refuse: a list of
+    {field, label, problem} (problem codes as in Preset.Problem); empty when fine.
+
+    `before` is the version the choices were made for: its labels name fields that are
+    gone from this one.
+    """
+    now = app_fields(app)
+    then = app_fields(before) if before is not None else {}
+    problems: list[dict] = []
+    seen: set[str] = set()
+
+    def problem(field: str, code: str, label: str = "") -> None:
+        seen.add(field)
+        problems.append({"field": field, "label": str(label), "problem": code})
+
+    texts = {f.id for f in app_descriptions(app)}
+    for field_id in choices.filled_descriptions():
+        if field_id in texts:
+            continue
+        label = then.get(field_id, now.get(field_id, ("", field_id)))[1]
+        problem(f"desc_{field_id}", "retyped" if field_id in now else "gone", label)
+    if choices.style:
+        if not app.forms_of("style"):
+            label = next((v[1] for v in then.values() if v[0] == "style"), _("Style"))
+            problem("style", "gone", label)
+        elif choices.style not in {s.id for s in app.styles}:
+            old_styles = {s.id: s.name for s in before.styles} if before is not None else {}
+            problem("style", "style", old_styles.get(choices.style) or choices.style)
+    if choices.size and not app.forms_of("size"):
+        problem("size", "size")
+    if not choices.style and app.forms_of("style") and app.styles:
+        problem("style", "required", app.forms_of("style")[0].name or _("Style"))
+    if not choices.size and app.forms_of("size"):
+        problem("size", "required", app.forms_of("size")[0].name or _("Size"))
+    if choices.generate_num > app.max_images:
+        problem("generate_num", "count")
+    filled = choices.filled_descriptions()
+    for item in app_descriptions(app):
+        if item.required and item.id not in filled and item.name not in seen:
+            problem(item.name, "required", item.label)
+    # Whatever else the submit check would refuse, so a preset never fails at submit.
+    every_photo = {slot.name for slot in app_slots(app)}
+    for name in choices_problems(app, choices, every_photo):
+        if name not in seen and name != "visibility":
+            problem(name, "other", now.get(name.removeprefix("desc_"), ("", name))[1])
+    return problems

@@ -1,9 +1,28 @@
 from django.urls import path
 
-from .views import apps, batches, generations, keys, library, media, teams, usage
+from .views import (
+    app_library,
+    apps,
+    batches,
+    generations,
+    keys,
+    library,
+    media,
+    presets,
+    teams,
+    usage,
+)
 
 urlpatterns = [
-    path("apps/", apps.app_index, name="app_index"),
+    path("apps/", app_library.library, name="app_index"),
+    path("apps/library/add/", app_library.library_add, name="library_add"),
+    path("apps/library/<uuid:entry_id>/", app_library.entry_edit, name="library_entry"),
+    path("apps/library/<uuid:entry_id>/pin/", app_library.entry_pin, name="library_entry_pin"),
+    path(
+        "apps/library/<uuid:entry_id>/remove/",
+        app_library.entry_remove,
+        name="library_entry_remove",
+    ),
     path("apps/<str:app_id>/", apps.app_detail, name="app_detail"),
     path("apps/<str:app_id>/batch/", batches.batch_new, name="batch_new"),
     path("batches/", batches.batch_list, name="batch_list"),
@@ -17,6 +36,10 @@ urlpatterns = [
         batches.batch_action,
         name="batch_action",
     ),
+    path("apps/<str:app_id>/approve/", app_library.app_approve, name="app_approve"),
+    path("apps/<str:app_id>/presets/", presets.preset_save, name="preset_create"),
+    path("apps/<str:app_id>/presets/<uuid:preset_id>/", presets.preset_save, name="preset_update"),
+    path("presets/<uuid:preset_id>/delete/", presets.preset_delete, name="preset_delete"),
     path(
         "generations/<uuid:generation_id>/", generations.generation_detail, name="generation_detail"
     ),

@@ -96,12 +96,32 @@ def reset(request: HttpRequest) -> JsonResponse:
 @loopback_only
 @require_http_methods(["POST"])
 def bump_version(request: HttpRequest, app_id: str) -> JsonResponse:
+    """A new versionId; optionally a changed form, as an author's edit would make it:
+    {"remove": [form or input ids], "retype": {form id: type}, "add": [form objects]}."""
     sb = current()
+    try:
+        body = _body(request)
+        remove = {str(i) for i in body.get("remove") or []}
+        retype = {str(k): str(v) for k, v in (body.get("retype") or {}).items()}
+        add = [dict(form) for form in body.get("add") or []]
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse(
+            {"error": "send remove (list), retype (object), add (list)"}, status=400
+        )
     with sb.lock:
         app = sb.catalog.get(app_id)
         if app is None:
             return JsonResponse({"error": "no such app"}, status=404)
         app.version_id = str(int(app.version_id) + 1)
+        forms = []
+        for form in app.forms:
+            if form["id"] in remove:
+                continue
+            form = {**form, "type": retype.get(form["id"], form["type"])}
+            if form.get("inputs"):
+                form["inputs"] = [i for i in form["inputs"] if i["id"] not in remove]
+            forms.append(form)
+        app.forms = forms + add
     return JsonResponse({"id": app.id, "versionId": app.version_id})
 
 

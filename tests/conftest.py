@@ -62,8 +62,9 @@ class SandboxHandle:
     def app_with(self, case: str) -> dict:
         return next(app for app in self.catalog() if case in app["cases"])
 
-    def bump(self, app_id: str) -> str:
-        return self.control("POST", f"apps/{app_id}/bump")["versionId"]
+    def bump(self, app_id: str, **changes) -> str:
+        """A new version; `remove`, `retype` or `add` change its form (docs/sandbox.md)."""
+        return self.control("POST", f"apps/{app_id}/bump", json=changes)["versionId"]
 
     def finish(self, task_id: str, state: str = "completed") -> dict:
         return self.control("POST", f"tasks/{task_id}", json={"state": state})

@@ -1,7 +1,9 @@
-"""A1 Studio's data, one module per concept: runs, teams, money, keys, operations."""
+"""A1 Studio's data, one module per concept: runs, teams, money, batches, keys, library,
+operations."""
 
 from .batches import Batch, BatchItem
 from .keys import ApiKey, WebhookDelivery
+from .library import LibraryApp, LibraryEntry, Preset
 from .money import BalanceAlert, Budget
 from .ops import Chore, WorkerHeartbeat
 from .runs import (
@@ -29,8 +31,11 @@ __all__ = [
     "GenerationQuerySet",
     "InputImage",
     "Invite",
+    "LibraryApp",
+    "LibraryEntry",
     "Membership",
     "Preferences",
+    "Preset",
     "ResultImage",
     "Team",
     "Visibility",

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 
 from ..a1 import A1Error
+from ..a1 import App as A1App
 from ..a1.errors import APP_UNAVAILABLE_CODES
 from ..messages import user_message
 from ..models import AppDefinition, AppVisit
@@ -72,6 +73,11 @@ def app_fetch(*, app_id: str, language: str, force: bool = False) -> AppDefiniti
             logger.warning("Using a stale definition of app %s: %s", app_id, exc)
             return latest
         raise
+    return app_store(app_id=app_id, app=app, language=language)
+
+
+def app_store(*, app_id: str, app: A1App, language: str) -> AppDefinition:
+    """Cache what A1 just said about an app (one row per version and language)."""
     allowed = (
         AppDefinition.objects.filter(app_id=app.id or app_id)
         .order_by("-fetched_at")

@@ -12,6 +12,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from ..models import Chore
+from .app_watch import watch_library
 from .photos import purge_staged_photos
 from .webhooks import resume_webhooks
 
@@ -19,6 +20,7 @@ from .webhooks import resume_webhooks
 CHORES = {
     "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
     "resume_webhooks": (timedelta(minutes=1), resume_webhooks),
+    "watch_library": (timedelta(days=1), watch_library),
 }
 
 

@@ -1,18 +1,20 @@
-"""App pages: the apps the team has opened, and one app's generation form."""
+"""An app's page: the generation form built from its definition, and its presets."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.http import Http404
+from django.shortcuts import render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from ..a1 import A1Error, Code
 from ..a1.client import LANGUAGES
 from ..access import visible_or_404
-from ..forms import OpenAppForm, app_form
+from ..forms import PresetForm, app_form, initial_from_choices
+from ..inputs import preset_choices
 from ..messages import user_message
-from ..models import Generation
-from ..services import apps, generations, library, photos
+from ..models import Generation, Preset
+from ..services import app_library, apps, generations, library, photos, presets
 from ..services.errors import SubmitRefused
 from . import HtmxHttpRequest, redirect_after_post
 
@@ -33,27 +35,54 @@ A1_LANGUAGE_NAMES = {
 }
 
 
-@login_required
-@require_GET
-def app_index(request: HtmxHttpRequest):
-    form = OpenAppForm(request.GET if "app" in request.GET else None)
-    if form.is_bound and form.is_valid():
-        return redirect("app_detail", app_id=form.cleaned_data["app"])
-    language = apps.a1_language()
-    recent = apps.apps_recent(user=request.user, language=language)
-    return render(
-        request, "apps/index.html", {"form": form, "recent": recent, "a1_language": language}
-    )
+def load_app(request: HtmxHttpRequest, app_id: str):
+    """(definition, context) for an app page, or (None, the page explaining why not)."""
+    language = request.GET.get("language", "")
+    if language not in LANGUAGES:
+        language = apps.a1_language()
+    context = {"app_id": app_id, "language": language, "a1_languages": A1_LANGUAGE_NAMES}
+    if not (app_id.isdigit() and len(app_id) <= 32):
+        # Not an id at all: A1 is not asked.
+        context |= {"message": _("There is no A1 app with this id.")}
+        return None, render(request, "apps/unavailable.html", context, status=404)
+    if not apps.app_allowed(user=request.user, app_id=app_id):
+        context["message"] = _(
+            "Your team only uses apps staff have approved; this one is not on the list yet."
+        )
+        return None, render(request, "apps/unavailable.html", context, status=403)
+    try:
+        definition = apps.app_fetch(app_id=app_id, language=language)
+    except apps.AppUnavailable as exc:
+        status = 404 if exc.code == Code.APP_NOT_FOUND else 200
+        context |= {"message": exc.message, "code": exc.code}
+        return None, render(request, "apps/unavailable.html", context, status=status)
+    except A1Error as exc:
+        context |= {"message": user_message(exc), "code": exc.code, "retry": True}
+        return None, render(request, "apps/unavailable.html", context, status=503)
+    return definition, context
+
+
+def chosen_preset(request: HtmxHttpRequest, app_id: str) -> Preset | None:
+    """The preset named by ?preset=, if the user may use it and it belongs to this app."""
+    if not request.GET.get("preset"):
+        return None
+    preset = visible_or_404(request.user, Preset, request.GET["preset"])
+    if preset.app_id != app_id:
+        raise Http404
+    return preset
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def app_detail(request: HtmxHttpRequest, app_id: str):
-    definition, context, refusal = load_app(request, app_id)
-    if refusal is not None:
-        return refusal
+    definition, context = load_app(request, app_id)
+    if definition is None:
+        return context
     apps.app_visit(user=request.user, app_id=definition.app_id)
+    preset = chosen_preset(request, app_id)
+    if preset is not None:
+        presets.preset_check(preset=preset, definition=definition)
 
     form_class = app_form(definition.app)
     notice = ""
@@ -61,6 +90,9 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
         form = form_class(request.POST, request.FILES, user=request.user)
         valid = form.is_valid()
         form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+        if preset is not None and preset.needs_look:
+            form.add_error(None, _("Check the form and save the preset before running it."))
+            valid = False
         if valid:
             try:
                 generation = generations.generation_start(
@@ -76,48 +108,54 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
                 definition = exc.definition
                 form = app_form(definition.app)(_with_staged(request.POST, form), user=request.user)
                 notice = user_message(A1Error(Code.APP_UPDATED))
+                if preset is not None:
+                    presets.preset_check(preset=preset, definition=definition)
             except A1Error as exc:
                 form.add_error(None, user_message(exc))
             else:
                 return redirect_after_post(request, generation.get_absolute_url())
     elif request.GET.get("remix"):
         form = _remix_form(request, form_class)
+    elif preset is not None:
+        form = form_class(user=request.user, initial=initial_from_choices(preset_choices(preset)))
     else:
         form = form_class(user=request.user)
 
     context |= {"definition": definition, "app": definition.app, "form": form, "notice": notice}
+    context |= library_context(request, definition, preset)
     template = "apps/detail.html#app-form" if request.htmx else "apps/detail.html"
     return render(request, template, context)
 
 
-def load_app(request: HtmxHttpRequest, app_id: str):
-    """The app's definition in the chosen language, or the page explaining why not.
-
-    Returns (definition, context, None), or (None, context, response) to send back.
-    """
-    language = request.GET.get("language", "")
-    if language not in LANGUAGES:
-        language = apps.a1_language()
-    context = {"app_id": app_id, "language": language, "a1_languages": A1_LANGUAGE_NAMES}
-    if not (app_id.isdigit() and len(app_id) <= 32):
-        # Not an id at all: A1 is not asked.
-        context |= {"message": _("There is no A1 app with this id.")}
-        return None, context, render(request, "apps/unavailable.html", context, status=404)
-    if not apps.app_allowed(user=request.user, app_id=app_id):
-        context["message"] = _(
-            "Your team only uses apps staff have approved; this one is not on the list yet."
-        )
-        return None, context, render(request, "apps/unavailable.html", context, status=403)
-    try:
-        definition = apps.app_fetch(app_id=app_id, language=language)
-    except apps.AppUnavailable as exc:
-        status = 404 if exc.code == Code.APP_NOT_FOUND else 200
-        context |= {"message": exc.message, "code": exc.code}
-        return None, context, render(request, "apps/unavailable.html", context, status=status)
-    except A1Error as exc:
-        context |= {"message": user_message(exc), "code": exc.code, "retry": True}
-        return None, context, render(request, "apps/unavailable.html", context, status=503)
-    return definition, context, None
+def library_context(
+    request: HtmxHttpRequest,
+    definition,
+    preset: Preset | None,
+    *,
+    form_action: str = "",
+    preset_form: PresetForm | None = None,
+    saved: Preset | None = None,
+):
+    """What the app page shows of the library: the app's notes, its presets, the
+    preset being used, and the form that saves one."""
+    user = request.user
+    teams = presets.shareable_teams(user=user)
+    return {
+        "form_action": form_action or request.get_full_path(),
+        "preset": preset,
+        "preset_editable": preset is not None
+        and Preset.objects.editable_by(user).filter(pk=preset.pk).exists(),
+        "presets": presets.presets_for(user=user, app_id=definition.app_id),
+        "editable_presets": set(
+            Preset.objects.editable_by(user)
+            .filter(app_id=definition.app_id)
+            .values_list("pk", flat=True)
+        ),
+        "preset_form": preset_form or PresetForm(teams=teams),
+        "preset_saved": saved,
+        "entries": app_library.entries_holding(user=user, app_id=definition.app_id),
+        "add_to": app_library.scopes_to_add(user=user, app_id=definition.app_id),
+    }
 
 
 def _remix_form(request, form_class):

@@ -24,9 +24,9 @@ ITEMS_SHOWN = 60  # thumbnails on the page; the rest are counted
 @vary_on_headers("HX-Request")
 def batch_new(request: HtmxHttpRequest, app_id: str):
     """The app's form for many items at once; posting it makes (or adds to) a draft."""
-    definition, context, refusal = load_app(request, app_id)
-    if refusal is not None:
-        return refusal
+    definition, context = load_app(request, app_id)
+    if definition is None:
+        return context  # the page explaining why the app cannot be opened
     form_class = batch_form(definition.app)
     draft = _draft(request)
     kept = 0

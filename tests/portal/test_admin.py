@@ -60,6 +60,17 @@ class AdminTests(TrackingTestCase):
             self.login(self.owner)
             assert self.client.get(f"/apps/{WATERCOLOR}/").status_code == 200
 
+    def test_staff_look_up_library_apps_entries_and_presets_in_the_admin(self):
+        self.login(self.owner)
+        self.client.post("/apps/library/add/", {"library": self.team.pk, "apps": WATERCOLOR})
+        key = self.form_key(self.form_page())
+        data = self.watercolor_post(key, cnet_17466175263110005=None, preset_name="Avatars")
+        assert self.client.post(f"/apps/{WATERCOLOR}/presets/", data).status_code == 302
+        self.login(self.staff)
+        for model in ("libraryapp", "libraryentry", "preset"):
+            listing = self.client.get(f"/admin/generator/{model}/").content.decode()
+            assert "Watercolor portrait" in listing or "Avatars" in listing, model
+
 
 class BalanceBannerTests(TrackingTestCase):
     def test_staff_see_the_balance_alert_in_the_admin(self):

@@ -35,6 +35,23 @@ def test_it_resets_state_and_knobs(a1, sandbox):
     assert stats["calls"] == {} and stats["knobs"]["latency"] == 0
 
 
+def test_a_bump_can_change_the_form_as_an_authors_edit_would(a1, sandbox):
+    emoji = "1838546335502970889"
+    before = a1.app(emoji)
+    version = sandbox.bump(
+        emoji,
+        remove=["1838546335507173012"],
+        retype={"1838546335507173013": "brush"},
+        add=[{"id": "1838546335507173099", "type": "size", "name": "Size"}],
+    )
+    after = a1.app(emoji)
+    assert after.version_id == version != before.version_id
+    assert [i.id for i in after.forms_of("description")[0].inputs] == []
+    assert [f.type for f in after.forms] == ["cnet", "description", "brush", "size"]
+    sandbox.reset()
+    assert a1.app(emoji).version_id == before.version_id
+
+
 def test_it_answers_the_control_surface_only_on_loopback():
     request = RequestFactory().get("/_sandbox/stats", REMOTE_ADDR="10.1.2.3")
     assert control.stats(request).status_code == 403
