@@ -1,4 +1,4 @@
-"""A run as plain JSON for scripts: what the REST API answers and webhooks send.
+"""Runs and batches as plain JSON for scripts: what the REST API answers and webhooks send.
 
 One shape for both, so a script can treat a webhook's `run` exactly like the answer
 to GET /api/v1/runs/{id}. Links are absolute when a base URL is given.
@@ -11,7 +11,7 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils import translation
 
-from .models import Generation, ResultImage
+from .models import Batch, Generation, ResultImage
 
 
 def _when(value: datetime | None) -> str | None:
@@ -69,4 +69,47 @@ def run_json(generation: Generation, *, base: str = "") -> dict:
         "error": _error(generation),
         "page_url": base + generation.get_absolute_url(),
         "results": [result_json(r, base=base) for r in generation.results.all()],
+    }
+
+
+def batch_json(batch: Batch, *, progress, base: str = "") -> dict:
+    """A batch, its counts and each item with its run (when it has one)."""
+    items = batch.items.select_related("generation").order_by("index")
+    return {
+        "id": str(batch.pk),
+        "state": batch.state,
+        "paused_because": batch.pause or None,
+        "app_id": batch.app_id,
+        "app_name": batch.app_name,
+        "points_per_item": batch.points_per_item,
+        "team_id": batch.team_id,
+        "visibility": batch.visibility,
+        "created": _when(batch.created),
+        "started_at": _when(batch.started_at),
+        "finished_at": _when(batch.finished_at),
+        "counts": {
+            "items": progress.total,
+            "started": progress.started,
+            "done": progress.done,
+            "running": progress.running,
+            "waiting": progress.waiting,
+            "failed": progress.failed,
+            "cancelled": progress.cancelled,
+            "invalid": progress.invalid,
+        },
+        "points_spent": progress.points_spent,
+        "points_held": progress.points_held,
+        "page_url": base + batch.get_absolute_url(),
+        "zip_url": base + reverse("api-v1:batch_zip", args=[batch.pk]),
+        "items": [
+            {
+                "index": item.index,
+                "label": item.label,
+                "state": item.state,
+                "reason": item.reason or None,
+                "run_id": str(item.generation_id) if item.generation_id else None,
+                "run_state": item.generation.state if item.generation_id else None,
+            }
+            for item in items
+        ],
     }

@@ -16,7 +16,7 @@ from django.views.generic import RedirectView
 from ninja import NinjaAPI, Swagger
 
 from ..services import keys
-from . import account, apps, history, results, runs, uploads
+from . import account, apps, batches, history, presets, results, runs, uploads
 from .auth import KeyAuth, SessionAuth
 from .errors import (
     UNAUTHORIZED,
@@ -85,6 +85,8 @@ install(api)
 api.add_router("/apps", apps.router)
 api.add_router("/uploads", uploads.router)
 api.add_router("/runs", runs.router)
+api.add_router("/batches", batches.router)
+api.add_router("/presets", presets.router)
 api.add_router("/", history.router)
 api.add_router("/results", results.router)
 api.add_router("/me", account.router)

@@ -77,7 +77,7 @@ def run_create(
             gettext_lazy("Your team only uses apps staff have approved; this one is not yet."),
         )
     definition = apps.app_fetch(app_id=body.app_id, language=a1_language_of(body.language))
-    photos = _photos(request.user, body.photos)
+    photos = photos_for(request.user, body.photos)
     choices = RunChoices(
         descriptions=body.texts,
         style=body.style,
@@ -97,7 +97,7 @@ def run_create(
     return _answer(request, generation, False)
 
 
-def _photos(user, chosen: dict[str, str]) -> dict[str, InputImage]:
+def photos_for(user, chosen: dict[str, str], *, prefix: str = "photos") -> dict[str, InputImage]:
     """The uploads named for each slot, if the user may use them (their own, or a run's
     they can see, as a remix may); any other id is a field error, never a 404 leak."""
     found, problems = {}, {}
@@ -108,7 +108,7 @@ def _photos(user, chosen: dict[str, str]) -> dict[str, InputImage]:
             pk = None
         image = InputImage.objects.visible_to(user).filter(pk=pk).first() if pk else None
         if image is None:
-            problems[f"photos.{name}"] = gettext_lazy("No upload with this id: upload it first.")
+            problems[f"{prefix}.{name}"] = gettext_lazy("No upload with this id: upload it first.")
         else:
             found[name] = image
     if problems:

@@ -183,3 +183,89 @@ class MeOut(Schema):
     username: str
     key: KeyOut | None = Field(description="The key this call was made with (none: a session)")
     allowances: list[AllowanceOut]
+
+
+# --- batches and presets ----------------------------------------------------------------
+
+
+class BatchItemIn(Schema):
+    label: str = Field("", description="A name for the item (its results are named after it)")
+    photos: dict[str, str] = Field(
+        default_factory=dict, description="Photo slot name -> upload id, for this item"
+    )
+    texts: dict[str, str] = Field(
+        default_factory=dict, description="Text field id -> text, for this item"
+    )
+
+
+class BatchIn(Schema):
+    app_id: str
+    language: str = Field("", description="One of A1's codes (en_US, zh_CN, ...); default en_US")
+    preset_id: str | None = Field(None, description="Start from a saved preset's choices")
+    texts: dict[str, str] = Field(
+        default_factory=dict, description="Text field id -> text for every item"
+    )
+    style: str = ""
+    size: str = ""
+    generate_num: int = 1
+    team_id: int | None = Field(None, description="The team that pays and may see the runs")
+    visibility: Literal["", "private", "team"] = Field("", description="'' = your default")
+    items: list[BatchItemIn] = Field(description="One entry per run")
+    start: bool = Field(True, description="Hold the quote and start now (false: a draft)")
+    only_what_fits: bool = Field(
+        False, description="Start the items the budgets leave room for; cancel the rest"
+    )
+
+
+class BatchItemOut(Schema):
+    index: int
+    label: str
+    state: str
+    reason: str | None
+    run_id: str | None
+    run_state: str | None
+
+
+class BatchCountsOut(Schema):
+    items: int
+    started: int
+    done: int
+    running: int
+    waiting: int
+    failed: int
+    cancelled: int
+    invalid: int
+
+
+class BatchOut(Schema):
+    id: str
+    state: str = Field(description="draft, running, paused, cancelled or done")
+    paused_because: str | None
+    app_id: str
+    app_name: str
+    points_per_item: int
+    team_id: int | None
+    visibility: str
+    created: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    counts: BatchCountsOut
+    points_spent: int
+    points_held: int
+    page_url: str
+    zip_url: str
+    items: list[BatchItemOut]
+
+
+class PresetRunIn(Schema):
+    photos: dict[str, str] = Field(default_factory=dict, description="Photo slot name -> upload id")
+    language: str = Field("", description="One of A1's codes; default en_US")
+
+
+class PresetOut(Schema):
+    id: str
+    name: str
+    app_id: str
+    team_id: int | None
+    needs_look: bool
+    choices: dict

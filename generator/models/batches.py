@@ -66,6 +66,11 @@ class Batch(models.Model):
     # Photos uploaded to a draft whose texts did not pair yet: kept, so a corrected form
     # never asks for them again. Slot field name -> [[file name, storage ref], ...].
     uploads = models.JSONField(default=dict, blank=True)
+    # Started by a script: its API key (budget, audit, webhook) and its Idempotency-Key.
+    api_key = models.ForeignKey(
+        "generator.ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    idempotency_key = models.UUIDField(null=True, blank=True)
     # While the worker checks the uploaded photos, it holds this lease (see tracking).
     check_claimed_until = models.DateTimeField(null=True, blank=True)
 
@@ -76,6 +81,9 @@ class Batch(models.Model):
         verbose_name = _("batch")
         verbose_name_plural = _("batches")
         indexes = [models.Index(fields=["user", "-created"])]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "idempotency_key"], name="one_batch_per_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.app_name or self.app_id} × batch"

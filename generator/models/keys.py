@@ -78,6 +78,9 @@ class WebhookDelivery(models.Model):
     generation = models.ForeignKey(
         "Generation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
+    batch = models.ForeignKey(
+        "Batch", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     event = models.CharField(max_length=40)
     url = models.URLField(max_length=500)
     payload = models.JSONField()
@@ -99,7 +102,12 @@ class WebhookDelivery(models.Model):
                 fields=["generation", "event"],
                 condition=Q(generation__isnull=False),
                 name="one_delivery_per_run_event",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["batch", "event"],
+                condition=Q(batch__isnull=False),
+                name="one_delivery_per_batch_event",
+            ),
         ]
         indexes = [
             models.Index(

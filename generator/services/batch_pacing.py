@@ -22,7 +22,9 @@ from django.utils import timezone
 from ..a1 import A1Error, Code
 from ..inputs import ImageSlot, RunChoices
 from ..models import Batch, BatchItem, Chore, Generation, InputImage
+from . import webhooks
 from .batch_checking import check_batch
+from .batch_status import RUN_IN_FLIGHT, batch_progress
 from .errors import BudgetExceeded, SubmitRefused
 from .generations import AppUpdated, generation_start
 from .tracking import BACKOFF_KEY
@@ -33,11 +35,6 @@ State = Batch.State
 Item = BatchItem.State
 SLOT = "batch-send-slot"
 SENDING_LEASE = timedelta(minutes=5)
-RUN_IN_FLIGHT = (
-    Generation.State.SUBMITTING,
-    Generation.State.RUNNING,
-    Generation.State.STALLED,
-)
 
 
 # --- sending at a pace ---------------------------------------------------------------
@@ -139,6 +136,7 @@ def _send(item: BatchItem) -> str:
             key=item.key,
             batch=batch,
             batch_item=item,
+            api_key=batch.api_key,
         )
     except AppUpdated:
         _back_to_waiting(item)
@@ -225,16 +223,27 @@ def batches_resume_after_balance() -> int:
 
 
 def batches_settle(*, now: datetime | None = None) -> int:
-    """The sweep: finish batches with nothing left to do, and keep work moving."""
+    """The sweep: finish batches with nothing left to do (telling a script's webhook),
+    and keep work moving."""
     now = now or timezone.now()
     open_work = Q(items__state__in=[Item.WAITING, Item.SENDING, Item.CHECKING]) | Q(
         items__generation__state__in=[*RUN_IN_FLIGHT, Generation.State.COPYING]
     )
-    settled = (
+    finished = list(
         Batch.objects.filter(state__in=[State.RUNNING, State.CANCELLED], finished_at__isnull=True)
         .exclude(open_work)
-        .update(state=State.DONE, finished_at=now)
+        .values_list("pk", flat=True)
     )
+    settled = 0
+    for pk in finished:
+        done = Batch.objects.filter(
+            pk=pk, state__in=[State.RUNNING, State.CANCELLED], finished_at__isnull=True
+        ).update(state=State.DONE, finished_at=now)
+        settled += done
+        if done:
+            batch = Batch.objects.select_related("api_key").get(pk=pk)
+            if batch.api_key_id:
+                webhooks.batch_ended(batch=batch, progress=batch_progress(batch=batch))
     waiting = BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING).exists()
     slot = Chore.objects.filter(name=SLOT).first()
     stale = slot is None or slot.next_run < now - timedelta(seconds=settings.WORKER_RESUME_GRACE)

@@ -9,13 +9,14 @@ item's own idempotency key). Items not yet sent can be paused, resumed or cancel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import IO
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -28,13 +29,12 @@ from ..models import AppDefinition, Batch, BatchItem, Generation, InputImage
 from ..zips import zip_spool
 from .apps import app_fetch
 from .batch_checking import check_batch, upload_keep
-from .batch_pacing import RUN_IN_FLIGHT, batch_choices, pace_batches
-from .budgets import allowances, budget_check
-from .errors import SubmitRefused
+from .batch_pacing import batch_choices, pace_batches
+from .budgets import allowances, budget_check, key_allowance
+from .errors import BudgetExceeded, SubmitRefused
 from .library import search_text_for
 from .photos import photo_copy
-from .teams import billing_team, preferences_for
-from .tracking import app_typical_seconds
+from .teams import billing_team, default_sharing
 
 State = Batch.State
 Item = BatchItem.State
@@ -44,9 +44,15 @@ Item = BatchItem.State
 
 
 def batch_draft(
-    *, user, definition: AppDefinition, choices: RunChoices, draft: Batch | None = None
+    *,
+    user,
+    definition: AppDefinition,
+    choices: RunChoices,
+    draft: Batch | None = None,
+    **origin,
 ) -> Batch:
-    """A batch being prepared, with the choices that apply to every item."""
+    """A batch being prepared, with the choices that apply to every item. `origin`
+    records a script's API key and Idempotency-Key."""
     app = definition.app
     if not app.generatable:
         raise SubmitRefused(user_message(A1Error(Code.APP_API_DISABLED)))
@@ -57,7 +63,7 @@ def batch_draft(
         "descriptions": dict(choices.descriptions),
     }
     team = billing_team(user=user, chosen=choices.team_id)
-    visibility = choices.visibility or preferences_for(user).default_visibility
+    visibility = choices.visibility or default_sharing(user=user)[0]
     fields = {
         "definition": definition,
         "app_id": app.id,
@@ -72,7 +78,7 @@ def batch_draft(
         Batch.objects.filter(pk=draft.pk, state=State.DRAFT).update(**fields)
         draft.refresh_from_db()
         return draft
-    return Batch.objects.create(user=user, **fields)
+    return Batch.objects.create(user=user, **fields, **origin)
 
 
 @dataclass
@@ -141,6 +147,79 @@ def batch_prepare(
     return Prepared(batch, {}, kept)
 
 
+@dataclass(frozen=True)
+class ItemSpec:
+    """One item given as plain data (a script): photos already kept, texts of its own."""
+
+    label: str = ""
+    photos: Mapping[str, InputImage] = field(default_factory=dict)  # slot name -> photo
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+
+
+def batch_create(
+    *,
+    user,
+    definition: AppDefinition,
+    choices: RunChoices,
+    items: list[ItemSpec],
+    key=None,
+    **origin,
+) -> tuple[Batch, bool]:
+    """A whole batch from plain data, every item checked before anything is written.
+
+    Returns (batch, created); the same (user, key) is the same batch. Raises
+    SubmitRefused with a problem per bad field of each item ("items[3].style"), so a
+    script learns everything that is wrong at once.
+    """
+    if key is not None:
+        existing = Batch.objects.filter(user=user, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    app = definition.app
+    slots = {slot.name: slot for slot in app_slots(app)}
+    problems: dict[str, str] = {}
+    if not items:
+        problems["items"] = _("Give at least one item.")
+    if len(items) > settings.BATCH_MAX_ITEMS:
+        problems["items"] = _("A batch holds at most %(max)d items; this one would have %(n)d.") % {
+            "max": settings.BATCH_MAX_ITEMS,
+            "n": len(items),
+        }
+    shared = dict(choices.descriptions)
+    for n, item in enumerate(items):
+        item_choices = replace(choices, descriptions={**shared, **item.descriptions})
+        for name, message in choices_problems(app, item_choices, set(item.photos)).items():
+            problems[f"items[{n}].{name}"] = message
+    if problems:
+        raise SubmitRefused(_("Some items are not valid."), next(iter(problems)), problems=problems)
+    try:
+        with transaction.atomic():
+            batch = batch_draft(
+                user=user, definition=definition, choices=choices, idempotency_key=key, **origin
+            )
+            for n, item in enumerate(items):
+                new = BatchItem.objects.create(
+                    batch=batch,
+                    index=n,
+                    label=(item.label or f"item-{n + 1}")[:255],
+                    descriptions=dict(item.descriptions),
+                    state=Item.READY,
+                    points=batch.points_per_item,
+                )
+                for name, photo in item.photos.items():
+                    slot = slots[name]
+                    photo_copy(
+                        photo=photo,
+                        owner_id=user.pk,
+                        batch_item=new,
+                        form_id=slot.form_id,
+                        position=slot.position,
+                    )
+    except IntegrityError:  # the same key, sent twice at once: the other one won
+        return Batch.objects.get(user=user, idempotency_key=key), False
+    return batch, True
+
+
 def batch_add_items(*, batch: Batch, plans: list[ItemPlan]) -> int:
     """Add planned items to a draft; their photos are read by the worker next."""
     start = batch.items.count()
@@ -206,10 +285,12 @@ def batch_quote(*, batch: Batch) -> Quote:
 
 
 def _allowances(batch: Batch):
-    # Allowances of the owner and the batch's team only (not every team they are in).
+    # The owner's, the batch's team's (not every team they are in) and the script's key.
     from_user_and_team = allowances(user=batch.user)
     names = {str(_("You"))} | ({batch.team.name} if batch.team else set())
-    return [a for a in from_user_and_team if str(a.label) in names]
+    chosen = [a for a in from_user_and_team if str(a.label) in names]
+    key = key_allowance(api_key=batch.api_key) if batch.api_key_id else None
+    return [*chosen, key] if key else chosen
 
 
 def batch_start(*, batch: Batch, only_what_fits: bool = False) -> Batch:
@@ -235,12 +316,19 @@ def batch_start(*, batch: Batch, only_what_fits: bool = False) -> Batch:
             if count == 0:
                 raise SubmitRefused(_("No item fits the budget left this month."))
         try:
-            budget_check(user=locked.user, team=locked.team, points=per * count)
+            budget_check(
+                user=locked.user, team=locked.team, points=per * count, api_key=locked.api_key
+            )
         except SubmitRefused as exc:
-            raise SubmitRefused(
-                _("This batch costs %(total)d points (%(n)d × %(per)d). %(why)s")
-                % {"total": per * len(ready), "n": len(ready), "per": per, "why": exc.message}
-            ) from exc
+            message = _("This batch costs %(total)d points (%(n)d × %(per)d). %(why)s") % {
+                "total": per * len(ready),
+                "n": len(ready),
+                "per": per,
+                "why": exc.message,
+            }
+            if isinstance(exc, BudgetExceeded):
+                raise BudgetExceeded(message, scope=exc.scope, code=exc.code) from exc
+            raise SubmitRefused(message, code=exc.code) from exc
         now = timezone.now()
         chosen = [item.pk for item in ready[:count]]
         BatchItem.objects.filter(pk__in=chosen).update(state=Item.WAITING)
@@ -306,7 +394,10 @@ def batch_retry_failed(*, batch: Batch) -> int:
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
         budget_check(
-            user=locked.user, team=locked.team, points=locked.points_per_item * len(failed)
+            user=locked.user,
+            team=locked.team,
+            points=locked.points_per_item * len(failed),
+            api_key=locked.api_key,
         )
         start = locked.items.count()
         for n, item in enumerate(failed):
@@ -328,90 +419,6 @@ def batch_retry_failed(*, batch: Batch) -> int:
 
 
 # --- reading -------------------------------------------------------------------------
-
-
-@dataclass
-class Progress:
-    total: int
-    checking: int
-    invalid: int
-    ready: int
-    waiting: int
-    running: int
-    done: int
-    failed: int
-    cancelled: int
-    points_spent: int
-    points_held: int
-    eta_seconds: int | None
-
-    @property
-    def finished(self) -> int:
-        return self.done + self.failed + self.cancelled
-
-    @property
-    def eta_minutes(self) -> int | None:
-        return None if self.eta_seconds is None else max(1, -(-self.eta_seconds // 60))
-
-    @property
-    def started(self) -> int:
-        """Items handed to the pacer (bad, unchecked and draft items are not)."""
-        return self.total - self.invalid - self.ready - self.checking
-
-    @property
-    def percent(self) -> int:
-        return int(self.finished * 100 / self.started) if self.started else 0
-
-
-def batch_progress(*, batch: Batch) -> Progress:
-    """Counts for the progress page, from our database only (two queries)."""
-    by_state = dict(
-        batch.items.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
-    )
-    runs = dict(
-        Generation.objects.filter(batch=batch)
-        .values_list("state")
-        .annotate(n=Count("pk"))
-        .values_list("state", "n")
-    )
-    money = Generation.objects.filter(batch=batch).aggregate(
-        spent=Sum("points_spent", default=0),
-        held=Sum(
-            "points_quoted",
-            filter=Q(points_spent__isnull=True) & ~Q(state=Generation.State.FAILED),
-            default=0,
-        ),
-    )
-    waiting = by_state.get(Item.WAITING, 0) + by_state.get(Item.SENDING, 0)
-    running = sum(runs.get(s, 0) for s in (*RUN_IN_FLIGHT, Generation.State.COPYING))
-    running += runs.get(Generation.State.UNKNOWN, 0)
-    failed = runs.get(Generation.State.FAILED, 0) + by_state.get(Item.REFUSED, 0)
-    eta = None
-    if batch.state == State.RUNNING and (waiting or running):
-        typical = app_typical_seconds(app_id=batch.app_id) or 30
-        eta = int(waiting / settings.BATCH_SEND_RATE + typical)
-    return Progress(
-        total=sum(by_state.values()),
-        checking=by_state.get(Item.CHECKING, 0),
-        invalid=by_state.get(Item.INVALID, 0),
-        ready=by_state.get(Item.READY, 0),
-        waiting=waiting,
-        running=running,
-        done=runs.get(Generation.State.COMPLETED, 0),
-        failed=failed,
-        cancelled=by_state.get(Item.CANCELLED, 0),
-        points_spent=money["spent"],
-        points_held=money["held"] + waiting * batch.points_per_item,
-        eta_seconds=eta,
-    )
-
-
-def batches_overview(*, limit: int = 50) -> list[tuple[Batch, Progress]]:
-    """Staff: every running or paused batch with its progress, newest first."""
-    active = Batch.objects.filter(state__in=[State.RUNNING, State.PAUSED]).select_related(
-        "user", "team"
-    )[:limit]
-    return [(batch, batch_progress(batch=batch)) for batch in active]
 
 
 def batch_zip(*, batch: Batch) -> tuple[str, IO[bytes]]:

@@ -104,7 +104,7 @@ def budget_check(
             code=Code.BALANCE_INSUFFICIENT,
         )
     if api_key is not None:
-        _key_budget_check(api_key, points)
+        _key_budget_check(api_key, points, transferring)
     scope = Q(user=user) | Q(team=team) if team is not None else Q(user=user)
     # Ordered by pk so that two transactions always lock in the same order (no deadlock).
     budgets = list(Budget.objects.select_for_update().filter(scope).order_by("pk"))
@@ -129,12 +129,28 @@ def budget_check(
         )
 
 
-def _key_budget_check(api_key: ApiKey, points: int) -> None:
+def _key_used(key: ApiKey, transferring: BatchItem | None = None) -> int:
+    """Points a key used this month: its runs, and its batches' items not yet sent."""
+    used = Generation.objects.filter(api_key=key).this_month().points_used()
+    held = BatchItem.objects.filter(state__in=BatchItem.HOLDING, batch__api_key=key)
+    if transferring is not None:
+        held = held.exclude(pk=transferring.pk)
+    return used + held.aggregate(points=Sum("points", default=0))["points"]
+
+
+def key_allowance(*, api_key: ApiKey) -> Allowance | None:
+    """The key's own monthly budget and use (None: the key has no budget of its own)."""
+    if api_key.monthly_points is None:
+        return None
+    return Allowance(api_key.name, api_key.monthly_points, _key_used(api_key))
+
+
+def _key_budget_check(api_key: ApiKey, points: int, transferring: BatchItem | None) -> None:
     # Locking the key's row serialises runs started with one key, as Budget rows do.
     key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
     if key.monthly_points is None:
         return
-    used = Generation.objects.filter(api_key=key).this_month().points_used()
+    used = _key_used(key, transferring)
     if used + points <= key.monthly_points:
         return
     values = {

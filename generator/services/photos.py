@@ -122,6 +122,8 @@ def photos_upload(
     """
     client = a1_client()
     for name, image in photos.items():
+        if not image.a1_path:
+            _reuse_earlier_upload(image)
         if image.a1_path:
             continue
         if progress is not None:
@@ -134,6 +136,20 @@ def photos_upload(
             field = name if is_image_error(exc) else None
             raise SubmitRefused(user_message(exc), field, exc.code) from exc
         image.a1_image_url, image.a1_path = upload.image_url, upload.path
+        image.save(update_fields=["a1_image_url", "a1_path"])
+
+
+def _reuse_earlier_upload(image: InputImage) -> None:
+    """Another row of the same kept file (a batch's shared photo, a remix, a retry) was
+    sent to A1 already: its upload serves this row too, with no second upload."""
+    earlier = (
+        InputImage.objects.filter(file=image.file.name)
+        .exclude(a1_path="")
+        .values_list("a1_image_url", "a1_path")
+        .first()
+    )
+    if earlier is not None:
+        image.a1_image_url, image.a1_path = earlier
         image.save(update_fields=["a1_image_url", "a1_path"])
 
 

@@ -1,4 +1,4 @@
-"""Signed webhooks: a key's URL is told when a run started with that key ends.
+"""Signed webhooks: a key's URL is told when a run or a batch started with that key ends.
 
 Each event is a WebhookDelivery row (the database is the memory), posted by the
 worker and retried with growing waits until the receiver answers 2xx or the tries run
@@ -26,8 +26,8 @@ from django.utils import timezone
 
 from ..fetch import post_to_link
 from ..images import ImageRejected
-from ..models import ApiKey, Generation, WebhookDelivery
-from ..summaries import run_json
+from ..models import ApiKey, Batch, Generation, WebhookDelivery
+from ..summaries import batch_json, run_json
 
 logger = logging.getLogger(__name__)
 
@@ -43,11 +43,16 @@ def signature(*, secret: str, timestamp: int, body: bytes) -> str:
 
 
 def webhook_send(
-    *, api_key: ApiKey, event: str, payload: dict, generation: Generation | None = None
+    *,
+    api_key: ApiKey,
+    event: str,
+    payload: dict,
+    generation: Generation | None = None,
+    batch: Batch | None = None,
 ) -> WebhookDelivery | None:
     """Queue one event for the key's webhook (none set, or the key revoked: nothing).
 
-    A run (and, later, a batch) sends each event once: a second call finds the first.
+    A run or a batch sends each event once: a second call finds the first.
     """
     if not api_key.webhook_url or api_key.revoked:
         return None
@@ -56,6 +61,7 @@ def webhook_send(
             delivery = WebhookDelivery.objects.create(
                 api_key=api_key,
                 generation=generation,
+                batch=batch,
                 event=event,
                 url=api_key.webhook_url,
                 payload={"event": event, **payload},
@@ -78,11 +84,25 @@ def run_ended(*, generation_id) -> WebhookDelivery | None:
     )
     if generation is None or generation.state not in RUN_EVENTS:
         return None
+    if generation.batch_id is not None:
+        return None  # a batch tells its webhook once, when the whole batch ends
     return webhook_send(
         api_key=generation.api_key,
         event=RUN_EVENTS[generation.state],
         payload={"run": run_json(generation, base=settings.SITE_URL)},
         generation=generation,
+    )
+
+
+def batch_ended(*, batch: Batch, progress) -> WebhookDelivery | None:
+    """Tell the key's webhook that its batch ended (once), with its counts and items."""
+    if batch.api_key_id is None:
+        return None
+    return webhook_send(
+        api_key=batch.api_key,
+        event="batch.finished",
+        payload={"batch": batch_json(batch, progress=progress, base=settings.SITE_URL)},
+        batch=batch,
     )
 
 

@@ -10,11 +10,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from ..access import owned_or_404, visible_or_404
 from ..batch_forms import batch_form
+from ..inputs import preset_choices
 from ..models import Batch, BatchItem
-from ..services import batches
+from ..services import batch_status, batches, presets
 from ..services.errors import SubmitRefused
 from . import HtmxHttpRequest, redirect_after_post
-from .apps import load_app
+from .apps import chosen_preset, load_app
 
 ITEMS_SHOWN = 60  # thumbnails on the page; the rest are counted
 
@@ -29,6 +30,7 @@ def batch_new(request: HtmxHttpRequest, app_id: str):
         return context  # the page explaining why the app cannot be opened
     form_class = batch_form(definition.app)
     draft = _draft(request)
+    preset = chosen_preset(request, app_id)
     kept = 0
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, user=request.user)
@@ -52,7 +54,7 @@ def batch_new(request: HtmxHttpRequest, app_id: str):
                 form.add_problems(prepared.problems)
                 draft, kept = prepared.batch, prepared.kept
     else:
-        form = form_class(user=request.user)
+        form = form_class(user=request.user, initial=_initial(preset))
     if draft is not None:
         kept = kept or sum(len(v) for v in (draft.uploads or {}).values())
     context |= {
@@ -61,9 +63,26 @@ def batch_new(request: HtmxHttpRequest, app_id: str):
         "form": form,
         "draft": draft,
         "kept": kept,
+        "preset": preset,
+        "presets": presets.presets_for(user=request.user, app_id=definition.app_id),
     }
     template = "batches/new.html#batch-form" if request.htmx else "batches/new.html"
     return render(request, template, context)
+
+
+def _initial(preset) -> dict:
+    """A preset's choices as the batch form's: its texts become one line for every item."""
+    if preset is None:
+        return {}
+    choices = preset_choices(preset)
+    initial = {f"text_{k}": v for k, v in choices.descriptions.items()}
+    initial |= {"generate_num": choices.generate_num}
+    for name in ("style", "size", "visibility"):
+        if getattr(choices, name):
+            initial[name] = getattr(choices, name)
+    if choices.team_id is not None:
+        initial["team"] = choices.team_id
+    return initial
 
 
 def _draft(request) -> Batch | None:
@@ -79,12 +98,12 @@ def _draft(request) -> Batch | None:
 @require_GET
 def batch_list(request: HtmxHttpRequest):
     mine = Batch.objects.visible_to(request.user).filter(user=request.user)
-    rows = [(batch, batches.batch_progress(batch=batch)) for batch in mine[:50]]
+    rows = [(batch, batch_status.batch_progress(batch=batch)) for batch in mine[:50]]
     return render(request, "batches/list.html", {"rows": rows})
 
 
 def _page_context(request, batch: Batch) -> dict:
-    progress = batches.batch_progress(batch=batch)
+    progress = batch_status.batch_progress(batch=batch)
     items = batch.items.order_by("index")
     context = {
         "batch": batch,

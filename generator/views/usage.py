@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.views.decorators.http import require_GET
 
 from ..forms import UsageForm
-from ..services import batches
+from ..services import batch_status
 from ..services.usage import Usage, usage_csv, usage_range
 from . import HtmxHttpRequest
 
@@ -47,7 +47,7 @@ def usage(request: HtmxHttpRequest):
         "staff": staff,
         "chart": chart(data),
         "csv_query": query.urlencode(),
-        "batches": batches.batches_overview() if staff else [],
+        "batches": batch_status.batches_overview() if staff else [],
     }
     return render(request, "library/usage.html", context)
 

@@ -1,12 +1,13 @@
 """Preparing a batch: uploads become items, each checked; bad ones listed, good ones kept."""
 
 import io
+import re
 import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from generator.models import Batch, BatchItem, InputImage
+from generator.models import Batch, BatchItem, InputImage, Preset
 from generator.services import batch_checking, photos
 from tests.batches.base import SLOT, BatchTestCase
 from tests.conftest import image_bytes
@@ -146,3 +147,16 @@ class PreparationTests(BatchTestCase):
         self.login(self.staff)
         assert self.client.get(batch.get_absolute_url()).status_code == 200
         assert BatchItem.objects.filter(batch=batch, state="ready").count() == 1
+
+
+class PresetTests(BatchTestCase):
+    def test_a_preset_fills_the_batch_form_so_only_the_photos_are_left(self):
+        self.login()
+        data = self.watercolor_post(self.form_key(self.form_page()), cnet_17466175263110005=None)
+        self.client.post(f"/apps/{WATERCOLOR}/presets/", data | {"preset_name": "Avatars"})
+        preset = Preset.objects.get()
+        html = self.client.get(f"/apps/{WATERCOLOR}/batch/").content.decode()
+        assert f"?preset={preset.pk}" in html and "Avatars" in html
+        html = self.client.get(f"/apps/{WATERCOLOR}/batch/?preset={preset.pk}").content.decode()
+        assert '<textarea name="text_1838546335507165192"' in html and ">\nred</textarea>" in html
+        assert re.search(r'name="style" value="183854633550716522"[^>]* checked', html)

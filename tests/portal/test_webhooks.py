@@ -10,9 +10,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
-from generator.models import Generation, WebhookDelivery
-from generator.services import keys, webhooks
+from generator.models import Chore, Generation, WebhookDelivery
+from generator.services import batch_pacing, keys, webhooks
 from tests.api.base import ApiTestCase
+from tests.portal.base import WATERCOLOR
+
+SLOT = "cnet_17466175263110005"
 
 
 class Receiver:
@@ -135,3 +138,28 @@ class WebhookTests(ApiTestCase):
             next_attempt_at=timezone.now() - timedelta(minutes=5)
         )
         assert webhooks.resume_webhooks.call() == 1
+
+    def test_a_batch_tells_its_webhook_once_when_it_ends_not_once_per_run(self):
+        hook = self.receiver()
+        _key, token = keys.key_create(user=self.owner, name="hooked", webhook_url=hook.url)
+        photo = self.upload(token=token)
+        body = {
+            "app_id": WATERCOLOR,
+            "style": "183854633550716522",
+            "size": "1",
+            "items": [{"label": n, "photos": {SLOT: photo}} for n in ("a", "b")],
+        }
+        batch = self.api("POST", "/batches", token=token, json=body).json()
+        for _ in range(3):
+            Chore.objects.filter(name=batch_pacing.SLOT).update(next_run=timezone.now())
+            batch_pacing.batches_send_tick()
+        for run in Generation.objects.filter(batch_id=batch["id"]):
+            self.finish(run.pk)
+        assert not WebhookDelivery.objects.filter(generation__isnull=False).exists()
+        assert batch_pacing.batches_settle() == 1
+        assert batch_pacing.batches_settle() == 0  # settled once, told once
+        delivery = WebhookDelivery.objects.get()
+        assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
+        payload = json.loads(hook.received[0][1])
+        assert payload["event"] == "batch.finished" and payload["batch"]["id"] == batch["id"]
+        assert payload["batch"]["counts"]["done"] == 2

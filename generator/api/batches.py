@@ -1,0 +1,160 @@
+"""Batches: one app over many items, quoted and held at once, followed, zipped.
+
+Starting goes through the services the batch page uses (`batch_create`, `batch_start`):
+the same checks, the same holds against the user's, team's and key's budgets, the same
+pace. The `Idempotency-Key` header names the batch: sending it again answers the batch
+it already made.
+"""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpRequest
+from django.utils.translation import gettext_lazy
+from ninja import Header, Router, Status
+
+from ..access import owned_or_404, visible_or_404
+from ..inputs import RunChoices, preset_choices
+from ..models import Batch, Preset
+from ..services import apps, batch_status, batches
+from ..services.batches import ItemSpec
+from ..summaries import batch_json
+from .apps import a1_language_of
+from .auth import api_key_of
+from .errors import ApiError
+from .runs import photos_for, run_key
+from .schemas import BatchIn, BatchOut, errors
+
+router = Router(tags=["batches"])
+
+
+def _answer(request: HttpRequest, batch: Batch, status: int = 200):
+    base = request.build_absolute_uri("/").rstrip("/")
+    body = batch_json(batch, progress=batch_status.batch_progress(batch=batch), base=base)
+    return Status(status, body)
+
+
+def _choices(request: HttpRequest, body: BatchIn) -> RunChoices:
+    if body.preset_id:
+        preset = visible_or_404(request.user, Preset, body.preset_id)
+        if preset.app_id != body.app_id:
+            raise ApiError(
+                422,
+                "invalid",
+                gettext_lazy("That preset is for another app."),
+                fields={"preset_id": gettext_lazy("That preset is for another app.")},
+            )
+        saved = preset_choices(preset)
+        return RunChoices(
+            descriptions={**saved.descriptions, **body.texts},
+            style=body.style or saved.style,
+            size=body.size or saved.size,
+            generate_num=body.generate_num if body.generate_num != 1 else saved.generate_num,
+            team_id=body.team_id if body.team_id is not None else saved.team_id,
+            visibility=body.visibility or saved.visibility,
+        )
+    return RunChoices(
+        descriptions=body.texts,
+        style=body.style,
+        size=body.size,
+        generate_num=body.generate_num,
+        team_id=body.team_id,
+        visibility=body.visibility,
+    )
+
+
+@router.post(
+    "",
+    response={200: BatchOut, 201: BatchOut, **errors(401, 402, 403, 404, 409, 422, 429, 502)},
+    url_name="batch_create",
+    summary="Start a batch",
+)
+def batch_create(
+    request: HttpRequest,
+    body: BatchIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+):
+    """Run one app over many items: every item is checked first, the whole quote is held
+    against the budgets, and the worker sends items at a pace A1 accepts. 201: made;
+    200: this Idempotency-Key already made it."""
+    key = run_key(idempotency_key) if idempotency_key else None
+    if key is not None:
+        existing = Batch.objects.filter(user=request.user, idempotency_key=key).first()
+        if existing is not None:
+            return _answer(request, existing)
+    if not (body.app_id.isdigit() and len(body.app_id) <= 32):
+        raise ApiError(404, "app_not_found", gettext_lazy("There is no A1 app with this id."))
+    if not apps.app_allowed(user=request.user, app_id=body.app_id):
+        raise ApiError(
+            403,
+            "app_not_allowed",
+            gettext_lazy("Your team only uses apps staff have approved; this one is not yet."),
+        )
+    definition = apps.app_fetch(app_id=body.app_id, language=a1_language_of(body.language))
+    items = []
+    for n, item in enumerate(body.items):
+        photos = photos_for(request.user, item.photos, prefix=f"items[{n}].photos")
+        items.append(ItemSpec(label=item.label, photos=photos, descriptions=item.texts))
+    batch, created = batches.batch_create(
+        user=request.user,
+        definition=definition,
+        choices=_choices(request, body),
+        items=items,
+        key=key,
+        api_key=api_key_of(request),
+    )
+    if created and body.start:
+        batches.batch_start(batch=batch, only_what_fits=body.only_what_fits)
+        batch.refresh_from_db()
+    return _answer(request, batch, 201 if created else 200)
+
+
+@router.get(
+    "/{batch_id}",
+    response={200: BatchOut, **errors(401, 404, 429)},
+    url_name="batch_detail",
+    summary="A batch, its counts and its items",
+)
+def batch_detail(request: HttpRequest, batch_id: str):
+    """A batch you started: its state, counts, points and each item with its run."""
+    return _answer(request, visible_or_404(request.user, Batch, batch_id))
+
+
+@router.post(
+    "/{batch_id}/start",
+    response={200: BatchOut, **errors(401, 402, 404, 422, 429)},
+    url_name="batch_start",
+    summary="Start a draft batch",
+)
+def batch_start(request: HttpRequest, batch_id: str, only_what_fits: bool = False):
+    """Hold the quote and start a batch made with `start: false` (a second call is a no-op)."""
+    batch = owned_or_404(request.user, Batch, batch_id)
+    batches.batch_start(batch=batch, only_what_fits=only_what_fits)
+    batch.refresh_from_db()
+    return _answer(request, batch)
+
+
+@router.post(
+    "/{batch_id}/cancel",
+    response={200: BatchOut, **errors(401, 404, 429)},
+    url_name="batch_cancel",
+    summary="Cancel the items not yet sent",
+)
+def batch_cancel(request: HttpRequest, batch_id: str):
+    """Cancel every item not yet sent; their held points are released at once."""
+    batch = owned_or_404(request.user, Batch, batch_id)
+    batches.batch_cancel(batch=batch)
+    batch.refresh_from_db()
+    return _answer(request, batch)
+
+
+@router.get(
+    "/{batch_id}/zip",
+    response={200: bytes, **errors(401, 404, 429)},
+    url_name="batch_zip",
+    summary="Every result of the batch in one ZIP",
+)
+def batch_zip(request: HttpRequest, batch_id: str):
+    """Every saved result, named after its item, streamed."""
+    batch = visible_or_404(request.user, Batch, batch_id)
+    name, spool = batches.batch_zip(batch=batch)
+    return FileResponse(spool, as_attachment=True, filename=name, content_type="application/zip")
