@@ -331,3 +331,14 @@ HISTORY_PAGE_SIZE = env_int("HISTORY_PAGE_SIZE", 24, minimum=1)
 # Failed log-ins allowed per account and per address in 15 minutes before refusing.
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 50, minimum=1)
+
+# --- Data lifecycle (retention, trash, exports) -------------------------------------
+# Days after a run ends before its input photos are removed (0: kept until the run is).
+RETAIN_INPUT_DAYS = env_int("RETAIN_INPUT_DAYS", 0)
+# Days after a run ends before its result images are removed unless it is a favourite
+# (0: kept until the run is).
+RETAIN_RESULT_DAYS = env_int("RETAIN_RESULT_DAYS", 0)
+# Days a deleted run stays in the trash, restorable, before its rows and files are purged.
+TRASH_DAYS = env_int("TRASH_DAYS", 30, minimum=1)
+# Hours a person's data export can be downloaded before it is deleted.
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 48, minimum=1)

@@ -14,8 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..a1 import Code
-from ..models import BalanceAlert, Budget, Generation, Team
+from ..models import BalanceAlert, Budget, Generation, Spending, Team
 from .errors import SubmitRefused
+from .removal import spent_by
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +34,15 @@ class Allowance:
 
 def allowances(*, user) -> list[Allowance]:
     """This month's budget and use for the user and each of their teams."""
+    month = timezone.localdate().replace(day=1)
+    # Runs purged from the trash or erased this month still count (services/removal.py).
     mine = Generation.objects.filter(user=user).this_month().points_used()
+    mine += spent_by(user=user, since=month)
     budget = Budget.objects.filter(user=user).first()
     result = [Allowance(_("You"), budget.monthly_points if budget else None, mine)]
     for team in Team.objects.filter(memberships__user=user).select_related("budget"):
         used = Generation.objects.filter(team=team).this_month().points_used()
+        used += spent_by(team=team, since=month)
         team_budget = getattr(team, "budget", None)
         result.append(
             Allowance(team.name, team_budget.monthly_points if team_budget else None, used)
@@ -90,7 +95,12 @@ def budget_check(*, user, team: Team | None, points: int) -> None:
             if budget.user_id
             else Generation.objects.filter(team=team)
         )
-        used = runs.this_month().points_used()
+        # Runs removed this month (trash purged, a member erased) still count.
+        month = timezone.localdate().replace(day=1)
+        removed = (
+            spent_by(user=user, since=month) if budget.user_id else spent_by(team=team, since=month)
+        )
+        used = runs.this_month().points_used() + removed
         if used + points <= budget.monthly_points:
             continue
         left = max(budget.monthly_points - used, 0)
@@ -139,18 +149,25 @@ def usage_month(*, today: date | None = None) -> Usage:
     )
     days = [start + timedelta(days=i) for i in range((today - start).days + 1)]
 
-    def totals(field: str) -> list[tuple[str, int]]:
+    # Runs removed since (trash purged, people erased) left their points in Spending.
+    removed = Spending.objects.filter(day__gte=start)
+    for day, points in removed.values_list("day").annotate(p=Sum("points")).values_list("day", "p"):
+        per_day[day] = per_day.get(day, 0) + points
+
+    def totals(field: str, nobody: str = "—") -> list[tuple[str, int]]:
         rows = runs.values_list(field).annotate(points=Sum("points_spent")).order_by("-points")
         merged: dict[str, int] = defaultdict(int)
         for key, points in rows:
             merged[key or "—"] += points or 0
+        for key, points in removed.values_list(field).annotate(p=Sum("points")):
+            merged[key or nobody] += points or 0
         return sorted(merged.items(), key=lambda kv: -kv[1])
 
     open_runs = Generation.objects.filter(created__date__gte=start, points_spent__isnull=True)
     return Usage(
         days=days,
         total_by_day={d: per_day.get(d, 0) for d in days},
-        by_user=totals("user__username"),
+        by_user=totals("user__username", nobody=_("(erased accounts)")),
         by_team=totals("team__name"),
         by_app=totals("app_name"),
         total=sum(per_day.values()),

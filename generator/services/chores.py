@@ -13,10 +13,12 @@ from django.utils import timezone
 
 from ..models import Chore
 from .photos import purge_staged_photos
+from .retention import retention_daily
 
 # name -> (period, task). Add a chore here and it runs everywhere.
 CHORES = {
     "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
+    "retention": (timedelta(days=1), retention_daily),
 }
 
 

@@ -1,0 +1,195 @@
+"""The daily retention job: what is kept, for how long, and the removal when time is up.
+
+Photos go RETAIN_INPUT_DAYS after their run ended, results RETAIN_RESULT_DAYS after
+unless the run is a favourite (both off by default), runs in the trash after
+TRASH_DAYS, data exports when their link expires, the worker's job records after a
+week, expired log-in sessions. Each kind is removed in bounded batches, one short transaction each
+(services/removal.py), so the job holds no lock for long, can be killed at any point
+and run again, and removes each thing once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.db.models import Q
+from django.tasks import task
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_tasks_db.models import DBTaskResult
+
+from ..models import FileRemoval, Generation, InputImage, RemovalLog, ResultImage
+from .exports import exports_expire
+from .removal import (
+    Removed,
+    files_remove_all_pending,
+    photos_remove,
+    results_remove,
+    runs_remove,
+)
+
+logger = logging.getLogger(__name__)
+
+BATCH = 500
+JOB_RECORDS_KEPT = timedelta(days=7)
+
+
+def ended_before(cutoff: datetime, prefix: str = "") -> Q:
+    """Runs that ended before `cutoff`. A run whose outcome never became known
+    (`unknown`) ends, for retention, when it was started: nothing more will come."""
+    return Q(**{f"{prefix}finished_at__lt": cutoff}) | Q(
+        **{f"{prefix}state": Generation.State.UNKNOWN, f"{prefix}created__lt": cutoff}
+    )
+
+
+@dataclass
+class Rule:
+    """One line of the retention policy, for the staff page."""
+
+    what: str
+    kept: str
+    setting: str
+
+
+def retention_rules() -> list[Rule]:
+    """The policy in force, in words (read-only: it is set in the environment)."""
+    inputs, results = settings.RETAIN_INPUT_DAYS, settings.RETAIN_RESULT_DAYS
+    forever = _("Kept until the run is deleted and its trash period is over.")
+    return [
+        Rule(
+            _("Photos people give"),
+            _("Removed %(days)d days after their run ends.") % {"days": inputs}
+            if inputs
+            else forever,
+            "RETAIN_INPUT_DAYS",
+        ),
+        Rule(
+            _("Result images"),
+            _("Removed %(days)d days after their run ends, unless it is a favourite.")
+            % {"days": results}
+            if results
+            else forever,
+            "RETAIN_RESULT_DAYS",
+        ),
+        Rule(
+            _("Deleted runs (the trash)"),
+            _("Restorable for %(days)d days, then removed with their photos and results.")
+            % {"days": settings.TRASH_DAYS},
+            "TRASH_DAYS",
+        ),
+        Rule(
+            _("Data exports"),
+            _("Downloadable for %(hours)d hours, then removed.")
+            % {"hours": settings.EXPORT_KEEP_HOURS},
+            "EXPORT_KEEP_HOURS",
+        ),
+        Rule(
+            _("Photos of forms never submitted"),
+            _("Removed a day after they were given."),
+            "",
+        ),
+        Rule(
+            _("Expired log-in sessions"),
+            _("Removed the day after they expire."),
+            "",
+        ),
+        Rule(
+            _("The worker's job records"),
+            _("Removed %(days)d days after the job ended.") % {"days": JOB_RECORDS_KEPT.days},
+            "",
+        ),
+    ]
+
+
+def _steps(now: datetime, batch: int) -> list[tuple[str, Callable[[], Removed]]]:
+    steps = []
+    if settings.RETAIN_INPUT_DAYS:
+        cutoff = now - timedelta(days=settings.RETAIN_INPUT_DAYS)
+        due = InputImage.objects.filter(ended_before(cutoff, "generation__")).order_by()
+        steps.append(("photos", lambda: photos_remove(photos=due, now=now, limit=batch)))
+    if settings.RETAIN_RESULT_DAYS:
+        cutoff = now - timedelta(days=settings.RETAIN_RESULT_DAYS)
+        due_results = ResultImage.objects.filter(
+            ended_before(cutoff, "generation__"), generation__favourite=False
+        ).order_by()
+        steps.append(("results", lambda: results_remove(results=due_results, now=now, limit=batch)))
+    trash_cutoff = now - timedelta(days=settings.TRASH_DAYS)
+
+    def trash() -> Removed:
+        ids = Generation.objects.filter(deleted_at__lt=trash_cutoff).order_by("deleted_at")
+        return runs_remove(
+            ids=ids.values_list("pk", flat=True)[:batch],
+            keep_user=True,
+            only=Q(deleted_at__lt=trash_cutoff),
+        )
+
+    steps.append(("trash", trash))
+    steps.append(("exports", lambda: exports_expire(now=now, limit=batch)))
+    steps.append(("job records", lambda: _job_records_remove(now=now, limit=batch)))
+    steps.append(("sessions", lambda: _sessions_remove(now=now, limit=batch)))
+    return steps
+
+
+def _sessions_remove(*, now: datetime, limit: int) -> Removed:
+    """Expired log-in sessions (Django keeps them until `clearsessions` runs)."""
+    removed = Removed()
+    ids = list(
+        Session.objects.filter(expire_date__lt=now).values_list("session_key", flat=True)[:limit]
+    )
+    removed.add("expired sessions", Session.objects.filter(pk__in=ids).delete()[0])
+    return removed
+
+
+def _job_records_remove(*, now: datetime, limit: int) -> Removed:
+    """The worker's records of finished jobs: their arguments name runs, their tracebacks
+    may quote data. Nothing reads them after the job ends."""
+    removed = Removed()
+    old = DBTaskResult.objects.finished().filter(finished_at__lt=now - JOB_RECORDS_KEPT)
+    ids = list(old.order_by().values_list("pk", flat=True)[:limit])
+    removed.add("job records", DBTaskResult.objects.filter(pk__in=ids).delete()[0])
+    return removed
+
+
+def retention_sweep(*, now: datetime | None = None, batch: int = BATCH) -> RemovalLog:
+    """Remove everything past its time, batch by batch, and log what went.
+
+    The log row is updated after every batch, so a run that was killed shows how far
+    it got (and no end time); the next run carries on where it stopped.
+    """
+    now = now or timezone.now()
+    clock = time.monotonic()
+    log = RemovalLog.objects.create(job=RemovalLog.Job.RETENTION, started_at=now)
+    tally, longest = Removed(), 0.0
+    if FileRemoval.objects.exists():  # left by a run killed between rows and files
+        tally.add("files", files_remove_all_pending())
+    for _name, step in _steps(now, batch):
+        while True:
+            started = time.monotonic()
+            removed = step()
+            longest = max(longest, time.monotonic() - started)
+            tally.merge(removed)
+            tally.add("files", files_remove_all_pending())
+            RemovalLog.objects.filter(pk=log.pk).update(
+                counts=dict(tally.counts), longest_batch_ms=round(longest * 1000)
+            )
+            if not removed.total:
+                break
+    finished = now + timedelta(seconds=time.monotonic() - clock)
+    RemovalLog.objects.filter(pk=log.pk).update(finished_at=finished)
+    log.refresh_from_db()
+    return log
+
+
+@task()
+def retention_daily() -> dict:
+    """The daily chore (services/chores.py)."""
+    log = retention_sweep()
+    if log.total:
+        logger.info("Retention removed %s", dict(log.counts))
+    return dict(log.counts)
