@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import apps, generations, library, media, teams, usage
+from .views import account, apps, generations, library, media, staff, teams, usage
 
 urlpatterns = [
     path("apps/", apps.app_index, name="app_index"),
@@ -41,6 +41,12 @@ urlpatterns = [
     path("team/preferences/", teams.preferences, name="preferences"),
     path("accounts/signup/", teams.signup, name="signup"),
     path("usage/", usage.usage, name="usage"),
+    path("account/", account.account, name="account"),
+    path("account/export/", account.export_create, name="export_create"),
+    path("account/exports/<uuid:export_id>/", account.export_download, name="export_download"),
+    path("account/delete/", account.account_delete, name="account_delete"),
+    path("staff/data/", staff.data_lifecycle, name="data_lifecycle"),
+    path("staff/people/<int:user_id>/erase/", staff.person_erase, name="person_erase"),
     path("media/inputs/<uuid:image_id>", media.input_image, name="input_image"),
     path("media/results/<uuid:image_id>", media.result_image, name="result_image"),
     path("media/results/<uuid:image_id>/thumb", media.result_thumbnail, name="result_thumbnail"),

@@ -64,6 +64,10 @@ class Preferences(models.Model):
     )
     default_team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
 
+    class Meta:
+        verbose_name = _("preferences")
+        verbose_name_plural = _("preferences")
+
     def __str__(self) -> str:
         return f"preferences of {self.user}"
 

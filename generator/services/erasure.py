@@ -20,7 +20,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import FileRemoval, Generation, InputImage, RemovalLog, ResultImage
+from ..models import FileRemoval, Generation, InputImage, Membership, RemovalLog, ResultImage
 from .removal import (
     Removed,
     admin_log_forget,
@@ -68,7 +68,8 @@ def erasure_summary(*, user) -> ErasureSummary:
     runs = Generation.objects.filter(user=user)
     other = {}
     for rel in _user_relations():
-        if rel.related_model in (Generation, InputImage) or rel.on_delete is not models.CASCADE:
+        shown_above = (Generation, InputImage, Membership)
+        if rel.related_model in shown_above or rel.on_delete is not models.CASCADE:
             continue
         count = rel.related_model._default_manager.filter(**{rel.field.name: user}).count()
         if count:

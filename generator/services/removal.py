@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -98,11 +98,18 @@ def files_release(names: Iterable[str]) -> int:
     return len(free)
 
 
-def files_remove_pending(*, limit: int = CHUNK, names: Iterable[str] | None = None) -> int:
+def files_remove_pending(
+    *,
+    limit: int = CHUNK,
+    names: Iterable[str] | None = None,
+    record: Callable[[int], None] | None = None,
+) -> int:
     """Delete queued files from storage, then their queue rows; returns how many went.
 
     A file taken up again meanwhile (a remix of a run being removed) is kept and leaves
     the queue. A file the storage would not delete stays queued for the next run.
+    `record(n)` runs in the transaction that deletes the queue rows, so a log kept by
+    it counts each file once however the process is stopped.
     """
     queue = FileRemoval.objects.order_by("pk")
     if names is not None:
@@ -122,12 +129,18 @@ def files_remove_pending(*, limit: int = CHUNK, names: Iterable[str] | None = No
                 continue
         done.append(pk)
     # Counted by the rows this process deleted, so two processes never count one file twice.
-    return FileRemoval.objects.filter(pk__in=done).delete()[0]
+    with transaction.atomic():
+        removed = FileRemoval.objects.filter(pk__in=done).delete()[0]
+        if record is not None:
+            record(removed)
+    return removed
 
 
-def files_remove_all_pending(*, names: Iterable[str] | None = None) -> int:
+def files_remove_all_pending(
+    *, names: Iterable[str] | None = None, record: Callable[[int], None] | None = None
+) -> int:
     removed = 0
-    while n := files_remove_pending(names=names):
+    while n := files_remove_pending(names=names, record=record):
         removed += n
     return removed
 

@@ -18,13 +18,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
-from ..models import FileRemoval, Generation, InputImage, RemovalLog, ResultImage
+from ..models import Generation, InputImage, RemovalLog, ResultImage
 from .exports import exports_expire
 from .removal import (
     Removed,
@@ -159,27 +160,37 @@ def _job_records_remove(*, now: datetime, limit: int) -> Removed:
 def retention_sweep(*, now: datetime | None = None, batch: int = BATCH) -> RemovalLog:
     """Remove everything past its time, batch by batch, and log what went.
 
-    The log row is updated after every batch, so a run that was killed shows how far
-    it got (and no end time); the next run carries on where it stopped.
+    Each batch's counts are written to the log in the transaction that removes it (and
+    each file's when its queue row goes), so however the job is stopped the logs count
+    everything once; a stopped run shows no end time, and the next carries on.
     """
     now = now or timezone.now()
     clock = time.monotonic()
     log = RemovalLog.objects.create(job=RemovalLog.Job.RETENTION, started_at=now)
     tally, longest = Removed(), 0.0
-    if FileRemoval.objects.exists():  # left by a run killed between rows and files
-        tally.add("files", files_remove_all_pending())
+
+    def save() -> None:
+        RemovalLog.objects.filter(pk=log.pk).update(
+            counts=dict(tally.counts), longest_batch_ms=round(longest * 1000)
+        )
+
+    def files_done(n: int) -> None:
+        tally.add("files", n)
+        save()
+
+    files_remove_all_pending(record=files_done)  # left by a run stopped halfway
     for _name, step in _steps(now, batch):
         while True:
             started = time.monotonic()
-            removed = step()
+            with transaction.atomic():
+                removed = step()
+                tally.merge(removed)
+                save()
             longest = max(longest, time.monotonic() - started)
-            tally.merge(removed)
-            tally.add("files", files_remove_all_pending())
-            RemovalLog.objects.filter(pk=log.pk).update(
-                counts=dict(tally.counts), longest_batch_ms=round(longest * 1000)
-            )
+            files_remove_all_pending(record=files_done)
             if not removed.total:
                 break
+    save()
     finished = now + timedelta(seconds=time.monotonic() - clock)
     RemovalLog.objects.filter(pk=log.pk).update(finished_at=finished)
     log.refresh_from_db()

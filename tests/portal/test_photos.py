@@ -42,11 +42,11 @@ class StagedPhotoTests(BaseTestCase):
 
     def test_the_hourly_chore_is_queued_by_one_worker_per_hour(self):
         now = timezone.now()
-        assert chores.chores_enqueue_due(now=now) == ["purge_staged_photos"]
+        assert "purge_staged_photos" in chores.chores_enqueue_due(now=now)
         assert chores.chores_enqueue_due(now=now) == []  # another worker's sweep, same hour
         assert chores.chores_enqueue_due(now=now + timedelta(minutes=59)) == []
         assert chores.chores_enqueue_due(now=now + timedelta(hours=1)) == ["purge_staged_photos"]
-        assert Chore.objects.get().last_run == now + timedelta(hours=1)
+        assert Chore.objects.get(name="purge_staged_photos").last_run == now + timedelta(hours=1)
 
     def test_a_bad_photo_is_never_kept(self):
         self.login()
