@@ -2,6 +2,7 @@
 data exports and erasure; what the retention job removed."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.shortcuts import redirect
@@ -241,8 +242,8 @@ class PersonAdmin(UserAdmin):
 
     actions = ["export_data", "erase"]
 
-    def get_actions(self, request):
-        actions = super().get_actions(request)
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
         # Deleting a row would leave the person's files and refuse on their runs.
         actions.pop("delete_selected", None)
         return actions

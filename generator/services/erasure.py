@@ -24,6 +24,7 @@ from ..models import FileRemoval, Generation, InputImage, Membership, RemovalLog
 from .removal import (
     Removed,
     admin_log_forget,
+    chunks,
     files_release,
     files_remove_pending,
     photos_remove,
@@ -127,6 +128,9 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
     shared = Generation.objects.filter(
         user=user, visibility=Generation.Visibility.TEAM, team__isnull=False
     ).count()
+    # The photos they gave, read before their runs go: a teammate's remix of their run
+    # uses the same files, and those must go too (that run then says so).
+    given = set(InputImage.objects.filter(owner=user).values_list("file", flat=True))
     while timed(
         lambda: runs_remove(
             ids=Generation.objects.filter(user=user).values_list("pk", flat=True)[:batch],
@@ -135,17 +139,14 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
     ):
         pass
     tally.add("shared runs", shared)
-    # The photos they gave, wherever they are still used: staged for a form, or taken up
-    # by a teammate's remix of their run (that run then says its photos were removed).
-    given = InputImage.objects.filter(owner=user).values("file")
-    while timed(
-        lambda: photos_remove(
-            photos=InputImage.objects.filter(models.Q(owner=user) | models.Q(file__in=given)),
-            now=now,
-            limit=batch,
+    for part in [None, *chunks(sorted(given))]:
+        photos = (
+            InputImage.objects.filter(owner=user)
+            if part is None
+            else (InputImage.objects.filter(file__in=part))
         )
-    ):
-        pass
+        while timed(lambda photos=photos: photos_remove(photos=photos, now=now, limit=batch)):
+            pass
     timed(lambda: _account_remove(user=user))
     log = RemovalLog.objects.create(
         job=RemovalLog.Job.ERASURE,

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.base import ContentFile
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone
@@ -304,23 +304,11 @@ def _store(fetched: Fetched) -> None:
     result.byte_size = len(fetched.content)
     result.copied_at = timezone.now()
     result.copy_attempts, result.last_error = attempts, ""
-    try:
-        result.save(
-            update_fields=[
-                "file",
-                "thumbnail",
-                "format",
-                "width",
-                "height",
-                "byte_size",
-                "copied_at",
-                "copy_attempts",
-                "last_error",
-            ]
-        )
-    except DatabaseError:
-        if ResultImage.objects.filter(pk=result.pk).exists():
-            raise
+    fields = ("file", "thumbnail", "format", "width", "height", "byte_size", "copied_at")
+    saved = ResultImage.objects.filter(pk=result.pk).update(
+        **{name: getattr(result, name) for name in (*fields, "copy_attempts", "last_error")}
+    )
+    if not saved:
         # The run was removed (its person erased) while this copy ran: keep no file of it.
         result.file.storage.delete(result.file.name)
         result.thumbnail.storage.delete(result.thumbnail.name)
