@@ -61,6 +61,8 @@ class AppVisit(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "app_id"], name="one_visit")]
+        verbose_name = _("app opened")
+        verbose_name_plural = _("apps opened")
 
     def __str__(self) -> str:
         return f"{self.user} opened {self.app_id}"

@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
 from ..models import Generation, InputImage, RemovalLog, ResultImage
@@ -62,44 +63,45 @@ def retention_rules() -> list[Rule]:
     """The policy in force, in words (read-only: it is set in the environment)."""
     inputs, results = settings.RETAIN_INPUT_DAYS, settings.RETAIN_RESULT_DAYS
     forever = _("Kept until the run is deleted and its trash period is over.")
+    days_after = ngettext(
+        "Removed %(days)d day after their run ends.",
+        "Removed %(days)d days after their run ends.",
+        inputs,
+    )
+    days_after_unless = ngettext(
+        "Removed %(days)d day after their run ends, unless it is a favourite.",
+        "Removed %(days)d days after their run ends, unless it is a favourite.",
+        results,
+    )
+    trash = ngettext(
+        "Restorable for %(days)d day, then removed with their photos and results.",
+        "Restorable for %(days)d days, then removed with their photos and results.",
+        settings.TRASH_DAYS,
+    )
+    exports = ngettext(
+        "Downloadable for %(hours)d hour, then removed.",
+        "Downloadable for %(hours)d hours, then removed.",
+        settings.EXPORT_KEEP_HOURS,
+    )
     return [
         Rule(
             _("Photos people give"),
-            _("Removed %(days)d days after their run ends.") % {"days": inputs}
-            if inputs
-            else forever,
+            days_after % {"days": inputs} if inputs else forever,
             "RETAIN_INPUT_DAYS",
         ),
         Rule(
             _("Result images"),
-            _("Removed %(days)d days after their run ends, unless it is a favourite.")
-            % {"days": results}
-            if results
-            else forever,
+            days_after_unless % {"days": results} if results else forever,
             "RETAIN_RESULT_DAYS",
         ),
-        Rule(
-            _("Deleted runs (the trash)"),
-            _("Restorable for %(days)d days, then removed with their photos and results.")
-            % {"days": settings.TRASH_DAYS},
-            "TRASH_DAYS",
-        ),
+        Rule(_("Deleted runs (the trash)"), trash % {"days": settings.TRASH_DAYS}, "TRASH_DAYS"),
         Rule(
             _("Data exports"),
-            _("Downloadable for %(hours)d hours, then removed.")
-            % {"hours": settings.EXPORT_KEEP_HOURS},
+            exports % {"hours": settings.EXPORT_KEEP_HOURS},
             "EXPORT_KEEP_HOURS",
         ),
-        Rule(
-            _("Photos of forms never submitted"),
-            _("Removed a day after they were given."),
-            "",
-        ),
-        Rule(
-            _("Expired log-in sessions"),
-            _("Removed the day after they expire."),
-            "",
-        ),
+        Rule(_("Photos of forms never submitted"), _("Removed a day after they were given."), ""),
+        Rule(_("Expired log-in sessions"), _("Removed by the next daily run."), ""),
         Rule(
             _("The worker's job records"),
             _("Removed %(days)d days after the job ended.") % {"days": JOB_RECORDS_KEPT.days},

@@ -40,11 +40,15 @@ def kind_label(kind: str) -> str:
         return kind
 
 
+def counts_in_words(counts: dict) -> list[tuple[str, int]]:
+    """(label, count) in a fixed order: the kinds staff know first, other rows after."""
+    order = list(KINDS)
+    kinds = sorted(counts, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return [(kind_label(kind), counts[kind]) for kind in kinds if counts[kind]]
+
+
 def _entries(logs):
-    return [
-        {"log": log, "counts": [(kind_label(k), n) for k, n in log.counts.items() if n]}
-        for log in logs
-    ]
+    return [{"log": log, "counts": counts_in_words(log.counts)} for log in logs]
 
 
 User = get_user_model()
@@ -81,7 +85,7 @@ def person_erase(request: HtmxHttpRequest, user_id: int):
             messages.success(
                 request,
                 _("The account was erased: %(what)s.")
-                % {"what": ", ".join(f"{n} {kind_label(k)}" for k, n in log.counts.items() if n)},
+                % {"what": ", ".join(f"{n} {label}" for label, n in counts_in_words(log.counts))},
             )
             return redirect("data_lifecycle")
     context = {"person": person, "summary": erasure.erasure_summary(user=person), "form": form}
