@@ -31,6 +31,10 @@ def start(**env) -> subprocess.CompletedProcess:
         ("SECURE_HSTS_SECONDS", "-5"),
         ("A1_RETRY_BASE_DELAY", "-1"),
         ("RESULT_COPY_THREADS", "0"),
+        ("RETAIN_INPUT_DAYS", "thirty"),
+        ("RETAIN_RESULT_DAYS", "-1"),
+        ("TRASH_DAYS", "0"),
+        ("EXPORT_KEEP_HOURS", "2.5"),
     ],
 )
 def test_it_refuses_to_start_on_a_malformed_value(name, value):
