@@ -2,7 +2,8 @@
 
 Starts the production profile (gunicorn, two workers, the sandbox with a fixed task
 duration) on free ports with a fresh database, runs five scenarios, prints one table
-and writes bench/results.json and docs/performance.md.
+and writes bench/results.json and docs/performance.md; then the retention job over
+100,000 runs in a process of its own (`--only retention` runs just that).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 import os
 import platform
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests
 
 from bench.harness import PASSWORD, ROOT, Stack, load, login, percentile, rss_mb
+from bench.retention import scenario_retention, section, update_docs
 
 WATERCOLOR = "1838546335502970881"
 POSTER = "1838546335502970882"
@@ -509,10 +512,37 @@ How each figure is taken:
     (ROOT / "docs" / "performance.md").write_text(doc)
 
 
+def main_retention(quick: bool) -> None:
+    """The retention scenario alone: no web or worker processes, a fresh database."""
+    stack = Stack(Path(tempfile.mkdtemp(prefix="a1bench-")), task_seconds=1, poll_interval=1)
+    results: dict = {}
+    try:
+        stack.prepare()
+        setup_django(stack)
+        results["machine"] = machine()
+        print("retention job over seeded runs...", flush=True)
+        results["retention"] = scenario_retention(runs=2_000 if quick else 100_000)
+    finally:
+        stack.cleanup()
+    text = section(results["retention"], results["machine"]["database"])
+    print(text)
+    out = ROOT / "bench" / ("results-retention-quick.json" if quick else "results-retention.json")
+    out.write_text(json.dumps(results, indent=2, default=str))
+    if not quick:
+        update_docs(ROOT / "docs" / "performance.md", text)
+    print(f"\nwrote {out.relative_to(ROOT)}" + ("" if quick else " and docs/performance.md"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small counts, to check the harness")
+    parser.add_argument(
+        "--only", choices=["retention"], help="run one scenario alone (its own fresh database)"
+    )
     args = parser.parse_args()
+    if args.only == "retention":
+        main_retention(args.quick)
+        return
     users, per_user = (4, 2) if args.quick else (20, 5)
     memory_runs = 40 if args.quick else 1000
     stack = Stack(
@@ -554,6 +584,10 @@ def main() -> None:
     if not args.quick:
         write_docs(results, text)
     print(f"\nwrote {out.relative_to(ROOT)}" + ("" if args.quick else " and docs/performance.md"))
+    # 6: the retention job, in a process of its own (a fresh database, its own settings).
+    print("and the retention job...", flush=True)
+    only = [sys.executable, str(Path(__file__).resolve()), "--only", "retention"]
+    subprocess.run(only + (["--quick"] if args.quick else []), check=True)
 
 
 if __name__ == "__main__":

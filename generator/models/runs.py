@@ -203,7 +203,8 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["user", "-created"]),
             models.Index(fields=["team", "visibility", "-created"]),
-            # The retention job's daily purge of the trash.
+            # The retention job reads runs by when they ended, and the trash by deletion.
+            models.Index(fields=["finished_at"], name="runs_by_end"),
             models.Index(
                 fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="runs_in_trash"
             ),

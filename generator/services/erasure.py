@@ -135,6 +135,7 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
         lambda: runs_remove(
             ids=Generation.objects.filter(user=user).values_list("pk", flat=True)[:batch],
             keep_user=False,
+            wait=True,
         )
     ):
         pass
@@ -145,7 +146,9 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
             if part is None
             else (InputImage.objects.filter(file__in=part))
         )
-        while timed(lambda photos=photos: photos_remove(photos=photos, now=now, limit=batch)):
+        while timed(
+            lambda photos=photos: photos_remove(photos=photos, now=now, limit=batch, wait=True)
+        ):
             pass
     timed(lambda: _account_remove(user=user))
     log = RemovalLog.objects.create(

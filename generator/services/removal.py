@@ -216,19 +216,23 @@ def _run_file_names(run_ids: list) -> tuple[set[str], int, int]:
     return names, len(photos), len(results)
 
 
-def runs_remove(*, ids: Iterable, keep_user: bool, only: Q | None = None) -> Removed:
+def runs_remove(
+    *, ids: Iterable, keep_user: bool, only: Q | None = None, wait: bool = False
+) -> Removed:
     """Delete these runs with their photos and results, in one transaction.
 
     `only` re-checks the reason at the moment of deletion (still in the trash, say), so
-    a run restored meanwhile stays. Rows are locked first (SKIP LOCKED on PostgreSQL):
-    two removals running at once never record one run's points twice.
+    a run restored meanwhile stays. Rows are locked first, so two removals running at
+    once never record one run's points twice: rows another transaction holds are
+    skipped (the next batch or run takes them), or waited for with `wait` (erasure,
+    which must not leave one behind).
     """
     removed = Removed()
     with transaction.atomic():
         runs = Generation.objects.filter(pk__in=list(ids))
         if only is not None:
             runs = runs.filter(only)
-        rows = list(runs.select_for_update(skip_locked=True).values(*RUN_FIELDS))
+        rows = list(runs.select_for_update(skip_locked=not wait).values(*RUN_FIELDS))
         if not rows:
             return removed
         run_ids = [row["pk"] for row in rows]
@@ -244,12 +248,16 @@ def runs_remove(*, ids: Iterable, keep_user: bool, only: Q | None = None) -> Rem
     return removed
 
 
-def photos_remove(*, photos: models.QuerySet, now, limit: int = CHUNK) -> Removed:
-    """Delete up to `limit` of these photo rows; their runs say when their photos went."""
+def photos_remove(
+    *, photos: models.QuerySet, now, limit: int | None = CHUNK, wait: bool = False
+) -> Removed:
+    """Delete up to `limit` of these photo rows (None: all); their runs say when their
+    photos went.
+    Locked rows are skipped, or waited for with `wait` (as in runs_remove)."""
     removed = Removed()
     with transaction.atomic():
         rows = list(
-            photos.select_for_update(skip_locked=True, of=("self",)).values_list(
+            photos.select_for_update(skip_locked=not wait, of=("self",)).values_list(
                 "pk", "file", "generation_id"
             )[:limit]
         )
@@ -265,8 +273,9 @@ def photos_remove(*, photos: models.QuerySet, now, limit: int = CHUNK) -> Remove
     return removed
 
 
-def results_remove(*, results: models.QuerySet, now, limit: int = CHUNK) -> Removed:
-    """Delete up to `limit` of these result rows; their runs say when their images went."""
+def results_remove(*, results: models.QuerySet, now, limit: int | None = CHUNK) -> Removed:
+    """Delete up to `limit` of these result rows (None: all); their runs say when their
+    images went."""
     removed = Removed()
     with transaction.atomic():
         rows = list(

@@ -15,11 +15,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -110,32 +111,84 @@ def retention_rules() -> list[Rule]:
     ]
 
 
-def _steps(now: datetime, batch: int) -> list[tuple[str, Callable[[], Removed]]]:
-    steps = []
+Step = Callable[[], tuple[Removed, bool]]  # one batch: what went, and whether it was the last
+
+
+def _runs_paged(runs: QuerySet, when: str, batch: int, remove: Callable[[list], Removed]) -> Step:
+    """Batches of `runs` in `when` order (an indexed date), each starting where the last
+    stopped: runs with nothing left to remove are read past once per job, not once per
+    batch, and each batch touches rows written at about the same time (the same pages)."""
+    cursor = None
+
+    def step() -> tuple[Removed, bool]:
+        nonlocal cursor
+        page = runs.order_by(when, "pk")
+        if cursor is not None:
+            after = Q(**{f"{when}__gt": cursor[0]}) | Q(**{when: cursor[0], "pk__gt": cursor[1]})
+            page = page.filter(after)
+        rows = list(page.values_list(when, "pk")[:batch])
+        if not rows:
+            return Removed(), True
+        cursor = rows[-1]
+        return remove([pk for _, pk in rows]), False
+
+    return step
+
+
+def _until_empty(remove: Callable[[], Removed]) -> Step:
+    def step() -> tuple[Removed, bool]:
+        removed = remove()
+        return removed, not removed.total
+
+    return step
+
+
+def _ended(cutoff: datetime, batch: int, remove: Callable[[list], Removed]) -> list[Step]:
+    """Runs that ended before `cutoff`, by end; then runs whose outcome never became
+    known, by start (see ended_before)."""
+    unknown = Generation.objects.filter(
+        finished_at__isnull=True, state=Generation.State.UNKNOWN, created__lt=cutoff
+    )
+    return [
+        _runs_paged(
+            Generation.objects.filter(finished_at__lt=cutoff), "finished_at", batch, remove
+        ),
+        _runs_paged(unknown, "created", batch, remove),
+    ]
+
+
+def _steps(now: datetime, batch: int) -> list[tuple[str, Step]]:
+    steps: list[tuple[str, Step]] = []
     if settings.RETAIN_INPUT_DAYS:
         cutoff = now - timedelta(days=settings.RETAIN_INPUT_DAYS)
-        due = InputImage.objects.filter(ended_before(cutoff, "generation__")).order_by()
-        steps.append(("photos", lambda: photos_remove(photos=due, now=now, limit=batch)))
+        due = InputImage.objects.filter(ended_before(cutoff, "generation__"))
+
+        def photos(runs: list) -> Removed:
+            return photos_remove(photos=due.filter(generation__in=runs), now=now, limit=None)
+
+        steps += [("photos", step) for step in _ended(cutoff, batch, photos)]
     if settings.RETAIN_RESULT_DAYS:
         cutoff = now - timedelta(days=settings.RETAIN_RESULT_DAYS)
         due_results = ResultImage.objects.filter(
             ended_before(cutoff, "generation__"), generation__favourite=False
-        ).order_by()
-        steps.append(("results", lambda: results_remove(results=due_results, now=now, limit=batch)))
-    trash_cutoff = now - timedelta(days=settings.TRASH_DAYS)
-
-    def trash() -> Removed:
-        ids = Generation.objects.filter(deleted_at__lt=trash_cutoff).order_by("deleted_at")
-        return runs_remove(
-            ids=ids.values_list("pk", flat=True)[:batch],
-            keep_user=True,
-            only=Q(deleted_at__lt=trash_cutoff),
         )
 
-    steps.append(("trash", trash))
-    steps.append(("exports", lambda: exports_expire(now=now, limit=batch)))
-    steps.append(("job records", lambda: _job_records_remove(now=now, limit=batch)))
-    steps.append(("sessions", lambda: _sessions_remove(now=now, limit=batch)))
+        def results(runs: list) -> Removed:
+            kept = due_results.filter(generation__in=runs)
+            return results_remove(results=kept, now=now, limit=None)
+
+        steps += [("results", step) for step in _ended(cutoff, batch, results)]
+    in_trash = Q(deleted_at__lt=now - timedelta(days=settings.TRASH_DAYS))
+
+    def trash(runs: list) -> Removed:
+        return runs_remove(ids=runs, keep_user=True, only=in_trash)
+
+    steps.append(
+        ("trash", _runs_paged(Generation.objects.filter(in_trash), "deleted_at", batch, trash))
+    )
+    steps.append(("exports", _until_empty(partial(exports_expire, now=now, limit=batch))))
+    steps.append(("job records", _until_empty(partial(_job_records_remove, now=now, limit=batch))))
+    steps.append(("sessions", _until_empty(partial(_sessions_remove, now=now, limit=batch))))
     return steps
 
 
@@ -182,16 +235,15 @@ def retention_sweep(*, now: datetime | None = None, batch: int = BATCH) -> Remov
 
     files_remove_all_pending(record=files_done)  # left by a run stopped halfway
     for _name, step in _steps(now, batch):
-        while True:
+        done = False
+        while not done:
             started = time.monotonic()
             with transaction.atomic():
-                removed = step()
+                removed, done = step()
                 tally.merge(removed)
                 save()
             longest = max(longest, time.monotonic() - started)
             files_remove_all_pending(record=files_done)
-            if not removed.total:
-                break
     save()
     finished = now + timedelta(seconds=time.monotonic() - clock)
     RemovalLog.objects.filter(pk=log.pk).update(finished_at=finished)
