@@ -132,16 +132,20 @@ def export_downloaded(*, export: DataExport) -> None:
     )
 
 
-def exports_expire(*, now: datetime, limit: int = 500) -> Removed:
-    """Remove exports whose link expired, failed ones, and builds lost with a worker."""
-    removed = Removed()
-    stale = DataExport.objects.filter(
+def exports_stale(*, now: datetime):
+    """Exports whose link expired, failed ones, and builds lost with their worker."""
+    return DataExport.objects.filter(
         Q(expires_at__lt=now)
         | Q(state=State.FAILED, created__lt=now - timedelta(hours=settings.EXPORT_KEEP_HOURS))
         | Q(state__in=(State.QUEUED, State.BUILDING), created__lt=now - STUCK_AFTER)
-    ).order_by()
+    )
+
+
+def exports_remove(*, exports) -> Removed:
+    """Delete these exports' rows and queue their files, in one transaction."""
+    removed = Removed()
     with transaction.atomic():
-        rows = list(stale.select_for_update(skip_locked=True).values_list("pk", "file")[:limit])
+        rows = list(exports.select_for_update(skip_locked=True).values_list("pk", "file"))
         if not rows:
             return removed
         DataExport.objects.filter(pk__in=[pk for pk, _ in rows]).delete()

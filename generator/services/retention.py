@@ -3,9 +3,10 @@
 Photos go RETAIN_INPUT_DAYS after their run ended, results RETAIN_RESULT_DAYS after
 unless the run is a favourite (both off by default), runs in the trash after
 TRASH_DAYS, data exports when their link expires, the worker's job records after a
-week, expired log-in sessions. Each kind is removed in bounded batches, one short transaction each
-(services/removal.py), so the job holds no lock for long, can be killed at any point
-and run again, and removes each thing once.
+week, expired log-in sessions. Each kind is read in bounded batches outside any
+transaction and removed in one short transaction per batch (services/removal.py), so
+the job holds no lock for long, can be killed at any point and run again, and removes
+each thing once.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
 from ..models import Generation, InputImage, RemovalLog, ResultImage
-from .exports import exports_expire
+from .exports import exports_remove, exports_stale
 from .removal import (
     Removed,
     files_remove_all_pending,
@@ -111,16 +112,22 @@ def retention_rules() -> list[Rule]:
     ]
 
 
-Step = Callable[[], tuple[Removed, bool]]  # one batch: what went, and whether it was the last
+Work = Callable[[], Removed]
+# One batch: the work to do in a transaction (None: nothing in this batch), and whether
+# it was the last. The batch is read outside any transaction, so a day with little to
+# remove takes no write lock for the runs it only reads past.
+Step = Callable[[], tuple[Work | None, bool]]
 
 
-def _runs_paged(runs: QuerySet, when: str, batch: int, remove: Callable[[list], Removed]) -> Step:
+def _runs_paged(
+    runs: QuerySet, when: str, batch: int, prepare: Callable[[list], Work | None]
+) -> Step:
     """Batches of `runs` in `when` order (an indexed date), each starting where the last
     stopped: runs with nothing left to remove are read past once per job, not once per
     batch, and each batch touches rows written at about the same time (the same pages)."""
     cursor = None
 
-    def step() -> tuple[Removed, bool]:
+    def step() -> tuple[Work | None, bool]:
         nonlocal cursor
         page = runs.order_by(when, "pk")
         if cursor is not None:
@@ -128,22 +135,30 @@ def _runs_paged(runs: QuerySet, when: str, batch: int, remove: Callable[[list], 
             page = page.filter(after)
         rows = list(page.values_list(when, "pk")[:batch])
         if not rows:
-            return Removed(), True
+            return None, True
         cursor = rows[-1]
-        return remove([pk for _, pk in rows]), False
+        return prepare([pk for _, pk in rows]), False
 
     return step
 
 
-def _until_empty(remove: Callable[[], Removed]) -> Step:
-    def step() -> tuple[Removed, bool]:
-        removed = remove()
-        return removed, not removed.total
+def _paged(rows: QuerySet, batch: int, remove: Callable[[QuerySet], Removed]) -> Step:
+    """Batches of `rows` by primary key (small tables: exports, sessions, job records)."""
+    cursor = None
+
+    def step() -> tuple[Work | None, bool]:
+        nonlocal cursor
+        page = rows.order_by("pk") if cursor is None else rows.filter(pk__gt=cursor).order_by("pk")
+        ids = list(page.values_list("pk", flat=True)[:batch])
+        if not ids:
+            return None, True
+        cursor = ids[-1]
+        return partial(remove, rows.filter(pk__in=ids)), False
 
     return step
 
 
-def _ended(cutoff: datetime, batch: int, remove: Callable[[list], Removed]) -> list[Step]:
+def _ended(cutoff: datetime, batch: int, prepare: Callable[[list], Work | None]) -> list[Step]:
     """Runs that ended before `cutoff`, by end; then runs whose outcome never became
     known, by start (see ended_before)."""
     unknown = Generation.objects.filter(
@@ -151,9 +166,9 @@ def _ended(cutoff: datetime, batch: int, remove: Callable[[list], Removed]) -> l
     )
     return [
         _runs_paged(
-            Generation.objects.filter(finished_at__lt=cutoff), "finished_at", batch, remove
+            Generation.objects.filter(finished_at__lt=cutoff), "finished_at", batch, prepare
         ),
-        _runs_paged(unknown, "created", batch, remove),
+        _runs_paged(unknown, "created", batch, prepare),
     ]
 
 
@@ -163,8 +178,11 @@ def _steps(now: datetime, batch: int) -> list[tuple[str, Step]]:
         cutoff = now - timedelta(days=settings.RETAIN_INPUT_DAYS)
         due = InputImage.objects.filter(ended_before(cutoff, "generation__"))
 
-        def photos(runs: list) -> Removed:
-            return photos_remove(photos=due.filter(generation__in=runs), now=now, limit=None)
+        def photos(runs: list) -> Work | None:
+            ids = list(due.filter(generation__in=runs).values_list("pk", flat=True))
+            if not ids:
+                return None
+            return partial(photos_remove, photos=due.filter(pk__in=ids), now=now, limit=None)
 
         steps += [("photos", step) for step in _ended(cutoff, batch, photos)]
     if settings.RETAIN_RESULT_DAYS:
@@ -173,42 +191,35 @@ def _steps(now: datetime, batch: int) -> list[tuple[str, Step]]:
             ended_before(cutoff, "generation__"), generation__favourite=False
         )
 
-        def results(runs: list) -> Removed:
-            kept = due_results.filter(generation__in=runs)
-            return results_remove(results=kept, now=now, limit=None)
+        def results(runs: list) -> Work | None:
+            ids = list(due_results.filter(generation__in=runs).values_list("pk", flat=True))
+            if not ids:
+                return None
+            kept = due_results.filter(pk__in=ids)
+            return partial(results_remove, results=kept, now=now, limit=None)
 
         steps += [("results", step) for step in _ended(cutoff, batch, results)]
     in_trash = Q(deleted_at__lt=now - timedelta(days=settings.TRASH_DAYS))
 
-    def trash(runs: list) -> Removed:
-        return runs_remove(ids=runs, keep_user=True, only=in_trash)
+    def trash(runs: list) -> Work:
+        return partial(runs_remove, ids=runs, keep_user=True, only=in_trash)
 
-    steps.append(
-        ("trash", _runs_paged(Generation.objects.filter(in_trash), "deleted_at", batch, trash))
-    )
-    steps.append(("exports", _until_empty(partial(exports_expire, now=now, limit=batch))))
-    steps.append(("job records", _until_empty(partial(_job_records_remove, now=now, limit=batch))))
-    steps.append(("sessions", _until_empty(partial(_sessions_remove, now=now, limit=batch))))
+    trashed = Generation.objects.filter(in_trash)
+    steps.append(("trash", _runs_paged(trashed, "deleted_at", batch, trash)))
+    stale = exports_stale(now=now)
+    steps.append(("exports", _paged(stale, batch, lambda rows: exports_remove(exports=rows))))
+    old_jobs = DBTaskResult.objects.finished().filter(finished_at__lt=now - JOB_RECORDS_KEPT)
+    steps.append(("job records", _paged(old_jobs, batch, partial(_delete, "job records"))))
+    expired = Session.objects.filter(expire_date__lt=now)
+    steps.append(("sessions", _paged(expired, batch, partial(_delete, "expired sessions"))))
     return steps
 
 
-def _sessions_remove(*, now: datetime, limit: int) -> Removed:
-    """Expired log-in sessions (Django keeps them until `clearsessions` runs)."""
+def _delete(kind: str, rows: QuerySet) -> Removed:
+    """Rows nothing else points at: expired sessions, the worker's finished job records
+    (their arguments name runs, their tracebacks may quote data; nothing reads them)."""
     removed = Removed()
-    ids = list(
-        Session.objects.filter(expire_date__lt=now).values_list("session_key", flat=True)[:limit]
-    )
-    removed.add("expired sessions", Session.objects.filter(pk__in=ids).delete()[0])
-    return removed
-
-
-def _job_records_remove(*, now: datetime, limit: int) -> Removed:
-    """The worker's records of finished jobs: their arguments name runs, their tracebacks
-    may quote data. Nothing reads them after the job ends."""
-    removed = Removed()
-    old = DBTaskResult.objects.finished().filter(finished_at__lt=now - JOB_RECORDS_KEPT)
-    ids = list(old.order_by().values_list("pk", flat=True)[:limit])
-    removed.add("job records", DBTaskResult.objects.filter(pk__in=ids).delete()[0])
+    removed.add(kind, rows.delete()[0])
     return removed
 
 
@@ -237,10 +248,12 @@ def retention_sweep(*, now: datetime | None = None, batch: int = BATCH) -> Remov
     for _name, step in _steps(now, batch):
         done = False
         while not done:
+            work, done = step()
+            if work is None:
+                continue
             started = time.monotonic()
             with transaction.atomic():
-                removed, done = step()
-                tally.merge(removed)
+                tally.merge(work())
                 save()
             longest = max(longest, time.monotonic() - started)
             files_remove_all_pending(record=files_done)

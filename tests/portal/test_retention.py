@@ -125,6 +125,21 @@ class TrashTests(LifecycleTestCase):
         assert all(self.stored(name) for name in self.files_of(run))
 
 
+class AdminDeleteTests(LifecycleTestCase):
+    def test_staff_deleting_a_run_in_the_admin_removes_its_files_and_keeps_its_points(self):
+        run = self.finished()
+        files = self.files_of(run)
+        before = [a.used for a in budgets.allowances(user=self.owner)]
+        self.login(self.staff)
+        response = self.client.post(
+            f"/admin/generator/generation/{run.id}/delete/", {"post": "yes"}
+        )
+        assert response.status_code == 302
+        assert not Generation.objects.filter(pk=run.pk).exists()
+        assert not any(self.stored(name) for name in files)
+        assert [a.used for a in budgets.allowances(user=self.owner)] == before
+
+
 class KilledHalfwayTests(LifecycleTestCase):
     @override_settings(RETAIN_INPUT_DAYS=1, RETAIN_RESULT_DAYS=1)
     def test_a_purge_killed_halfway_and_run_again_removes_each_thing_once(self):
