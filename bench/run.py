@@ -526,10 +526,11 @@ def main_retention(quick: bool) -> None:
         stack.cleanup()
     text = section(results["retention"], results["machine"]["database"])
     print(text)
-    out = ROOT / "bench" / ("results-retention-quick.json" if quick else "results-retention.json")
+    database = results["machine"]["database"]
+    out = ROOT / "bench" / f"results-retention-{database}{'-quick' if quick else ''}.json"
     out.write_text(json.dumps(results, indent=2, default=str))
     if not quick:
-        update_docs(ROOT / "docs" / "performance.md", text)
+        update_docs(ROOT / "docs" / "performance.md", text, database)
     print(f"\nwrote {out.relative_to(ROOT)}" + ("" if quick else " and docs/performance.md"))
 
 
