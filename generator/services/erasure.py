@@ -128,9 +128,16 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
     shared = Generation.objects.filter(
         user=user, visibility=Generation.Visibility.TEAM, team__isnull=False
     ).count()
-    # The photos they gave, read before their runs go: a teammate's remix of their run
-    # uses the same files, and those must go too (that run then says so).
-    given = set(InputImage.objects.filter(owner=user).values_list("file", flat=True))
+    # First the photos they gave, with every row that uses the same file (a teammate's
+    # remix of their run; that run then says its photos were removed). All rows of a
+    # file go in one transaction, so a rerun after a stop still finds the rest by name.
+    given = InputImage.objects.filter(owner=user).values_list("file", flat=True)
+    for part in chunks(sorted(set(given))):
+        timed(
+            lambda part=part: photos_remove(
+                photos=InputImage.objects.filter(file__in=part), now=now, limit=None, wait=True
+            )
+        )
     while timed(
         lambda: runs_remove(
             ids=Generation.objects.filter(user=user).values_list("pk", flat=True)[:batch],
@@ -140,16 +147,6 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
     ):
         pass
     tally.add("shared runs", shared)
-    for part in [None, *chunks(sorted(given))]:
-        photos = (
-            InputImage.objects.filter(owner=user)
-            if part is None
-            else (InputImage.objects.filter(file__in=part))
-        )
-        while timed(
-            lambda photos=photos: photos_remove(photos=photos, now=now, limit=batch, wait=True)
-        ):
-            pass
     timed(lambda: _account_remove(user=user))
     log = RemovalLog.objects.create(
         job=RemovalLog.Job.ERASURE,
