@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage, default_storage
+from django.core.files.storage import default_storage
+from django.utils.module_loading import import_string
 
 from generator.models import Generation
 from tests.portal.tracking_base import TrackingTestCase
@@ -13,8 +14,9 @@ class Killed(BaseException):
     """What a worker's SIGKILL looks like from inside: nothing after it runs."""
 
 
-class DyingStorage(FileSystemStorage):
-    """The local storage, except that the process "dies" at the n-th delete."""
+class DyingStorage(import_string(settings.STORAGES["default"]["BACKEND"])):
+    """The configured storage (local or S3), except that the process "dies" at the n-th
+    delete."""
 
     deletes_left = 0
 
@@ -28,7 +30,8 @@ class DyingStorage(FileSystemStorage):
 def dying_after(deletes: int) -> dict:
     """STORAGES with the dying storage as default (for override_settings)."""
     DyingStorage.deletes_left = deletes
-    return {**settings.STORAGES, "default": {"BACKEND": f"{__name__}.DyingStorage"}}
+    default = {**settings.STORAGES["default"], "BACKEND": f"{__name__}.DyingStorage"}
+    return {**settings.STORAGES, "default": default}
 
 
 class LifecycleTestCase(TrackingTestCase):
