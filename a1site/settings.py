@@ -405,8 +405,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 OPEN_SIGNUP = env_bool("OPEN_SIGNUP", False)
 # Cards per page in history and the team gallery.
 HISTORY_PAGE_SIZE = env_int("HISTORY_PAGE_SIZE", 24, minimum=1)
-# Days a deleted run stays in its owner's trash, restorable (then it may be purged).
-TRASH_DAYS = env_int("TRASH_DAYS", 30, minimum=1)
 # Failed log-ins allowed per account and per address in 15 minutes before refusing.
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 50, minimum=1)
@@ -528,3 +526,14 @@ WEBHOOK_ATTEMPTS = env_int("WEBHOOK_ATTEMPTS", 8, minimum=1)
 # The portal's public address, for absolute links in webhooks (sent by the worker,
 # which has no request to take it from). Empty: webhooks carry paths only.
 SITE_URL = env_http_url("SITE_URL", "") if env.str("SITE_URL", default="").strip() else ""
+
+# --- Data lifecycle (retention, trash, exports) -------------------------------------
+# Days after a run ends before its input photos are removed (0: kept until the run is).
+RETAIN_INPUT_DAYS = env_int("RETAIN_INPUT_DAYS", 0)
+# Days after a run ends before its result images are removed unless it is a favourite
+# (0: kept until the run is).
+RETAIN_RESULT_DAYS = env_int("RETAIN_RESULT_DAYS", 0)
+# Days a deleted run stays in the trash, restorable, before its rows and files are purged.
+TRASH_DAYS = env_int("TRASH_DAYS", 30, minimum=1)
+# Hours a person's data export can be downloaded before it is deleted.
+EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 48, minimum=1)

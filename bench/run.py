@@ -2,7 +2,8 @@
 
 Starts the production profile (gunicorn, two workers, the sandbox with a fixed task
 duration) on free ports with a fresh database, runs five scenarios, prints one table
-and writes bench/results.json and docs/performance.md.
+and writes bench/results.json and docs/performance.md; then the retention job over
+100,000 runs in a process of its own (`--only retention` runs just that).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import math
 import os
 import platform
 import re
+import subprocess
 import sys
 import tempfile
 import threading
@@ -28,6 +30,7 @@ import requests
 
 from bench.batch import batch_rows, scenario_batch
 from bench.harness import PASSWORD, ROOT, Stack, load, login, percentile, rss_mb
+from bench.retention import scenario_retention, section, update_docs
 
 WATERCOLOR = "1838546335502970881"
 POSTER = "1838546335502970882"
@@ -534,17 +537,44 @@ How each figure is taken:
 SCENARIOS = ("latency", "tabs", "pages", "weight", "memory", "batch")
 
 
+def main_retention(quick: bool) -> None:
+    """The retention scenario alone: no web or worker processes, a fresh database."""
+    stack = Stack(Path(tempfile.mkdtemp(prefix="a1bench-")), task_seconds=1, poll_interval=1)
+    results: dict = {}
+    try:
+        stack.prepare()
+        setup_django(stack)
+        results["machine"] = machine()
+        print("retention job over seeded runs...", flush=True)
+        results["retention"] = scenario_retention(runs=2_000 if quick else 100_000)
+    finally:
+        stack.cleanup()
+    text = section(results["retention"], results["machine"]["database"])
+    print(text)
+    database = results["machine"]["database"]
+    out = ROOT / "bench" / f"results-retention-{database}{'-quick' if quick else ''}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    if not quick:
+        update_docs(ROOT / "docs" / "performance.md", text, database)
+    print(f"\nwrote {out.relative_to(ROOT)}" + ("" if quick else " and docs/performance.md"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small counts, to check the harness")
     parser.add_argument(
-        "--only", default="", help=f"comma-separated scenarios to run: {', '.join(SCENARIOS)}"
+        "--only",
+        default="",
+        help=f"comma-separated scenarios to run: {', '.join((*SCENARIOS, 'retention'))}",
     )
     args = parser.parse_args()
-    chosen = [s for s in args.only.split(",") if s] or list(SCENARIOS)
-    unknown = set(chosen) - set(SCENARIOS)
+    chosen = [s for s in args.only.split(",") if s] or [*SCENARIOS, "retention"]
+    unknown = set(chosen) - {*SCENARIOS, "retention"}
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    if chosen == ["retention"]:
+        main_retention(args.quick)  # alone: its own fresh database, no web or workers
+        return
     users, per_user = (4, 2) if args.quick else (20, 5)
     memory_runs = 40 if args.quick else 1000
     batch_items = 40 if args.quick else 500
@@ -611,6 +641,11 @@ def main() -> None:
     if not args.quick:
         write_docs(results, text)
     print(f"\nwrote {out.relative_to(ROOT)}" + ("" if args.quick else " and docs/performance.md"))
+    if "retention" in chosen:
+        # The retention job, in a process of its own (a fresh database, its own settings).
+        print("and the retention job...", flush=True)
+        only = [sys.executable, str(Path(__file__).resolve()), "--only", "retention"]
+        subprocess.run(only + (["--quick"] if args.quick else []), check=True)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,14 @@
-"""Staff review: every generation, its request and answer, hiding and flagging."""
+"""Staff review: every generation, its request and answer, hiding and flagging; people's
+data exports and erasure; what the retention job removed."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -12,6 +18,7 @@ from .models import (
     Batch,
     BatchItem,
     Budget,
+    DataExport,
     Generation,
     InputImage,
     Invite,
@@ -19,10 +26,13 @@ from .models import (
     LibraryEntry,
     Membership,
     Preset,
+    RemovalLog,
     ResultImage,
+    Spending,
     Team,
     WebhookDelivery,
 )
+from .services import exports, removal
 from .services.batch_pacing import batches_resume_after_balance
 from .services.budgets import balance_alert_clear
 from .services.keys import keys_revoke
@@ -112,6 +122,14 @@ class GenerationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # runs start from the app form, where points and rules are checked
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, Generation.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        # Through the one removal path: files go too and the points stay counted.
+        removal.runs_remove(ids=list(queryset.values_list("pk", flat=True)), keep_user=True)
+        removal.files_remove_all_pending()
 
     def save_model(self, request, obj, form, change):
         # Only what staff changed: the worker may have moved the run on since the page
@@ -344,3 +362,85 @@ class PresetAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # presets are saved from an app's filled form
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    """Django's user admin, with a person's data export and erasure (files and all)."""
+
+    actions = ["export_data", "erase"]
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        # Deleting a row would leave the person's files and refuse on their runs.
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        return redirect("person_erase", user_id=object_id)
+
+    @admin.action(description=_("Make a data export of each selected person"))
+    def export_data(self, request, queryset):
+        for person in queryset:
+            exports.export_request(
+                user=person, requested_by=request.user, language=get_language() or "en"
+            )
+        messages.success(
+            request,
+            format_html(
+                '{} <a href="{}">{}</a>',
+                _("The exports are being prepared."),
+                reverse("data_lifecycle"),
+                _("Download them from the data lifecycle page when ready."),
+            ),
+        )
+
+    @admin.action(description=_("Erase the selected person and all their data…"))
+    def erase(self, request, queryset):
+        if queryset.count() != 1:
+            messages.error(request, _("Erase one person at a time."))
+            return None
+        return redirect("person_erase", user_id=queryset.get().pk)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(DataExport)
+class DataExportAdmin(ReadOnlyAdmin):
+    list_display = ["user", "requested_by", "state", "created", "expires_at", "download"]
+    list_filter = ["state"]
+    list_select_related = ["user", "requested_by"]
+
+    @admin.display(description=_("file"))
+    def download(self, obj):
+        if not obj.available():
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a>', reverse("export_download", args=[obj.pk]), _("Download")
+        )
+
+
+@admin.register(RemovalLog)
+class RemovalLogAdmin(ReadOnlyAdmin):
+    list_display = ["started_at", "job", "finished_at", "counts", "longest_batch_ms", "by_staff"]
+    list_filter = ["job"]
+
+
+@admin.register(Spending)
+class SpendingAdmin(ReadOnlyAdmin):
+    list_display = ["day", "team", "user", "app_name", "runs", "points"]
+    list_filter = ["team", ("day", admin.DateFieldListFilter)]
+    date_hierarchy = "day"

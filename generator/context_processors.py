@@ -3,6 +3,7 @@ import functools
 from django.conf import settings
 
 from .services.budgets import balance_alert_active
+from .services.exports import export_ready_for
 
 
 def studio(request):
@@ -15,4 +16,14 @@ def studio(request):
         user = getattr(request, "user", None)
         return balance_alert_active() if user is not None and user.is_authenticated else None
 
-    return {"a1_sandbox": settings.A1_USES_SANDBOX, "balance_alert": alert}
+    # Also called only where shown: the notice that a person's data export is ready.
+    @functools.cache
+    def export_ready():
+        user = getattr(request, "user", None)
+        return export_ready_for(user=user) if user is not None and user.is_authenticated else None
+
+    return {
+        "a1_sandbox": settings.A1_USES_SANDBOX,
+        "balance_alert": alert,
+        "export_ready": export_ready,
+    }

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    account,
     app_library,
     apps,
     batches,
@@ -9,6 +10,7 @@ from .views import (
     library,
     media,
     presets,
+    staff,
     teams,
     usage,
 )
@@ -93,6 +95,12 @@ urlpatterns = [
     path("account/keys/", keys.api_keys, name="api_keys"),
     path("account/keys/<int:key_id>/", keys.api_key_update, name="api_key_update"),
     path("account/keys/<int:key_id>/revoke/", keys.api_key_revoke, name="api_key_revoke"),
+    path("account/", account.account, name="account"),
+    path("account/export/", account.export_create, name="export_create"),
+    path("account/exports/<uuid:export_id>/", account.export_download, name="export_download"),
+    path("account/delete/", account.account_delete, name="account_delete"),
+    path("staff/data/", staff.data_lifecycle, name="data_lifecycle"),
+    path("staff/people/<int:user_id>/erase/", staff.person_erase, name="person_erase"),
     path("media/inputs/<uuid:image_id>", media.input_image, name="input_image"),
     path("media/results/<uuid:image_id>", media.result_image, name="result_image"),
     path("media/results/<uuid:image_id>/thumb", media.result_thumbnail, name="result_thumbnail"),

@@ -191,6 +191,35 @@ def _isolated_storage_and_cache(settings, tmp_path):
     translation.activate("en")  # a request in an earlier test may have left zh-hans active
 
 
+def assert_storage_matches_database() -> None:
+    """`manage.py storage_check` is clean: no stored file without a row, no row without
+    its file (the check the suite leaves clean, run against this test's media root)."""
+    from generator.services.storage_audit import storage_audit
+
+    report = storage_audit()
+    assert report.clean, f"files with no row: {report.orphans}; rows with no file: {report.missing}"
+
+
+@pytest.fixture(autouse=True)
+def _storage_stays_consistent(request):
+    """After each database test case, storage and database agree (checked before its
+    transaction is rolled back). Tests that run their own worker or web processes are
+    left out: a process may be between writing a file and its row when the test ends;
+    so is S3, whose bucket every test shares (its pass checks in the storage tests)."""
+    from django.conf import settings
+    from django.test import TransactionTestCase
+
+    instance = getattr(request, "instance", None)
+    local = settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
+    if (
+        isinstance(instance, TransactionTestCase)
+        and local
+        and not request.node.get_closest_marker("process")
+    ):
+        instance.addCleanup(assert_storage_matches_database)
+    yield
+
+
 def subprocess_env(sandbox: SandboxHandle, settings, **extra) -> dict:
     """Environment for a portal process (web or worker) sharing this test's database."""
     from django.db import connection

@@ -36,6 +36,10 @@ def start(**env) -> subprocess.CompletedProcess:
         ("API_RATE_BURST", "0"),
         ("API_RATE_PER_MINUTE", "lots"),
         ("SITE_URL", "portal.example.com"),
+        ("RETAIN_INPUT_DAYS", "thirty"),
+        ("RETAIN_RESULT_DAYS", "-1"),
+        ("TRASH_DAYS", "0"),
+        ("EXPORT_KEEP_HOURS", "2.5"),
     ],
 )
 def test_it_refuses_to_start_on_a_malformed_value(name, value):

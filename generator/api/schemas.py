@@ -185,6 +185,17 @@ class MeOut(Schema):
     allowances: list[AllowanceOut]
 
 
+class ExportOut(Schema):
+    id: str
+    state: str = Field(description="queued, building, ready or failed")
+    runs: int = Field(description="Runs in the archive (once ready)")
+    byte_size: int
+    created: datetime
+    ready_at: datetime | None
+    expires_at: datetime | None = Field(description="The download link works until then")
+    download_url: str | None = Field(description="Where to GET the ZIP, while it is ready")
+
+
 # --- batches and presets ----------------------------------------------------------------
 
 

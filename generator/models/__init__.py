@@ -1,9 +1,10 @@
 """A1 Studio's data, one module per concept: runs, teams, money, batches, keys, library,
-operations."""
+lifecycle, operations."""
 
 from .batches import Batch, BatchItem
 from .keys import ApiKey, WebhookDelivery
 from .library import LibraryApp, LibraryEntry, Preset
+from .lifecycle import DataExport, FileRemoval, RemovalLog, Spending, export_path
 from .money import BalanceAlert, Budget
 from .ops import Chore, WorkerHeartbeat
 from .runs import (
@@ -27,6 +28,8 @@ __all__ = [
     "BatchItem",
     "Budget",
     "Chore",
+    "DataExport",
+    "FileRemoval",
     "Generation",
     "GenerationQuerySet",
     "InputImage",
@@ -36,11 +39,14 @@ __all__ = [
     "Membership",
     "Preferences",
     "Preset",
+    "RemovalLog",
     "ResultImage",
+    "Spending",
     "Team",
     "Visibility",
     "WebhookDelivery",
     "WorkerHeartbeat",
+    "export_path",
     "input_path",
     "result_path",
     "sharing_defaults",

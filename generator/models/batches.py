@@ -68,7 +68,7 @@ class Batch(models.Model):
     uploads = models.JSONField(default=dict, blank=True)
     # Started by a script: its API key (budget, audit, webhook) and its Idempotency-Key.
     api_key = models.ForeignKey(
-        "generator.ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "generator.ApiKey", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
     )
     idempotency_key = models.UUIDField(null=True, blank=True)
     # While the worker checks the uploaded photos, it holds this lease (see tracking).

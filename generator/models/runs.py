@@ -62,6 +62,8 @@ class AppVisit(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "app_id"], name="one_visit")]
+        verbose_name = _("app opened")
+        verbose_name_plural = _("apps opened")
 
     def __str__(self) -> str:
         return f"{self.user} opened {self.app_id}"
@@ -170,6 +172,14 @@ class Generation(models.Model):
     )
     hidden = models.BooleanField(default=False, help_text=_("Hidden by staff from everyone else"))
     flagged = models.BooleanField(default=False, help_text=_("Marked by staff for review"))
+    # Set by the retention job (RETAIN_INPUT_DAYS, RETAIN_RESULT_DAYS): the page then
+    # explains where the images went instead of showing broken ones.
+    inputs_removed_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When its photos were removed (retention)")
+    )
+    results_removed_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When its result images were removed (retention)")
+    )
     search_text = models.TextField(blank=True, help_text=_("App name and prompts, for search"))
     created = models.DateTimeField(default=timezone.now, db_index=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -207,7 +217,7 @@ class Generation(models.Model):
     # The personal API key that started the run (none: the browser). Keys are revoked,
     # never deleted, so this always names the script for audit and its budget.
     api_key = models.ForeignKey(
-        "ApiKey", null=True, blank=True, on_delete=models.PROTECT, related_name="generations"
+        "ApiKey", null=True, blank=True, on_delete=models.RESTRICT, related_name="generations"
     )
 
     objects = GenerationQuerySet.as_manager()
@@ -218,6 +228,11 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["user", "-created"]),
             models.Index(fields=["team", "visibility", "-created"]),
+            # The retention job reads runs by when they ended, and the trash by deletion.
+            models.Index(fields=["finished_at"], name="runs_by_end"),
+            models.Index(
+                fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="runs_in_trash"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -315,7 +330,9 @@ class InputImage(models.Model):
             # The worker's hourly sweep of photos staged by forms never submitted.
             models.Index(
                 fields=["created"], condition=Q(generation__isnull=True), name="staged_photos"
-            )
+            ),
+            # Removal asks whether another row still uses a file before deleting it.
+            models.Index(fields=["file"], name="photo_files"),
         ]
 
     def __str__(self) -> str:
@@ -356,6 +373,11 @@ class ResultImage(models.Model):
 
     class Meta:
         ordering = ["generation", "index"]
+        # Removal asks whether another row still uses a file before deleting it.
+        indexes = [
+            models.Index(fields=["file"], name="result_files"),
+            models.Index(fields=["thumbnail"], name="result_thumbnails"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["generation", "index"], name="one_result_per_index")
         ]

@@ -72,6 +72,10 @@ class Preferences(models.Model):
         default=False, help_text=_("The user saved these defaults (they then beat the team's).")
     )
 
+    class Meta:
+        verbose_name = _("preferences")
+        verbose_name_plural = _("preferences")
+
     def __str__(self) -> str:
         return f"preferences of {self.user}"
 

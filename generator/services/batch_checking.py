@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone
@@ -26,6 +27,7 @@ from ..inputs import app_slots
 from ..models import Batch, BatchItem
 from .errors import SubmitRefused
 from .photos import photo_keep
+from .removal import files_release, files_remove_all_pending
 
 Item = BatchItem.State
 CHECK_CHUNK = 10  # photos read per job: a job stays short, so polls never queue behind it
@@ -102,6 +104,7 @@ def batch_check_step(*, batch_id, now: datetime | None = None) -> bool:
     items = list(batch.items.filter(state=Item.CHECKING).order_by("index")[:CHECK_CHUNK])
     for item in items:
         _check_item(batch, item, slots)
+    uploads_release(_stored_names(item.pending for item in items))
     Batch.objects.filter(pk=batch_id, check_claimed_until=lease).update(check_claimed_until=None)
     return batch.items.filter(state=Item.CHECKING).exists()
 
@@ -131,5 +134,57 @@ def _check_item(batch: Batch, item: BatchItem, slots) -> None:
             batch_item=item,
         )
     BatchItem.objects.filter(pk=item.pk, state=Item.CHECKING).update(
-        state=Item.INVALID if reason else Item.READY, reason=reason[:500]
+        state=Item.INVALID if reason else Item.READY, reason=reason[:500], pending={}
     )
+
+
+# --- the raw uploads, once read -------------------------------------------------------
+
+DRAFTS_KEPT = timedelta(days=1)
+
+
+def _stored_names(pendings) -> set[str]:
+    """Storage names behind items' pending photos ({slot: [name, "stored!member"]})."""
+    return {ref.partition("!")[0] for pending in pendings for _name, ref in pending.values()}
+
+
+def uploads_in_use() -> set[str]:
+    """Raw uploads something still waits to read: items being checked, and drafts whose
+    photos are kept while their texts are fixed."""
+    checking = BatchItem.objects.filter(state=Item.CHECKING).values_list("pending", flat=True)
+    names = _stored_names(checking)
+    drafts = Batch.objects.filter(state=Batch.State.DRAFT).exclude(uploads={})
+    for uploads in drafts.values_list("uploads", flat=True):
+        names |= {ref.partition("!")[0] for pairs in uploads.values() for _n, ref in pairs}
+    return names
+
+
+def uploads_release(names: set[str]) -> int:
+    """Delete raw uploads nothing waits on any more (through the removal queue, so a
+    kill halfway leaves them queued for the next removal run)."""
+    free = set(names) - uploads_in_use()
+    if not free:
+        return 0
+    with transaction.atomic():
+        files_release(free)
+    return files_remove_all_pending(names=free)
+
+
+def drafts_purge(*, now: datetime | None = None) -> int:
+    """Drafts nobody started within a day go, with their raw uploads; their kept photos
+    become plain staged photos, which the hourly purge removes in turn."""
+    now = now or timezone.now()
+    stale = list(Batch.objects.filter(state=Batch.State.DRAFT, created__lt=now - DRAFTS_KEPT)[:100])
+    names: set[str] = set()
+    for batch in stale:
+        names |= _stored_names(batch.items.values_list("pending", flat=True))
+        names |= {ref.partition("!")[0] for pairs in batch.uploads.values() for _n, ref in pairs}
+    Batch.objects.filter(pk__in=[b.pk for b in stale], state=Batch.State.DRAFT).delete()
+    uploads_release(names)
+    return len(stale)
+
+
+@task()
+def purge_stale_drafts() -> int:
+    """The hourly chore: batch drafts left for a day are removed."""
+    return drafts_purge()

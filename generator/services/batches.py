@@ -28,7 +28,7 @@ from ..messages import user_message
 from ..models import AppDefinition, Batch, BatchItem, Generation, InputImage
 from ..zips import zip_spool
 from .apps import app_fetch
-from .batch_checking import check_batch, upload_keep
+from .batch_checking import check_batch, upload_keep, uploads_release
 from .batch_pacing import batch_choices, pace_batches
 from .budgets import allowances, budget_check, key_allowance
 from .errors import BudgetExceeded, SubmitRefused
@@ -143,6 +143,8 @@ def batch_prepare(
             item.reason = " ".join(dict.fromkeys(problems.values()))
     batch_add_items(batch=batch, plans=plan.items)
     Batch.objects.filter(pk=batch.pk).update(uploads={})
+    # Uploads only bad items named (a file paired with nothing) are not read: they go.
+    uploads_release({src.ref.partition("!")[0] for srcs in sources.values() for src in srcs})
     batch.refresh_from_db()
     return Prepared(batch, {}, kept)
 
@@ -234,7 +236,10 @@ def batch_add_items(*, batch: Batch, plans: list[ItemPlan]) -> int:
             index=start + n,
             label=plan.label[:255],
             descriptions=plan.descriptions,
-            pending={slot: [src.name, src.ref] for slot, src in plan.photos.items()},
+            # Only items to check keep their uploads' names; a bad one's are not read.
+            pending={slot: [src.name, src.ref] for slot, src in plan.photos.items()}
+            if not plan.reason
+            else {},
             state=Item.INVALID if plan.reason else Item.CHECKING if plan.photos else Item.READY,
             reason=plan.reason[:500],
             points=batch.points_per_item,

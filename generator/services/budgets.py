@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from ..a1 import Code
 from ..models import ApiKey, BalanceAlert, BatchItem, Budget, Generation, Team
 from .errors import BudgetExceeded, SubmitRefused
+from .removal import spent_by
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,10 @@ def _used(*, user=None, team=None, transferring: BatchItem | None = None) -> int
     )
     if transferring is not None:
         items = items.exclude(pk=transferring.pk)
-    return runs + items.aggregate(held=Sum("points", default=0))["held"]
+    held = items.aggregate(held=Sum("points", default=0))["held"]
+    # Runs removed this month (trash purged, a member erased) left their points behind.
+    removed = spent_by(**scope, since=timezone.localdate().replace(day=1))
+    return runs + held + removed
 
 
 def allowances(*, user) -> list[Allowance]:

@@ -13,14 +13,18 @@ from django.utils import timezone
 
 from ..models import Chore
 from .app_watch import watch_library
+from .batch_checking import purge_stale_drafts
 from .photos import purge_staged_photos
+from .retention import retention_daily
 from .webhooks import resume_webhooks
 
 # name -> (period, task). Add a chore here and it runs everywhere.
 CHORES = {
     "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
+    "purge_stale_drafts": (timedelta(hours=1), purge_stale_drafts),
     "resume_webhooks": (timedelta(minutes=1), resume_webhooks),
     "watch_library": (timedelta(days=1), watch_library),
+    "retention": (timedelta(days=1), retention_daily),
 }
 
 

@@ -136,6 +136,10 @@ def generation_rerun(*, user, generation: Generation, key: uuid.UUID) -> Generat
         if source is None:
             raise SubmitRefused(_("The image to enhance is no longer available."))
         return enhance_start(user=user, source=source, key=key)
+    if generation.inputs_removed_at:
+        raise SubmitRefused(
+            _("The photos of this run are no longer kept. Remix it and give them again.")
+        )
     definition = app_fetch(app_id=generation.app_id, language=generation.language or a1_language())
     still_in_team = teams_of(user=user).filter(pk=generation.team_id).exists()
     choices = choices_from_params(

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -21,6 +22,7 @@ from ..inputs import ImageSlot
 from ..messages import is_image_error, user_message
 from ..models import Generation, InputImage
 from .errors import SubmitRefused
+from .removal import files_release, files_remove_all_pending
 from .upstream import a1_client
 
 logger = logging.getLogger(__name__)
@@ -156,9 +158,9 @@ def _reuse_earlier_upload(image: InputImage) -> None:
 def photos_purge_staged(*, now=None, limit: int = PURGE_BATCH) -> int:
     """Remove photos kept for forms that were never submitted, a day on.
 
-    Bounded and safe to repeat: rows go first (one targeted DELETE), then files no
-    other row uses; a kill in between leaves only unreferenced files, which the next
-    run does not see and `storage_check` reports.
+    Bounded and safe to repeat: the rows go in one targeted DELETE that also queues the
+    files no other row uses (services/removal.py), then those files are deleted; a kill
+    in between leaves the queue, which the next removal run finishes.
     """
     now = now or timezone.now()
     stale = list(
@@ -170,17 +172,13 @@ def photos_purge_staged(*, now=None, limit: int = PURGE_BATCH) -> int:
     )
     if not stale:
         return 0
-    InputImage.objects.filter(
-        pk__in=[pk for pk, _ in stale], generation__isnull=True, batch_item__isnull=True
-    ).delete()
     names = {name for _, name in stale if name}
-    still_used = set(InputImage.objects.filter(file__in=names).values_list("file", flat=True))
-    storage = InputImage._meta.get_field("file").storage
-    for name in names - still_used:
-        try:
-            storage.delete(name)
-        except OSError:
-            logger.warning("Could not remove staged photo file %s", name)
+    with transaction.atomic():
+        InputImage.objects.filter(
+            pk__in=[pk for pk, _ in stale], generation__isnull=True, batch_item__isnull=True
+        ).delete()
+        files_release(names)
+    files_remove_all_pending(names=names)
     return len(stale)
 
 

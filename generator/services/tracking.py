@@ -309,19 +309,14 @@ def _store(fetched: Fetched) -> None:
     result.byte_size = len(fetched.content)
     result.copied_at = timezone.now()
     result.copy_attempts, result.last_error = attempts, ""
-    result.save(
-        update_fields=[
-            "file",
-            "thumbnail",
-            "format",
-            "width",
-            "height",
-            "byte_size",
-            "copied_at",
-            "copy_attempts",
-            "last_error",
-        ]
+    fields = ("file", "thumbnail", "format", "width", "height", "byte_size", "copied_at")
+    saved = ResultImage.objects.filter(pk=result.pk).update(
+        **{name: getattr(result, name) for name in (*fields, "copy_attempts", "last_error")}
     )
+    if not saved:
+        # The run was removed (its person erased) while this copy ran: keep no file of it.
+        result.file.storage.delete(result.file.name)
+        result.thumbnail.storage.delete(result.thumbnail.name)
 
 
 def _note_failure(result: ResultImage, attempts: int, expired: bool, error: str) -> None:

@@ -13,7 +13,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Generation
+from ..models import Generation, Spending
 
 SPLITS = ("user", "team", "app")
 _FIELDS = {"user": "user__username", "team": "team__name", "app": "app_name"}
@@ -49,15 +49,28 @@ def _runs(*, start: date, end: date, user=None) -> QuerySet:
     return runs.filter(user=user) if user is not None else runs
 
 
-def _totals(runs: QuerySet, field: str) -> list[tuple[str, int]]:
+def _removed(*, start: date, end: date, user=None) -> QuerySet:
+    """Points of runs removed since (trash purged, people erased): totals stay true."""
+    removed = Spending.objects.filter(day__gte=start, day__lte=end)
+    return removed.filter(user=user) if user is not None else removed
+
+
+def _nobody(field: str) -> str:
+    # Spending rows of an erased person have no user left.
+    return str(_("(erased accounts)")) if field == _FIELDS["user"] else "—"
+
+
+def _totals(runs: QuerySet, removed: QuerySet, field: str) -> list[tuple[str, int]]:
     rows = runs.values_list(field).annotate(points=Sum("points_spent")).order_by("-points")
     merged: dict[str, int] = defaultdict(int)
     for key, points in rows:
         merged[key or "—"] += points or 0
+    for key, points in removed.values_list(field).annotate(p=Sum("points")).order_by():
+        merged[key or _nobody(field)] += points or 0
     return sorted(merged.items(), key=lambda kv: (-kv[1], kv[0].lower()))
 
 
-def _series(runs: QuerySet, field: str, days: list[date]) -> list[Series]:
+def _series(runs: QuerySet, removed: QuerySet, field: str, days: list[date]) -> list[Series]:
     """Points per day for each name, largest first; beyond MAX_SERIES folded into Other."""
     index = {day: i for i, day in enumerate(days)}
     per_name: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
@@ -70,6 +83,9 @@ def _series(runs: QuerySet, field: str, days: list[date]) -> list[Series]:
     for day, name, points in rows:
         if day in index and points:
             per_name[name or "—"][index[day]] += points
+    for day, name, points in removed.values_list("day", field).annotate(p=Sum("points")).order_by():
+        if day in index and points:
+            per_name[name or _nobody(field)][index[day]] += points
     ranked = sorted(per_name.items(), key=lambda kv: (-sum(kv[1]), kv[0].lower()))
     series = [Series(name, points, sum(points)) for name, points in ranked[:MAX_SERIES]]
     rest = ranked[MAX_SERIES:]
@@ -92,17 +108,18 @@ def usage_range(*, start: date, end: date, user=None, split: str = "app") -> Usa
     end = min(end, start + timedelta(days=MAX_DAYS - 1))
     all_runs = _runs(start=start, end=end, user=user)
     runs = all_runs.filter(points_spent__isnull=False)
+    removed = _removed(start=start, end=end, user=user)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    series = _series(runs, _FIELDS[split], days)
+    series = _series(runs, removed, _FIELDS[split], days)
     total_by_day = {day: sum(s.points[i] for s in series) for i, day in enumerate(days)}
     return Usage(
         start=start,
         end=end,
         days=days,
         total_by_day=total_by_day,
-        by_user=_totals(runs, _FIELDS["user"]),
-        by_team=_totals(runs, _FIELDS["team"]),
-        by_app=_totals(runs, _FIELDS["app"]),
+        by_user=_totals(runs, removed, _FIELDS["user"]),
+        by_team=_totals(runs, removed, _FIELDS["team"]),
+        by_app=_totals(runs, removed, _FIELDS["app"]),
         total=sum(total_by_day.values()),
         quoted_open=all_runs.filter(points_spent__isnull=True)
         .exclude(state="failed")

@@ -3,6 +3,8 @@
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
@@ -115,7 +117,7 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
             else:
                 return redirect_after_post(request, generation.get_absolute_url())
     elif request.GET.get("remix"):
-        form = _remix_form(request, form_class)
+        form, notice = _remix_form(request, form_class)
     elif preset is not None:
         form = form_class(user=request.user, initial=initial_from_choices(preset_choices(preset)))
     else:
@@ -159,7 +161,8 @@ def library_context(
 
 
 def _remix_form(request, form_class):
-    """The app's form on its current version, filled with an earlier run's choices.
+    """The app's form on its current version, filled with an earlier run's choices, and
+    a notice when the run's photos are no longer kept.
 
     The run's photos are offered by id; nothing is copied until the form is posted.
     """
@@ -168,7 +171,13 @@ def _remix_form(request, form_class):
     slots = {slot.name for slot in form.slots}
     remixed = library.remix_photos(user=request.user, generation=source)
     form.keep({name: image for name, image in remixed.items() if name in slots})
-    return form
+    notice = ""
+    if source.inputs_removed_at and slots:
+        notice = _(
+            "The photos of that run were removed on %(date)s (this portal keeps photos only "
+            "for a while after a run ends): give them again to remix it."
+        ) % {"date": date_format(timezone.localtime(source.inputs_removed_at))}
+    return form, notice
 
 
 def _with_staged(data, form):

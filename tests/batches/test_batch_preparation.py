@@ -3,8 +3,10 @@
 import io
 import re
 import zipfile
+from datetime import timedelta
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from generator.models import Batch, BatchItem, InputImage, Preset
@@ -160,3 +162,17 @@ class PresetTests(BatchTestCase):
         html = self.client.get(f"/apps/{WATERCOLOR}/batch/?preset={preset.pk}").content.decode()
         assert '<textarea name="text_1838546335507165192"' in html and ">\nred</textarea>" in html
         assert re.search(r'name="style" value="183854633550716522"[^>]* checked', html)
+
+
+class DraftCleanupTests(BatchTestCase):
+    @pytest.mark.storage
+    def test_raw_uploads_go_once_read_and_drafts_left_a_day_go_too(self):
+        batch = self.prepared(n=2)
+        _dirs, files = default_storage.listdir(f"batch-uploads/{batch.pk}")
+        assert files == []  # read, kept as photos, the uploads removed
+        assert batch_checking.drafts_purge(now=batch.created + timedelta(hours=23)) == 0
+        assert batch_checking.drafts_purge(now=batch.created + timedelta(days=1, minutes=1)) == 1
+        assert not Batch.objects.filter(pk=batch.pk).exists()
+        assert (
+            InputImage.objects.filter(batch_item__isnull=True, generation__isnull=True).count() == 2
+        )

@@ -3,8 +3,10 @@
 import uuid
 
 import pytest
+from django.core.files.base import ContentFile
 
 from generator.models import Generation, InputImage
+from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR, BaseTestCase, photo
 
 
@@ -95,7 +97,8 @@ class SubmitTests(BaseTestCase):
         assert self.sandbox.calls("upload") == 1
 
     def test_it_ignores_a_kept_photo_that_belongs_to_someone_else(self):
-        theirs = InputImage.objects.create(owner=self.outsider, file="inputs/x.jpg")
+        theirs = InputImage(owner=self.outsider)
+        theirs.file.save("x.jpg", ContentFile(image_bytes()), save=True)
         data = self.watercolor_post(
             self.key, cnet_17466175263110005=None, cnet_17466175263110005_staged=str(theirs.id)
         )

@@ -8,6 +8,7 @@ from django.db import connections
 from django.utils import timezone
 
 from generator.models import Generation, WorkerHeartbeat
+from generator.services import removal
 from tests.conftest import start_worker, wait_until
 from tests.portal.base import photo
 from tests.portal.tracking_base import TrackingTestCase
@@ -20,6 +21,12 @@ FAULTS = {
     "5xx on result downloads": {"error_rate": 1, "faults_on": "files", "fault_calls": 4},
     "slow answers": {"latency": 0.3},
 }
+
+
+def forget_runs() -> None:
+    """Start the next case afresh: the runs go with their files (as removal does)."""
+    removal.runs_remove(ids=list(Generation.objects.values_list("pk", flat=True)), keep_user=True)
+    removal.files_remove_all_pending()
 
 
 class FaultMatrixTests(TrackingTestCase):
@@ -41,7 +48,7 @@ class FaultMatrixTests(TrackingTestCase):
     def test_each_upstream_fault(self):
         for name, knobs in FAULTS.items():
             with self.subTest(fault=name):
-                Generation.objects.all().delete()
+                forget_runs()
                 self.sandbox.reset()
                 generation = self.start()
                 self.sandbox.finish(generation.task_id)
@@ -72,7 +79,7 @@ class FaultMatrixTests(TrackingTestCase):
 
     def test_answers_lost_after_generate_was_sent(self):
         for knobs in ({"drop_rate": 1}, {"garbage_rate": 1}, {"error_rate": 1}):
-            Generation.objects.all().delete()
+            forget_runs()
             self.sandbox.reset(faults_on="generate", **knobs)
             self.login()
             key = self.form_key(self.form_page())

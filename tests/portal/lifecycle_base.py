@@ -1,0 +1,53 @@
+"""Finished runs with real files, and a storage that dies halfway like a killed worker."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils.module_loading import import_string
+
+from generator.models import Generation
+from tests.portal.tracking_base import TrackingTestCase
+
+
+class Killed(BaseException):
+    """What a worker's SIGKILL looks like from inside: nothing after it runs."""
+
+
+class DyingStorage(import_string(settings.STORAGES["default"]["BACKEND"])):
+    """The configured storage (local or S3), except that the process "dies" at the n-th
+    delete."""
+
+    deletes_left = 0
+
+    def delete(self, name):
+        if DyingStorage.deletes_left <= 0:
+            raise Killed(name)
+        DyingStorage.deletes_left -= 1
+        super().delete(name)
+
+
+def dying_after(deletes: int) -> dict:
+    """STORAGES with the dying storage as default (for override_settings)."""
+    DyingStorage.deletes_left = deletes
+    default = {**settings.STORAGES["default"], "BACKEND": f"{__name__}.DyingStorage"}
+    return {**settings.STORAGES, "default": default}
+
+
+class LifecycleTestCase(TrackingTestCase):
+    def finished(self, user=None, state="completed", **overrides) -> Generation:
+        """A run through the form, finished upstream and copied into our storage."""
+        generation = self.start(user, **overrides)
+        self.finish_upstream(generation, state)
+        self.poll(generation)
+        assert generation.state == state
+        return generation
+
+    def files_of(self, generation: Generation) -> list[str]:
+        names = [image.file.name for image in generation.inputs.all()]
+        for result in generation.results.all():
+            names += [result.file.name, result.thumbnail.name]
+        return [n for n in names if n]
+
+    def stored(self, name: str) -> bool:
+        return default_storage.exists(name)
