@@ -181,11 +181,15 @@ def _s3_reachable_when_used():
 
 @pytest.fixture(autouse=True)
 def _isolated_storage_and_cache(settings, tmp_path):
-    """Each test writes media to its own folder and starts with an empty cache."""
+    """Each test writes media to its own folder (in the S3 pass: an emptied bucket) and
+    starts with an empty cache."""
     from django.core.cache import cache
+    from django.core.files.storage import default_storage
     from django.utils import translation
 
     settings.MEDIA_ROOT = tmp_path / "media"
+    if settings.S3_BUCKET:
+        default_storage.bucket.objects.all().delete()
     settings.A1_RETRY_BASE_DELAY = 0  # retries are proved by counting calls, not by waiting
     cache.clear()
     translation.activate("en")  # a request in an earlier test may have left zh-hans active
@@ -204,18 +208,11 @@ def assert_storage_matches_database() -> None:
 def _storage_stays_consistent(request):
     """After each database test case, storage and database agree (checked before its
     transaction is rolled back). Tests that run their own worker or web processes are
-    left out: a process may be between writing a file and its row when the test ends;
-    so is S3, whose bucket every test shares (its pass checks in the storage tests)."""
-    from django.conf import settings
+    left out: a process may be between writing a file and its row when the test ends."""
     from django.test import TransactionTestCase
 
     instance = getattr(request, "instance", None)
-    local = settings.STORAGES["default"]["BACKEND"].endswith("FileSystemStorage")
-    if (
-        isinstance(instance, TransactionTestCase)
-        and local
-        and not request.node.get_closest_marker("process")
-    ):
+    if isinstance(instance, TransactionTestCase) and not request.node.get_closest_marker("process"):
         instance.addCleanup(assert_storage_matches_database)
     yield
 

@@ -7,9 +7,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -50,6 +53,22 @@ class BackupRestoreTests(TransactionalTrackingTestCase):
         with connection.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
+    def empty_media(self) -> dict:
+        """Settings for a new, empty media store of the kind in use: a folder, or a bucket."""
+        if not settings.S3_BUCKET:
+            return {"MEDIA_ROOT": str(self.tmp / "media")}
+        bucket = default_storage.bucket.meta.client.create_bucket(
+            Bucket=f"restored-{uuid.uuid4().hex[:12]}"
+        )
+        name = bucket["Location"].strip("/")
+        self.addCleanup(self.drop_bucket, name)
+        return {"S3_BUCKET": name}
+
+    def drop_bucket(self, name: str) -> None:
+        bucket = default_storage.connection.Bucket(name)
+        bucket.objects.all().delete()
+        bucket.delete()
+
     def manage(self, env: dict, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), *args],
@@ -69,7 +88,7 @@ class BackupRestoreTests(TransactionalTrackingTestCase):
         assert manifest["database"]["engine"] == connection.vendor
         assert manifest["counts"]["runs"] == 3 and manifest["media"]["files"] == 3 + 2 * 2 * 2
 
-        env = {"DATABASE_URL": self.empty_database(), "MEDIA_ROOT": str(self.tmp / "media")}
+        env = {"DATABASE_URL": self.empty_database(), **self.empty_media()}
         restored = self.manage(env, "restore", str(out))
         assert restored.returncode == 0, restored.stderr
         assert "Restored the backup" in restored.stdout
