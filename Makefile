@@ -106,11 +106,17 @@ format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-# Needs GNU gettext (apt-get install gettext). The .mo files are committed.
+# The .po files under locale/ are the translations' source of truth. `make messages`
+# brings them up to date with the source (new strings arrive empty, to be translated)
+# and compiles them. Needs GNU gettext (apt-get install gettext); the .mo files are
+# committed so a fresh clone, `make run` and `make test` need no gettext tools.
+# tests/test_translations.py extracts with this same ignore list.
+MESSAGES_LANGUAGES := zh_Hans zh_Hant ja
+MESSAGES_IGNORE := .venv node_modules tests bench staticfiles static/vendor
 messages: install
-	$(PY) manage.py makemessages -l zh_Hans --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
-	$(PY) manage.py makemessages -d djangojs -l zh_Hans --ignore=.venv --ignore=staticfiles
-	$(PY) locale/fill.py
+	$(PY) manage.py makemessages -d django $(MESSAGES_LANGUAGES:%=-l %) $(MESSAGES_IGNORE:%=--ignore=%) --no-obsolete
+	$(PY) manage.py makemessages -d djangojs $(MESSAGES_LANGUAGES:%=-l %) $(MESSAGES_IGNORE:%=--ignore=%) --no-obsolete
+	$(PY) manage.py compilemessages $(MESSAGES_LANGUAGES:%=-l %) $(MESSAGES_IGNORE:%=--ignore=%)
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache node_modules

@@ -520,8 +520,10 @@ class LibraryAddForm(forms.Form):
 
 
 def _tags(text: str) -> list[str]:
+    # Chinese and Japanese keyboards type their own commas (U+FF0C, U+3001), and the
+    # help text in those languages shows them.
     tags: list[str] = []
-    for raw in text.split(","):
+    for raw in re.split("[,\uff0c\u3001]", text):
         tag = " ".join(raw.split())
         if tag and tag.lower() not in {t.lower() for t in tags}:
             tags.append(tag)

@@ -31,6 +31,8 @@ def a1_language(language: str | None = None) -> str:
         return "zh_CN"
     if language in ("zh-hant", "zh-tw", "zh-hk"):
         return "zh_TW"
+    if language.startswith("ja"):
+        return "ja_JP"
     return "en_US"
 
 

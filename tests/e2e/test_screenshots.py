@@ -1,9 +1,11 @@
-"""Screenshots of every page at 1280 and 390 px, light and dark, English and Chinese.
+"""Screenshots of every page at 1280 and 390 px, light and dark, in every language.
 
 Not part of the suite (skipped unless SCREENSHOTS=1): it is how the interface is looked
 at. `SCREENSHOTS=1 .venv/bin/python -m pytest tests/e2e/test_screenshots.py` writes them
-to test-artifacts/screenshots/; open them and look. With LIGHTHOUSE=1 as well it also
-runs Lighthouse on every page in both themes (tools/lighthouse, see docs/interface.md).
+to test-artifacts/screenshots/; open them and look. SCREENSHOT_LANGUAGES, SCREENSHOT_THEMES
+and SCREENSHOT_PAGES (comma-separated) narrow it down, e.g. to look at one language's
+wording. With LIGHTHOUSE=1 as well it also runs Lighthouse on every page in both themes
+(tools/lighthouse, see docs/interface.md).
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ import uuid
 
 import pytest
 import requests
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from generator.models import Generation, Membership, Team
+from generator.models import Batch, BatchItem, Generation, Membership, Team
 from generator.services.teams import invite_create
 from tests.conftest import ROOT, free_port, image_bytes, subprocess_env, wait_until
 from tests.e2e.conftest import ARTIFACTS, PASSWORD
@@ -32,13 +36,17 @@ pytestmark = pytest.mark.skipif(
 WATERCOLOR = "1838546335502970881"
 GROUP = "1838546335502970884"
 WIDTHS = {"desk": (1280, 900), "phone": (390, 844)}
-THEMES = ("light", "dark")
-LANGUAGES = ("en", "zh-hans")
+
+
+def _chosen(variable: str, default: list[str]) -> list[str]:
+    return [v.strip() for v in os.environ.get(variable, "").split(",") if v.strip()] or default
+
+
+THEMES = _chosen("SCREENSHOT_THEMES", ["light", "dark"])
+LANGUAGES = _chosen("SCREENSHOT_LANGUAGES", [code for code, _name in settings.LANGUAGES])
 
 
 def _photo(name: str, color: str):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, image_bytes(size=(480, 640), color=color))
 
 
@@ -102,6 +110,20 @@ def world(stack, transactional_db, settings, sandbox):
     client.post(f"/generations/{trashed.id}/delete/")
     client.get("/history/")  # the undo notice is shown once
     invite = invite_create(team=team, by=demo)
+    # A draft batch, checked: two photos ready, one that is not a photo.
+    batch_photos = [_photo(f"staff-{n}.jpg", colour) for n, colour in enumerate(("tan", "plum"))]
+    batch_photos.append(SimpleUploadedFile("notes.jpg", b"not a photo at all", "image/jpeg"))
+    response = client.post(
+        f"/apps/{WATERCOLOR}/batch/",
+        {"photos_cnet_17466175263110005": batch_photos, "style": "183854633550716522",
+         "size": "1", "generate_num": "1", "desc_1838546335507165192": "auburn"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    batch = Batch.objects.get()
+    assert wait_until(
+        lambda: not BatchItem.objects.filter(batch=batch, state="checking").exists(), timeout=60
+    )
+    client.post("/account/keys/", {"name": "Nightly posters", "monthly_points": "200"})
     return {
         "sandbox": stack_sandbox,
         "settings": settings,
@@ -110,12 +132,14 @@ def world(stack, transactional_db, settings, sandbox):
         "enhanced": enhanced,
         "invite": invite.token,
         "group_run": trashed,
+        "batch": batch,
     }
 
 
 def pages(world) -> list[tuple[str, str, bool]]:
     """(name, path, logged in)."""
-    return [
+    chosen = _chosen("SCREENSHOT_PAGES", [])
+    every = [
         ("login", "/accounts/login/", False),
         ("signup", "/accounts/signup/", False),
         ("join", f"/team/join/{world['invite']}/", False),
@@ -130,8 +154,11 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("trash", "/trash/", True),
         ("team", "/team/", True),
         ("usage", "/usage/", True),
+        ("batch", f"/batches/{world['batch'].pk}/", True),
+        ("api-keys", "/account/keys/", True),
         ("not-found", "/no/such/page/", True),
     ]
+    return [page for page in every if not chosen or page[0] in chosen]
 
 
 def test_it_takes_screenshots_of_every_page(world, browser, live_server):

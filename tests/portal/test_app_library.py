@@ -149,6 +149,11 @@ class EditingTests(LibraryMixin, TrackingTestCase):
         assert self.watercolor.tags == ["avatars", "Staff"]
         assert names_in(self.library_html()) == ["Staff avatars"]
 
+    def test_it_splits_tags_at_chinese_and_japanese_commas_too(self):
+        self.edit(self.watercolor, tags="头像，海报、avatars")
+        self.watercolor.refresh_from_db()
+        assert self.watercolor.tags == ["头像", "海报", "avatars"]
+
     def test_a_tag_of_500_characters_is_explained_next_to_the_tags(self):
         response = self.edit(self.watercolor, tags="avatars, " + "x" * 500)
         html = response.content.decode()
