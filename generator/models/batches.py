@@ -59,6 +59,9 @@ class Batch(models.Model):
     points_per_item = models.PositiveIntegerField(default=0)
     state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
     pause = models.CharField(max_length=20, choices=Pause.choices, blank=True)
+    # The owner's interface language when they made it: the worker words the reasons
+    # it stores for bad items in it, as the request that added them did.
+    language = models.CharField(max_length=8, default="en")
     search_text = models.TextField(blank=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)

@@ -18,7 +18,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from ..batch_inputs import Source, is_photo_name
@@ -102,8 +102,9 @@ def batch_check_step(*, batch_id, now: datetime | None = None) -> bool:
     batch = Batch.objects.select_related("user", "definition").get(pk=batch_id)
     slots = {slot.name: slot for slot in app_slots(batch.definition.app)}
     items = list(batch.items.filter(state=Item.CHECKING).order_by("index")[:CHECK_CHUNK])
-    for item in items:
-        _check_item(batch, item, slots)
+    with translation.override(batch.language):
+        for item in items:
+            _check_item(batch, item, slots)
     uploads_release(_stored_names(item.pending for item in items))
     Batch.objects.filter(pk=batch_id, check_claimed_until=lease).update(check_claimed_until=None)
     return batch.items.filter(state=Item.CHECKING).exists()

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 from django.tasks import task
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ..a1 import A1Error, Code
 from ..inputs import ImageSlot, RunChoices
@@ -125,6 +125,11 @@ def batch_choices(batch: Batch, descriptions: dict) -> RunChoices:
 
 def _send(item: BatchItem) -> str:
     """Turn one claimed item into a run. Returns "sent", "refused" or "slow down"."""
+    with translation.override(item.batch.language):  # the words of a refused item
+        return _send_in_language(item)
+
+
+def _send_in_language(item: BatchItem) -> str:
     batch = item.batch
     photos = {_field_name(photo): photo for photo in InputImage.objects.filter(batch_item=item)}
     try:

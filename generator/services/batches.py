@@ -17,7 +17,7 @@ from typing import IO
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -73,6 +73,7 @@ def batch_draft(
         "team": team,
         "visibility": visibility if team is not None else "private",
         "search_text": search_text_for(app_name=app.name, params=run_params(app, choices)),
+        "language": translation.get_language() or "en",
     }
     if draft is not None:
         Batch.objects.filter(pk=draft.pk, state=State.DRAFT).update(**fields)

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from generator.models import Batch, BatchItem, InputImage, Preset
 from generator.services import batch_checking, photos
@@ -35,6 +36,18 @@ class PreparationTests(BatchTestCase):
         assert "broken-0.jpg" in html and "The file is empty." in html
         assert "3 items ready × 1 points = <strong>3</strong> points" in html
         assert self.sandbox.calls("upload") == 0 and self.sandbox.calls("generate") == 0
+
+    def test_a_bad_photo_is_explained_in_the_language_the_batch_was_made_in(self):
+        self.login()
+        self.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+        self.batch_post([photo("person.jpg"), photo("broken.jpg", fmt=None)])
+        translation.activate("en")  # the worker runs in no request's language
+        batch = Batch.objects.get(user=self.owner, state="draft")
+        while batch_checking.batch_check_step(batch_id=batch.pk):
+            pass
+        assert batch.items.get(state="invalid").reason == "文件是空的。"
+        html = self.client.get(batch.get_absolute_url()).content.decode()
+        assert "文件是空的。" in html
 
     @pytest.mark.storage
     def test_dropping_a_bad_item_keeps_the_good_ones_and_their_photos(self):
