@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generator', '0014_keys_go_with_their_person'),
+        ("generator", "0014_keys_go_with_their_person"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='batch',
-            name='language',
-            field=models.CharField(default='en', max_length=8),
+            model_name="batch",
+            name="language",
+            field=models.CharField(default="en", max_length=8),
         ),
     ]
