@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from ..forms import UsageForm
@@ -46,10 +47,18 @@ def usage(request: HtmxHttpRequest):
         "usage": data,
         "staff": staff,
         "chart": chart(data),
+        "day_format": day_format(),
         "csv_query": query.urlencode(),
         "batches": batch_status.batches_overview() if staff else [],
     }
     return render(request, "library/usage.html", context)
+
+
+def day_format() -> str:
+    """A day of the chart, short: "Nov 25" in English, "11月25日" in Chinese and Japanese."""
+    # Translators: a date format in Django's date syntax (M: short month name, n: month
+    # number, j: day of the month); e.g. "n月j日".
+    return pgettext("short date format, month and day", "M j")
 
 
 def _step(peak: int) -> int:
@@ -97,7 +106,7 @@ def chart(data: Usage) -> dict:
             # Day numbers only (the heading names the period); a new month shows its name
             # when there is room for it.
             wide = every > 1 and (i == 0 or day.day == 1)
-            text = formats.date_format(day, "M j" if wide else "j")
+            text = formats.date_format(day, day_format() if wide else "j")
             labels.append({"x": round(LEFT + i * slot + slot / 2, 1), "text": text})
     ticks = [{"value": v, "y": round(TOP + plot_h - v * scale, 1)} for v in range(0, top + 1, step)]
     busiest = max(data.total_by_day.items(), key=lambda kv: kv[1], default=(None, 0))
