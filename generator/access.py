@@ -18,11 +18,15 @@ def visible_or_404(user, model: type[models.Model], pk) -> models.Model:
     """
     if not user.is_authenticated:
         raise Http404
+    return _one_or_404(model.objects.visible_to(user), pk)
+
+
+def _one_or_404(queryset, pk) -> models.Model:
     try:
         pk = uuid.UUID(str(pk))
     except ValueError:
         raise Http404 from None
-    obj = model.objects.visible_to(user).filter(pk=pk).first()
+    obj = queryset.filter(pk=pk).first()
     if obj is None:
         raise Http404
     return obj
@@ -40,14 +44,7 @@ def trashed_or_404(user, pk):
     """One of the user's own runs in the trash (still restorable), else 404."""
     if not user.is_authenticated:
         raise Http404
-    try:
-        pk = uuid.UUID(str(pk))
-    except ValueError:
-        raise Http404 from None
-    obj = Generation.objects.in_trash(user).filter(pk=pk).first()
-    if obj is None:
-        raise Http404
-    return obj
+    return _one_or_404(Generation.objects.in_trash(user), pk)
 
 
 def editable_or_404(user, model: type[models.Model], pk) -> models.Model:

@@ -25,6 +25,17 @@ router = Router(tags=["apps"])
 )
 def app_detail(request: HttpRequest, app_id: str, language: str = ""):
     """The app's photo slots, text fields, styles and sizes, and what a run costs."""
+    definition = definition_for(request, app_id, language)
+    apps.app_visit(user=request.user, app_id=definition.app_id)
+    return app_out(definition)
+
+
+def a1_language_of(language: str) -> str:
+    return language if language in LANGUAGES else "en_US"
+
+
+def definition_for(request: HttpRequest, app_id: str, language: str = "") -> AppDefinition:
+    """The app's current definition, if the caller's team may use it (else 404/403)."""
     if not (app_id.isdigit() and len(app_id) <= 32):
         raise ApiError(404, "app_not_found", gettext_lazy("There is no A1 app with this id."))
     if not apps.app_allowed(user=request.user, app_id=app_id):
@@ -34,12 +45,7 @@ def app_detail(request: HttpRequest, app_id: str, language: str = ""):
             gettext_lazy("Your team only uses apps staff have approved; this one is not yet."),
         )
     definition = apps.app_fetch(app_id=app_id, language=a1_language_of(language))
-    apps.app_visit(user=request.user, app_id=definition.app_id)
-    return app_out(definition)
-
-
-def a1_language_of(language: str) -> str:
-    return language if language in LANGUAGES else "en_US"
+    return definition
 
 
 def app_out(definition: AppDefinition) -> dict:

@@ -15,10 +15,10 @@ from ninja import Header, Router, Status
 from ..access import owned_or_404, visible_or_404
 from ..inputs import RunChoices, preset_choices
 from ..models import Batch, Preset
-from ..services import apps, batch_status, batches
+from ..services import batch_status, batches
 from ..services.batches import ItemSpec
 from ..summaries import batch_json
-from .apps import a1_language_of
+from .apps import definition_for
 from .auth import api_key_of
 from .errors import ApiError
 from .runs import photos_for, run_key
@@ -81,15 +81,7 @@ def batch_create(
         existing = Batch.objects.filter(user=request.user, idempotency_key=key).first()
         if existing is not None:
             return _answer(request, existing)
-    if not (body.app_id.isdigit() and len(body.app_id) <= 32):
-        raise ApiError(404, "app_not_found", gettext_lazy("There is no A1 app with this id."))
-    if not apps.app_allowed(user=request.user, app_id=body.app_id):
-        raise ApiError(
-            403,
-            "app_not_allowed",
-            gettext_lazy("Your team only uses apps staff have approved; this one is not yet."),
-        )
-    definition = apps.app_fetch(app_id=body.app_id, language=a1_language_of(body.language))
+    definition = definition_for(request, body.app_id, body.language)
     items = []
     for n, item in enumerate(body.items):
         photos = photos_for(request.user, item.photos, prefix=f"items[{n}].photos")

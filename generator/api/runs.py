@@ -17,10 +17,10 @@ from ninja import Header, Router, Status
 from ..access import visible_or_404
 from ..inputs import RunChoices
 from ..models import Generation, InputImage, ResultImage
-from ..services import apps, generations, keys
 from ..services import enhance as enhancing
+from ..services import generations, keys
 from ..summaries import run_json
-from .apps import a1_language_of
+from .apps import definition_for
 from .auth import api_key_of
 from .errors import ApiError
 from .schemas import EnhanceIn, RunIn, RunOut, errors
@@ -68,15 +68,7 @@ def run_create(
         return _answer(
             request, Generation.objects.get(user=request.user, idempotency_key=key), True
         )
-    if not (body.app_id.isdigit() and len(body.app_id) <= 32):
-        raise ApiError(404, "app_not_found", gettext_lazy("There is no A1 app with this id."))
-    if not apps.app_allowed(user=request.user, app_id=body.app_id):
-        raise ApiError(
-            403,
-            "app_not_allowed",
-            gettext_lazy("Your team only uses apps staff have approved; this one is not yet."),
-        )
-    definition = apps.app_fetch(app_id=body.app_id, language=a1_language_of(body.language))
+    definition = definition_for(request, body.app_id, body.language)
     photos = photos_for(request.user, body.photos)
     choices = RunChoices(
         descriptions=body.texts,
