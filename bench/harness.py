@@ -33,7 +33,7 @@ def wait_http(url: str, timeout: float = 60) -> None:
         try:
             requests.get(url, timeout=2)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # still starting, or busy
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 

@@ -19,6 +19,7 @@ from .models import (
     BatchItem,
     Budget,
     DataExport,
+    GalleryStamp,
     Generation,
     InputImage,
     Invite,
@@ -135,7 +136,8 @@ class GenerationAdmin(admin.ModelAdmin):
         # Only what staff changed: the worker may have moved the run on since the page
         # was loaded, and a whole-row save would write its old state back.
         if form.changed_data:
-            obj.save(update_fields=form.changed_data)
+            changed = {name: getattr(obj, name) for name in form.changed_data}
+            Generation.objects.filter(pk=obj.pk).update(**changed)
 
     @admin.display(description=_("result"))
     def thumb(self, obj):
@@ -174,8 +176,29 @@ class MembershipInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class MovesGalleries(admin.ModelAdmin):
+    """Teams, members, invites and budgets show on every gallery page (the team panel,
+    the allowances), so staff edits here move every gallery's stamp."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        GalleryStamp.objects.bump(everyone=True)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        GalleryStamp.objects.bump(everyone=True)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        GalleryStamp.objects.bump(everyone=True)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        GalleryStamp.objects.bump(everyone=True)
+
+
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(MovesGalleries):
     list_display = ["name", "member_list", "created"]
     search_fields = ["name"]
     inlines = [MembershipInline]
@@ -188,21 +211,21 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(MovesGalleries):
     list_display = ["user", "team", "role", "joined"]
     list_filter = ["team", "role"]
     autocomplete_fields = ["user", "team"]
 
 
 @admin.register(Invite)
-class InviteAdmin(admin.ModelAdmin):
+class InviteAdmin(MovesGalleries):
     list_display = ["team", "role", "created_by", "created", "expires", "used_at", "used_by"]
     list_filter = ["team"]
     readonly_fields = ["token", "used_at", "used_by"]
 
 
 @admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin):
+class BudgetAdmin(MovesGalleries):
     list_display = ["__str__", "user", "team", "monthly_points"]
     autocomplete_fields = ["user", "team"]
 
@@ -273,7 +296,8 @@ class BatchAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if form.changed_data:
-            obj.save(update_fields=form.changed_data)
+            changed = {name: getattr(obj, name) for name in form.changed_data}
+            Batch.objects.filter(pk=obj.pk).update(**changed)
 
 
 @admin.register(ApiKey)
@@ -307,7 +331,8 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if form.changed_data:
-            obj.save(update_fields=form.changed_data)
+            changed = {name: getattr(obj, name) for name in form.changed_data}
+            Batch.objects.filter(pk=obj.pk).update(**changed)
 
     @admin.action(description=_("Revoke the selected keys now"))
     def revoke(self, request, queryset):

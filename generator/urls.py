@@ -74,6 +74,7 @@ urlpatterns = [
     ),
     path("enhance/", generations.enhance, name="enhance"),
     path("history/", library.history, name="history"),
+    path("history/cards/", library.cards_live, name="cards_live"),
     path("team/", library.team_gallery, name="team"),
     path("team/<int:team_id>/invite/", teams.invite, name="team_invite"),
     path(

@@ -2,6 +2,7 @@
 lifecycle, operations."""
 
 from .batches import Batch, BatchItem
+from .galleries import GalleryStamp
 from .keys import ApiKey, WebhookDelivery
 from .library import LibraryApp, LibraryEntry, Preset
 from .lifecycle import DataExport, FileRemoval, RemovalLog, Spending, export_path
@@ -30,6 +31,7 @@ __all__ = [
     "Chore",
     "DataExport",
     "FileRemoval",
+    "GalleryStamp",
     "Generation",
     "GenerationQuerySet",
     "InputImage",

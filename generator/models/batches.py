@@ -16,11 +16,20 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .galleries import GalleryStamp
 from .runs import AppDefinition, Generation
 from .teams import Team, Visibility
 
 
 class BatchQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """Moves the owners' gallery stamps: history shows each batch as a card."""
+        users = set(self.order_by().values_list("user_id", flat=True).distinct())
+        count = super().update(**kwargs)
+        if count:
+            GalleryStamp.objects.bump(users=users)
+        return count
+
     def visible_to(self, user) -> BatchQuerySet:
         """A batch is its owner's (its runs are shared one by one); staff see all."""
         return self if user.is_staff else self.filter(user=user)

@@ -14,7 +14,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..a1 import App as A1App
+from .galleries import GalleryStamp
 from .teams import Team, Visibility
+
+# Worker bookkeeping that no gallery, card or allowance shows: writing only these does
+# not move the gallery stamps (a poll a second would otherwise empty every cache).
+UNSEEN_FIELDS = frozenset(
+    {"next_poll_at", "claimed_until", "poll_count", "poll_errors", "stall_at", "upstream_state"}
+)
 
 
 class AppDefinition(models.Model):
@@ -69,7 +76,46 @@ class AppVisit(models.Model):
         return f"{self.user} opened {self.app_id}"
 
 
+# What the galleries show: not in the trash, not hidden by staff (and, for a team, shared).
+SHOWN = Q(deleted_at__isnull=True, hidden=False)
+SHARED = SHOWN & Q(visibility="team")
+
+
 class GenerationQuerySet(models.QuerySet):
+    """Every write of runs goes through here or through `create`, so the gallery stamps of
+    their owners and teams move with each one: the galleries' caches rely on it."""
+
+    def _owners_and_teams(self) -> tuple[set, set]:
+        rows = set(self.order_by().values_list("user_id", "team_id").distinct())
+        return {u for u, _t in rows}, {t for _u, t in rows}
+
+    def update(self, **kwargs) -> int:
+        if UNSEEN_FIELDS.issuperset(kwargs):
+            return super().update(**kwargs)
+        users, teams = self._owners_and_teams()
+        count = super().update(**kwargs)
+        if count:
+            new_team = kwargs.get("team")
+            teams.add(getattr(new_team, "pk", new_team))
+            GalleryStamp.objects.bump(users=users, teams=teams)
+        return count
+
+    def delete(self):
+        users, teams = self._owners_and_teams()
+        deleted = super().delete()
+        GalleryStamp.objects.bump(users=users, teams=teams)
+        return deleted
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = super().bulk_create(objs, *args, **kwargs)
+        GalleryStamp.objects.bump(users={g.user_id for g in objs}, teams={g.team_id for g in objs})
+        return objs
+
+    def create(self, **kwargs):
+        generation = super().create(**kwargs)
+        GalleryStamp.objects.bump(users=[generation.user_id], teams=[generation.team_id])
+        return generation
+
     def visible_to(self, user) -> GenerationQuerySet:
         """Own work, work shared with the user's teams; staff see everything.
 
@@ -228,6 +274,27 @@ class Generation(models.Model):
         indexes = [
             models.Index(fields=["user", "-created"]),
             models.Index(fields=["team", "visibility", "-created"]),
+            # The galleries walk these newest first, one per filter, and stop after a page
+            # (services/galleries.py): a page costs the same at 100 or 100,000 runs.
+            models.Index(fields=["user", "-created", "-id"], condition=SHOWN, name="history"),
+            models.Index(
+                fields=["user", "app_id", "-created", "-id"], condition=SHOWN, name="history_app"
+            ),
+            models.Index(
+                fields=["user", "state", "-created", "-id"], condition=SHOWN, name="history_state"
+            ),
+            models.Index(
+                fields=["user", "-created", "-id"],
+                condition=SHOWN & Q(favourite=True),
+                name="history_favourites",
+            ),
+            models.Index(fields=["team", "-created", "-id"], condition=SHARED, name="gallery"),
+            models.Index(
+                fields=["team", "app_id", "-created", "-id"], condition=SHARED, name="gallery_app"
+            ),
+            models.Index(
+                fields=["team", "state", "-created", "-id"], condition=SHARED, name="gallery_state"
+            ),
             # The retention job reads runs by when they ended, and the trash by deletion.
             models.Index(fields=["finished_at"], name="runs_by_end"),
             models.Index(

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from typing import IO
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -33,16 +33,21 @@ def _filtered(
         qs = qs.filter(app_id=app)
     if state:
         qs = qs.filter(state=state)
+    # Bounds on `created` itself (not on its date), so the indexes serve them too.
     if date_from:
-        qs = qs.filter(created__date__gte=date_from)
+        qs = qs.filter(created__gte=_day_start(date_from))
     if date_to:
-        qs = qs.filter(created__date__lte=date_to)
+        qs = qs.filter(created__lt=_day_start(date_to + timedelta(days=1)))
     if favourites:
         qs = qs.filter(favourite=True)
     return qs
 
 
-def _for_grid(qs: QuerySet) -> QuerySet:
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def for_grid(qs: QuerySet) -> QuerySet:
     """Each card needs one picture: the first saved result, else the first photo.
 
     Subqueries fetch just those ids in the page's own query, rather than loading every
@@ -56,6 +61,8 @@ def _for_grid(qs: QuerySet) -> QuerySet:
     )
     return qs.select_related("user").annotate(
         card_result=Subquery(first_result.values("pk")[:1]),
+        card_width=Subquery(first_result.values("width")[:1]),
+        card_height=Subquery(first_result.values("height")[:1]),
         card_input=Subquery(first_input.values("pk")[:1]),
     )
 
@@ -72,30 +79,28 @@ def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
     return qs.annotate(card_name=Subquery(local.order_by("-fetched_at").values("name")[:1]))
 
 
-def history_list(
+def history_sources(
     *,
     user,
+    language: str,
     q: str = "",
     app: str = "",
     state: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
     favourites: bool = False,
-) -> QuerySet:
-    """The user's own work, newest first: single runs, and each batch as one entry.
-
-    Rows are (pk, created, kind) from a UNION, so one page needs one query however the
-    two kinds interleave; `history_cards` turns a page of rows into cards.
-    """
+) -> list[QuerySet]:
+    """The user's own work as card sources for `galleries.page_read`: single runs, and
+    each batch as one card (batch items show on the batch's page)."""
     runs = Generation.objects.filter(
         user=user, deleted_at__isnull=True, hidden=False, batch__isnull=True
     )
     runs = _filtered(
         runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
     )
-    rows = runs.order_by().annotate(entry=Value("run")).values_list("pk", "created", "entry")
+    sources = [cards_named(qs=for_grid(runs), language=language)]
     if state or favourites:
-        return rows.order_by("-created")  # states and favourites belong to single runs
+        return sources  # states and favourites belong to single runs
     batches = _filtered(
         Batch.objects.filter(user=user).exclude(state=Batch.State.DRAFT),
         q=q,
@@ -103,10 +108,22 @@ def history_list(
         date_from=date_from,
         date_to=date_to,
     )
-    batch_rows = (
-        batches.order_by().annotate(entry=Value("batch")).values_list("pk", "created", "entry")
+    return [*sources, batch_cards(qs=batches)]
+
+
+def batch_cards(*, qs: QuerySet) -> QuerySet:
+    """Batches with what their card shows: a first result and how far they are."""
+    first_result = ResultImage.objects.filter(
+        generation__batch=OuterRef("pk"), thumbnail__gt=""
+    ).order_by("generation__finished_at", "index")
+    done = Generation.objects.filter(batch=OuterRef("pk"), state="completed")
+    return qs.annotate(
+        card_result=Subquery(first_result.values("pk")[:1]),
+        items_total=Count("items", filter=~Q(items__state="invalid")),
+        items_done=Subquery(
+            done.order_by().values("batch").annotate(n=Count("pk")).values("n")[:1]
+        ),
     )
-    return rows.union(batch_rows, all=True).order_by("-created")
 
 
 def runs_list(
@@ -125,29 +142,22 @@ def runs_list(
     runs = _filtered(
         runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
     )
-    return _for_grid(runs.order_by("-created"))
+    return for_grid(runs.order_by("-created"))
 
 
-def history_cards(rows, *, language: str) -> list:
-    """The cards for a page of history rows, in the rows' order (two queries); app names
-    in `language` where a definition in it is cached."""
-    run_ids = [pk for pk, _created, kind in rows if kind == "run"]
-    batch_ids = [pk for pk, _created, kind in rows if kind == "batch"]
-    runs = cards_named(qs=_for_grid(Generation.objects.filter(pk__in=run_ids)), language=language)
-    found = {g.pk: g for g in runs}
-    if batch_ids:
-        first_result = ResultImage.objects.filter(
-            generation__batch=OuterRef("pk"), thumbnail__gt=""
-        ).order_by("generation__finished_at", "index")
-        batches = Batch.objects.filter(pk__in=batch_ids).annotate(
-            card_result=Subquery(first_result.values("pk")[:1]),
-            items_total=Count("items", filter=~Q(items__state="invalid"), distinct=True),
-            items_done=Count(
-                "generations", filter=Q(generations__state="completed"), distinct=True
-            ),
-        )
-        found |= {b.pk: b for b in batches}
-    return [found[pk] for pk, _created, _kind in rows if pk in found]
+def gallery_sources(*, user, language: str, team: Team | None = None, **filters) -> list[QuerySet]:
+    """The team gallery as card sources, one per team: each walks its own index, where
+    one query over several teams would have to sort all their runs."""
+    team_ids = Team.objects.filter(memberships__user=user).values_list("pk", flat=True)
+    if team is not None:
+        team_ids = team_ids.filter(pk=team.pk)
+    shared = Generation.objects.filter(
+        visibility=Generation.Visibility.TEAM, deleted_at__isnull=True, hidden=False
+    )
+    return [
+        cards_named(qs=for_grid(_filtered(shared.filter(team_id=pk), **filters)), language=language)
+        for pk in team_ids
+    ]
 
 
 def gallery_list(
@@ -174,7 +184,7 @@ def gallery_list(
     qs = _filtered(
         qs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
     )
-    return _for_grid(qs.order_by("-created"))
+    return for_grid(qs.order_by("-created"))
 
 
 def apps_used(*, qs: QuerySet) -> list[tuple[str, str]]:
@@ -203,7 +213,7 @@ def generation_restore(*, user, generation: Generation) -> bool:
 
 def trash_list(*, user) -> QuerySet:
     """The user's deleted runs that can still be restored, most recently deleted first."""
-    return _for_grid(Generation.objects.in_trash(user).order_by("-deleted_at"))
+    return for_grid(Generation.objects.in_trash(user).order_by("-deleted_at"))
 
 
 def generation_share(*, generation: Generation, visibility: str, team: Team | None) -> None:

@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from ..models import Membership, Team
+from ..models import GalleryStamp, Membership, Team
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,7 @@ def _create(User, *, email: str, name: str, team_name: str):
         if team_name:
             team, _created = Team.objects.get_or_create(name=team_name)
             Membership.objects.create(team=team, user=user)
+            GalleryStamp.objects.bump(teams=[team.pk])
     return user
 
 

@@ -11,7 +11,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Invite, Membership, Preferences, Team, sharing_defaults
+from ..models import GalleryStamp, Invite, Membership, Preferences, Team, sharing_defaults
 from .errors import SubmitRefused
 
 INVITE_DAYS = 7
@@ -34,13 +34,16 @@ def is_manager(*, user, team: Team) -> bool:
 
 
 def invite_create(*, team: Team, by, role: str = Membership.Role.MEMBER) -> Invite:
-    return Invite.objects.create(
-        team=team,
-        role=role,
-        created_by=by,
-        token=secrets.token_urlsafe(32),
-        expires=timezone.now() + timedelta(days=INVITE_DAYS),
-    )
+    with transaction.atomic():
+        invite = Invite.objects.create(
+            team=team,
+            role=role,
+            created_by=by,
+            token=secrets.token_urlsafe(32),
+            expires=timezone.now() + timedelta(days=INVITE_DAYS),
+        )
+        GalleryStamp.objects.bump(teams=[team.pk])
+    return invite
 
 
 def invite_accept(*, invite: Invite, user) -> Membership:
@@ -64,6 +67,7 @@ def invite_accept(*, invite: Invite, user) -> Membership:
         if preferences.default_team is None:
             preferences.default_team = invite.team
             preferences.save(update_fields=["default_team"])
+        GalleryStamp.objects.bump(users=[user.pk], teams=[invite.team_id])
     return membership
 
 
@@ -90,6 +94,7 @@ def invite_sign_up(*, invite: Invite, username: str, password: str):
 def invite_revoke(*, invite: Invite) -> bool:
     """Withdraw a pending invite; its link stops working. False if it was used meanwhile."""
     deleted, _rows = Invite.objects.filter(pk=invite.pk, used_at__isnull=True).delete()
+    GalleryStamp.objects.bump(teams=[invite.team_id])
     return bool(deleted)
 
 
@@ -120,6 +125,7 @@ def preferences_update(*, user, visibility: str, team: Team | None) -> Preferenc
     preferences.default_team = team
     preferences.chosen = True
     preferences.save(update_fields=["default_visibility", "default_team", "chosen"])
+    GalleryStamp.objects.bump(users=[user.pk])
     return preferences
 
 
@@ -161,6 +167,7 @@ def membership_remove(*, membership: Membership) -> None:
         Preferences.objects.filter(
             user_id=membership.user_id, default_team_id=membership.team_id
         ).update(default_team=None)
+        GalleryStamp.objects.bump(users=[membership.user_id], teams=[membership.team_id])
 
 
 def membership_set_role(*, membership: Membership, role: str) -> None:
@@ -171,11 +178,13 @@ def membership_set_role(*, membership: Membership, role: str) -> None:
         if demoted and not _managers_left(membership):
             raise TeamRuleError(_("A team needs a manager: make someone else manager first."))
         Membership.objects.filter(pk=membership.pk).update(role=role)
+        GalleryStamp.objects.bump(users=[membership.user_id], teams=[membership.team_id])
     membership.role = role
 
 
 def team_settings_update(*, team: Team, share_new_runs: bool) -> None:
     Team.objects.filter(pk=team.pk).update(share_new_runs=share_new_runs)
+    GalleryStamp.objects.bump(teams=[team.pk])
     team.share_new_runs = share_new_runs
 
 

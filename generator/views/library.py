@@ -1,35 +1,76 @@
 """History, the team gallery, and an owner's actions on a generation."""
 
+import hashlib
+import json
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.http import FileResponse
+from django.core.cache import cache
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from ..access import owned_or_404, trashed_or_404, visible_or_404
 from ..forms import LibraryFilterForm, ShareForm
-from ..models import Generation, Membership
-from ..services import apps, budgets, library, teams
+from ..models import Batch, GalleryStamp, Generation, Membership
+from ..services import apps, budgets, exports, galleries, library, teams
 from . import HtmxHttpRequest, next_or
 
 UNDO_KEY = "undo-delete"
 
 
-def _page(request, qs):
-    paginator = Paginator(qs, settings.HISTORY_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return page, query.urlencode()
+GALLERY_CACHE_SECONDS = 600  # a backstop only: stamps retire a page when it changes
+FINISHED_STATES = {"completed", "failed", "unknown"}
+
+
+def _page_key(request, *, template: str) -> str | None:
+    """The cache key of this exact page for this viewer, or None when it must be built.
+
+    It names everything the page depends on: the viewer, their browser's CSRF secret
+    (forms on the page carry a token for it), language, time zone, the address, and the
+    stamps of the viewer and their teams, which every change to what they see moves.
+    """
+    csrf = request.META.get("CSRF_COOKIE")
+    if not csrf or len(messages.get_messages(request)) or UNDO_KEY in request.session:
+        return None
+    team_ids = Membership.objects.filter(user=request.user).values_list("team_id", flat=True)
+    # The site's banners (every page shows them) are read live: a kept page holds the
+    # ones it was built with, so their ids are part of its name.
+    alert, export = budgets.balance_alert_active(), exports.export_ready_for(user=request.user)
+    parts = [
+        f"alert={alert.pk if alert else ''};export={export.pk if export else ''}",
+        template,
+        "htmx" if request.htmx else "page",
+        request.get_full_path(),
+        str(request.user.pk),
+        request.LANGUAGE_CODE,
+        timezone.get_current_timezone_name(),
+        csrf,
+        GalleryStamp.objects.tokens(user_id=request.user.pk, team_ids=list(team_ids)),
+    ]
+    return "gallery:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def _library(request, *, template: str, gallery: bool):
+    key = _page_key(request, template=template)
+    cached = cache.get(key) if key else None
+    if cached is not None:
+        content, content_type = cached
+        response = HttpResponse(content, content_type=content_type)
+    else:
+        response = _library_render(request, template=template, gallery=gallery)
+        if key and response.status_code == 200:
+            cache.set(key, (response.content, response["Content-Type"]), GALLERY_CACHE_SECONDS)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _library_render(request, *, template: str, gallery: bool):
     # The team page also lists, for the teams the user manages, their pending invites.
     my_teams = (
         teams.teams_with_pending_invites(request.user)
@@ -53,19 +94,24 @@ def _library(request, *, template: str, gallery: bool):
     ]
     language = apps.a1_language()
     if gallery:
-        listing = library.cards_named(
-            qs=library.gallery_list(user=request.user, **form.filters()), language=language
-        )
-        page, query = _page(request, listing)
-        cards = list(page.object_list)
+        sources = library.gallery_sources(user=request.user, language=language, **form.filters())
     else:
-        page, query = _page(request, library.history_list(user=request.user, **form.filters()))
-        cards = library.history_cards(page.object_list, language=language)
+        sources = library.history_sources(user=request.user, language=language, **form.filters())
+    page = galleries.page_read(
+        sources=sources,
+        size=settings.HISTORY_PAGE_SIZE,
+        before=request.GET.get("before"),
+        after=request.GET.get("after"),
+    )
+    query = request.GET.copy()
+    for name in ("before", "after", "page"):
+        query.pop(name, None)
     context = {
         "form": form,
         "page": page,
-        "cards": cards,
-        "query": query,
+        "cards": page.cards,
+        "moving": page.moving,
+        "query": query.urlencode(),
         "gallery": gallery,
         "teams": my_teams,
         "allowances": budgets.allowances(user=request.user),
@@ -92,16 +138,49 @@ def _library(request, *, template: str, gallery: bool):
 
 @login_required
 @require_GET
-@vary_on_headers("HX-Request")
 def history(request: HtmxHttpRequest):
     return _library(request, template="library/history.html", gallery=False)
 
 
 @login_required
 @require_GET
-@vary_on_headers("HX-Request")
 def team_gallery(request: HtmxHttpRequest):
     return _library(request, template="library/team.html", gallery=True)
+
+
+@login_required
+@require_GET
+def cards_live(request: HtmxHttpRequest):
+    """The cards of a gallery page that changed since it was drawn (`s=<id>:<state>`),
+    swapped in out of band; reads our database only. Runs that just finished are
+    announced (`runs-finished`) for the tab title and notifications."""
+    seen = dict(text.partition(":")[::2] for text in request.GET.getlist("s")[:100])
+    language = apps.a1_language()
+    changed, moving = galleries.card_changes(
+        seen=seen,
+        runs=library.cards_named(
+            qs=library.for_grid(Generation.objects.visible_to(request.user)), language=language
+        ),
+        batches=library.batch_cards(qs=Batch.objects.visible_to(request.user)),
+    )
+    response = render(
+        request,
+        "includes/generation_grid.html#changes",
+        {"changed": changed, "moving": moving, "gallery": request.GET.get("g") == "1"},
+    )
+    finished = [
+        {
+            "id": str(card.pk),
+            "name": getattr(card, "card_name", None) or card.app_name or card.app_id,
+            "state": card.state,
+            "url": f"/generations/{card.pk}/",
+        }
+        for card in changed
+        if isinstance(card, Generation) and card.state in FINISHED_STATES
+    ]
+    if finished:
+        response["HX-Trigger"] = json.dumps({"runs-finished": {"runs": finished}})
+    return response
 
 
 @login_required

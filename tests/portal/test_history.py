@@ -53,9 +53,12 @@ class HistoryTests(TrackingTestCase):
             )
         self.login()
         first = self.client.get("/history/").content.decode()
-        assert first.count('class="gen-card"') == 24 and "Page 1 of 2" in first
-        fragment = self.client.get("/history/?page=2", HTTP_HX_REQUEST="true").content.decode()
-        assert fragment.startswith('<div id="grid">') and fragment.count('class="gen-card"') == 1
+        assert first.count('class="gen-card"') == 24 and ">Older</a>" in first
+        older = re.search(r'href="\?before=([^"]+)"', first).group(1)
+        fragment = self.client.get(f"/history/?before={older}", HTTP_HX_REQUEST="true")
+        html = fragment.content.decode()
+        assert html.startswith('<div id="grid">') and html.count('class="gen-card"') == 1
+        assert ">Newer</a>" in html and ">Older</a>" not in html
 
     def test_it_toggles_a_favourite_in_place(self):
         generation = self.start()

@@ -1,0 +1,258 @@
+"""History and the team gallery at 10,000 and at 100,000 runs (4 images each).
+
+    .venv/bin/python bench/galleries.py [--quick]      # `make bench` runs it too
+
+Starts the production profile (gunicorn, 2 processes x 4 threads) on a fresh database
+(SQLite, or BENCH_DATABASE_URL), seeds one person's shared runs, and for each size
+measures, in the same run:
+- under load: 20 keep-alive connections on /ping (the trivial view), /history/ and
+  /team/, with the cookies a browser sends; p95 of each page against /ping;
+- with no load: the server time of one request, both as a person sees it after the
+  first look (the kept page) and when the page must be built (its stamp moved before
+  every request, as after any change to what it shows).
+Writes bench/results-galleries-<database>.json and its section of docs/performance.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import requests
+
+from bench.harness import PASSWORD, ROOT, Stack, load, login, percentile
+
+WATERCOLOR = "1838546335502970881"
+CONNECTIONS = 20
+PATHS = {"trivial": "/ping", "history": "/history/", "team_gallery": "/team/"}
+
+
+def setup_django(stack: Stack):
+    import os
+
+    os.environ.update(stack.env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "a1site.settings")
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+
+    from generator.models import Membership, Team
+
+    team = Team.objects.create(name="Bench")
+    user = get_user_model().objects.create_user("gallery", password=PASSWORD)
+    Membership.objects.create(team=team, user=user)
+    return user, team
+
+
+def seed(user, team, *, upto: int, images_each: int = 4) -> None:
+    """Shared runs until the person has `upto`, each older than the last."""
+    from generator.models import Generation, ResultImage
+
+    have = Generation.objects.filter(user=user).count()
+    now = datetime.now(UTC)
+    for start in range(have, upto, 2000):
+        runs = Generation.objects.bulk_create(
+            Generation(
+                user=user,
+                team=team,
+                visibility="team",
+                app_id=WATERCOLOR,
+                app_name="Watercolor portrait",
+                idempotency_key=uuid.uuid4(),
+                task_id=str(10**18 + n),
+                state="completed",
+                generate_num=images_each,
+                points_quoted=images_each,
+                points_spent=images_each,
+                params={"description": [{"id": "1", "value": f"colour {n}"}]},
+                search_text=f"Watercolor portrait colour {n}",
+                created=now - timedelta(minutes=n),
+                finished_at=now - timedelta(minutes=n),
+            )
+            for n in range(start, min(start + 2000, upto))
+        )
+        ResultImage.objects.bulk_create(
+            ResultImage(
+                generation=run,
+                index=i,
+                upstream_url="https://a1.example/result.jpg",
+                file=f"results/bench/{run.pk}-{i}.jpg",
+                thumbnail=f"results/bench/{run.pk}-{i}.thumb.webp",
+                format="JPEG",
+                width=1024,
+                height=1024,
+                byte_size=200_000,
+            )
+            for run in runs
+            for i in range(images_each)
+        )
+
+
+def single(url: str, path: str, session: requests.Session, *, user, rebuild: bool, n: int):
+    """Server time of one request with nothing else running (ms, median and p95)."""
+    from generator.models import GalleryStamp
+
+    times = []
+    for _ in range(n):
+        if rebuild:
+            GalleryStamp.objects.bump(users=[user.pk])
+        started = time.perf_counter()
+        response = session.get(url + path, timeout=60)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (path, response.status_code)
+    return {"median_ms": statistics.median(times), "p95_ms": percentile(times, 95)}
+
+
+def measure(stack: Stack, session: requests.Session, user, *, requests_each: int, n: int):
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+    for path in PATHS.values():  # warm: each process keeps its own copy of the page
+        for _ in range(4):
+            session.get(stack.url + path, timeout=60)
+    loaded = {
+        name: load(
+            stack.url, path, cookie=cookie, connections=CONNECTIONS, requests_each=requests_each
+        )
+        for name, path in PATHS.items()
+    }
+    for figure in loaded.values():
+        figure["p95_over_trivial"] = figure["p95_ms"] / loaded["trivial"]["p95_ms"]
+    alone = {
+        name: {
+            "kept": single(stack.url, path, session, user=user, rebuild=False, n=n),
+            "built": single(stack.url, path, session, user=user, rebuild=True, n=n),
+        }
+        for name, path in PATHS.items()
+        if name != "trivial"
+    }
+    return {"load": loaded, "alone": alone}
+
+
+def table(results: dict) -> str:
+    small, big = results["sizes"]["10000"], results["sizes"]["100000"]
+    rows = [("measure", "10,000 runs", "100,000 runs", "100k / 10k", "target", "met")]
+    for name in ("history", "team_gallery"):
+        a, b = small["load"][name], big["load"][name]
+        growth = b["p95_over_trivial"] / a["p95_over_trivial"]
+        met = a["p95_over_trivial"] <= 3 and b["p95_over_trivial"] <= 3 and growth <= 1.2
+        rows.append(
+            (
+                f"{name}: p95 ms (x trivial), 20 conns",
+                f"{a['p95_ms']:.1f} ({a['p95_over_trivial']:.2f}x)",
+                f"{b['p95_ms']:.1f} ({b['p95_over_trivial']:.2f}x)",
+                f"{growth:.2f}",
+                "<= 3x; <= 1.2",
+                "yes" if met else "NO",
+            )
+        )
+    a, b = small["load"]["trivial"], big["load"]["trivial"]
+    rows.append(
+        ("trivial (/ping): p95 ms, rps", f"{a['p95_ms']:.1f}, {a['rps']:.0f}", f"{b['p95_ms']:.1f}, {b['rps']:.0f}", "", "", "")  # fmt: skip
+    )
+    for name in ("history", "team_gallery"):
+        for how, label in (("kept", "kept page"), ("built", "page built")):
+            a, b = small["alone"][name][how], big["alone"][name][how]
+            rows.append(
+                (
+                    f"{name}, one request, {label} (ms)",
+                    f"{a['median_ms']:.1f}",
+                    f"{b['median_ms']:.1f}",
+                    f"{b['median_ms'] / a['median_ms']:.2f}",
+                    "",
+                    "",
+                )
+            )
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in rows
+    )
+
+
+def heading(database: str) -> str:
+    return f"## Galleries at 10,000 and 100,000 runs ({database})"
+
+
+def update_docs(text: str, results: dict) -> None:
+    m = results["machine"]
+    section = f"""{heading(m["database"])}
+
+`python bench/galleries.py` ({m["date"]}, {m["cores"]} cores, Python {m["python"]}): one
+person's 10,000 and then 100,000 shared runs of 4 images each (400,000 images), 50
+cards a page; gunicorn 2 x 4 threads; 20 keep-alive connections with a browser's
+cookies. "One request" is the server time with nothing else running: "kept page" as a
+person sees it after their first look, "page built" with the page's stamp moved before
+each request, as after any change to what it shows.
+
+```
+{text}
+```
+
+Why it holds: pages are read by keyset (`?before=` / `?after=` a card's created time
+and id) from partial indexes that match each filter, one query per source (single runs,
+batches; one per team), so a page costs the same at any depth; "page N of M" is gone.
+The rendered page is kept per viewer, browser (CSRF secret), language and address,
+under the stamps of the viewer and their teams (`GalleryStamp`); every write of a run
+goes through `GenerationQuerySet.update/create/delete`, which moves them, so a kept
+page is never shown after a change. Running cards ask for changes every 4 s
+(`/history/cards/`), which reads only the cards on the page.
+"""
+    path = ROOT / "docs" / "performance.md"
+    doc = path.read_text()
+    title = heading(m["database"])
+    if title in doc:
+        before, _, rest = doc.partition(title)
+        following = rest.find("\n## ")
+        after = rest[following + 1 :] if following >= 0 else ""
+        doc = before + section + ("\n" + after if after else "")
+    else:
+        doc = doc.rstrip("\n") + "\n\n" + section
+    path.write_text(doc)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="1,000 and 3,000 runs")
+    args = parser.parse_args()
+    sizes = (1_000, 3_000) if args.quick else (10_000, 100_000)
+    stack = Stack(Path(tempfile.mkdtemp(prefix="a1gallery-")), task_seconds=1, poll_interval=1)
+    results: dict = {"sizes": {}}
+    try:
+        stack.prepare()
+        user, team = setup_django(stack)
+        from bench.run import machine
+
+        results["machine"] = machine()
+        stack.start(workers=1)
+        session = login(stack.url, "gallery")
+        for size, key in zip(sizes, ("10000", "100000"), strict=True):
+            print(f"seeding {size:,} runs...", flush=True)
+            seed(user, team, upto=size)
+            print(f"measuring at {size:,}...", flush=True)
+            results["sizes"][key] = measure(
+                stack, session, user, requests_each=10 if args.quick else 40, n=20
+            )
+    finally:
+        stack.cleanup()
+    text = table(results)
+    print(text)
+    database = results["machine"]["database"] or "sqlite"
+    results["machine"]["database"] = database
+    suffix = "-quick" if args.quick else ""
+    out = ROOT / "bench" / f"results-galleries-{database}{suffix}.json"
+    out.write_text(json.dumps(results, indent=2, default=str))
+    if not args.quick:
+        update_docs(text, results)
+    print(f"\nwrote {out.relative_to(ROOT)}" + ("" if args.quick else " and docs/performance.md"))
+
+
+if __name__ == "__main__":
+    main()
