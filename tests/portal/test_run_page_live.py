@@ -81,6 +81,13 @@ class RunPageLiveTests(TrackingTestCase):
             self.progress(generation)
         assert self.sandbox.stats()["calls"] == calls
 
+    def test_it_offers_notifications_and_the_finished_favicon_on_the_run_page(self):
+        generation = self.start()
+        html = self.client.get(f"/generations/{generation.id}/").content.decode()
+        assert "Notify me when runs finish" in html and 'aria-pressed="false"' in html
+        assert "data-notify hidden" in html  # shown only where the browser can notify
+        assert "/static/js/live.js" in html and "favicon-done.svg" in html
+
     def test_it_hides_other_peoples_runs(self):
         generation = self.start()
         self.finish_upstream(generation)
