@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import reswap, retarget
 
 from ..a1 import A1Error, Code
 from ..access import owned_or_404, visible_or_404
@@ -19,7 +20,7 @@ from ..models import Generation, InputImage, ResultImage
 from ..services import apps, generations, photos, teams, tracking
 from ..services import enhance as enhancing
 from ..services.errors import SubmitRefused
-from . import HtmxHttpRequest, redirect_after_post
+from . import HtmxHttpRequest, live, redirect_after_post
 
 
 def _progress_context(generation: Generation) -> dict:
@@ -41,19 +42,21 @@ def _progress_context(generation: Generation) -> dict:
     }
 
 
-@login_required
-@require_GET
-def generation_detail(request: HtmxHttpRequest, generation_id):
-    generation = visible_or_404(request.user, Generation, generation_id)
-    context = _progress_context(generation)
-    context |= {
+def _page_context(request: HtmxHttpRequest, generation: Generation) -> dict:
+    return _progress_context(generation) | {
         "inputs": generation.inputs.all(),
         "is_owner": generation.user_id == request.user.id,
         "teams": teams.teams_of(user=request.user),
         "trash_days": settings.TRASH_DAYS,
         "source_run": _source_run(request.user, generation),
     }
-    return render(request, "generations/detail.html", context)
+
+
+@login_required
+@require_GET
+def generation_detail(request: HtmxHttpRequest, generation_id):
+    generation = visible_or_404(request.user, Generation, generation_id)
+    return render(request, "generations/detail.html", _page_context(request, generation))
 
 
 def _source_run(user, generation: Generation) -> Generation | None:
@@ -67,11 +70,20 @@ def _source_run(user, generation: Generation) -> Generation | None:
 
 @login_required
 @require_GET
+@vary_on_headers("HX-Request")
 def generation_progress(request: HtmxHttpRequest, generation_id):
-    """The progress block alone: read from our database, never from A1."""
+    """The progress block alone while the run is in flight: read from our database, never
+    from A1. Once the run has ended, the page's poll gets the whole run instead (results,
+    ZIP, points, actions all differ from a running page) in place of the page's run
+    fragment, with `runs-finished` for the tab; that answer has no poll, so it comes once."""
     generation = visible_or_404(request.user, Generation, generation_id)
-    context = _progress_context(generation) | {"is_owner": generation.user_id == request.user.id}
-    return render(request, "generations/detail.html#progress", context)
+    if generation.in_flight or not request.htmx:
+        is_owner = generation.user_id == request.user.id
+        context = _progress_context(generation) | {"is_owner": is_owner}
+        return render(request, "generations/detail.html#progress", context)
+    response = render(request, "generations/detail.html#run", _page_context(request, generation))
+    reswap(retarget(response, "#run"), "outerHTML")
+    return live.runs_finished(response, [generation])
 
 
 def _go(request, generation: Generation):
