@@ -5,50 +5,85 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('generator', '0015_batch_language'),
+        ("generator", "0015_batch_language"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GalleryStamp',
+            name="GalleryStamp",
             fields=[
-                ('scope', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('token', models.CharField(max_length=32)),
+                ("scope", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("token", models.CharField(max_length=32)),
             ],
             options={
-                'verbose_name': 'gallery stamp',
-                'verbose_name_plural': 'gallery stamps',
+                "verbose_name": "gallery stamp",
+                "verbose_name_plural": "gallery stamps",
             },
         ),
         migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('hidden', False)), fields=['user', '-created', '-id'], name='history'),
+            model_name="generation",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True), ("hidden", False)),
+                fields=["user", "-created", "-id"],
+                name="history",
+            ),
         ),
         migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('hidden', False)), fields=['user', 'app_id', '-created', '-id'], name='history_app'),
+            model_name="generation",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True), ("hidden", False)),
+                fields=["user", "app_id", "-created", "-id"],
+                name="history_app",
+            ),
         ),
         migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('hidden', False)), fields=['user', 'state', '-created', '-id'], name='history_state'),
+            model_name="generation",
+            index=models.Index(
+                condition=models.Q(("deleted_at__isnull", True), ("hidden", False)),
+                fields=["user", "state", "-created", "-id"],
+                name="history_state",
+            ),
         ),
         migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('hidden', False), ('favourite', True)), fields=['user', '-created', '-id'], name='history_favourites'),
+            model_name="generation",
+            index=models.Index(
+                condition=models.Q(
+                    ("deleted_at__isnull", True), ("hidden", False), ("favourite", True)
+                ),
+                fields=["user", "-created", "-id"],
+                name="history_favourites",
+            ),
         ),
         migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('hidden', False), ('visibility', 'team')), fields=['team', '-created', '-id'], name='gallery'),
+            model_name="generation",
+            index=models.Index(
+                condition=models.Q(
+                    ("deleted_at__isnull", True), ("hidden", False), ("visibility", "team")
+                ),
+                fields=["team", "-created", "-id"],
+                name="gallery",
+            ),
         ),
         migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('hidden', False), ('visibility', 'team')), fields=['team', 'app_id', '-created', '-id'], name='gallery_app'),
+            model_name="generation",
+            index=models.Index(
+                condition=models.Q(
+                    ("deleted_at__isnull", True), ("hidden", False), ("visibility", "team")
+                ),
+                fields=["team", "app_id", "-created", "-id"],
+                name="gallery_app",
+            ),
         ),
         migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(condition=models.Q(('deleted_at__isnull', True), ('hidden', False), ('visibility', 'team')), fields=['team', 'state', '-created', '-id'], name='gallery_state'),
+            model_name="generation",
+            index=models.Index(
+                condition=models.Q(
+                    ("deleted_at__isnull", True), ("hidden", False), ("visibility", "team")
+                ),
+                fields=["team", "state", "-created", "-id"],
+                name="gallery_state",
+            ),
         ),
     ]
