@@ -1,7 +1,6 @@
 """History, the team gallery, and an owner's actions on a generation."""
 
 import hashlib
-import json
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,7 +18,7 @@ from ..access import owned_or_404, trashed_or_404, visible_or_404
 from ..forms import LibraryFilterForm, ShareForm
 from ..models import Batch, GalleryStamp, Generation, Membership
 from ..services import apps, budgets, exports, galleries, library, teams
-from . import HtmxHttpRequest, next_or
+from . import HtmxHttpRequest, live, next_or
 
 UNDO_KEY = "undo-delete"
 
@@ -169,18 +168,11 @@ def cards_live(request: HtmxHttpRequest):
         {"changed": changed, "moving": moving, "gallery": request.GET.get("g") == "1"},
     )
     finished = [
-        {
-            "id": str(card.pk),
-            "name": getattr(card, "card_name", None) or card.app_name or card.app_id,
-            "state": card.state,
-            "url": f"/generations/{card.pk}/",
-        }
+        card
         for card in changed
         if isinstance(card, Generation) and card.state in FINISHED_STATES
     ]
-    if finished:
-        response["HX-Trigger"] = json.dumps({"runs-finished": {"runs": finished}})
-    return response
+    return live.runs_finished(response, finished)
 
 
 @login_required
