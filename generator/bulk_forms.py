@@ -24,8 +24,18 @@ class BulkForm(forms.Form):
     """`action`, and `team` when sharing; the ids are read by the service's bulk_ids,
     which drops what is not an id rather than refusing the whole request."""
 
-    action = forms.ChoiceField(choices=list(ACTIONS.items()))
-    team = forms.ModelChoiceField(queryset=None, required=False)
+    action = forms.ChoiceField(
+        choices=list(ACTIONS.items()),
+        error_messages={
+            "required": gettext_lazy("Choose what to do with the selected runs."),
+            "invalid_choice": gettext_lazy("Choose what to do with the selected runs."),
+        },
+    )
+    team = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        error_messages={"invalid_choice": gettext_lazy("Choose one of your teams.")},
+    )
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)

@@ -66,7 +66,7 @@ class BulkTests(TrackingTestCase):
 
     def test_it_shares_only_with_a_team_of_mine(self):
         page = self.act("share", self.mine, team=str(self.other_team.pk))
-        assert "Select a valid choice" in page.content.decode()
+        assert "Choose one of your teams." in page.content.decode()
         assert {self.fresh(g).visibility for g in self.mine} == {"private"}
         page = self.act("share", self.mine)
         assert "Choose the team to share with." in page.content.decode()
