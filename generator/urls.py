@@ -5,6 +5,7 @@ from .views import (
     app_library,
     apps,
     batches,
+    bulk,
     generations,
     keys,
     library,
@@ -42,6 +43,7 @@ urlpatterns = [
     path("apps/<str:app_id>/presets/", presets.preset_save, name="preset_create"),
     path("apps/<str:app_id>/presets/<uuid:preset_id>/", presets.preset_save, name="preset_update"),
     path("presets/<uuid:preset_id>/delete/", presets.preset_delete, name="preset_delete"),
+    path("generations/bulk/", bulk.generations_bulk, name="generations_bulk"),
     path(
         "generations/<uuid:generation_id>/", generations.generation_detail, name="generation_detail"
     ),

@@ -95,7 +95,7 @@ class GenerationQuerySet(models.QuerySet):
         users, teams = self._owners_and_teams()
         count = super().update(**kwargs)
         if count:
-            new_team = kwargs.get("team")
+            new_team = kwargs.get("team", kwargs.get("team_id"))
             teams.add(getattr(new_team, "pk", new_team))
             GalleryStamp.objects.bump(users=users, teams=teams)
         return count

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import owned_or_404, trashed_or_404, visible_or_404
+from ..bulk_forms import DONE_KEY as BULK_DONE_KEY
 from ..forms import LibraryFilterForm, ShareForm
 from ..models import Batch, GalleryStamp, Generation, Membership
 from ..services import apps, budgets, exports, galleries, library, teams
@@ -35,7 +36,9 @@ def _page_key(request, *, template: str) -> str | None:
     stamps of the viewer and their teams, which every change to what they see moves.
     """
     csrf = request.META.get("CSRF_COOKIE")
-    if not csrf or len(messages.get_messages(request)) or UNDO_KEY in request.session:
+    # Pages with a one-time notice (messages, Undo, a bulk action's outcome) are built.
+    once = (UNDO_KEY, BULK_DONE_KEY)
+    if not csrf or len(messages.get_messages(request)) or any(k in request.session for k in once):
         return None
     team_ids = Membership.objects.filter(user=request.user).values_list("team_id", flat=True)
     # The site's banners (every page shows them) are read live: a kept page holds the
@@ -168,9 +171,7 @@ def cards_live(request: HtmxHttpRequest):
         {"changed": changed, "moving": moving, "gallery": request.GET.get("g") == "1"},
     )
     finished = [
-        card
-        for card in changed
-        if isinstance(card, Generation) and card.state in FINISHED_STATES
+        card for card in changed if isinstance(card, Generation) and card.state in FINISHED_STATES
     ]
     return live.runs_finished(response, finished)
 
