@@ -5,6 +5,7 @@ from .views import (
     app_library,
     apps,
     batches,
+    compare,
     generations,
     keys,
     library,
@@ -73,6 +74,7 @@ urlpatterns = [
         "generations/<uuid:generation_id>/download.zip", library.download_zip, name="generation_zip"
     ),
     path("enhance/", generations.enhance, name="enhance"),
+    path("compare/", compare.compare, name="compare"),
     path("history/", library.history, name="history"),
     path("team/", library.team_gallery, name="team"),
     path("team/<int:team_id>/invite/", teams.invite, name="team_invite"),
