@@ -37,7 +37,11 @@
 
   /** One slide from one link: sizes from its data attributes, the thumbnail as placeholder. */
   function slide(/** @type {HTMLAnchorElement} */ link) {
-    const thumb = link.querySelector("img");
+    // The run page wraps its thumbnail in the link; a gallery card's "View large" link
+    // sits beside the card's picture, in the same list item.
+    const item = link.closest("li");
+    const thumb = link.querySelector("img") || (item && item.querySelector("img"));
+    const title = item && item.querySelector(".gen-title");
     let width = Number(link.dataset.pswpWidth) || 0;
     let height = Number(link.dataset.pswpHeight) || 0;
     if (!(width && height) && thumb && thumb.naturalWidth) {
@@ -49,11 +53,15 @@
       src: link.href,
       width: width || 1024,
       height: height || 1024,
-      alt: (thumb && thumb.alt) || link.getAttribute("aria-label") || link.textContent.trim(),
+      alt:
+        (thumb && thumb.alt) ||
+        link.getAttribute("aria-label") ||
+        (title && title.textContent.trim()) ||
+        link.textContent.trim(),
       msrc: thumb ? thumb.currentSrc || thumb.src : undefined,
       // Gallery thumbnails are square crops: the opening animation starts from the crop.
       thumbCropped: Boolean(thumb && getComputedStyle(thumb).objectFit === "cover"),
-      element: link,
+      element: thumb || link, // where the opening animation starts and closing ends
       download: link.dataset.download || "",
     };
   }
