@@ -7,7 +7,7 @@ import uuid
 from django.db import models
 from django.http import Http404
 
-from .models import Generation, Team
+from .models import Generation, ResultImage, Team
 
 
 def visible_or_404(user, model: type[models.Model], pk) -> models.Model:
@@ -30,6 +30,27 @@ def _one_or_404(queryset, pk) -> models.Model:
     if obj is None:
         raise Http404
     return obj
+
+
+def results_visible_or_404(user, ids) -> list[ResultImage]:
+    """Several results at once (the compare page), in the order asked for, with their runs:
+    every one must be visible to `user` (visible_or_404's rule, one query for all), else
+    404, so a page never shows some and hides which others exist."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        pks = [uuid.UUID(str(pk)) for pk in ids]
+    except ValueError:
+        raise Http404 from None
+    found = {
+        result.pk: result
+        for result in ResultImage.objects.visible_to(user)
+        .filter(pk__in=pks)
+        .select_related("generation")
+    }
+    if any(pk not in found for pk in pks):
+        raise Http404
+    return [found[pk] for pk in pks]
 
 
 def owned_or_404(user, model: type[models.Model], pk) -> models.Model:

@@ -6,6 +6,7 @@ from .views import (
     apps,
     batches,
     bulk,
+    compare,
     generations,
     keys,
     library,
@@ -75,6 +76,7 @@ urlpatterns = [
         "generations/<uuid:generation_id>/download.zip", library.download_zip, name="generation_zip"
     ),
     path("enhance/", generations.enhance, name="enhance"),
+    path("compare/", compare.compare, name="compare"),
     path("history/", library.history, name="history"),
     path("history/cards/", library.cards_live, name="cards_live"),
     path("team/", library.team_gallery, name="team"),

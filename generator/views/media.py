@@ -3,7 +3,9 @@
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.utils.csp import CSP
 from django.utils.text import slugify
+from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
 
 from ..access import visible_or_404
@@ -11,6 +13,21 @@ from ..models import InputImage, ResultImage
 from . import HtmxHttpRequest
 
 CONTENT_TYPES = {".png": "image/png", ".webp": "image/webp", ".jpg": "image/jpeg"}
+
+# An image opened on its own (a link followed without JavaScript, "open image in new
+# tab") is shown by the browser's built-in image page, which styles itself inline: the
+# pages' policy (style-src 'self') broke it. These responses are only ever PNG, WebP or
+# JPEG bytes with nosniff, so nothing here can run; the policy allows the image itself
+# and those styles, and nothing else. (Images shown inside our pages, the viewer's
+# among them, follow the page's policy, not this one.)
+IMAGE_CSP = csp_override(
+    {
+        "default-src": [CSP.NONE],
+        "img-src": [CSP.SELF],
+        "style-src": [CSP.UNSAFE_INLINE],
+        "frame-ancestors": [CSP.NONE],
+    }
+)
 
 
 def _serve(field, *, download_name: str = ""):
@@ -49,6 +66,7 @@ def stored_image(field, *, download_name: str = ""):
     return _serve(field, download_name=download_name)
 
 
+@IMAGE_CSP
 @login_required
 @require_GET
 def input_image(request: HtmxHttpRequest, image_id):
@@ -56,6 +74,7 @@ def input_image(request: HtmxHttpRequest, image_id):
     return _serve(image.file)
 
 
+@IMAGE_CSP
 @login_required
 @require_GET
 def result_image(request: HtmxHttpRequest, image_id):
@@ -67,6 +86,7 @@ def result_image(request: HtmxHttpRequest, image_id):
     return _serve(result.file, download_name=name)
 
 
+@IMAGE_CSP
 @login_required
 @require_GET
 def result_thumbnail(request: HtmxHttpRequest, image_id):
