@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -115,19 +115,20 @@ def export_build(*, export: DataExport, now: datetime | None = None) -> DataExpo
     return export
 
 
-def export_ready_for(*, user, now: datetime | None = None) -> DataExport | None:
-    """The person's own export that is ready and not yet downloaded (the site's notice)."""
-    return (
-        DataExport.objects.filter(
-            user=user,
-            requested_by=user,
-            state=State.READY,
-            downloaded_at__isnull=True,
-            expires_at__gt=now or timezone.now(),
-        )
-        .order_by("-created")
-        .first()
+def exports_ready(*, user, now: datetime | None = None) -> QuerySet:
+    """The person's own exports that are ready and not yet downloaded."""
+    return DataExport.objects.filter(
+        user=user,
+        requested_by=user,
+        state=State.READY,
+        downloaded_at__isnull=True,
+        expires_at__gt=now or timezone.now(),
     )
+
+
+def export_ready_for(*, user, now: datetime | None = None) -> DataExport | None:
+    """The newest of them: the site's notice."""
+    return exports_ready(user=user, now=now).order_by("-created").first()
 
 
 def exports_of(*, user, now: datetime | None = None):

@@ -6,13 +6,17 @@ does not grow with history, and its links stay right while new runs arrive on to
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
-from ..models import Batch, Generation
+from ..models import BalanceAlert, Batch, DataExport, GalleryStamp, Generation, Membership
+from ..models.galleries import EVERYONE, user_scope
 
 # Cards of these states change on their own (the worker moves them on): the gallery
 # asks for them again every few seconds until none is left.
@@ -54,6 +58,39 @@ class Cursor:
     @classmethod
     def of(cls, card) -> Cursor:
         return cls(created=card.created, pk=card.pk)
+
+
+def page_tokens(*, user) -> str:
+    """Everything a kept gallery page of `user` depends on beyond its address: the
+    stamps of the person, their teams and everyone, and the site's banners (an active
+    balance alert; a data export ready to download, as `exports.exports_ready` reads it).
+
+    One plain SQL query: this runs on every gallery request, where building the same
+    UNION with the ORM cost more than the rest of a kept page together.
+    """
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    params = [EVERYONE, user_scope(user.pk), user.pk, user.pk, user.pk]
+    with connection.cursor() as cursor:
+        cursor.execute(_tokens_sql(), [*params, DataExport.State.READY, now])
+        rows = cursor.fetchall()
+    return ";".join(sorted(f"{scope}={token}" for scope, token in rows))
+
+
+@functools.cache
+def _tokens_sql() -> str:
+    stamp, member = GalleryStamp._meta.db_table, Membership._meta.db_table
+    alert, export = BalanceAlert._meta.db_table, DataExport._meta.db_table
+    # Table names come from the models; every value is a parameter.
+    return f"""
+        SELECT scope, token FROM {stamp} WHERE scope IN (%s, %s)
+            OR scope IN (SELECT 't:' || CAST(team_id AS TEXT) FROM {member} WHERE user_id = %s)
+        UNION ALL
+        SELECT 'alert', CAST(id AS TEXT) FROM {alert} WHERE active
+        UNION ALL
+        SELECT 'export', CAST(id AS TEXT) FROM {export}
+            WHERE user_id = %s AND requested_by_id = %s AND state = %s
+            AND downloaded_at IS NULL AND expires_at > %s
+    """  # noqa: S608
 
 
 @dataclass

@@ -11,14 +11,16 @@ from django.http import FileResponse, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from ..access import owned_or_404, trashed_or_404, visible_or_404
 from ..bulk_forms import DONE_KEY as BULK_DONE_KEY
+from ..compression import GZipPagesMiddleware
 from ..forms import LibraryFilterForm, ShareForm
-from ..models import Batch, GalleryStamp, Generation, Membership
-from ..services import apps, budgets, exports, galleries, library, teams
+from ..models import Batch, Generation, Membership
+from ..services import apps, budgets, galleries, library, teams
 from . import HtmxHttpRequest, live, next_or
 
 UNDO_KEY = "undo-delete"
@@ -40,35 +42,42 @@ def _page_key(request, *, template: str) -> str | None:
     once = (UNDO_KEY, BULK_DONE_KEY)
     if not csrf or len(messages.get_messages(request)) or any(k in request.session for k in once):
         return None
-    team_ids = Membership.objects.filter(user=request.user).values_list("team_id", flat=True)
-    # The site's banners (every page shows them) are read live: a kept page holds the
-    # ones it was built with, so their ids are part of its name.
-    alert, export = budgets.balance_alert_active(), exports.export_ready_for(user=request.user)
     parts = [
-        f"alert={alert.pk if alert else ''};export={export.pk if export else ''}",
         template,
         "htmx" if request.htmx else "page",
+        "gzip" if _gzip(request) else "plain",
         request.get_full_path(),
         str(request.user.pk),
         request.LANGUAGE_CODE,
         timezone.get_current_timezone_name(),
         csrf,
-        GalleryStamp.objects.tokens(user_id=request.user.pk, team_ids=list(team_ids)),
+        galleries.page_tokens(user=request.user),
     ]
     return "gallery:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _gzip(request) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "")
 
 
 def _library(request, *, template: str, gallery: bool):
     key = _page_key(request, template=template)
     cached = cache.get(key) if key else None
-    if cached is not None:
-        content, content_type = cached
-        response = HttpResponse(content, content_type=content_type)
-    else:
+    if cached is None:
         response = _library_render(request, template=template, gallery=gallery)
-        if key and response.status_code == 200:
-            cache.set(key, (response.content, response["Content-Type"]), GALLERY_CACHE_SECONDS)
-    patch_vary_headers(response, ["HX-Request"])
+        if not key or response.status_code != 200:
+            return response
+        # Kept as sent: compressed once here rather than by the middleware every time.
+        body = response.content
+        if _gzip(request):
+            body = compress_string(body, max_random_bytes=GZipPagesMiddleware.max_random_bytes)
+        cached = (body, response["Content-Type"])
+        cache.set(key, cached, GALLERY_CACHE_SECONDS)
+    body, content_type = cached
+    response = HttpResponse(body, content_type=content_type)
+    if _gzip(request):
+        response["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ["HX-Request", "Accept-Encoding"])
     return response
 
 
