@@ -115,9 +115,10 @@ def single(url: str, path: str, session: requests.Session, *, user, rebuild: boo
 
 def measure(stack: Stack, session: requests.Session, user, *, requests_each: int, n: int):
     cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
-    for path in PATHS.values():  # warm: each process keeps its own copy of the page
-        for _ in range(4):
-            session.get(stack.url + path, timeout=60)
+    # Warm, as a page a person comes back to is: concurrent, so that every web process
+    # (each keeps its own copy with the default local-memory cache) has built it once.
+    for path in PATHS.values():
+        load(stack.url, path, cookie=cookie, connections=8, requests_each=3)
     loaded = {
         name: load(
             stack.url, path, cookie=cookie, connections=CONNECTIONS, requests_each=requests_each
@@ -237,7 +238,7 @@ def main() -> None:
             seed(user, team, upto=size)
             print(f"measuring at {size:,}...", flush=True)
             results["sizes"][key] = measure(
-                stack, session, user, requests_each=10 if args.quick else 40, n=20
+                stack, session, user, requests_each=10 if args.quick else 80, n=20
             )
     finally:
         stack.cleanup()

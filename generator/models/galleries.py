@@ -1,12 +1,12 @@
-"""Gallery stamps: one token per person and per team that changes whenever something
-their galleries show changes, so a rendered gallery can be kept until then."""
+"""Gallery stamps: a mark per person and per team that moves whenever something their
+galleries show changes, so a rendered gallery can be kept until then."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 
 from django.db import models
+from django.db.models import OuterRef, Subquery
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,37 +24,39 @@ EVERYONE = "all"
 
 class GalleryStampQuerySet(models.QuerySet):
     def bump(self, *, users: Iterable = (), teams: Iterable = (), everyone=False) -> None:
-        """A new token for each of these people and teams (in the caller's transaction,
-        so the token moves exactly when the change it marks is committed)."""
+        """Move the stamps of these people and teams, in the caller's transaction (so
+        they move exactly when the change they mark is committed).
+
+        Rows are only ever added, never updated: writers of runs of one person or team
+        take no lock on a shared row, so concurrent transactions cannot wait on, or
+        deadlock over, the stamps. A scope's stamp is the count and the newest id of its
+        rows: ids are drawn before commit, so a transaction that commits after a later
+        one adds no newer id, but it does add to the count.
+        """
         scopes = {user_scope(u) for u in users if u is not None}
         scopes |= {team_scope(t) for t in teams if t is not None}
         if everyone:
             scopes.add(EVERYONE)
-        if not scopes:
-            return
-        self.bulk_create(
-            [GalleryStamp(scope=scope, token=uuid.uuid4().hex) for scope in sorted(scopes)],
-            update_conflicts=True,
-            unique_fields=["scope"],
-            update_fields=["token"],
-        )
+        if scopes:
+            self.bulk_create([GalleryStamp(scope=scope) for scope in sorted(scopes)])
 
-    def tokens(self, *, user_id, team_ids: Iterable) -> str:
-        """The current tokens of a person and their teams, as one string for a cache key."""
-        scopes = [EVERYONE, user_scope(user_id)] + [team_scope(t) for t in sorted(team_ids)]
-        found = dict(self.filter(scope__in=scopes).values_list("scope", "token"))
-        return ".".join(f"{scope}={found.get(scope, '')}" for scope in scopes)
+    def prune(self, *, limit: int = 10_000) -> int:
+        """Remove up to `limit` rows that are no longer any scope's newest."""
+        newest = self.filter(scope=OuterRef("scope")).order_by("-id").values("id")[:1]
+        stale = self.filter(id__lt=Subquery(newest)).values_list("id", flat=True)[:limit]
+        return self.filter(id__in=list(stale)).delete()[0]
 
 
 class GalleryStamp(models.Model):
-    scope = models.CharField(max_length=40, primary_key=True)
-    token = models.CharField(max_length=32)
+    id = models.BigAutoField(primary_key=True)
+    scope = models.CharField(max_length=40)
 
     objects = GalleryStampQuerySet.as_manager()
 
     class Meta:
+        indexes = [models.Index(fields=["scope", "-id"], name="stamps_by_scope")]
         verbose_name = _("gallery stamp")
         verbose_name_plural = _("gallery stamps")
 
     def __str__(self) -> str:
-        return f"{self.scope}={self.token}"
+        return f"{self.scope}#{self.id}"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from ..models import Chore
 from .app_watch import watch_library
 from .batch_checking import purge_stale_drafts
+from .galleries import prune_gallery_stamps
 from .photos import purge_staged_photos
 from .retention import retention_daily
 from .webhooks import resume_webhooks
@@ -22,6 +23,7 @@ from .webhooks import resume_webhooks
 CHORES = {
     "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
     "purge_stale_drafts": (timedelta(hours=1), purge_stale_drafts),
+    "prune_gallery_stamps": (timedelta(hours=1), prune_gallery_stamps),
     "resume_webhooks": (timedelta(minutes=1), resume_webhooks),
     "watch_library": (timedelta(days=1), watch_library),
     "retention": (timedelta(days=1), retention_daily),

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.tasks import task
 from django.utils import timezone
 
 from ..models import BalanceAlert, Batch, DataExport, GalleryStamp, Generation, Membership
@@ -82,8 +83,10 @@ def _tokens_sql() -> str:
     alert, export = BalanceAlert._meta.db_table, DataExport._meta.db_table
     # Table names come from the models; every value is a parameter.
     return f"""
-        SELECT scope, token FROM {stamp} WHERE scope IN (%s, %s)
+        SELECT scope, CAST(COUNT(*) AS TEXT) || '.' || CAST(MAX(id) AS TEXT) FROM {stamp}
+            WHERE scope IN (%s, %s)
             OR scope IN (SELECT 't:' || CAST(team_id AS TEXT) FROM {member} WHERE user_id = %s)
+            GROUP BY scope
         UNION ALL
         SELECT 'alert', CAST(id AS TEXT) FROM {alert} WHERE active
         UNION ALL
@@ -91,6 +94,15 @@ def _tokens_sql() -> str:
             WHERE user_id = %s AND requested_by_id = %s AND state = %s
             AND downloaded_at IS NULL AND expires_at > %s
     """  # noqa: S608
+
+
+@task()
+def prune_gallery_stamps() -> int:
+    """The hourly chore: stamp rows that are no scope's newest any more."""
+    removed = 0
+    while pruned := GalleryStamp.objects.prune():
+        removed += pruned
+    return removed
 
 
 @dataclass

@@ -1,0 +1,60 @@
+"""Gallery stamps: every change to what a gallery shows moves them; nothing else does."""
+
+from django.utils import timezone
+
+from generator.models import GalleryStamp, Generation
+from generator.services import galleries, library, removal
+from generator.services.chores import CHORES
+from tests.portal.tracking_base import TrackingTestCase
+
+
+class GalleryStampTests(TrackingTestCase):
+    def tokens(self, user=None) -> str:
+        return galleries.page_tokens(user=user or self.owner)
+
+    def test_it_moves_for_the_owner_and_the_team_of_a_changed_run(self):
+        run = self.start()
+        mine, mates, outsiders = (
+            self.tokens(),
+            self.tokens(self.teammate),
+            self.tokens(self.outsider),
+        )
+        library.generation_share(generation=run, visibility="team", team=self.team)
+        assert self.tokens() != mine
+        assert self.tokens(self.teammate) != mates  # the team's gallery shows it now
+        assert self.tokens(self.outsider) == outsiders
+
+    def test_it_moves_both_teams_when_a_run_changes_team(self):
+        run = self.start()
+        library.generation_share(generation=run, visibility="team", team=self.team)
+        mates = self.tokens(self.teammate)
+        Generation.objects.filter(pk=run.pk).update(team_id=self.other_team.pk)
+        assert self.tokens(self.teammate) != mates  # it left their gallery
+        assert f"t:{self.other_team.pk}=" in self.tokens(self.outsider)
+
+    def test_it_stays_still_for_the_workers_bookkeeping(self):
+        run = self.start()
+        before = self.tokens()
+        Generation.objects.filter(pk=run.pk).update(next_poll_at=timezone.now(), poll_count=3)
+        assert self.tokens() == before
+        Generation.objects.filter(pk=run.pk).update(state="completed")
+        assert self.tokens() != before
+
+    def test_it_moves_when_runs_are_deleted_for_good(self):
+        run = self.start()
+        before = self.tokens()
+        removal.runs_remove(ids=[run.pk], keep_user=True)  # as staff or the trash purge do
+        removal.files_remove_all_pending()
+        assert self.tokens() != before
+
+    def test_it_prunes_old_rows_and_keeps_each_scopes_newest(self):
+        for _ in range(5):
+            GalleryStamp.objects.bump(users=[self.owner.pk], teams=[self.team.pk])
+        newest = {
+            scope: GalleryStamp.objects.filter(scope=scope).latest("id").id
+            for scope in (f"u:{self.owner.pk}", f"t:{self.team.pk}")
+        }
+        assert galleries.prune_gallery_stamps.call() >= 8
+        kept = dict(GalleryStamp.objects.values_list("scope", "id"))
+        assert {scope: kept[scope] for scope in newest} == newest
+        assert "prune_gallery_stamps" in CHORES  # hourly, on every worker's sweep
