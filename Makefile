@@ -90,7 +90,7 @@ test-pg: install browser idp
 test-s3: install browser
 	$(PY) tests/storage/s3_pass.py
 
-# Benchmarks: starts its own production profile on free ports; about 10 minutes.
+# Benchmarks: start their own production profiles on free ports; about 30 minutes.
 bench: install
 	$(PY) bench/run.py
 

@@ -2,8 +2,9 @@
 
 Starts the production profile (gunicorn, two workers, the sandbox with a fixed task
 duration) on free ports with a fresh database, runs five scenarios, prints one table
-and writes bench/results.json and docs/performance.md; then the retention job over
-100,000 runs in a process of its own (`--only retention` runs just that).
+and writes bench/results.json and docs/performance.md; then, each in a process of its
+own, the galleries at 10,000 and 100,000 runs (bench/galleries.py, `--only galleries`)
+and the retention job over 100,000 runs (`--only retention`).
 """
 
 from __future__ import annotations
@@ -277,7 +278,7 @@ def seed_gallery(team, generations: int, images_each: int) -> str:
 def scenario_pages(stack: Stack, team, connections: int, requests_each: int) -> dict:
     gid = seed_gallery(team, 10_000, 4)
     session = login(stack.url, "gallery")
-    cookie = f"sessionid={session.cookies['sessionid']}"
+    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())  # as a browser sends
     paths = {
         "trivial": "/ping",
         "history": "/history/",
@@ -285,7 +286,8 @@ def scenario_pages(stack: Stack, team, connections: int, requests_each: int) -> 
         "generation_page": f"/generations/{gid}/",
         "progress_fragment": f"/generations/{gid}/progress/",
     }
-    load(stack.url, "/ping", cookie=cookie, connections=connections, requests_each=5)  # warm up
+    for path in paths.values():  # warm up: every web process builds each page once
+        load(stack.url, path, cookie=cookie, connections=8, requests_each=3)
     figures = {
         name: load(
             stack.url, path, cookie=cookie, connections=connections, requests_each=requests_each
@@ -559,21 +561,32 @@ def main_retention(quick: bool) -> None:
     print(f"\nwrote {out.relative_to(ROOT)}" + ("" if quick else " and docs/performance.md"))
 
 
+def run_galleries(quick: bool) -> None:
+    """History and the team gallery at 10,000 and 100,000 runs, on a stack of their own."""
+    print("the galleries at 10,000 and 100,000 runs...", flush=True)
+    galleries = [sys.executable, str(ROOT / "bench" / "galleries.py")]
+    subprocess.run(galleries + (["--quick"] if quick else []), check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="small counts, to check the harness")
     parser.add_argument(
         "--only",
         default="",
-        help=f"comma-separated scenarios to run: {', '.join((*SCENARIOS, 'retention'))}",
+        help=f"comma-separated scenarios: {', '.join((*SCENARIOS, 'galleries', 'retention'))}",
     )
     args = parser.parse_args()
-    chosen = [s for s in args.only.split(",") if s] or [*SCENARIOS, "retention"]
-    unknown = set(chosen) - {*SCENARIOS, "retention"}
+    apart = ("galleries", "retention")  # each on a stack and database of its own
+    chosen = [s for s in args.only.split(",") if s] or [*SCENARIOS, *apart]
+    unknown = set(chosen) - {*SCENARIOS, *apart}
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     if chosen == ["retention"]:
         main_retention(args.quick)  # alone: its own fresh database, no web or workers
+        return
+    if chosen == ["galleries"]:
+        run_galleries(args.quick)
         return
     users, per_user = (4, 2) if args.quick else (20, 5)
     memory_runs = 40 if args.quick else 1000
@@ -641,6 +654,8 @@ def main() -> None:
     if not args.quick:
         write_docs(results, text)
     print(f"\nwrote {out.relative_to(ROOT)}" + ("" if args.quick else " and docs/performance.md"))
+    if "galleries" in chosen:
+        run_galleries(args.quick)
     if "retention" in chosen:
         # The retention job, in a process of its own (a fresh database, its own settings).
         print("and the retention job...", flush=True)
