@@ -331,8 +331,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if form.changed_data:
-            changed = {name: getattr(obj, name) for name in form.changed_data}
-            Batch.objects.filter(pk=obj.pk).update(**changed)
+            obj.save(update_fields=form.changed_data)
 
     @admin.action(description=_("Revoke the selected keys now"))
     def revoke(self, request, queryset):

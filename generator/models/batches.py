@@ -20,14 +20,22 @@ from .galleries import GalleryStamp
 from .runs import AppDefinition, Generation
 from .teams import Team, Visibility
 
+# The batch checker's bookkeeping on drafts, which no card or allowance shows.
+UNSEEN_BATCH_FIELDS = frozenset({"check_claimed_until", "uploads"})
+
 
 class BatchQuerySet(models.QuerySet):
     def update(self, **kwargs) -> int:
-        """Moves the owners' gallery stamps: history shows each batch as a card."""
-        users = set(self.order_by().values_list("user_id", flat=True).distinct())
+        """Moves the gallery stamps of the owners (history shows each batch as a card)
+        and of their teams (a team batch's held points are in the team's allowance)."""
+        if UNSEEN_BATCH_FIELDS.issuperset(kwargs):
+            return super().update(**kwargs)
+        qs = self._chain()
+        qs.query.select_for_update = False
+        rows = set(qs.order_by().values_list("user_id", "team_id").distinct())
         count = super().update(**kwargs)
         if count:
-            GalleryStamp.objects.bump(users=users)
+            GalleryStamp.objects.bump(users={u for u, _t in rows}, teams={t for _u, t in rows})
         return count
 
     def visible_to(self, user) -> BatchQuerySet:

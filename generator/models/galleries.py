@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -40,16 +41,19 @@ class GalleryStampQuerySet(models.QuerySet):
         if scopes:
             self.bulk_create([GalleryStamp(scope=scope) for scope in sorted(scopes)])
 
-    def prune(self, *, limit: int = 10_000) -> int:
-        """Remove up to `limit` rows that are no longer any scope's newest."""
+    def prune(self, *, before, limit: int = 10_000) -> int:
+        """Remove up to `limit` rows made before `before` that are not their scope's
+        newest. Only old rows go: their transactions were committed long ago, so every
+        token of a page that may still be kept counted them, and no token comes back."""
         newest = self.filter(scope=OuterRef("scope")).order_by("-id").values("id")[:1]
-        stale = self.filter(id__lt=Subquery(newest)).values_list("id", flat=True)[:limit]
-        return self.filter(id__in=list(stale)).delete()[0]
+        stale = self.filter(id__lt=Subquery(newest), created__lt=before)
+        return self.filter(id__in=list(stale.values_list("id", flat=True)[:limit])).delete()[0]
 
 
 class GalleryStamp(models.Model):
     id = models.BigAutoField(primary_key=True)
     scope = models.CharField(max_length=40)
+    created = models.DateTimeField(default=timezone.now)
 
     objects = GalleryStampQuerySet.as_manager()
 

@@ -20,7 +20,15 @@ from .teams import Team, Visibility
 # Worker bookkeeping that no gallery, card or allowance shows: writing only these does
 # not move the gallery stamps (a poll a second would otherwise empty every cache).
 UNSEEN_FIELDS = frozenset(
-    {"next_poll_at", "claimed_until", "poll_count", "poll_errors", "stall_at", "upstream_state"}
+    {
+        "next_poll_at",
+        "claimed_until",
+        "poll_count",
+        "poll_errors",
+        "stall_at",
+        "upstream_state",
+        "upstream_response",
+    }
 )
 
 
@@ -86,8 +94,18 @@ class GenerationQuerySet(models.QuerySet):
     their owners and teams move with each one: the galleries' caches rely on it."""
 
     def _owners_and_teams(self) -> tuple[set, set]:
-        rows = set(self.order_by().values_list("user_id", "team_id").distinct())
+        # Read without the caller's row lock: FOR UPDATE cannot go with DISTINCT (as
+        # Django's own delete() does, the lock stays with the write that follows).
+        qs = self._chain()
+        qs.query.select_for_update = False
+        rows = set(qs.order_by().values_list("user_id", "team_id").distinct())
         return {u for u, _t in rows}, {t for _u, t in rows}
+
+    def touch(self) -> None:
+        """Move the gallery stamps of these runs without changing them: for writes to
+        what their cards show that are not writes of the runs (their photos, results)."""
+        users, teams = self._owners_and_teams()
+        GalleryStamp.objects.bump(users=users, teams=teams)
 
     def update(self, **kwargs) -> int:
         if UNSEEN_FIELDS.issuperset(kwargs):

@@ -23,7 +23,7 @@ from .webhooks import resume_webhooks
 CHORES = {
     "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
     "purge_stale_drafts": (timedelta(hours=1), purge_stale_drafts),
-    "prune_gallery_stamps": (timedelta(hours=1), prune_gallery_stamps),
+    "prune_gallery_stamps": (timedelta(minutes=5), prune_gallery_stamps),
     "resume_webhooks": (timedelta(minutes=1), resume_webhooks),
     "watch_library": (timedelta(days=1), watch_library),
     "retention": (timedelta(days=1), retention_daily),

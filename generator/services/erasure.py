@@ -20,7 +20,15 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import FileRemoval, Generation, InputImage, Membership, RemovalLog, ResultImage
+from ..models import (
+    FileRemoval,
+    GalleryStamp,
+    Generation,
+    InputImage,
+    Membership,
+    RemovalLog,
+    ResultImage,
+)
 from .removal import (
     Removed,
     admin_log_forget,
@@ -181,6 +189,10 @@ def _account_remove(*, user) -> Removed:
             for name in _file_field_names(queryset.model):
                 names.update(queryset.values_list(name, flat=True))
         admin_log_forget(model=get_user_model(), ids=[user.pk])
+        # Their teams' pages list them as members until now (the cascade below does
+        # not go through the run or team services that move the gallery stamps).
+        teams = Membership.objects.filter(user=user).values_list("team_id", flat=True)
+        GalleryStamp.objects.bump(teams=list(teams))
         _, per_model = user.delete()
         for label, count in per_model.items():
             if label != get_user_model()._meta.label:

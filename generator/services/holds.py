@@ -24,5 +24,6 @@ def run_abandon(*, generation: Generation) -> bool:
         BatchItem.objects.filter(generation=generation).update(
             state=BatchItem.State.WAITING, generation=None, claimed_until=None
         )
-        still_unsent.delete()
+        # A fresh queryset: the lock is held already, and the delete reads its owners.
+        Generation.objects.filter(pk=generation.pk).delete()
     return True

@@ -268,6 +268,7 @@ def photos_remove(
         Generation.objects.filter(pk__in=runs, inputs_removed_at__isnull=True).update(
             inputs_removed_at=now
         )
+        Generation.objects.filter(pk__in=runs).touch()  # cards showed these photos
         removed.add("photos", len(rows))
         files_release(name for _, name, _ in rows)
     return removed
@@ -289,6 +290,7 @@ def results_remove(*, results: models.QuerySet, now, limit: int | None = CHUNK) 
         Generation.objects.filter(
             pk__in={row[3] for row in rows}, results_removed_at__isnull=True
         ).update(results_removed_at=now)
+        Generation.objects.filter(pk__in={row[3] for row in rows}).touch()
         removed.add("results", len(rows))
         files_release(n for row in rows for n in row[1:3])
     return removed

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -27,11 +27,16 @@ UNDO_KEY = "undo-delete"
 
 
 GALLERY_CACHE_SECONDS = 600  # a backstop only: stamps retire a page when it changes
+FILTER_PARAMS = ("q", "app", "state", "team", "date_from", "date_to", "favourites")
+PAGE_PARAMS = (*FILTER_PARAMS, "before", "after")
 FINISHED_STATES = {"completed", "failed", "unknown"}
 
 
 def _page_key(request, *, template: str) -> str | None:
     """The cache key of this exact page for this viewer, or None when it must be built.
+
+    (A kept page holds the CSP nonce of the response it was built for; its scripts
+    load because script-src also allows 'self'. Keep that if the policy changes.)
 
     It names everything the page depends on: the viewer, their browser's CSRF secret
     (forms on the page carry a token for it), language, time zone, the address, and the
@@ -46,14 +51,25 @@ def _page_key(request, *, template: str) -> str | None:
         template,
         "htmx" if request.htmx else "page",
         "gzip" if _gzip(request) else "plain",
-        request.get_full_path(),
-        str(request.user.pk),
+        request.path,
+        _known(request, PAGE_PARAMS).urlencode(),
+        # The header shows who is logged in and, for staff, their links.
+        f"{request.user.pk}:{request.user.get_username()}:{request.user.is_staff}",
         request.LANGUAGE_CODE,
         timezone.get_current_timezone_name(),
         csrf,
         galleries.page_tokens(user=request.user),
     ]
     return "gallery:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _known(request, names: tuple[str, ...]) -> QueryDict:
+    """The request's parameters of these names only, in a fixed order."""
+    known = QueryDict(mutable=True)
+    for name in names:
+        if name in request.GET:
+            known.setlist(name, request.GET.getlist(name)[:1])
+    return known
 
 
 def _gzip(request) -> bool:
@@ -114,9 +130,7 @@ def _library_render(request, *, template: str, gallery: bool):
         before=request.GET.get("before"),
         after=request.GET.get("after"),
     )
-    query = request.GET.copy()
-    for name in ("before", "after", "page"):
-        query.pop(name, None)
+    query = _known(request, FILTER_PARAMS)  # links carry the filters, never stray words
     context = {
         "form": form,
         "page": page,

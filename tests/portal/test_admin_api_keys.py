@@ -28,3 +28,14 @@ class AdminKeyTests(BaseTestCase):
         assert page.status_code == 200 and key.digest.encode() not in page.content
         assert self.client.get(f"/admin/generator/apikey/{key.pk}/delete/").status_code == 403
         assert ApiKey.objects.filter(pk=key.pk).exists()
+
+    def test_it_saves_what_staff_change_on_a_key(self):
+        key, _token = keys.key_create(user=self.owner, name="ci")
+        self.login(self.staff)
+        response = self.client.post(
+            f"/admin/generator/apikey/{key.pk}/change/",
+            {"name": "nightly posters", "monthly_points": "50", "webhook_url": ""},
+        )
+        assert response.status_code == 302
+        key.refresh_from_db()
+        assert (key.name, key.monthly_points) == ("nightly posters", 50)

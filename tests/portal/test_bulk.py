@@ -144,7 +144,7 @@ class BulkTests(TrackingTestCase):
         assert client.post(URL, data | {"csrfmiddlewaretoken": token}).status_code == 302
         assert all(self.fresh(g).deleted_at for g in self.mine)
 
-    def test_the_bar_and_the_boxes_are_on_my_cards_only(self):
+    def test_the_bar_and_the_boxes_are_on_every_card_but_writes_change_only_mine(self):
         self.act("share", self.mine[:1], team=str(self.team.pk))
         history = self.client.get("/history/").content.decode()
         assert '<form id="bulk-form" method="post" action="/generations/bulk/"' in history
@@ -152,9 +152,12 @@ class BulkTests(TrackingTestCase):
         self.login(self.teammate)
         gallery = self.client.get("/team/").content.decode()
         assert 'id="bulk-form"' in gallery
-        # The teammate sees my shared run and their own; only their own can be ticked.
+        # The teammate may tick my shared run (for a ZIP or a comparison) beside their
+        # own, but deleting both takes only their own.
         assert f'value="{self.theirs.pk}" form="bulk-form"' in gallery
-        assert f'value="{self.mine[0].pk}" form="bulk-form"' not in gallery
+        assert f'value="{self.mine[0].pk}" form="bulk-form"' in gallery
+        self.act("delete", [self.theirs, self.mine[0]])
+        assert self.fresh(self.theirs).deleted_at and not self.fresh(self.mine[0]).deleted_at
 
     def test_the_zip_refuses_more_runs_than_it_takes(self):
         ids = [str(uuid.uuid4()) for _ in range(bulk.ZIP_MAX_RUNS + 1)]
