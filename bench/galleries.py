@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import requests
 
-from bench.harness import PASSWORD, ROOT, Stack, load, login, percentile
+from bench.harness import PASSWORD, ROOT, Stack, load, login, machine, percentile
+from bench.retention import replace_section
 
 WATERCOLOR = "1838546335502970881"
 CONNECTIONS = 20
@@ -225,17 +226,7 @@ goes through `GenerationQuerySet.update/create/delete`, which moves them, so a k
 page is never shown after a change. Running cards ask for changes every 4 s
 (`/history/cards/`), which reads only the cards on the page.
 """
-    path = ROOT / "docs" / "performance.md"
-    doc = path.read_text()
-    title = heading(m["database"])
-    if title in doc:
-        before, _, rest = doc.partition(title)
-        following = rest.find("\n## ")
-        after = rest[following + 1 :] if following >= 0 else ""
-        doc = before + section + ("\n" + after if after else "")
-    else:
-        doc = doc.rstrip("\n") + "\n\n" + section
-    path.write_text(doc)
+    replace_section(ROOT / "docs" / "performance.md", heading(m["database"]), section)
 
 
 def main() -> None:
@@ -248,8 +239,6 @@ def main() -> None:
     try:
         stack.prepare()
         user, team = setup_django(stack)
-        from bench.run import machine
-
         results["machine"] = machine()
         stack.start(workers=1)
         session = login(stack.url, "gallery")

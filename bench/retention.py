@@ -207,8 +207,13 @@ def heading(database: str) -> str:
 def update_docs(path, text: str, database: str) -> None:
     """Put the section in docs/performance.md, replacing the earlier one for the same
     database and keeping everything else."""
+    replace_section(path, heading(database), text)
+
+
+def replace_section(path, title: str, text: str) -> None:
+    """`text` (which starts with `title`) in place of the section headed `title`, or at
+    the end; the rest of the file stays as it is."""
     doc = path.read_text() if path.exists() else "# Performance\n"
-    title = heading(database)
     if title in doc:
         before, _, rest = doc.partition(title)
         following = rest.find("\n## ")

@@ -13,7 +13,6 @@ import argparse
 import json
 import math
 import os
-import platform
 import re
 import subprocess
 import sys
@@ -22,7 +21,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -30,7 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests
 
 from bench.batch import batch_rows, scenario_batch
-from bench.harness import PASSWORD, ROOT, Stack, load, login, percentile, rss_mb
+from bench.galleries import seed
+from bench.harness import PASSWORD, ROOT, Stack, load, login, machine, percentile, rss_mb
 from bench.retention import scenario_retention, section, update_docs
 
 WATERCOLOR = "1838546335502970881"
@@ -228,50 +228,10 @@ def seed_gallery(team, generations: int, images_each: int) -> str:
     """A big history: `generations` shared runs with `images_each` results each."""
     from django.contrib.auth import get_user_model
 
-    from generator.models import Generation, ResultImage
+    from generator.models import Generation
 
     user = get_user_model().objects.get(username="gallery")
-    real = ResultImage.objects.exclude(thumbnail="").first()
-    now = datetime.now(UTC)
-    for start in range(0, generations, 1000):
-        batch = [
-            Generation(
-                user=user,
-                team=team,
-                visibility="team",
-                app_id=WATERCOLOR,
-                app_name="Watercolor portrait",
-                idempotency_key=uuid.uuid4(),
-                task_id=str(10**18 + n),
-                state="completed",
-                generate_num=images_each,
-                points_quoted=images_each,
-                points_spent=images_each,
-                params={
-                    "description": [{"id": "1", "label": "Hair colour", "value": f"colour {n}"}]
-                },
-                search_text=f"Watercolor portrait colour {n}",
-                created=now - timedelta(minutes=n),
-                finished_at=now - timedelta(minutes=n),
-            )
-            for n in range(start, min(start + 1000, generations))
-        ]
-        Generation.objects.bulk_create(batch)
-        ResultImage.objects.bulk_create(
-            ResultImage(
-                generation=g,
-                index=i,
-                upstream_url="http://sandbox/result.jpg",
-                file=real.file.name,
-                thumbnail=real.thumbnail.name,
-                format="JPEG",
-                width=real.width,
-                height=real.height,
-                byte_size=real.byte_size,
-            )
-            for g in batch
-            for i in range(images_each)
-        )
+    seed(user, team, upto=generations, images_each=images_each)
     return str(Generation.objects.filter(user=user).order_by("-created").first().pk)
 
 
@@ -398,23 +358,6 @@ def scenario_memory(stack: Stack, generations: int, images_each: int) -> dict:
 
 
 # --- report ---------------------------------------------------------------------------
-
-
-def machine() -> dict:
-    cpu = "unknown"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "database": os.environ.get("DATABASE_URL", "").split(":", 1)[0],
-        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-    }
 
 
 def table(results: dict) -> str:

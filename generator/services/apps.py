@@ -16,7 +16,7 @@ from ..a1 import A1Error
 from ..a1 import App as A1App
 from ..a1.errors import APP_UNAVAILABLE_CODES
 from ..messages import user_message
-from ..models import AppDefinition, AppVisit
+from ..models import AppDefinition, AppVisit, GalleryStamp
 from .upstream import a1_client
 
 logger = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def app_store(*, app_id: str, app: A1App, language: str) -> AppDefinition:
         .values_list("allowed", flat=True)
         .first()
     )
-    definition, _ = AppDefinition.objects.update_or_create(
+    definition, created = AppDefinition.objects.update_or_create(
         app_id=app.id or app_id,
         version_id=app.version_id,
         language=language,
@@ -100,6 +100,8 @@ def app_store(*, app_id: str, app: A1App, language: str) -> AppDefinition:
             "allowed": settings.APPS_ALLOW_ANY if allowed is None else allowed,
         },
     )
+    if created:  # a name in a new language or version: galleries show app names
+        GalleryStamp.objects.bump(everyone=True)
     return definition
 
 

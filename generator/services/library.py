@@ -187,10 +187,18 @@ def gallery_list(
     return for_grid(qs.order_by("-created"))
 
 
-def apps_used(*, qs: QuerySet) -> list[tuple[str, str]]:
-    """(app id, name) pairs for the app filter."""
-    rows = qs.order_by().values_list("app_id", "app_name").distinct()
-    return sorted({(a, n or a) for a, n in rows if a}, key=lambda pair: pair[1].lower())
+def apps_used(*, qs: QuerySet, language: str) -> list[tuple[str, str]]:
+    """(app id, name) pairs for the app filter: the ids from the runs' own index (no row
+    is read), the names from the cached definitions, in `language` where there is one."""
+    ids = set(qs.order_by().values_list("app_id", flat=True).distinct()) - {""}
+    names: dict[str, str] = {}
+    definitions = AppDefinition.objects.filter(app_id__in=ids).exclude(name="")
+    for app_id, name, lang in definitions.order_by("fetched_at").values_list(
+        "app_id", "name", "language"
+    ):
+        if lang == language or app_id not in names:
+            names[app_id] = name
+    return sorted(((a, names.get(a, a)) for a in ids), key=lambda pair: pair[1].lower())
 
 
 def generation_favourite(*, generation: Generation, favourite: bool) -> None:

@@ -109,9 +109,12 @@ def _library_render(request, *, template: str, gallery: bool):
         if gallery
         else Generation.objects.filter(user=request.user)
     )
+    language = apps.a1_language()
     form = LibraryFilterForm(
         request.GET or None,
-        apps=library.apps_used(qs=base.filter(deleted_at__isnull=True)),
+        apps=library.apps_used(
+            qs=base.filter(deleted_at__isnull=True, hidden=False), language=language
+        ),
         teams=my_teams if gallery else None,
     )
     active = [
@@ -119,7 +122,6 @@ def _library_render(request, *, template: str, gallery: bool):
         for name, value in (form.cleaned_data if form.is_bound and form.is_valid() else {}).items()
         if value
     ]
-    language = apps.a1_language()
     if gallery:
         sources = library.gallery_sources(user=request.user, language=language, **form.filters())
     else:

@@ -160,3 +160,16 @@ class LiveCardTests(TrackingTestCase):
         response = self.client.get("/history/cards/", {"s": ["nonsense", ":", "x:y"]})
         assert response.status_code == 200
         assert "hx-trigger" not in response.content.decode()
+
+
+class AppFilterTests(TrackingTestCase):
+    def test_it_offers_the_apps_i_used_by_name_in_my_language(self):
+        self.start()
+        html = self.client.get("/history/").content.decode()
+        assert '<option value="1838546335502970881">Watercolor portrait</option>' in html
+        html = self.client.get("/history/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        self.client.get("/apps/1838546335502970881/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        html = self.client.get("/history/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert re.search(
+            r'<option value="1838546335502970881">[^<]*[\u4e00-\u9fff][^<]*</option>', html
+        )
