@@ -124,6 +124,15 @@ def world(stack, transactional_db, settings, sandbox):
         lambda: not BatchItem.objects.filter(batch=batch, state="checking").exists(), timeout=60
     )
     client.post("/account/keys/", {"name": "Nightly posters", "monthly_points": "200"})
+    # The app in the personal library, with a preset, so its card there lists one.
+    client.post("/apps/library/add/", {"library": "personal", "apps": WATERCOLOR})
+    response = client.post(
+        f"/apps/{WATERCOLOR}/presets/",
+        {"idempotency_key": _key(client, f"/apps/{WATERCOLOR}/"), "preset_name": "Auburn, soft",
+         "style": "183854633550716522", "size": "1", "generate_num": "1",
+         "desc_1838546335507165192": "auburn", "team": team.id, "visibility": "private"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
     return {
         "sandbox": stack_sandbox,
         "settings": settings,
@@ -133,6 +142,9 @@ def world(stack, transactional_db, settings, sandbox):
         "invite": invite.token,
         "group_run": trashed,
         "batch": batch,
+        "pair": [
+            str(pk) for pk in first.results.order_by("index").values_list("pk", flat=True)[:2]
+        ],
     }
 
 
@@ -144,6 +156,7 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("signup", "/accounts/signup/", False),
         ("join", f"/team/join/{world['invite']}/", False),
         ("apps", "/apps/", True),
+        ("apps-personal", "/apps/?library=personal", True),
         ("app-form", f"/apps/{WATERCOLOR}/", True),
         ("app-group-form", f"/apps/{GROUP}/", True),
         ("app-unavailable", "/apps/1838546335502970888/", True),
@@ -155,6 +168,11 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("team", "/team/", True),
         ("usage", "/usage/", True),
         ("batch", f"/batches/{world['batch'].pk}/", True),
+        ("batch-new", f"/apps/{WATERCOLOR}/batch/", True),
+        ("batches", "/batches/", True),
+        ("compare", "/compare/?r={}&r={}".format(*world["pair"]), True),
+        ("account", "/account/", True),
+        ("staff-data", "/staff/data/", True),
         ("api-keys", "/account/keys/", True),
         ("not-found", "/no/such/page/", True),
     ]
@@ -201,6 +219,9 @@ def test_it_takes_screenshots_of_every_page(world, browser, live_server):
                         path=str(out / f"{name}-{width_name}-{theme}-{language}.png"),
                         full_page=True,
                     )
+                _interactive_shots(
+                    page, base, world, out, language, f"{width_name}-{theme}-{language}"
+                )
                 if width_name == "phone" and theme == "light" and language == "en":
                     page.goto(base + "/apps/")
                     page.locator("[data-menu-toggle]").click()
@@ -212,6 +233,37 @@ def test_it_takes_screenshots_of_every_page(world, browser, live_server):
     if os.environ.get("LIGHTHOUSE"):
         with production_web(world["sandbox"], world["settings"]) as prod:
             _lighthouse(prod, world, session["cookie"])
+
+
+def _interactive_shots(page, base: str, world, out, language: str, suffix: str) -> None:
+    """States a page only reaches through a click: the viewer, the bulk bar, the run's
+    compare ticks. Every theme and width in English; the viewer and bar in Chinese too."""
+    chosen = _chosen("SCREENSHOT_PAGES", [])
+    if language not in ("en", "zh-hans"):
+        return
+    if not chosen or "viewer-open" in chosen:
+        page.goto(base + "/history/")
+        page.locator(".card-zoom").first.click()
+        page.locator(".pswp[role=dialog]").wait_for(state="visible")
+        # Opened, not mid-fade: the backdrop has reached the opacity viewer.js asks for.
+        page.wait_for_function(
+            "() => getComputedStyle(document.querySelector('.pswp__bg')).opacity === '0.92'"
+        )
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=str(out / f"viewer-open-{suffix}.png"))
+    if not chosen or "bulk-bar" in chosen:
+        page.goto(base + "/history/")
+        picks = page.locator(".card-pick")
+        picks.nth(0).check()
+        picks.nth(1).check()
+        page.locator("[data-bulk-bar] #bulk-form").wait_for(state="visible")
+        page.screenshot(path=str(out / f"bulk-bar-{suffix}.png"))
+    if language == "en" and (not chosen or "run-compare-picks" in chosen):
+        page.goto(base + f"/generations/{world['run'].id}/")
+        picks = page.locator(".compare-pick input")
+        picks.nth(0).check()
+        picks.nth(1).check()
+        page.screenshot(path=str(out / f"run-compare-picks-{suffix}.png"), full_page=True)
 
 
 @contextlib.contextmanager
