@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, start_worker
+from tests.conftest import ROOT, image_bytes, start_worker
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
 # between browser steps are ordinary blocking calls.
@@ -108,3 +108,16 @@ def log_in(page, base_url: str, username: str) -> None:
     page.get_by_label("Password").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Log in").click()
     page.wait_for_url("**/apps/")
+
+
+def generate_from_form(page, base_url: str, *, images: int = 1) -> None:
+    """Open the watercolour app, give it one photo, press Generate and land on the run."""
+    page.goto(f"{base_url}/apps/1838546335502970881/")
+    page.set_input_files(
+        "input[type=file]",
+        files=[{"name": "me.png", "mimeType": "image/png", "buffer": image_bytes("PNG")}],
+    )
+    if images != 1:
+        page.get_by_label(str(images), exact=True).check()
+    page.get_by_role("button", name="Generate").click()
+    page.wait_for_url("**/generations/**")

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 
 from generator.models import Generation, Membership, Team
 from tests.conftest import image_bytes
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import PASSWORD, generate_from_form, log_in
 
 WATERCOLOR = "1838546335502970881"
 
@@ -98,13 +98,7 @@ def test_it_takes_a_user_from_a_pasted_link_to_shared_results(stack, people, new
 def test_it_submits_the_form_with_javascript_off(stack, people, new_page):
     page = new_page(java_script_enabled=False)
     log_in(page, stack, "owner")
-    page.goto(f"{stack}/apps/{WATERCOLOR}/")
-    page.set_input_files(
-        "input[type=file]",
-        files=[{"name": "me.png", "mimeType": "image/png", "buffer": image_bytes("PNG")}],
-    )
-    page.get_by_role("button", name="Generate").click()
-    page.wait_for_url("**/generations/**")
+    generate_from_form(page, stack)
     for _ in range(30):  # without JavaScript the person refreshes by hand
         if page.locator(".result img").count():
             break

@@ -5,8 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from generator.models import Generation
-from tests.conftest import image_bytes
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import PASSWORD, generate_from_form, log_in
 
 WATERCOLOR = "1838546335502970881"
 
@@ -42,13 +41,7 @@ def test_it_updates_a_run_page_live_and_tells_a_background_tab(stack, owner, new
     page = new_page()
     page.add_init_script(BACKGROUND_AND_NOTIFICATIONS)
     log_in(page, stack, "owner")
-    page.goto(f"{stack}/apps/{WATERCOLOR}/")
-    page.set_input_files(
-        "input[type=file]",
-        files=[{"name": "me.png", "mimeType": "image/png", "buffer": image_bytes("PNG")}],
-    )
-    page.get_by_role("button", name="Generate").click()
-    page.wait_for_url("**/generations/**")
+    generate_from_form(page, stack)
     assert page.locator(".progress-state").inner_text().startswith("Running")
     assert page.get_by_role("link", name="Download all (ZIP)").count() == 0
     assert page.get_by_text("Points spent").count() == 0

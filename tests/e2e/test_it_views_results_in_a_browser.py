@@ -5,8 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from generator.models import Generation
-from tests.conftest import image_bytes
-from tests.e2e.conftest import PASSWORD, log_in
+from tests.e2e.conftest import PASSWORD, generate_from_form, log_in
 
 WATERCOLOR = "1838546335502970881"
 
@@ -27,14 +26,7 @@ def watch_for_refusals(page) -> list[str]:
 
 
 def completed_run_with_two_results(page, base_url: str) -> Generation:
-    page.goto(f"{base_url}/apps/{WATERCOLOR}/")
-    page.set_input_files(
-        "input[type=file]",
-        files=[{"name": "me.png", "mimeType": "image/png", "buffer": image_bytes("PNG")}],
-    )
-    page.get_by_label("2", exact=True).check()
-    page.get_by_role("button", name="Generate").click()
-    page.wait_for_url("**/generations/**")
+    generate_from_form(page, base_url, images=2)
     # Functions, not expressions: Playwright evaluates a bare expression with eval(),
     # which our CSP refuses.
     page.wait_for_function(
@@ -52,13 +44,20 @@ SHOWN = """() => {
 }"""
 
 
-def test_it_opens_results_large_and_steps_through_them_by_keyboard(stack, owner, new_page):
+@pytest.fixture
+def run_page(stack, owner, new_page):
+    """A completed run with two results, its page open, and CSP refusals recorded."""
     page = new_page()
     log_in(page, stack, "owner")
     generation = completed_run_with_two_results(page, stack)
     # (The app page shows the sandbox's covers from a port the test CSP does not name.)
     refused = watch_for_refusals(page)
     page.reload()
+    return page, generation, refused
+
+
+def test_it_opens_results_large_and_steps_through_them_by_keyboard(run_page):
+    page, generation, refused = run_page
     first, second = generation.results.order_by("index")
 
     page.locator(".result a[data-viewer]").first.click()
@@ -85,13 +84,8 @@ def test_it_opens_results_large_and_steps_through_them_by_keyboard(stack, owner,
     assert refused == []
 
 
-def test_it_compares_two_results_side_by_side_at_one_zoom(stack, owner, new_page):
-    page = new_page()
-    log_in(page, stack, "owner")
-    generation = completed_run_with_two_results(page, stack)
-    # (The app page shows the sandbox's covers from a port the test CSP does not name.)
-    refused = watch_for_refusals(page)
-    page.reload()
+def test_it_compares_two_results_side_by_side_at_one_zoom(stack, run_page):
+    page, generation, refused = run_page
     first, second = generation.results.order_by("index")
 
     for box in page.get_by_role("checkbox", name="Compare").all():
