@@ -3,11 +3,11 @@
     .venv/bin/python bench/galleries.py [--quick]      # `make bench` runs it too
 
 Starts the production profile (gunicorn, 2 processes x 4 threads) on a fresh database
-(SQLite, or BENCH_DATABASE_URL), seeds one person's shared runs, and for each size
-measures, in the same run:
-- under load: 20 keep-alive connections on /ping (the trivial view), /history/ and
-  /team/, with the cookies a browser sends, in 5 alternating rounds; p95 of each page
-  against /ping's in the same round, the median over the rounds;
+(SQLite, or BENCH_DATABASE_URL), seeds one person with 10,000 shared runs and another
+with 100,000 (each with their own team), and measures both in the same rounds:
+- under load: 20 keep-alive connections on /ping (the trivial view) and both people's
+  /history/ and /team/, with the cookies a browser sends, in 9 alternating rounds; p95
+  of each page against /ping's in the same round, the median over the rounds;
 - with no load: the server time of one request, both as a person sees it after the
   first look (the kept page) and when the page must be built (its stamp moved before
   every request, as after any change to what it shows).
@@ -35,11 +35,13 @@ from bench.retention import replace_section
 
 WATERCOLOR = "1838546335502970881"
 CONNECTIONS = 20
-ROUNDS = 5
+ROUNDS = 9
 PATHS = {"trivial": "/ping", "history": "/history/", "team_gallery": "/team/"}
+SIZES = ("10000", "100000")
 
 
-def setup_django(stack: Stack):
+def setup_django(stack: Stack) -> dict:
+    """Django on the bench's database, and one person with their own team per size."""
     import os
 
     os.environ.update(stack.env)
@@ -51,10 +53,13 @@ def setup_django(stack: Stack):
 
     from generator.models import Membership, Team
 
-    team = Team.objects.create(name="Bench")
-    user = get_user_model().objects.create_user("gallery", password=PASSWORD)
-    Membership.objects.create(team=team, user=user)
-    return user, team
+    people = {}
+    for key in SIZES:
+        team = Team.objects.create(name=f"Bench {key}")
+        user = get_user_model().objects.create_user(f"gallery{key}", password=PASSWORD)
+        Membership.objects.create(team=team, user=user)
+        people[key] = (user, team)
+    return people
 
 
 def seed(user, team, *, upto: int, images_each: int = 4) -> None:
@@ -116,44 +121,61 @@ def single(url: str, path: str, session: requests.Session, *, user, rebuild: boo
     return {"median_ms": statistics.median(times), "p95_ms": percentile(times, 95)}
 
 
-def measure(stack: Stack, session: requests.Session, user, *, requests_each: int, n: int):
-    cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+def measure(stack: Stack, logins: dict, *, requests_each: int, n: int) -> dict:
+    """Both people's pages in the same rounds, on the same database: a size's figure
+    differs from the other's only by the size of that person's history."""
+    cookies = {
+        key: "; ".join(f"{k}={v}" for k, v in session.cookies.items())
+        for key, (session, _user) in logins.items()
+    }
     # Warm, as a page a person comes back to is: concurrent, so that every web process
     # (each keeps its own copy with the default local-memory cache) has built it once.
-    for path in PATHS.values():
-        load(stack.url, path, cookie=cookie, connections=8, requests_each=3)
-    # Rounds alternate the three paths, so drift on a shared machine (the load client
-    # runs here too) falls on all of them; each figure is the median over the rounds,
-    # and each ratio is taken within a round.
+    for key in SIZES:
+        for path in PATHS.values():
+            load(stack.url, path, cookie=cookies[key], connections=8, requests_each=3)
+    # Rounds alternate every path of both sizes, so drift on a shared machine (the load
+    # client runs here too) falls on all of them; each figure is the median over the
+    # rounds, and each ratio is taken against /ping in the same round.
     rounds = []
     for _ in range(ROUNDS):
-        figures = {
-            name: load(
-                stack.url, path, cookie=cookie, connections=CONNECTIONS, requests_each=requests_each
-            )
-            for name, path in PATHS.items()
-        }
-        for figure in figures.values():
-            figure["p95_over_trivial"] = figure["p95_ms"] / figures["trivial"]["p95_ms"]
+        trivial = load(
+            stack.url, "/ping", cookie=cookies[SIZES[0]], connections=CONNECTIONS,
+            requests_each=requests_each,
+        )  # fmt: skip
+        figures = {key: {"trivial": trivial} for key in SIZES}
+        for key in SIZES:
+            for name, path in PATHS.items():
+                if name == "trivial":
+                    continue
+                figures[key][name] = load(
+                    stack.url, path, cookie=cookies[key], connections=CONNECTIONS,
+                    requests_each=requests_each,
+                )  # fmt: skip
+            for figure in figures[key].values():
+                figure["p95_over_trivial"] = figure["p95_ms"] / trivial["p95_ms"]
         rounds.append(figures)
-    loaded = {
-        name: {
-            key: statistics.median(r[name][key] for r in rounds)
-            for key in ("rps", "p50_ms", "p95_ms", "p95_over_trivial")
+    results = {}
+    for key in SIZES:
+        loaded = {
+            name: {
+                field: statistics.median(r[key][name][field] for r in rounds)
+                for field in ("rps", "p50_ms", "p95_ms", "p95_over_trivial")
+            }
+            | {"rounds_p95_over_trivial": [r[key][name]["p95_over_trivial"] for r in rounds]}
+            for name in PATHS
         }
-        | {"rounds_p95_over_trivial": [r[name]["p95_over_trivial"] for r in rounds]}
-        for name in PATHS
-    }
-    alone = {
-        name: {
-            "kept": single(stack.url, path, session, user=user, rebuild=False, n=n),
-            "built": single(stack.url, path, session, user=user, rebuild=True, n=n),
+        session, user = logins[key]
+        alone = {
+            name: {
+                "kept": single(stack.url, path, session, user=user, rebuild=False, n=n),
+                "built": single(stack.url, path, session, user=user, rebuild=True, n=n),
+            }
+            for name, path in PATHS.items()
+            if name != "trivial"
         }
-        for name, path in PATHS.items()
-        if name != "trivial"
-    }
-    alone["trivial"] = single(stack.url, "/ping", session, user=user, rebuild=False, n=n)
-    return {"load": loaded, "alone": alone}
+        alone["trivial"] = single(stack.url, "/ping", session, user=user, rebuild=False, n=n)
+        results[key] = {"load": loaded, "alone": alone}
+    return results
 
 
 def table(results: dict) -> str:
@@ -205,11 +227,12 @@ def update_docs(text: str, results: dict) -> None:
     m = results["machine"]
     section = f"""{heading(m["database"])}
 
-`python bench/galleries.py` ({m["date"]}, {m["cores"]} cores, Python {m["python"]}): one
-person's 10,000 and then 100,000 shared runs of 4 images each (400,000 images), 50
-cards a page; gunicorn 2 x 4 threads; 20 keep-alive connections with a browser's
-cookies, in 5 rounds alternating /ping, /history/ and /team/ (each figure is the median
-over the rounds; each ratio is taken within its round). "One request" is the server time with nothing else running: "kept page" as a
+`python bench/galleries.py` ({m["date"]}, {m["cores"]} cores, Python {m["python"]}): on one
+database, one person (and their team) with 10,000 shared runs and another with 100,000
+(4 images each: 440,000 images in all), 50 cards a page; gunicorn 2 x 4 threads; 20
+keep-alive connections with a browser's cookies, in 9 rounds that alternate /ping and
+both people's /history/ and /team/ (each figure is the median over the rounds; each
+ratio is taken against /ping in the same round). "One request" is the server time with nothing else running: "kept page" as a
 person sees it after their first look, "page built" with the page's stamp moved before
 each request, as after any change to what it shows.
 
@@ -229,10 +252,12 @@ page is never shown after a change. Running cards ask for changes every 4 s
 How steady: a kept page's work does not depend on the number of runs (in-process, with
 Django's test client, a kept history page took 1.7-2.0 ms against /ping's 0.38 ms at
 both 20,000 and 100,000 runs; most of it is Django's session and user lookups, which
-/ping does not do). Under load on this shared 2-core machine, with the load client on
-the same cores, /ping's own p95 moves between the two phases (here 20.7 and 31.0 ms),
-and the "100k / 10k" column moves with it. Before SQLite connections were kept between
-requests (each request opened one), the same bench gave 2.7-4.0x.
+/ping does not do). Both sizes are measured in the same rounds on the same database, so
+drift on this shared 2-core machine (the load client runs on the same cores) falls on
+both. Earlier versions of this bench measured 10,000 runs, then seeded to 100,000 and
+measured again; /ping's own p95 moved between those phases (20.7 and 31.0 ms once) and
+the growth column with it. Before SQLite connections were kept between requests (each
+request opened one), kept pages measured 2.7-4.0x.
 """
     replace_section(ROOT / "docs" / "performance.md", heading(m["database"]), section)
 
@@ -243,20 +268,18 @@ def main() -> None:
     args = parser.parse_args()
     sizes = (1_000, 3_000) if args.quick else (10_000, 100_000)
     stack = Stack(Path(tempfile.mkdtemp(prefix="a1gallery-")), task_seconds=1, poll_interval=1)
-    results: dict = {"sizes": {}}
+    results: dict = {}
     try:
         stack.prepare()
-        user, team = setup_django(stack)
+        people = setup_django(stack)
         results["machine"] = machine()
         stack.start(workers=1)
-        session = login(stack.url, "gallery")
-        for size, key in zip(sizes, ("10000", "100000"), strict=True):
-            print(f"seeding {size:,} runs...", flush=True)
-            seed(user, team, upto=size)
-            print(f"measuring at {size:,}...", flush=True)
-            results["sizes"][key] = measure(
-                stack, session, user, requests_each=10 if args.quick else 30, n=20
-            )
+        for size, key in zip(sizes, SIZES, strict=True):
+            print(f"seeding {size:,} runs for one person...", flush=True)
+            seed(*people[key], upto=size)
+        logins = {key: (login(stack.url, f"gallery{key}"), people[key][0]) for key in SIZES}
+        print("measuring both, in alternating rounds...", flush=True)
+        results["sizes"] = measure(stack, logins, requests_each=60, n=20)
     finally:
         stack.cleanup()
     text = table(results)
