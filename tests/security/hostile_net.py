@@ -14,7 +14,6 @@ import io
 import ipaddress
 import socket
 import threading
-import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -81,13 +80,16 @@ def trickle_headers(step: float = 0.2) -> Behaviour:
 
 
 def _trickle(handler, data: bytes, step: float) -> None:
+    """A byte every `step` seconds until the client hangs up or the server stops."""
+    stopped = handler.server.owner.stopped
     for byte in data:
         try:
             handler.wfile.write(bytes([byte]))
             handler.wfile.flush()
         except OSError:
             return  # the client hung up: what we want
-        time.sleep(step)
+        if stopped.wait(step):
+            return
 
 
 def huge_announced(length: int = 2 * 1024**3) -> Behaviour:
@@ -145,6 +147,7 @@ class LocalServer:
     behaviour: Behaviour
     requests: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    stopped: threading.Event = field(default_factory=threading.Event)
 
     def __post_init__(self):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -165,6 +168,7 @@ class LocalServer:
         return f"http://{host}:{self.port}{path}"
 
     def stop(self) -> None:
+        self.stopped.set()  # slow behaviours end now rather than at their last byte
         self.httpd.shutdown()
         self.httpd.server_close()
 

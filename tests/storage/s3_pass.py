@@ -11,7 +11,6 @@ When the server cannot start, this fails with a message: it never skips.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import free_port, wait_until  # noqa: E402 - needs ROOT on the path
+
 BUCKET = "a1studio-media"
 KEYS = {"S3_ACCESS_KEY": "a1studio-test", "S3_SECRET_KEY": "a1studio-test-secret"}
 REGION = "us-east-1"
@@ -35,10 +38,15 @@ def fail(message: str, log: Path | None = None) -> int:
     return 1
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def answers(url: str) -> bool:
+    """Whether anything serves HTTP at `url` yet (moto answers ListBuckets on /)."""
+    try:
+        with urllib.request.urlopen(url, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True  # any HTTP answer means it serves
+    except OSError:
+        return False
 
 
 def start_server(log: Path) -> tuple[subprocess.Popen | None, str]:
@@ -52,18 +60,9 @@ def start_server(log: Path) -> tuple[subprocess.Popen | None, str]:
     except OSError:
         return None, ""
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and server.poll() is None:
-        try:  # moto answers S3's ListBuckets on / once it serves
-            with urllib.request.urlopen(url, timeout=2):
-                pass
-        except urllib.error.HTTPError:
-            pass  # any HTTP answer means it serves (the check below sees it is ours)
-        except OSError:
-            time.sleep(0.1)
-            continue
-        if server.poll() is None:
-            return server, url
+    serving = wait_until(lambda: server.poll() is not None or answers(url), timeout=30, step=0.1)
+    if serving and server.poll() is None:
+        return server, url
     server.kill()
     return None, url
 
