@@ -15,6 +15,7 @@ from contextlib import ExitStack
 from typing import IO
 
 from django.db.models.fields.files import FieldFile
+from django.http import FileResponse
 
 CHUNK = 1024 * 1024
 
@@ -32,3 +33,10 @@ def zip_spool(entries: Iterable[tuple[str, FieldFile]]) -> IO[bytes]:
         spool.seek(0)
         cleanup.pop_all()
     return spool
+
+
+def zip_response(spool: IO[bytes], *, filename: str) -> FileResponse:
+    """A download of an open ZIP file: FileResponse streams it in chunks and closes it."""
+    return FileResponse(
+        spool, as_attachment=True, filename=filename, content_type="application/zip"
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -12,6 +12,7 @@ from ninja import Router, Status
 from ..access import owned_or_404
 from ..models import DataExport, Generation
 from ..services import budgets, exports
+from ..zips import zip_response
 from .auth import api_key_of
 from .errors import ApiError
 from .schemas import ExportOut, MeOut, errors
@@ -114,11 +115,9 @@ def export_download(request: HttpRequest, export_id: str):
             _("This export is not ready, or its link has expired. Ask for a new one."),
         )
     exports.export_downloaded(export=export)
-    response = FileResponse(
+    response = zip_response(
         export.file.open("rb"),
-        as_attachment=True,
         filename=f"a1studio-export-{timezone.localdate(export.ready_at):%Y-%m-%d}.zip",
-        content_type="application/zip",
     )
     response["Cache-Control"] = "private, no-store"
     return response

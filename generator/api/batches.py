@@ -8,7 +8,7 @@ it already made.
 
 from __future__ import annotations
 
-from django.http import FileResponse, HttpRequest
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 from ninja import Header, Router, Status
 
@@ -18,6 +18,7 @@ from ..models import Batch, Preset
 from ..services import batch_status, batches
 from ..services.batches import ItemSpec
 from ..summaries import batch_json
+from ..zips import zip_response
 from .apps import definition_for
 from .auth import api_key_of
 from .errors import ApiError
@@ -149,4 +150,4 @@ def batch_zip(request: HttpRequest, batch_id: str):
     """Every saved result, named after its item, streamed."""
     batch = visible_or_404(request.user, Batch, batch_id)
     name, spool = batches.batch_zip(batch=batch)
-    return FileResponse(spool, as_attachment=True, filename=name, content_type="application/zip")
+    return zip_response(spool, filename=name)

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +17,7 @@ from ..access import visible_or_404
 from ..forms import EraseConfirmForm
 from ..models import DataExport
 from ..services import erasure, exports
+from ..zips import zip_response
 from . import HtmxHttpRequest, redirect_after_post
 
 
@@ -60,11 +60,9 @@ def export_download(request: HtmxHttpRequest, export_id):
     if export.requested_by_id == request.user.id:
         exports.export_downloaded(export=export)
     name = slugify(export.user.get_username()) or "account"
-    response = FileResponse(
+    response = zip_response(
         export.file.open("rb"),
-        as_attachment=True,
         filename=f"a1studio-{name}-{timezone.localdate(export.ready_at):%Y-%m-%d}.zip",
-        content_type="application/zip",
     )
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"

@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -14,6 +14,7 @@ from ..inputs import preset_choices
 from ..models import Batch, BatchItem
 from ..services import batch_status, batches, presets
 from ..services.errors import SubmitRefused
+from ..zips import zip_response
 from . import HtmxHttpRequest, redirect_after_post
 from .apps import chosen_preset, load_app
 
@@ -224,5 +225,4 @@ def batch_action(request: HtmxHttpRequest, batch_id, action: str):
 def batch_zip(request: HtmxHttpRequest, batch_id):
     batch = visible_or_404(request.user, Batch, batch_id)
     name, spool = batches.batch_zip(batch=batch)
-    # FileResponse streams the temporary file in chunks and closes it when done.
-    return FileResponse(spool, as_attachment=True, filename=name, content_type="application/zip")
+    return zip_response(spool, filename=name)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from ..bulk_forms import DONE_KEY, BulkForm
 from ..services import bulk, teams
+from ..zips import zip_response
 from . import HtmxHttpRequest, next_or
 
 
@@ -79,10 +79,7 @@ def generations_bulk(request: HtmxHttpRequest):
         else:
             if made is not None:
                 name, spool, _runs = made
-                # FileResponse streams the temporary file in chunks and closes it when done.
-                return FileResponse(
-                    spool, as_attachment=True, filename=name, content_type="application/zip"
-                )
+                return zip_response(spool, filename=name)
             done = _done(_("None of the selected runs has a saved image to download."), ok=False)
     else:
         done = _act(request, form, ids)

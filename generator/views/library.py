@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import FileResponse, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -21,6 +21,7 @@ from ..compression import GZipPagesMiddleware
 from ..forms import LibraryFilterForm, ShareForm
 from ..models import Batch, Generation, Membership
 from ..services import apps, budgets, galleries, library, teams
+from ..zips import zip_response
 from . import HtmxHttpRequest, live, next_or
 
 UNDO_KEY = "undo-delete"
@@ -265,5 +266,4 @@ def share(request: HtmxHttpRequest, generation_id):
 def download_zip(request: HtmxHttpRequest, generation_id):
     generation = visible_or_404(request.user, Generation, generation_id)
     name, spool = library.generation_zip(generation=generation)
-    # FileResponse streams the temporary file in chunks and closes it when done.
-    return FileResponse(spool, as_attachment=True, filename=name, content_type="application/zip")
+    return zip_response(spool, filename=name)
