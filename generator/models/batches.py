@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .galleries import GalleryStamp
+from .galleries import StampedQuerySet
 from .runs import AppDefinition, Generation
 from .teams import Team, Visibility
 
@@ -24,19 +24,11 @@ from .teams import Team, Visibility
 UNSEEN_BATCH_FIELDS = frozenset({"check_claimed_until", "uploads"})
 
 
-class BatchQuerySet(models.QuerySet):
-    def update(self, **kwargs) -> int:
-        """Moves the gallery stamps of the owners (history shows each batch as a card)
-        and of their teams (a team batch's held points are in the team's allowance)."""
-        if UNSEEN_BATCH_FIELDS.issuperset(kwargs):
-            return super().update(**kwargs)
-        qs = self._chain()
-        qs.query.select_for_update = False
-        rows = set(qs.order_by().values_list("user_id", "team_id").distinct())
-        count = super().update(**kwargs)
-        if count:
-            GalleryStamp.objects.bump(users={u for u, _t in rows}, teams={t for _u, t in rows})
-        return count
+class BatchQuerySet(StampedQuerySet):
+    """History shows each batch as a card, and a team batch's held points are in the
+    team's allowance: writes move the owners' and teams' gallery stamps."""
+
+    unseen_fields = UNSEEN_BATCH_FIELDS
 
     def visible_to(self, user) -> BatchQuerySet:
         """A batch is its owner's (its runs are shared one by one); staff see all."""

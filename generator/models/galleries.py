@@ -64,3 +64,36 @@ class GalleryStamp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope}#{self.id}"
+
+
+class StampedQuerySet(models.QuerySet):
+    """A queryset of rows with a `user` and a `team` that galleries show: its writes move
+    the gallery stamps of the owners and teams they touch. Writes of `unseen_fields`
+    alone (bookkeeping no gallery shows) move nothing."""
+
+    unseen_fields: frozenset[str] = frozenset()
+
+    def owners_and_teams(self) -> tuple[set, set]:
+        # Read without the caller's row lock: FOR UPDATE cannot go with DISTINCT (as
+        # Django's own delete() does, the lock stays with the write that follows).
+        qs = self._chain()
+        qs.query.select_for_update = False
+        rows = set(qs.order_by().values_list("user_id", "team_id").distinct())
+        return {u for u, _t in rows}, {t for _u, t in rows}
+
+    def touch(self) -> None:
+        """Move the stamps of these rows without changing them: for writes to what
+        their cards show that are not writes of the rows (a run's photos, results)."""
+        users, teams = self.owners_and_teams()
+        GalleryStamp.objects.bump(users=users, teams=teams)
+
+    def update(self, **kwargs) -> int:
+        if self.unseen_fields.issuperset(kwargs):
+            return super().update(**kwargs)
+        users, teams = self.owners_and_teams()
+        count = super().update(**kwargs)
+        if count:
+            new_team = kwargs.get("team", kwargs.get("team_id"))  # the team it joins
+            teams.add(getattr(new_team, "pk", new_team))
+            GalleryStamp.objects.bump(users=users, teams=teams)
+        return count

@@ -14,7 +14,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..a1 import App as A1App
-from .galleries import GalleryStamp
+from .galleries import GalleryStamp, StampedQuerySet
 from .teams import Team, Visibility
 
 # Worker bookkeeping that no gallery, card or allowance shows: writing only these does
@@ -89,37 +89,14 @@ SHOWN = Q(deleted_at__isnull=True, hidden=False)
 SHARED = SHOWN & Q(visibility="team")
 
 
-class GenerationQuerySet(models.QuerySet):
+class GenerationQuerySet(StampedQuerySet):
     """Every write of runs goes through here or through `create`, so the gallery stamps of
     their owners and teams move with each one: the galleries' caches rely on it."""
 
-    def _owners_and_teams(self) -> tuple[set, set]:
-        # Read without the caller's row lock: FOR UPDATE cannot go with DISTINCT (as
-        # Django's own delete() does, the lock stays with the write that follows).
-        qs = self._chain()
-        qs.query.select_for_update = False
-        rows = set(qs.order_by().values_list("user_id", "team_id").distinct())
-        return {u for u, _t in rows}, {t for _u, t in rows}
-
-    def touch(self) -> None:
-        """Move the gallery stamps of these runs without changing them: for writes to
-        what their cards show that are not writes of the runs (their photos, results)."""
-        users, teams = self._owners_and_teams()
-        GalleryStamp.objects.bump(users=users, teams=teams)
-
-    def update(self, **kwargs) -> int:
-        if UNSEEN_FIELDS.issuperset(kwargs):
-            return super().update(**kwargs)
-        users, teams = self._owners_and_teams()
-        count = super().update(**kwargs)
-        if count:
-            new_team = kwargs.get("team", kwargs.get("team_id"))
-            teams.add(getattr(new_team, "pk", new_team))
-            GalleryStamp.objects.bump(users=users, teams=teams)
-        return count
+    unseen_fields = UNSEEN_FIELDS
 
     def delete(self):
-        users, teams = self._owners_and_teams()
+        users, teams = self.owners_and_teams()
         deleted = super().delete()
         GalleryStamp.objects.bump(users=users, teams=teams)
         return deleted

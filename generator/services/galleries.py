@@ -21,14 +21,7 @@ from ..models.galleries import EVERYONE, user_scope
 
 # Cards of these states change on their own (the worker moves them on): the gallery
 # asks for them again every few seconds until none is left.
-RUNS_MOVING = frozenset(
-    {
-        Generation.State.SUBMITTING,
-        Generation.State.RUNNING,
-        Generation.State.COPYING,
-        Generation.State.STALLED,
-    }
-)
+RUNS_MOVING = frozenset({Generation.State.SUBMITTING, *Generation.IN_FLIGHT})
 BATCHES_MOVING = frozenset({Batch.State.RUNNING})
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -30,7 +30,6 @@ UNDO_KEY = "undo-delete"
 GALLERY_CACHE_SECONDS = 600  # a backstop only: stamps retire a page when it changes
 FILTER_PARAMS = ("q", "app", "state", "team", "date_from", "date_to", "favourites")
 PAGE_PARAMS = (*FILTER_PARAMS, "before", "after")
-FINISHED_STATES = {"completed", "failed", "unknown"}
 
 
 def _page_key(request, *, template: str) -> str | None:
@@ -196,8 +195,9 @@ def cards_live(request: HtmxHttpRequest):
         "includes/generation_grid.html#changes",
         {"changed": changed, "moving": moving, "gallery": request.GET.get("g") == "1"},
     )
+    # A run that changed and moves no more has ended (completed, failed or unknown).
     finished = [
-        card for card in changed if isinstance(card, Generation) and card.state in FINISHED_STATES
+        card for card in changed if isinstance(card, Generation) and not galleries.card_moving(card)
     ]
     return live.runs_finished(response, finished)
 
