@@ -23,17 +23,17 @@ from .models import (
     Generation,
     InputImage,
     Invite,
+    LedgerEntry,
     LibraryApp,
     LibraryEntry,
     Membership,
     Preset,
     RemovalLog,
     ResultImage,
-    Spending,
     Team,
     WebhookDelivery,
 )
-from .services import exports, removal
+from .services import exports, people, removal
 from .services.batch_pacing import batches_resume_after_balance
 from .services.budgets import balance_alert_clear
 from .services.keys import keys_revoke
@@ -129,7 +129,7 @@ class GenerationAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request, queryset):
         # Through the one removal path: files go too and the points stay counted.
-        removal.runs_remove(ids=list(queryset.values_list("pk", flat=True)), keep_user=True)
+        removal.runs_remove(ids=list(queryset.values_list("pk", flat=True)))
         removal.files_remove_all_pending()
 
     def save_model(self, request, obj, form, change):
@@ -407,6 +407,15 @@ class PersonAdmin(UserAdmin):
     def delete_view(self, request, object_id, extra_context=None):
         return redirect("person_erase", user_id=object_id)
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data:
+            # Through the service, so their batches stop and their holds are released.
+            if obj.is_active:
+                people.person_reactivate(user=obj)
+            else:
+                people.person_deactivate(user=obj)
+
     @admin.action(description=_("Make a data export of each selected person"))
     def export_data(self, request, queryset):
         for person in queryset:
@@ -463,8 +472,12 @@ class RemovalLogAdmin(ReadOnlyAdmin):
     list_filter = ["job"]
 
 
-@admin.register(Spending)
-class SpendingAdmin(ReadOnlyAdmin):
-    list_display = ["day", "team", "user", "app_name", "runs", "points"]
-    list_filter = ["team", ("day", admin.DateFieldListFilter)]
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    """The points ledger: read-only here as everywhere (entries are only ever added)."""
+
+    list_display = ["at", "kind", "points", "day", "user", "team", "api_key", "app_name", "run_id"]
+    list_filter = ["kind", "team", ("day", admin.DateFieldListFilter)]
+    search_fields = ["user__username", "team__name", "app_name", "app_id"]
+    list_select_related = ["user", "team", "api_key"]
     date_hierarchy = "day"

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Router, Status
 
 from ..access import owned_or_404
-from ..models import DataExport, Generation
-from ..services import budgets, exports
+from ..models import DataExport
+from ..services import budgets, exports, ledger
 from ..zips import zip_response
 from .auth import api_key_of
 from .errors import ApiError
@@ -37,7 +37,7 @@ def me(request: HttpRequest):
             "created": key.created,
             "last_used_at": key.last_used_at,
             "monthly_points": key.monthly_points,
-            "points_this_month": Generation.objects.filter(api_key=key).this_month().points_used(),
+            "points_this_month": ledger.points_used(api_key=key),
             "webhook_url": key.webhook_url,
         }
     allowances = [

@@ -96,7 +96,9 @@ def batch_create(
         api_key=api_key_of(request),
     )
     if created and body.start:
-        batches.batch_start(batch=batch, only_what_fits=body.only_what_fits)
+        batches.batch_start(
+            batch=batch, api_key=api_key_of(request), only_what_fits=body.only_what_fits
+        )
         batch.refresh_from_db()
     return _answer(request, batch, 201 if created else 200)
 
@@ -121,7 +123,7 @@ def batch_detail(request: HttpRequest, batch_id: str):
 def batch_start(request: HttpRequest, batch_id: str, only_what_fits: bool = False):
     """Hold the quote and start a batch made with `start: false` (a second call is a no-op)."""
     batch = owned_or_404(request.user, Batch, batch_id)
-    batches.batch_start(batch=batch, only_what_fits=only_what_fits)
+    batches.batch_start(batch=batch, api_key=api_key_of(request), only_what_fits=only_what_fits)
     batch.refresh_from_db()
     return _answer(request, batch)
 

@@ -5,8 +5,8 @@ from .batches import Batch, BatchItem
 from .galleries import GalleryStamp
 from .keys import ApiKey, WebhookDelivery
 from .library import LibraryApp, LibraryEntry, Preset
-from .lifecycle import DataExport, FileRemoval, RemovalLog, Spending, export_path
-from .money import BalanceAlert, Budget
+from .lifecycle import DataExport, FileRemoval, RemovalLog, export_path
+from .money import BalanceAlert, Budget, LedgerEntry
 from .ops import Chore, WorkerHeartbeat
 from .runs import (
     AppDefinition,
@@ -36,6 +36,7 @@ __all__ = [
     "GenerationQuerySet",
     "InputImage",
     "Invite",
+    "LedgerEntry",
     "LibraryApp",
     "LibraryEntry",
     "Membership",
@@ -43,7 +44,6 @@ __all__ = [
     "Preset",
     "RemovalLog",
     "ResultImage",
-    "Spending",
     "Team",
     "Visibility",
     "WebhookDelivery",

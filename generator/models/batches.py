@@ -50,6 +50,10 @@ class Batch(models.Model):
             "app_updated",
             _("Paused: the app's author changed it. Check the batch and resume."),
         )
+        APP_NOT_ALLOWED = (
+            "app_not_allowed",
+            _("Paused: staff no longer allow this app. Resume once they allow it again."),
+        )
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(

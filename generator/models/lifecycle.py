@@ -9,38 +9,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .teams import Team
-
-
-class Spending(models.Model):
-    """Points used by runs that no longer exist, so monthly totals stay true.
-
-    Written in the transaction that removes the runs. A run purged from the trash keeps
-    its user here (that user still pays from their budget); an erased person's runs are
-    recorded without one, and rows kept for them become anonymous when they go.
-    """
-
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
-    day = models.DateField(help_text=_("The day the runs were started"))
-    app_id = models.CharField(max_length=32, blank=True)
-    app_name = models.CharField(max_length=300, blank=True)
-    runs = models.PositiveIntegerField(default=0)
-    points = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["day"], name="spending_by_day"),
-            models.Index(fields=["team", "day"], name="spending_by_team"),
-        ]
-        verbose_name = _("spending of removed runs")
-        verbose_name_plural = _("spending of removed runs")
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.team or '-'} {self.app_name or self.app_id}: {self.points}"
-
 
 class FileRemoval(models.Model):
     """A stored file whose rows are gone, waiting for the storage delete.

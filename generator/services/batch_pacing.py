@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone, translation
@@ -25,8 +26,10 @@ from ..models import Batch, BatchItem, Chore, Generation, InputImage
 from . import webhooks
 from .batch_checking import check_batch
 from .batch_status import RUN_IN_FLIGHT, batch_progress
-from .errors import BudgetExceeded, SubmitRefused
+from .errors import BudgetExceeded, SpendingStopped, SubmitRefused
 from .generations import AppUpdated, generation_start
+from .holds import batches_cancel
+from .ledger import ledger_release
 from .tracking import BACKOFF_KEY
 
 logger = logging.getLogger(__name__)
@@ -149,6 +152,17 @@ def _send_in_language(item: BatchItem) -> str:
             state=State.PAUSED, pause=Batch.Pause.APP_UPDATED
         )
         return "refused"
+    except SpendingStopped as exc:
+        # Checked at the moment of spending (budgets.spend_check): the person or the key
+        # can no longer spend, or staff withdrew the app.
+        _back_to_waiting(item)
+        if exc.reason == "app_not_allowed":
+            Batch.objects.filter(pk=batch.pk, state=State.RUNNING).update(
+                state=State.PAUSED, pause=Batch.Pause.APP_NOT_ALLOWED
+            )
+        else:
+            batches_cancel(batches=Batch.objects.filter(pk=batch.pk), reason=str(exc.message))
+        return "refused"
     except BudgetExceeded as exc:
         # A monthly budget (lowered since the batch was quoted) cannot pay: this item
         # is refused with the numbers; the account itself is fine.
@@ -177,16 +191,20 @@ def _field_name(photo: InputImage) -> str:
 
 
 def _back_to_waiting(item: BatchItem) -> None:
-    """The run was not started (no row, nothing spent): the item waits again."""
-    BatchItem.objects.filter(pk=item.pk, generation__isnull=True).update(
+    """The run was not started (no row, nothing spent): the item waits again, still held."""
+    BatchItem.objects.filter(pk=item.pk, generation__isnull=True, state=Item.SENDING).update(
         state=Item.WAITING, claimed_until=None
     )
 
 
 def _refuse(item: BatchItem, message: str) -> None:
-    BatchItem.objects.filter(pk=item.pk, generation__isnull=True).update(
-        state=Item.REFUSED, reason=message[:500], claimed_until=None
-    )
+    """The item will not be sent: its hold is released with the refusal."""
+    with transaction.atomic():
+        refused = BatchItem.objects.filter(pk=item.pk, generation__isnull=True).update(
+            state=Item.REFUSED, reason=message[:500], claimed_until=None
+        )
+        if refused:
+            ledger_release(item_ids=[item.pk])
 
 
 def _repair_sending(now: datetime) -> None:

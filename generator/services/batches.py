@@ -25,13 +25,15 @@ from ..a1 import A1Error, Code
 from ..batch_inputs import ItemPlan, Source, plan_items
 from ..inputs import RunChoices, app_descriptions, app_slots, choices_problems, run_params
 from ..messages import user_message
-from ..models import AppDefinition, Batch, BatchItem, Generation, InputImage
+from ..models import ApiKey, AppDefinition, Batch, BatchItem, Generation, InputImage
 from ..zips import zip_spool
 from .apps import app_fetch
 from .batch_checking import check_batch, upload_keep, uploads_release
 from .batch_pacing import batch_choices, pace_batches
-from .budgets import allowances, budget_check, key_allowance
-from .errors import BudgetExceeded, SubmitRefused
+from .budgets import allowances, key_allowance, spend_check
+from .errors import BudgetExceeded, SpendingStopped, SubmitRefused
+from .holds import batches_cancel
+from .ledger import Billing, ledger_hold
 from .library import search_text_for
 from .photos import photo_copy
 from .teams import billing_team, default_sharing
@@ -274,10 +276,11 @@ class Quote:
     limit_note: str  # which budget limits it, for the page
 
 
-def batch_quote(*, batch: Batch) -> Quote:
-    """What starting the ready items would cost, and how many of them fit the budgets."""
+def batch_quote(*, batch: Batch, api_key: ApiKey | None = None) -> Quote:
+    """What starting the ready items would cost, and how many of them fit the budgets
+    (the owner's, the batch's team's, and those of the key that would start it)."""
     from_budgets = []  # (remaining points, who)
-    for allowance in _allowances(batch):
+    for allowance in _allowances(batch, api_key):
         if allowance.remaining is not None:
             from_budgets.append((allowance.remaining, allowance.label))
     ready = batch.items.filter(state=Item.READY).count()
@@ -290,20 +293,25 @@ def batch_quote(*, batch: Batch) -> Quote:
     return Quote(ready, per, ready * per, fits, note)
 
 
-def _allowances(batch: Batch):
-    # The owner's, the batch's team's (not every team they are in) and the script's key.
+def _allowances(batch: Batch, api_key: ApiKey | None):
+    # The owner's, the batch's team's (not every team they are in) and the starting key's.
     from_user_and_team = allowances(user=batch.user)
     names = {str(_("You"))} | ({batch.team.name} if batch.team else set())
     chosen = [a for a in from_user_and_team if str(a.label) in names]
-    key = key_allowance(api_key=batch.api_key) if batch.api_key_id else None
+    key = key_allowance(api_key=api_key) if api_key is not None else None
     return [*chosen, key] if key else chosen
 
 
-def batch_start(*, batch: Batch, only_what_fits: bool = False) -> Batch:
-    """Hold the whole quote against the budgets and hand the items to the pacer.
+def batch_start(
+    *, batch: Batch, api_key: ApiKey | None = None, only_what_fits: bool = False
+) -> Batch:
+    """Hold the whole quote and hand the items to the pacer.
 
-    One serialised transaction, as for single runs: either every started item's points
-    are held or none. With `only_what_fits`, the items that do not fit are cancelled.
+    One serialised transaction, as for single runs: `spend_check` decides, and either
+    every started item's points are held or none. Who starts it pays: the person, the
+    batch's team and `api_key` (the key of the script that starts it; None from the
+    browser), whoever made the draft. With `only_what_fits`, the items that do not fit
+    are cancelled.
     """
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
@@ -317,14 +325,20 @@ def batch_start(*, batch: Batch, only_what_fits: bool = False) -> Batch:
         per = locked.points_per_item
         count = len(ready)
         if only_what_fits:
-            quote = batch_quote(batch=locked)
+            quote = batch_quote(batch=locked, api_key=api_key)
             count = quote.items if quote.fits is None else quote.fits
             if count == 0:
                 raise SubmitRefused(_("No item fits the budget left this month."))
         try:
-            budget_check(
-                user=locked.user, team=locked.team, points=per * count, api_key=locked.api_key
+            spend_check(
+                user=locked.user,
+                team=locked.team,
+                points=per * count,
+                app_id=locked.app_id,
+                api_key=api_key,
             )
+        except SpendingStopped:
+            raise
         except SubmitRefused as exc:
             message = _("This batch costs %(total)d points (%(n)d × %(per)d). %(why)s") % {
                 "total": per * len(ready),
@@ -336,12 +350,21 @@ def batch_start(*, batch: Batch, only_what_fits: bool = False) -> Batch:
                 raise BudgetExceeded(message, scope=exc.scope, code=exc.code) from exc
             raise SubmitRefused(message, code=exc.code) from exc
         now = timezone.now()
-        chosen = [item.pk for item in ready[:count]]
-        BatchItem.objects.filter(pk__in=chosen).update(state=Item.WAITING)
-        BatchItem.objects.filter(pk__in=[i.pk for i in ready[count:]]).update(
+        chosen, rest = ready[:count], ready[count:]
+        BatchItem.objects.filter(pk__in=[item.pk for item in chosen]).update(state=Item.WAITING)
+        BatchItem.objects.filter(pk__in=[item.pk for item in rest]).update(
             state=Item.CANCELLED, reason=_("Did not fit the budget.")
         )
-        Batch.objects.filter(pk=batch.pk).update(state=State.RUNNING, started_at=now)
+        ledger_hold(
+            points=per,
+            billing=Billing.of(user=locked.user, team=locked.team, api_key=api_key),
+            items=chosen,
+            app_id=locked.app_id,
+            app_name=locked.app_name,
+        )
+        Batch.objects.filter(pk=batch.pk).update(
+            state=State.RUNNING, started_at=now, api_key=api_key
+        )
     pace_batches.enqueue()
     batch.refresh_from_db()
     return batch
@@ -354,8 +377,16 @@ def batch_pause(*, batch: Batch) -> None:
 
 
 def batch_resume(*, batch: Batch) -> Batch:
-    """Start sending again. A batch paused because the app changed is checked against
-    the app's current form first."""
+    """Start sending again, if its person and key may still spend on its app. A batch
+    paused because the app changed is checked against the app's current form first."""
+    with transaction.atomic():  # the same answer the pacer will get for each item
+        spend_check(
+            user=batch.user,
+            team=batch.team,
+            points=0,
+            app_id=batch.app_id,
+            api_key=batch.api_key,
+        )
     if batch.pause == Batch.Pause.APP_UPDATED:
         definition = app_fetch(app_id=batch.app_id, language=batch.definition.language)
         app = definition.app
@@ -376,36 +407,35 @@ def batch_resume(*, batch: Batch) -> Batch:
 
 def batch_cancel(*, batch: Batch) -> int:
     """Cancel every item not yet sent; their held points are released at once."""
-    with transaction.atomic():
-        cancelled = batch.items.filter(state__in=[Item.WAITING, Item.READY]).update(
-            state=Item.CANCELLED, reason=_("Cancelled by its owner.")
-        )
-        Batch.objects.filter(pk=batch.pk, state__in=[State.RUNNING, State.PAUSED]).update(
-            state=State.CANCELLED, pause=""
-        )
-    return cancelled
-
-
-def batch_retry_failed(*, batch: Batch) -> int:
-    """New items (new keys, same photos and texts) for items that failed or were
-    refused, held and sent by the same rules as the first time."""
-    failed = list(
-        batch.items.filter(
-            Q(state=Item.REFUSED) | Q(generation__state=Generation.State.FAILED),
-            retries__isnull=True,
-        ).select_related("generation")
+    return batches_cancel(
+        batches=Batch.objects.filter(pk=batch.pk), reason=_("Cancelled by its owner.")
     )
-    if not failed:
-        return 0
+
+
+def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
+    """New items (new keys, same photos and texts) for items that failed or were
+    refused, held and sent by the same rules as the first time; `api_key`: the script
+    that asks (it pays, as for batch_start). Read under the batch's lock, so a double
+    submit retries (and pays for) each item once."""
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
-        budget_check(
+        failed = list(
+            locked.items.filter(
+                Q(state=Item.REFUSED) | Q(generation__state=Generation.State.FAILED),
+                retries__isnull=True,
+            ).select_related("generation")
+        )
+        if not failed:
+            return 0
+        spend_check(
             user=locked.user,
             team=locked.team,
             points=locked.points_per_item * len(failed),
-            api_key=locked.api_key,
+            app_id=locked.app_id,
+            api_key=api_key,
         )
         start = locked.items.count()
+        new_items = []
         for n, item in enumerate(failed):
             new = BatchItem.objects.create(
                 batch=locked,
@@ -416,10 +446,20 @@ def batch_retry_failed(*, batch: Batch) -> int:
                 points=locked.points_per_item,
                 retry_of=item,
             )
+            new_items.append(new)
             source = item.generation.inputs.all() if item.generation else item.photos.all()
             for photo in source:
                 photo_copy(photo=photo, owner_id=photo.owner_id, batch_item=new)
-        Batch.objects.filter(pk=batch.pk).update(state=State.RUNNING, pause="", finished_at=None)
+        ledger_hold(
+            points=locked.points_per_item,
+            billing=Billing.of(user=locked.user, team=locked.team, api_key=api_key),
+            items=new_items,
+            app_id=locked.app_id,
+            app_name=locked.app_name,
+        )
+        Batch.objects.filter(pk=batch.pk).update(
+            state=State.RUNNING, pause="", finished_at=None, api_key=api_key
+        )
     pace_batches.enqueue()
     return len(failed)
 

@@ -1,4 +1,8 @@
-"""Monthly point budgets and the account-balance alert (usage figures: services/usage.py)."""
+"""Who may still spend: `spend_check`, monthly budgets and the account-balance alert.
+
+What was used comes from the ledger (services/ledger.py); usage figures for staff
+from services/usage.py.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,18 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from ..a1 import Code
-from ..models import ApiKey, BalanceAlert, BatchItem, Budget, Generation, Team
-from .errors import BudgetExceeded, SubmitRefused
-from .removal import spent_by
+from ..models import ApiKey, BalanceAlert, BatchItem, Budget, Team
+from .apps import app_allowed
+from .errors import BudgetExceeded, SpendingStopped, SubmitRefused
+from .ledger import points_held, points_used
 
 logger = logging.getLogger(__name__)
 
@@ -32,20 +38,13 @@ class Allowance:
         return None if self.budget is None else max(self.budget - self.used, 0)
 
 
-def _used(*, user=None, team=None, transferring: BatchItem | None = None) -> int:
-    """Points used this month: spent, held by unsettled runs, and held by batch items
-    not yet sent (the item being turned into a run right now is not counted twice)."""
-    scope = {"user": user} if user is not None else {"team": team}
-    runs = Generation.objects.filter(**scope).this_month().points_used()
-    items = BatchItem.objects.filter(
-        state__in=BatchItem.HOLDING, **{f"batch__{k}": v for k, v in scope.items()}
-    )
+def _used(*, user=None, team=None, api_key=None, transferring: BatchItem | None = None) -> int:
+    """Points used this month, from the ledger; the item being turned into a run right
+    now is not counted twice (its hold is about to become the run's)."""
+    used = points_used(user=user, team=team, api_key=api_key)
     if transferring is not None:
-        items = items.exclude(pk=transferring.pk)
-    held = items.aggregate(held=Sum("points", default=0))["held"]
-    # Runs removed this month (trash purged, a member erased) left their points behind.
-    removed = spent_by(**scope, since=timezone.localdate().replace(day=1))
-    return runs + held + removed
+        used -= points_held(item_ids=[transferring.pk])
+    return used
 
 
 def allowances(*, user) -> list[Allowance]:
@@ -83,25 +82,41 @@ def balance_alert_clear(*, user) -> int:
     )
 
 
-def budget_check(
+def spend_check(
     *,
     user,
     team: Team | None,
     points: int,
-    transferring: BatchItem | None = None,
+    app_id: str | None,
     api_key: ApiKey | None = None,
+    transferring: BatchItem | None = None,
 ) -> None:
-    """Refuse a run the budgets or the account cannot pay, before anything reaches A1.
+    """The one answer to "may this actor start paid work now?"; raises SubmitRefused if not.
 
-    Call it inside the transaction that writes the run's row (submission.run_open): it
-    locks the budgets it reads, so concurrent submissions are counted one after another
-    (row locks on PostgreSQL; SQLite's IMMEDIATE transactions serialise every writer).
-    Used = spent + held by runs not yet settled + held by batch items not yet sent (the
-    item being turned into this run is not counted twice). A run started with an API
-    key is also held to the key's own monthly budget, counted over that key's runs.
+    Every path that spends calls it inside the transaction that writes the hold (the run
+    form, enhance, rerun, remix, presets, the REST API, the gateway, batch start and
+    retry, and the worker's pacer when it turns a batch item into a run):
+
+    - the person is active, and the key (if any) is theirs and not revoked;
+    - the app is allowed (APPS_ALLOW_ANY=0; `app_id` None: not an app, e.g. enhance);
+    - the A1 account is not out of points (no active balance alert);
+    - the person's, the team's and the key's monthly budgets have room for `points`.
+
+    It locks the person's row, the key's and the budgets it reads, in that order, so
+    concurrent submissions are counted one after another, and a deactivation or a
+    revocation (which write those rows) is never overtaken by a spend that read the
+    old state (row locks on PostgreSQL; SQLite's IMMEDIATE transactions serialise
+    every writer). The item being turned into this run is not counted twice.
     """
     if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("budget_check must run inside the transaction that holds the points")
+        raise RuntimeError("spend_check must run inside the transaction that holds the points")
+    _actor_check(user=user, api_key=api_key)
+    if app_id is not None and not app_allowed(user=user, app_id=app_id):
+        raise SpendingStopped(
+            _("This app is not approved for use here. Ask staff to allow it."),
+            reason="app_not_allowed",
+            code=Code.APP_API_DISABLED,
+        )
     if balance_alert_active():
         raise SubmitRefused(
             _("New runs are paused: the A1 account is out of points. Staff have been told."),
@@ -133,20 +148,33 @@ def budget_check(
         )
 
 
-def _key_used(key: ApiKey, transferring: BatchItem | None = None) -> int:
-    """Points a key used this month: its runs, and its batches' items not yet sent."""
-    used = Generation.objects.filter(api_key=key).this_month().points_used()
-    held = BatchItem.objects.filter(state__in=BatchItem.HOLDING, batch__api_key=key)
-    if transferring is not None:
-        held = held.exclude(pk=transferring.pk)
-    return used + held.aggregate(points=Sum("points", default=0))["points"]
+def _actor_check(*, user, api_key: ApiKey | None) -> None:
+    """The person is still active and the key still theirs and not revoked (locked)."""
+    people = get_user_model()._default_manager.select_for_update()
+    if not people.filter(pk=user.pk, is_active=True).exists():
+        raise SpendingStopped(
+            _("This account is deactivated: it cannot start new runs."),
+            reason="inactive",
+            code=Code.INVALID_API_KEY,
+        )
+    if api_key is None:
+        return
+    live = ApiKey.objects.select_for_update().filter(
+        pk=api_key.pk, user_id=user.pk, revoked_at__isnull=True
+    )
+    if not live.exists():
+        raise SpendingStopped(
+            _("This API key has been revoked: it cannot start new runs."),
+            reason="key_revoked",
+            code=Code.INVALID_API_KEY,
+        )
 
 
 def key_allowance(*, api_key: ApiKey) -> Allowance | None:
     """The key's own monthly budget and use (None: the key has no budget of its own)."""
     if api_key.monthly_points is None:
         return None
-    return Allowance(api_key.name, api_key.monthly_points, _key_used(api_key))
+    return Allowance(api_key.name, api_key.monthly_points, _used(api_key=api_key))
 
 
 def _key_budget_check(api_key: ApiKey, points: int, transferring: BatchItem | None) -> None:
@@ -154,7 +182,7 @@ def _key_budget_check(api_key: ApiKey, points: int, transferring: BatchItem | No
     key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
     if key.monthly_points is None:
         return
-    used = _key_used(key, transferring)
+    used = _used(api_key=key, transferring=transferring)
     if used + points <= key.monthly_points:
         return
     values = {

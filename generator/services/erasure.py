@@ -3,7 +3,7 @@
 Their runs go with their photos and results (runs they shared with a team too), then
 every other row that points at them, found by walking the user model's relations so a
 model added later (API keys, say) is covered without being listed here. What their
-runs cost stays, without their name (`Spending`), so their teams' monthly totals do
+runs cost stays in the ledger, without their name, so their teams' monthly totals do
 not change. Files are deleted through the storage API, on local disk and S3 alike.
 """
 
@@ -29,6 +29,8 @@ from ..models import (
     RemovalLog,
     ResultImage,
 )
+from .ledger import ledger_forget
+from .people import person_deactivate
 from .removal import (
     Removed,
     admin_log_forget,
@@ -121,8 +123,8 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
         )
     started, now = time.monotonic(), timezone.now()
     tally, longest = Removed(), 0.0
-    # Locked out at once: no log-in and no new run while the rest goes.
-    get_user_model()._default_manager.filter(pk=user.pk).update(is_active=False)
+    # Locked out at once: no log-in, no new run, no batch item sent while the rest goes.
+    person_deactivate(user=user)
     tally.add("sessions", sessions_end(user=user))
 
     def timed(step):
@@ -149,12 +151,12 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
     while timed(
         lambda: runs_remove(
             ids=Generation.objects.filter(user=user).values_list("pk", flat=True)[:batch],
-            keep_user=False,
             wait=True,
         )
     ):
         pass
     tally.add("shared runs", shared)
+    ledger_forget(user=user)  # what they spent stays counted, no longer theirs
     timed(lambda: _account_remove(user=user))
     log = RemovalLog.objects.create(
         job=RemovalLog.Job.ERASURE,

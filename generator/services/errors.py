@@ -33,3 +33,13 @@ class BudgetExceeded(SubmitRefused):
     def __init__(self, message: str, *, scope: str, code: int | None = None):
         super().__init__(message, code=code)
         self.scope = scope
+
+
+class SpendingStopped(SubmitRefused):
+    """The actor may no longer start paid work: the person was deactivated, the key was
+    revoked, or the app is no longer allowed. `reason` says which: "inactive",
+    "key_revoked" or "app_not_allowed"."""
+
+    def __init__(self, message: str, *, reason: str, code: int | None = None):
+        super().__init__(message, code=code)
+        self.reason = reason

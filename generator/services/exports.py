@@ -35,7 +35,9 @@ from ..models import (
     Membership,
     Preferences,
     Preset,
+    Team,
 )
+from .ledger import billing_of
 from .removal import Removed, files_release
 
 logger = logging.getLogger(__name__)
@@ -280,6 +282,16 @@ def _photo(files: _Archive, image: InputImage) -> dict:
     }
 
 
+def _billed_to(run: Generation) -> dict | None:
+    """Who paid for the run, as the ledger recorded it when the points were held."""
+    billing = billing_of(run_id=run.pk)
+    if billing is None:
+        return None
+    team = Team.objects.filter(pk=billing.team_id).values_list("name", flat=True).first()
+    key = ApiKey.objects.filter(pk=billing.api_key_id).values_list("name", flat=True).first()
+    return {"team": team, "api_key": key}
+
+
 def _run(files: _Archive, run: Generation) -> dict:
     return {
         "id": str(run.id),
@@ -296,6 +308,7 @@ def _run(files: _Archive, run: Generation) -> dict:
         "points_spent": run.points_spent,
         "a1_task_id": run.task_id,
         "shared_with": run.team.name if run.team and run.visibility == "team" else None,
+        "billed_to": _billed_to(run),
         "favourite": run.favourite,
         "in_trash_since": run.deleted_at,
         "photos_removed_at": run.inputs_removed_at,

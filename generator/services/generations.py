@@ -133,7 +133,12 @@ def generation_rerun(*, user, generation: Generation, key: uuid.UUID) -> Generat
     """Start a new run with the same inputs, through the same path and rules."""
     if generation.kind == Generation.Kind.ENHANCE:
         source = generation.source_result or generation.source_input
-        if source is None:
+        # The image must still be one the person may see (a teammate may have unshared
+        # or deleted it since, or staff hidden it): the same rule as opening it.
+        if (
+            source is None
+            or not type(source).objects.visible_to(user).filter(pk=source.pk).exists()
+        ):
             raise SubmitRefused(_("The image to enhance is no longer available."))
         return enhance_start(user=user, source=source, key=key)
     if generation.inputs_removed_at:

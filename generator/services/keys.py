@@ -12,10 +12,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from ..models import ApiKey, Generation
+from ..models import ApiKey, Batch, Generation
+from .holds import batches_cancel
+from .ledger import points_used
 from .ratelimits import rate_take
 
 TOKEN_PREFIX = "a1s_"  # noqa: S105 -- the visible start of every key, not a secret
@@ -60,15 +64,25 @@ def key_update(*, key: ApiKey, name: str, monthly_points: int | None, webhook_ur
 
 def key_revoke(*, key: ApiKey, by) -> bool:
     """Stop the key for good; False if it was already revoked."""
-    revoked = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
-        revoked_at=timezone.now(), revoked_by=by
-    )
+    revoked = keys_revoke(keys=ApiKey.objects.filter(pk=key.pk), by=by)
     key.refresh_from_db(fields=["revoked_at", "revoked_by"])
     return bool(revoked)
 
 
 def keys_revoke(*, keys: QuerySet[ApiKey], by) -> int:
-    return keys.filter(revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=by)
+    """Revoke these keys, and in the same transaction cancel the items not yet sent of
+    every batch they started, releasing their holds: a revoked key spends nothing more
+    (budgets.spend_check locks and reads the key's row at every spend)."""
+    with transaction.atomic():
+        ids = list(keys.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+        revoked = ApiKey.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), revoked_by=by
+        )
+        batches_cancel(
+            batches=Batch.objects.filter(api_key__in=ids),
+            reason=_("Cancelled: the API key that started it was revoked."),
+        )
+    return revoked
 
 
 class KeyRefused(Exception):
@@ -120,16 +134,10 @@ class KeyUse:
 
 
 def keys_use(*, user) -> list[KeyUse]:
-    """Each of the user's keys with the points its runs used this month."""
-    keys = list(keys_of(user=user))
-    month = Generation.objects.filter(api_key__in=keys).this_month()
+    """Each of the user's keys with the points it used this month (the ledger's)."""
     return [
-        KeyUse(
-            key,
-            month.filter(api_key=key).points_used(),
-            Generation.objects.filter(api_key=key).count(),
-        )
-        for key in keys
+        KeyUse(key, points_used(api_key=key), Generation.objects.filter(api_key=key).count())
+        for key in keys_of(user=user)
     ]
 
 

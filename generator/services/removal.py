@@ -1,8 +1,8 @@
 """Removing runs, photos and results for good: the one path retention and erasure share.
 
 Rows go first, in one short transaction that also writes what they leave behind: the
-points they used (`Spending`, so monthly totals do not change) and the files no other
-row uses (`FileRemoval`). The files are deleted from storage afterwards, and their queue
+files no other row uses (`FileRemoval`). What the runs cost is not theirs to keep: it
+stays in the ledger (services/ledger.py), whose entries outlive the runs. The files are deleted from storage afterwards, and their queue
 rows with them. A process killed at any point leaves either the whole transaction or
 none of it, plus at most a queue of files that the next run deletes: each thing is
 removed, and counted, once.
@@ -22,10 +22,9 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Q
 from django.tasks import task
-from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from ..models import FileRemoval, Generation, InputImage, ResultImage, Spending
+from ..models import FileRemoval, Generation, InputImage, ResultImage
 from .tracking import poll_generation
 
 logger = logging.getLogger(__name__)
@@ -151,59 +150,6 @@ def remove_pending_files() -> int:
     return files_remove_all_pending()
 
 
-# --- spending --------------------------------------------------------------------------
-
-RUN_FIELDS = (
-    "pk",
-    "user_id",
-    "team_id",
-    "created",
-    "app_id",
-    "app_name",
-    "points_spent",
-    "points_quoted",
-    "state",
-)
-
-
-def points_used(run: dict) -> int:
-    """As GenerationQuerySet.points_used counts one run: spent, else held unless failed."""
-    if run["points_spent"] is not None:
-        return run["points_spent"]
-    return 0 if run["state"] == Generation.State.FAILED else run["points_quoted"]
-
-
-def spending_record(*, runs: list[dict], keep_user: bool) -> None:
-    """Keep the points of runs about to be deleted, summed by (user, team, day, app).
-
-    `keep_user=False` for an erased person: their spending stays, but not whose it was.
-    """
-    totals: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
-    for run in runs:
-        key = (
-            run["user_id"] if keep_user else None,
-            run["team_id"],
-            timezone.localdate(run["created"]),
-            run["app_id"],
-            run["app_name"],
-        )
-        totals[key][0] += 1
-        totals[key][1] += points_used(run)
-    Spending.objects.bulk_create(
-        Spending(user_id=u, team_id=t, day=d, app_id=a, app_name=n, runs=runs, points=points)
-        for (u, t, d, a, n), (runs, points) in totals.items()
-        if points
-    )
-
-
-def spent_by(*, user=None, team=None, since) -> int:
-    """Points of removed runs started on or after `since` (a date), for a user or a team."""
-    scope = Q(user=user) if user is not None else Q(team=team)
-    return Spending.objects.filter(scope, day__gte=since).aggregate(
-        points=models.Sum("points", default=0)
-    )["points"]
-
-
 # --- runs, photos, results -----------------------------------------------------------
 
 
@@ -216,28 +162,25 @@ def _run_file_names(run_ids: list) -> tuple[set[str], int, int]:
     return names, len(photos), len(results)
 
 
-def runs_remove(
-    *, ids: Iterable, keep_user: bool, only: Q | None = None, wait: bool = False
-) -> Removed:
+def runs_remove(*, ids: Iterable, only: Q | None = None, wait: bool = False) -> Removed:
     """Delete these runs with their photos and results, in one transaction.
 
     `only` re-checks the reason at the moment of deletion (still in the trash, say), so
     a run restored meanwhile stays. Rows are locked first, so two removals running at
     once never record one run's points twice: rows another transaction holds are
     skipped (the next batch or run takes them), or waited for with `wait` (erasure,
-    which must not leave one behind).
+    which must not leave one behind). What the runs cost stays in the ledger, which
+    outlives them.
     """
     removed = Removed()
     with transaction.atomic():
         runs = Generation.objects.filter(pk__in=list(ids))
         if only is not None:
             runs = runs.filter(only)
-        rows = list(runs.select_for_update(skip_locked=not wait).values(*RUN_FIELDS))
-        if not rows:
+        run_ids = list(runs.select_for_update(skip_locked=not wait).values_list("pk", flat=True))
+        if not run_ids:
             return removed
-        run_ids = [row["pk"] for row in rows]
         names, photos, results = _run_file_names(run_ids)
-        spending_record(runs=rows, keep_user=keep_user)
         task_records_forget(run_ids=run_ids)
         admin_log_forget(model=Generation, ids=run_ids)
         Generation.objects.filter(pk__in=run_ids).delete()

@@ -202,7 +202,7 @@ def _steps(now: datetime, batch: int) -> list[tuple[str, Step]]:
     in_trash = Q(deleted_at__lt=now - timedelta(days=settings.TRASH_DAYS))
 
     def trash(runs: list) -> Work:
-        return partial(runs_remove, ids=runs, keep_user=True, only=in_trash)
+        return partial(runs_remove, ids=runs, only=in_trash)
 
     trashed = Generation.objects.filter(in_trash)
     steps.append(("trash", _runs_paged(trashed, "deleted_at", batch, trash)))

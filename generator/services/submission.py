@@ -1,8 +1,9 @@
 """The two steps every run takes before A1 works on it: hold the points, send once.
 
-`run_open` writes the run's row in the same serialised transaction that checks the
-budgets, so the row itself is the hold (used = spent + held). `send_once` sends the
-call that spends points exactly once and records what is known afterwards.
+`run_open` asks `budgets.spend_check` whether the actor may spend, writes the run's row
+and its hold in the ledger, in one serialised transaction. `send_once` sends the call
+that spends points exactly once, and only while the row is still its to send, then
+records what is known afterwards.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ..a1 import A1Error, Code
 from ..inputs import ImageSlot
 from ..models import BatchItem, Generation, InputImage, Team
-from .budgets import balance_alert_raise, budget_check
-from .holds import run_abandon
+from .budgets import balance_alert_raise, spend_check
+from .errors import SubmitRefused
+from .holds import run_refused
+from .ledger import Billing, ledger_hold, ledger_release
 from .photos import photos_attach
 from .tracking import track
 
@@ -39,7 +43,7 @@ def run_open(
     batch_item: BatchItem | None = None,
     **fields,
 ) -> tuple[Generation, bool]:
-    """Check the budgets and write the SUBMITTING row (the hold) in one transaction.
+    """Check who may spend, write the SUBMITTING row and hold its points, in one transaction.
 
     Returns (generation, created). An existing run with this key is returned as it is:
     a double click, a reload or a retried script request starts nothing new. Raises
@@ -49,12 +53,14 @@ def run_open(
         existing = Generation.objects.filter(user=user, idempotency_key=key).first()
         if existing is not None:
             return existing, False
-        budget_check(
+        is_app = fields.get("kind", Generation.Kind.GENERATE) == Generation.Kind.GENERATE
+        spend_check(
             user=user,
             team=team,
             points=points,
-            transferring=batch_item,
+            app_id=fields.get("app_id", "") if is_app else None,
             api_key=fields.get("api_key"),
+            transferring=batch_item,
         )
         try:
             with transaction.atomic():
@@ -70,6 +76,13 @@ def run_open(
         except IntegrityError:
             # Another request with the same key won the race: show that one.
             return Generation.objects.get(user=user, idempotency_key=key), False
+        ledger_hold(
+            points=points,
+            billing=Billing.of(user=user, team=team, api_key=fields.get("api_key")),
+            run=generation,
+            app_id=generation.app_id,
+            app_name=generation.app_name,
+        )
         if photos:
             photos_attach(generation=generation, photos=photos)
         if batch_item is not None:
@@ -77,6 +90,7 @@ def run_open(
             BatchItem.objects.filter(pk=batch_item.pk).update(
                 state=BatchItem.State.SENT, generation=generation, claimed_until=None
             )
+            ledger_release(item_ids=[batch_item.pk])
     return generation, True
 
 
@@ -102,9 +116,15 @@ def send_once(generation: Generation, call: Callable[[], str]) -> Generation:
     the A1Error raised.
     """
     now = timezone.now()
-    Generation.objects.filter(pk=generation.pk, state=State.SUBMITTING).update(
-        sent_at=now, claimed_until=submit_lease()
-    )
+    # Sent only if this run is still ours to send: a submission that outlived its lease
+    # (a very slow upload) may have been released by the sweep, its row and hold gone.
+    ours = Generation.objects.filter(
+        pk=generation.pk, state=State.SUBMITTING, sent_at__isnull=True
+    ).update(sent_at=now, claimed_until=submit_lease())
+    if ours != 1:
+        raise SubmitRefused(
+            _("This submission took too long and was stopped before anything was sent. Try again.")
+        )
     try:
         task_id = call()
     except A1Error as exc:
@@ -119,7 +139,7 @@ def send_once(generation: Generation, call: Callable[[], str]) -> Generation:
             logger.warning("Generation %s: outcome unknown (%s)", generation.pk, exc)
             generation.refresh_from_db()
             return generation
-        run_abandon(generation=generation)
+        run_refused(generation=generation)
         if exc.code == Code.BALANCE_INSUFFICIENT:
             balance_alert_raise(message=str(exc))
         raise

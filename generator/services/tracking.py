@@ -31,6 +31,7 @@ from ..a1 import A1Error, Code, TaskState
 from ..models import Generation, ResultImage
 from . import webhooks
 from .holds import run_abandon
+from .ledger import ledger_release, ledger_spend
 from .upstream import a1_client
 
 logger = logging.getLogger(__name__)
@@ -199,15 +200,22 @@ def _poll_failed(generation: Generation, lease: Lease, exc: A1Error, now: dateti
 
 def _fail(lease: Lease, now: datetime, problem: str, **changes) -> None:
     # Failed before producing output: A1 gives the points back, so none count as spent.
-    lease.rows().filter(state__in=IN_FLIGHT).update(
-        claimed_until=None,
-        state=State.FAILED,
-        problem=problem,
-        finished_at=now,
-        points_spent=0,
-        next_poll_at=None,
-        **changes,
-    )
+    with transaction.atomic():
+        ended = (
+            lease.rows()
+            .filter(state__in=IN_FLIGHT)
+            .update(
+                claimed_until=None,
+                state=State.FAILED,
+                problem=problem,
+                finished_at=now,
+                points_spent=0,
+                next_poll_at=None,
+                **changes,
+            )
+        )
+        if ended:
+            ledger_release(run_id=lease.generation_id)
     # Whoever ends the run tells its key's webhook; a delivery is made once per run end.
     webhooks.run_ended(generation_id=lease.generation_id)
 
@@ -245,13 +253,20 @@ def _copy_pending(generation: Generation, lease: Lease) -> datetime | None:
             return None
     results = list(ResultImage.objects.filter(generation_id=generation.pk))
     if all(r.settled for r in results):
-        lease.rows().filter(state=State.COPYING).update(
-            claimed_until=None,
-            state=State.COMPLETED,
-            finished_at=timezone.now(),
-            points_spent=F("points_quoted"),
-            next_poll_at=None,
-        )
+        with transaction.atomic():
+            ended = (
+                lease.rows()
+                .filter(state=State.COPYING)
+                .update(
+                    claimed_until=None,
+                    state=State.COMPLETED,
+                    finished_at=timezone.now(),
+                    points_spent=F("points_quoted"),
+                    next_poll_at=None,
+                )
+            )
+            if ended:
+                ledger_spend(run_id=generation.pk, points=generation.points_quoted)
         webhooks.run_ended(generation_id=generation.pk)
         return None
     attempts = max(r.copy_attempts for r in results if not r.settled)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db.models import QuerySet, Sum
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Generation, Spending
+from ..models import LedgerEntry
 
 SPLITS = ("user", "team", "app")
 _FIELDS = {"user": "user__username", "team": "team__name", "app": "app_name"}
@@ -44,46 +44,28 @@ class Usage:
     series: list[Series] | None = None
 
 
-def _runs(*, start: date, end: date, user=None) -> QuerySet:
-    runs = Generation.objects.filter(created__date__gte=start, created__date__lte=end)
-    return runs.filter(user=user) if user is not None else runs
-
-
-def _removed(*, start: date, end: date, user=None) -> QuerySet:
-    """Points of runs removed since (trash purged, people erased): totals stay true."""
-    removed = Spending.objects.filter(day__gte=start, day__lte=end)
-    return removed.filter(user=user) if user is not None else removed
+def _entries(*, start: date, end: date, user=None) -> QuerySet:
+    entries = LedgerEntry.objects.filter(day__gte=start, day__lte=end)
+    return entries.filter(user=user) if user is not None else entries
 
 
 def _nobody(field: str) -> str:
-    # Spending rows of an erased person have no user left.
+    # Entries of an erased person have no person left.
     return str(_("(erased accounts)")) if field == _FIELDS["user"] else "—"
 
 
-def _totals(runs: QuerySet, removed: QuerySet, field: str) -> list[tuple[str, int]]:
-    rows = runs.values_list(field).annotate(points=Sum("points_spent")).order_by("-points")
+def _totals(spent: QuerySet, field: str) -> list[tuple[str, int]]:
     merged: dict[str, int] = defaultdict(int)
-    for key, points in rows:
-        merged[key or "—"] += points or 0
-    for key, points in removed.values_list(field).annotate(p=Sum("points")).order_by():
+    for key, points in spent.values_list(field).annotate(p=Sum("points")).order_by():
         merged[key or _nobody(field)] += points or 0
     return sorted(merged.items(), key=lambda kv: (-kv[1], kv[0].lower()))
 
 
-def _series(runs: QuerySet, removed: QuerySet, field: str, days: list[date]) -> list[Series]:
+def _series(spent: QuerySet, field: str, days: list[date]) -> list[Series]:
     """Points per day for each name, largest first; beyond MAX_SERIES folded into Other."""
     index = {day: i for i, day in enumerate(days)}
     per_name: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
-    rows = (
-        runs.annotate(day=TruncDate("created"))
-        .values_list("day", field)
-        .annotate(points=Sum("points_spent"))
-        .order_by()
-    )
-    for day, name, points in rows:
-        if day in index and points:
-            per_name[name or "—"][index[day]] += points
-    for day, name, points in removed.values_list("day", field).annotate(p=Sum("points")).order_by():
+    for day, name, points in spent.values_list("day", field).annotate(p=Sum("points")).order_by():
         if day in index and points:
             per_name[name or _nobody(field)][index[day]] += points
     ranked = sorted(per_name.items(), key=lambda kv: (-sum(kv[1]), kv[0].lower()))
@@ -96,34 +78,37 @@ def _series(runs: QuerySet, removed: QuerySet, field: str, days: list[date]) -> 
 
 
 def usage_range(*, start: date, end: date, user=None, split: str = "app") -> Usage:
-    """Points spent per day from `start` to `end` (inclusive), for one user or everyone.
+    """Points spent per day from `start` to `end` (inclusive), for one user or everyone,
+    read from the ledger: split by the person, team and app billed when the points were
+    held (sharing a run later moves nothing here; removed runs and erased people's
+    spending stay counted).
 
     Spent points count on the day the run started; points still held by runs in
-    progress (or of unknown outcome) are reported apart as `quoted_open`.
+    progress (or of unknown outcome) and by batch items not yet sent are reported apart
+    as `quoted_open`.
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}")
     if end < start:
         raise ValueError("the period ends before it starts")
     end = min(end, start + timedelta(days=MAX_DAYS - 1))
-    all_runs = _runs(start=start, end=end, user=user)
-    runs = all_runs.filter(points_spent__isnull=False)
-    removed = _removed(start=start, end=end, user=user)
+    entries = _entries(start=start, end=end, user=user)
+    spent = entries.filter(kind=LedgerEntry.Kind.SPEND)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    series = _series(runs, removed, _FIELDS[split], days)
+    series = _series(spent, _FIELDS[split], days)
     total_by_day = {day: sum(s.points[i] for s in series) for i, day in enumerate(days)}
     return Usage(
         start=start,
         end=end,
         days=days,
         total_by_day=total_by_day,
-        by_user=_totals(runs, removed, _FIELDS["user"]),
-        by_team=_totals(runs, removed, _FIELDS["team"]),
-        by_app=_totals(runs, removed, _FIELDS["app"]),
+        by_user=_totals(spent, _FIELDS["user"]),
+        by_team=_totals(spent, _FIELDS["team"]),
+        by_app=_totals(spent, _FIELDS["app"]),
         total=sum(total_by_day.values()),
-        quoted_open=all_runs.filter(points_spent__isnull=True)
-        .exclude(state="failed")
-        .aggregate(points=Coalesce(Sum("points_quoted"), 0))["points"],
+        quoted_open=entries.exclude(kind=LedgerEntry.Kind.SPEND).aggregate(
+            points=Coalesce(Sum("points"), 0)
+        )["points"],
         split=split,
         series=series,
     )

@@ -7,8 +7,9 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import TestCase, TransactionTestCase
+from django.utils import timezone
 
-from generator.models import Generation, Membership, Team
+from generator.models import Generation, LedgerEntry, Membership, Team
 from tests.conftest import SandboxHandle, image_bytes
 
 WATERCOLOR = "1838546335502970881"
@@ -30,6 +31,13 @@ def create_people(target) -> None:
     Membership.objects.create(team=target.team, user=target.owner, role="manager")
     Membership.objects.create(team=target.team, user=target.teammate)
     Membership.objects.create(team=target.other_team, user=target.outsider)
+
+
+def backdate(run: Generation, when) -> None:
+    """Move a run, and the points the ledger holds for it, to another time (for tests
+    of months and periods: the ledger counts points on the day they were held)."""
+    Generation.objects.filter(pk=run.pk).update(created=when)
+    LedgerEntry.objects.filter(run_id=run.pk).update(day=timezone.localdate(when))
 
 
 class PortalMixin:

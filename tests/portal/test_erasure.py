@@ -244,7 +244,7 @@ class ErasureTests(LifecycleTestCase):
             ],
             api_key=api_key,
         )
-        batches.batch_start(batch=batch)
+        batches.batch_start(batch=batch, api_key=api_key)
         for _ in range(2):
             Chore.objects.filter(name=batch_pacing.SLOT).update(next_run=timezone.now())
             batch_pacing.batches_send_tick()

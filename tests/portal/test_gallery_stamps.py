@@ -48,7 +48,7 @@ class GalleryStampTests(TrackingTestCase):
     def test_it_moves_when_runs_are_deleted_for_good(self):
         run = self.start()
         before = self.tokens()
-        removal.runs_remove(ids=[run.pk], keep_user=True)  # as staff or the trash purge do
+        removal.runs_remove(ids=[run.pk])  # as staff or the trash purge do
         removal.files_remove_all_pending()
         assert self.tokens() != before
 

@@ -25,7 +25,7 @@ FAULTS = {
 
 def forget_runs() -> None:
     """Start the next case afresh: the runs go with their files (as removal does)."""
-    removal.runs_remove(ids=list(Generation.objects.values_list("pk", flat=True)), keep_user=True)
+    removal.runs_remove(ids=list(Generation.objects.values_list("pk", flat=True)))
     removal.files_remove_all_pending()
 
 
