@@ -119,6 +119,13 @@ def _page_context(request, batch: Batch) -> dict:
             .select_related("batch_item")
             .prefetch_related("results")[:ITEMS_SHOWN]
         ),
+        # Why a cancelled batch stopped: its owner, a key revoked, a person deactivated.
+        "stopped": items.filter(state=BatchItem.State.CANCELLED)
+        .exclude(reason="")
+        .values_list("reason", flat=True)
+        .first()
+        if batch.state == Batch.State.CANCELLED
+        else "",
         "active": batch.state in (Batch.State.RUNNING, Batch.State.PAUSED)
         or progress.checking
         or (batch.state == Batch.State.CANCELLED and progress.running),
