@@ -39,9 +39,11 @@ def photo_keep(
     position: int | None = None,
     batch_item=None,
 ) -> InputImage:
-    """Store one normalised photo as the user's own, not yet part of any run."""
+    """Store one normalised photo as the user's own, not yet part of any run: they
+    gave it, so the file is theirs (every later row of it only refers to it)."""
     kept = InputImage(
         owner=user,
+        given_by=user,
         batch_item=batch_item,
         form_id=form_id,
         position=position,
@@ -98,9 +100,13 @@ def photos_attach(
 
 def photo_copy(*, photo: InputImage, owner_id, **fields) -> InputImage:
     """A new row for the same kept file (and the same upload at A1): nothing is stored
-    or uploaded again, and each run or batch item keeps a record of its own."""
+    or uploaded again, and each run or batch item keeps a record of its own.
+
+    The row is `owner_id`'s reference to the photo; the file stays its giver's.
+    """
     return InputImage.objects.create(
         owner_id=owner_id,
+        given_by_id=photo.given_by_id,
         file=photo.file.name,
         original_name=photo.original_name,
         source_url=photo.source_url,
