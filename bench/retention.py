@@ -51,7 +51,13 @@ def seed(runs: int) -> dict:
         Generation.objects.bulk_create(batch)
         photos, results = [], []
         for run in batch:
-            photo = InputImage(owner_id=run.user_id, generation=run, form_id="1", position=0)
+            photo = InputImage(
+                owner_id=run.user_id,
+                given_by_id=run.user_id,
+                generation=run,
+                form_id="1",
+                position=0,
+            )
             photo.file.name = default_storage.save(
                 f"inputs/bench/{photo.id}.jpg", ContentFile(blob)
             )

@@ -74,7 +74,7 @@ class InputInline(admin.TabularInline):
     model = InputImage
     extra = 0
     can_delete = False
-    fields = ["preview", "form_id", "position", "width", "height", "notes", "a1_path"]
+    fields = ["preview", "given_by", "form_id", "position", "width", "height", "notes", "a1_path"]
     readonly_fields = fields
 
     @admin.display(description=_("photo"))

@@ -356,10 +356,26 @@ def _ext(filename: str) -> str:
 
 
 class InputImage(models.Model):
-    """A photo a user supplied, normalised and kept by us, plus where A1 holds it."""
+    """A photo a user supplied, normalised and kept by us, plus where A1 holds it.
+
+    Who owns a photo is decided once: the kept file belongs to the person who gave it,
+    `given_by`, set when the file is stored (services/photos.py `photo_keep`) and never
+    changed. A remix, a batch item or a retry that reuses the file gets a row of its own
+    (`photo_copy`) that carries the same `given_by`: its `owner` (whose run or batch
+    item it is) only refers to the photo. So every row of one file names one giver, and:
+    - erasing a person removes every row of the files they gave (the copies others made
+      included) and the rows they own that refer to others' photos, nothing else;
+    - a run, a batch item or a staged form takes only its own rows when it goes;
+    - a file is deleted when no row refers to it any more.
+    services/photo_owners.py `photos_leaving` applies the rule for every removal path.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Whose run, batch item or form this row is part of (not necessarily who gave it).
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos_given"
+    )
     generation = models.ForeignKey(
         Generation, null=True, blank=True, on_delete=models.CASCADE, related_name="inputs"
     )

@@ -1,10 +1,13 @@
 """Erasing a person (GDPR article 17): no row and no file of theirs is left.
 
-Their runs go with their photos and results (runs they shared with a team too), then
-every other row that points at them, found by walking the user model's relations so a
-model added later (API keys, say) is covered without being listed here. What their
-runs cost stays in the ledger, without their name, so their teams' monthly totals do
-not change. Files are deleted through the storage API, on local disk and S3 alike.
+First the photos, by the ownership rule (services/photo_owners.py): every row of the
+photos they gave, the copies teammates made in remixes and batches too, and their own
+rows that refer to photos others gave (those photos stay with their givers). Then their
+runs with their results (runs they shared with a team too), then every other row that
+points at them, found by walking the user model's relations so a model added later (API
+keys, say) is covered without being listed here. What their runs cost stays, without
+their name (in the ledger), so their teams' monthly totals do not change. A file is
+deleted, through the storage API on local disk and S3 alike, once no row refers to it.
 """
 
 from __future__ import annotations
@@ -31,10 +34,10 @@ from ..models import (
 )
 from .ledger import ledger_forget
 from .people import person_deactivate
+from .photo_owners import photos_given, photos_leaving
 from .removal import (
     Removed,
     admin_log_forget,
-    chunks,
     files_release,
     files_remove_pending,
     photos_remove,
@@ -89,7 +92,7 @@ def erasure_summary(*, user) -> ErasureSummary:
     return ErasureSummary(
         runs=runs.count(),
         shared=runs.filter(visibility=Generation.Visibility.TEAM, team__isnull=False).count(),
-        photos=InputImage.objects.filter(owner=user).count(),
+        photos=photos_given(person=user),
         results=ResultImage.objects.filter(generation__user=user).count(),
         teams=list(user.teams.order_by("name").values_list("name", flat=True)),
         other=other,
@@ -138,16 +141,14 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
     shared = Generation.objects.filter(
         user=user, visibility=Generation.Visibility.TEAM, team__isnull=False
     ).count()
-    # First the photos they gave, with every row that uses the same file (a teammate's
-    # remix of their run; that run then says its photos were removed). All rows of a
-    # file go in one transaction, so a rerun after a stop still finds the rest by name.
-    given = InputImage.objects.filter(owner=user).values_list("file", flat=True)
-    for part in chunks(sorted(set(given))):
-        timed(
-            lambda part=part: photos_remove(
-                photos=InputImage.objects.filter(file__in=part), now=now, limit=None, wait=True
-            )
-        )
+    # First the photos, as the ownership rule says: what they gave, with the copies
+    # others made of it (a teammate's remix then says its photos were removed), and their
+    # own references to what others gave (the givers keep theirs). A file goes with the
+    # last row that refers to it, so a rerun after a stop finds the rest by giver.
+    while timed(
+        lambda: photos_remove(photos=photos_leaving(person=user), now=now, limit=batch, wait=True)
+    ):
+        pass
     while timed(
         lambda: runs_remove(
             ids=Generation.objects.filter(user=user).values_list("pk", flat=True)[:batch],

@@ -2,7 +2,8 @@
 
 A photo is kept (an InputImage with our copy of the file) before anything else is
 checked, so a form that is wrong elsewhere never loses it; a photo that no run ever
-used is removed by the worker a day later.
+used is removed by the worker a day later. The person who gives a photo owns it; rows
+made for a remix, a batch item or a retry refer to it (services/photo_owners.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
-from django.db import transaction
 from django.tasks import task
 from django.utils import timezone
 
@@ -22,7 +22,8 @@ from ..inputs import ImageSlot
 from ..messages import is_image_error, user_message
 from ..models import Generation, InputImage
 from .errors import SubmitRefused
-from .removal import files_release, files_remove_all_pending
+from .photo_owners import photos_leaving
+from .removal import files_remove_all_pending, photos_remove
 from .upstream import a1_client
 
 logger = logging.getLogger(__name__)
@@ -39,9 +40,11 @@ def photo_keep(
     position: int | None = None,
     batch_item=None,
 ) -> InputImage:
-    """Store one normalised photo as the user's own, not yet part of any run."""
+    """Store one normalised photo as the user's own, not yet part of any run: they
+    gave it, so the file is theirs (every later row of it only refers to it)."""
     kept = InputImage(
         owner=user,
+        given_by=user,
         batch_item=batch_item,
         form_id=form_id,
         position=position,
@@ -98,9 +101,13 @@ def photos_attach(
 
 def photo_copy(*, photo: InputImage, owner_id, **fields) -> InputImage:
     """A new row for the same kept file (and the same upload at A1): nothing is stored
-    or uploaded again, and each run or batch item keeps a record of its own."""
+    or uploaded again, and each run or batch item keeps a record of its own.
+
+    The row is `owner_id`'s reference to the photo; the file stays its giver's.
+    """
     return InputImage.objects.create(
         owner_id=owner_id,
+        given_by_id=photo.given_by_id,
         file=photo.file.name,
         original_name=photo.original_name,
         source_url=photo.source_url,
@@ -158,28 +165,21 @@ def _reuse_earlier_upload(image: InputImage) -> None:
 def photos_purge_staged(*, now=None, limit: int = PURGE_BATCH) -> int:
     """Remove photos kept for forms that were never submitted, a day on.
 
-    Bounded and safe to repeat: the rows go in one targeted DELETE that also queues the
-    files no other row uses (services/removal.py), then those files are deleted; a kill
-    in between leaves the queue, which the next removal run finishes.
+    Bounded and safe to repeat: the rows the ownership rule names (photo_owners.py) go
+    in one transaction that also queues the files no other row uses (a teammate's copy
+    of a photo goes, the photo stays), then those files are deleted; a kill in between
+    leaves the queue, which the next removal run finishes.
     """
     now = now or timezone.now()
-    stale = list(
-        InputImage.objects.filter(
-            generation__isnull=True, batch_item__isnull=True, created__lt=now - STAGED_FOR
-        )
-        .order_by("created")
-        .values_list("pk", "file")[:limit]
-    )
-    if not stale:
+    stale = photos_leaving(staged_before=now - STAGED_FOR)
+    rows = list(stale.order_by("created").values_list("pk", "file")[:limit])
+    if not rows:
         return 0
-    names = {name for _, name in stale if name}
-    with transaction.atomic():
-        InputImage.objects.filter(
-            pk__in=[pk for pk, _ in stale], generation__isnull=True, batch_item__isnull=True
-        ).delete()
-        files_release(names)
-    files_remove_all_pending(names=names)
-    return len(stale)
+    # The rule is asked again as the rows are locked: a row a run took meanwhile stays.
+    chosen = stale.filter(pk__in=[pk for pk, _ in rows])
+    removed = photos_remove(photos=chosen, now=now, limit=None)
+    files_remove_all_pending(names={name for _, name in rows})
+    return removed.counts["photos"]
 
 
 @task()

@@ -25,6 +25,7 @@ from django.tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from ..models import FileRemoval, Generation, InputImage, ResultImage
+from .photo_owners import photos_leaving
 from .tracking import poll_generation
 
 logger = logging.getLogger(__name__)
@@ -154,7 +155,7 @@ def remove_pending_files() -> int:
 
 
 def _run_file_names(run_ids: list) -> tuple[set[str], int, int]:
-    photos = list(InputImage.objects.filter(generation__in=run_ids).values_list("file", flat=True))
+    photos = list(photos_leaving(runs=run_ids).values_list("file", flat=True))
     results = list(
         ResultImage.objects.filter(generation__in=run_ids).values_list("file", "thumbnail")
     )
@@ -183,6 +184,7 @@ def runs_remove(*, ids: Iterable, only: Q | None = None, wait: bool = False) -> 
         names, photos, results = _run_file_names(run_ids)
         task_records_forget(run_ids=run_ids)
         admin_log_forget(model=Generation, ids=run_ids)
+        photos_leaving(runs=run_ids).delete()  # the rule's rows, not whatever cascades
         Generation.objects.filter(pk__in=run_ids).delete()
         removed.add("runs", len(run_ids))
         removed.add("photos", photos)
@@ -195,7 +197,7 @@ def photos_remove(
     *, photos: models.QuerySet, now, limit: int | None = CHUNK, wait: bool = False
 ) -> Removed:
     """Delete up to `limit` of these photo rows (None: all); their runs say when their
-    photos went.
+    photos went. Which rows: ask photo_owners.photos_leaving, the rule's one owner.
     Locked rows are skipped, or waited for with `wait` (as in runs_remove)."""
     removed = Removed()
     with transaction.atomic():

@@ -28,8 +28,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
-from ..models import Generation, InputImage, RemovalLog, ResultImage
+from ..models import Generation, RemovalLog, ResultImage
 from .exports import exports_remove, exports_stale
+from .photo_owners import photos_leaving
 from .removal import (
     Removed,
     files_remove_all_pending,
@@ -176,10 +177,12 @@ def _steps(now: datetime, batch: int) -> list[tuple[str, Step]]:
     steps: list[tuple[str, Step]] = []
     if settings.RETAIN_INPUT_DAYS:
         cutoff = now - timedelta(days=settings.RETAIN_INPUT_DAYS)
-        due = InputImage.objects.filter(ended_before(cutoff, "generation__"))
 
         def photos(runs: list) -> Work | None:
-            ids = list(due.filter(generation__in=runs).values_list("pk", flat=True))
+            # The runs' own rows (photo_owners.py): a copy a later remix made stays with
+            # that run, and the file with it.
+            due = photos_leaving(runs=runs)
+            ids = list(due.values_list("pk", flat=True))
             if not ids:
                 return None
             return partial(photos_remove, photos=due.filter(pk__in=ids), now=now, limit=None)

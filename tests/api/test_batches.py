@@ -6,10 +6,13 @@ import io
 import zipfile
 from datetime import timedelta
 
+import pytest
+from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from generator.models import Batch, Chore, Generation
 from generator.services import batch_pacing
+from generator.services.storage_audit import storage_audit
 from tests.api.base import ApiTestCase, assert_error_shape
 from tests.portal.base import WATERCOLOR
 
@@ -102,3 +105,34 @@ class BatchApiTests(ApiTestCase):
         assert_error_shape(
             self.api("GET", f"/batches/{batch['id']}", token=other), 404, "not_found"
         )
+
+    @pytest.mark.storage
+    def test_it_keeps_the_owners_photo_when_a_teammate_who_named_it_in_a_draft_is_erased(self):
+        shared = self.start_run(team_id=self.team.id, visibility="team")
+        assert shared.status_code == 201, shared.text
+        run = self.finish(shared.json()["id"])
+        photo = run.inputs.get()
+        # The teammate names the owner's photo (they may see the run) in a draft: free.
+        item = {"label": "borrowed", "photos": {SLOT: str(photo.pk)}}
+        body = {"app_id": WATERCOLOR, "style": "183854633550716522", "size": "1"}
+        draft = self.api(
+            "POST",
+            "/batches",
+            token=self.key_for(self.teammate),
+            json=body | {"items": [item], "start": False},
+        )
+        assert draft.status_code == 201, draft.text
+        assert draft.json()["state"] == "draft"
+        self.client.force_login(self.staff)
+        done = self.client.post(
+            f"/staff/people/{self.teammate.pk}/erase/", {"username": "teammate"}
+        )
+        assert done["Location"] == "/staff/data/"
+        assert not Batch.objects.filter(pk=draft.json()["id"]).exists()
+        self.client.force_login(self.owner)
+        page = self.client.get(run.get_absolute_url()).content.decode()
+        assert f"/media/inputs/{photo.pk}" in page
+        assert "The photos given for this run were removed" not in page
+        assert self.client.get(f"/media/inputs/{photo.pk}").status_code in (200, 302)
+        assert default_storage.exists(photo.file.name)
+        assert storage_audit().clean

@@ -2,9 +2,11 @@
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
@@ -35,11 +37,13 @@ from generator.services import (
     exports,
     keys,
     photos,
+    retention,
     teams,
     tracking,
     usage,
 )
 from generator.services.apps import app_fetch
+from generator.services.storage_audit import storage_audit
 from tests.conftest import image_bytes
 from tests.portal.base import PASSWORD, WATERCOLOR
 from tests.portal.lifecycle_base import LifecycleTestCase
@@ -303,3 +307,95 @@ def test_every_relation_to_a_person_is_removed_or_emptied_by_erasure():
         if rel.on_delete in (models.PROTECT, models.RESTRICT)
     ]
     assert refusing == ["generator.Generation.user"]  # removed first, run by run
+
+
+class PhotoOwnerTests(LifecycleTestCase):
+    """A photo belongs to the person who gave it: a teammate who remixed it, or named it in
+    a batch, only refers to it, and erasing the teammate takes only their references."""
+
+    def remixed_by_teammate(self) -> tuple[Generation, Generation]:
+        """The owner's run, shared with the team, remixed by the teammate with its photo
+        through the app form (the photo's id comes back in the remix page)."""
+        original = self.finished(user=self.owner)
+        self.client.post(
+            f"/generations/{original.id}/share/", {"visibility": "team", "team": self.team.id}
+        )
+        self.login(self.teammate)
+        remix_page = self.client.get(f"/apps/{WATERCOLOR}/?remix={original.id}")
+        staged = re.search(
+            r'name="(cnet_\d+)_staged" value="([0-9a-f-]+)"', remix_page.content.decode()
+        )
+        data = self.watercolor_post(self.form_key(remix_page), cnet_17466175263110005=None)
+        data[f"{staged.group(1)}_staged"] = staged.group(2)
+        assert self.submit(data=data).status_code == 302
+        remix = Generation.objects.get(user=self.teammate)
+        self.finish_upstream(remix)
+        self.poll(remix)
+        assert remix.inputs.get().file.name == original.inputs.get().file.name  # one file
+        return original, remix
+
+    def assert_the_owner_still_sees_their_photo(self, original: Generation, photo) -> None:
+        self.login(self.owner)
+        page = self.client.get(original.get_absolute_url()).content.decode()
+        assert "The photos given for this run were removed" not in page
+        assert f"/media/inputs/{photo.id}" in page
+        assert self.client.get(f"/media/inputs/{photo.id}").status_code in (200, 302)
+        assert self.stored(photo.file.name)
+        assert storage_audit().clean
+
+    def test_it_keeps_the_owners_photo_when_the_teammate_who_remixed_it_deletes_their_account(
+        self,
+    ):
+        original, remix = self.remixed_by_teammate()
+        photo = original.inputs.get()
+        self.login(self.teammate)
+        response = self.client.post("/account/delete/", {"username": "teammate"})
+        assert response["Location"] == "/accounts/login/"
+        assert not Generation.objects.filter(pk=remix.pk).exists()
+        self.assert_the_owner_still_sees_their_photo(original, photo)
+
+    def test_it_keeps_the_owners_photo_when_staff_erase_the_teammate_who_remixed_it(self):
+        original, remix = self.remixed_by_teammate()
+        photo = original.inputs.get()
+        self.login(self.staff)
+        page = self.client.get(f"/staff/people/{self.teammate.pk}/erase/").content.decode()
+        done = self.client.post(
+            f"/staff/people/{self.teammate.pk}/erase/", {"username": "teammate"}
+        )
+        assert done["Location"] == "/staff/data/"
+        assert not Generation.objects.filter(pk=remix.pk).exists()
+        self.assert_the_owner_still_sees_their_photo(original, photo)
+        # The confirmation counted no photo of theirs: the remix's photo is the owner's.
+        assert "1 run" in page and "0 photos given" in page
+
+    def test_it_erases_the_owners_photo_with_the_copies_teammates_made_of_it(self):
+        original, remix = self.remixed_by_teammate()
+        photo = original.inputs.get()
+        self.login(self.owner)
+        page = self.client.get("/account/").content.decode()
+        assert "1 photo given" in page
+        assert self.client.post("/account/delete/", {"username": "owner"}).status_code == 302
+        assert not InputImage.objects.filter(file=photo.file.name).exists()
+        assert not self.stored(photo.file.name)
+        self.login(self.teammate)
+        page = self.client.get(remix.get_absolute_url()).content.decode()
+        assert "The photos given for this run were removed on" in page
+        assert remix.results.exists()  # the teammate's own images stay
+        assert storage_audit().clean
+
+    def test_it_still_knows_whose_photo_it_is_after_the_owners_own_run_is_purged(self):
+        original, remix = self.remixed_by_teammate()
+        photo = remix.inputs.get()
+        self.login(self.owner)
+        self.client.post(f"/generations/{original.id}/delete/")
+        later = timezone.now() + timedelta(days=settings.TRASH_DAYS + 1)
+        retention.retention_sweep(now=later)
+        assert not Generation.objects.filter(pk=original.pk).exists()
+        self.login(self.teammate)
+        page = self.client.get(remix.get_absolute_url()).content.decode()
+        assert f"/media/inputs/{photo.id}" in page  # the remix keeps the photo it used
+        assert self.stored(photo.file.name)
+        erasure.user_erase(user=self.owner)  # whose face it is did not change
+        page = self.client.get(remix.get_absolute_url()).content.decode()
+        assert "The photos given for this run were removed on" in page
+        assert not self.stored(photo.file.name)

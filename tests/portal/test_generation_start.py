@@ -97,7 +97,7 @@ class SubmitTests(BaseTestCase):
         assert self.sandbox.calls("upload") == 1
 
     def test_it_ignores_a_kept_photo_that_belongs_to_someone_else(self):
-        theirs = InputImage(owner=self.outsider)
+        theirs = InputImage(owner=self.outsider, given_by=self.outsider)
         theirs.file.save("x.jpg", ContentFile(image_bytes()), save=True)
         data = self.watercolor_post(
             self.key, cnet_17466175263110005=None, cnet_17466175263110005_staged=str(theirs.id)

@@ -37,7 +37,9 @@ class StagedPhotoTests(BaseTestCase):
         assert self.submit(data=data).status_code == 302
         staged.refresh_from_db()
         assert staged.generation is not None  # the run took the staged row itself
-        leftover = InputImage.objects.create(owner=self.owner, file=staged.file.name)
+        leftover = InputImage.objects.create(
+            owner=self.owner, given_by=self.owner, file=staged.file.name
+        )
         later = timezone.now() + timedelta(days=2)
         assert photos.photos_purge_staged(now=later) == 1
         assert not InputImage.objects.filter(pk=leftover.pk).exists()
