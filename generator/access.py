@@ -1,4 +1,15 @@
-"""The one rule for who may see what: every view and media endpoint goes through here."""
+"""The one rule for who may see what: every view, media endpoint, download, the REST API
+and the gateway go through here.
+
+Two questions, one helper each:
+- may this person look at it? `visible_or_404`: pages, fragments and media views. Staff
+  see everything there (they review hidden and trashed runs on those pages and in the
+  admin); everyone else sees only shown runs.
+- may it leave the portal to this person? `shown_or_404` / `shown_to`: downloads, ZIPs,
+  the REST API, the gateway, and images taken into new work. Nothing hidden by staff or
+  in the trash, for staff too (`GenerationQuerySet.shown` is that rule and lists every
+  output that calls it).
+"""
 
 from __future__ import annotations
 
@@ -28,6 +39,23 @@ def _one_or_404(queryset, pk) -> models.Model:
         raise Http404 from None
     obj = queryset.filter(pk=pk).first()
     if obj is None:
+        raise Http404
+    return obj
+
+
+def shown_to(user, model: type[models.Model]) -> models.QuerySet:
+    """What of `model` (runs, results, photos) may leave the portal to `user`: what they
+    may see, less anything hidden by staff or in the trash, whoever asks."""
+    return model.objects.visible_to(user).shown()
+
+
+def shown_or_404(user, model: type[models.Model], pk, *, owned: bool = False) -> models.Model:
+    """The object if it may leave the portal to `user` (`shown_to`), else 404; with
+    `owned`, only the user's own (a task is its owner's, as at A1)."""
+    if not user.is_authenticated:
+        raise Http404
+    obj = _one_or_404(shown_to(user, model), pk)
+    if owned and obj.user_id != user.id:
         raise Http404
     return obj
 

@@ -1,6 +1,7 @@
 """Staff review: every generation, its request and answer, hiding and flagging; people's
 data exports and erasure; what the retention job removed."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.contrib.auth import get_user_model
@@ -30,6 +31,7 @@ from .models import (
     Preset,
     RemovalLog,
     ResultImage,
+    SsoLink,
     Team,
     WebhookDelivery,
 )
@@ -392,11 +394,36 @@ User = get_user_model()
 admin.site.unregister(User)
 
 
+class SsoLinkForm(forms.ModelForm):
+    class Meta:
+        model = SsoLink
+        fields = []
+
+    def has_changed(self):
+        # A new link has nothing to fill in: adding the row is the whole change.
+        return self.instance._state.adding or super().has_changed()
+
+
+class SsoLinkInline(admin.StackedInline):
+    """Staff's explicit link: the only way single sign-on reaches a staff or superuser
+    account (services/sso.py). Adding one lets the account's next single sign-on with its
+    verified email address in, and records who that was; deleting it unlinks."""
+
+    model = SsoLink
+    form = SsoLinkForm
+    extra = 0
+    max_num = 1
+    fields = ["issuer", "subject", "created", "linked_at"]
+    readonly_fields = fields
+
+
 @admin.register(User)
 class PersonAdmin(UserAdmin):
-    """Django's user admin, with a person's data export and erasure (files and all)."""
+    """Django's user admin, with a person's data export and erasure (files and all), and
+    their single sign-on link."""
 
     actions = ["export_data", "erase"]
+    inlines = [SsoLinkInline]
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)

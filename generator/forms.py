@@ -197,12 +197,13 @@ def _read(upload) -> bytes:
 
 
 def _visible_image(user, staged_id) -> InputImage | None:
-    """A photo the user may reuse: their own, or one of a run they can see (remix)."""
+    """A photo the user may reuse: their own, or one of a run they can see (remix) that
+    is still shown (GenerationQuerySet.shown)."""
     try:
         image_id = uuid.UUID(str(staged_id))
     except (TypeError, ValueError):
         return None
-    return InputImage.objects.visible_to(user).filter(id=image_id).first()
+    return InputImage.objects.visible_to(user).shown().filter(id=image_id).first()
 
 
 def sharing_fields(user) -> dict[str, forms.Field]:

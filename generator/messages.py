@@ -51,6 +51,11 @@ def user_message(error: A1Error) -> str:
         return _("The A1 account has run out of points. An administrator needs to top it up.")
     if code == Code.INVALID_PARAMS:
         return _("A1 did not accept these values. Check the fields and try again.")
+    if code == Code.REDIRECTED:
+        return _(
+            "The image service is not set up correctly. Ask an administrator to check the "
+            "A1 address (A1_BASE_URL)."
+        )
     if code in (Code.NETWORK_ERROR, Code.TIMEOUT, Code.BAD_RESPONSE):
         return _("A1 could not be reached. Try again in a moment.")
     return _("A1 refused the request (code %(code)s).") % {"code": code}

@@ -175,7 +175,10 @@ class SsoBackend(OIDCAuthenticationBackend):
         if claims.get("sub") != payload.get("sub"):
             raise SuspiciousOperation("userinfo is about someone else")
         email = str(claims.get("email") or "").strip()
-        if not email or "@" not in email or claims.get("email_verified") is False:
+        # Only an address the provider vouches for: a missing claim is no "yes" (some
+        # providers send it as the string "true").
+        verified = str(claims.get("email_verified")).lower() == "true"
+        if not email or "@" not in email or not verified:
             refuse(
                 self.request,
                 _("The sign-on service did not confirm an email address for your account."),
@@ -194,6 +197,8 @@ class SsoBackend(OIDCAuthenticationBackend):
             return None
         try:
             return sso_account_resolve(
+                issuer=self.provider.issuer,
+                subject=str(payload.get("sub") or ""),
                 email=email,
                 name=str(claims.get("name") or ""),
                 staff=staff_from_claims(claims),

@@ -46,7 +46,10 @@ def result_json(result: ResultImage, *, base: str = "") -> dict:
 
 
 def run_json(generation: Generation, *, base: str = "") -> dict:
-    """The run, its state and our own result links (never A1's expiring ones)."""
+    """The run, its state and our own result links (never A1's expiring ones). A run
+    hidden by staff or in the trash has none (GenerationQuerySet.shown): the API does
+    not answer it at all, and a webhook about it carries no image."""
+    results = generation.results.all() if generation.is_shown else []
     return {
         "id": str(generation.pk),
         "kind": generation.kind,
@@ -68,7 +71,7 @@ def run_json(generation: Generation, *, base: str = "") -> dict:
         "finished_at": _when(generation.finished_at),
         "error": _error(generation),
         "page_url": base + generation.get_absolute_url(),
-        "results": [result_json(r, base=base) for r in generation.results.all()],
+        "results": [result_json(r, base=base) for r in results],
     }
 
 

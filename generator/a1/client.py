@@ -4,6 +4,11 @@ Retry policy: app details, task queries and uploads spend no points, so they are
 retried with backoff on network errors, 5xx and rate limiting. Generate and optimize
 spend points: they are sent once. If they may have reached the server and we have
 no answer, A1OutcomeUnknown is raised and nothing is re-sent.
+
+The paid key goes only to A1_BASE_URL: it rides on each API request (never on the
+session, which anything could reuse), and API calls never follow a redirect. A 3xx is
+an error that names where it pointed (a redirect to another host would otherwise
+receive the account's key; one to the same host means A1_BASE_URL is mistyped).
 """
 
 from __future__ import annotations
@@ -121,8 +126,8 @@ class A1Client:
         self.download_deadline = download_deadline
         self.retry = retry or RetryPolicy()
         self.session = session or requests.Session()
-        self.session.headers.update({"apiKey": api_key, "Accept": "application/json"})
-        self.session.headers["User-Agent"] = "A1Studio/0.1"
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "A1Studio/0.1"})
+        self._key = {"apiKey": api_key}
 
     def __repr__(self) -> str:  # never show the key
         return f"A1Client({self.base_url!r})"
@@ -276,9 +281,12 @@ class A1Client:
 
     def _send(self, method: str, path: str, *, spends: bool = False, **kwargs) -> Any:
         url = f"{self.base_url}{API_PREFIX}{path}"
+        headers = {**(kwargs.pop("headers", None) or {}), **self._key}
         started = time.monotonic()
         try:
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            response = self.session.request(
+                method, url, headers=headers, timeout=self.timeout, allow_redirects=False, **kwargs
+            )
         except requests.exceptions.ConnectTimeout:
             # The connection was never made, so the request was never sent.
             raise A1Error(Code.NETWORK_ERROR, retry_safe=True, endpoint=path) from None
@@ -296,6 +304,8 @@ class A1Client:
             # Malformed URL and the like: a configuration problem, not worth retrying.
             raise A1Error(Code.NETWORK_ERROR, type(exc).__name__, endpoint=path) from None
         elapsed = time.monotonic() - started
+        if 300 <= response.status_code < 400:
+            raise _redirected(response, path, spends=spends)
         return self._envelope(response, path, spends=spends, elapsed=elapsed)
 
     def _envelope(self, response: requests.Response, path: str, *, spends: bool, elapsed: float):
@@ -327,6 +337,23 @@ class A1Client:
         if retry_after.replace(".", "", 1).isdigit():
             error.retry_after = float(retry_after)
         raise error
+
+
+def _redirected(response: requests.Response, path: str, *, spends: bool) -> A1Error:
+    """A 3xx, not followed: the key stays with A1_BASE_URL. Logged with where it pointed
+    (never the key). Only a 303 says a request was carried out before it pointed on, so
+    only a 303 to generate or optimize leaves the outcome unknown; the rest were not
+    done (and retrying cannot help: the address is wrong)."""
+    target = response.headers.get("Location", "")
+    logger.error(
+        "A1 %s answered HTTP %s pointing to %r: not followed, the key is sent only to "
+        "A1_BASE_URL. Check A1_BASE_URL.",
+        path,
+        response.status_code,
+        target[:200],
+    )
+    error_cls = A1OutcomeUnknown if spends and response.status_code == 303 else A1Error
+    return error_cls(Code.REDIRECTED, http_status=response.status_code, endpoint=path)
 
 
 def _never_sent(exc: requests.exceptions.ConnectionError) -> bool:

@@ -35,6 +35,7 @@ class Code(IntEnum):
     TIMEOUT = -2
     BAD_RESPONSE = -3
     LINK_EXPIRED = -4
+    REDIRECTED = -5  # an API call answered 3xx, never followed (the key would go along)
 
 
 # (English, Chinese) exactly as the official table words them.
@@ -79,6 +80,11 @@ MESSAGES: dict[Code, tuple[str, str]] = {
     Code.TIMEOUT: ("The A1 service did not answer in time", "A1 服务响应超时"),
     Code.BAD_RESPONSE: ("The A1 service sent an unreadable answer", "A1 服务返回了无法识别的内容"),
     Code.LINK_EXPIRED: ("The image link has expired", "图片链接已过期"),
+    Code.REDIRECTED: (
+        "The A1 service answered with a redirect, which is not followed so that the API key "
+        "is never sent elsewhere: check A1_BASE_URL",
+        "A1 服务返回了重定向；为避免 API key 被发往别处，不会跟随重定向：请检查 A1_BASE_URL",
+    ),
 }
 
 # Codes that describe the image a user supplied: shown next to the image field.

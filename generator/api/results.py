@@ -1,4 +1,5 @@
-"""Downloading results: our kept copies, to whoever may see the run."""
+"""Downloading results: our kept copies, to whoever may see the run, while it is shown
+(never hidden by staff or in the trash, for staff too)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from django.http import HttpRequest
 from django.utils.text import slugify
 from ninja import Router
 
-from ..access import visible_or_404
+from ..access import shown_or_404
 from ..models import ResultImage
 from ..views.media import stored_image
 from .schemas import errors
@@ -31,7 +32,7 @@ IMAGE = {
 )
 def result_file(request: HttpRequest, result_id: str):
     """Our copy of one result image, as a download."""
-    result = visible_or_404(request.user, ResultImage, result_id)
+    result = shown_or_404(request.user, ResultImage, result_id)
     app = slugify(result.generation.app_name) or "a1"
     name = f"{app}-{str(result.generation_id)[:8]}-{result.index + 1}"
     return stored_image(result.file, download_name=name)
@@ -46,5 +47,5 @@ def result_file(request: HttpRequest, result_id: str):
 )
 def result_thumbnail(request: HttpRequest, result_id: str):
     """A small WebP of the result."""
-    result = visible_or_404(request.user, ResultImage, result_id)
+    result = shown_or_404(request.user, ResultImage, result_id)
     return stored_image(result.thumbnail)

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 from ninja import Header, Router, Status
 
-from ..access import visible_or_404
+from ..access import shown_or_404, shown_to
 from ..inputs import RunChoices
 from ..models import Generation, InputImage, ResultImage
 from ..services import enhance as enhancing
@@ -98,7 +98,7 @@ def photos_for(user, chosen: dict[str, str], *, prefix: str = "photos") -> dict[
             pk = uuid.UUID(str(upload_id))
         except ValueError:
             pk = None
-        image = InputImage.objects.visible_to(user).filter(pk=pk).first() if pk else None
+        image = shown_to(user, InputImage).filter(pk=pk).first() if pk else None
         if image is None:
             problems[f"{prefix}.{name}"] = gettext_lazy("No upload with this id: upload it first.")
         else:
@@ -133,9 +133,9 @@ def run_enhance(
             fields={"upload_id": gettext_lazy("Give either upload_id or result_id.")},
         )
     if body.result_id:
-        source = visible_or_404(request.user, ResultImage, body.result_id)
+        source = shown_or_404(request.user, ResultImage, body.result_id)
     else:
-        source = visible_or_404(request.user, InputImage, body.upload_id)
+        source = shown_or_404(request.user, InputImage, body.upload_id)
     generation = enhancing.enhance_start(
         user=request.user, source=source, key=key, api_key=api_key_of(request)
     )
@@ -150,5 +150,5 @@ def run_enhance(
 )
 def run_detail(request: HttpRequest, run_id: str):
     """A run you may see (yours, or shared with your team): its state and result links."""
-    generation = visible_or_404(request.user, Generation, run_id)
+    generation = shown_or_404(request.user, Generation, run_id)
     return run_json(generation, base=request.build_absolute_uri("/").rstrip("/"))

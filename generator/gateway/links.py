@@ -3,7 +3,8 @@
 A1's scripts download result links with a plain GET and no headers, so the link itself
 carries the permission: which image, for which key, signed with SECRET_KEY and valid
 GATEWAY_LINK_SECONDS. Opening one checks the key is still active and its owner may
-still see the image (deleted or hidden runs take their links with them).
+still see the image and it may still leave the portal (runs hidden by staff or in the
+trash take their links with them, whoever owns the key: access.shown_or_404).
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..a1 import Code
 from ..a1.client import LANGUAGES
-from ..access import owned_or_404, visible_or_404
+from ..access import shown_or_404, shown_to
 from ..fetch import fetch_image
 from ..images import A1_MAX_BYTES, A1_MAX_SIDE, ImageRejected, normalise
 from ..inputs import ImageSlot, RunChoices, app_slots
@@ -146,7 +146,7 @@ def _photo(request: HttpRequest, item: dict) -> InputImage:
         pk = uuid.UUID(path.removeprefix(PATH_PREFIX)) if path.startswith(PATH_PREFIX) else None
     except ValueError:
         pk = None
-    image = InputImage.objects.visible_to(request.user).filter(pk=pk).first() if pk else None
+    image = shown_to(request.user, InputImage).filter(pk=pk).first() if pk else None
     if image is None:
         raise GatewayError(Code.INVALID_PARAMS, "images must be uploaded through this API first")
     return image
@@ -242,11 +242,12 @@ def optimize(request: HttpRequest, key: ApiKey):
 @require_GET
 @a1_endpoint
 def task_query(request: HttpRequest, key: ApiKey, task_id: str):
-    """A task is one of the caller's own runs (A1 answers only the caller's own tasks).
+    """A task is one of the caller's own runs (A1 answers only the caller's own tasks),
+    while it is shown: a run hidden by staff or in the trash is no task any more.
 
     It reads as finished (10) once our copies exist, so its image links work.
     """
-    generation = owned_or_404(request.user, Generation, _run_pk(task_id))
+    generation = shown_or_404(request.user, Generation, _run_pk(task_id), owned=True)
     state = STATE.get(generation.state, 30)
     data = {
         "id": task_id_of(generation),
@@ -292,7 +293,8 @@ def kept_file(request: HttpRequest, token: str, name: str):
     if key is None:
         raise Http404
     model = ResultImage if link.kind == RESULT else InputImage
-    image = visible_or_404(key.user, model, link.image_id)
+    # Checked again at every opening: a run hidden or trashed since takes its links along.
+    image = shown_or_404(key.user, model, link.image_id)
     return stored_image(image.file)
 
 

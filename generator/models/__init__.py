@@ -1,6 +1,7 @@
 """A1 Studio's data, one module per concept: runs, teams, money, batches, keys, library,
-lifecycle, operations."""
+lifecycle, operations, accounts."""
 
+from .accounts import SsoLink
 from .batches import Batch, BatchItem
 from .galleries import GalleryStamp
 from .keys import ApiKey, WebhookDelivery
@@ -44,6 +45,7 @@ __all__ = [
     "Preset",
     "RemovalLog",
     "ResultImage",
+    "SsoLink",
     "Team",
     "Visibility",
     "WebhookDelivery",

@@ -84,7 +84,9 @@ class AppVisit(models.Model):
         return f"{self.user} opened {self.app_id}"
 
 
-# What the galleries show: not in the trash, not hidden by staff (and, for a team, shared).
+# What moderation lets out: not in the trash, not hidden by staff. GenerationQuerySet.shown
+# is the rule's one owner (its docstring lists every output); the galleries' partial
+# indexes below are built on the same condition, so the planner matches them.
 SHOWN = Q(deleted_at__isnull=True, hidden=False)
 SHARED = SHOWN & Q(visibility="team")
 
@@ -111,18 +113,50 @@ class GenerationQuerySet(StampedQuerySet):
         GalleryStamp.objects.bump(users=[generation.user_id], teams=[generation.team_id])
         return generation
 
+    def shown(self) -> GenerationQuerySet:
+        """What moderation hides is hidden from every output: the one rule.
+
+        The runs that may leave the portal, for everyone, staff included: none in its
+        owner's trash (`deleted_at`), none hidden by staff (`hidden`). Staff review hidden
+        and trashed runs only where they look, never where something is carried away: the
+        admin, and the run page, its fragments and the media views (`visible_to`, which
+        gives staff everything and everyone else only shown runs).
+
+        Every other way out calls this (directly, through `ResultImage.objects.shown()`,
+        `InputImage.objects.shown()`, `Generation.is_shown`, or access.shown_or_404):
+        - galleries: history and team pages, their app filter, the batch cards
+          (services/library.py), the app library's examples (services/app_library.py),
+          a batch page's results (views/batches.py);
+        - downloads: a result with `?download=1` (views/media.py), the one-run ZIP
+          (views/library.download_zip), the bulk ZIP (services/bulk.py), the batch ZIP of
+          the page and of the API (services/batches.batch_zip), the data export
+          (services/exports.py: the run is listed, its images are left out);
+        - the REST API: runs, history, gallery, results and their thumbnails, and the
+          `results` of every run it describes (api/, summaries.run_json);
+        - the gateway: task queries and the signed image links behind them, and the
+          photos an upload path names (gateway/views.py);
+        - webhooks: a run's payload when it is queued and again when it is sent
+          (services/webhooks.py);
+        - images taken into new work: enhance, remix and reused photos (views/generations,
+          views/apps, forms, api/runs), so a hidden image never comes back as a new run.
+        """
+        return self.filter(SHOWN)
+
     def visible_to(self, user) -> GenerationQuerySet:
         """Own work, work shared with the user's teams; staff see everything.
 
-        Deleted and hidden generations are gone for everyone but staff.
+        Deleted and hidden generations are gone for everyone but staff (`shown`).
         """
         if user.is_staff:
             return self
-        return self.filter(
-            Q(user=user) | Q(visibility=Generation.Visibility.TEAM, team__memberships__user=user),
-            deleted_at__isnull=True,
-            hidden=False,
-        ).distinct()
+        return (
+            self.shown()
+            .filter(
+                Q(user=user)
+                | Q(visibility=Generation.Visibility.TEAM, team__memberships__user=user)
+            )
+            .distinct()
+        )
 
     def in_trash(self, user) -> GenerationQuerySet:
         """The user's own deleted runs that may still be restored (TRASH_DAYS)."""
@@ -311,6 +345,11 @@ class Generation(models.Model):
     IN_FLIGHT = (State.RUNNING, State.STALLED, State.COPYING)
 
     @property
+    def is_shown(self) -> bool:
+        """`GenerationQuerySet.shown` for a run already loaded (the same two fields)."""
+        return self.deleted_at is None and not self.hidden
+
+    @property
     def in_flight(self) -> bool:
         return self.state in self.IN_FLIGHT
 
@@ -345,6 +384,13 @@ class InputImageQuerySet(models.QuerySet):
             Q(owner=user, generation__isnull=True)
             | Q(generation__in=Generation.objects.visible_to(user))
         ).distinct()
+
+    def shown(self) -> InputImageQuerySet:
+        """Photos that may leave the portal: of shown runs, or in no run yet (Generation's
+        `shown` is the rule)."""
+        return self.filter(
+            Q(generation__isnull=True) | Q(generation__in=Generation.objects.shown())
+        )
 
 
 def input_path(instance: InputImage, filename: str) -> str:
@@ -420,6 +466,10 @@ class InputImage(models.Model):
 class ResultImageQuerySet(models.QuerySet):
     def visible_to(self, user) -> ResultImageQuerySet:
         return self.filter(generation__in=Generation.objects.visible_to(user))
+
+    def shown(self) -> ResultImageQuerySet:
+        """Results of shown runs only (Generation's `shown` is the rule)."""
+        return self.filter(generation__in=Generation.objects.shown())
 
 
 def result_path(instance: ResultImage, filename: str) -> str:

@@ -359,13 +359,8 @@ def examples_for(*, user, scope: Scope, app_ids: list[str]) -> dict[str, list]:
         "index"
     )
     ranked = (
-        Generation.objects.filter(
-            _shared_in(scope, user),
-            app_id__in=app_ids,
-            kind=Generation.Kind.GENERATE,
-            deleted_at__isnull=True,
-            hidden=False,
-        )
+        Generation.objects.shown()
+        .filter(_shared_in(scope, user), app_id__in=app_ids, kind=Generation.Kind.GENERATE)
         .annotate(card_result=Subquery(first_result.values("pk")[:1]))
         .filter(card_result__isnull=False)
         .annotate(

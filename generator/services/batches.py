@@ -469,9 +469,12 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
 
 def batch_zip(*, batch: Batch) -> tuple[str, IO[bytes]]:
     """Every saved result in one ZIP named after its input: (file name, open temporary
-    file) for the response to stream and close; memory stays flat however large."""
+    file) for the response to stream and close; memory stays flat however large.
+
+    Only the runs that may leave the portal (GenerationQuerySet.shown): none hidden by
+    staff or in its owner's trash, whoever downloads it (the page and the API alike)."""
     items = (
-        batch.items.filter(generation__isnull=False)
+        batch.items.filter(generation__in=Generation.objects.shown())
         .select_related("generation")
         .prefetch_related("generation__results")
         .order_by("index")

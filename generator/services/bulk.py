@@ -4,7 +4,8 @@ Every write is one targeted UPDATE over the runs the user owns among those asked
 ids of other people's runs, of runs already gone, or that are not ids at all are left
 out rather than refused, so a page that went stale while the user was choosing still
 does what it can. The ZIP is the one exception to "owned": it reads, so it takes what
-the user may see (a teammate's shared runs too), like the one-run ZIP.
+the user may see (a teammate's shared runs too) and may carry away (never a run hidden
+by staff or in the trash), like the one-run ZIP.
 """
 
 from __future__ import annotations
@@ -41,9 +42,7 @@ def bulk_ids(raw: Iterable[str]) -> list[uuid.UUID]:
 
 def _owned(*, user, ids: Iterable[uuid.UUID]) -> QuerySet:
     """The user's own live runs among `ids`: the only ones a bulk write may change."""
-    return Generation.objects.filter(
-        pk__in=list(ids), user=user, deleted_at__isnull=True, hidden=False
-    )
+    return Generation.objects.shown().filter(pk__in=list(ids), user=user)
 
 
 def _update(qs: QuerySet, **changes) -> int:
@@ -102,7 +101,9 @@ def generations_bulk_zip(*, user, ids: Iterable[uuid.UUID]) -> tuple[str, IO[byt
     ids = list(ids)
     if len(ids) > ZIP_MAX_RUNS:
         raise TooManyForZip
-    runs = Generation.objects.visible_to(user).filter(pk__in=ids, deleted_at__isnull=True)
+    # Only what may leave the portal (GenerationQuerySet.shown): staff too get no
+    # hidden or trashed run in a ZIP.
+    runs = Generation.objects.visible_to(user).shown().filter(pk__in=ids)
     results = list(
         ResultImage.objects.filter(generation__in=runs.values("pk"))
         .exclude(file="")

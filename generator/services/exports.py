@@ -179,7 +179,8 @@ def _readme(user, now: datetime) -> str:
             _(
                 "account.json: your account, your teams, your settings and the apps you opened.\n"
                 "runs.json: every run you started, with what you chose, its state and its points; "
-                "runs in the trash are included and marked.\n"
+                "runs in the trash or hidden by staff are listed and marked, without their "
+                "images.\n"
                 "photos/: the photos you gave that are still kept.\n"
                 "results/: the images A1 made for you that are still kept."
             ),
@@ -293,6 +294,13 @@ def _billed_to(run: Generation) -> dict | None:
 
 
 def _run(files: _Archive, run: Generation) -> dict:
+    # What moderation hides leaves through no door, this one included: a run in the trash
+    # or hidden by staff is listed (it is the person's record), its images are not
+    # (GenerationQuerySet.shown).
+    shown = run.is_shown
+    left_out = None
+    if not shown:
+        left_out = _("hidden by staff") if run.hidden else _("in the trash")
     return {
         "id": str(run.id),
         "kind": run.kind,
@@ -313,19 +321,21 @@ def _run(files: _Archive, run: Generation) -> dict:
         "in_trash_since": run.deleted_at,
         "photos_removed_at": run.inputs_removed_at,
         "results_removed_at": run.results_removed_at,
-        "photos": [_photo(files, image) for image in run.inputs.all()],
-        "results": [
-            {
-                "file": files.add(
-                    result.file, f"results/{run.id}-{result.index + 1}{_suffix(result.file.name)}"
-                ),
-                "width": result.width,
-                "height": result.height,
-                "format": result.format,
-                "bytes": result.byte_size,
-            }
-            for result in run.results.all()
-        ],
+        "images_left_out": left_out,
+        "photos": [_photo(files, image) for image in run.inputs.all()] if shown else [],
+        "results": [_result(files, run, result) for result in run.results.all()] if shown else [],
+    }
+
+
+def _result(files: _Archive, run: Generation, result) -> dict:
+    return {
+        "file": files.add(
+            result.file, f"results/{run.id}-{result.index + 1}{_suffix(result.file.name)}"
+        ),
+        "width": result.width,
+        "height": result.height,
+        "format": result.format,
+        "bytes": result.byte_size,
     }
 
 

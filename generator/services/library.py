@@ -92,9 +92,7 @@ def history_sources(
 ) -> list[QuerySet]:
     """The user's own work as card sources for `galleries.page_read`: single runs, and
     each batch as one card (batch items show on the batch's page)."""
-    runs = Generation.objects.filter(
-        user=user, deleted_at__isnull=True, hidden=False, batch__isnull=True
-    )
+    runs = Generation.objects.shown().filter(user=user, batch__isnull=True)
     runs = _filtered(
         runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
     )
@@ -112,10 +110,13 @@ def history_sources(
 
 
 def batch_cards(*, qs: QuerySet) -> QuerySet:
-    """Batches with what their card shows: a first result and how far they are."""
-    first_result = ResultImage.objects.filter(
-        generation__batch=OuterRef("pk"), thumbnail__gt=""
-    ).order_by("generation__finished_at", "index")
+    """Batches with what their card shows: a first result (of a shown run) and how far
+    they are."""
+    first_result = (
+        ResultImage.objects.shown()
+        .filter(generation__batch=OuterRef("pk"), thumbnail__gt="")
+        .order_by("generation__finished_at", "index")
+    )
     done = Generation.objects.filter(batch=OuterRef("pk"), state="completed")
     return qs.annotate(
         card_result=Subquery(first_result.values("pk")[:1]),
@@ -138,7 +139,7 @@ def runs_list(
 ) -> QuerySet:
     """The user's own runs, every one (batch items too), newest first: for scripts,
     which want runs rather than the history page's batch cards."""
-    runs = Generation.objects.filter(user=user, deleted_at__isnull=True, hidden=False)
+    runs = Generation.objects.shown().filter(user=user)
     runs = _filtered(
         runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
     )
@@ -151,9 +152,7 @@ def gallery_sources(*, user, language: str, team: Team | None = None, **filters)
     team_ids = Team.objects.filter(memberships__user=user).values_list("pk", flat=True)
     if team is not None:
         team_ids = team_ids.filter(pk=team.pk)
-    shared = Generation.objects.filter(
-        visibility=Generation.Visibility.TEAM, deleted_at__isnull=True, hidden=False
-    )
+    shared = Generation.objects.shown().filter(visibility=Generation.Visibility.TEAM)
     return [
         cards_named(qs=for_grid(_filtered(shared.filter(team_id=pk), **filters)), language=language)
         for pk in team_ids
@@ -175,12 +174,7 @@ def gallery_list(
     teams = Team.objects.filter(memberships__user=user)
     if team is not None:
         teams = teams.filter(pk=team.pk)
-    qs = Generation.objects.filter(
-        visibility=Generation.Visibility.TEAM,
-        team__in=teams,
-        deleted_at__isnull=True,
-        hidden=False,
-    )
+    qs = Generation.objects.shown().filter(visibility=Generation.Visibility.TEAM, team__in=teams)
     qs = _filtered(
         qs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
     )
@@ -220,8 +214,9 @@ def generation_restore(*, user, generation: Generation) -> bool:
 
 
 def trash_list(*, user) -> QuerySet:
-    """The user's deleted runs that can still be restored, most recently deleted first."""
-    return for_grid(Generation.objects.in_trash(user).order_by("-deleted_at"))
+    """The user's deleted runs that can still be restored, most recently deleted first
+    (no picture: a run in the trash shows its images nowhere)."""
+    return Generation.objects.in_trash(user).order_by("-deleted_at")
 
 
 def generation_share(*, generation: Generation, visibility: str, team: Team | None) -> None:
@@ -240,12 +235,13 @@ def search_text_for(*, app_name: str, params: dict) -> str:
 
 def generation_zip(*, generation: Generation) -> tuple[str, IO[bytes]]:
     """All saved results of a generation in one ZIP: (file name, open temporary file)
-    for the response to stream and close (memory stays flat whatever the run's size)."""
+    for the response to stream and close (memory stays flat whatever the run's size).
+    A run hidden or trashed since it was looked up gives an empty ZIP."""
     base = slugify(generation.app_name) or "a1"
     name = f"{base}-{str(generation.id)[:8]}"
     entries = (
         (f"{name}-{result.index + 1}.{result.file.name.rsplit('.', 1)[-1]}", result.file)
-        for result in generation.results.all()
+        for result in ResultImage.objects.shown().filter(generation=generation)
         if result.file
     )
     return f"{name}.zip", zip_spool(entries)
@@ -254,7 +250,7 @@ def generation_zip(*, generation: Generation) -> tuple[str, IO[bytes]]:
 def remix_photos(*, user, generation: Generation) -> dict[str, InputImage]:
     """The run's photos the user may reuse, by form field name. Nothing is written:
     the remixer's own rows are made when the remix is submitted."""
-    photos = InputImage.objects.visible_to(user).filter(generation=generation)
+    photos = InputImage.objects.visible_to(user).shown().filter(generation=generation)
     return {ImageSlot.field_name(image.form_id, image.position): image for image in photos}
 
 

@@ -1,4 +1,10 @@
-"""Teams: one-time invites, members and roles, and the sharing defaults of new runs."""
+"""Teams: one-time invites, members and roles, and the sharing defaults of new runs.
+
+An invite stands on the authority of the manager who made it: when that person is
+removed from the team (or leaves it) or stops being a manager, their pending invites
+are deleted in the same transaction, and a claim checks again that its maker still
+manages the team (or is staff), so a change made in the admin ends them too.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,14 +52,25 @@ def invite_create(*, team: Team, by, role: str = Membership.Role.MEMBER) -> Invi
     return invite
 
 
+def invites_live(now=None) -> QuerySet[Invite]:
+    """Invites whose link still works: unused, unexpired, and made by someone who still
+    manages the team (or by staff)."""
+    maker_manages = Membership.objects.filter(
+        team=OuterRef("team"), user=OuterRef("created_by"), role=Membership.Role.MANAGER
+    )
+    return Invite.objects.filter(
+        Q(Exists(maker_manages)) | Q(created_by__is_staff=True),
+        used_at__isnull=True,
+        expires__gt=now or timezone.now(),
+    )
+
+
 def invite_accept(*, invite: Invite, user) -> Membership:
     """Join the team; the link then stops working. Of two people racing for one link,
     the second gets InviteUnusable and nothing of theirs is written."""
     now = timezone.now()
     with transaction.atomic():
-        claimed = Invite.objects.filter(pk=invite.pk, used_at__isnull=True, expires__gt=now).update(
-            used_at=now, used_by=user
-        )
+        claimed = invites_live(now).filter(pk=invite.pk).update(used_at=now, used_by=user)
         if not claimed:
             raise InviteUnusable
         try:
@@ -101,12 +118,11 @@ def invite_revoke(*, invite: Invite) -> bool:
 def teams_with_pending_invites(user) -> QuerySet:
     """The user's teams, each with `pending_invites`: unused, unexpired invites, newest
     first, only for the teams the user manages (empty for the others)."""
-    pending = Invite.objects.filter(
-        used_at__isnull=True,
-        expires__gt=timezone.now(),
-        team__memberships__user=user,
-        team__memberships__role=Membership.Role.MANAGER,
-    ).order_by("-created")
+    pending = (
+        invites_live()
+        .filter(team__memberships__user=user, team__memberships__role=Membership.Role.MANAGER)
+        .order_by("-created")
+    )
     return (
         Team.objects.filter(memberships__user=user)
         .order_by("name")
@@ -155,15 +171,24 @@ def _managers_left(membership: Membership) -> int:
     return sum(1 for m in managers if m.pk != membership.pk)
 
 
+def _invites_end(membership: Membership) -> None:
+    """The pending invites this member made for this team die with their authority."""
+    Invite.objects.filter(
+        team_id=membership.team_id, created_by_id=membership.user_id, used_at__isnull=True
+    ).delete()
+
+
 def membership_remove(*, membership: Membership) -> None:
     """Take someone out of a team (or let them leave); a team keeps at least one manager.
 
-    Their runs stay theirs; those shared with the team stay visible to it.
+    Their runs stay theirs; those shared with the team stay visible to it. The invites
+    they made for it stop working.
     """
     with transaction.atomic():
         if membership.role == Membership.Role.MANAGER and not _managers_left(membership):
             raise TeamRuleError(_("A team needs a manager: make someone else manager first."))
         Membership.objects.filter(pk=membership.pk).delete()
+        _invites_end(membership)
         Preferences.objects.filter(
             user_id=membership.user_id, default_team_id=membership.team_id
         ).update(default_team=None)
@@ -171,6 +196,7 @@ def membership_remove(*, membership: Membership) -> None:
 
 
 def membership_set_role(*, membership: Membership, role: str) -> None:
+    """Make someone member or manager; a manager made member loses the invites they made."""
     if role not in Membership.Role.values:
         raise TeamRuleError(_("Choose member or manager."))
     with transaction.atomic():
@@ -178,6 +204,8 @@ def membership_set_role(*, membership: Membership, role: str) -> None:
         if demoted and not _managers_left(membership):
             raise TeamRuleError(_("A team needs a manager: make someone else manager first."))
         Membership.objects.filter(pk=membership.pk).update(role=role)
+        if demoted:
+            _invites_end(membership)
         GalleryStamp.objects.bump(users=[membership.user_id], teams=[membership.team_id])
     membership.role = role
 

@@ -6,6 +6,12 @@ out. The body is signed with the key's webhook secret: the `A1Studio-Signature` 
 carries `t=<unix time>,v1=<hex HMAC-SHA256 of "<t>." + body>`, so a receiver can check
 both who sent it and that it is fresh. The URL is called under the image-link rule
 (generator.fetch): no private or local addresses.
+
+Each try reads the key again: it goes to the webhook URL the key has at that moment (a
+URL replaced since the event was queued is told nothing; the delivery records where it
+went), and the delivery stops for good once the key is revoked, its owner deactivated
+or its webhook removed. A run hidden by staff or trashed since is told without its
+images (GenerationQuerySet.shown).
 """
 
 from __future__ import annotations
@@ -130,10 +136,19 @@ def webhook_deliver(*, delivery_id, now: datetime | None = None) -> datetime | N
     )
     if not claimed:
         return None
-    delivery = WebhookDelivery.objects.select_related("api_key").get(pk=delivery_id)
-    body = json.dumps(delivery.payload, separators=(",", ":"), ensure_ascii=False).encode()
+    delivery = WebhookDelivery.objects.select_related("api_key__user").get(pk=delivery_id)
+    key = delivery.api_key
+    stopped = _stopped_because(key)
+    if stopped:
+        pending.update(given_up_at=timezone.now(), last_status=None, last_error=stopped)
+        logger.info("Webhook %s stopped: %s", delivery.pk, stopped)
+        return None
+    if delivery.url != key.webhook_url:
+        pending.update(url=key.webhook_url)  # where it goes from now on, for the record
+    payload = _payload_now(delivery)
+    body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
     stamp = int(time.time())
-    signed = signature(secret=delivery.api_key.webhook_secret, timestamp=stamp, body=body)
+    signed = signature(secret=key.webhook_secret, timestamp=stamp, body=body)
     headers = {
         "Content-Type": "application/json",
         "User-Agent": "A1Studio-Webhook/1",
@@ -144,7 +159,7 @@ def webhook_deliver(*, delivery_id, now: datetime | None = None) -> datetime | N
     status, error, final = None, "", False
     try:
         status = post_to_link(
-            delivery.url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT
+            key.webhook_url, data=body, headers=headers, timeout=settings.WEBHOOK_TIMEOUT
         )
     except ImageRejected as exc:
         error, final = str(exc), True  # the address is not allowed: trying again won't help
@@ -165,6 +180,26 @@ def webhook_deliver(*, delivery_id, now: datetime | None = None) -> datetime | N
     pending.update(next_attempt_at=next_at, last_status=status, last_error=error[:300])
     logger.info("Webhook %s failed (%s); next try at %s", delivery.pk, error, next_at)
     return next_at
+
+
+def _stopped_because(key: ApiKey) -> str:
+    """Why the key's deliveries stop for good (empty: they go on)."""
+    if key.revoked:
+        return "the key was revoked"
+    if not key.user.is_active:
+        return "the key's owner was deactivated"
+    if not key.webhook_url:
+        return "the key has no webhook any more"
+    return ""
+
+
+def _payload_now(delivery: WebhookDelivery) -> dict:
+    """The queued payload, less the images of a run hidden or trashed since it was queued."""
+    payload = delivery.payload
+    if delivery.generation_id is None or "run" not in payload:
+        return payload
+    shown = Generation.objects.shown().filter(pk=delivery.generation_id).exists()
+    return payload if shown else {**payload, "run": {**payload["run"], "results": []}}
 
 
 @task()

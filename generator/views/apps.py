@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from ..a1 import A1Error, Code
 from ..a1.client import LANGUAGES
-from ..access import visible_or_404
+from ..access import shown_or_404, visible_or_404
 from ..forms import PresetForm, app_form, initial_from_choices
 from ..inputs import preset_choices
 from ..messages import user_message
@@ -166,7 +166,8 @@ def _remix_form(request, form_class):
 
     The run's photos are offered by id; nothing is copied until the form is posted.
     """
-    source = visible_or_404(request.user, Generation, request.GET["remix"])
+    # A remix takes the run's photos into new work: only a shown run, for staff too.
+    source = shown_or_404(request.user, Generation, request.GET["remix"])
     form = form_class(user=request.user, initial=library.remix_initial(generation=source))
     slots = {slot.name for slot in form.slots}
     remixed = library.remix_photos(user=request.user, generation=source)

@@ -114,7 +114,8 @@ def _page_context(request, batch: Batch) -> dict:
             items.filter(state__in=[BatchItem.State.INVALID, BatchItem.State.REFUSED])
         ),
         "landed": list(
-            batch.generations.filter(state="completed")
+            batch.generations.shown()
+            .filter(state="completed")
             .order_by("-finished_at")
             .select_related("batch_item")
             .prefetch_related("results")[:ITEMS_SHOWN]

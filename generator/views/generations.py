@@ -13,7 +13,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
 
 from ..a1 import A1Error, Code
-from ..access import owned_or_404, visible_or_404
+from ..access import owned_or_404, shown_or_404, visible_or_404
 from ..forms import EnhanceForm
 from ..messages import user_message
 from ..models import Generation, InputImage, ResultImage
@@ -138,11 +138,13 @@ def enhance(request: HtmxHttpRequest):
     """Enhance one of our images (`result` or `input` id), or a photo given here."""
     if request.method == "GET" or not (request.POST.get("result") or request.POST.get("input")):
         return _enhance_upload(request)
+    # The image goes into new work: only one that may leave the portal (staff review
+    # hidden runs, they do not carry their images into new ones).
     if request.POST.get("result"):
-        source = visible_or_404(request.user, ResultImage, request.POST["result"])
+        source = shown_or_404(request.user, ResultImage, request.POST["result"])
         back = source.generation
     else:
-        source = visible_or_404(request.user, InputImage, request.POST.get("input", ""))
+        source = shown_or_404(request.user, InputImage, request.POST.get("input", ""))
         back = source.generation
     # One page key serves every button on the page; each image gets its own key from it,
     # so a double click on one button is one enhancement and two buttons are two.

@@ -15,7 +15,7 @@ from django.utils.text import compress_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from ..access import owned_or_404, trashed_or_404, visible_or_404
+from ..access import owned_or_404, shown_or_404, trashed_or_404
 from ..bulk_forms import DONE_KEY as BULK_DONE_KEY
 from ..compression import GZipPagesMiddleware
 from ..forms import LibraryFilterForm, ShareForm
@@ -112,9 +112,7 @@ def _library_render(request, *, template: str, gallery: bool):
     language = apps.a1_language()
     form = LibraryFilterForm(
         request.GET or None,
-        apps=library.apps_used(
-            qs=base.filter(deleted_at__isnull=True, hidden=False), language=language
-        ),
+        apps=library.apps_used(qs=base.shown(), language=language),
         teams=my_teams if gallery else None,
     )
     active = [
@@ -264,6 +262,7 @@ def share(request: HtmxHttpRequest, generation_id):
 @login_required
 @require_GET
 def download_zip(request: HtmxHttpRequest, generation_id):
-    generation = visible_or_404(request.user, Generation, generation_id)
+    # A download carries images away: only a shown run, for staff too.
+    generation = shown_or_404(request.user, Generation, generation_id)
     name, spool = library.generation_zip(generation=generation)
     return zip_response(spool, filename=name)

@@ -8,7 +8,7 @@ from django.utils.text import slugify
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
 
-from ..access import visible_or_404
+from ..access import shown_or_404, visible_or_404
 from ..models import InputImage, ResultImage
 from . import HtmxHttpRequest
 
@@ -78,7 +78,12 @@ def input_image(request: HtmxHttpRequest, image_id):
 @login_required
 @require_GET
 def result_image(request: HtmxHttpRequest, image_id):
-    result = visible_or_404(request.user, ResultImage, image_id)
+    """A result to look at (staff review hidden ones here too); as a download, only
+    what may leave the portal (GenerationQuerySet.shown), for staff as well."""
+    if request.GET.get("download"):
+        result = shown_or_404(request.user, ResultImage, image_id)
+    else:
+        result = visible_or_404(request.user, ResultImage, image_id)
     name = ""
     if request.GET.get("download"):
         app = slugify(result.generation.app_name) or "a1"

@@ -99,7 +99,7 @@ def join(request: HtmxHttpRequest, token: str):
     user_id = request.user.id if request.user.is_authenticated else None
     if invitation is not None and user_id and invitation.used_by_id == user_id:
         return redirect("team")  # a second click on the same button: already in
-    if invitation is None or not invitation.usable:
+    if invitation is None or not teams.invites_live().filter(pk=invitation.pk).exists():
         # A claim posted just after someone else's: say so, rather than "does not work".
         taken = request.method == "POST" and invitation is not None and invitation.used_at
         context = {"invalid": True, "taken": bool(taken)}

@@ -2,6 +2,8 @@
 
 import re
 
+from django.utils import timezone
+
 from generator.models import Membership, Preferences
 from tests.portal.tracking_base import TrackingTestCase
 
@@ -104,3 +106,68 @@ class TeamManagementTests(TrackingTestCase):
         link = re.search(r'class="invite-link" id="invite-\d+" href="([^"]+)"', html).group(1)
         assert link.startswith("http://testserver/team/join/")
         assert f'data-copy="{link}"' in html  # the Copy button copies exactly that link
+
+    def invite_made_by_teammate_as_manager(self) -> tuple[str, str]:
+        """The teammate, made manager, invites someone; (link path, team page) for the owner."""
+        mate = self.membership(self.teammate)
+        mate.role = "manager"
+        mate.save()
+        self.login(self.teammate)
+        html = self.client.post(f"/team/{self.team.id}/invite/", follow=True).content.decode()
+        link = re.search(r'class="invite-link" id="invite-\d+" href="([^"]+)"', html).group(1)
+        path = link.removeprefix("http://testserver")
+        self.login(self.owner)
+        assert link in self.client.get("/team/").content.decode()  # pending, listed
+        return path, link
+
+    def assert_invite_dead(self, path: str, link: str) -> None:
+        assert link not in self.client.get("/team/").content.decode()
+        self.login(self.outsider)
+        page = self.client.get(path)
+        assert page.status_code == 404 and "This invite link does not work" in page.content.decode()
+        claimed = self.client.post(path)
+        assert claimed.status_code in (404, 409)
+        assert not Membership.objects.filter(user=self.outsider, team=self.team).exists()
+
+    def test_an_invite_dies_when_the_manager_who_made_it_is_removed(self):
+        path, link = self.invite_made_by_teammate_as_manager()
+        mate = self.membership(self.teammate)
+        removed = self.client.post(f"/team/{self.team.id}/members/{mate.id}/remove/", follow=True)
+        assert "teammate is no longer in Studio." in removed.content.decode()
+        self.assert_invite_dead(path, link)
+
+    def test_an_invite_dies_when_the_manager_who_made_it_is_made_a_member(self):
+        path, link = self.invite_made_by_teammate_as_manager()
+        mate = self.membership(self.teammate)
+        demoted = self.client.post(
+            f"/team/{self.team.id}/members/{mate.id}/role/", {"role": "member"}, follow=True
+        )
+        assert "teammate is now Member." in demoted.content.decode()
+        self.assert_invite_dead(path, link)
+
+    def test_an_invite_dies_when_staff_demote_its_maker_in_the_admin(self):
+        path, link = self.invite_made_by_teammate_as_manager()
+        mate = self.membership(self.teammate)
+        self.login(self.staff)  # the admin's membership page writes the row past the service
+        joined = timezone.localtime(mate.joined)
+        changed = self.client.post(
+            f"/admin/generator/membership/{mate.pk}/change/",
+            {
+                "user": self.teammate.pk,
+                "team": self.team.pk,
+                "role": "member",
+                "joined_0": joined.strftime("%Y-%m-%d"),
+                "joined_1": joined.strftime("%H:%M:%S"),
+            },
+        )
+        assert changed.status_code == 302, changed.content[:500]
+        self.login(self.owner)
+        self.assert_invite_dead(path, link)
+
+    def test_an_invite_lives_on_while_its_maker_still_manages_the_team(self):
+        path, _link = self.invite_made_by_teammate_as_manager()
+        owner = self.membership(self.owner)
+        self.client.post(f"/team/{self.team.id}/members/{owner.id}/role/", {"role": "member"})
+        self.login(self.outsider)
+        joined = self.client.post(path, follow=True)
+        assert "You joined Studio." in joined.content.decode()

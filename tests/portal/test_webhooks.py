@@ -163,3 +163,41 @@ class WebhookTests(ApiTestCase):
         payload = json.loads(hook.received[0][1])
         assert payload["event"] == "batch.finished" and payload["batch"]["id"] == batch["id"]
         assert payload["batch"]["counts"]["done"] == 2
+
+    def test_it_stops_a_queued_delivery_when_the_key_is_revoked(self):
+        hook = self.receiver()
+        generation, delivery = self.keyed_run(hook)
+        self.login(self.owner)
+        revoked = self.client.post(f"/account/keys/{generation.api_key_id}/revoke/")
+        assert revoked.status_code == 302
+        assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
+        assert hook.received == []
+        delivery.refresh_from_db()
+        assert delivery.given_up_at and delivery.last_error == "the key was revoked"
+        assert webhooks.resume_webhooks.call() == 0  # never taken up again
+
+    def test_it_sends_a_queued_delivery_to_the_url_the_key_has_now(self):
+        old, new = self.receiver(), self.receiver()
+        generation, delivery = self.keyed_run(old)
+        self.login(self.owner)
+        prefix = f"key{generation.api_key_id}"
+        changed = self.client.post(
+            f"/account/keys/{generation.api_key_id}/",
+            {f"{prefix}-name": "hooked", f"{prefix}-webhook_url": new.url},
+        )
+        assert changed.status_code == 302
+        assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
+        assert old.received == []
+        ((_headers, body),) = new.received
+        assert json.loads(body)["run"]["id"] == str(generation.pk)
+        delivery.refresh_from_db()
+        assert delivery.delivered_at and delivery.url == new.url
+
+    def test_it_stops_a_queued_delivery_when_the_key_loses_its_webhook(self):
+        hook = self.receiver()
+        generation, delivery = self.keyed_run(hook)
+        keys.key_update(key=generation.api_key, name="hooked", monthly_points=None, webhook_url="")
+        assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
+        assert hook.received == []
+        delivery.refresh_from_db()
+        assert delivery.given_up_at and delivery.last_error == "the key has no webhook any more"

@@ -35,6 +35,10 @@ ACCOUNTS = {
     "boss": {"email": "boss@corp.test", "email_verified": True, "name": "Bo Boss", "groups": ["design", STAFF_GROUP]},
     "mallory": {"email": "mallory@elsewhere.test", "email_verified": True, "name": "Mallory", "groups": []},
     "ursula": {"email": "ursula@corp.test", "email_verified": False, "name": "Ursula", "groups": []},
+    # A provider that says nothing about whether the address is verified.
+    "vera": {"email": "vera@corp.test", "name": "Vera", "groups": []},
+    # The address of a local administrator, verified by the provider for someone else.
+    "root": {"email": "root@corp.test", "email_verified": True, "name": "Not Root", "groups": []},
 }  # fmt: skip
 
 

@@ -4,7 +4,7 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 
-from generator.models import Invite, Team
+from generator.models import Invite, Membership, Team
 from tests.sso.stack import sso_stack
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -45,6 +45,7 @@ def test_it_sends_the_admin_log_in_to_single_sign_on(sso_only):
 def test_it_lets_an_invite_through_single_sign_on_only(sso_only):
     team = Team.objects.create(name="Studio")
     manager = get_user_model().objects.create_user("manager")
+    Membership.objects.create(team=team, user=manager, role="manager")
     invite = Invite.objects.create(
         team=team, created_by=manager, token="t" * 43, expires="2999-01-01T00:00:00Z"
     )

@@ -6,7 +6,7 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 
-from generator.models import Team
+from generator.models import SsoLink, Team
 from tests.sso.stack import TEAM
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -37,16 +37,40 @@ def test_it_makes_staff_of_the_group_the_provider_names(corp):
     assert 'href="/usage/"' in page.text
 
 
-def test_it_uses_an_existing_account_and_takes_staff_away_with_the_group(corp):
+def test_it_links_an_existing_account_through_its_verified_address(corp):
     User = get_user_model()
-    local = User.objects.create_user(
-        "alice", email="Alice@Corp.test", password="pw", is_staff=True, is_superuser=True
-    )
+    local = User.objects.create_user("alice", email="Alice@Corp.test", password="pw")
     page = corp.log_in("alice")
     assert page.url == f"{corp.url}/apps/" and "Log out (alice)" in text(page)
+    assert User.objects.count() == 1
+    assert SsoLink.objects.get(user=local).subject == "alice"
+    assert not Team.objects.filter(memberships__user=local).exists()  # only new people join
+
+
+def test_it_never_links_a_staff_account_by_its_address_alone(corp):
+    User = get_user_model()
+    root = User.objects.create_superuser("root", email="root@corp.test", password="pw")
+    page = corp.log_in("root")
+    assert page.url == f"{corp.url}/accounts/login/"
+    assert "An administrator account here uses this email address." in text(page)
+    assert "only once staff have linked it" in text(page)
+    assert not SsoLink.objects.exists() and User.objects.count() == 1
+    root.refresh_from_db()
+    assert root.is_superuser and root.last_login is None  # untouched, never logged in
+    assert "Log out" not in text(corp.log_in("root", session=requests.Session()))
+
+
+def test_it_logs_in_to_a_staff_account_staff_linked_and_takes_staff_away_with_the_group(corp):
+    User = get_user_model()
+    local = User.objects.create_user(
+        "root", email="root@corp.test", password="pw", is_staff=True, is_superuser=True
+    )
+    SsoLink.objects.create(user=local)  # what staff's "add a link" in the admin makes
+    page = corp.log_in("root")
+    assert page.url == f"{corp.url}/apps/" and "Log out (root)" in text(page)
     local.refresh_from_db()
     assert User.objects.count() == 1 and not local.is_staff and not local.is_superuser
-    assert not Team.objects.filter(memberships__user=local).exists()  # only new people join
+    assert SsoLink.objects.get(user=local).subject == "root"
 
 
 def test_it_refuses_an_address_outside_the_allowed_domains(corp):
@@ -65,6 +89,14 @@ def test_it_refuses_an_email_the_provider_did_not_confirm(corp):
     assert page.url == f"{corp.url}/accounts/login/"
     assert "did not confirm an email address" in text(page)
     assert not get_user_model().objects.exists()
+
+
+def test_it_refuses_an_email_the_provider_says_nothing_about(corp):
+    vera = get_user_model().objects.create_user("vera", email="vera@corp.test", password="pw")
+    page = corp.log_in("vera")
+    assert page.url == f"{corp.url}/accounts/login/"
+    assert "The sign-on service did not confirm an email address for your account." in text(page)
+    assert get_user_model().objects.get() == vera and not SsoLink.objects.exists()
 
 
 def test_it_returns_to_the_page_that_asked_for_a_log_in(corp):
