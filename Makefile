@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser idp jscheck run prod test test-fast test-pg test-s3 bench soak lint format messages clean
+.PHONY: install browser idp jscheck run prod test test-fast test-pg test-s3 rules bench soak lint format messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is needed, found " + sys.version.split()[0] + " (pyenv install 3.13)")'
@@ -89,6 +89,13 @@ test-pg: install browser idp
 # which fails (never skips) when the server cannot start.
 test-s3: install browser
 	$(PY) tests/storage/s3_pass.py
+
+# The four rules that span features, under a long random run of people's actions
+# (make test runs a few examples on each database; RULES_EXAMPLES and RULES_STEPS here).
+RULES_EXAMPLES ?= 300
+RULES_STEPS ?= 40
+rules: install
+	RULES_EXAMPLES=$(RULES_EXAMPLES) RULES_STEPS=$(RULES_STEPS) $(PY) -m pytest -q -p no:cacheprovider tests/rules
 
 # Benchmarks: start their own production profiles on free ports; about 30 minutes.
 bench: install

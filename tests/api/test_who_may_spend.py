@@ -23,6 +23,7 @@ from generator.services.apps import app_fetch
 from generator.services.errors import SubmitRefused
 from tests.api.base import ApiTestCase, assert_error_shape
 from tests.conftest import image_bytes, start_web
+from tests.forms import form_data
 from tests.portal.base import PASSWORD, WATERCOLOR, create_people
 
 SLOT = "cnet_17466175263110005"
@@ -68,15 +69,10 @@ class WhoMaySpendTests(ApiTestCase):
     def test_a_person_deactivated_by_staff_spends_nothing_more(self):
         batch = self.started_batch()
         self.client.force_login(self.staff)
-        joined = timezone.localtime(self.owner.date_joined)
+        page = self.client.get(f"/admin/auth/user/{self.owner.pk}/change/").content.decode()
         response = self.client.post(
             f"/admin/auth/user/{self.owner.pk}/change/",
-            {
-                "username": self.owner.username,
-                "date_joined_0": joined.strftime("%Y-%m-%d"),
-                "date_joined_1": joined.strftime("%H:%M:%S"),
-                # is_active left out: unticked
-            },
+            form_data(page, "user_form", is_active=None),  # staff untick "Active"
         )
         assert response.status_code == 302, response.content[:500]
         self.tick()

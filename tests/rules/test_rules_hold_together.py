@@ -62,13 +62,14 @@ from generator.models import (
 )
 from generator.services import batch_pacing, keys, tracking
 from tests.conftest import assert_storage_matches_database, image_bytes
+from tests.forms import form_data
 from tests.portal.base import PASSWORD, WATERCOLOR, BaseTestCase
 
 SLOT = "cnet_17466175263110005"
 KEY_FIELD = re.compile(rb'name="idempotency_key" value="([0-9a-f-]+)"')
 PEOPLE = ("ana", "ben", "cai")  # ana and ben share team A; ana is also in team B
-EXAMPLES = int(os.environ.get("RULES_EXAMPLES", "6"))
-STEPS = int(os.environ.get("RULES_STEPS", "25"))
+EXAMPLES = int(os.environ.get("RULES_EXAMPLES", "15"))
+STEPS = int(os.environ.get("RULES_STEPS", "30"))
 
 
 class RulesMachine(RuleBasedStateMachine):
@@ -313,14 +314,11 @@ class RulesMachine(RuleBasedStateMachine):
         person = self.alive(name) if coin == 0 else None
         if person is None or not person.is_active:
             return
-        joined = timezone.localtime(person.date_joined)
-        response = self.client_for(self.staff).post(
+        staff = self.client_for(self.staff)
+        page = staff.get(f"/admin/auth/user/{person.pk}/change/").content.decode()
+        response = staff.post(
             f"/admin/auth/user/{person.pk}/change/",
-            {
-                "username": person.username,
-                "date_joined_0": joined.strftime("%Y-%m-%d"),
-                "date_joined_1": joined.strftime("%H:%M:%S"),
-            },
+            form_data(page, "user_form", is_active=None),
         )
         assert response.status_code == 302, response.content[:300]
         self.stopped_at[f"person:{person.pk}"] = timezone.now()
@@ -503,7 +501,9 @@ class RulesHoldTogetherTests(BaseTestCase):
                 stateful_step_count=STEPS,
                 deadline=None,
                 derandomize=os.environ.get("RULES_SEED") is None and EXAMPLES <= 10,
-                phases=[Phase.explicit, Phase.generate, Phase.shrink],
+                # A failure in a short run is reported as found; a long run shrinks it.
+                phases=[Phase.explicit, Phase.generate]
+                + ([Phase.shrink] if os.environ.get("RULES_SHRINK") else []),
                 suppress_health_check=list(HealthCheck),
             ),
         )
