@@ -88,17 +88,22 @@ INSTALLED_APPS = [
     "axes",
     # Only for its bundled Swagger UI files and template (the REST API's docs).
     "ninja",
+    # The core that spends and holds points, then the domains that stand on it.
     "generator",
+    "library",
+    "lifecycle",
+    "accounts",
+    "ops",
     "sandbox",
 ]
 
 MIDDLEWARE = [
-    "generator.logging.RequestIdMiddleware",
+    "common.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compress about 7x; Django pads compressed responses against BREACH, and
     # CSRF tokens are masked per response.
-    "generator.compression.GZipPagesMiddleware",
+    "common.compression.GZipPagesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -378,10 +383,10 @@ if LOG_FORMAT not in {"plain", "json"}:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "generator.logging.RequestIdFilter"}},
+    "filters": {"request_id": {"()": "common.logging.RequestIdFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {"()": "generator.logging.JsonFormatter"},
+        "json": {"()": "common.logging.JsonFormatter"},
     },
     "handlers": {
         "console": {
@@ -417,19 +422,19 @@ LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 50, minimum=1
 # Failures count for this long, and a locked account or address waits this long.
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1)
 
-# django-axes does the counting (generator/throttle.py), in the database, for the
+# django-axes does the counting (accounts/throttle.py), in the database, for the
 # portal's log-in and the admin's alike. Staff unlock in the admin (Axes > Access
 # attempts: delete the rows).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
-AXES_HANDLER = "generator.throttle.LoginThrottle"
+AXES_HANDLER = "accounts.throttle.LoginThrottle"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_FAILURE_LIMIT = "generator.throttle.failure_limit"
-AXES_COOLOFF_TIME = "generator.throttle.cool_off"
-AXES_CLIENT_IP_CALLABLE = "generator.throttle.client_address"
-AXES_LOCKOUT_CALLABLE = "generator.views.auth.locked_out"
+AXES_FAILURE_LIMIT = "accounts.throttle.failure_limit"
+AXES_COOLOFF_TIME = "accounts.throttle.cool_off"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+AXES_LOCKOUT_CALLABLE = "accounts.views.auth.locked_out"
 # Attempts during a lockout are refused without being counted, so the time the page
 # gives is the time it ends; and a success does not wipe the address's other failures.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -518,7 +523,7 @@ AUTHENTICATION_BACKENDS = [
     backend
     for backend in globals().get("AUTHENTICATION_BACKENDS", [_MODEL_BACKEND])
     if LOCAL_ACCOUNTS or backend != _MODEL_BACKEND
-] + (["generator.sso.SsoBackend"] if SSO_ENABLED else [])
+] + (["accounts.sso.SsoBackend"] if SSO_ENABLED else [])
 
 # --- Programmatic access (personal API keys, /api/v1/, /open-api/v1/a1/) -------------
 # Requests per API key: this many at once after a quiet spell, then this many a minute.

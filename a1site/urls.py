@@ -4,11 +4,12 @@ from django.views.decorators.cache import cache_page
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
-from generator import api
-from generator.gateway import urls as gateway_urls
-from generator.views import auth, health, sso
+import api
+from accounts.views import auth, sso
+from gateway import urls as gateway_urls
+from ops import health
 
-handler500 = "generator.views.errors.server_error"
+handler500 = "common.error_pages.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/apps/", permanent=False)),

@@ -50,7 +50,7 @@ def setup(workdir: Path) -> None:
 def seed(apps: int):
     from django.contrib.auth import get_user_model
 
-    from generator.a1.types import App
+    from a1.types import App
     from generator.models import (
         AppDefinition,
         Generation,

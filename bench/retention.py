@@ -111,8 +111,8 @@ def sweep(batch: int) -> dict:
     from django.conf import settings
     from django.core.files.storage import default_storage
 
-    from generator.services.retention import retention_sweep
-    from generator.services.storage_audit import stored_names
+    from generator.files.audit import stored_names
+    from lifecycle.retention import retention_sweep
 
     settings.RETAIN_INPUT_DAYS = settings.RETAIN_RESULT_DAYS = 30
     settings.TRASH_DAYS = 30

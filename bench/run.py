@@ -312,9 +312,9 @@ def scenario_weight(stack: Stack, source_ids: list[str]) -> dict:
 def scenario_memory(stack: Stack, generations: int, images_each: int) -> dict:
     from django.contrib.auth import get_user_model
 
-    from generator.a1 import A1Client, GenerateRequest
+    from a1 import A1Client, GenerateRequest
     from generator.models import Generation
-    from generator.services.tracking import poll_generation
+    from generator.runs.tracking import poll_generation
 
     stack.stop("worker1")  # one worker takes all the work
     worker = stack.processes["worker0"]

@@ -18,7 +18,7 @@ import uuid
 from django.db import models
 from django.http import Http404
 
-from .models import Generation, ResultImage, Team
+from generator.models import Generation, ResultImage, Team
 
 
 def visible_or_404(user, model: type[models.Model], pk) -> models.Model:

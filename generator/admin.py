@@ -12,7 +12,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .models import (
+from accounts.views.auth import ThrottledAdminAuthenticationForm
+from generator.batches.pacing import batches_resume_after_balance
+from generator.files import removal
+from generator.keys.services import keys_revoke
+from generator.models import (
     ApiKey,
     AppDefinition,
     BalanceAlert,
@@ -35,11 +39,9 @@ from .models import (
     Team,
     WebhookDelivery,
 )
-from .services import exports, people, removal
-from .services.batch_pacing import batches_resume_after_balance
-from .services.budgets import balance_alert_clear
-from .services.keys import keys_revoke
-from .views.auth import ThrottledAdminAuthenticationForm
+from generator.money import spending as people
+from generator.money.budgets import balance_alert_clear
+from lifecycle import exports
 
 # The admin's log-in counts failures with the portal's, against the same limits.
 admin.site.login_form = ThrottledAdminAuthenticationForm

@@ -2,8 +2,8 @@ import functools
 
 from django.conf import settings
 
-from .services.budgets import balance_alert_active
-from .services.exports import export_ready_for
+from generator.money.budgets import balance_alert_active
+from lifecycle.exports import export_ready_for
 
 
 def studio(request):

@@ -5,6 +5,6 @@ django-tasks-db stores each job's task by module path; jobs written as
 New code enqueues the tasks from their own service modules.
 """
 
-from .services.tracking import poll_generation
+from generator.runs.tracking import poll_generation
 
 __all__ = ["poll_generation"]

@@ -1,21 +1,16 @@
 from django.urls import path
 
-from .views import (
-    account,
-    app_library,
-    apps,
-    batches,
-    bulk,
-    compare,
-    generations,
-    keys,
-    library,
-    media,
-    presets,
-    staff,
-    teams,
-    usage,
-)
+from generator.batches import views as batches
+from generator.galleries.views import bulk, compare
+from generator.galleries.views import galleries as library
+from generator.keys import views as keys
+from generator.money import views as usage
+from generator.runs.views import apps, media
+from generator.runs.views import runs as generations
+from generator.teams import views as teams
+from library.views import library as app_library
+from library.views import presets
+from lifecycle.views import account, staff
 
 urlpatterns = [
     path("apps/", app_library.library, name="app_index"),

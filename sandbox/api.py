@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from generator.a1.errors import MESSAGES, Code
+from a1.errors import MESSAGES, Code
 
 from . import dialects, files, images, rules
 from .catalog import localize

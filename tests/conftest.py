@@ -16,7 +16,7 @@ import pytest
 import requests
 from PIL import Image
 
-from generator.a1 import A1Client, RetryPolicy
+from a1 import A1Client, RetryPolicy
 
 # In CI, property tests draw the same examples every run: a landing must not hinge on
 # a lucky draw. Locally they explore freely (and remember failures in .hypothesis/).
@@ -198,7 +198,7 @@ def _isolated_storage_and_cache(settings, tmp_path):
 def assert_storage_matches_database() -> None:
     """`manage.py storage_check` is clean: no stored file without a row, no row without
     its file (the check the suite leaves clean, run against this test's media root)."""
-    from generator.services.storage_audit import storage_audit
+    from generator.files.audit import storage_audit
 
     report = storage_audit()
     assert report.clean, f"files with no row: {report.orphans}; rows with no file: {report.missing}"

@@ -5,7 +5,7 @@ import io
 from django.http import FileResponse, HttpResponse
 from django.test import RequestFactory
 
-from generator.compression import GZipPagesMiddleware
+from common.compression import GZipPagesMiddleware
 
 
 def test_pages_are_gzipped_but_images_and_zips_are_sent_as_they_are():

@@ -40,7 +40,7 @@ def test_it_makes_no_upstream_call(client, db, sandbox, settings):
 
 def test_a_worker_sweep_records_its_heartbeat_and_upstream(db, sandbox, settings):
     settings.A1_BASE_URL = sandbox.url
-    from generator.management.commands.runworker import sweep_once
+    from ops.management.commands.runworker import sweep_once
 
     sweep_once()
     beat = WorkerHeartbeat.objects.get()

@@ -3,7 +3,7 @@
 import json
 import logging
 
-from generator.logging import JsonFormatter, RequestIdFilter
+from common.logging import JsonFormatter, RequestIdFilter
 
 
 def test_it_logs_json_lines_with_the_request_id(client, db, caplog):

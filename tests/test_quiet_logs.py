@@ -4,7 +4,7 @@ import logging
 
 import requests
 
-from generator.a1.types import App
+from a1.types import App
 
 
 def test_the_sandbox_answers_the_reachability_check_without_a_404(sandbox):
@@ -14,7 +14,7 @@ def test_the_sandbox_answers_the_reachability_check_without_a_404(sandbox):
 
 def test_an_unsupported_form_type_is_warned_about_once(caplog):
     data = {"id": "1", "versionId": "2", "formArr": [{"id": "3", "type": "hologram"}]}
-    with caplog.at_level(logging.DEBUG, logger="generator.a1.types"):
+    with caplog.at_level(logging.DEBUG, logger="a1.types"):
         for _ in range(3):
             App.from_json(data)
     levels = [r.levelno for r in caplog.records if "hologram" in r.getMessage()]

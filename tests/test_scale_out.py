@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from bench.harness import login
 from bench.run import submit
 from generator.models import Generation
-from generator.services.tracking import poll_generation
+from generator.runs.tracking import poll_generation
 from tests.conftest import image_bytes, start_web, start_worker, wait_until
 
 

@@ -105,6 +105,6 @@ def test_it_wires_single_sign_on_from_the_environment_alone():
     # Passwords are off (the log-in lock-out stays in front of whatever is left);
     # logging out may redirect the log-out form to the provider.
     assert result.stdout.splitlines() == [
-        "axes.backends.AxesStandaloneBackend generator.sso.SsoBackend",
+        "axes.backends.AxesStandaloneBackend accounts.sso.SsoBackend",
         "'self' https://sso.corp.test",
     ]

@@ -20,7 +20,7 @@ from django.core.management import call_command
 from django.test import override_settings
 from django.utils.translation import to_locale
 
-from generator.services.apps import a1_language
+from generator.runs.definitions import a1_language
 from tests.conftest import ROOT
 
 LOCALE = ROOT / "locale"

@@ -7,7 +7,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import generator.models.lifecycle
+import lifecycle.models
 
 
 class Migration(migrations.Migration):
@@ -43,7 +43,7 @@ class Migration(migrations.Migration):
                 (
                     "file",
                     models.FileField(
-                        blank=True, max_length=300, upload_to=generator.models.lifecycle.export_path
+                        blank=True, max_length=300, upload_to=lifecycle.models.export_path
                     ),
                 ),
                 ("byte_size", models.PositiveBigIntegerField(default=0)),

@@ -2,8 +2,8 @@
 
 from django import template
 
-from ..bulk_forms import DONE_KEY
-from ..services.teams import teams_of
+from generator.galleries.forms import DONE_KEY
+from generator.teams.services import teams_of
 
 register = template.Library()
 

@@ -1,6 +1,6 @@
 """Builds valid generate requests for sandbox apps, the way the portal's form will."""
 
-from generator.a1 import A1Client, App, CnetValue, GenerateRequest
+from a1 import A1Client, App, CnetValue, GenerateRequest
 from tests.conftest import image_bytes
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from generator.a1 import A1Client, A1Error, Code
+from a1 import A1Client, A1Error, Code
 
 WATERCOLOR = "1838546335502970881"
 EMOJI = "1838546335502970889"  # published in Chinese

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from generator.a1 import A1Client, A1Error, Code
+from a1 import A1Client, A1Error, Code
 from tests.conftest import fast_retry
 from tests.security.hostile_net import (
     LocalServer,

@@ -4,7 +4,7 @@ import dataclasses
 
 import pytest
 
-from generator.a1 import A1Client, A1Error, A1OutcomeUnknown, CnetValue, Code
+from a1 import A1Client, A1Error, A1OutcomeUnknown, CnetValue, Code
 from tests.a1.requests_for import valid_request
 from tests.conftest import fast_retry
 

@@ -14,9 +14,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import translation
 
-from generator.a1 import A1Client, A1Error, Code, RetryPolicy
-from generator.a1.client import GenerateRequest
-from generator.messages import user_message
+from a1 import A1Client, A1Error, Code, RetryPolicy
+from a1.client import GenerateRequest
+from generator.runs.messages import user_message
 
 KEY = "paid-account-key-never-to-leave"
 APP = "1838546335502970881"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from generator.a1 import A1Client, A1Error, Code, RetryPolicy
+from a1 import A1Client, A1Error, Code, RetryPolicy
 from tests.a1.requests_for import valid_request
 from tests.conftest import image_bytes
 

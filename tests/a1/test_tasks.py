@@ -6,7 +6,7 @@ import pytest
 import requests
 from PIL import Image
 
-from generator.a1 import A1Client, A1Error, Code, TaskState
+from a1 import A1Client, A1Error, Code, TaskState
 from tests.a1.requests_for import valid_request
 from tests.conftest import fast_retry, wait_until
 

@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from generator.a1 import TaskState
-from generator.a1.types import parse_date
+from a1 import TaskState
+from a1.types import parse_date
 from tests.a1.requests_for import valid_request
 
 WATERCOLOR = "1838546335502970881"
@@ -50,7 +50,7 @@ def test_it_reads_tasks_in_every_dialect(a1, sandbox, standard_app, dialect):
 
 def test_it_warns_when_ids_arrive_as_numbers(a1, sandbox, caplog):
     sandbox.knobs(dialect="numeric")
-    with caplog.at_level(logging.WARNING, logger="generator.a1.types"):
+    with caplog.at_level(logging.WARNING, logger="a1.types"):
         app = a1.app(WATERCOLOR)
     assert app.id == WATERCOLOR  # 19 digits, exact: never went through a float
     assert "numeric id" in caplog.text

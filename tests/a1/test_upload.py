@@ -6,7 +6,7 @@ import pytest
 import requests
 from PIL import Image
 
-from generator.a1 import A1Error, Code
+from a1 import A1Error, Code
 from tests.conftest import image_bytes
 
 UPLOAD = "/open-api/v1/a1/images/upload"

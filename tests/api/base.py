@@ -8,8 +8,9 @@ import requests
 from django.test import LiveServerTestCase
 from django.utils import timezone
 
+from generator.keys import services as keys
 from generator.models import Generation
-from generator.services import keys, tracking
+from generator.runs import tracking
 from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR, PortalMixin, create_people
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from generator.models import Budget, DataExport
-from generator.services import exports
+from lifecycle import exports
 from tests.api.base import ApiTestCase, assert_error_shape
 
 

@@ -6,7 +6,7 @@ import re
 
 import requests
 
-from generator.services import keys
+from generator.keys import services as keys
 from tests.api.base import ApiTestCase, assert_error_shape
 from tests.portal.base import PASSWORD
 

@@ -10,9 +10,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from generator.batches import pacing as batch_pacing
+from generator.files.audit import storage_audit
 from generator.models import Batch, Chore, Generation
-from generator.services import batch_pacing
-from generator.services.storage_audit import storage_audit
 from tests.api.base import ApiTestCase, assert_error_shape
 from tests.portal.base import WATERCOLOR
 

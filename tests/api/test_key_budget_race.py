@@ -10,8 +10,8 @@ from types import SimpleNamespace
 import pytest
 import requests
 
+from generator.keys import services as keys
 from generator.models import Generation
-from generator.services import keys
 from tests.api.base import WATERCOLOR_RUN
 from tests.conftest import image_bytes, start_web
 from tests.portal.base import create_people

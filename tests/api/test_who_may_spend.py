@@ -15,12 +15,16 @@ import requests
 from django.utils import timezone
 
 from bench.harness import login
-from generator.images import normalise
-from generator.inputs import RunChoices
+from common.images import normalise
+from generator.batches import pacing as batch_pacing
+from generator.batches import services as batches
+from generator.errors import SubmitRefused
+from generator.keys import services as keys
 from generator.models import AppDefinition, Batch, BatchItem, Budget, Chore, Generation
-from generator.services import batch_pacing, batches, keys, ledger, photos, submission, tracking
-from generator.services.apps import app_fetch
-from generator.services.errors import SubmitRefused
+from generator.money import ledger
+from generator.runs import photos, submission, tracking
+from generator.runs.definitions import app_fetch
+from generator.runs.inputs import RunChoices
 from tests.api.base import ApiTestCase, assert_error_shape
 from tests.conftest import image_bytes, start_web
 from tests.forms import form_data

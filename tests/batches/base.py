@@ -4,8 +4,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from generator.batches import checking as batch_checking
+from generator.batches import pacing as batch_pacing
 from generator.models import Batch, Chore
-from generator.services import batch_checking, batch_pacing
 from tests.portal.base import WATERCOLOR, photo
 from tests.portal.tracking_base import TrackingTestCase
 

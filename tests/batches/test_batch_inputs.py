@@ -1,7 +1,7 @@
 """Pairing uploads and texts into items (pure: names only, no bytes, no database)."""
 
-from generator.batch_inputs import Source, plan_items, read_csv
-from generator.inputs import DescriptionField, ImageSlot
+from generator.batches.inputs import Source, plan_items, read_csv
+from generator.runs.inputs import DescriptionField, ImageSlot
 
 ONE = [ImageSlot("f", None, "Your photo", True)]
 PAIR = [ImageSlot("g", 0, "Person 1", True), ImageSlot("g", 1, "Person 2", True)]

@@ -10,8 +10,9 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
+from generator.batches import checking as batch_checking
 from generator.models import Batch, BatchItem, InputImage, Preset
-from generator.services import batch_checking, photos
+from generator.runs import photos
 from tests.batches.base import SLOT, BatchTestCase
 from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR, photo

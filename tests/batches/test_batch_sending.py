@@ -8,8 +8,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from generator.batches import pacing as batch_pacing
 from generator.models import BalanceAlert, Batch, BatchItem, Budget, Generation
-from generator.services import batch_pacing, budgets
+from generator.money import budgets
 from tests.batches.base import BatchTestCase
 
 

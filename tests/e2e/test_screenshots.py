@@ -25,7 +25,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from generator.models import Batch, BatchItem, Generation, Membership, Team
-from generator.services.teams import invite_create
+from generator.teams.services import invite_create
 from tests.conftest import ROOT, free_port, image_bytes, subprocess_env, wait_until
 from tests.e2e.conftest import ARTIFACTS, PASSWORD
 

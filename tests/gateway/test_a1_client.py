@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 from PIL import Image
 
-from generator.a1 import A1Client, CnetValue, GenerateRequest, TaskState
+from a1 import A1Client, CnetValue, GenerateRequest, TaskState
+from generator.keys import services as keys
 from generator.models import Generation
-from generator.services import keys
 from tests.conftest import fast_retry, image_bytes, start_worker, wait_until
 from tests.portal.base import WATERCOLOR, create_people
 

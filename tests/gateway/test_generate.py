@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from generator.a1 import Code
+from a1 import Code
 from generator.models import BalanceAlert, Generation
 from tests.gateway.base import GatewayTestCase, envelope
 from tests.portal.base import WATERCOLOR

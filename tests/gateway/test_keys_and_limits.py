@@ -5,9 +5,9 @@ from __future__ import annotations
 import requests
 from django.core import signing
 
-from generator.a1 import Code
-from generator.gateway.links import SALT
-from generator.services import keys
+from a1 import Code
+from gateway.links import SALT
+from generator.keys import services as keys
 from tests.gateway.base import GatewayTestCase, envelope
 from tests.portal.base import WATERCOLOR
 

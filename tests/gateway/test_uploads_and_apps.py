@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.a1 import Code
+from a1 import Code
 from generator.models import Generation, InputImage
 from tests.conftest import image_bytes
 from tests.gateway.base import GatewayTestCase, envelope

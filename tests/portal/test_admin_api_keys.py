@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from generator.keys import services as keys
 from generator.models import ApiKey
-from generator.services import keys
 from tests.portal.base import BaseTestCase
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from generator.keys import services as keys
 from generator.models import ApiKey
-from generator.services import keys
 from tests.portal.base import BaseTestCase
 
 

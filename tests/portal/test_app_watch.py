@@ -8,7 +8,9 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from generator.models import LibraryApp, Preset
-from generator.services import app_watch, chores, tracking
+from generator.runs import tracking
+from library import watch as app_watch
+from ops import chores
 from tests.portal.base import WATERCOLOR
 from tests.portal.library_base import EMOJI, POSTER, PresetMixin
 from tests.portal.tracking_base import TrackingTestCase

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from django.test import Client
 
+from generator.galleries import bulk
 from generator.models import Generation
-from generator.services import bulk
 from tests.portal.tracking_base import TrackingTestCase
 
 URL = "/generations/bulk/"

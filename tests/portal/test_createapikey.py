@@ -7,8 +7,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from generator.keys import services as keys
 from generator.models import ApiKey
-from generator.services import keys
 from tests.portal.base import BaseTestCase
 
 

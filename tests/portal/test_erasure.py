@@ -13,8 +13,11 @@ from django.contrib.sessions.models import Session
 from django.db import connection, models
 from django.utils import timezone
 
-from generator.images import normalise
-from generator.inputs import RunChoices
+from common.images import normalise
+from generator.batches import pacing as batch_pacing
+from generator.batches import services as batches
+from generator.files.audit import storage_audit
+from generator.keys import services as keys
 from generator.models import (
     ApiKey,
     Batch,
@@ -29,21 +32,12 @@ from generator.models import (
     RemovalLog,
     ResultImage,
 )
-from generator.services import (
-    batch_pacing,
-    batches,
-    budgets,
-    erasure,
-    exports,
-    keys,
-    photos,
-    retention,
-    teams,
-    tracking,
-    usage,
-)
-from generator.services.apps import app_fetch
-from generator.services.storage_audit import storage_audit
+from generator.money import budgets, usage
+from generator.runs import photos, tracking
+from generator.runs.definitions import app_fetch
+from generator.runs.inputs import RunChoices
+from generator.teams import services as teams
+from lifecycle import erasure, exports, retention
 from tests.conftest import image_bytes
 from tests.portal.base import PASSWORD, WATERCOLOR
 from tests.portal.lifecycle_base import LifecycleTestCase

@@ -13,7 +13,7 @@ def explode(request):
 
 
 urlpatterns = [path("boom/", explode), path("", include("a1site.urls"))]
-handler500 = "generator.views.errors.server_error"
+handler500 = "common.error_pages.server_error"
 
 
 @override_settings(DEBUG=False)

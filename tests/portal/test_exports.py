@@ -9,9 +9,9 @@ import pytest
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
+from generator.files.audit import stored_names
 from generator.models import DataExport, Generation
-from generator.services import exports, retention
-from generator.services.storage_audit import stored_names
+from lifecycle import exports, retention
 from tests.portal.lifecycle_base import LifecycleTestCase
 
 pytestmark = pytest.mark.storage

@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from generator.galleries import queries as library
 from generator.models import Generation
-from generator.services import library
 from tests.portal.tracking_base import TrackingTestCase
 
 

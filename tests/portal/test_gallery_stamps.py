@@ -4,9 +4,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from generator.files import removal
+from generator.galleries import pages as galleries
+from generator.galleries import queries as library
 from generator.models import GalleryStamp, Generation
-from generator.services import galleries, library, removal
-from generator.services.chores import CHORES
+from ops.chores import CHORES
 from tests.portal.tracking_base import TrackingTestCase
 
 

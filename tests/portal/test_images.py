@@ -5,7 +5,7 @@ import io
 import pytest
 from PIL import Image
 
-from generator.images import ImageRejected, normalise
+from common.images import ImageRejected, normalise
 from tests.conftest import image_bytes, iphone_heic
 
 

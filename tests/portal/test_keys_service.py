@@ -9,8 +9,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from generator.keys import services as keys
 from generator.models import ApiKey
-from generator.services import keys
 from tests.portal.base import BaseTestCase
 
 

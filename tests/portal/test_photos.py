@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from generator.models import Chore, InputImage
-from generator.services import chores, photos
+from generator.runs import photos
+from ops import chores
 from tests.portal.base import BaseTestCase, photo
 
 

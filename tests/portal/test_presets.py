@@ -6,11 +6,13 @@ import uuid
 
 import pytest
 
-from generator.images import normalise
-from generator.inputs import preset_choices
+from common.images import normalise
+from generator.errors import SubmitRefused
 from generator.models import Budget, Generation, InputImage, Preset
-from generator.services import app_watch, photos, presets
-from generator.services.errors import SubmitRefused
+from generator.runs import photos
+from generator.runs.inputs import preset_choices
+from library import presets
+from library import watch as app_watch
 from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR, photo
 from tests.portal.library_base import EMOJI, POP, PresetMixin

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.services.ratelimits import Limit, rate_take
+from common.ratelimits import Limit, rate_take
 
 LIMIT = Limit(burst=5, per_second=1.0)  # 5 at once, then one a second
 

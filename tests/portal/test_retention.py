@@ -8,7 +8,9 @@ from django.test import override_settings
 from django.utils import timezone
 
 from generator.models import Chore, FileRemoval, Generation, InputImage, RemovalLog, ResultImage
-from generator.services import budgets, chores, retention
+from generator.money import budgets
+from lifecycle import retention
+from ops import chores
 from tests.portal.base import WATERCOLOR
 from tests.portal.lifecycle_base import Killed, LifecycleTestCase, dying_after
 

@@ -9,8 +9,8 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.utils import timezone
 
+from generator.files.audit import orphans_remove
 from generator.models import InputImage
-from generator.services.storage_audit import orphans_remove
 from tests.conftest import image_bytes
 from tests.portal.lifecycle_base import LifecycleTestCase
 

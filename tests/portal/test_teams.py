@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from generator.models import Generation, Invite, Membership
-from generator.services.teams import SignUpRefused, invite_sign_up
+from generator.teams.services import SignUpRefused, invite_sign_up
 from tests.portal.base import PASSWORD
 from tests.portal.tracking_base import TrackingTestCase
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from PIL import Image
 
 from generator.models import Generation
-from generator.services import tracking
+from generator.runs import tracking
 from tests.conftest import wait_until
 from tests.portal.tracking_base import TrackingTestCase, TransactionalTrackingTestCase
 

@@ -10,8 +10,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.utils import timezone
 
+from generator.batches import pacing as batch_pacing
+from generator.keys import services as keys
+from generator.keys import webhooks
 from generator.models import Chore, Generation, WebhookDelivery
-from generator.services import batch_pacing, keys, webhooks
 from tests.api.base import ApiTestCase
 from tests.portal.base import WATERCOLOR
 

@@ -2,7 +2,7 @@
 team, moving it or removing it changes who can see it, never who paid."""
 
 from generator.models import Budget, Generation, LedgerEntry, Membership
-from generator.services import budgets, ledger
+from generator.money import budgets, ledger
 from tests.portal.tracking_base import TrackingTestCase
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from generator.models import Generation
-from generator.services import tracking
+from generator.runs import tracking
 from tests.portal.base import BaseTestCase, TransactionalTestCase
 
 

@@ -7,8 +7,8 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
+from generator.files import removal
 from generator.models import Generation, WorkerHeartbeat
-from generator.services import removal
 from tests.conftest import start_worker, wait_until
 from tests.portal.base import photo
 from tests.portal.tracking_base import TrackingTestCase

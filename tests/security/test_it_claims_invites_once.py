@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from generator.models import Invite, Membership, Team
-from generator.services import teams
+from generator.teams import services as teams
 from tests.portal.base import PASSWORD
 
 TAKEN = "Someone else used this invite a moment ago"

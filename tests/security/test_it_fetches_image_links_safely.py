@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from generator.fetch import fetch_image
-from generator.images import ImageRejected
+from common.image_links import fetch_image
+from common.images import ImageRejected
 from generator.models import Generation
 from tests.portal.base import BaseTestCase
 from tests.security.hostile_net import (

@@ -16,10 +16,13 @@ import zipfile
 import pytest
 from django.test import RequestFactory, override_settings
 
-from generator.gateway.links import RESULT, link_for
-from generator.gateway.views import task_id_of
+from gateway.links import RESULT, link_for
+from gateway.views import task_id_of
+from generator.batches import pacing as batch_pacing
+from generator.keys import services as keys
+from generator.keys import webhooks
 from generator.models import ApiKey, Batch, DataExport, Generation, WebhookDelivery
-from generator.services import batch_pacing, exports, keys, webhooks
+from lifecycle import exports
 from tests.api.base import WATERCOLOR_RUN
 from tests.batches.base import BatchTestCase
 from tests.portal.base import photo

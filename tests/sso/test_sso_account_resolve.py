@@ -3,8 +3,8 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from accounts.sso_accounts import SsoRefused, sso_account_resolve
 from generator.models import Membership, SsoLink
-from generator.services.sso import SsoRefused, sso_account_resolve
 
 pytestmark = pytest.mark.django_db
 

@@ -16,7 +16,7 @@ def sso(settings):
     settings.SSO_NAME = "Corp SSO"
     settings.AUTHENTICATION_BACKENDS = [
         *settings.AUTHENTICATION_BACKENDS,
-        "generator.sso.SsoBackend",
+        "accounts.sso.SsoBackend",
     ]
 
 
@@ -57,7 +57,7 @@ def test_it_turns_a_replayed_return_into_a_message(client, sso):
 
 def test_it_ends_the_session_of_a_disabled_account(client, sso, django_user_model):
     alice = django_user_model.objects.create_user("alice", email="alice@corp.test")
-    client.force_login(alice, backend="generator.sso.SsoBackend")
+    client.force_login(alice, backend="accounts.sso.SsoBackend")
     assert client.get("/apps/").status_code == 200
     django_user_model.objects.filter(pk=alice.pk).update(is_active=False)
     assert client.get("/apps/")["Location"] == "/accounts/login/?next=/apps/"

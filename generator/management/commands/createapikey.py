@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from generator.services import keys
+from generator.keys import services as keys
 
 
 class Command(BaseCommand):

@@ -1,0 +1,46 @@
+"""Who is calling: an API key (Authorization: Bearer) or a logged-in session.
+
+A key is resolved to its owner, who then takes exactly the paths a browser takes
+(access rules, budgets, idempotency). Sessions must send the CSRF token on unsafe
+methods, as the portal's forms do; a call with neither answers 401.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja.security import APIKeyCookie, HttpBearer
+
+from generator.keys import services as keys
+from generator.models import ApiKey
+
+
+class KeyAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
+        # KeyRefused and KeyRateLimited become 401 and 429 in api.errors.
+        key = keys.key_authenticate(token=token)
+        request.user = key.user
+        request.api_key = key
+        return key
+
+
+class SessionAuth(APIKeyCookie):
+    """The portal's own log-in. The CSRF check runs only for a logged-in user, so a
+    script that forgot its key hears 401, not a puzzling CSRF failure."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest):
+        if not request.user.is_authenticated:
+            return None
+        return super()._get_key(request)
+
+    def authenticate(self, request: HttpRequest, key):
+        if not request.user.is_authenticated:
+            return None
+        request.api_key = None
+        return request.user
+
+
+def api_key_of(request: HttpRequest) -> ApiKey | None:
+    return getattr(request, "api_key", None)

@@ -1,0 +1,83 @@
+"""Listing runs: your history and your teams' gallery, with the filters of /history/."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from api.errors import ApiError
+from api.schemas import RunPageOut, errors
+from generator.galleries import queries as library
+from generator.models import Generation
+from generator.runs.summaries import run_json
+from generator.teams import services as teams
+
+router = Router(tags=["history"])
+MAX_PAGE_SIZE = 100
+
+
+class Filters(Schema):
+    q: str = Field("", description="Words in the app name or the texts")
+    app: str = Field("", description="An app id")
+    state: Generation.State | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    favourites: bool = False
+    page: int = Field(1, ge=1)
+    page_size: int = Field(24, ge=1, le=MAX_PAGE_SIZE)
+
+    def selectors(self) -> dict:
+        return {
+            "q": self.q[:200],
+            "app": self.app,
+            "state": self.state or "",
+            "date_from": self.date_from,
+            "date_to": self.date_to,
+            "favourites": self.favourites,
+        }
+
+
+def _page(request: HttpRequest, qs: QuerySet, filters: Filters) -> dict:
+    paginator = Paginator(qs.prefetch_related("results"), filters.page_size)
+    if filters.page > paginator.num_pages and paginator.count:
+        raise ApiError(404, "not_found", gettext_lazy("There is no such page."))
+    page = paginator.get_page(filters.page)
+    base = request.build_absolute_uri("/").rstrip("/")
+    return {
+        "count": paginator.count,
+        "page": page.number,
+        "pages": paginator.num_pages,
+        "results": [run_json(generation, base=base) for generation in page],
+    }
+
+
+@router.get(
+    "/history",
+    response={200: RunPageOut, **errors(401, 404, 422, 429)},
+    summary="Your runs, with the filters of /history/",
+)
+def history(request: HttpRequest, filters: Query[Filters]):
+    """Your own runs, newest first."""
+    return _page(request, library.runs_list(user=request.user, **filters.selectors()), filters)
+
+
+@router.get(
+    "/gallery",
+    response={200: RunPageOut, **errors(401, 404, 422, 429)},
+    summary="What was shared with your teams",
+)
+def gallery(request: HttpRequest, filters: Query[Filters], team: int | None = None):
+    """What members shared with your teams (or with one of them), newest first."""
+    chosen = None
+    if team is not None:
+        chosen = teams.teams_of(user=request.user).filter(pk=team).first()
+        if chosen is None:
+            raise ApiError(404, "not_found", gettext_lazy("You are not a member of that team."))
+    qs = library.gallery_list(user=request.user, team=chosen, **filters.selectors())
+    return _page(request, qs, filters)

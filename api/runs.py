@@ -1,0 +1,155 @@
+"""Runs: start one (generate or enhance) and read one, with our own result links.
+
+Starting goes through `generation_start` / `enhance_start`, the services the app form
+uses: the same rules, budgets (plus the key's own) and idempotency. The
+`Idempotency-Key` header plays the form's hidden key: the same key from the same user
+is the same run, however often the request is sent.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy
+from ninja import Header, Router, Status
+
+from api.apps import definition_for
+from api.auth import api_key_of
+from api.errors import ApiError
+from api.schemas import EnhanceIn, RunIn, RunOut, errors
+from generator.access import shown_or_404, shown_to
+from generator.keys import services as keys
+from generator.models import Generation, InputImage, ResultImage
+from generator.runs import enhance as enhancing
+from generator.runs import starting as generations
+from generator.runs.inputs import RunChoices
+from generator.runs.summaries import run_json
+
+router = Router(tags=["runs"])
+
+START_ERRORS = errors(401, 402, 403, 404, 409, 422, 429, 502)
+
+
+def run_key(header: str) -> uuid.UUID:
+    try:
+        return keys.idempotency_key_from(header)
+    except ValueError:
+        raise ApiError(
+            422,
+            "invalid",
+            gettext_lazy("The Idempotency-Key header is longer than 255 characters."),
+            fields={"Idempotency-Key": gettext_lazy("At most 255 characters.")},
+        ) from None
+
+
+def _answer(request: HttpRequest, generation: Generation, existed: bool):
+    body = run_json(generation, base=request.build_absolute_uri("/").rstrip("/"))
+    return Status(200 if existed else 201, body)
+
+
+def _existing(user, key: uuid.UUID) -> bool:
+    return Generation.objects.filter(user=user, idempotency_key=key).exists()
+
+
+@router.post(
+    "",
+    response={200: RunOut, 201: RunOut, **START_ERRORS},
+    url_name="run_create",
+    summary="Start a run",
+)
+def run_create(
+    request: HttpRequest,
+    body: RunIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+):
+    """Start a run of an app. 201: started; 200: this Idempotency-Key already started it."""
+    key = run_key(idempotency_key)
+    if _existing(request.user, key):
+        return _answer(
+            request, Generation.objects.get(user=request.user, idempotency_key=key), True
+        )
+    definition = definition_for(request, body.app_id, body.language)
+    photos = photos_for(request.user, body.photos)
+    choices = RunChoices(
+        descriptions=body.texts,
+        style=body.style,
+        size=body.size,
+        generate_num=body.generate_num,
+        team_id=body.team_id,
+        visibility=body.visibility,
+    )
+    generation = generations.generation_start(
+        user=request.user,
+        definition=definition,
+        choices=choices,
+        photos=photos,
+        key=key,
+        api_key=api_key_of(request),
+    )
+    return _answer(request, generation, False)
+
+
+def photos_for(user, chosen: dict[str, str], *, prefix: str = "photos") -> dict[str, InputImage]:
+    """The uploads named for each slot, if the user may use them (their own, or a run's
+    they can see, as a remix may); any other id is a field error, never a 404 leak."""
+    found, problems = {}, {}
+    for name, upload_id in chosen.items():
+        try:
+            pk = uuid.UUID(str(upload_id))
+        except ValueError:
+            pk = None
+        image = shown_to(user, InputImage).filter(pk=pk).first() if pk else None
+        if image is None:
+            problems[f"{prefix}.{name}"] = gettext_lazy("No upload with this id: upload it first.")
+        else:
+            found[name] = image
+    if problems:
+        raise ApiError(422, "invalid", gettext_lazy("Some values are not valid."), fields=problems)
+    return found
+
+
+@router.post(
+    "/enhance",
+    response={200: RunOut, 201: RunOut, **START_ERRORS},
+    url_name="run_enhance",
+    summary="Enhance an image (3 points)",
+)
+def run_enhance(
+    request: HttpRequest,
+    body: EnhanceIn,
+    idempotency_key: str = Header("", alias="Idempotency-Key"),
+):
+    """Enhance (A1's optimize, 3 points) an upload or a result you can see."""
+    key = run_key(idempotency_key)
+    if _existing(request.user, key):
+        return _answer(
+            request, Generation.objects.get(user=request.user, idempotency_key=key), True
+        )
+    if bool(body.upload_id) == bool(body.result_id):
+        raise ApiError(
+            422,
+            "invalid",
+            gettext_lazy("Give either upload_id or result_id."),
+            fields={"upload_id": gettext_lazy("Give either upload_id or result_id.")},
+        )
+    if body.result_id:
+        source = shown_or_404(request.user, ResultImage, body.result_id)
+    else:
+        source = shown_or_404(request.user, InputImage, body.upload_id)
+    generation = enhancing.enhance_start(
+        user=request.user, source=source, key=key, api_key=api_key_of(request)
+    )
+    return _answer(request, generation, False)
+
+
+@router.get(
+    "/{run_id}",
+    response={200: RunOut, **errors(401, 404, 429)},
+    url_name="run_detail",
+    summary="A run, its state and its results",
+)
+def run_detail(request: HttpRequest, run_id: str):
+    """A run you may see (yours, or shared with your team): its state and result links."""
+    generation = shown_or_404(request.user, Generation, run_id)
+    return run_json(generation, base=request.build_absolute_uri("/").rstrip("/"))

@@ -1,0 +1,308 @@
+"""The five A1 endpoints, answered by the portal: a script written for A1 works by
+changing only its base URL and key, and its runs get budgets, history, team sharing,
+kept results and audit.
+
+Each endpoint turns A1's request into plain data and calls the services the app form
+uses (never the A1 client: the paid key stays on the server). Uploads are kept as our
+photos and answered with a `path` naming them, which generate and optimize map back;
+tasks are our runs, their images signed links to our kept copies.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import uuid
+
+from django.core import signing
+from django.http import Http404, HttpRequest
+from django.views.decorators.http import require_GET, require_POST
+from PIL import Image, UnidentifiedImageError
+
+from a1 import Code
+from a1.client import LANGUAGES
+from common.image_links import fetch_image
+from common.images import A1_MAX_BYTES, A1_MAX_SIDE, ImageRejected, normalise
+from gateway.envelope import GatewayError, a1_endpoint, answer
+from gateway.links import PHOTO, RESULT, link_for, link_open
+from generator.access import shown_or_404, shown_to
+from generator.keys import services as keys
+from generator.models import ApiKey, Generation, InputImage, ResultImage
+from generator.runs import definitions as apps
+from generator.runs import enhance as enhancing
+from generator.runs import photos
+from generator.runs import starting as generations
+from generator.runs.inputs import ImageSlot, RunChoices, app_slots
+from generator.runs.views.media import stored_image
+
+PATH_PREFIX = "studio/"
+STATE = {Generation.State.COMPLETED: 10, Generation.State.FAILED: 20}
+
+
+def task_id_of(generation: Generation) -> str:
+    """Our run's id as A1-style digits: a string of decimal digits, exact as text."""
+    return str(generation.pk.int)
+
+
+def _run_pk(task_id: str) -> uuid.UUID:
+    task_id = task_id.strip()
+    try:
+        return uuid.UUID(int=int(task_id)) if task_id.isdigit() else uuid.UUID(task_id)
+    except ValueError:
+        raise Http404 from None
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise GatewayError(Code.INVALID_PARAMS, "the body is not JSON") from None
+    if not isinstance(body, dict):
+        raise GatewayError(Code.INVALID_PARAMS, "the body must be a JSON object")
+    return body
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _run_key(request: HttpRequest) -> uuid.UUID:
+    """A1 has no idempotency key; a script may still send one, with the REST meaning."""
+    try:
+        return keys.idempotency_key_from(request.headers.get("Idempotency-Key", ""))
+    except ValueError:
+        raise GatewayError(Code.INVALID_PARAMS, "Idempotency-Key is too long") from None
+
+
+# --- app details -------------------------------------------------------------------------
+
+
+@require_GET
+@a1_endpoint
+def app_details(request: HttpRequest, key: ApiKey, app_id: str):
+    if not (app_id.isdigit() and len(app_id) <= 32):
+        raise GatewayError(Code.APP_NOT_FOUND)
+    if not apps.app_allowed(user=request.user, app_id=app_id):
+        raise GatewayError(Code.APP_API_DISABLED, "this portal's staff have not approved the app")
+    language = request.GET.get("language", "")
+    definition = apps.app_fetch(
+        app_id=app_id, language=language if language in LANGUAGES else apps.a1_language()
+    )
+    apps.app_visit(user=request.user, app_id=definition.app_id)
+    return definition.raw or definition.definition
+
+
+# --- upload ------------------------------------------------------------------------------
+
+
+@require_POST
+@a1_endpoint
+def upload(request: HttpRequest, key: ApiKey):
+    files = [f for name in request.FILES for f in request.FILES.getlist(name)]
+    image_url = request.POST.get("imageUrl", "").strip()
+    if len(files) + bool(image_url) > 1:
+        raise GatewayError(Code.MORE_THAN_ONE_FILE)
+    if files:
+        if files[0].size > A1_MAX_BYTES:
+            raise GatewayError(Code.FILE_TOO_LARGE)
+        content, name, source = files[0].read(), files[0].name or "", ""
+    elif image_url:
+        try:
+            content = fetch_image(image_url)
+        except ImageRejected as exc:
+            raise GatewayError(Code.FILE_ERROR, str(exc)) from None
+        name, source = image_url.rsplit("/", 1)[-1], image_url
+    else:
+        raise GatewayError(Code.MISSING_FILE)
+    image = _as_a1_takes_it(content)
+    image.original_name, image.source_url = name[-200:], source[:2000]
+    kept = photos.photo_keep(user=request.user, image=image)
+    return {
+        "imageUrl": link_for(request, kind=PHOTO, image=kept, key_id=key.pk),
+        "path": f"{PATH_PREFIX}{kept.pk}",
+    }
+
+
+def _as_a1_takes_it(content: bytes):
+    """A1's own rules for an upload, with A1's codes; then kept as the portal keeps any."""
+    if len(content) > A1_MAX_BYTES:
+        raise GatewayError(Code.FILE_TOO_LARGE)
+    try:
+        with Image.open(io.BytesIO(content)) as probe:
+            fmt, size = probe.format, probe.size
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+        raise GatewayError(Code.NOT_AN_IMAGE) from None
+    if fmt not in ("PNG", "JPEG"):
+        raise GatewayError(Code.FORMAT_NOT_SUPPORTED)
+    if max(size) > A1_MAX_SIDE:
+        raise GatewayError(Code.DIMENSIONS_TOO_LARGE)
+    try:
+        return normalise(content)
+    except ImageRejected as exc:
+        raise GatewayError(Code.INVALID_FILE, str(exc)) from None
+
+
+def _photo(request: HttpRequest, item: dict) -> InputImage:
+    """The kept photo an upload's `path` names, if this user may use it."""
+    path = _text(item.get("path"))
+    try:
+        pk = uuid.UUID(path.removeprefix(PATH_PREFIX)) if path.startswith(PATH_PREFIX) else None
+    except ValueError:
+        pk = None
+    image = shown_to(request.user, InputImage).filter(pk=pk).first() if pk else None
+    if image is None:
+        raise GatewayError(Code.INVALID_PARAMS, "images must be uploaded through this API first")
+    return image
+
+
+# --- generate ----------------------------------------------------------------------------
+
+
+@require_POST
+@a1_endpoint
+def generate(request: HttpRequest, key: ApiKey):
+    body = _json_body(request)
+    app_id = _text(body.get("appId"))
+    if not app_id:
+        raise GatewayError(Code.INVALID_PARAMS, "appId is required")
+    if not (app_id.isdigit() and len(app_id) <= 32):
+        raise GatewayError(Code.APP_NOT_FOUND)
+    if not apps.app_allowed(user=request.user, app_id=app_id):
+        raise GatewayError(Code.APP_API_DISABLED, "this portal's staff have not approved the app")
+    definition = apps.app_fetch(app_id=app_id, language=apps.a1_language())
+    version = _text(body.get("versionId"))
+    if version != definition.version_id:
+        # Ours may be the stale one: ask A1 once; a script still behind gets A1's 324013.
+        definition = apps.app_fetch(app_id=app_id, language=definition.language, force=True)
+        if version != definition.version_id:
+            raise GatewayError(Code.APP_UPDATED)
+    try:
+        count = int(_text(body.get("generateNum") or "1"))
+    except ValueError:
+        raise GatewayError(Code.QUANTITY_OUT_OF_RANGE) from None
+    size = body.get("size")
+    choices = RunChoices(
+        descriptions={
+            _text(item.get("id")): _text(item.get("value"))
+            for item in _items(body.get("description"))
+        },
+        style=_text(body.get("styleId")),
+        size=_text(size.get("sizeId")) if isinstance(size, dict) else "",
+        generate_num=count,
+    )
+    generation = generations.generation_start(
+        user=request.user,
+        definition=definition,
+        choices=choices,
+        photos=_photos(request, definition, body.get("cnet")),
+        key=_run_key(request),
+        api_key=key,
+    )
+    return {"taskId": task_id_of(generation)}
+
+
+def _items(value) -> list[dict]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _photos(request: HttpRequest, definition, cnet) -> dict[str, InputImage]:
+    """cnet items by the app form's photo slot: group photos by their position."""
+    grouped = {slot.form_id for slot in app_slots(definition.app) if slot.position is not None}
+    chosen = {}
+    for item in _items(cnet):
+        form_id = _text(item.get("id"))
+        position = None
+        if form_id in grouped:
+            try:
+                position = int(_text(item.get("position")))
+            except ValueError:
+                raise GatewayError(Code.INVALID_PARAMS, "cnet position must be a number") from None
+        chosen[ImageSlot.field_name(form_id, position)] = _photo(request, item)
+    return chosen
+
+
+# --- optimize ----------------------------------------------------------------------------
+
+
+@require_POST
+@a1_endpoint
+def optimize(request: HttpRequest, key: ApiKey):
+    body = _json_body(request)
+    if not _text(body.get("path")) or not _text(body.get("imageUrl")):
+        raise GatewayError(Code.INVALID_PARAMS, "path and imageUrl are required")
+    image = _photo(request, body)
+    if max(image.width, image.height) > A1_MAX_SIDE:
+        raise GatewayError(Code.DIMENSIONS_TOO_LARGE)
+    generation = enhancing.enhance_start(
+        user=request.user, source=image, key=_run_key(request), api_key=key
+    )
+    return {"taskId": task_id_of(generation)}
+
+
+# --- tasks -------------------------------------------------------------------------------
+
+
+@require_GET
+@a1_endpoint
+def task_query(request: HttpRequest, key: ApiKey, task_id: str):
+    """A task is one of the caller's own runs (A1 answers only the caller's own tasks),
+    while it is shown: a run hidden by staff or in the trash is no task any more.
+
+    It reads as finished (10) once our copies exist, so its image links work.
+    """
+    generation = shown_or_404(request.user, Generation, _run_pk(task_id), owned=True)
+    state = STATE.get(generation.state, 30)
+    data = {
+        "id": task_id_of(generation),
+        "state": state,
+        "images": [],
+        "createDate": _iso(generation.created),
+        "startDate": _iso(generation.submitted_at),
+        "finishDate": _iso(generation.finished_at),
+    }
+    if state == 10:
+        data["images"] = [
+            link_for(request, kind=RESULT, image=result, key_id=key.pk)
+            for result in generation.results.all()
+            if result.file
+        ]
+    if generation.state == Generation.State.UNKNOWN:
+        # Never re-sent by itself: the person decides on the run's page.
+        data["state"] = 20
+        data["failReason"] = (
+            "The outcome of this submission is unknown: A1 did not answer. "
+            "Check the run in the portal before sending it again."
+        )
+    elif state == 20:
+        data["failReason"] = generation.error_for("en")
+    return data
+
+
+def _iso(value) -> str | None:
+    return value.isoformat(timespec="milliseconds") if value else None
+
+
+# --- the images behind the links ---------------------------------------------------------
+
+
+@require_GET
+def kept_file(request: HttpRequest, token: str, name: str):
+    """Our kept image behind a signed link: no header needed, as with A1's links."""
+    try:
+        link = link_open(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    key = ApiKey.objects.active().select_related("user").filter(pk=link.key_id).first()
+    if key is None:
+        raise Http404
+    model = ResultImage if link.kind == RESULT else InputImage
+    # Checked again at every opening: a run hidden or trashed since takes its links along.
+    image = shown_or_404(key.user, model, link.image_id)
+    return stored_image(image.file)
+
+
+def no_endpoint(request: HttpRequest, *args, **kwargs):
+    """A path A1 does not have: A1's envelope, so a script reads it as it reads A1."""
+    response = answer(code=Code.INVALID_PARAMS, detail="no such endpoint")
+    response.status_code = 404
+    return response

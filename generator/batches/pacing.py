@@ -1,0 +1,282 @@
+"""Sending batch items at a pace A1 accepts, across every worker.
+
+One global send slot (a row claimed with a conditional UPDATE) lets through
+BATCH_SEND_RATE items per second whatever the number of workers and pacer jobs, with
+at most BATCH_MAX_IN_FLIGHT batch runs at A1 at once; A1's 20000 pushes the slot back
+for every batch, an 810012 pauses every batch. Each item becomes a normal run through
+`generation_start` with the item's own idempotency key, and its hold moves to the run
+in the run's own transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.tasks import task
+from django.utils import timezone, translation
+
+from a1 import A1Error, Code
+from generator.batches.checking import check_batch
+from generator.batches.status import RUN_IN_FLIGHT, batch_progress
+from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
+from generator.keys import webhooks
+from generator.models import Batch, BatchItem, Chore, Generation, InputImage
+from generator.money.ledger import ledger_release
+from generator.runs.holds import batches_cancel
+from generator.runs.inputs import ImageSlot, RunChoices
+from generator.runs.starting import AppUpdated, generation_start
+from generator.runs.tracking import BACKOFF_KEY
+
+logger = logging.getLogger(__name__)
+
+State = Batch.State
+Item = BatchItem.State
+SLOT = "batch-send-slot"
+SENDING_LEASE = timedelta(minutes=5)
+
+
+# --- sending at a pace ---------------------------------------------------------------
+
+
+@task()
+def pace_batches() -> None:
+    """One tick of the pacer; the next tick is queued while there is work."""
+    next_at = batches_send_tick()
+    if next_at is not None:
+        pace_batches.using(run_after=next_at).enqueue()
+
+
+def _tick_seconds() -> float:
+    return max(1.0, 1.0 / settings.BATCH_SEND_RATE)
+
+
+def batches_send_tick(*, now: datetime | None = None) -> datetime | None:
+    """Send up to a tick's worth of items; return when to tick again (None: no work).
+
+    The slot row makes this global: however many pacer jobs and workers there are,
+    at most BATCH_SEND_RATE items per second go to A1.
+    """
+    now = now or timezone.now()
+    tick = timedelta(seconds=_tick_seconds())
+    Chore.objects.get_or_create(name=SLOT, defaults={"next_run": now})
+    if not Chore.objects.filter(name=SLOT, next_run__lte=now).update(next_run=now + tick):
+        return None  # another job has this tick; it queues the next one
+    _repair_sending(now)
+    backoff_until = cache.get(BACKOFF_KEY)
+    if backoff_until and backoff_until > now:
+        Chore.objects.filter(name=SLOT).update(next_run=backoff_until)
+        return backoff_until
+    room = (
+        settings.BATCH_MAX_IN_FLIGHT
+        - Generation.objects.filter(batch__isnull=False, state__in=RUN_IN_FLIGHT).count()
+    )
+    budget = min(room, max(1, round(settings.BATCH_SEND_RATE * tick.total_seconds())))
+    sent = 0
+    while sent < budget:
+        item = _claim_next(now)
+        if item is None:
+            break
+        outcome = _send(item)
+        sent += 1
+        if outcome == "slow down":
+            until = timezone.now() + timedelta(seconds=settings.BATCH_BACKOFF_SECONDS)
+            cache.set(BACKOFF_KEY, until, timeout=settings.BATCH_BACKOFF_SECONDS + 1)
+            Chore.objects.filter(name=SLOT).update(next_run=until)
+            return until
+    if (
+        not BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING).exists()
+        and not BatchItem.objects.filter(state=Item.SENDING).exists()
+    ):
+        return None
+    return now + tick
+
+
+def _claim_next(now: datetime) -> BatchItem | None:
+    """The next waiting item, fairly: the running batch that sent least recently first."""
+    candidates = (
+        BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING)
+        .order_by("batch__started_at", "index")
+        .values_list("pk", flat=True)[:20]
+    )
+    for pk in candidates:
+        claimed = BatchItem.objects.filter(pk=pk, state=Item.WAITING).update(
+            state=Item.SENDING, claimed_until=now + SENDING_LEASE
+        )
+        if claimed:
+            return BatchItem.objects.select_related(
+                "batch", "batch__definition", "batch__user"
+            ).get(pk=pk)
+    return None
+
+
+def batch_choices(batch: Batch, descriptions: dict) -> RunChoices:
+    shared = batch.choices or {}
+    return RunChoices(
+        descriptions={**(shared.get("descriptions") or {}), **descriptions},
+        style=shared.get("style", ""),
+        size=shared.get("size", ""),
+        generate_num=int(shared.get("generate_num") or 1),
+        team_id=batch.team_id,
+        visibility=batch.visibility,
+    )
+
+
+def _send(item: BatchItem) -> str:
+    """Turn one claimed item into a run. Returns "sent", "refused" or "slow down"."""
+    with translation.override(item.batch.language):  # the words of a refused item
+        return _send_in_language(item)
+
+
+def _send_in_language(item: BatchItem) -> str:
+    batch = item.batch
+    photos = {_field_name(photo): photo for photo in InputImage.objects.filter(batch_item=item)}
+    try:
+        generation_start(
+            user=batch.user,
+            definition=batch.definition,
+            choices=batch_choices(batch, item.descriptions),
+            photos=photos,
+            key=item.key,
+            batch=batch,
+            batch_item=item,
+            api_key=batch.api_key,
+        )
+    except AppUpdated:
+        _back_to_waiting(item)
+        Batch.objects.filter(pk=batch.pk, state=State.RUNNING).update(
+            state=State.PAUSED, pause=Batch.Pause.APP_UPDATED
+        )
+        return "refused"
+    except SpendingStopped as exc:
+        # Checked at the moment of spending (budgets.spend_check): the person or the key
+        # can no longer spend, or staff withdrew the app.
+        _back_to_waiting(item)
+        if exc.reason == "app_not_allowed":
+            Batch.objects.filter(pk=batch.pk, state=State.RUNNING).update(
+                state=State.PAUSED, pause=Batch.Pause.APP_NOT_ALLOWED
+            )
+        else:
+            batches_cancel(batches=Batch.objects.filter(pk=batch.pk), reason=str(exc.message))
+        return "refused"
+    except BudgetExceeded as exc:
+        # A monthly budget (lowered since the batch was quoted) cannot pay: this item
+        # is refused with the numbers; the account itself is fine.
+        _refuse(item, str(exc.message))
+        return "refused"
+    except SubmitRefused as exc:
+        if exc.code == Code.RATE_LIMITED:
+            _back_to_waiting(item)
+            return "slow down"
+        if exc.code == Code.BALANCE_INSUFFICIENT:
+            _back_to_waiting(item)
+            batches_pause_for_balance()
+            return "refused"
+        _refuse(item, exc.message)
+        return "refused"
+    except A1Error as exc:
+        # Nothing was spent (a definite answer); A1 unreachable or busy: try later.
+        _back_to_waiting(item)
+        logger.warning("Batch item %s not sent: %s", item.pk, exc)
+        return "slow down" if exc.retry_safe or exc.code == Code.RATE_LIMITED else "refused"
+    return "sent"
+
+
+def _field_name(photo: InputImage) -> str:
+    return ImageSlot.field_name(photo.form_id, photo.position)
+
+
+def _back_to_waiting(item: BatchItem) -> None:
+    """The run was not started (no row, nothing spent): the item waits again, still held."""
+    BatchItem.objects.filter(pk=item.pk, generation__isnull=True, state=Item.SENDING).update(
+        state=Item.WAITING, claimed_until=None
+    )
+
+
+def _refuse(item: BatchItem, message: str) -> None:
+    """The item will not be sent: its hold is released with the refusal."""
+    with transaction.atomic():
+        refused = BatchItem.objects.filter(pk=item.pk, generation__isnull=True).update(
+            state=Item.REFUSED, reason=message[:500], claimed_until=None
+        )
+        if refused:
+            ledger_release(item_ids=[item.pk])
+
+
+def _repair_sending(now: datetime) -> None:
+    """Items a killed worker left SENDING: linked to their run if one was written
+    (whatever A1 did with it, it is never sent again), else waiting again (a run's
+    row is always written before anything is sent, so no row means nothing sent)."""
+    stuck = BatchItem.objects.filter(state=Item.SENDING, claimed_until__lte=now).select_related(
+        "batch"
+    )
+    for item in stuck:
+        run = Generation.objects.filter(
+            user_id=item.batch.user_id, idempotency_key=item.key
+        ).first()
+        if run is not None:
+            BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
+                state=Item.SENT, generation=run, claimed_until=None
+            )
+        else:
+            BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
+                state=Item.WAITING, claimed_until=None
+            )
+
+
+def batches_pause_for_balance() -> int:
+    """A1 said the account is out of points: every running batch waits for staff."""
+    return Batch.objects.filter(state=State.RUNNING).update(
+        state=State.PAUSED, pause=Batch.Pause.BALANCE
+    )
+
+
+def batches_resume_after_balance() -> int:
+    """Staff topped the account up: batches paused for it carry on."""
+    resumed = Batch.objects.filter(state=State.PAUSED, pause=Batch.Pause.BALANCE).update(
+        state=State.RUNNING, pause=""
+    )
+    if resumed:
+        pace_batches.enqueue()
+    return resumed
+
+
+def batches_settle(*, now: datetime | None = None) -> int:
+    """The sweep: finish batches with nothing left to do (telling a script's webhook),
+    and keep work moving."""
+    now = now or timezone.now()
+    open_work = Q(items__state__in=[Item.WAITING, Item.SENDING, Item.CHECKING]) | Q(
+        items__generation__state__in=[*RUN_IN_FLIGHT, Generation.State.COPYING]
+    )
+    finished = list(
+        Batch.objects.filter(state__in=[State.RUNNING, State.CANCELLED], finished_at__isnull=True)
+        .exclude(open_work)
+        .values_list("pk", flat=True)
+    )
+    settled = 0
+    for pk in finished:
+        done = Batch.objects.filter(
+            pk=pk, state__in=[State.RUNNING, State.CANCELLED], finished_at__isnull=True
+        ).update(state=State.DONE, finished_at=now)
+        settled += done
+        if done:
+            batch = Batch.objects.select_related("api_key").get(pk=pk)
+            if batch.api_key_id:
+                webhooks.batch_ended(batch=batch, progress=batch_progress(batch=batch))
+    waiting = BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING).exists()
+    slot = Chore.objects.filter(name=SLOT).first()
+    stale = slot is None or slot.next_run < now - timedelta(seconds=settings.WORKER_RESUME_GRACE)
+    if (waiting or BatchItem.objects.filter(state=Item.SENDING).exists()) and stale:
+        pace_batches.enqueue()  # the pacer's chain was lost with a worker
+    for batch_id in (
+        Batch.objects.filter(items__state=Item.CHECKING)
+        .filter(Q(check_claimed_until__isnull=True) | Q(check_claimed_until__lte=now))
+        .values_list("pk", flat=True)
+        .distinct()
+    ):
+        check_batch.enqueue(str(batch_id))
+    return settled

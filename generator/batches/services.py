@@ -1,0 +1,504 @@
+"""Batches: one app over many photos or texts, prepared, quoted, held and followed.
+
+Life of an item: CHECKING (its photos are being read by the worker, batch_checking)
+→ READY or INVALID → (the owner starts the batch: the whole quote is held in one
+serialised transaction) WAITING → SENDING → SENT (batch_pacing: a normal run with the
+item's own idempotency key). Items not yet sent can be paused, resumed or cancelled
+(cancelling releases their points); failed ones can be retried with new keys.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import IO
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from a1 import A1Error, Code
+from common.zips import zip_spool
+from generator.batches.checking import check_batch, upload_keep, uploads_release
+from generator.batches.inputs import ItemPlan, Source, plan_items
+from generator.batches.pacing import batch_choices, pace_batches
+from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
+from generator.galleries.queries import search_text_for
+from generator.models import ApiKey, AppDefinition, Batch, BatchItem, Generation, InputImage
+from generator.money.budgets import allowances, key_allowance, spend_check
+from generator.money.ledger import Billing, ledger_hold
+from generator.runs.definitions import app_fetch
+from generator.runs.holds import batches_cancel
+from generator.runs.inputs import (
+    RunChoices,
+    app_descriptions,
+    app_slots,
+    choices_problems,
+    run_params,
+)
+from generator.runs.messages import user_message
+from generator.runs.photos import photo_copy
+from generator.teams.services import billing_team, default_sharing
+
+State = Batch.State
+Item = BatchItem.State
+
+
+# --- preparing a batch ---------------------------------------------------------------
+
+
+def batch_draft(
+    *,
+    user,
+    definition: AppDefinition,
+    choices: RunChoices,
+    draft: Batch | None = None,
+    **origin,
+) -> Batch:
+    """A batch being prepared, with the choices that apply to every item. `origin`
+    records a script's API key and Idempotency-Key."""
+    app = definition.app
+    if not app.generatable:
+        raise SubmitRefused(user_message(A1Error(Code.APP_API_DISABLED)))
+    shared = {
+        "style": choices.style,
+        "size": choices.size,
+        "generate_num": choices.generate_num,
+        "descriptions": dict(choices.descriptions),
+    }
+    team = billing_team(user=user, chosen=choices.team_id)
+    visibility = choices.visibility or default_sharing(user=user)[0]
+    fields = {
+        "definition": definition,
+        "app_id": app.id,
+        "app_name": app.name[:300],
+        "choices": shared,
+        "points_per_item": app.cost(choices.generate_num),
+        "team": team,
+        "visibility": visibility if team is not None else "private",
+        "search_text": search_text_for(app_name=app.name, params=run_params(app, choices)),
+        "language": translation.get_language() or "en",
+    }
+    if draft is not None:
+        Batch.objects.filter(pk=draft.pk, state=State.DRAFT).update(**fields)
+        draft.refresh_from_db()
+        return draft
+    return Batch.objects.create(user=user, **fields, **origin)
+
+
+@dataclass
+class Prepared:
+    batch: Batch
+    problems: dict[str, str]  # field -> message; empty when the items were added
+    kept: int  # photos kept on the draft while the problems are fixed
+
+
+def batch_prepare(
+    *,
+    user,
+    definition: AppDefinition,
+    choices: RunChoices,
+    uploads: dict[str, list],
+    archives: list,
+    lines: dict[str, list[str]],
+    csv_rows: list[dict[str, str]] | None = None,
+    draft: Batch | None = None,
+) -> Prepared:
+    """Make (or add to) a draft from what was uploaded and typed.
+
+    Every upload is stored first, so a batch whose texts do not pair yet keeps its
+    photos on the draft: the corrected form adds nothing but the texts.
+    """
+    batch = batch_draft(user=user, definition=definition, choices=choices, draft=draft)
+    app = definition.app
+    slots = app_slots(app)
+    sources: dict[str, list[Source]] = {
+        name: [Source(*pair) for pair in pairs] for name, pairs in (batch.uploads or {}).items()
+    }
+    for name, files in uploads.items():
+        for upload in files:
+            sources.setdefault(name, []).extend(
+                upload_keep(batch=batch, name=upload.name, content=upload)
+            )
+    if archives and slots:
+        pile = slots[0].name  # one pile: group photos pair by the number in their names
+        for archive in archives:
+            sources.setdefault(pile, []).extend(
+                upload_keep(batch=batch, name=archive.name, content=archive)
+            )
+    plan = plan_items(
+        slots=slots,
+        texts=app_descriptions(app),
+        photos={k: list(v) for k, v in sources.items()},
+        lines=lines,
+        csv_rows=csv_rows,
+        max_items=settings.BATCH_MAX_ITEMS - batch.items.count(),
+    )
+    kept = sum(len(v) for v in sources.values())
+    if plan.problems:
+        Batch.objects.filter(pk=batch.pk).update(
+            uploads={k: [[s.name, s.ref] for s in v] for k, v in sources.items()}
+        )
+        return Prepared(batch, plan.problems, kept)
+    for item in plan.items:
+        if item.reason:
+            continue
+        problems = choices_problems(app, batch_choices(batch, item.descriptions), set(item.photos))
+        if problems:
+            item.reason = " ".join(dict.fromkeys(problems.values()))
+    batch_add_items(batch=batch, plans=plan.items)
+    Batch.objects.filter(pk=batch.pk).update(uploads={})
+    # Uploads only bad items named (a file paired with nothing) are not read: they go.
+    uploads_release({src.ref.partition("!")[0] for srcs in sources.values() for src in srcs})
+    batch.refresh_from_db()
+    return Prepared(batch, {}, kept)
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """One item given as plain data (a script): photos already kept, texts of its own."""
+
+    label: str = ""
+    photos: Mapping[str, InputImage] = field(default_factory=dict)  # slot name -> photo
+    descriptions: Mapping[str, str] = field(default_factory=dict)
+
+
+def batch_create(
+    *,
+    user,
+    definition: AppDefinition,
+    choices: RunChoices,
+    items: list[ItemSpec],
+    key=None,
+    **origin,
+) -> tuple[Batch, bool]:
+    """A whole batch from plain data, every item checked before anything is written.
+
+    Returns (batch, created); the same (user, key) is the same batch. Raises
+    SubmitRefused with a problem per bad field of each item ("items[3].style"), so a
+    script learns everything that is wrong at once.
+    """
+    if key is not None:
+        existing = Batch.objects.filter(user=user, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+    app = definition.app
+    slots = {slot.name: slot for slot in app_slots(app)}
+    problems: dict[str, str] = {}
+    if not items:
+        problems["items"] = _("Give at least one item.")
+    if len(items) > settings.BATCH_MAX_ITEMS:
+        problems["items"] = _("A batch holds at most %(max)d items; this one would have %(n)d.") % {
+            "max": settings.BATCH_MAX_ITEMS,
+            "n": len(items),
+        }
+    shared = dict(choices.descriptions)
+    for n, item in enumerate(items):
+        item_choices = replace(choices, descriptions={**shared, **item.descriptions})
+        for name, message in choices_problems(app, item_choices, set(item.photos)).items():
+            problems[f"items[{n}].{name}"] = message
+    if problems:
+        raise SubmitRefused(_("Some items are not valid."), next(iter(problems)), problems=problems)
+    try:
+        with transaction.atomic():
+            batch = batch_draft(
+                user=user, definition=definition, choices=choices, idempotency_key=key, **origin
+            )
+            for n, item in enumerate(items):
+                new = BatchItem.objects.create(
+                    batch=batch,
+                    index=n,
+                    label=(item.label or f"item-{n + 1}")[:255],
+                    descriptions=dict(item.descriptions),
+                    state=Item.READY,
+                    points=batch.points_per_item,
+                )
+                for name, photo in item.photos.items():
+                    slot = slots[name]
+                    photo_copy(
+                        photo=photo,
+                        owner_id=user.pk,
+                        batch_item=new,
+                        form_id=slot.form_id,
+                        position=slot.position,
+                    )
+    except IntegrityError:  # the same key, sent twice at once: the other one won
+        return Batch.objects.get(user=user, idempotency_key=key), False
+    return batch, True
+
+
+def batch_add_items(*, batch: Batch, plans: list[ItemPlan]) -> int:
+    """Add planned items to a draft; their photos are read by the worker next."""
+    start = batch.items.count()
+    if start + len(plans) > settings.BATCH_MAX_ITEMS:
+        raise SubmitRefused(
+            _("A batch holds at most %(max)d items; this one would have %(n)d.")
+            % {"max": settings.BATCH_MAX_ITEMS, "n": start + len(plans)}
+        )
+    items = [
+        BatchItem(
+            batch=batch,
+            index=start + n,
+            label=plan.label[:255],
+            descriptions=plan.descriptions,
+            # Only items to check keep their uploads' names; a bad one's are not read.
+            pending={slot: [src.name, src.ref] for slot, src in plan.photos.items()}
+            if not plan.reason
+            else {},
+            state=Item.INVALID if plan.reason else Item.CHECKING if plan.photos else Item.READY,
+            reason=plan.reason[:500],
+            points=batch.points_per_item,
+        )
+        for n, plan in enumerate(plans)
+    ]
+    BatchItem.objects.bulk_create(items)
+    if any(item.state == Item.CHECKING for item in items):
+        check_batch.enqueue(str(batch.pk))
+    return len(items)
+
+
+def batch_drop(*, batch: Batch, item_ids: list[int]) -> int:
+    """Take items out of a draft (bad ones, or any the owner does not want)."""
+    items = batch.items.filter(pk__in=item_ids, state__in=[Item.INVALID, Item.READY])
+    InputImage.objects.filter(batch_item__in=items, generation__isnull=True).update(
+        batch_item=None
+    )  # the hourly purge removes the photos a day later
+    return items.delete()[0]
+
+
+# --- quote and start -----------------------------------------------------------------
+
+
+@dataclass
+class Quote:
+    items: int
+    points_per_item: int
+    total: int
+    fits: int | None  # how many items the budgets leave room for (None: no limit)
+    limit_note: str  # which budget limits it, for the page
+
+
+def batch_quote(*, batch: Batch, api_key: ApiKey | None = None) -> Quote:
+    """What starting the ready items would cost, and how many of them fit the budgets
+    (the owner's, the batch's team's, and those of the key that would start it)."""
+    from_budgets = []  # (remaining points, who)
+    for allowance in _allowances(batch, api_key):
+        if allowance.remaining is not None:
+            from_budgets.append((allowance.remaining, allowance.label))
+    ready = batch.items.filter(state=Item.READY).count()
+    per = batch.points_per_item
+    fits, note = None, ""
+    if from_budgets:
+        left, who = min(from_budgets)
+        fits = min(ready, left // per) if per else ready
+        note = _("%(who)s: %(left)d points left this month") % {"who": who, "left": left}
+    return Quote(ready, per, ready * per, fits, note)
+
+
+def _allowances(batch: Batch, api_key: ApiKey | None):
+    # The owner's, the batch's team's (not every team they are in) and the starting key's.
+    from_user_and_team = allowances(user=batch.user)
+    names = {str(_("You"))} | ({batch.team.name} if batch.team else set())
+    chosen = [a for a in from_user_and_team if str(a.label) in names]
+    key = key_allowance(api_key=api_key) if api_key is not None else None
+    return [*chosen, key] if key else chosen
+
+
+def batch_start(
+    *, batch: Batch, api_key: ApiKey | None = None, only_what_fits: bool = False
+) -> Batch:
+    """Hold the whole quote and hand the items to the pacer.
+
+    One serialised transaction, as for single runs: `spend_check` decides, and either
+    every started item's points are held or none. Who starts it pays: the person, the
+    batch's team and `api_key` (the key of the script that starts it; None from the
+    browser), whoever made the draft. With `only_what_fits`, the items that do not fit
+    are cancelled.
+    """
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        if locked.state != State.DRAFT:
+            return locked  # a second click: already started
+        ready = list(locked.items.filter(state=Item.READY).order_by("index"))
+        if not ready:
+            raise SubmitRefused(_("There is no item ready to start."))
+        if batch.items.filter(state=Item.CHECKING).exists():
+            raise SubmitRefused(_("Some photos are still being checked. Wait a moment."))
+        per = locked.points_per_item
+        count = len(ready)
+        if only_what_fits:
+            quote = batch_quote(batch=locked, api_key=api_key)
+            count = quote.items if quote.fits is None else quote.fits
+            if count == 0:
+                raise SubmitRefused(_("No item fits the budget left this month."))
+        try:
+            spend_check(
+                user=locked.user,
+                team=locked.team,
+                points=per * count,
+                app_id=locked.app_id,
+                api_key=api_key,
+            )
+        except SpendingStopped:
+            raise
+        except SubmitRefused as exc:
+            message = _("This batch costs %(total)d points (%(n)d × %(per)d). %(why)s") % {
+                "total": per * len(ready),
+                "n": len(ready),
+                "per": per,
+                "why": exc.message,
+            }
+            if isinstance(exc, BudgetExceeded):
+                raise BudgetExceeded(message, scope=exc.scope, code=exc.code) from exc
+            raise SubmitRefused(message, code=exc.code) from exc
+        now = timezone.now()
+        chosen, rest = ready[:count], ready[count:]
+        BatchItem.objects.filter(pk__in=[item.pk for item in chosen]).update(state=Item.WAITING)
+        BatchItem.objects.filter(pk__in=[item.pk for item in rest]).update(
+            state=Item.CANCELLED, reason=_("Did not fit the budget.")
+        )
+        ledger_hold(
+            points=per,
+            billing=Billing.of(user=locked.user, team=locked.team, api_key=api_key),
+            items=chosen,
+            app_id=locked.app_id,
+            app_name=locked.app_name,
+        )
+        Batch.objects.filter(pk=batch.pk).update(
+            state=State.RUNNING, started_at=now, api_key=api_key
+        )
+    pace_batches.enqueue()
+    batch.refresh_from_db()
+    return batch
+
+
+def batch_pause(*, batch: Batch) -> None:
+    Batch.objects.filter(pk=batch.pk, state=State.RUNNING).update(
+        state=State.PAUSED, pause=Batch.Pause.OWNER
+    )
+
+
+def batch_resume(*, batch: Batch) -> Batch:
+    """Start sending again, if its person and key may still spend on its app. A batch
+    paused because the app changed is checked against the app's current form first."""
+    with transaction.atomic():  # the same answer the pacer will get for each item
+        spend_check(
+            user=batch.user,
+            team=batch.team,
+            points=0,
+            app_id=batch.app_id,
+            api_key=batch.api_key,
+        )
+    if batch.pause == Batch.Pause.APP_UPDATED:
+        definition = app_fetch(app_id=batch.app_id, language=batch.definition.language)
+        app = definition.app
+        choices = batch_choices(batch, {})
+        slots = {slot.name for slot in app_slots(app)}
+        if choices_problems(app, choices, slots) or not app.generatable:
+            raise SubmitRefused(
+                _(
+                    "The app's form has changed in a way this batch cannot follow. Start a new batch."
+                )
+            )
+        Batch.objects.filter(pk=batch.pk).update(definition=definition)
+    Batch.objects.filter(pk=batch.pk, state=State.PAUSED).update(state=State.RUNNING, pause="")
+    pace_batches.enqueue()
+    batch.refresh_from_db()
+    return batch
+
+
+def batch_cancel(*, batch: Batch) -> int:
+    """Cancel every item not yet sent; their held points are released at once."""
+    return batches_cancel(
+        batches=Batch.objects.filter(pk=batch.pk), reason=_("Cancelled by its owner.")
+    )
+
+
+def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
+    """New items (new keys, same photos and texts) for items that failed or were
+    refused, held and sent by the same rules as the first time; `api_key`: the script
+    that asks (it pays, as for batch_start). Read under the batch's lock, so a double
+    submit retries (and pays for) each item once."""
+    with transaction.atomic():
+        locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        failed = list(
+            locked.items.filter(
+                Q(state=Item.REFUSED) | Q(generation__state=Generation.State.FAILED),
+                retries__isnull=True,
+            ).select_related("generation")
+        )
+        if not failed:
+            return 0
+        spend_check(
+            user=locked.user,
+            team=locked.team,
+            points=locked.points_per_item * len(failed),
+            app_id=locked.app_id,
+            api_key=api_key,
+        )
+        start = locked.items.count()
+        new_items = []
+        for n, item in enumerate(failed):
+            new = BatchItem.objects.create(
+                batch=locked,
+                index=start + n,
+                label=item.label,
+                descriptions=item.descriptions,
+                state=Item.WAITING,
+                points=locked.points_per_item,
+                retry_of=item,
+            )
+            new_items.append(new)
+            source = item.generation.inputs.all() if item.generation else item.photos.all()
+            for photo in source:
+                photo_copy(photo=photo, owner_id=photo.owner_id, batch_item=new)
+        ledger_hold(
+            points=locked.points_per_item,
+            billing=Billing.of(user=locked.user, team=locked.team, api_key=api_key),
+            items=new_items,
+            app_id=locked.app_id,
+            app_name=locked.app_name,
+        )
+        Batch.objects.filter(pk=batch.pk).update(
+            state=State.RUNNING, pause="", finished_at=None, api_key=api_key
+        )
+    pace_batches.enqueue()
+    return len(failed)
+
+
+# --- reading -------------------------------------------------------------------------
+
+
+def batch_zip(*, batch: Batch) -> tuple[str, IO[bytes]]:
+    """Every saved result in one ZIP named after its input: (file name, open temporary
+    file) for the response to stream and close; memory stays flat however large.
+
+    Only the runs that may leave the portal (GenerationQuerySet.shown): none hidden by
+    staff or in its owner's trash, whoever downloads it (the page and the API alike)."""
+    items = (
+        batch.items.filter(generation__in=Generation.objects.shown())
+        .select_related("generation")
+        .prefetch_related("generation__results")
+        .order_by("index")
+    )
+
+    def entries():
+        seen: set[str] = set()
+        for item in items:
+            stem = slugify(PurePosixPath(item.label).stem) or f"item-{item.index + 1}"
+            for result in item.generation.results.all():
+                if not result.file:
+                    continue
+                suffix = result.file.name.rsplit(".", 1)[-1]
+                name = f"{stem}-{result.index + 1}.{suffix}"
+                if name in seen:
+                    name = f"{stem}-{item.index + 1}-{result.index + 1}.{suffix}"
+                seen.add(name)
+                yield name, result.file
+
+    base = slugify(batch.app_name) or "batch"
+    return f"{base}-{str(batch.pk)[:8]}.zip", zip_spool(entries())

@@ -1,0 +1,108 @@
+"""What a batch looks like from outside: its counts, points and an ETA.
+
+Read from our database only (two queries), for the batch page's polling fragment,
+the list of batches, staff's usage page, the REST API and the batch webhook.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+
+from generator.models import Batch, BatchItem, Generation
+from generator.runs.tracking import app_typical_seconds
+
+State = Batch.State
+Item = BatchItem.State
+# A batch's runs that are at A1 (or about to be): the pace counts these.
+RUN_IN_FLIGHT = (
+    Generation.State.SUBMITTING,
+    Generation.State.RUNNING,
+    Generation.State.STALLED,
+)
+
+
+@dataclass
+class Progress:
+    total: int
+    checking: int
+    invalid: int
+    ready: int
+    waiting: int
+    running: int
+    done: int
+    failed: int
+    cancelled: int
+    points_spent: int
+    points_held: int
+    eta_seconds: int | None
+
+    @property
+    def finished(self) -> int:
+        return self.done + self.failed + self.cancelled
+
+    @property
+    def eta_minutes(self) -> int | None:
+        return None if self.eta_seconds is None else max(1, -(-self.eta_seconds // 60))
+
+    @property
+    def started(self) -> int:
+        """Items handed to the pacer (bad, unchecked and draft items are not)."""
+        return self.total - self.invalid - self.ready - self.checking
+
+    @property
+    def percent(self) -> int:
+        return int(self.finished * 100 / self.started) if self.started else 0
+
+
+def batch_progress(*, batch: Batch) -> Progress:
+    """Counts for the progress page, from our database only (two queries)."""
+    by_state = dict(
+        batch.items.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
+    )
+    runs = dict(
+        Generation.objects.filter(batch=batch)
+        .values_list("state")
+        .annotate(n=Count("pk"))
+        .values_list("state", "n")
+    )
+    money = Generation.objects.filter(batch=batch).aggregate(
+        spent=Sum("points_spent", default=0),
+        held=Sum(
+            "points_quoted",
+            filter=Q(points_spent__isnull=True) & ~Q(state=Generation.State.FAILED),
+            default=0,
+        ),
+    )
+    waiting = by_state.get(Item.WAITING, 0) + by_state.get(Item.SENDING, 0)
+    running = sum(runs.get(s, 0) for s in (*RUN_IN_FLIGHT, Generation.State.COPYING))
+    running += runs.get(Generation.State.UNKNOWN, 0)
+    failed = runs.get(Generation.State.FAILED, 0) + by_state.get(Item.REFUSED, 0)
+    eta = None
+    if batch.state == State.RUNNING and (waiting or running):
+        typical = app_typical_seconds(app_id=batch.app_id) or 30
+        eta = int(waiting / settings.BATCH_SEND_RATE + typical)
+    return Progress(
+        total=sum(by_state.values()),
+        checking=by_state.get(Item.CHECKING, 0),
+        invalid=by_state.get(Item.INVALID, 0),
+        ready=by_state.get(Item.READY, 0),
+        waiting=waiting,
+        running=running,
+        done=runs.get(Generation.State.COMPLETED, 0),
+        failed=failed,
+        cancelled=by_state.get(Item.CANCELLED, 0),
+        points_spent=money["spent"],
+        points_held=money["held"] + waiting * batch.points_per_item,
+        eta_seconds=eta,
+    )
+
+
+def batches_overview(*, limit: int = 50) -> list[tuple[Batch, Progress]]:
+    """Staff: every running or paused batch with its progress, newest first."""
+    active = Batch.objects.filter(state__in=[State.RUNNING, State.PAUSED]).select_related(
+        "user", "team"
+    )[:limit]
+    return [(batch, batch_progress(batch=batch)) for batch in active]

@@ -1,0 +1,266 @@
+"""History, the team gallery, and what owners do with their generations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import IO
+
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+from django.utils.text import slugify
+
+from common.zips import zip_spool
+from generator.models import AppDefinition, Batch, Generation, InputImage, ResultImage, Team
+from generator.runs.inputs import ImageSlot
+
+ZIP_CHUNK = 1024 * 1024
+
+
+def _filtered(
+    qs: QuerySet,  # of runs or batches: both have search_text, app_id and created
+    *,
+    q: str = "",
+    app: str = "",
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    favourites: bool = False,
+) -> QuerySet:
+    if q:
+        for word in q.split()[:8]:
+            qs = qs.filter(search_text__icontains=word)
+    if app:
+        qs = qs.filter(app_id=app)
+    if state:
+        qs = qs.filter(state=state)
+    # Bounds on `created` itself (not on its date), so the indexes serve them too.
+    if date_from:
+        qs = qs.filter(created__gte=_day_start(date_from))
+    if date_to:
+        qs = qs.filter(created__lt=_day_start(date_to + timedelta(days=1)))
+    if favourites:
+        qs = qs.filter(favourite=True)
+    return qs
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def for_grid(qs: QuerySet) -> QuerySet:
+    """Each card needs one picture: the first saved result, else the first photo.
+
+    Subqueries fetch just those ids in the page's own query, rather than loading every
+    image of every card.
+    """
+    first_result = ResultImage.objects.filter(generation=OuterRef("pk"), thumbnail__gt="").order_by(
+        "index"
+    )
+    first_input = InputImage.objects.filter(generation=OuterRef("pk")).order_by(
+        "form_id", "position"
+    )
+    return qs.select_related("user").annotate(
+        card_result=Subquery(first_result.values("pk")[:1]),
+        card_width=Subquery(first_result.values("width")[:1]),
+        card_height=Subquery(first_result.values("height")[:1]),
+        card_input=Subquery(first_input.values("pk")[:1]),
+    )
+
+
+def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
+    """Each card's app name in `language` (A1's code) where a definition in it is cached.
+
+    A run keeps the name it had in the language it was started in; the card prefers the
+    reader's language and falls back to that.
+    """
+    local = AppDefinition.objects.filter(app_id=OuterRef("app_id"), language=language).exclude(
+        name=""
+    )
+    return qs.annotate(card_name=Subquery(local.order_by("-fetched_at").values("name")[:1]))
+
+
+def history_sources(
+    *,
+    user,
+    language: str,
+    q: str = "",
+    app: str = "",
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    favourites: bool = False,
+) -> list[QuerySet]:
+    """The user's own work as card sources for `galleries.page_read`: single runs, and
+    each batch as one card (batch items show on the batch's page)."""
+    runs = Generation.objects.shown().filter(user=user, batch__isnull=True)
+    runs = _filtered(
+        runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
+    )
+    sources = [cards_named(qs=for_grid(runs), language=language)]
+    if state or favourites:
+        return sources  # states and favourites belong to single runs
+    batches = _filtered(
+        Batch.objects.filter(user=user).exclude(state=Batch.State.DRAFT),
+        q=q,
+        app=app,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    return [*sources, batch_cards(qs=batches)]
+
+
+def batch_cards(*, qs: QuerySet) -> QuerySet:
+    """Batches with what their card shows: a first result (of a shown run) and how far
+    they are."""
+    first_result = (
+        ResultImage.objects.shown()
+        .filter(generation__batch=OuterRef("pk"), thumbnail__gt="")
+        .order_by("generation__finished_at", "index")
+    )
+    done = Generation.objects.filter(batch=OuterRef("pk"), state="completed")
+    return qs.annotate(
+        card_result=Subquery(first_result.values("pk")[:1]),
+        items_total=Count("items", filter=~Q(items__state="invalid")),
+        items_done=Subquery(
+            done.order_by().values("batch").annotate(n=Count("pk")).values("n")[:1]
+        ),
+    )
+
+
+def runs_list(
+    *,
+    user,
+    q: str = "",
+    app: str = "",
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    favourites: bool = False,
+) -> QuerySet:
+    """The user's own runs, every one (batch items too), newest first: for scripts,
+    which want runs rather than the history page's batch cards."""
+    runs = Generation.objects.shown().filter(user=user)
+    runs = _filtered(
+        runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
+    )
+    return for_grid(runs.order_by("-created"))
+
+
+def gallery_sources(*, user, language: str, team: Team | None = None, **filters) -> list[QuerySet]:
+    """The team gallery as card sources, one per team: each walks its own index, where
+    one query over several teams would have to sort all their runs."""
+    team_ids = Team.objects.filter(memberships__user=user).values_list("pk", flat=True)
+    if team is not None:
+        team_ids = team_ids.filter(pk=team.pk)
+    shared = Generation.objects.shown().filter(visibility=Generation.Visibility.TEAM)
+    return [
+        cards_named(qs=for_grid(_filtered(shared.filter(team_id=pk), **filters)), language=language)
+        for pk in team_ids
+    ]
+
+
+def gallery_list(
+    *,
+    user,
+    team: Team | None = None,
+    q: str = "",
+    app: str = "",
+    state: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    favourites: bool = False,
+) -> QuerySet:
+    """Everything members shared with the user's teams (or with one of them)."""
+    teams = Team.objects.filter(memberships__user=user)
+    if team is not None:
+        teams = teams.filter(pk=team.pk)
+    qs = Generation.objects.shown().filter(visibility=Generation.Visibility.TEAM, team__in=teams)
+    qs = _filtered(
+        qs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
+    )
+    return for_grid(qs.order_by("-created"))
+
+
+def apps_used(*, qs: QuerySet, language: str) -> list[tuple[str, str]]:
+    """(app id, name) pairs for the app filter: the ids from the runs' own index (no row
+    is read), the names from the cached definitions, in `language` where there is one."""
+    ids = set(qs.order_by().values_list("app_id", flat=True).distinct()) - {""}
+    names: dict[str, str] = {}
+    definitions = AppDefinition.objects.filter(app_id__in=ids).exclude(name="")
+    for app_id, name, lang in definitions.order_by("fetched_at").values_list(
+        "app_id", "name", "language"
+    ):
+        if lang == language or app_id not in names:
+            names[app_id] = name
+    return sorted(((a, names.get(a, a)) for a in ids), key=lambda pair: pair[1].lower())
+
+
+def generation_favourite(*, generation: Generation, favourite: bool) -> None:
+    Generation.objects.filter(pk=generation.pk).update(favourite=favourite)
+    generation.favourite = favourite
+
+
+def generation_delete(*, generation: Generation) -> None:
+    """Soft delete: gone for the user and their team; in the owner's trash for TRASH_DAYS."""
+    Generation.objects.filter(pk=generation.pk).update(deleted_at=timezone.now())
+
+
+def generation_restore(*, user, generation: Generation) -> bool:
+    """Back out of the owner's trash; False when it is no longer restorable."""
+    restored = Generation.objects.in_trash(user).filter(pk=generation.pk).update(deleted_at=None)
+    if restored:
+        generation.deleted_at = None
+    return bool(restored)
+
+
+def trash_list(*, user) -> QuerySet:
+    """The user's deleted runs that can still be restored, most recently deleted first
+    (no picture: a run in the trash shows its images nowhere)."""
+    return Generation.objects.in_trash(user).order_by("-deleted_at")
+
+
+def generation_share(*, generation: Generation, visibility: str, team: Team | None) -> None:
+    Generation.objects.filter(pk=generation.pk).update(
+        visibility=visibility, team=team or generation.team
+    )
+
+
+def search_text_for(*, app_name: str, params: dict) -> str:
+    words = [app_name] + [d.get("value", "") for d in params.get("description") or []]
+    for key in ("style", "size"):
+        if params.get(key):
+            words.append(params[key].get("name") or params[key].get("label") or "")
+    return " ".join(w for w in words if w)[:2000]
+
+
+def generation_zip(*, generation: Generation) -> tuple[str, IO[bytes]]:
+    """All saved results of a generation in one ZIP: (file name, open temporary file)
+    for the response to stream and close (memory stays flat whatever the run's size).
+    A run hidden or trashed since it was looked up gives an empty ZIP."""
+    base = slugify(generation.app_name) or "a1"
+    name = f"{base}-{str(generation.id)[:8]}"
+    entries = (
+        (f"{name}-{result.index + 1}.{result.file.name.rsplit('.', 1)[-1]}", result.file)
+        for result in ResultImage.objects.shown().filter(generation=generation)
+        if result.file
+    )
+    return f"{name}.zip", zip_spool(entries)
+
+
+def remix_photos(*, user, generation: Generation) -> dict[str, InputImage]:
+    """The run's photos the user may reuse, by form field name. Nothing is written:
+    the remixer's own rows are made when the remix is submitted."""
+    photos = InputImage.objects.visible_to(user).shown().filter(generation=generation)
+    return {ImageSlot.field_name(image.form_id, image.position): image for image in photos}
+
+
+def remix_initial(*, generation: Generation) -> dict:
+    """The run's choices as initial values of the app form."""
+    params = generation.params or {}
+    initial = {"generate_num": params.get("generate_num", generation.generate_num)}
+    for item in params.get("description") or []:
+        initial[f"desc_{item['id']}"] = item["value"]
+    for key in ("style", "size"):
+        if params.get(key):
+            initial[key] = params[key]["id"]
+    return initial

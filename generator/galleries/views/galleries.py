@@ -1,0 +1,273 @@
+"""History, the team gallery, and an owner's actions on a generation."""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.text import compress_string
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from common.compression import GZipPagesMiddleware
+from common.htmx import HtmxHttpRequest, next_or
+from common.zips import zip_response
+from generator.access import owned_or_404, shown_or_404, trashed_or_404
+from generator.galleries import pages as galleries
+from generator.galleries import queries as library
+from generator.galleries.forms import DONE_KEY as BULK_DONE_KEY
+from generator.models import Batch, Generation, Membership
+from generator.money import budgets
+from generator.runs import definitions as apps
+from generator.runs.forms import LibraryFilterForm, ShareForm
+from generator.runs.views import live
+from generator.teams import services as teams
+
+UNDO_KEY = "undo-delete"
+
+
+GALLERY_CACHE_SECONDS = 600  # a backstop only: stamps retire a page when it changes
+FILTER_PARAMS = ("q", "app", "state", "team", "date_from", "date_to", "favourites")
+PAGE_PARAMS = (*FILTER_PARAMS, "before", "after")
+
+
+def _page_key(request, *, template: str) -> str | None:
+    """The cache key of this exact page for this viewer, or None when it must be built.
+
+    (A kept page holds the CSP nonce of the response it was built for; its scripts
+    load because script-src also allows 'self'. Keep that if the policy changes.)
+
+    It names everything the page depends on: the viewer, their browser's CSRF secret
+    (forms on the page carry a token for it), language, time zone, the address, and the
+    stamps of the viewer and their teams, which every change to what they see moves.
+    """
+    csrf = request.META.get("CSRF_COOKIE")
+    # Pages with a one-time notice (messages, Undo, a bulk action's outcome) are built.
+    once = (UNDO_KEY, BULK_DONE_KEY)
+    if not csrf or len(messages.get_messages(request)) or any(k in request.session for k in once):
+        return None
+    parts = [
+        template,
+        "htmx" if request.htmx else "page",
+        "gzip" if _gzip(request) else "plain",
+        request.path,
+        _known(request, PAGE_PARAMS).urlencode(),
+        # The header shows who is logged in and, for staff, their links.
+        f"{request.user.pk}:{request.user.get_username()}:{request.user.is_staff}",
+        request.LANGUAGE_CODE,
+        timezone.get_current_timezone_name(),
+        csrf,
+        galleries.page_tokens(user=request.user),
+    ]
+    return "gallery:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+
+
+def _known(request, names: tuple[str, ...]) -> QueryDict:
+    """The request's parameters of these names only, in a fixed order."""
+    known = QueryDict(mutable=True)
+    for name in names:
+        if name in request.GET:
+            known.setlist(name, request.GET.getlist(name)[:1])
+    return known
+
+
+def _gzip(request) -> bool:
+    return "gzip" in request.headers.get("Accept-Encoding", "")
+
+
+def _library(request, *, template: str, gallery: bool):
+    key = _page_key(request, template=template)
+    cached = cache.get(key) if key else None
+    if cached is None:
+        response = _library_render(request, template=template, gallery=gallery)
+        if not key or response.status_code != 200:
+            return response
+        # Kept as sent: compressed once here rather than by the middleware every time.
+        body = response.content
+        if _gzip(request):
+            body = compress_string(body, max_random_bytes=GZipPagesMiddleware.max_random_bytes)
+        cached = (body, response["Content-Type"])
+        cache.set(key, cached, GALLERY_CACHE_SECONDS)
+    body, content_type = cached
+    response = HttpResponse(body, content_type=content_type)
+    if _gzip(request):
+        response["Content-Encoding"] = "gzip"
+    patch_vary_headers(response, ["HX-Request", "Accept-Encoding"])
+    return response
+
+
+def _library_render(request, *, template: str, gallery: bool):
+    # The team page also lists, for the teams the user manages, their pending invites.
+    my_teams = (
+        teams.teams_with_pending_invites(request.user)
+        if gallery
+        else teams.teams_of(user=request.user)
+    )
+    base = (
+        Generation.objects.filter(team__in=my_teams, visibility="team")
+        if gallery
+        else Generation.objects.filter(user=request.user)
+    )
+    language = apps.a1_language()
+    form = LibraryFilterForm(
+        request.GET or None,
+        apps=library.apps_used(qs=base.shown(), language=language),
+        teams=my_teams if gallery else None,
+    )
+    active = [
+        name
+        for name, value in (form.cleaned_data if form.is_bound and form.is_valid() else {}).items()
+        if value
+    ]
+    if gallery:
+        sources = library.gallery_sources(user=request.user, language=language, **form.filters())
+    else:
+        sources = library.history_sources(user=request.user, language=language, **form.filters())
+    page = galleries.page_read(
+        sources=sources,
+        size=settings.HISTORY_PAGE_SIZE,
+        before=request.GET.get("before"),
+        after=request.GET.get("after"),
+    )
+    query = _known(request, FILTER_PARAMS)  # links carry the filters, never stray words
+    context = {
+        "form": form,
+        "page": page,
+        "cards": page.cards,
+        "moving": page.moving,
+        "query": query.urlencode(),
+        "gallery": gallery,
+        "teams": my_teams,
+        "allowances": budgets.allowances(user=request.user),
+        "active_filters": len(active),
+    }
+    if gallery and not request.htmx:
+        context |= {
+            "teams": my_teams.prefetch_related("memberships__user"),
+            "managed_team_ids": set(
+                Membership.objects.filter(
+                    user=request.user, role=Membership.Role.MANAGER
+                ).values_list("team_id", flat=True)
+            ),
+            "roles": Membership.Role.choices,
+            "sharing": teams.default_sharing(user=request.user),
+        }
+    if not gallery and not request.htmx:
+        # Just deleted from its page: offer the undo here, once.
+        undo = request.session.pop(UNDO_KEY, None)
+        trashed = library.trash_list(user=request.user)
+        context["undo"] = trashed.filter(pk=undo).first() if undo else None
+    return render(request, f"{template}#grid" if request.htmx else template, context)
+
+
+@login_required
+@require_GET
+def history(request: HtmxHttpRequest):
+    return _library(request, template="library/history.html", gallery=False)
+
+
+@login_required
+@require_GET
+def team_gallery(request: HtmxHttpRequest):
+    return _library(request, template="library/team.html", gallery=True)
+
+
+@login_required
+@require_GET
+def cards_live(request: HtmxHttpRequest):
+    """The cards of a gallery page that changed since it was drawn (`s=<id>:<state>`),
+    swapped in out of band; reads our database only. Runs that just finished are
+    announced (`runs-finished`) for the tab title and notifications."""
+    seen = dict(text.partition(":")[::2] for text in request.GET.getlist("s")[:100])
+    language = apps.a1_language()
+    changed, moving = galleries.card_changes(
+        seen=seen,
+        runs=library.cards_named(
+            qs=library.for_grid(Generation.objects.visible_to(request.user)), language=language
+        ),
+        batches=library.batch_cards(qs=Batch.objects.visible_to(request.user)),
+    )
+    response = render(
+        request,
+        "includes/generation_grid.html#changes",
+        {"changed": changed, "moving": moving, "gallery": request.GET.get("g") == "1"},
+    )
+    # A run that changed and moves no more has ended (completed, failed or unknown).
+    finished = [
+        card for card in changed if isinstance(card, Generation) and not galleries.card_moving(card)
+    ]
+    return live.runs_finished(response, finished)
+
+
+@login_required
+@require_POST
+def favourite(request: HtmxHttpRequest, generation_id):
+    generation = owned_or_404(request.user, Generation, generation_id)
+    library.generation_favourite(
+        generation=generation, favourite=request.POST.get("favourite") == "1"
+    )
+    if request.htmx:
+        return render(request, "library/history.html#favourite", {"generation": generation})
+    return redirect(next_or(request, generation.get_absolute_url()))
+
+
+@login_required
+@require_POST
+def delete(request: HtmxHttpRequest, generation_id):
+    """Into the trash (restorable for TRASH_DAYS); history offers Undo once."""
+    generation = owned_or_404(request.user, Generation, generation_id)
+    library.generation_delete(generation=generation)
+    request.session[UNDO_KEY] = str(generation.id)
+    return redirect("history")
+
+
+@login_required
+@require_GET
+def trash(request: HtmxHttpRequest):
+    """The user's deleted runs, restorable for TRASH_DAYS."""
+    items = list(library.trash_list(user=request.user))
+    for item in items:
+        item.purge_on = item.deleted_at + timedelta(days=settings.TRASH_DAYS)
+    return render(request, "library/trash.html", {"items": items, "days": settings.TRASH_DAYS})
+
+
+@login_required
+@require_POST
+def restore(request: HtmxHttpRequest, generation_id):
+    generation = trashed_or_404(request.user, generation_id)
+    if library.generation_restore(user=request.user, generation=generation):
+        messages.success(request, _("Restored. It is back in your history."))
+    # Restoring from the trash page stays there (others may follow); Undo goes to the run.
+    return redirect("trash" if request.POST.get("from") == "trash" else generation)
+
+
+@login_required
+@require_POST
+def share(request: HtmxHttpRequest, generation_id):
+    generation = owned_or_404(request.user, Generation, generation_id)
+    form = ShareForm(request.POST, teams=teams.teams_of(user=request.user))
+    if form.is_valid():
+        library.generation_share(
+            generation=generation,
+            visibility=form.cleaned_data["visibility"],
+            team=form.cleaned_data.get("team"),
+        )
+        messages.success(request, _("Sharing updated."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(generation)
+
+
+@login_required
+@require_GET
+def download_zip(request: HtmxHttpRequest, generation_id):
+    # A download carries images away: only a shown run, for staff too.
+    generation = shown_or_404(request.user, Generation, generation_id)
+    name, spool = library.generation_zip(generation=generation)
+    return zip_response(spool, filename=name)

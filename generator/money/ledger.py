@@ -1,0 +1,199 @@
+"""The points ledger: the one owner of "who pays".
+
+Every movement of points is an entry, written in the transaction that changes the
+run or batch item it is for, never anywhere else:
+
+- `ledger_hold`: a run is opened (submission.run_open) or a batch's items are started
+  (batches.batch_start, batch_retry_failed): the points are held, and the person, team
+  and key billed are named, once.
+- `ledger_release`: the hold ends without anything spent (A1 refused, the submission
+  died before sending, the task failed, an item was cancelled, refused, or became a
+  run, whose own hold then takes over).
+- `ledger_spend`: the run ended with its results: the hold is released and what was
+  spent is entered.
+
+Later entries copy the billing of the hold they close, so nothing done to a run
+afterwards (sharing it with another team, moving it, deleting it, erasing its owner)
+changes who paid. "Used this month" is a sum over this one table (`points_used`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from generator.models import ApiKey, BatchItem, Generation, LedgerEntry, Team
+
+logger = logging.getLogger(__name__)
+
+Kind = LedgerEntry.Kind
+
+
+@dataclass(frozen=True)
+class Billing:
+    """Who pays for a run or an item: decided when its points are first held."""
+
+    user_id: int | None
+    team_id: int | None
+    api_key_id: int | None
+
+    @classmethod
+    def of(cls, *, user, team: Team | None, api_key: ApiKey | None) -> Billing:
+        return cls(
+            user.pk,
+            team.pk if team is not None else None,
+            api_key.pk if api_key is not None else None,
+        )
+
+
+def month_start(today: date | None = None) -> date:
+    return (today or timezone.localdate()).replace(day=1)
+
+
+def _must_be_in_transaction() -> None:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("ledger entries are written in the transaction that moves the run")
+
+
+def ledger_hold(
+    *,
+    points: int,
+    billing: Billing,
+    run: Generation | None = None,
+    items: list[BatchItem] | None = None,
+    app_id: str = "",
+    app_name: str = "",
+) -> None:
+    """Hold points for one run, or for each of a batch's items, billed as named here."""
+    _must_be_in_transaction()
+    common = {
+        "kind": Kind.HOLD,
+        "points": points,
+        "day": timezone.localdate(),
+        "user_id": billing.user_id,
+        "team_id": billing.team_id,
+        "api_key_id": billing.api_key_id,
+        "app_id": app_id,
+        "app_name": app_name[:300],
+    }
+    if run is not None:
+        LedgerEntry.objects.create(run=run, **common)
+    for item in items or []:
+        LedgerEntry.objects.create(item=item, **{**common, "points": item.points})
+
+
+def _open_hold(*, run_id=None, item_id=None) -> LedgerEntry | None:
+    """The hold not yet closed for this run or item (an item may be held again after a
+    run made from it was abandoned: the latest hold is the open one)."""
+    scope = Q(run_id=run_id) if run_id is not None else Q(item_id=item_id)
+    entries = list(LedgerEntry.objects.filter(scope).order_by("pk"))
+    held = sum(e.points for e in entries if e.kind != Kind.SPEND)
+    holds = [e for e in entries if e.kind == Kind.HOLD]
+    if held <= 0 or not holds:
+        return None
+    return holds[-1]
+
+
+def _closing(hold: LedgerEntry, kind: str, points: int) -> LedgerEntry:
+    """An entry that closes `hold`: same billing, same day, same run or item."""
+    return LedgerEntry(
+        kind=kind,
+        points=points,
+        day=hold.day,
+        user_id=hold.user_id,
+        team_id=hold.team_id,
+        api_key_id=hold.api_key_id,
+        run_id=hold.run_id,
+        item_id=hold.item_id,
+        app_id=hold.app_id,
+        app_name=hold.app_name,
+    )
+
+
+def _write(entries: list[LedgerEntry]) -> bool:
+    """Write the entries at once; False if the run was already closed by someone else
+    (the constraint allows one release and one spend per run)."""
+    try:
+        with transaction.atomic():
+            for entry in entries:
+                entry.save()
+    except IntegrityError:
+        return False
+    return True
+
+
+def ledger_release(*, run_id=None, item_ids: list | None = None) -> int:
+    """Release the open hold of a run, or of each of these items; how many were open.
+
+    Call it in the transaction whose conditional update ended the hold (the run failed
+    or was abandoned, the items were cancelled, refused or turned into runs).
+    """
+    _must_be_in_transaction()
+    released = 0
+    targets = [{"run_id": run_id}] if run_id is not None else []
+    targets += [{"item_id": pk} for pk in item_ids or []]
+    for target in targets:
+        hold = _open_hold(**target)
+        if hold is None:
+            continue
+        if _write([_closing(hold, Kind.RELEASE, -hold.points)]):
+            released += 1
+    return released
+
+
+def ledger_spend(*, run_id, points: int) -> bool:
+    """The run ended with its results: its hold is released and `points` are spent."""
+    _must_be_in_transaction()
+    hold = _open_hold(run_id=run_id)
+    if hold is None:
+        logger.warning("Run %s ended with no open hold in the ledger", run_id)
+        return False
+    return _write([_closing(hold, Kind.RELEASE, -hold.points), _closing(hold, Kind.SPEND, points)])
+
+
+def billing_of(*, run_id=None, item_id=None) -> Billing | None:
+    """Who pays for this run or item (None: nothing was ever held for it)."""
+    scope = Q(run_id=run_id) if run_id is not None else Q(item_id=item_id)
+    hold = LedgerEntry.objects.filter(scope, kind=Kind.HOLD).first()
+    if hold is None:
+        return None
+    return Billing(hold.user_id, hold.team_id, hold.api_key_id)
+
+
+def points_used(*, user=None, team=None, api_key=None, since: date | None = None) -> int:
+    """Points used from `since` (default: the start of this month) by one person, team or
+    key: held by what is not settled yet, plus what was spent. One indexed sum."""
+    if sum(x is not None for x in (user, team, api_key)) != 1:
+        raise ValueError("name exactly one of user, team, api_key")
+    scope = (
+        Q(user=user)
+        if user is not None
+        else Q(team=team)
+        if team is not None
+        else Q(api_key=api_key)
+    )
+    since = since or month_start()
+    return LedgerEntry.objects.filter(scope, day__gte=since).aggregate(
+        points=Sum("points", default=0)
+    )["points"]
+
+
+def points_held(*, run_ids=None, item_ids=None) -> int:
+    """Points still held for these runs or items (not yet released or spent)."""
+    scope = Q(run_id__in=list(run_ids or [])) | Q(item_id__in=list(item_ids or []))
+    return (
+        LedgerEntry.objects.filter(scope)
+        .exclude(kind=Kind.SPEND)
+        .aggregate(points=Sum("points", default=0))["points"]
+    )
+
+
+def ledger_forget(*, user) -> int:
+    """Erasure: the person's entries stay (their teams' and the account's totals must
+    not change) but no longer say whose they were or which runs they were for."""
+    return LedgerEntry.objects.filter(user=user).update(user=None, run=None, item=None)

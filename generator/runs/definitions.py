@@ -1,0 +1,158 @@
+"""App definitions: fetched from A1 in the user's language, cached per version."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from a1 import A1Error
+from a1 import App as A1App
+from a1.errors import APP_UNAVAILABLE_CODES
+from generator.models import AppDefinition, AppVisit, GalleryStamp
+from generator.runs.messages import user_message
+from generator.runs.upstream import a1_client
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE_SECONDS = 300
+
+
+def a1_language(language: str | None = None) -> str:
+    """A1's language code for a Django language code."""
+    language = (language or get_language() or "en").lower()
+    if language in ("zh-hans", "zh-cn", "zh"):
+        return "zh_CN"
+    if language in ("zh-hant", "zh-tw", "zh-hk"):
+        return "zh_TW"
+    if language.startswith("ja"):
+        return "ja_JP"
+    return "en_US"
+
+
+class AppUnavailable(Exception):
+    """A1 will not serve this app through the API (or it does not exist)."""
+
+    def __init__(self, error: A1Error):
+        super().__init__(str(error))
+        self.error = error
+        self.code = error.code
+
+    @property
+    def message(self) -> str:
+        return user_message(self.error)
+
+
+def app_fetch(*, app_id: str, language: str, force: bool = False) -> AppDefinition:
+    """The app's definition, from our cache while fresh, else from A1.
+
+    Raises AppUnavailable for apps A1 will not serve, A1Error when A1 cannot be asked.
+    """
+    latest = (
+        AppDefinition.objects.filter(app_id=app_id, language=language)
+        .order_by("-fetched_at")
+        .first()
+    )
+    fresh_after = timezone.now() - timedelta(seconds=settings.APP_CACHE_SECONDS)
+    if latest and not force and latest.fetched_at > fresh_after:
+        return latest
+    refused = cache.get(f"a1-app-refused:{app_id}")
+    if refused and not force:
+        raise AppUnavailable(A1Error(refused))
+    try:
+        app = a1_client().app(app_id, language=language)
+    except A1Error as exc:
+        if exc.code in APP_UNAVAILABLE_CODES:
+            cache.set(f"a1-app-refused:{app_id}", exc.code, UNAVAILABLE_SECONDS)
+            raise AppUnavailable(exc) from exc
+        if latest is not None and exc.retry_safe:
+            logger.warning("Using a stale definition of app %s: %s", app_id, exc)
+            return latest
+        raise
+    return app_store(app_id=app_id, app=app, language=language)
+
+
+def app_store(*, app_id: str, app: A1App, language: str) -> AppDefinition:
+    """Cache what A1 just said about an app (one row per version and language)."""
+    allowed = (
+        AppDefinition.objects.filter(app_id=app.id or app_id)
+        .order_by("-fetched_at")
+        .values_list("allowed", flat=True)
+        .first()
+    )
+    definition, created = AppDefinition.objects.update_or_create(
+        app_id=app.id or app_id,
+        version_id=app.version_id,
+        language=language,
+        defaults={
+            "name": app.name[:300],
+            "cover": app.cover[:1000],
+            "definition": app.to_json(),
+            "raw": app.raw,
+            "fetched_at": timezone.now(),
+            # A new version keeps the allow-list decision staff made for the app.
+            "allowed": settings.APPS_ALLOW_ANY if allowed is None else allowed,
+        },
+    )
+    if created:  # a name in a new language or version: galleries show app names
+        GalleryStamp.objects.bump(everyone=True)
+    return definition
+
+
+def app_visit(*, user, app_id: str) -> None:
+    AppVisit.objects.update_or_create(
+        user=user, app_id=app_id, defaults={"last_opened": timezone.now()}
+    )
+
+
+@dataclass
+class RecentApp:
+    app_id: str
+    name: str
+    cover: str
+    cost: int
+    last_used: object
+    is_node: bool
+    language: str = ""  # A1's code of the language the name is in
+
+
+def apps_recent(*, user, language: str, limit: int = 60) -> list[RecentApp]:
+    """Apps the user or their teammates opened, most recently used first."""
+    team_users = user.memberships.values("team__memberships__user")
+    visits = (
+        (AppVisit.objects.filter(user__in=team_users) | AppVisit.objects.filter(user=user))
+        .values("app_id")
+        .annotate(last=Max("last_opened"))
+        .order_by("-last")[:limit]
+    )
+    last_by_app = {v["app_id"]: v["last"] for v in visits}
+    definitions = {}
+    for definition in AppDefinition.objects.filter(app_id__in=last_by_app).order_by("fetched_at"):
+        # Prefer the user's language; any language beats none.
+        if definition.language == language or definition.app_id not in definitions:
+            definitions[definition.app_id] = definition
+    recent = []
+    for app_id, last in last_by_app.items():
+        definition = definitions.get(app_id)
+        if definition is None:
+            continue
+        app = definition.app
+        recent.append(
+            RecentApp(
+                app_id, app.name, app.cover, app.cost(1), last, app.is_node, definition.language
+            )
+        )
+    return recent
+
+
+def app_allowed(*, user, app_id: str) -> bool:
+    """Whether the user may open this app: any app, or (allow-list mode) allowed ones."""
+    if settings.APPS_ALLOW_ANY or user.is_staff:
+        return True
+    return AppDefinition.objects.filter(app_id=app_id, allowed=True).exists()

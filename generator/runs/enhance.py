@@ -1,0 +1,93 @@
+"""Enhance ("optimize", 3 points): sharpen and enlarge one of our images."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.utils.translation import gettext as _
+
+from a1 import A1Error
+from common.images import ImageRejected, normalise
+from generator.errors import SubmitRefused
+from generator.models import Generation, InputImage, ResultImage
+from generator.runs.holds import run_abandon
+from generator.runs.messages import user_message
+from generator.runs.submission import run_open, send_once
+from generator.runs.upstream import a1_client
+from generator.teams.services import billing_team
+
+ENHANCE_POINTS = 3
+
+
+def enhance_start(
+    *, user, source: ResultImage | InputImage, key: uuid.UUID, **origin
+) -> Generation:
+    """Send one of our images to optimize, exactly once per (user, key).
+
+    The points are held (the run's row, in the budgets' transaction) before the image
+    is uploaded; a refusal at any step releases them.
+    """
+    existing = Generation.objects.filter(idempotency_key=key, user=user).first()
+    if existing is not None:
+        return existing
+    if not source.file:
+        raise SubmitRefused(_("This image was not saved, so it cannot be enhanced."))
+    team = billing_team(user=user)
+    is_result = isinstance(source, ResultImage)
+    origin_run = source.generation
+    generation, created = run_open(
+        user=user,
+        team=team,
+        key=key,
+        points=ENHANCE_POINTS,
+        kind=Generation.Kind.ENHANCE,
+        app_id=origin_run.app_id if origin_run else "",
+        app_name=origin_run.app_name if origin_run else "",
+        search_text=" ".join(
+            filter(None, [_("Enhance"), origin_run.app_name if origin_run else ""])
+        ),
+        source_result=source if is_result else None,
+        source_input=None if is_result else source,
+        **origin,
+    )
+    if not created:
+        return generation
+    try:
+        path, image_url, notes = _upload_for(source)
+    except SubmitRefused:
+        run_abandon(generation=generation)
+        raise
+    if not is_result:
+        notes = [*source.notes, *notes]  # what was done when the photo was first taken in
+    Generation.objects.filter(pk=generation.pk).update(
+        params={"notes": notes}, request_body={"path": path, "imageUrl": image_url}
+    )
+    try:
+        return send_once(generation, lambda: a1_client().optimize(path=path, image_url=image_url))
+    except A1Error as exc:
+        raise SubmitRefused(user_message(exc), code=exc.code) from exc
+
+
+def _upload_for(source: ResultImage | InputImage) -> tuple[str, str, list[str]]:
+    """A1's path and link for the image: reused when already there, else uploaded."""
+    if (
+        isinstance(source, InputImage)
+        and source.a1_path
+        and max(source.width, source.height) <= 2048
+    ):
+        return source.a1_path, source.a1_image_url, []
+    return _upload(source)
+
+
+def _upload(source: ResultImage | InputImage) -> tuple[str, str, list[str]]:
+    with source.file.open("rb") as fh:
+        content = fh.read()
+    try:
+        image = normalise(content)  # A1 enhances at most 2048x2048: larger ones are scaled
+    except ImageRejected as exc:
+        raise SubmitRefused(str(exc)) from exc
+    try:
+        upload = a1_client().upload_file(image.content, f"enhance{image.extension}")
+    except A1Error as exc:
+        raise SubmitRefused(user_message(exc), code=exc.code) from exc
+    return upload.path, upload.image_url, image.notes

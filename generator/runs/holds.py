@@ -1,0 +1,79 @@
+"""Releasing a run that spent nothing: its row goes and its hold is released.
+
+Two cases, one path: the call was never sent (the upload failed, or the sweep found
+the submitting process dead before it sent anything: `run_abandon`), or A1 definitely
+refused it (`run_refused`). Its photos stay kept (for the form to show again, or for
+the batch item to send again) and a batch item waits again, held again as it was.
+Cancelling batch items not yet sent (`batches_cancel`) releases their holds the same way.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from generator.models import Batch, BatchItem, Generation, InputImage
+from generator.money.ledger import Billing, billing_of, ledger_hold, ledger_release
+
+
+def run_abandon(*, generation: Generation) -> bool:
+    """Release a SUBMITTING run whose call was never sent; False if it moved on meanwhile
+    (its call went out: then it is never released here, whatever happens next)."""
+    return _release(generation=generation, unsent_only=True)
+
+
+def run_refused(*, generation: Generation) -> bool:
+    """Release a SUBMITTING run A1 definitely refused (nothing was spent)."""
+    return _release(generation=generation, unsent_only=False)
+
+
+def _release(*, generation: Generation, unsent_only: bool) -> bool:
+    with transaction.atomic():
+        rows = Generation.objects.filter(pk=generation.pk, state=Generation.State.SUBMITTING)
+        if unsent_only:
+            rows = rows.filter(sent_at__isnull=True)
+        if not rows.select_for_update().exists():
+            return False
+        InputImage.objects.filter(generation=generation).update(generation=None)
+        ledger_release(run_id=generation.pk)
+        item = BatchItem.objects.filter(generation=generation).select_related("batch").first()
+        if item is not None:
+            BatchItem.objects.filter(pk=item.pk).update(
+                state=BatchItem.State.WAITING, generation=None, claimed_until=None
+            )
+            _hold_again(item)
+        # A fresh queryset: the lock is held already, and the delete reads its owners.
+        Generation.objects.filter(pk=generation.pk).delete()
+    return True
+
+
+def _hold_again(item: BatchItem) -> None:
+    """The item waits again: its points are held again, billed as its first hold was."""
+    batch = item.batch
+    billing = billing_of(item_id=item.pk) or Billing.of(
+        user=batch.user, team=batch.team, api_key=batch.api_key
+    )
+    ledger_hold(
+        points=item.points,
+        billing=billing,
+        items=[item],
+        app_id=batch.app_id,
+        app_name=batch.app_name,
+    )
+
+
+def batches_cancel(*, batches: QuerySet, reason: str) -> int:
+    """Cancel every item not yet sent of these batches, releasing their holds, in the
+    caller's transaction (the owner's cancel, a key revoked, a person deactivated)."""
+    with transaction.atomic():
+        ids = list(batches.values_list("pk", flat=True))
+        items = BatchItem.objects.filter(
+            batch__in=ids, state__in=[BatchItem.State.WAITING, BatchItem.State.READY]
+        )
+        held = list(items.filter(state=BatchItem.State.WAITING).values_list("pk", flat=True))
+        cancelled = items.update(state=BatchItem.State.CANCELLED, reason=reason[:500])
+        ledger_release(item_ids=held)
+        Batch.objects.filter(
+            pk__in=ids, state__in=[Batch.State.RUNNING, Batch.State.PAUSED]
+        ).update(state=Batch.State.CANCELLED, pause="")
+    return cancelled

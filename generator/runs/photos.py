@@ -1,0 +1,191 @@
+"""Photos people give us: kept as soon as they arrive, attached to runs, sent to A1 once.
+
+A photo is kept (an InputImage with our copy of the file) before anything else is
+checked, so a form that is wrong elsewhere never loses it; a photo that no run ever
+used is removed by the worker a day later. The person who gives a photo owns it; rows
+made for a remix, a batch item or a retry refer to it (services/photo_owners.py).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.tasks import task
+from django.utils import timezone
+
+from a1 import A1Error
+from common.images import Normalised
+from generator.errors import SubmitRefused
+from generator.files.removal import files_remove_all_pending, photos_remove
+from generator.models import Generation, InputImage
+from generator.runs.inputs import ImageSlot
+from generator.runs.messages import is_image_error, user_message
+from generator.runs.photo_owners import photos_leaving
+from generator.runs.upstream import a1_client
+
+logger = logging.getLogger(__name__)
+
+STAGED_FOR = timedelta(days=1)
+PURGE_BATCH = 500
+
+
+def photo_keep(
+    *,
+    user,
+    image: Normalised,
+    form_id: str = "",
+    position: int | None = None,
+    batch_item=None,
+) -> InputImage:
+    """Store one normalised photo as the user's own, not yet part of any run: they
+    gave it, so the file is theirs (every later row of it only refers to it)."""
+    kept = InputImage(
+        owner=user,
+        given_by=user,
+        batch_item=batch_item,
+        form_id=form_id,
+        position=position,
+        original_name=image.original_name[-255:],
+        source_url=image.source_url[:2000],
+        width=image.width,
+        height=image.height,
+        byte_size=len(image.content),
+        notes=image.notes,
+    )
+    kept.file.save(f"{kept.id}{image.extension}", ContentFile(image.content), save=True)
+    return kept
+
+
+def inputs_stage(*, user, photos: Mapping[ImageSlot, Normalised]) -> dict[str, InputImage]:
+    """Keep every new photo of a form, by slot name: re-rendered forms send them by id."""
+    return {
+        slot.name: photo_keep(user=user, image=image, form_id=slot.form_id, position=slot.position)
+        for slot, image in photos.items()
+    }
+
+
+def photos_attach(
+    *, generation: Generation, photos: Mapping[ImageSlot, InputImage]
+) -> dict[str, InputImage]:
+    """Make the photos the run's own rows; returns them by slot name.
+
+    A photo that belongs to someone else (remixing a teammate's run) or to another run
+    (run again, remix) gets a new row for this run pointing at the same file, so every
+    run keeps its own record and the original is never moved.
+    """
+    attached = {}
+    for slot, image in photos.items():
+        where = {"form_id": slot.form_id, "position": slot.position}
+        if image.generation_id == generation.pk:
+            attached[slot.name] = image
+            continue
+        # The user's own staged photo becomes this run's, unless another run took it
+        # first (a conditional UPDATE decides); otherwise this run gets its own row.
+        if image.owner_id == generation.user_id and image.generation_id is None:
+            taken = InputImage.objects.filter(pk=image.pk, generation__isnull=True).update(
+                generation=generation, **where
+            )
+            if taken:
+                image.generation = generation
+                image.form_id, image.position = slot.form_id, slot.position
+                attached[slot.name] = image
+                continue
+        attached[slot.name] = photo_copy(
+            photo=image, owner_id=generation.user_id, generation=generation, **where
+        )
+    return attached
+
+
+def photo_copy(*, photo: InputImage, owner_id, **fields) -> InputImage:
+    """A new row for the same kept file (and the same upload at A1): nothing is stored
+    or uploaded again, and each run or batch item keeps a record of its own.
+
+    The row is `owner_id`'s reference to the photo; the file stays its giver's.
+    """
+    return InputImage.objects.create(
+        owner_id=owner_id,
+        given_by_id=photo.given_by_id,
+        file=photo.file.name,
+        original_name=photo.original_name,
+        source_url=photo.source_url,
+        width=photo.width,
+        height=photo.height,
+        byte_size=photo.byte_size,
+        notes=photo.notes,
+        a1_image_url=photo.a1_image_url,
+        a1_path=photo.a1_path,
+        **({"form_id": photo.form_id, "position": photo.position} | fields),
+    )
+
+
+def photos_upload(
+    *, photos: Mapping[str, InputImage], progress: Callable[[], None] | None = None
+) -> None:
+    """Send each photo to A1 once (A1's link and path are kept on the row).
+
+    `progress` is called before each upload (the submission renews its lease). Raises
+    SubmitRefused, with the photo's field when the photo itself is the problem.
+    """
+    client = a1_client()
+    for name, image in photos.items():
+        if not image.a1_path:
+            _reuse_earlier_upload(image)
+        if image.a1_path:
+            continue
+        if progress is not None:
+            progress()
+        with image.file.open("rb") as fh:
+            content = fh.read()
+        try:
+            upload = client.upload_file(content, f"photo{image.file.name[-4:]}")
+        except A1Error as exc:
+            field = name if is_image_error(exc) else None
+            raise SubmitRefused(user_message(exc), field, exc.code) from exc
+        image.a1_image_url, image.a1_path = upload.image_url, upload.path
+        image.save(update_fields=["a1_image_url", "a1_path"])
+
+
+def _reuse_earlier_upload(image: InputImage) -> None:
+    """Another row of the same kept file (a batch's shared photo, a remix, a retry) was
+    sent to A1 already: its upload serves this row too, with no second upload."""
+    earlier = (
+        InputImage.objects.filter(file=image.file.name)
+        .exclude(a1_path="")
+        .values_list("a1_image_url", "a1_path")
+        .first()
+    )
+    if earlier is not None:
+        image.a1_image_url, image.a1_path = earlier
+        image.save(update_fields=["a1_image_url", "a1_path"])
+
+
+def photos_purge_staged(*, now=None, limit: int = PURGE_BATCH) -> int:
+    """Remove photos kept for forms that were never submitted, a day on.
+
+    Bounded and safe to repeat: the rows the ownership rule names (photo_owners.py) go
+    in one transaction that also queues the files no other row uses (a teammate's copy
+    of a photo goes, the photo stays), then those files are deleted; a kill in between
+    leaves the queue, which the next removal run finishes.
+    """
+    now = now or timezone.now()
+    stale = photos_leaving(staged_before=now - STAGED_FOR)
+    rows = list(stale.order_by("created").values_list("pk", "file")[:limit])
+    if not rows:
+        return 0
+    # The rule is asked again as the rows are locked: a row a run took meanwhile stays.
+    chosen = stale.filter(pk__in=[pk for pk, _ in rows])
+    removed = photos_remove(photos=chosen, now=now, limit=None)
+    files_remove_all_pending(names={name for _, name in rows})
+    return removed.counts["photos"]
+
+
+@task()
+def purge_staged_photos() -> int:
+    """The hourly chore: photos of forms never submitted go after a day."""
+    removed = photos_purge_staged()
+    if removed:
+        logger.info("Removed %d photo(s) staged by forms never submitted", removed)
+    return removed

@@ -1,0 +1,159 @@
+"""The two steps every run takes before A1 works on it: hold the points, send once.
+
+`run_open` asks `budgets.spend_check` whether the actor may spend, writes the run's row
+and its hold in the ledger, in one serialised transaction. `send_once` sends the call
+that spends points exactly once, and only while the row is still its to send, then
+records what is known afterwards.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from a1 import A1Error, Code
+from generator.errors import SubmitRefused
+from generator.models import BatchItem, Generation, InputImage, Team
+from generator.money.budgets import balance_alert_raise, spend_check
+from generator.money.ledger import Billing, ledger_hold, ledger_release
+from generator.runs.holds import run_refused
+from generator.runs.inputs import ImageSlot
+from generator.runs.photos import photos_attach
+from generator.runs.tracking import track
+
+logger = logging.getLogger(__name__)
+
+FIRST_POLL_AFTER = timedelta(seconds=5)  # the API text asks for ~5 s before the first query
+State = Generation.State
+
+
+def run_open(
+    *,
+    user,
+    team: Team | None,
+    key,
+    points: int,
+    photos: Mapping[ImageSlot, InputImage] | None = None,
+    batch_item: BatchItem | None = None,
+    **fields,
+) -> tuple[Generation, bool]:
+    """Check who may spend, write the SUBMITTING row and hold its points, in one transaction.
+
+    Returns (generation, created). An existing run with this key is returned as it is:
+    a double click, a reload or a retried script request starts nothing new. Raises
+    SubmitRefused when a budget or the account cannot pay.
+    """
+    with transaction.atomic():
+        existing = Generation.objects.filter(user=user, idempotency_key=key).first()
+        if existing is not None:
+            return existing, False
+        is_app = fields.get("kind", Generation.Kind.GENERATE) == Generation.Kind.GENERATE
+        spend_check(
+            user=user,
+            team=team,
+            points=points,
+            app_id=fields.get("app_id", "") if is_app else None,
+            api_key=fields.get("api_key"),
+            transferring=batch_item,
+        )
+        try:
+            with transaction.atomic():
+                generation = Generation.objects.create(
+                    user=user,
+                    team=team,
+                    idempotency_key=key,
+                    points_quoted=points,
+                    state=State.SUBMITTING,
+                    claimed_until=submit_lease(),
+                    **fields,
+                )
+        except IntegrityError:
+            # Another request with the same key won the race: show that one.
+            return Generation.objects.get(user=user, idempotency_key=key), False
+        ledger_hold(
+            points=points,
+            billing=Billing.of(user=user, team=team, api_key=fields.get("api_key")),
+            run=generation,
+            app_id=generation.app_id,
+            app_name=generation.app_name,
+        )
+        if photos:
+            photos_attach(generation=generation, photos=photos)
+        if batch_item is not None:
+            # The item's hold becomes the run's in the same transaction: never both.
+            BatchItem.objects.filter(pk=batch_item.pk).update(
+                state=BatchItem.State.SENT, generation=generation, claimed_until=None
+            )
+            ledger_release(item_ids=[batch_item.pk])
+    return generation, True
+
+
+def submit_lease() -> datetime:
+    """Until when a submitting process answers for its run (see tracking's sweep)."""
+    return timezone.now() + timedelta(seconds=settings.SUBMIT_LEASE)
+
+
+def submission_renew(*, generation: Generation) -> None:
+    """A slow step of the submission (an upload) is still under way."""
+    Generation.objects.filter(pk=generation.pk, state=State.SUBMITTING).update(
+        claimed_until=submit_lease()
+    )
+
+
+def send_once(generation: Generation, call: Callable[[], str]) -> Generation:
+    """Send the call that spends points, once, and record what is known afterwards.
+
+    `sent_at` is written before the call goes out: a process that dies after that
+    leaves a run whose outcome is unknown (never sent again), one that dies before it
+    leaves a run that certainly reached nothing (released by the sweep). No answer: the
+    generation is "unknown". A definite refusal spent nothing: the hold is released and
+    the A1Error raised.
+    """
+    now = timezone.now()
+    # Sent only if this run is still ours to send: a submission that outlived its lease
+    # (a very slow upload) may have been released by the sweep, its row and hold gone.
+    ours = Generation.objects.filter(
+        pk=generation.pk, state=State.SUBMITTING, sent_at__isnull=True
+    ).update(sent_at=now, claimed_until=submit_lease())
+    if ours != 1:
+        raise SubmitRefused(
+            _("This submission took too long and was stopped before anything was sent. Try again.")
+        )
+    try:
+        task_id = call()
+    except A1Error as exc:
+        if exc.outcome_unknown:
+            Generation.objects.filter(pk=generation.pk, state=State.SUBMITTING).update(
+                state=State.UNKNOWN,
+                problem=Generation.Problem.NO_ANSWER,
+                error_code=exc.code,
+                submitted_at=now,
+                claimed_until=None,
+            )
+            logger.warning("Generation %s: outcome unknown (%s)", generation.pk, exc)
+            generation.refresh_from_db()
+            return generation
+        run_refused(generation=generation)
+        if exc.code == Code.BALANCE_INSUFFICIENT:
+            balance_alert_raise(message=str(exc))
+        raise
+    started = {
+        "task_id": task_id,
+        "state": State.RUNNING,
+        "submitted_at": now,
+        "next_poll_at": now + FIRST_POLL_AFTER,
+        "stall_at": now + timedelta(seconds=settings.A1_STALL_AFTER),
+    }
+    # A run the sweeper gave up on as "unknown" while A1 was slow still gets its task.
+    Generation.objects.filter(pk=generation.pk, state__in=(State.SUBMITTING, State.UNKNOWN)).update(
+        problem="", claimed_until=None, **started
+    )
+    generation.refresh_from_db()
+    track(generation)
+    return generation

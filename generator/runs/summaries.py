@@ -1,0 +1,118 @@
+"""Runs and batches as plain JSON for scripts: what the REST API answers and webhooks send.
+
+One shape for both, so a script can treat a webhook's `run` exactly like the answer
+to GET /api/v1/runs/{id}. Links are absolute when a base URL is given.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.urls import reverse
+from django.utils import translation
+
+from generator.models import Batch, Generation, ResultImage
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _error(generation: Generation) -> dict | None:
+    if generation.state not in (Generation.State.FAILED, Generation.State.UNKNOWN):
+        return None
+    with translation.override("en"):
+        message = generation.error_for("en") or str(generation.get_state_display())
+    with translation.override("zh-hans"):
+        message_cn = generation.error_for("zh-hans") or str(generation.get_state_display())
+    return {"code": generation.error_code, "message": message, "message_cn": message_cn}
+
+
+def result_json(result: ResultImage, *, base: str = "") -> dict:
+    saved = bool(result.file)
+    return {
+        "id": str(result.pk),
+        "index": result.index,
+        "saved": saved,
+        "expired": result.expired,
+        "url": base + reverse("api-v1:result_file", args=[result.pk]) if saved else None,
+        "thumbnail_url": base + reverse("api-v1:result_thumbnail", args=[result.pk])
+        if result.thumbnail
+        else None,
+        "width": result.width or None,
+        "height": result.height or None,
+        "format": result.format or None,
+    }
+
+
+def run_json(generation: Generation, *, base: str = "") -> dict:
+    """The run, its state and our own result links (never A1's expiring ones). A run
+    hidden by staff or in the trash has none (GenerationQuerySet.shown): the API does
+    not answer it at all, and a webhook about it carries no image."""
+    results = generation.results.all() if generation.is_shown else []
+    return {
+        "id": str(generation.pk),
+        "kind": generation.kind,
+        "state": generation.state,
+        "finished": generation.finished,
+        "app_id": generation.app_id,
+        "app_name": generation.app_name,
+        "version_id": generation.version_id,
+        "language": generation.language,
+        "generate_num": generation.generate_num,
+        "params": generation.params or {},
+        "points_quoted": generation.points_quoted,
+        "points_spent": generation.points_spent,
+        "owner": generation.user.get_username(),
+        "team_id": generation.team_id,
+        "visibility": generation.visibility,
+        "created": _when(generation.created),
+        "submitted_at": _when(generation.submitted_at),
+        "finished_at": _when(generation.finished_at),
+        "error": _error(generation),
+        "page_url": base + generation.get_absolute_url(),
+        "results": [result_json(r, base=base) for r in results],
+    }
+
+
+def batch_json(batch: Batch, *, progress, base: str = "") -> dict:
+    """A batch, its counts and each item with its run (when it has one)."""
+    items = batch.items.select_related("generation").order_by("index")
+    return {
+        "id": str(batch.pk),
+        "state": batch.state,
+        "paused_because": batch.pause or None,
+        "app_id": batch.app_id,
+        "app_name": batch.app_name,
+        "points_per_item": batch.points_per_item,
+        "team_id": batch.team_id,
+        "visibility": batch.visibility,
+        "created": _when(batch.created),
+        "started_at": _when(batch.started_at),
+        "finished_at": _when(batch.finished_at),
+        "counts": {
+            "items": progress.total,
+            "started": progress.started,
+            "done": progress.done,
+            "running": progress.running,
+            "waiting": progress.waiting,
+            "failed": progress.failed,
+            "cancelled": progress.cancelled,
+            "invalid": progress.invalid,
+        },
+        "points_spent": progress.points_spent,
+        "points_held": progress.points_held,
+        "page_url": base + batch.get_absolute_url(),
+        "zip_url": base + reverse("api-v1:batch_zip", args=[batch.pk]),
+        "items": [
+            {
+                "index": item.index,
+                "label": item.label,
+                "state": item.state,
+                "reason": item.reason or None,
+                "run_id": str(item.generation_id) if item.generation_id else None,
+                "run_state": item.generation.state if item.generation_id else None,
+            }
+            for item in items
+        ],
+    }

@@ -1,0 +1,416 @@
+"""Following a generation after submission: polling A1, copying results, resuming.
+
+Only the worker runs these (the web process only reads the rows). Each poll first
+claims the generation: a conditional UPDATE takes a lease (`claimed_until`) on a run
+whose poll is due, so however many jobs or workers ask, A1 is queried at most once
+per interval per task. Every later write is conditional on still holding that lease
+and names its columns, so what people do meanwhile (delete, hide, share, favourite)
+is never written back over.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import statistics
+import threading
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F, Q
+from django.tasks import task
+from django.utils import timezone
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from a1 import A1Error, Code, TaskState
+from generator.keys import webhooks
+from generator.models import Generation, ResultImage
+from generator.money.ledger import ledger_release, ledger_spend
+from generator.runs.holds import run_abandon
+from generator.runs.upstream import a1_client
+
+logger = logging.getLogger(__name__)
+
+SUBMIT_ABANDONED = timedelta(minutes=10)
+MAX_COPY_ATTEMPTS = 40
+THUMBNAIL_SIDE = 320  # grid cards are 200-260 px wide
+BACKOFF_KEY = "a1-backoff-until"
+IN_FLIGHT = Generation.IN_FLIGHT
+State = Generation.State
+
+
+# --- scheduling --------------------------------------------------------------------
+
+
+@task()
+def poll_generation(generation_id: str) -> None:
+    """One step for one generation, then the next step is queued for when it is due.
+
+    A job whose claim fails (another job already polled this interval) ends quietly,
+    so duplicate jobs die out instead of multiplying.
+    """
+    next_at = generation_poll(generation_id=generation_id)
+    if next_at is not None:
+        poll_generation.using(run_after=next_at).enqueue(generation_id)
+
+
+def track(generation: Generation) -> None:
+    """Hand the generation to the worker once the transaction that started it commits."""
+    when, pk = generation.next_poll_at, str(generation.pk)
+    transaction.on_commit(lambda: poll_generation.using(run_after=when).enqueue(pk))
+
+
+def resume_due() -> int:
+    """Queue a poll for every in-flight generation whose job was lost (worker start, sweep)."""
+    due = generations_due()
+    for generation_id in due:
+        poll_generation.enqueue(generation_id)
+    return len(due)
+
+
+def poll_interval(*, age: timedelta, errors: int, stalled: bool) -> timedelta:
+    """How long to wait before the next query: short at first, slower for long tasks."""
+    base = settings.A1_POLL_INTERVAL
+    if errors:
+        return timedelta(seconds=min(base * 2**errors, 60))
+    if stalled:
+        return timedelta(seconds=60)
+    if age < timedelta(minutes=2):
+        return timedelta(seconds=base)
+    return timedelta(seconds=min(base * 3, 30))
+
+
+# --- the lease ---------------------------------------------------------------------
+
+
+@dataclass
+class Lease:
+    """The right to poll one generation until `until`; every write checks it."""
+
+    generation_id: object
+    until: datetime
+
+    def rows(self):
+        return Generation.objects.filter(pk=self.generation_id, claimed_until=self.until)
+
+    def renew(self) -> bool:
+        """Extend the lease (a long copy); False if it was lost meanwhile."""
+        until = timezone.now() + timedelta(seconds=settings.WORKER_POLL_LEASE)
+        if not self.rows().update(claimed_until=until):
+            return False
+        self.until = until
+        return True
+
+    def release(self, **changes) -> bool:
+        """Write the step's outcome and give the lease up, in one conditional UPDATE."""
+        return bool(self.rows().update(claimed_until=None, **changes))
+
+
+def _claim(generation_id, now: datetime) -> tuple[Generation, Lease] | None:
+    """Take the right to poll this generation now, or None if it is not due / not ours."""
+    until = now + timedelta(seconds=settings.WORKER_POLL_LEASE)
+    claimed = (
+        Generation.objects.filter(pk=generation_id, state__in=IN_FLIGHT, next_poll_at__lte=now)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+        .update(claimed_until=until, poll_count=F("poll_count") + 1)
+    )
+    if not claimed:
+        return None
+    return Generation.objects.get(pk=generation_id), Lease(generation_id, until)
+
+
+# --- one step ------------------------------------------------------------------------
+
+
+def generation_poll(*, generation_id) -> datetime | None:
+    """Do the one due step for a generation; return when to look again (None: nothing)."""
+    now = timezone.now()
+    claim = _claim(generation_id, now)
+    if claim is None:
+        return None
+    generation, lease = claim
+    if generation.state == State.COPYING:
+        return _copy_pending(generation, lease)
+    backoff_until = cache.get(BACKOFF_KEY)
+    if backoff_until and backoff_until > now:
+        return _schedule(lease, backoff_until)
+    try:
+        task_ = a1_client().task(generation.task_id)
+    except A1Error as exc:
+        return _poll_failed(generation, lease, exc, now)
+    seen = {
+        "upstream_state": task_.raw_state[:16],
+        "upstream_response": task_.raw,
+        "poll_errors": 0,
+    }
+    if task_.state is TaskState.COMPLETED:
+        if not task_.images:
+            return _fail(lease, now, Generation.Problem.NO_IMAGES, **seen)
+        for index, url in enumerate(task_.images):
+            ResultImage.objects.get_or_create(
+                generation_id=generation.pk, index=index, defaults={"upstream_url": url}
+            )
+        if not lease.rows().update(state=State.COPYING, **seen):
+            return None
+        return _copy_pending(generation, lease)
+    if task_.state is TaskState.FAILED:
+        return _fail(
+            lease,
+            now,
+            Generation.Problem.TASK_FAILED,
+            error_message=task_.fail_reason[:2000],  # A1's words, in A1's language
+            **seen,
+        )
+    stalled = _stall_if_late(generation, lease, now)
+    age = now - (generation.submitted_at or generation.created)
+    return _schedule(lease, now + poll_interval(age=age, errors=0, stalled=stalled), **seen)
+
+
+def _stall_if_late(generation: Generation, lease: Lease, now: datetime) -> bool:
+    """Mark a running task stalled past its deadline; True if it is stalled now."""
+    if generation.state == State.STALLED:
+        return True
+    late = lease.rows().filter(state=State.RUNNING, stall_at__lt=now).update(state=State.STALLED)
+    if late:
+        logger.warning("Generation %s stalled after %s polls", generation.pk, generation.poll_count)
+    return bool(late)
+
+
+def _schedule(lease: Lease, when: datetime, **seen) -> datetime | None:
+    if not lease.release(next_poll_at=when, **seen):
+        return None  # the lease ran out and another job took over: it schedules
+    return when
+
+
+def _poll_failed(generation: Generation, lease: Lease, exc: A1Error, now: datetime):
+    errors = min(generation.poll_errors + 1, 10)
+    _stall_if_late(generation, lease, now)
+    wait = poll_interval(age=timedelta(0), errors=errors, stalled=False)
+    if exc.code == Code.RATE_LIMITED:
+        # Every poller slows down, not just this one.
+        cache.set(BACKOFF_KEY, now + wait, timeout=int(wait.total_seconds()) + 1)
+    logger.warning("Polling generation %s failed (%s); next try in %s", generation.pk, exc, wait)
+    return _schedule(lease, now + wait, poll_errors=errors)
+
+
+def _fail(lease: Lease, now: datetime, problem: str, **changes) -> None:
+    # Failed before producing output: A1 gives the points back, so none count as spent.
+    with transaction.atomic():
+        ended = (
+            lease.rows()
+            .filter(state__in=IN_FLIGHT)
+            .update(
+                claimed_until=None,
+                state=State.FAILED,
+                problem=problem,
+                finished_at=now,
+                points_spent=0,
+                next_poll_at=None,
+                **changes,
+            )
+        )
+        if ended:
+            ledger_release(run_id=lease.generation_id)
+    # Whoever ends the run tells its key's webhook; a delivery is made once per run end.
+    webhooks.run_ended(generation_id=lease.generation_id)
+
+
+# --- copying results ---------------------------------------------------------------
+
+
+@dataclass
+class Fetched:
+    """One result downloaded and checked in a copying thread; saved by the poller."""
+
+    result: ResultImage
+    content: bytes = b""
+    thumbnail: bytes = b""
+    format: str = ""
+    size: tuple[int, int] = (0, 0)
+    error: A1Error | Exception | None = None
+
+
+def _copy_pending(generation: Generation, lease: Lease) -> datetime | None:
+    """Copy every result not yet in our storage, in parallel; finish when all are settled.
+
+    Downloads and thumbnails run in threads (network and decoding, no database); the
+    rows are written here as each finishes, and each finished copy renews the lease, so
+    a slow burst of large images never lets a second worker start the same copy.
+    """
+    pending = list(ResultImage.objects.filter(generation_id=generation.pk, file="", expired=False))
+    futures = [_copy_pool().submit(_fetch, result) for result in pending]
+    for future in as_completed(futures):
+        _store(future.result())
+        if not lease.renew():
+            logger.warning("Lost the lease on %s while copying", generation.pk)
+            for other in futures:
+                other.cancel()
+            return None
+    results = list(ResultImage.objects.filter(generation_id=generation.pk))
+    if all(r.settled for r in results):
+        with transaction.atomic():
+            ended = (
+                lease.rows()
+                .filter(state=State.COPYING)
+                .update(
+                    claimed_until=None,
+                    state=State.COMPLETED,
+                    finished_at=timezone.now(),
+                    points_spent=F("points_quoted"),
+                    next_poll_at=None,
+                )
+            )
+            if ended:
+                ledger_spend(run_id=generation.pk, points=generation.points_quoted)
+        webhooks.run_ended(generation_id=generation.pk)
+        return None
+    attempts = max(r.copy_attempts for r in results if not r.settled)
+    return _schedule(lease, timezone.now() + timedelta(seconds=min(2**attempts, 300)))
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _copy_pool() -> ThreadPoolExecutor:
+    """One pool per worker process: its threads keep their A1 connections between polls."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(settings.RESULT_COPY_THREADS, thread_name_prefix="copy")
+        return _pool
+
+
+def _fetch(result: ResultImage) -> Fetched:
+    """Download one result and make its thumbnail (in a copying thread: no database)."""
+    fetched = Fetched(result)
+    try:
+        content = a1_client().download(result.upstream_url)
+        with Image.open(io.BytesIO(content)) as image:
+            fetched.format, fetched.size = (image.format or "JPEG").upper(), image.size
+            fetched.thumbnail = _thumbnail(image)  # decodes the data: it proves it is whole
+        fetched.content = content
+    except (A1Error, UnidentifiedImageError, OSError, ValueError) as exc:
+        fetched.error = exc
+    return fetched
+
+
+def _store(fetched: Fetched) -> None:
+    result = fetched.result
+    attempts = result.copy_attempts + 1
+    exc = fetched.error
+    if isinstance(exc, A1Error):
+        gone = exc.code == Code.LINK_EXPIRED
+        gave_up = not gone and attempts >= MAX_COPY_ATTEMPTS
+        error = f"gave up after {attempts} attempts: {exc}" if gave_up else str(exc)
+        _note_failure(result, attempts, gone or gave_up, error)
+        logger.warning("Copying result %s failed: %s", result.pk, exc)
+        return
+    if exc is not None:
+        # The same bytes will not become an image: give up after a few tries.
+        _note_failure(
+            result, attempts, attempts >= 3, f"not a readable image: {type(exc).__name__}"
+        )
+        return
+    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}.get(fetched.format, "img")
+    result.file.save(f"{result.pk}.{ext}", ContentFile(fetched.content), save=False)
+    result.thumbnail.save(f"{result.pk}.thumb.webp", ContentFile(fetched.thumbnail), save=False)
+    result.format, (result.width, result.height) = fetched.format, fetched.size
+    result.byte_size = len(fetched.content)
+    result.copied_at = timezone.now()
+    result.copy_attempts, result.last_error = attempts, ""
+    fields = ("file", "thumbnail", "format", "width", "height", "byte_size", "copied_at")
+    saved = ResultImage.objects.filter(pk=result.pk).update(
+        **{name: getattr(result, name) for name in (*fields, "copy_attempts", "last_error")}
+    )
+    if not saved:
+        # The run was removed (its person erased) while this copy ran: keep no file of it.
+        result.file.storage.delete(result.file.name)
+        result.thumbnail.storage.delete(result.thumbnail.name)
+
+
+def _note_failure(result: ResultImage, attempts: int, expired: bool, error: str) -> None:
+    result.copy_attempts, result.expired, result.last_error = attempts, expired, error[:300]
+    result.save(update_fields=["copy_attempts", "expired", "last_error"])
+
+
+def _thumbnail(image: Image.Image) -> bytes:
+    """A small WebP for grids. JPEGs are decoded at reduced scale (draft mode): about
+    ten times less work than decoding a megapixel to throw most of it away."""
+    orientation = image.getexif().get(0x0112, 1)
+    image.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
+    image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    if orientation not in (0, 1):
+        image = ImageOps.exif_transpose(image)
+    buffer = io.BytesIO()
+    image.convert("RGB").save(buffer, "WEBP", quality=70, method=3)
+    return buffer.getvalue()
+
+
+# --- the sweep and the user's "check again" -----------------------------------------
+
+
+def generations_due(*, now: datetime | None = None) -> list[str]:
+    """In-flight generations whose poll is overdue (their job was lost): to re-enqueue.
+
+    Also settles submissions whose process died (their lease ran out): one that never
+    sent its call is released (no points were spent; a batch item waits again), one
+    that may have sent it is "unknown". Neither is ever re-sent automatically.
+    """
+    now = now or timezone.now()
+    died = Generation.objects.filter(state=State.SUBMITTING, claimed_until__lt=now)
+    died.filter(sent_at__isnull=False).update(
+        state=State.UNKNOWN, problem=Generation.Problem.INTERRUPTED, claimed_until=None
+    )
+    for run in died.filter(sent_at__isnull=True):
+        run_abandon(generation=run)
+    Generation.objects.filter(
+        state=State.SUBMITTING, claimed_until__isnull=True, created__lt=now - SUBMIT_ABANDONED
+    ).update(state=State.UNKNOWN, problem=Generation.Problem.INTERRUPTED)  # before leases
+    grace = timedelta(seconds=settings.WORKER_RESUME_GRACE)
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    overdue = Generation.objects.filter(free, state__in=IN_FLIGHT).filter(
+        Q(next_poll_at__lte=now - grace) | Q(next_poll_at__isnull=True)
+    )
+    return [str(pk) for pk in overdue.values_list("pk", flat=True)]
+
+
+def generation_resume(*, generation: Generation) -> Generation:
+    """The user asks to keep waiting for a stalled generation.
+
+    It never touches the lease: if a worker is polling right now, that poll is the
+    check the user asked for, and it schedules the next one itself.
+    """
+    now = timezone.now()
+    resumed = Generation.objects.filter(pk=generation.pk, state=State.STALLED).update(
+        state=State.RUNNING,
+        stall_at=now + timedelta(seconds=settings.A1_STALL_AFTER),
+        next_poll_at=now,
+        poll_errors=0,
+    )
+    generation.refresh_from_db()
+    if resumed:
+        track(generation)
+    return generation
+
+
+def app_typical_seconds(*, app_id: str) -> float | None:
+    """Median run time of this app's recent completed generations (cached a minute)."""
+    key = f"app-duration:{app_id}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached or None
+    rows = (
+        Generation.objects.filter(app_id=app_id, state=State.COMPLETED, submitted_at__isnull=False)
+        .order_by("-finished_at")
+        .values_list("submitted_at", "finished_at")[:20]
+    )
+    durations = [(done - start).total_seconds() for start, done in rows if done and start]
+    typical = statistics.median(durations) if durations else 0
+    cache.set(key, typical, 60)
+    return typical or None

@@ -1,0 +1,194 @@
+"""An app's page: the generation form built from its definition, and its presets."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django.views.decorators.vary import vary_on_headers
+
+from a1 import A1Error, Code
+from a1.client import LANGUAGES
+from common.htmx import HtmxHttpRequest, redirect_after_post
+from generator.access import shown_or_404, visible_or_404
+from generator.errors import SubmitRefused
+from generator.galleries import queries as library
+from generator.models import Generation, Preset
+from generator.runs import definitions as apps
+from generator.runs import photos
+from generator.runs import starting as generations
+from generator.runs.forms import PresetForm, app_form, initial_from_choices
+from generator.runs.inputs import preset_choices
+from generator.runs.messages import user_message
+from library import presets
+from library import services as app_library
+
+A1_LANGUAGE_NAMES = {
+    "en_US": "English",
+    "zh_CN": "简体中文",
+    "zh_TW": "繁體中文",
+    "ja_JP": "日本語",
+    "ru_RU": "Русский",
+    "pt_BR": "Português (Brasil)",
+    "es_MX": "Español (México)",
+    "de_DE": "Deutsch",
+    "id_ID": "Bahasa Indonesia",
+    "tr_TR": "Türkçe",
+    "vi_VN": "Tiếng Việt",
+    "th_TH": "ไทย",
+    "ms_MY": "Bahasa Melayu",
+}
+
+
+def load_app(request: HtmxHttpRequest, app_id: str):
+    """(definition, context) for an app page, or (None, the page explaining why not)."""
+    language = request.GET.get("language", "")
+    if language not in LANGUAGES:
+        language = apps.a1_language()
+    context = {"app_id": app_id, "language": language, "a1_languages": A1_LANGUAGE_NAMES}
+    if not (app_id.isdigit() and len(app_id) <= 32):
+        # Not an id at all: A1 is not asked.
+        context |= {"message": _("There is no A1 app with this id.")}
+        return None, render(request, "apps/unavailable.html", context, status=404)
+    if not apps.app_allowed(user=request.user, app_id=app_id):
+        context["message"] = _(
+            "Your team only uses apps staff have approved; this one is not on the list yet."
+        )
+        return None, render(request, "apps/unavailable.html", context, status=403)
+    try:
+        definition = apps.app_fetch(app_id=app_id, language=language)
+    except apps.AppUnavailable as exc:
+        status = 404 if exc.code == Code.APP_NOT_FOUND else 200
+        context |= {"message": exc.message, "code": exc.code}
+        return None, render(request, "apps/unavailable.html", context, status=status)
+    except A1Error as exc:
+        context |= {"message": user_message(exc), "code": exc.code, "retry": True}
+        return None, render(request, "apps/unavailable.html", context, status=503)
+    return definition, context
+
+
+def chosen_preset(request: HtmxHttpRequest, app_id: str) -> Preset | None:
+    """The preset named by ?preset=, if the user may use it and it belongs to this app."""
+    if not request.GET.get("preset"):
+        return None
+    preset = visible_or_404(request.user, Preset, request.GET["preset"])
+    if preset.app_id != app_id:
+        raise Http404
+    return preset
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def app_detail(request: HtmxHttpRequest, app_id: str):
+    definition, context = load_app(request, app_id)
+    if definition is None:
+        return context
+    apps.app_visit(user=request.user, app_id=definition.app_id)
+    preset = chosen_preset(request, app_id)
+    if preset is not None:
+        presets.preset_check(preset=preset, definition=definition)
+
+    form_class = app_form(definition.app)
+    notice = ""
+    if request.method == "POST":
+        form = form_class(request.POST, request.FILES, user=request.user)
+        valid = form.is_valid()
+        form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+        if preset is not None and preset.needs_look:
+            form.add_error(None, _("Check the form and save the preset before running it."))
+            valid = False
+        if valid:
+            try:
+                generation = generations.generation_start(
+                    user=request.user,
+                    definition=definition,
+                    choices=form.run_choices(),
+                    photos=form.images,
+                    key=form.cleaned_data["idempotency_key"],
+                )
+            except SubmitRefused as exc:
+                form.add_errors(exc)
+            except generations.AppUpdated as exc:
+                definition = exc.definition
+                form = app_form(definition.app)(_with_staged(request.POST, form), user=request.user)
+                notice = user_message(A1Error(Code.APP_UPDATED))
+                if preset is not None:
+                    presets.preset_check(preset=preset, definition=definition)
+            except A1Error as exc:
+                form.add_error(None, user_message(exc))
+            else:
+                return redirect_after_post(request, generation.get_absolute_url())
+    elif request.GET.get("remix"):
+        form, notice = _remix_form(request, form_class)
+    elif preset is not None:
+        form = form_class(user=request.user, initial=initial_from_choices(preset_choices(preset)))
+    else:
+        form = form_class(user=request.user)
+
+    context |= {"definition": definition, "app": definition.app, "form": form, "notice": notice}
+    context |= library_context(request, definition, preset)
+    template = "apps/detail.html#app-form" if request.htmx else "apps/detail.html"
+    return render(request, template, context)
+
+
+def library_context(
+    request: HtmxHttpRequest,
+    definition,
+    preset: Preset | None,
+    *,
+    form_action: str = "",
+    preset_form: PresetForm | None = None,
+    saved: Preset | None = None,
+):
+    """What the app page shows of the library: the app's notes, its presets, the
+    preset being used, and the form that saves one."""
+    user = request.user
+    teams = presets.shareable_teams(user=user)
+    return {
+        "form_action": form_action or request.get_full_path(),
+        "preset": preset,
+        "preset_editable": preset is not None
+        and Preset.objects.editable_by(user).filter(pk=preset.pk).exists(),
+        "presets": presets.presets_for(user=user, app_id=definition.app_id),
+        "editable_presets": set(
+            Preset.objects.editable_by(user)
+            .filter(app_id=definition.app_id)
+            .values_list("pk", flat=True)
+        ),
+        "preset_form": preset_form or PresetForm(teams=teams),
+        "preset_saved": saved,
+        "entries": app_library.entries_holding(user=user, app_id=definition.app_id),
+        "add_to": app_library.scopes_to_add(user=user, app_id=definition.app_id),
+    }
+
+
+def _remix_form(request, form_class):
+    """The app's form on its current version, filled with an earlier run's choices, and
+    a notice when the run's photos are no longer kept.
+
+    The run's photos are offered by id; nothing is copied until the form is posted.
+    """
+    # A remix takes the run's photos into new work: only a shown run, for staff too.
+    source = shown_or_404(request.user, Generation, request.GET["remix"])
+    form = form_class(user=request.user, initial=library.remix_initial(generation=source))
+    slots = {slot.name for slot in form.slots}
+    remixed = library.remix_photos(user=request.user, generation=source)
+    form.keep({name: image for name, image in remixed.items() if name in slots})
+    notice = ""
+    if source.inputs_removed_at and slots:
+        notice = _(
+            "The photos of that run were removed on %(date)s (this portal keeps photos only "
+            "for a while after a run ends): give them again to remix it."
+        ) % {"date": date_format(timezone.localtime(source.inputs_removed_at))}
+    return form, notice
+
+
+def _with_staged(data, form):
+    """The submitted values plus the ids of the photos already kept."""
+    data = data.copy()
+    for name, image in form.staged.items():
+        data[f"{name}_staged"] = str(image.id)
+    return data

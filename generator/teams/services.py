@@ -1,0 +1,238 @@
+"""Teams: one-time invites, members and roles, and the sharing defaults of new runs.
+
+An invite stands on the authority of the manager who made it: when that person is
+removed from the team (or leaves it) or stops being a manager, their pending invites
+are deleted in the same transaction, and a claim checks again that its maker still
+manages the team (or is staff), so a change made in the admin ends them too.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from generator.errors import SubmitRefused
+from generator.models import GalleryStamp, Invite, Membership, Preferences, Team, sharing_defaults
+
+INVITE_DAYS = 7
+
+
+class InviteUnusable(ValueError):
+    """The invite was used (someone claimed it first), revoked or expired meanwhile."""
+
+
+class SignUpRefused(Exception):
+    """The account could not be created; the message is for the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def is_manager(*, user, team: Team) -> bool:
+    return Membership.objects.filter(user=user, team=team, role=Membership.Role.MANAGER).exists()
+
+
+def invite_create(*, team: Team, by, role: str = Membership.Role.MEMBER) -> Invite:
+    with transaction.atomic():
+        invite = Invite.objects.create(
+            team=team,
+            role=role,
+            created_by=by,
+            token=secrets.token_urlsafe(32),
+            expires=timezone.now() + timedelta(days=INVITE_DAYS),
+        )
+        GalleryStamp.objects.bump(teams=[team.pk])
+    return invite
+
+
+def invites_live(now=None) -> QuerySet[Invite]:
+    """Invites whose link still works: unused, unexpired, and made by someone who still
+    manages the team (or by staff)."""
+    maker_manages = Membership.objects.filter(
+        team=OuterRef("team"), user=OuterRef("created_by"), role=Membership.Role.MANAGER
+    )
+    return Invite.objects.filter(
+        Q(Exists(maker_manages)) | Q(created_by__is_staff=True),
+        used_at__isnull=True,
+        expires__gt=now or timezone.now(),
+    )
+
+
+def invite_accept(*, invite: Invite, user) -> Membership:
+    """Join the team; the link then stops working. Of two people racing for one link,
+    the second gets InviteUnusable and nothing of theirs is written."""
+    now = timezone.now()
+    with transaction.atomic():
+        claimed = invites_live(now).filter(pk=invite.pk).update(used_at=now, used_by=user)
+        if not claimed:
+            raise InviteUnusable
+        try:
+            with transaction.atomic():
+                membership = Membership.objects.create(
+                    team=invite.team, user=user, role=invite.role
+                )
+        except IntegrityError:
+            membership = Membership.objects.get(team=invite.team, user=user)
+        preferences = preferences_for(user)
+        if preferences.default_team is None:
+            preferences.default_team = invite.team
+            preferences.save(update_fields=["default_team"])
+        GalleryStamp.objects.bump(users=[user.pk], teams=[invite.team_id])
+    return membership
+
+
+def invite_sign_up(*, invite: Invite, username: str, password: str):
+    """A new account that joins the team through the invite: both or neither.
+
+    The invite is what allows the sign-up, so when the claim fails (InviteUnusable) the
+    account is rolled back with it.
+    """
+    User = get_user_model()
+    user = User(**{User.USERNAME_FIELD: username})
+    user.set_password(password)  # the slow part, done before the transaction
+    try:
+        with transaction.atomic():
+            user.save()
+            invite_accept(invite=invite, user=user)
+    except IntegrityError:
+        raise SignUpRefused(
+            _("Someone took that username a moment ago. Please choose another.")
+        ) from None
+    return user
+
+
+def invite_revoke(*, invite: Invite) -> bool:
+    """Withdraw a pending invite; its link stops working. False if it was used meanwhile."""
+    deleted, _rows = Invite.objects.filter(pk=invite.pk, used_at__isnull=True).delete()
+    GalleryStamp.objects.bump(teams=[invite.team_id])
+    return bool(deleted)
+
+
+def teams_with_pending_invites(user) -> QuerySet:
+    """The user's teams, each with `pending_invites`: unused, unexpired invites, newest
+    first, only for the teams the user manages (empty for the others)."""
+    pending = (
+        invites_live()
+        .filter(team__memberships__user=user, team__memberships__role=Membership.Role.MANAGER)
+        .order_by("-created")
+    )
+    return (
+        Team.objects.filter(memberships__user=user)
+        .order_by("name")
+        .prefetch_related(Prefetch("invites", queryset=pending, to_attr="pending_invites"))
+    )
+
+
+def preferences_for(user) -> Preferences:
+    preferences, _ = Preferences.objects.get_or_create(user=user)
+    return preferences
+
+
+def preferences_update(*, user, visibility: str, team: Team | None) -> Preferences:
+    preferences = preferences_for(user)
+    preferences.default_visibility = visibility
+    preferences.default_team = team
+    preferences.chosen = True
+    preferences.save(update_fields=["default_visibility", "default_team", "chosen"])
+    GalleryStamp.objects.bump(users=[user.pk])
+    return preferences
+
+
+def default_sharing(*, user) -> tuple[str, Team | None]:
+    """(visibility, team) a new run starts with.
+
+    The user's own saved defaults win; until they save any, a team that shares new runs
+    by default (the user's default team, else their first) makes them start shared.
+    """
+    return sharing_defaults(user)
+
+
+class TeamRuleError(Exception):
+    """A change to a team that would leave it without a manager."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _managers_left(membership: Membership) -> int:
+    """Managers of the team besides this one; the rows stay locked until the commit, so
+    two managers demoting each other at once cannot leave the team without one."""
+    managers = Membership.objects.select_for_update().filter(
+        team_id=membership.team_id, role=Membership.Role.MANAGER
+    )
+    return sum(1 for m in managers if m.pk != membership.pk)
+
+
+def _invites_end(membership: Membership) -> None:
+    """The pending invites this member made for this team die with their authority."""
+    Invite.objects.filter(
+        team_id=membership.team_id, created_by_id=membership.user_id, used_at__isnull=True
+    ).delete()
+
+
+def membership_remove(*, membership: Membership) -> None:
+    """Take someone out of a team (or let them leave); a team keeps at least one manager.
+
+    Their runs stay theirs; those shared with the team stay visible to it. The invites
+    they made for it stop working.
+    """
+    with transaction.atomic():
+        if membership.role == Membership.Role.MANAGER and not _managers_left(membership):
+            raise TeamRuleError(_("A team needs a manager: make someone else manager first."))
+        Membership.objects.filter(pk=membership.pk).delete()
+        _invites_end(membership)
+        Preferences.objects.filter(
+            user_id=membership.user_id, default_team_id=membership.team_id
+        ).update(default_team=None)
+        GalleryStamp.objects.bump(users=[membership.user_id], teams=[membership.team_id])
+
+
+def membership_set_role(*, membership: Membership, role: str) -> None:
+    """Make someone member or manager; a manager made member loses the invites they made."""
+    if role not in Membership.Role.values:
+        raise TeamRuleError(_("Choose member or manager."))
+    with transaction.atomic():
+        demoted = role != Membership.Role.MANAGER and membership.role == Membership.Role.MANAGER
+        if demoted and not _managers_left(membership):
+            raise TeamRuleError(_("A team needs a manager: make someone else manager first."))
+        Membership.objects.filter(pk=membership.pk).update(role=role)
+        if demoted:
+            _invites_end(membership)
+        GalleryStamp.objects.bump(users=[membership.user_id], teams=[membership.team_id])
+    membership.role = role
+
+
+def team_settings_update(*, team: Team, share_new_runs: bool) -> None:
+    Team.objects.filter(pk=team.pk).update(share_new_runs=share_new_runs)
+    GalleryStamp.objects.bump(teams=[team.pk])
+    team.share_new_runs = share_new_runs
+
+
+def teams_of(*, user) -> QuerySet[Team]:
+    return Team.objects.filter(memberships__user=user).order_by("name")
+
+
+def billing_team(*, user, chosen: int | None = None) -> Team | None:
+    """The team a run counts against: the one chosen, else the default, else the first.
+
+    A chosen team the user is not in is refused rather than quietly replaced, so a
+    script that names the wrong team learns it before anything is spent.
+    """
+    teams = teams_of(user=user)
+    if chosen is not None:
+        team = teams.filter(pk=chosen).first()
+        if team is None:
+            raise SubmitRefused(_("You are not a member of that team."), "team")
+        return team
+    default = preferences_for(user).default_team
+    if default is not None and teams.filter(pk=default.pk).exists():
+        return default
+    return teams.first()

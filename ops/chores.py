@@ -1,0 +1,46 @@
+"""Periodic work: each chore runs once per period across all workers.
+
+Every worker's sweep calls `chores_enqueue_due`; a conditional UPDATE on the chore's
+`next_run` decides which worker queues it, so two workers never run the same chore
+twice in a period and a chore whose worker died is taken up in the next period.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from generator.batches.checking import purge_stale_drafts
+from generator.galleries.pages import prune_gallery_stamps
+from generator.keys.webhooks import resume_webhooks
+from generator.models import Chore
+from generator.runs.photos import purge_staged_photos
+from library.watch import watch_library
+from lifecycle.retention import retention_daily
+
+# name -> (period, task). Add a chore here and it runs everywhere.
+CHORES = {
+    "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
+    "purge_stale_drafts": (timedelta(hours=1), purge_stale_drafts),
+    "prune_gallery_stamps": (timedelta(minutes=5), prune_gallery_stamps),
+    "resume_webhooks": (timedelta(minutes=1), resume_webhooks),
+    "watch_library": (timedelta(days=1), watch_library),
+    "retention": (timedelta(days=1), retention_daily),
+}
+
+
+def chores_enqueue_due(*, now=None) -> list[str]:
+    """Queue every chore whose time has come; returns the names queued."""
+    now = now or timezone.now()
+    queued = []
+    for name, (period, chore_task) in CHORES.items():
+        # get_or_create retries the get when two workers create the row at once.
+        Chore.objects.get_or_create(name=name, defaults={"next_run": now})
+        claimed = Chore.objects.filter(name=name, next_run__lte=now).update(
+            next_run=now + period, last_run=now
+        )
+        if claimed:
+            chore_task.enqueue()
+            queued.append(name)
+    return queued

@@ -1,0 +1,35 @@
+"""What the workers keep about themselves: heartbeats and periodic chores."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class WorkerHeartbeat(models.Model):
+    """Each worker's last sweep, and whether it could reach A1 then (read by /healthz)."""
+
+    worker = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+    upstream_ok = models.BooleanField(default=False)
+
+    class Meta:
+        app_label = "generator"
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.seen_at:%H:%M:%S}"
+
+
+class Chore(models.Model):
+    """A periodic job: whichever worker claims it first (conditional UPDATE) runs it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    next_run = models.DateTimeField(default=timezone.now)
+    last_run = models.DateTimeField(null=True, blank=True)
+    last_result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        app_label = "generator"
+
+    def __str__(self) -> str:
+        return self.name
