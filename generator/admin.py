@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.views.auth import ThrottledAdminAuthenticationForm
 from generator.batches.pacing import batches_resume_after_balance
-from generator.files import removal
+from generator.files import queue
 from generator.keys.services import keys_revoke
 from generator.models import (
     ApiKey,
@@ -41,6 +41,7 @@ from generator.models import (
 )
 from generator.money import spending as people
 from generator.money.budgets import balance_alert_clear
+from generator.runs import removal
 from lifecycle import exports
 
 # The admin's log-in counts failures with the portal's, against the same limits.
@@ -134,7 +135,7 @@ class GenerationAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         # Through the one removal path: files go too and the points stay counted.
         removal.runs_remove(ids=list(queryset.values_list("pk", flat=True)))
-        removal.files_remove_all_pending()
+        queue.files_remove_all_pending()
 
     def save_model(self, request, obj, form, change):
         # Only what staff changed: the worker may have moved the run on since the page

@@ -3,6 +3,7 @@ lifecycle, operations, accounts."""
 
 from accounts.models import SsoLink
 from generator.batches.models import Batch, BatchItem
+from generator.files.models import FileRemoval
 from generator.galleries.models import GalleryStamp
 from generator.keys.models import ApiKey, WebhookDelivery
 from generator.money.models import BalanceAlert, Budget, LedgerEntry
@@ -25,7 +26,7 @@ from generator.teams.models import (
     sharing_defaults,
 )
 from library.models import LibraryApp, LibraryEntry, Preset
-from lifecycle.models import DataExport, FileRemoval, RemovalLog, export_path
+from lifecycle.models import DataExport, RemovalLog, export_path
 from ops.models import Chore, WorkerHeartbeat
 
 __all__ = [

@@ -23,15 +23,7 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from generator.files.removal import (
-    Removed,
-    admin_log_forget,
-    files_release,
-    files_remove_pending,
-    photos_remove,
-    remove_pending_files,
-    runs_remove,
-)
+from generator.files.queue import files_release, files_remove_pending, remove_pending_files
 from generator.models import (
     FileRemoval,
     GalleryStamp,
@@ -44,6 +36,7 @@ from generator.models import (
 from generator.money.ledger import ledger_forget
 from generator.money.spending import person_deactivate
 from generator.runs.photo_owners import photos_given, photos_leaving
+from generator.runs.removal import Removed, admin_log_forget, photos_remove, runs_remove
 
 BATCH = 500
 # Files deleted while the person waits; any beyond are left to the worker (queued).

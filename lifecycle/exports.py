@@ -24,7 +24,7 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from generator.files.removal import Removed, files_release
+from generator.files.queue import files_release
 from generator.models import (
     ApiKey,
     AppVisit,
@@ -39,6 +39,7 @@ from generator.models import (
     Team,
 )
 from generator.money.ledger import billing_of
+from generator.runs.removal import Removed
 
 logger = logging.getLogger(__name__)
 

@@ -10,23 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class FileRemoval(models.Model):
-    """A stored file whose rows are gone, waiting for the storage delete.
-
-    Written in the same transaction that deletes the rows, so a worker killed before it
-    deleted the files leaves this list behind and the next run finishes it.
-    """
-
-    name = models.CharField(max_length=300, unique=True)
-    queued_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        app_label = "generator"
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class RemovalLog(models.Model):
     """One retention run or one erasure: what it removed, by kind. Never who was erased."""
 

@@ -28,15 +28,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
-from generator.files.removal import (
-    Removed,
-    files_remove_all_pending,
-    photos_remove,
-    results_remove,
-    runs_remove,
-)
+from generator.files.queue import files_remove_all_pending
 from generator.models import Generation, RemovalLog, ResultImage
 from generator.runs.photo_owners import photos_leaving
+from generator.runs.removal import Removed, photos_remove, results_remove, runs_remove
 from lifecycle.exports import exports_remove, exports_stale
 
 logger = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
 """Who owns a photo has one owner in the code, generator/runs/photo_owners.py `photos_leaving`:
-only generator/files/removal.py deletes photo rows, and every path hands it the rows the rule
+only generator/runs/removal.py deletes photo rows, and every path hands it the rows the rule
 names. A path that picked photo rows itself (every row of a file, say) could take
 someone else's photo along, as erasure once did.
 
@@ -13,7 +13,7 @@ import ast
 
 from tests.conftest import ROOT
 
-REMOVAL = ROOT / "generator" / "files" / "removal.py"
+REMOVAL = ROOT / "generator" / "runs" / "removal.py"
 PACKAGES = ("generator", "library", "lifecycle", "accounts", "ops", "api", "gateway")
 PHOTO_ROWS = ("InputImage", "photos_leaving", ".inputs", ".photos")
 RULE = ("photos_leaving",)
@@ -93,7 +93,7 @@ def _offenders(check) -> list[str]:
 def test_it_deletes_photo_rows_only_in_the_removal_service():
     offenders = _offenders(_photo_deletes)
     assert not offenders, (
-        "photo rows deleted outside generator/files/removal.py; ask photo_owners.photos_leaving "
+        "photo rows deleted outside generator/runs/removal.py; ask photo_owners.photos_leaving "
         "which rows go and remove them with removal.photos_remove:\n" + "\n".join(offenders)
     )
 

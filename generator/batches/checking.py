@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from common.images import MAX_INPUT_BYTES, ImageRejected, normalise
 from generator.batches.inputs import Source, is_photo_name
 from generator.errors import SubmitRefused
-from generator.files.removal import files_release, files_remove_all_pending
+from generator.files.queue import files_release, files_remove_all_pending
 from generator.models import Batch, BatchItem
 from generator.runs.inputs import app_slots
 from generator.runs.photos import photo_keep

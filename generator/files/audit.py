@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from generator.batches.checking import uploads_in_use
-from generator.files.removal import file_fields, files_release, files_remove_all_pending
+from generator.files.queue import file_fields, files_release, files_remove_all_pending
 from generator.models import FileRemoval
 
 # A file younger than this may be one the worker is saving right now (the file is

@@ -6,6 +6,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from generator.models import Generation
+
 # What the last bulk action did: the bar shows it once after the redirect (no-JS path).
 DONE_KEY = "bulk-done"
 
@@ -46,3 +48,48 @@ class BulkForm(forms.Form):
         if cleaned.get("action") == "share" and not cleaned.get("team"):
             self.add_error("team", _("Choose the team to share with."))
         return cleaned
+
+
+class LibraryFilterForm(forms.Form):
+    """Filters for history and the team gallery; every field optional."""
+
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, max_length=200)
+    app = forms.ChoiceField(label=gettext_lazy("App"), required=False)
+    state = forms.ChoiceField(label=gettext_lazy("State"), required=False)
+    date_from = forms.DateField(
+        label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    favourites = forms.BooleanField(label=gettext_lazy("Favourites only"), required=False)
+    team = forms.ModelChoiceField(
+        label=gettext_lazy("Team"),
+        queryset=None,
+        required=False,
+        empty_label=gettext_lazy("All my teams"),
+    )
+
+    def __init__(self, *args, apps=(), teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["app"].choices = [("", _("All apps")), *apps]
+        self.fields["state"].choices = [("", _("Any state")), *Generation.State.choices]
+        if teams is not None and teams.count() > 1:
+            self.fields["team"].queryset = teams
+        else:
+            del self.fields["team"]
+
+    def filters(self) -> dict:
+        """The valid filters as keyword arguments for the history and gallery selectors."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        filters = {
+            "q": data.get("q", ""),
+            "app": data.get("app", ""),
+            "state": data.get("state", ""),
+            "date_from": data.get("date_from"),
+            "date_to": data.get("date_to"),
+            "favourites": bool(data.get("favourites")),
+        }
+        if "team" in self.fields:
+            filters["team"] = data.get("team")
+        return filters

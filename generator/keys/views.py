@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common.htmx import HtmxHttpRequest
 from generator.keys import services as keys
+from generator.keys.forms import ApiKeyForm
 from generator.models import ApiKey
-from generator.runs.forms import ApiKeyForm
 
 NEW_KEY = "new-api-key"
 

@@ -14,8 +14,8 @@ from django.views.decorators.http import require_GET
 
 from common.htmx import HtmxHttpRequest
 from generator.batches import status as batch_status
+from generator.money.forms import UsageForm
 from generator.money.usage import Usage, usage_csv, usage_range
-from generator.runs.forms import UsageForm
 
 # The chart's drawing box (SVG units); CSS scales it, and keeps it wide enough on a
 # phone for its labels to stay readable (the box scrolls sideways there).

@@ -8,7 +8,7 @@ giver: a reference, not ownership. So:
 - erasing a person takes every row of the files they gave (the copies others made of
   them too: those runs then say their photos were removed) and the rows of theirs that
   refer to what others gave, and nothing else;
-- a file is deleted only when no row refers to it any more (`removal.files_release`).
+- a file is deleted only when no row refers to it any more (`generator.files.queue.files_release`).
 
 `photos_leaving` is the owner of the rule: every path that deletes photo rows asks it
 which rows go and deletes them through `removal.photos_remove` or `removal.runs_remove`

@@ -19,11 +19,12 @@ from django.utils import timezone
 from a1 import A1Error
 from common.images import Normalised
 from generator.errors import SubmitRefused
-from generator.files.removal import files_remove_all_pending, photos_remove
+from generator.files.queue import files_remove_all_pending
 from generator.models import Generation, InputImage
 from generator.runs.inputs import ImageSlot
 from generator.runs.messages import is_image_error, user_message
 from generator.runs.photo_owners import photos_leaving
+from generator.runs.removal import photos_remove
 from generator.runs.upstream import a1_client
 
 logger = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from common.htmx import HtmxHttpRequest
 from generator.models import Invite, Membership, Team
-from generator.runs.forms import PreferencesForm
 from generator.teams import services as teams
+from generator.teams.forms import PreferencesForm
 from generator.teams.services import InviteUnusable, SignUpRefused, invite_revoke, invite_sign_up
 
 

@@ -13,9 +13,10 @@ from generator.access import editable_or_404
 from generator.errors import SubmitRefused
 from generator.models import Preset
 from generator.runs import photos
-from generator.runs.forms import PresetForm, app_form
+from generator.runs.forms import app_form
 from generator.runs.views.apps import library_context, load_app
 from library import presets
+from library.forms import PresetForm
 
 
 @login_required

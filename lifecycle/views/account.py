@@ -17,8 +17,8 @@ from common.htmx import HtmxHttpRequest, redirect_after_post
 from common.zips import zip_response
 from generator.access import visible_or_404
 from generator.models import DataExport
-from generator.runs.forms import EraseConfirmForm
 from lifecycle import erasure, exports
+from lifecycle.forms import EraseConfirmForm
 
 
 def _page(request, form: EraseConfirmForm, status: int = 200):

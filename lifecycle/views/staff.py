@@ -13,8 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from common.htmx import HtmxHttpRequest
 from generator.models import DataExport, FileRemoval, RemovalLog
-from generator.runs.forms import EraseConfirmForm
 from lifecycle import erasure, retention
+from lifecycle.forms import EraseConfirmForm
 
 KINDS = {
     "runs": gettext_lazy("runs"),

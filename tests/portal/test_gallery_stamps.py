@@ -4,10 +4,11 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from generator.files import removal
+from generator.files import queue
 from generator.galleries import pages as galleries
 from generator.galleries import queries as library
 from generator.models import GalleryStamp, Generation
+from generator.runs import removal
 from ops.chores import CHORES
 from tests.portal.tracking_base import TrackingTestCase
 
@@ -51,7 +52,7 @@ class GalleryStampTests(TrackingTestCase):
         run = self.start()
         before = self.tokens()
         removal.runs_remove(ids=[run.pk])  # as staff or the trash purge do
-        removal.files_remove_all_pending()
+        queue.files_remove_all_pending()
         assert self.tokens() != before
 
     def test_it_prunes_old_rows_and_keeps_each_scopes_newest(self):

@@ -7,8 +7,9 @@ from django.core.cache import cache
 from django.db import connections
 from django.utils import timezone
 
-from generator.files import removal
+from generator.files import queue
 from generator.models import Generation, WorkerHeartbeat
+from generator.runs import removal
 from tests.conftest import start_worker, wait_until
 from tests.portal.base import photo
 from tests.portal.tracking_base import TrackingTestCase
@@ -26,7 +27,7 @@ FAULTS = {
 def forget_runs() -> None:
     """Start the next case afresh: the runs go with their files (as removal does)."""
     removal.runs_remove(ids=list(Generation.objects.values_list("pk", flat=True)))
-    removal.files_remove_all_pending()
+    queue.files_remove_all_pending()
 
 
 class FaultMatrixTests(TrackingTestCase):

@@ -22,10 +22,11 @@ from generator.access import owned_or_404, shown_or_404, trashed_or_404
 from generator.galleries import pages as galleries
 from generator.galleries import queries as library
 from generator.galleries.forms import DONE_KEY as BULK_DONE_KEY
+from generator.galleries.forms import LibraryFilterForm
 from generator.models import Batch, Generation, Membership
 from generator.money import budgets
 from generator.runs import definitions as apps
-from generator.runs.forms import LibraryFilterForm, ShareForm
+from generator.runs.forms import ShareForm
 from generator.runs.views import live
 from generator.teams import services as teams
 

@@ -19,11 +19,12 @@ from generator.models import Generation, Preset
 from generator.runs import definitions as apps
 from generator.runs import photos
 from generator.runs import starting as generations
-from generator.runs.forms import PresetForm, app_form, initial_from_choices
+from generator.runs.forms import app_form, initial_from_choices
 from generator.runs.inputs import preset_choices
 from generator.runs.messages import user_message
 from library import presets
 from library import services as app_library
+from library.forms import PresetForm
 
 A1_LANGUAGE_NAMES = {
     "en_US": "English",

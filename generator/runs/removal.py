@@ -12,25 +12,21 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.db.models import Q
-from django.tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from generator.models import FileRemoval, Generation, InputImage, ResultImage
+from generator.files.queue import CHUNK, chunks, files_release
+from generator.models import Generation, InputImage, ResultImage
 from generator.runs.photo_owners import photos_leaving
 from generator.runs.tracking import poll_generation
 
 logger = logging.getLogger(__name__)
-
-CHUNK = 500  # ids per IN (...) list: well inside every database's parameter limit
 
 
 @dataclass
@@ -52,103 +48,7 @@ class Removed:
         return sum(self.counts.values())
 
 
-def chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 # --- files ---------------------------------------------------------------------------
-
-
-def file_fields() -> list[tuple[type[models.Model], str]]:
-    """Every file field of every model: (model, field name). New models are found
-    here without being listed, so removal and `storage_check` always know them."""
-    return [
-        (model, f.name)
-        for model in apps.get_models()
-        for f in model._meta.get_fields()
-        if isinstance(f, models.FileField)
-    ]
-
-
-def files_in_use(names: Iterable[str]) -> set[str]:
-    """The names among these that some row still points at."""
-    wanted = [n for n in set(names) if n]
-    used: set[str] = set()
-    for model, name in file_fields():
-        for part in chunks(wanted):
-            used.update(
-                model._default_manager.filter(**{f"{name}__in": part}).values_list(name, flat=True)
-            )
-    return used
-
-
-def files_release(names: Iterable[str]) -> int:
-    """Queue for deletion the files no row uses any more.
-
-    Call it inside the transaction that deleted the rows, so the queue and the deletion
-    commit together. Returns how many were queued.
-    """
-    names = {n for n in names if n}
-    free = names - files_in_use(names)
-    FileRemoval.objects.bulk_create(
-        [FileRemoval(name=n) for n in sorted(free)], ignore_conflicts=True
-    )
-    return len(free)
-
-
-def files_remove_pending(
-    *,
-    limit: int = CHUNK,
-    names: Iterable[str] | None = None,
-    record: Callable[[int], None] | None = None,
-) -> int:
-    """Delete queued files from storage, then their queue rows; returns how many went.
-
-    A file taken up again meanwhile (a remix of a run being removed) is kept and leaves
-    the queue. A file the storage would not delete stays queued for the next run.
-    `record(n)` runs in the transaction that deletes the queue rows, so a log kept by
-    it counts each file once however the process is stopped.
-    """
-    queue = FileRemoval.objects.order_by("pk")
-    if names is not None:
-        queue = queue.filter(name__in=list(names))
-    batch = list(queue.values_list("pk", "name")[:limit])
-    if not batch:
-        return 0
-    in_use = files_in_use(name for _, name in batch)
-    done = []
-    for pk, name in batch:
-        if name not in in_use:
-            try:
-                default_storage.delete(name)
-            except Exception:
-                # The storage is down or refused: the file stays queued and is tried again.
-                logger.exception("Could not delete stored file %s", name)
-                continue
-        done.append(pk)
-    # Counted by the rows this process deleted, so two processes never count one file twice.
-    with transaction.atomic():
-        removed = FileRemoval.objects.filter(pk__in=done).delete()[0]
-        if record is not None:
-            record(removed)
-    return removed
-
-
-def files_remove_all_pending(
-    *, names: Iterable[str] | None = None, record: Callable[[int], None] | None = None
-) -> int:
-    removed = 0
-    while n := files_remove_pending(names=names, record=record):
-        removed += n
-    return removed
-
-
-@task()
-def remove_pending_files() -> int:
-    """Delete every queued file (after an erasure too large to finish while waited on)."""
-    return files_remove_all_pending()
 
 
 # --- runs, photos, results -----------------------------------------------------------
