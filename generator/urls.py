@@ -1,11 +1,11 @@
 from django.urls import path
 
+from accounts.views import signup
 from generator.batches import views as batches
-from generator.galleries.views import bulk, compare
-from generator.galleries.views import galleries as library
+from generator.galleries.views import bulk, compare, galleries
 from generator.keys import views as keys
 from generator.money import views as usage
-from generator.runs.views import apps, media
+from generator.runs.views import actions, apps, media
 from generator.runs.views import runs as generations
 from generator.teams import views as teams
 from library.views import library as app_library
@@ -60,21 +60,21 @@ urlpatterns = [
     ),
     path(
         "generations/<uuid:generation_id>/favourite/",
-        library.favourite,
+        actions.favourite,
         name="generation_favourite",
     ),
-    path("generations/<uuid:generation_id>/delete/", library.delete, name="generation_delete"),
-    path("generations/<uuid:generation_id>/restore/", library.restore, name="generation_restore"),
-    path("trash/", library.trash, name="trash"),
-    path("generations/<uuid:generation_id>/share/", library.share, name="generation_share"),
+    path("generations/<uuid:generation_id>/delete/", actions.delete, name="generation_delete"),
+    path("generations/<uuid:generation_id>/restore/", actions.restore, name="generation_restore"),
+    path("trash/", galleries.trash, name="trash"),
+    path("generations/<uuid:generation_id>/share/", actions.share, name="generation_share"),
     path(
-        "generations/<uuid:generation_id>/download.zip", library.download_zip, name="generation_zip"
+        "generations/<uuid:generation_id>/download.zip", actions.download_zip, name="generation_zip"
     ),
     path("enhance/", generations.enhance, name="enhance"),
     path("compare/", compare.compare, name="compare"),
-    path("history/", library.history, name="history"),
-    path("history/cards/", library.cards_live, name="cards_live"),
-    path("team/", library.team_gallery, name="team"),
+    path("history/", galleries.history, name="history"),
+    path("history/cards/", galleries.cards_live, name="cards_live"),
+    path("team/", galleries.team_gallery, name="team"),
     path("team/<int:team_id>/invite/", teams.invite, name="team_invite"),
     path(
         "team/<int:team_id>/members/<int:membership_id>/remove/",
@@ -90,7 +90,7 @@ urlpatterns = [
     path("team/join/<str:token>/", teams.join, name="team_join"),
     path("team/invites/<int:invite_id>/revoke/", teams.revoke, name="team_invite_revoke"),
     path("team/preferences/", teams.preferences, name="preferences"),
-    path("accounts/signup/", teams.signup, name="signup"),
+    path("accounts/signup/", signup.signup, name="signup"),
     path("usage/", usage.usage, name="usage"),
     path("account/keys/", keys.api_keys, name="api_keys"),
     path("account/keys/<int:key_id>/", keys.api_key_update, name="api_key_update"),

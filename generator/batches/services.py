@@ -27,10 +27,10 @@ from generator.batches.checking import check_batch, upload_keep, uploads_release
 from generator.batches.inputs import ItemPlan, Source, plan_items
 from generator.batches.pacing import batch_choices, pace_batches
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
-from generator.galleries.queries import search_text_for
 from generator.models import ApiKey, AppDefinition, Batch, BatchItem, Generation, InputImage
 from generator.money.budgets import allowances, key_allowance, spend_check
 from generator.money.ledger import Billing, ledger_hold
+from generator.runs.actions import search_text_for
 from generator.runs.definitions import app_fetch
 from generator.runs.holds import batches_cancel
 from generator.runs.inputs import (

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import IO
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
-from django.utils.text import slugify
 
-from common.zips import zip_spool
 from generator.models import AppDefinition, Batch, Generation, InputImage, ResultImage, Team
-from generator.runs.inputs import ImageSlot
 
 ZIP_CHUNK = 1024 * 1024
 
@@ -195,72 +191,7 @@ def apps_used(*, qs: QuerySet, language: str) -> list[tuple[str, str]]:
     return sorted(((a, names.get(a, a)) for a in ids), key=lambda pair: pair[1].lower())
 
 
-def generation_favourite(*, generation: Generation, favourite: bool) -> None:
-    Generation.objects.filter(pk=generation.pk).update(favourite=favourite)
-    generation.favourite = favourite
-
-
-def generation_delete(*, generation: Generation) -> None:
-    """Soft delete: gone for the user and their team; in the owner's trash for TRASH_DAYS."""
-    Generation.objects.filter(pk=generation.pk).update(deleted_at=timezone.now())
-
-
-def generation_restore(*, user, generation: Generation) -> bool:
-    """Back out of the owner's trash; False when it is no longer restorable."""
-    restored = Generation.objects.in_trash(user).filter(pk=generation.pk).update(deleted_at=None)
-    if restored:
-        generation.deleted_at = None
-    return bool(restored)
-
-
 def trash_list(*, user) -> QuerySet:
     """The user's deleted runs that can still be restored, most recently deleted first
     (no picture: a run in the trash shows its images nowhere)."""
     return Generation.objects.in_trash(user).order_by("-deleted_at")
-
-
-def generation_share(*, generation: Generation, visibility: str, team: Team | None) -> None:
-    Generation.objects.filter(pk=generation.pk).update(
-        visibility=visibility, team=team or generation.team
-    )
-
-
-def search_text_for(*, app_name: str, params: dict) -> str:
-    words = [app_name] + [d.get("value", "") for d in params.get("description") or []]
-    for key in ("style", "size"):
-        if params.get(key):
-            words.append(params[key].get("name") or params[key].get("label") or "")
-    return " ".join(w for w in words if w)[:2000]
-
-
-def generation_zip(*, generation: Generation) -> tuple[str, IO[bytes]]:
-    """All saved results of a generation in one ZIP: (file name, open temporary file)
-    for the response to stream and close (memory stays flat whatever the run's size).
-    A run hidden or trashed since it was looked up gives an empty ZIP."""
-    base = slugify(generation.app_name) or "a1"
-    name = f"{base}-{str(generation.id)[:8]}"
-    entries = (
-        (f"{name}-{result.index + 1}.{result.file.name.rsplit('.', 1)[-1]}", result.file)
-        for result in ResultImage.objects.shown().filter(generation=generation)
-        if result.file
-    )
-    return f"{name}.zip", zip_spool(entries)
-
-
-def remix_photos(*, user, generation: Generation) -> dict[str, InputImage]:
-    """The run's photos the user may reuse, by form field name. Nothing is written:
-    the remixer's own rows are made when the remix is submitted."""
-    photos = InputImage.objects.visible_to(user).shown().filter(generation=generation)
-    return {ImageSlot.field_name(image.form_id, image.position): image for image in photos}
-
-
-def remix_initial(*, generation: Generation) -> dict:
-    """The run's choices as initial values of the app form."""
-    params = generation.params or {}
-    initial = {"generate_num": params.get("generate_num", generation.generate_num)}
-    for item in params.get("description") or []:
-        initial[f"desc_{item['id']}"] = item["value"]
-    for key in ("style", "size"):
-        if params.get(key):
-            initial[key] = params[key]["id"]
-    return initial

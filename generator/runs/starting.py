@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 
 from a1 import A1Error, CnetValue, Code, GenerateRequest
 from generator.errors import SubmitRefused
-from generator.galleries.queries import search_text_for
 from generator.models import AppDefinition, Generation, InputImage
+from generator.runs.actions import search_text_for
 from generator.runs.definitions import a1_language, app_fetch
 from generator.runs.enhance import enhance_start
 from generator.runs.holds import run_abandon

@@ -154,18 +154,6 @@ def revoke(request: HtmxHttpRequest, invite_id: int):
     return redirect("team")
 
 
-@require_http_methods(["GET", "POST"])
-def signup(request: HtmxHttpRequest):
-    if not settings.OPEN_SIGNUP:
-        raise Http404
-    form = UserCreationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        return redirect("app_index")
-    return render(request, "registration/signup.html", {"form": form})
-
-
 @login_required
 @require_POST
 def preferences(request: HtmxHttpRequest):

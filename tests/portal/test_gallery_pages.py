@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from generator.galleries import queries as library
 from generator.models import Generation
+from generator.runs import actions
 from tests.portal.tracking_base import TrackingTestCase
 
 
@@ -92,7 +92,7 @@ class GalleryPageTests(TrackingTestCase):
         self.login()
         self.client.get("/history/")
         assert "is-fav" not in self.client.get("/history/").content.decode()
-        library.generation_favourite(generation=run, favourite=True)
+        actions.generation_favourite(generation=run, favourite=True)
         assert "is-fav" in self.client.get("/history/").content.decode()
         Generation.objects.filter(pk=run.pk).update(state="failed")
         assert 'class="state state-failed"' in self.client.get("/history/").content.decode()
@@ -102,7 +102,7 @@ class GalleryPageTests(TrackingTestCase):
         self.client.get("/team/")
         assert cards(self.client.get("/team/").content.decode()) == []
         [run] = self.runs(1, user=self.teammate)
-        library.generation_share(generation=run, visibility="team", team=self.team)
+        actions.generation_share(generation=run, visibility="team", team=self.team)
         assert cards(self.client.get("/team/").content.decode()) == [str(run.pk)]
 
     def test_it_keeps_pages_apart_per_person(self):

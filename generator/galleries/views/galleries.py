@@ -8,17 +8,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpResponse, QueryDict
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from common.compression import GZipPagesMiddleware
-from common.htmx import HtmxHttpRequest, next_or
-from common.zips import zip_response
-from generator.access import owned_or_404, shown_or_404, trashed_or_404
+from common.htmx import HtmxHttpRequest
 from generator.galleries import pages as galleries
 from generator.galleries import queries as library
 from generator.galleries.forms import DONE_KEY as BULK_DONE_KEY
@@ -26,12 +23,9 @@ from generator.galleries.forms import LibraryFilterForm
 from generator.models import Batch, Generation, Membership
 from generator.money import budgets
 from generator.runs import definitions as apps
-from generator.runs.forms import ShareForm
 from generator.runs.views import live
+from generator.runs.views.actions import UNDO_KEY
 from generator.teams import services as teams
-
-UNDO_KEY = "undo-delete"
-
 
 GALLERY_CACHE_SECONDS = 600  # a backstop only: stamps retire a page when it changes
 FILTER_PARAMS = ("q", "app", "state", "team", "date_from", "date_to", "favourites")
@@ -207,28 +201,6 @@ def cards_live(request: HtmxHttpRequest):
 
 
 @login_required
-@require_POST
-def favourite(request: HtmxHttpRequest, generation_id):
-    generation = owned_or_404(request.user, Generation, generation_id)
-    library.generation_favourite(
-        generation=generation, favourite=request.POST.get("favourite") == "1"
-    )
-    if request.htmx:
-        return render(request, "library/history.html#favourite", {"generation": generation})
-    return redirect(next_or(request, generation.get_absolute_url()))
-
-
-@login_required
-@require_POST
-def delete(request: HtmxHttpRequest, generation_id):
-    """Into the trash (restorable for TRASH_DAYS); history offers Undo once."""
-    generation = owned_or_404(request.user, Generation, generation_id)
-    library.generation_delete(generation=generation)
-    request.session[UNDO_KEY] = str(generation.id)
-    return redirect("history")
-
-
-@login_required
 @require_GET
 def trash(request: HtmxHttpRequest):
     """The user's deleted runs, restorable for TRASH_DAYS."""
@@ -236,39 +208,3 @@ def trash(request: HtmxHttpRequest):
     for item in items:
         item.purge_on = item.deleted_at + timedelta(days=settings.TRASH_DAYS)
     return render(request, "library/trash.html", {"items": items, "days": settings.TRASH_DAYS})
-
-
-@login_required
-@require_POST
-def restore(request: HtmxHttpRequest, generation_id):
-    generation = trashed_or_404(request.user, generation_id)
-    if library.generation_restore(user=request.user, generation=generation):
-        messages.success(request, _("Restored. It is back in your history."))
-    # Restoring from the trash page stays there (others may follow); Undo goes to the run.
-    return redirect("trash" if request.POST.get("from") == "trash" else generation)
-
-
-@login_required
-@require_POST
-def share(request: HtmxHttpRequest, generation_id):
-    generation = owned_or_404(request.user, Generation, generation_id)
-    form = ShareForm(request.POST, teams=teams.teams_of(user=request.user))
-    if form.is_valid():
-        library.generation_share(
-            generation=generation,
-            visibility=form.cleaned_data["visibility"],
-            team=form.cleaned_data.get("team"),
-        )
-        messages.success(request, _("Sharing updated."))
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return redirect(generation)
-
-
-@login_required
-@require_GET
-def download_zip(request: HtmxHttpRequest, generation_id):
-    # A download carries images away: only a shown run, for staff too.
-    generation = shown_or_404(request.user, Generation, generation_id)
-    name, spool = library.generation_zip(generation=generation)
-    return zip_response(spool, filename=name)

@@ -14,10 +14,9 @@ from a1.client import LANGUAGES
 from common.htmx import HtmxHttpRequest, redirect_after_post
 from generator.access import shown_or_404, visible_or_404
 from generator.errors import SubmitRefused
-from generator.galleries import queries as library
 from generator.models import Generation, Preset
+from generator.runs import actions, photos
 from generator.runs import definitions as apps
-from generator.runs import photos
 from generator.runs import starting as generations
 from generator.runs.forms import app_form, initial_from_choices
 from generator.runs.inputs import preset_choices
@@ -174,9 +173,9 @@ def _remix_form(request, form_class):
     """
     # A remix takes the run's photos into new work: only a shown run, for staff too.
     source = shown_or_404(request.user, Generation, request.GET["remix"])
-    form = form_class(user=request.user, initial=library.remix_initial(generation=source))
+    form = form_class(user=request.user, initial=actions.remix_initial(generation=source))
     slots = {slot.name for slot in form.slots}
-    remixed = library.remix_photos(user=request.user, generation=source)
+    remixed = actions.remix_photos(user=request.user, generation=source)
     form.keep({name: image for name, image in remixed.items() if name in slots})
     notice = ""
     if source.inputs_removed_at and slots:

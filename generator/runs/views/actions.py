@@ -1,0 +1,79 @@
+"""An owner's actions on one run, from its page or a card: favourite, trash, restore,
+share, and its results as one ZIP."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from common.htmx import HtmxHttpRequest, next_or
+from common.zips import zip_response
+from generator.access import owned_or_404, shown_or_404, trashed_or_404
+from generator.models import Generation
+from generator.runs import actions
+from generator.runs.forms import ShareForm
+from generator.teams import services as teams
+
+# The one run a history Undo brings back (the bulk bar keeps its own, BULK_DONE_KEY).
+UNDO_KEY = "undo-delete"
+
+
+@login_required
+@require_POST
+def favourite(request: HtmxHttpRequest, generation_id):
+    generation = owned_or_404(request.user, Generation, generation_id)
+    actions.generation_favourite(
+        generation=generation, favourite=request.POST.get("favourite") == "1"
+    )
+    if request.htmx:
+        return render(request, "library/history.html#favourite", {"generation": generation})
+    return redirect(next_or(request, generation.get_absolute_url()))
+
+
+@login_required
+@require_POST
+def delete(request: HtmxHttpRequest, generation_id):
+    """Into the trash (restorable for TRASH_DAYS); history offers Undo once."""
+    generation = owned_or_404(request.user, Generation, generation_id)
+    actions.generation_delete(generation=generation)
+    request.session[UNDO_KEY] = str(generation.id)
+    return redirect("history")
+
+
+@login_required
+@require_POST
+def restore(request: HtmxHttpRequest, generation_id):
+    generation = trashed_or_404(request.user, generation_id)
+    if actions.generation_restore(user=request.user, generation=generation):
+        messages.success(request, _("Restored. It is back in your history."))
+    # Restoring from the trash page stays there (others may follow); Undo goes to the run.
+    return redirect("trash" if request.POST.get("from") == "trash" else generation)
+
+
+@login_required
+@require_POST
+def share(request: HtmxHttpRequest, generation_id):
+    generation = owned_or_404(request.user, Generation, generation_id)
+    form = ShareForm(request.POST, teams=teams.teams_of(user=request.user))
+    if form.is_valid():
+        actions.generation_share(
+            generation=generation,
+            visibility=form.cleaned_data["visibility"],
+            team=form.cleaned_data.get("team"),
+        )
+        messages.success(request, _("Sharing updated."))
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect(generation)
+
+
+@login_required
+@require_GET
+def download_zip(request: HtmxHttpRequest, generation_id):
+    # A download carries images away: only a shown run, for staff too.
+    generation = shown_or_404(request.user, Generation, generation_id)
+    name, spool = actions.generation_zip(generation=generation)
+    return zip_response(spool, filename=name)
