@@ -41,6 +41,7 @@ from generator.models import (
 )
 from generator.money import spending as people
 from generator.money.budgets import balance_alert_clear
+from generator.runs import actions as run_actions
 from generator.runs import removal
 from lifecycle import exports
 
@@ -156,11 +157,11 @@ class GenerationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Hide from everyone but staff"))
     def hide(self, request, queryset):
-        queryset.update(hidden=True)
+        run_actions.runs_hide(runs=queryset, hidden=True)
 
     @admin.action(description=_("Show again"))
     def unhide(self, request, queryset):
-        queryset.update(hidden=False)
+        run_actions.runs_hide(runs=queryset, hidden=False)
 
     @admin.action(description=_("Flag for review"))
     def flag(self, request, queryset):
@@ -172,7 +173,7 @@ class GenerationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Restore deleted generations"))
     def restore(self, request, queryset):
-        queryset.update(deleted_at=None)
+        run_actions.runs_restore(runs=queryset)
 
 
 class MembershipInline(admin.TabularInline):

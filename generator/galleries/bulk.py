@@ -20,6 +20,7 @@ from django.utils.text import slugify
 
 from common.zips import zip_spool
 from generator.models import Generation, ResultImage, Team
+from generator.runs import actions
 
 # More than a page of cards (HISTORY_PAGE_SIZE, 24) can hold; a request cannot carry
 # many more anyway (DATA_UPLOAD_MAX_NUMBER_FIELDS is 200). Anything longer is crafted.
@@ -45,46 +46,35 @@ def _owned(*, user, ids: Iterable[uuid.UUID]) -> QuerySet:
     return Generation.objects.shown().filter(pk__in=list(ids), user=user)
 
 
-def _update(qs: QuerySet, **changes) -> int:
-    """One UPDATE over `qs` (GenerationQuerySet.update moves the gallery stamps of the
-    owners and of the teams the runs leave and join)."""
-    return qs.update(**changes)
-
-
 def generations_bulk_favourite(*, user, ids: Iterable[uuid.UUID], favourite: bool) -> int:
     """Mark (or unmark) the user's own runs among `ids` as favourites; how many."""
-    return _update(_owned(user=user, ids=ids), favourite=favourite)
+    return actions.runs_favourite(runs=_owned(user=user, ids=ids), favourite=favourite)
 
 
 def generations_bulk_share(*, user, ids: Iterable[uuid.UUID], team: Team) -> int:
     """Share the user's own runs among `ids` with `team` (one of the user's teams)."""
     if not team.memberships.filter(user=user).exists():
         return 0  # the view offers only the user's teams; a crafted one changes nothing
-    return _update(
-        _owned(user=user, ids=ids), visibility=Generation.Visibility.TEAM, team_id=team.pk
+    return actions.runs_share(
+        runs=_owned(user=user, ids=ids), visibility=Generation.Visibility.TEAM, team=team
     )
 
 
 def generations_bulk_private(*, user, ids: Iterable[uuid.UUID]) -> int:
-    """Make the user's own runs among `ids` private (their team is kept for billing)."""
-    return _update(_owned(user=user, ids=ids), visibility=Generation.Visibility.PRIVATE)
+    """Make the user's own runs among `ids` private."""
+    return actions.runs_share(
+        runs=_owned(user=user, ids=ids), visibility=Generation.Visibility.PRIVATE, team=None
+    )
 
 
 def generations_bulk_delete(*, user, ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
-    """Move the user's own runs among `ids` to the trash; the ids that went, for Undo.
-
-    Runs that were already in the trash are not among them, so Undo brings back
-    exactly what this action deleted.
-    """
-    qs = _owned(user=user, ids=ids)
-    deleted = list(qs.values_list("pk", flat=True))
-    _update(qs.filter(pk__in=deleted), deleted_at=timezone.now())
-    return deleted
+    """Move the user's own runs among `ids` to the trash; the ids that went, for Undo."""
+    return actions.runs_trash(runs=_owned(user=user, ids=ids))
 
 
 def generations_bulk_restore(*, user, ids: Iterable[uuid.UUID]) -> int:
     """Bring the user's runs among `ids` back out of the trash (while restorable)."""
-    return _update(Generation.objects.in_trash(user).filter(pk__in=list(ids)), deleted_at=None)
+    return actions.runs_restore(runs=Generation.objects.in_trash(user).filter(pk__in=list(ids)))
 
 
 class TooManyForZip(ValueError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import IO
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -18,28 +19,58 @@ from generator.models import Generation, InputImage, ResultImage, Team
 from generator.runs.inputs import ImageSlot
 
 
+def runs_favourite(*, runs: QuerySet, favourite: bool) -> int:
+    """Mark (or unmark) these runs as favourites; how many."""
+    return runs.update(favourite=favourite)
+
+
+def runs_trash(*, runs: QuerySet) -> list:
+    """Move these runs to their owners' trash (kept TRASH_DAYS); the ids that went, so
+    an Undo brings back exactly these (runs already in the trash are not among them)."""
+    ids = list(runs.filter(deleted_at__isnull=True).values_list("pk", flat=True))
+    Generation.objects.filter(pk__in=ids).update(deleted_at=timezone.now())
+    return ids
+
+
+def runs_restore(*, runs: QuerySet) -> int:
+    """Bring these runs back out of the trash."""
+    return runs.filter(deleted_at__isnull=False).update(deleted_at=None)
+
+
+def runs_share(*, runs: QuerySet, visibility: str, team: Team | None) -> int:
+    """Who can see these runs: only their owners, or a team (kept when none is named).
+    Never who paid: the ledger keeps that."""
+    changes = {"visibility": visibility}
+    if team is not None:
+        changes["team"] = team
+    return runs.update(**changes)
+
+
+def runs_hide(*, runs: QuerySet, hidden: bool) -> int:
+    """Staff hide runs from everyone but staff (GenerationQuerySet.shown), or show them."""
+    return runs.update(hidden=hidden)
+
+
 def generation_favourite(*, generation: Generation, favourite: bool) -> None:
-    Generation.objects.filter(pk=generation.pk).update(favourite=favourite)
+    runs_favourite(runs=Generation.objects.filter(pk=generation.pk), favourite=favourite)
     generation.favourite = favourite
 
 
 def generation_delete(*, generation: Generation) -> None:
     """Soft delete: gone for the user and their team; in the owner's trash for TRASH_DAYS."""
-    Generation.objects.filter(pk=generation.pk).update(deleted_at=timezone.now())
+    runs_trash(runs=Generation.objects.filter(pk=generation.pk))
 
 
 def generation_restore(*, user, generation: Generation) -> bool:
     """Back out of the owner's trash; False when it is no longer restorable."""
-    restored = Generation.objects.in_trash(user).filter(pk=generation.pk).update(deleted_at=None)
+    restored = runs_restore(runs=Generation.objects.in_trash(user).filter(pk=generation.pk))
     if restored:
         generation.deleted_at = None
     return bool(restored)
 
 
 def generation_share(*, generation: Generation, visibility: str, team: Team | None) -> None:
-    Generation.objects.filter(pk=generation.pk).update(
-        visibility=visibility, team=team or generation.team
-    )
+    runs_share(runs=Generation.objects.filter(pk=generation.pk), visibility=visibility, team=team)
 
 
 def search_text_for(*, app_name: str, params: dict) -> str:
