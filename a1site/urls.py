@@ -1,11 +1,12 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.cache import cache_page
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 import api
 from accounts.views import auth, sso
+from common.admin import MOVED_ADMIN, moved_admin_page
 from gateway import urls as gateway_urls
 from ops import health
 
@@ -18,6 +19,9 @@ urlpatterns = [
     path("sso/start/", sso.start, name="sso_start"),
     path("sso/callback/", sso.callback, name="sso_callback"),
     path("admin/login/", sso.admin_login_or_sso(admin.site.login)),
+    re_path(
+        rf"^admin/generator/(?P<model>{'|'.join(MOVED_ADMIN)})/(?P<rest>.*)$", moved_admin_page
+    ),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("ping", health.ping, name="ping"),

@@ -39,7 +39,6 @@ class SsoLink(models.Model):
     linked_at = models.DateTimeField(_("first log-in"), null=True, blank=True, editable=False)
 
     class Meta:
-        app_label = "generator"
         verbose_name = _("single sign-on link")
         verbose_name_plural = _("single sign-on links")
         constraints = [

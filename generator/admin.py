@@ -1,18 +1,13 @@
 """Staff review: every generation, its request and answer, hiding and flagging; people's
 data exports and erasure; what the retention job removed."""
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import ActionLocation
-from django.contrib.auth import get_user_model
-from django.contrib.auth.admin import UserAdmin
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.views.auth import ThrottledAdminAuthenticationForm
+from common.admin import ReadOnlyAdmin
 from generator.batches.pacing import batches_resume_after_balance
 from generator.files import queue
 from generator.keys.services import keys_revoke
@@ -23,27 +18,19 @@ from generator.models import (
     Batch,
     BatchItem,
     Budget,
-    DataExport,
     GalleryStamp,
     Generation,
     InputImage,
     Invite,
     LedgerEntry,
-    LibraryApp,
-    LibraryEntry,
     Membership,
-    Preset,
-    RemovalLog,
     ResultImage,
-    SsoLink,
     Team,
     WebhookDelivery,
 )
-from generator.money import spending as people
 from generator.money.budgets import balance_alert_clear
 from generator.runs import actions as run_actions
 from generator.runs import removal
-from lifecycle import exports
 
 # The admin's log-in counts failures with the portal's, against the same limits.
 admin.site.login_form = ThrottledAdminAuthenticationForm
@@ -355,152 +342,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
-
-
-@admin.register(LibraryApp)
-class LibraryAppAdmin(admin.ModelAdmin):
-    """What the version watch knows of each library app (teams curate on /apps/)."""
-
-    list_display = ["name", "app_id", "version_id", "checked_at", "updated_at", "unavailable_code"]
-    search_fields = ["name", "app_id"]
-    readonly_fields = [f.name for f in LibraryApp._meta.fields]
-
-    def has_add_permission(self, request):
-        return False  # apps enter a library from the library page, read from A1
-
-
-@admin.register(LibraryEntry)
-class LibraryEntryAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "team", "owner", "position", "added"]
-    list_filter = ["team"]
-    search_fields = ["app__app_id", "app__name", "search_text"]
-    list_select_related = ["app", "team", "owner"]
-    # Changed on the library page, where search text and order are kept consistent.
-    readonly_fields = [f.name for f in LibraryEntry._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Preset)
-class PresetAdmin(admin.ModelAdmin):
-    list_display = ["name", "app_id", "owner", "team", "version_id", "updated"]
-    list_filter = ["team"]
-    search_fields = ["name", "app_id", "owner__username"]
-    list_select_related = ["owner", "team"]
-    readonly_fields = [f.name for f in Preset._meta.fields]
-
-    def has_add_permission(self, request):
-        return False  # presets are saved from an app's filled form
-
-
-User = get_user_model()
-admin.site.unregister(User)
-
-
-class SsoLinkForm(forms.ModelForm):
-    class Meta:
-        model = SsoLink
-        fields = []
-
-    def has_changed(self):
-        # A new link has nothing to fill in: adding the row is the whole change.
-        return self.instance._state.adding or super().has_changed()
-
-
-class SsoLinkInline(admin.StackedInline):
-    """Staff's explicit link: the only way single sign-on reaches a staff or superuser
-    account (services/sso.py). Adding one lets the account's next single sign-on with its
-    verified email address in, and records who that was; deleting it unlinks."""
-
-    model = SsoLink
-    form = SsoLinkForm
-    extra = 0
-    max_num = 1
-    fields = ["issuer", "subject", "created", "linked_at"]
-    readonly_fields = fields
-
-
-@admin.register(User)
-class PersonAdmin(UserAdmin):
-    """Django's user admin, with a person's data export and erasure (files and all), and
-    their single sign-on link."""
-
-    actions = ["export_data", "erase"]
-    inlines = [SsoLinkInline]
-
-    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
-        actions = super().get_actions(request, action_location=action_location)
-        # Deleting a row would leave the person's files and refuse on their runs.
-        actions.pop("delete_selected", None)
-        return actions
-
-    def delete_view(self, request, object_id, extra_context=None):
-        return redirect("person_erase", user_id=object_id)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and "is_active" in form.changed_data:
-            # Through the service, so their batches stop and their holds are released.
-            if obj.is_active:
-                people.person_reactivate(user=obj)
-            else:
-                people.person_deactivate(user=obj)
-
-    @admin.action(description=_("Make a data export of each selected person"))
-    def export_data(self, request, queryset):
-        for person in queryset:
-            exports.export_request(
-                user=person, requested_by=request.user, language=get_language() or "en"
-            )
-        messages.success(
-            request,
-            format_html(
-                '{} <a href="{}">{}</a>',
-                _("The exports are being prepared."),
-                reverse("data_lifecycle"),
-                _("Download them from the data lifecycle page when ready."),
-            ),
-        )
-
-    @admin.action(description=_("Erase the selected person and all their data…"))
-    def erase(self, request, queryset):
-        if queryset.count() != 1:
-            messages.error(request, _("Erase one person at a time."))
-            return None
-        return redirect("person_erase", user_id=queryset.get().pk)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(DataExport)
-class DataExportAdmin(ReadOnlyAdmin):
-    list_display = ["user", "requested_by", "state", "created", "expires_at", "download"]
-    list_filter = ["state"]
-    list_select_related = ["user", "requested_by"]
-
-    @admin.display(description=_("file"))
-    def download(self, obj):
-        if not obj.available():
-            return "—"
-        return format_html(
-            '<a href="{}">{}</a>', reverse("export_download", args=[obj.pk]), _("Download")
-        )
-
-
-@admin.register(RemovalLog)
-class RemovalLogAdmin(ReadOnlyAdmin):
-    list_display = ["started_at", "job", "finished_at", "counts", "longest_batch_ms", "by_staff"]
-    list_filter = ["job"]
 
 
 @admin.register(LedgerEntry)

@@ -63,7 +63,7 @@ class LibraryApp(models.Model):
     )
 
     class Meta:
-        app_label = "generator"
+        db_table = "generator_libraryapp"  # kept when the model moved here
         verbose_name = _("library app")
 
     def __str__(self) -> str:
@@ -114,7 +114,7 @@ class LibraryEntry(models.Model):
     objects = LibraryEntryQuerySet.as_manager()
 
     class Meta:
-        app_label = "generator"
+        db_table = "generator_libraryentry"  # kept when the model moved here
         verbose_name = _("library entry")
         verbose_name_plural = _("library entries")
         constraints = [
@@ -196,7 +196,7 @@ class Preset(models.Model):
     objects = PresetQuerySet.as_manager()
 
     class Meta:
-        app_label = "generator"
+        db_table = "generator_preset"  # kept when the model moved here
         ordering = ["name"]
         verbose_name = _("preset")
         constraints = [

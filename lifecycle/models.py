@@ -36,7 +36,7 @@ class RemovalLog(models.Model):
     )
 
     class Meta:
-        app_label = "generator"
+        db_table = "generator_removallog"  # kept when the model moved here
         ordering = ["-started_at"]
         verbose_name = _("removal log entry")
         verbose_name_plural = _("removal log")
@@ -91,7 +91,7 @@ class DataExport(models.Model):
     objects = DataExportQuerySet.as_manager()
 
     class Meta:
-        app_label = "generator"
+        db_table = "generator_dataexport"  # kept when the model moved here
         ordering = ["-created"]
         indexes = [models.Index(fields=["state", "created"], name="exports_by_state")]
         verbose_name = _("data export")

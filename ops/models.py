@@ -14,7 +14,7 @@ class WorkerHeartbeat(models.Model):
     upstream_ok = models.BooleanField(default=False)
 
     class Meta:
-        app_label = "generator"
+        db_table = "generator_workerheartbeat"  # kept when the model moved here
 
     def __str__(self) -> str:
         return f"{self.worker} at {self.seen_at:%H:%M:%S}"
@@ -29,7 +29,7 @@ class Chore(models.Model):
     last_result = models.JSONField(default=dict, blank=True)
 
     class Meta:
-        app_label = "generator"
+        db_table = "generator_chore"  # kept when the model moved here
 
     def __str__(self) -> str:
         return self.name

@@ -43,11 +43,11 @@ def fill_ledger(apps, schema_editor):
             "app_name": app_name[:300],
         }
         entries.append(Entry(kind="hold", points=quoted, **common))
-        if spent is not None:
+        if state == "failed":  # A1 gave the points back: released, nothing spent
+            entries.append(Entry(kind="release", points=-quoted, **common))
+        elif spent is not None:
             entries.append(Entry(kind="release", points=-quoted, **common))
             entries.append(Entry(kind="spend", points=spent, **common))
-        elif state == "failed":
-            entries.append(Entry(kind="release", points=-quoted, **common))
     items = BatchItem.objects.filter(state__in=["waiting", "sending"]).values_list(
         "pk",
         "points",

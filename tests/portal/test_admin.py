@@ -68,8 +68,11 @@ class AdminTests(TrackingTestCase):
         assert self.client.post(f"/apps/{WATERCOLOR}/presets/", data).status_code == 302
         self.login(self.staff)
         for model in ("libraryapp", "libraryentry", "preset"):
-            listing = self.client.get(f"/admin/generator/{model}/").content.decode()
+            listing = self.client.get(f"/admin/library/{model}/").content.decode()
             assert "Watercolor portrait" in listing or "Avatars" in listing, model
+            # The address they had before the app library became its own app still lands.
+            moved = self.client.get(f"/admin/generator/{model}/?q=x")
+            assert moved.status_code == 301 and moved["Location"] == f"/admin/library/{model}/?q=x"
 
 
 class BalanceBannerTests(TrackingTestCase):
