@@ -168,7 +168,7 @@ class A1Client:
         return Upload.from_json(self._safe("POST", "/images/upload", data={"imageUrl": image_url}))
 
     def generate(self, request: GenerateRequest) -> str:
-        """Start a generation; returns the taskId. Sent exactly once."""
+        """Start a run; returns the taskId. Sent exactly once."""
         data = self._once("POST", "/images/generate", json=request.to_json())
         return self._task_id(data, "/images/generate")
 

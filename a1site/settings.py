@@ -339,7 +339,7 @@ A1_DOWNLOAD_DEADLINE = env_float("A1_DOWNLOAD_DEADLINE", 60.0)
 A1_POLL_INTERVAL = env_float("A1_POLL_INTERVAL", 3.0)
 # A task unfinished this many seconds after submission is shown as stalled (and kept).
 A1_STALL_AFTER = env_float("A1_STALL_AFTER", 900.0)
-# How often each worker looks for generations whose poll job was lost.
+# How often each worker looks for runs whose poll job was lost.
 WORKER_SWEEP_SECONDS = env_float("WORKER_SWEEP_SECONDS", 15.0)
 # How overdue a poll must be before a sweep decides its job was lost and queues another.
 WORKER_RESUME_GRACE = env_float("WORKER_RESUME_GRACE", 30.0)

@@ -6,7 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 
 import api
 from accounts.views import auth, sso
-from common.admin import MOVED_ADMIN, moved_admin_page
+from common.admin import MOVED_ADMIN, moved_admin_page, renamed_admin_page
 from gateway import urls as gateway_urls
 from ops import health
 
@@ -22,6 +22,7 @@ urlpatterns = [
     re_path(
         rf"^admin/generator/(?P<model>{'|'.join(MOVED_ADMIN)})/(?P<rest>.*)$", moved_admin_page
     ),
+    re_path(r"^admin/generator/generation/(?P<rest>.*)$", renamed_admin_page),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("ping", health.ping, name="ping"),

@@ -14,9 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from generator.models import (
-    SsoLink,
-)
+from accounts.models import SsoLink
 from generator.money import spending as people
 from lifecycle import exports
 

@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from generator.models import GalleryStamp, Membership, SsoLink, Team
+from accounts.models import SsoLink
+from generator.models import GalleryStamp, Membership, Team
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from api.errors import ApiError
 from api.schemas import ExportOut, MeOut, errors
 from common.zips import zip_response
 from generator.access import owned_or_404
-from generator.models import DataExport
 from generator.money import budgets, ledger
 from lifecycle import exports
+from lifecycle.models import DataExport
 
 router = Router(tags=["account"])
 

@@ -22,9 +22,10 @@ from generator.access import owned_or_404, visible_or_404
 from generator.batches import services as batches
 from generator.batches import status as batch_status
 from generator.batches.services import ItemSpec
-from generator.models import Batch, Preset
+from generator.models import Batch
 from generator.runs.inputs import RunChoices, preset_choices
 from generator.runs.summaries import batch_json
+from library.models import Preset
 
 router = Router(tags=["batches"])
 

@@ -14,7 +14,7 @@ from pydantic import Field
 from api.errors import ApiError
 from api.schemas import RunPageOut, errors
 from generator.galleries import queries as library
-from generator.models import Generation
+from generator.models import Run
 from generator.runs.summaries import run_json
 from generator.teams import services as teams
 
@@ -25,7 +25,7 @@ MAX_PAGE_SIZE = 100
 class Filters(Schema):
     q: str = Field("", description="Words in the app name or the texts")
     app: str = Field("", description="An app id")
-    state: Generation.State | None = None
+    state: Run.State | None = None
     date_from: date | None = None
     date_to: date | None = None
     favourites: bool = False
@@ -53,7 +53,7 @@ def _page(request: HttpRequest, qs: QuerySet, filters: Filters) -> dict:
         "count": paginator.count,
         "page": page.number,
         "pages": paginator.num_pages,
-        "results": [run_json(generation, base=base) for generation in page],
+        "results": [run_json(run, base=base) for run in page],
     }
 
 

@@ -1,7 +1,7 @@
 """Presets: the saved choices of an app, listed and run with only the photos to give.
 
 Starting a run from a preset goes through `preset_run_start`, which uses
-`generation_start`: the same idempotency, budgets (plus the key's own) and rules as
+`run_start`: the same idempotency, budgets (plus the key's own) and rules as
 the app form. A preset whose app changed under it answers 409 until someone checks it.
 """
 
@@ -16,9 +16,10 @@ from api.errors import ApiError
 from api.runs import START_ERRORS, photos_for, run_key
 from api.schemas import PresetOut, PresetRunIn, RunOut, errors
 from generator.access import visible_or_404
-from generator.models import Generation, Preset
+from generator.models import Run
 from generator.runs.summaries import run_json
 from library import presets
+from library.models import Preset
 
 router = Router(tags=["presets"])
 
@@ -60,13 +61,13 @@ def preset_run(
     """The preset's choices plus your photos. 201: started; 200: this Idempotency-Key
     already started it; 409 `preset_needs_look`: the app changed under the preset."""
     key = run_key(idempotency_key)
-    existing = Generation.objects.filter(user=request.user, idempotency_key=key).first()
+    existing = Run.objects.filter(user=request.user, idempotency_key=key).first()
     base = request.build_absolute_uri("/").rstrip("/")
     if existing is not None:
         return Status(200, run_json(existing, base=base))
     preset = visible_or_404(request.user, Preset, preset_id)
     try:
-        generation = presets.preset_run_start(
+        run = presets.preset_run_start(
             user=request.user,
             preset=preset,
             photos=photos_for(request.user, body.photos),
@@ -76,4 +77,4 @@ def preset_run(
         )
     except presets.PresetNeedsLook as exc:
         raise ApiError(409, "preset_needs_look", exc.message) from exc
-    return Status(201, run_json(generation, base=base))
+    return Status(201, run_json(run, base=base))

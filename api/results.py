@@ -33,8 +33,8 @@ IMAGE = {
 def result_file(request: HttpRequest, result_id: str):
     """Our copy of one result image, as a download."""
     result = shown_or_404(request.user, ResultImage, result_id)
-    app = slugify(result.generation.app_name) or "a1"
-    name = f"{app}-{str(result.generation_id)[:8]}-{result.index + 1}"
+    app = slugify(result.run.app_name) or "a1"
+    name = f"{app}-{str(result.run_id)[:8]}-{result.index + 1}"
     return stored_image(result.file, download_name=name)
 
 

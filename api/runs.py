@@ -1,6 +1,6 @@
 """Runs: start one (generate or enhance) and read one, with our own result links.
 
-Starting goes through `generation_start` / `enhance_start`, the services the app form
+Starting goes through `run_start` / `enhance_start`, the services the app form
 uses: the same rules, budgets (plus the key's own) and idempotency. The
 `Idempotency-Key` header plays the form's hidden key: the same key from the same user
 is the same run, however often the request is sent.
@@ -20,9 +20,9 @@ from api.errors import ApiError
 from api.schemas import EnhanceIn, RunIn, RunOut, errors
 from generator.access import shown_or_404, shown_to
 from generator.keys import services as keys
-from generator.models import Generation, InputImage, ResultImage
+from generator.models import InputImage, ResultImage, Run
 from generator.runs import enhance as enhancing
-from generator.runs import starting as generations
+from generator.runs import starting as runs
 from generator.runs.inputs import RunChoices
 from generator.runs.summaries import run_json
 
@@ -43,13 +43,13 @@ def run_key(header: str) -> uuid.UUID:
         ) from None
 
 
-def _answer(request: HttpRequest, generation: Generation, existed: bool):
-    body = run_json(generation, base=request.build_absolute_uri("/").rstrip("/"))
+def _answer(request: HttpRequest, run: Run, existed: bool):
+    body = run_json(run, base=request.build_absolute_uri("/").rstrip("/"))
     return Status(200 if existed else 201, body)
 
 
 def _existing(user, key: uuid.UUID) -> bool:
-    return Generation.objects.filter(user=user, idempotency_key=key).exists()
+    return Run.objects.filter(user=user, idempotency_key=key).exists()
 
 
 @router.post(
@@ -66,9 +66,7 @@ def run_create(
     """Start a run of an app. 201: started; 200: this Idempotency-Key already started it."""
     key = run_key(idempotency_key)
     if _existing(request.user, key):
-        return _answer(
-            request, Generation.objects.get(user=request.user, idempotency_key=key), True
-        )
+        return _answer(request, Run.objects.get(user=request.user, idempotency_key=key), True)
     definition = definition_for(request, body.app_id, body.language)
     photos = photos_for(request.user, body.photos)
     choices = RunChoices(
@@ -79,7 +77,7 @@ def run_create(
         team_id=body.team_id,
         visibility=body.visibility,
     )
-    generation = generations.generation_start(
+    run = runs.run_start(
         user=request.user,
         definition=definition,
         choices=choices,
@@ -87,7 +85,7 @@ def run_create(
         key=key,
         api_key=api_key_of(request),
     )
-    return _answer(request, generation, False)
+    return _answer(request, run, False)
 
 
 def photos_for(user, chosen: dict[str, str], *, prefix: str = "photos") -> dict[str, InputImage]:
@@ -123,9 +121,7 @@ def run_enhance(
     """Enhance (A1's optimize, 3 points) an upload or a result you can see."""
     key = run_key(idempotency_key)
     if _existing(request.user, key):
-        return _answer(
-            request, Generation.objects.get(user=request.user, idempotency_key=key), True
-        )
+        return _answer(request, Run.objects.get(user=request.user, idempotency_key=key), True)
     if bool(body.upload_id) == bool(body.result_id):
         raise ApiError(
             422,
@@ -137,10 +133,10 @@ def run_enhance(
         source = shown_or_404(request.user, ResultImage, body.result_id)
     else:
         source = shown_or_404(request.user, InputImage, body.upload_id)
-    generation = enhancing.enhance_start(
+    run = enhancing.enhance_start(
         user=request.user, source=source, key=key, api_key=api_key_of(request)
     )
-    return _answer(request, generation, False)
+    return _answer(request, run, False)
 
 
 @router.get(
@@ -151,5 +147,5 @@ def run_enhance(
 )
 def run_detail(request: HttpRequest, run_id: str):
     """A run you may see (yours, or shared with your team): its state and result links."""
-    generation = shown_or_404(request.user, Generation, run_id)
-    return run_json(generation, base=request.build_absolute_uri("/").rstrip("/"))
+    run = shown_or_404(request.user, Run, run_id)
+    return run_json(run, base=request.build_absolute_uri("/").rstrip("/"))

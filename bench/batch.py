@@ -41,7 +41,7 @@ def _wait(predicate, timeout: float, what: str) -> float:
 
 
 def scenario_batch(stack: Stack, items: int, *, rate: float, task_seconds: float) -> dict:
-    from generator.models import Batch, BatchItem, Generation
+    from generator.models import Batch, BatchItem, Run
 
     session = login(stack.url, "user00")
     page = session.get(f"{stack.url}/apps/{WATERCOLOR}/batch/", timeout=60)
@@ -89,7 +89,7 @@ def scenario_batch(stack: Stack, items: int, *, rate: float, task_seconds: float
         lambda: (
             Batch.objects.get(pk=batch.pk).state == "done"
             or (
-                not Generation.objects.filter(batch=batch)
+                not Run.objects.filter(batch=batch)
                 .exclude(state__in=["completed", "failed"])
                 .exists()
                 and not BatchItem.objects.filter(
@@ -102,14 +102,14 @@ def scenario_batch(stack: Stack, items: int, *, rate: float, task_seconds: float
     )
     wall = time.monotonic() - started
     after = stack.sandbox("GET", "stats")
-    runs = Generation.objects.filter(batch=batch)
+    runs = Run.objects.filter(batch=batch)
     latencies = []
     for run in runs.filter(state="completed"):
         task = stack.sandbox("GET", f"tasks/{run.task_id}")
         latencies.append(run.finished_at.timestamp() - task["finishesAt"])
     in_flight_peak = _peak_in_flight(runs, started_wall)
     generate_calls = after["calls"].get("generate", 0) - generate_before
-    sent_items = BatchItem.objects.filter(batch=batch, generation__isnull=False).count()
+    sent_items = BatchItem.objects.filter(batch=batch, run__isnull=False).count()
     floor = ready / rate + task_seconds
     zip_response = session.get(f"{stack.url}{location}download.zip", timeout=600)
     with zipfile.ZipFile(io.BytesIO(zip_response.content)) as archive:

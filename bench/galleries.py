@@ -64,13 +64,13 @@ def setup_django(stack: Stack) -> dict:
 
 def seed(user, team, *, upto: int, images_each: int = 4) -> None:
     """Shared runs until the person has `upto`, each older than the last."""
-    from generator.models import Generation, ResultImage
+    from generator.models import ResultImage, Run
 
-    have = Generation.objects.filter(user=user).count()
+    have = Run.objects.filter(user=user).count()
     now = datetime.now(UTC)
     for start in range(have, upto, 2000):
-        runs = Generation.objects.bulk_create(
-            Generation(
+        runs = Run.objects.bulk_create(
+            Run(
                 user=user,
                 team=team,
                 visibility="team",
@@ -91,7 +91,7 @@ def seed(user, team, *, upto: int, images_each: int = 4) -> None:
         )
         ResultImage.objects.bulk_create(
             ResultImage(
-                generation=run,
+                run=run,
                 index=i,
                 upstream_url="https://a1.example/result.jpg",
                 file=f"results/bench/{run.pk}-{i}.jpg",

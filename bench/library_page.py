@@ -51,16 +51,8 @@ def seed(apps: int):
     from django.contrib.auth import get_user_model
 
     from a1.types import App
-    from generator.models import (
-        AppDefinition,
-        Generation,
-        LibraryApp,
-        LibraryEntry,
-        Membership,
-        Preset,
-        ResultImage,
-        Team,
-    )
+    from generator.models import AppDefinition, Membership, ResultImage, Run, Team
+    from library.models import LibraryApp, LibraryEntry, Preset
 
     user = get_user_model().objects.create_user(f"lead-{uuid.uuid4().hex[:6]}")
     team = Team.objects.create(name=f"Bench {uuid.uuid4().hex[:6]}")
@@ -108,8 +100,8 @@ def seed(apps: int):
     )
     # Five shared runs with a result each for the first 60 apps: examples on every card
     # of the first page, and use counts for the sorts.
-    runs = Generation.objects.bulk_create(
-        Generation(
+    runs = Run.objects.bulk_create(
+        Run(
             user=user,
             team=team,
             visibility="team",
@@ -121,9 +113,7 @@ def seed(apps: int):
         for _ in range(5)
     )
     ResultImage.objects.bulk_create(
-        ResultImage(
-            generation=run, index=0, upstream_url="https://a1.art/r.jpg", thumbnail="t.webp"
-        )
+        ResultImage(run=run, index=0, upstream_url="https://a1.art/r.jpg", thumbnail="t.webp")
         for run in runs
     )
     return user, team

@@ -25,7 +25,7 @@ def seed(runs: int) -> dict:
     from django.core.files.storage import default_storage
     from django.utils import timezone
 
-    from generator.models import Generation, InputImage, Membership, ResultImage, Team
+    from generator.models import InputImage, Membership, ResultImage, Run, Team
 
     User = get_user_model()
     team = Team.objects.create(name="Retention bench")
@@ -39,7 +39,7 @@ def seed(runs: int) -> dict:
         batch = []
         for n in range(start, min(start + CHUNK, runs)):
             batch.append(
-                Generation(
+                Run(
                     user=users[n % len(users)], team=team, visibility="team",
                     app_id="1838546335502970881", app_name="Watercolor portrait",
                     idempotency_key=uuid.uuid4(), task_id=str(10**18 + n), state="completed",
@@ -48,13 +48,13 @@ def seed(runs: int) -> dict:
                     created=ended - timedelta(seconds=30 + n), finished_at=ended - timedelta(seconds=n),
                 )
             )  # fmt: skip
-        Generation.objects.bulk_create(batch)
+        Run.objects.bulk_create(batch)
         photos, results = [], []
         for run in batch:
             photo = InputImage(
                 owner_id=run.user_id,
                 given_by_id=run.user_id,
-                generation=run,
+                run=run,
                 form_id="1",
                 position=0,
             )
@@ -62,7 +62,7 @@ def seed(runs: int) -> dict:
                 f"inputs/bench/{photo.id}.jpg", ContentFile(blob)
             )
             photos.append(photo)
-            result = ResultImage(generation=run, index=0, upstream_url="http://sandbox/r.jpg")
+            result = ResultImage(run=run, index=0, upstream_url="http://sandbox/r.jpg")
             result.file.name = default_storage.save(
                 f"results/bench/{result.id}.jpg", ContentFile(blob)
             )
@@ -75,8 +75,8 @@ def seed(runs: int) -> dict:
     return {
         "runs": runs,
         "files": runs * 3,
-        "favourites": Generation.objects.filter(favourite=True).count(),
-        "in_trash": Generation.objects.filter(deleted_at__isnull=False).count(),
+        "favourites": Run.objects.filter(favourite=True).count(),
+        "in_trash": Run.objects.filter(deleted_at__isnull=False).count(),
         "seed_seconds": time.monotonic() - started,
     }
 
@@ -93,7 +93,7 @@ class WriteProbe(threading.Thread):
         from django.db import connection
         from django.utils import timezone
 
-        from generator.models import WorkerHeartbeat
+        from ops.models import WorkerHeartbeat
 
         try:
             while not self.stop.is_set():

@@ -101,11 +101,11 @@ def submit(session: requests.Session, url: str, image: bytes, *, num: int = 2) -
 
 
 def wait_done(ids: list[str], timeout: float = 300) -> None:
-    from generator.models import Generation
+    from generator.models import Run
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        open_runs = Generation.objects.filter(pk__in=ids).exclude(state__in=["completed", "failed"])
+        open_runs = Run.objects.filter(pk__in=ids).exclude(state__in=["completed", "failed"])
         if not open_runs.exists():
             return
         time.sleep(0.5)
@@ -124,7 +124,7 @@ def delta(after: dict, before: dict) -> dict:
 
 
 def scenario_latency(stack: Stack, users: int, per_user: int) -> dict:
-    from generator.models import Generation
+    from generator.models import Run
 
     sessions = [login(stack.url, f"user{n:02d}") for n in range(users)]
     image = photo()
@@ -141,10 +141,10 @@ def scenario_latency(stack: Stack, users: int, per_user: int) -> dict:
 
     latencies, verified = [], 0
     owners = {}
-    for generation in Generation.objects.filter(pk__in=ids).select_related("user"):
-        task = stack.sandbox("GET", f"tasks/{generation.task_id}")
-        latencies.append(generation.finished_at.timestamp() - task["finishesAt"])
-        owners[str(generation.pk)] = generation.user.username
+    for run in Run.objects.filter(pk__in=ids).select_related("user"):
+        task = stack.sandbox("GET", f"tasks/{run.task_id}")
+        latencies.append(run.finished_at.timestamp() - task["finishesAt"])
+        owners[str(run.pk)] = run.user.username
     for session, gid in ((sessions[int(owners[g][4:])], g) for g in ids):
         fragment = session.get(
             f"{stack.url}/generations/{gid}/progress/", headers={"HX-Request": "true"}, timeout=30
@@ -153,14 +153,14 @@ def scenario_latency(stack: Stack, users: int, per_user: int) -> dict:
         if "state-completed" in fragment.text and "hx-trigger" not in fragment.text and match:
             verified += session.get(stack.url + match.group(1), timeout=30).status_code == 200
 
-    quoted = sum(Generation.objects.filter(pk__in=ids).values_list("points_spent", flat=True))
+    quoted = sum(Run.objects.filter(pk__in=ids).values_list("points_spent", flat=True))
     spent = stack.sandbox("GET", "stats")["points_spent"].get("sandbox", 0) - spent_before
     n = len(ids)
     floor = 1 + 1 + math.ceil(TASK_SECONDS / POLL_INTERVAL) + 1
-    per_generation = (used.get("upload", 0) + used.get("generate", 0) + used.get("task", 0)) / n
+    per_run = (used.get("upload", 0) + used.get("generate", 0) + used.get("task", 0)) / n
     p95 = percentile(latencies, 95)
     return {
-        "generations": n,
+        "runs": n,
         "users": users,
         "task_seconds": TASK_SECONDS,
         "poll_interval": POLL_INTERVAL,
@@ -171,17 +171,17 @@ def scenario_latency(stack: Stack, users: int, per_user: int) -> dict:
         "latency_target_s": 1.5 * POLL_INTERVAL + 0.5,
         "verified_in_page": verified,
         "calls": used,
-        "calls_per_generation": per_generation,
-        "task_queries_per_generation": used.get("task", 0) / n,
-        "floor_per_generation": floor,
-        "calls_over_floor": per_generation / floor,
+        "calls_per_run": per_run,
+        "task_queries_per_run": used.get("task", 0) / n,
+        "floor_per_run": floor,
+        "calls_over_floor": per_run / floor,
         "points_spent": spent,
         "points_quoted_and_recorded": quoted,
     }
 
 
 def scenario_tabs(stack: Stack, tabs: int, count: int = 10) -> dict:
-    """Task queries per generation with 1 tab and with `tabs` tabs polling each page."""
+    """Task queries per run with 1 tab and with `tabs` tabs polling each page."""
     results = {}
     image = photo()
     for label, watchers in (("one_tab", 1), ("many_tabs", tabs)):
@@ -224,15 +224,15 @@ def scenario_tabs(stack: Stack, tabs: int, count: int = 10) -> dict:
 # --- 3 and 4: page speed and page weight ---------------------------------------------
 
 
-def seed_gallery(team, generations: int, images_each: int) -> str:
-    """A big history: `generations` shared runs with `images_each` results each."""
+def seed_gallery(team, runs: int, images_each: int) -> str:
+    """A big history: `runs` shared runs with `images_each` results each."""
     from django.contrib.auth import get_user_model
 
-    from generator.models import Generation
+    from generator.models import Run
 
     user = get_user_model().objects.get(username="gallery")
-    seed(user, team, upto=generations, images_each=images_each)
-    return str(Generation.objects.filter(user=user).order_by("-created").first().pk)
+    seed(user, team, upto=runs, images_each=images_each)
+    return str(Run.objects.filter(user=user).order_by("-created").first().pk)
 
 
 def scenario_pages(stack: Stack, team, connections: int, requests_each: int) -> dict:
@@ -243,7 +243,7 @@ def scenario_pages(stack: Stack, team, connections: int, requests_each: int) -> 
         "trivial": "/ping",
         "history": "/history/",
         "team_gallery": "/team/",
-        "generation_page": f"/generations/{gid}/",
+        "run_page": f"/generations/{gid}/",
         "progress_fragment": f"/generations/{gid}/progress/",
     }
     for path in paths.values():  # warm up: every web process builds each page once
@@ -265,17 +265,17 @@ def scenario_weight(stack: Stack, source_ids: list[str]) -> dict:
     """Bytes of a 50-card history page, against the same page with full-size images."""
     from django.contrib.auth import get_user_model
 
-    from generator.models import Generation, ResultImage
+    from generator.models import ResultImage, Run
 
     user = get_user_model().objects.get(username="weight")
-    sources = list(Generation.objects.filter(pk__in=source_ids).prefetch_related("results")[:50])
+    sources = list(Run.objects.filter(pk__in=source_ids).prefetch_related("results")[:50])
     for source in sources:
-        clone = Generation.objects.create(
+        clone = Run.objects.create(
             user=user, app_id=source.app_id, app_name=source.app_name, state="completed",
             idempotency_key=uuid.uuid4(), params=source.params, generate_num=source.generate_num,
         )  # fmt: skip
         for result in source.results.all():
-            result.pk, result.generation = uuid.uuid4(), clone
+            result.pk, result.run = uuid.uuid4(), clone
             result._state.adding = True
             result.save()
     session = login(stack.url, "weight")
@@ -309,12 +309,12 @@ def scenario_weight(stack: Stack, source_ids: list[str]) -> dict:
 # --- 5: worker memory ----------------------------------------------------------------
 
 
-def scenario_memory(stack: Stack, generations: int, images_each: int) -> dict:
+def scenario_memory(stack: Stack, runs: int, images_each: int) -> dict:
     from django.contrib.auth import get_user_model
 
     from a1 import A1Client, GenerateRequest
-    from generator.models import Generation
-    from generator.runs.tracking import poll_generation
+    from generator.models import Run
+    from generator.runs.tracking import poll_run
 
     stack.stop("worker1")  # one worker takes all the work
     worker = stack.processes["worker0"]
@@ -331,23 +331,23 @@ def scenario_memory(stack: Stack, generations: int, images_each: int) -> dict:
                 description=((app.forms_of("description")[0].id, f"lighthouse {n}"),),
                 style_id=app.styles[0].id, size_id="1",
             )  # fmt: skip
-            generation = Generation.objects.create(
+            run = Run.objects.create(
                 user=user, app_id=app.id, app_name=app.name, idempotency_key=uuid.uuid4(),
                 task_id=client.generate(request), state="running", generate_num=images_each,
                 points_quoted=images_each, submitted_at=datetime.now(UTC),
                 next_poll_at=datetime.now(UTC),
             )  # fmt: skip
-            poll_generation.enqueue(str(generation.pk))
-            ids.append(str(generation.pk))
+            poll_run.enqueue(str(run.pk))
+            ids.append(str(run.pk))
         return ids
 
     at_start = rss_mb(worker.pid)
     wait_done(start(50))  # warm-up: imports, caches, connection pools
     before = rss_mb(worker.pid)
     started = time.monotonic()
-    wait_done(start(generations), timeout=1800)
+    wait_done(start(runs), timeout=1800)
     return {
-        "generations": generations,
+        "runs": runs,
         "images_each": images_each,
         "rss_at_start_mb": at_start,
         "rss_before_mb": before,
@@ -369,8 +369,8 @@ def table(results: dict) -> str:
         rows += [
             ("result latency p50 / p95 / max (s)", f"{lat['latency_p50_s']:.2f} / {lat['latency_p95_s']:.2f} / {lat['latency_max_s']:.2f}", "", ""),
             ("latency p95 / poll interval", f"{lat['latency_p95_over_interval']:.2f}", f"p95 <= {lat['latency_target_s']:.1f} s", _met(lat["latency_p95_s"] <= lat["latency_target_s"])),
-            ("generations verified on their page", f"{lat['verified_in_page']} / {lat['generations']}", "all", _met(lat["verified_in_page"] == lat["generations"])),
-            ("upstream calls per generation", f"{lat['calls_per_generation']:.2f} (floor {lat['floor_per_generation']})", "<= floor + 1", _met(lat["calls_per_generation"] <= lat["floor_per_generation"] + 1)),
+            ("generations verified on their page", f"{lat['verified_in_page']} / {lat['runs']}", "all", _met(lat["verified_in_page"] == lat["runs"])),
+            ("upstream calls per generation", f"{lat['calls_per_run']:.2f} (floor {lat['floor_per_run']})", "<= floor + 1", _met(lat["calls_per_run"] <= lat["floor_per_run"] + 1)),
             ("points spent / points recorded", f"{lat['points_spent']} / {lat['points_quoted_and_recorded']}", "equal", _met(lat["points_spent"] == lat["points_quoted_and_recorded"])),
         ]  # fmt: skip
     if tabs:
@@ -382,7 +382,7 @@ def table(results: dict) -> str:
                 _met(abs(tabs["ratio"] - 1) < 1e-9),
             )
         )
-    for name in ("history", "team_gallery", "generation_page", "progress_fragment", "trivial"):
+    for name in ("history", "team_gallery", "run_page", "progress_fragment", "trivial"):
         if name in pages:
             p = pages[name]
             target = "<= 3.0" if name in ("history", "team_gallery") else ""
@@ -407,7 +407,7 @@ def table(results: dict) -> str:
     if memory:
         rows.append(
             (
-                f"worker RSS over {memory['generations']} runs x {memory['images_each']} images",
+                f"worker RSS over {memory['runs']} runs x {memory['images_each']} images",
                 f"{memory['rss_before_mb']:.1f} -> {memory['rss_after_mb']:.1f} MB (+{memory['growth_mb']:.1f})",
                 "<= +20 MB",
                 _met(memory["growth_mb"] <= 20),
@@ -573,11 +573,11 @@ def main() -> None:
             results["pages"] = scenario_pages(stack, team, 20, 10 if args.quick else 25)
         if "weight" in chosen:
             announce("page weight")
-            from generator.models import Generation
+            from generator.models import Run
 
             sources = [
                 str(pk)
-                for pk in Generation.objects.filter(
+                for pk in Run.objects.filter(
                     user__username__startswith="user", state="completed"
                 ).values_list("pk", flat=True)
             ]

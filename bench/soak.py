@@ -1,6 +1,6 @@
 """`make soak`: 50 simulated users for 10 minutes against the production profile,
 with the sandbox adding latency and faults. Reports 5xx answers, lost or duplicated
-generations, p95 page latency and memory. Exits non-zero if any run is lost or doubled
+runs, p95 page latency and memory. Exits non-zero if any run is lost or doubled
 or the portal answered 5xx.
 """
 
@@ -50,7 +50,7 @@ def user_loop(
                 out["client_errors"].append(type(exc).__name__)
         time.sleep(rng.uniform(0.2, 1.0))  # think time
     with lock:
-        out["generations"].extend(mine)
+        out["runs"].extend(mine)
 
 
 def main() -> None:
@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     args = parser.parse_args()
     stack = Stack(Path(tempfile.mkdtemp(prefix="a1soak-")), task_seconds=6, poll_interval=2)
-    out = {"latencies": [], "status": {}, "generations": [], "refused": [], "client_errors": []}
+    out = {"latencies": [], "status": {}, "runs": [], "refused": [], "client_errors": []}
     try:
         stack.prepare()
         setup_django(stack)
@@ -92,11 +92,11 @@ def main() -> None:
         stack.sandbox("POST", "knobs", json={"latency": 0, "error_rate": 0, "drop_rate": 0})
         from django.db.models import Count
 
-        from generator.models import Generation
+        from generator.models import Run
 
-        wait_done(out["generations"], timeout=600)
+        wait_done(out["runs"], timeout=600)
         memory_end = {n: rss_mb(p.pid) for n, p in stack.processes.items() if n != "sandbox"}
-        states = dict(Generation.objects.values_list("state").annotate(n=Count("pk")))
+        states = dict(Run.objects.values_list("state").annotate(n=Count("pk")))
         calls = stack.sandbox("GET", "stats")["calls"]
         server_errors = sum(n for status, n in out["status"].items() if status >= 500)
         report = {
@@ -107,8 +107,8 @@ def main() -> None:
             "server_errors": server_errors,
             "p50_ms": percentile(out["latencies"], 50) * 1000,
             "p95_ms": percentile(out["latencies"], 95) * 1000,
-            "generations_submitted": len(out["generations"]),
-            "generations_in_db": Generation.objects.count(),
+            "runs_submitted": len(out["runs"]),
+            "runs_in_db": Run.objects.count(),
             "states": states,
             "generate_calls": calls.get("generate", 0),
             "refused": len(out["refused"]),
@@ -121,17 +121,17 @@ def main() -> None:
     print(json.dumps(report, indent=2))
     (ROOT / "bench" / "soak-results.json").write_text(json.dumps(report, indent=2))
     lost = (
-        report["generations_in_db"]
+        report["runs_in_db"]
         - report["states"].get("completed", 0)
         - report["states"].get("failed", 0)
         - report["states"].get("unknown", 0)
     )
-    doubled = report["generate_calls"] - report["generations_in_db"]
+    doubled = report["generate_calls"] - report["runs_in_db"]
     ok = (
         server_errors == 0
         and lost == 0
         and doubled == 0
-        and report["generations_in_db"] == report["generations_submitted"]
+        and report["runs_in_db"] == report["runs_submitted"]
     )
     print(
         "soak:",

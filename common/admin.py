@@ -30,6 +30,12 @@ MOVED_ADMIN = {
 }
 
 
+def renamed_admin_page(request: HttpRequest, rest: str = "") -> HttpResponsePermanentRedirect:
+    """The admin's runs were "runs" until the layout picked one word."""
+    query = f"?{request.META['QUERY_STRING']}" if request.META.get("QUERY_STRING") else ""
+    return HttpResponsePermanentRedirect(f"/admin/generator/run/{rest}{query}")
+
+
 def moved_admin_page(
     request: HttpRequest, model: str, rest: str = ""
 ) -> HttpResponsePermanentRedirect:

@@ -27,21 +27,21 @@ from gateway.envelope import GatewayError, a1_endpoint, answer
 from gateway.links import PHOTO, RESULT, link_for, link_open
 from generator.access import shown_or_404, shown_to
 from generator.keys import services as keys
-from generator.models import ApiKey, Generation, InputImage, ResultImage
+from generator.models import ApiKey, InputImage, ResultImage, Run
 from generator.runs import definitions as apps
 from generator.runs import enhance as enhancing
 from generator.runs import photos
-from generator.runs import starting as generations
+from generator.runs import starting as runs
 from generator.runs.inputs import ImageSlot, RunChoices, app_slots
 from generator.runs.views.media import stored_image
 
 PATH_PREFIX = "studio/"
-STATE = {Generation.State.COMPLETED: 10, Generation.State.FAILED: 20}
+STATE = {Run.State.COMPLETED: 10, Run.State.FAILED: 20}
 
 
-def task_id_of(generation: Generation) -> str:
+def task_id_of(run: Run) -> str:
     """Our run's id as A1-style digits: a string of decimal digits, exact as text."""
-    return str(generation.pk.int)
+    return str(run.pk.int)
 
 
 def _run_pk(task_id: str) -> uuid.UUID:
@@ -190,7 +190,7 @@ def generate(request: HttpRequest, key: ApiKey):
         size=_text(size.get("sizeId")) if isinstance(size, dict) else "",
         generate_num=count,
     )
-    generation = generations.generation_start(
+    run = runs.run_start(
         user=request.user,
         definition=definition,
         choices=choices,
@@ -198,7 +198,7 @@ def generate(request: HttpRequest, key: ApiKey):
         key=_run_key(request),
         api_key=key,
     )
-    return {"taskId": task_id_of(generation)}
+    return {"taskId": task_id_of(run)}
 
 
 def _items(value) -> list[dict]:
@@ -233,10 +233,10 @@ def optimize(request: HttpRequest, key: ApiKey):
     image = _photo(request, body)
     if max(image.width, image.height) > A1_MAX_SIDE:
         raise GatewayError(Code.DIMENSIONS_TOO_LARGE)
-    generation = enhancing.enhance_start(
+    run = enhancing.enhance_start(
         user=request.user, source=image, key=_run_key(request), api_key=key
     )
-    return {"taskId": task_id_of(generation)}
+    return {"taskId": task_id_of(run)}
 
 
 # --- tasks -------------------------------------------------------------------------------
@@ -250,23 +250,23 @@ def task_query(request: HttpRequest, key: ApiKey, task_id: str):
 
     It reads as finished (10) once our copies exist, so its image links work.
     """
-    generation = shown_or_404(request.user, Generation, _run_pk(task_id), owned=True)
-    state = STATE.get(generation.state, 30)
+    run = shown_or_404(request.user, Run, _run_pk(task_id), owned=True)
+    state = STATE.get(run.state, 30)
     data = {
-        "id": task_id_of(generation),
+        "id": task_id_of(run),
         "state": state,
         "images": [],
-        "createDate": _iso(generation.created),
-        "startDate": _iso(generation.submitted_at),
-        "finishDate": _iso(generation.finished_at),
+        "createDate": _iso(run.created),
+        "startDate": _iso(run.submitted_at),
+        "finishDate": _iso(run.finished_at),
     }
     if state == 10:
         data["images"] = [
             link_for(request, kind=RESULT, image=result, key_id=key.pk)
-            for result in generation.results.all()
+            for result in run.results.all()
             if result.file
         ]
-    if generation.state == Generation.State.UNKNOWN:
+    if run.state == Run.State.UNKNOWN:
         # Never re-sent by itself: the person decides on the run's page.
         data["state"] = 20
         data["failReason"] = (
@@ -274,7 +274,7 @@ def task_query(request: HttpRequest, key: ApiKey, task_id: str):
             "Check the run in the portal before sending it again."
         )
     elif state == 20:
-        data["failReason"] = generation.error_for("en")
+        data["failReason"] = run.error_for("en")
     return data
 
 

@@ -18,7 +18,7 @@ import uuid
 from django.db import models
 from django.http import Http404
 
-from generator.models import Generation, ResultImage, Team
+from generator.models import ResultImage, Run, Team
 
 
 def visible_or_404(user, model: type[models.Model], pk) -> models.Model:
@@ -72,9 +72,7 @@ def results_visible_or_404(user, ids) -> list[ResultImage]:
         raise Http404 from None
     found = {
         result.pk: result
-        for result in ResultImage.objects.visible_to(user)
-        .filter(pk__in=pks)
-        .select_related("generation")
+        for result in ResultImage.objects.visible_to(user).filter(pk__in=pks).select_related("run")
     }
     if any(pk not in found for pk in pks):
         raise Http404
@@ -93,7 +91,7 @@ def trashed_or_404(user, pk):
     """One of the user's own runs in the trash (still restorable), else 404."""
     if not user.is_authenticated:
         raise Http404
-    return _one_or_404(Generation.objects.in_trash(user), pk)
+    return _one_or_404(Run.objects.in_trash(user), pk)
 
 
 def editable_or_404(user, model: type[models.Model], pk) -> models.Model:

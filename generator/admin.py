@@ -1,4 +1,4 @@
-"""Staff review: every generation, its request and answer, hiding and flagging; people's
+"""Staff review: every run, its request and answer, hiding and flagging; people's
 data exports and erasure; what the retention job removed."""
 
 from django.contrib import admin, messages
@@ -19,12 +19,12 @@ from generator.models import (
     BatchItem,
     Budget,
     GalleryStamp,
-    Generation,
     InputImage,
     Invite,
     LedgerEntry,
     Membership,
     ResultImage,
+    Run,
     Team,
     WebhookDelivery,
 )
@@ -77,8 +77,8 @@ class InputInline(admin.TabularInline):
         )
 
 
-@admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
     list_display = [
         "thumb",
         "app_name",
@@ -111,14 +111,14 @@ class GenerationAdmin(admin.ModelAdmin):
     inlines = [InputInline, ResultInline]
     actions = ["hide", "unhide", "flag", "unflag", "restore"]
     readonly_fields = [
-        f.name for f in Generation._meta.fields if f.name not in {"flagged", "hidden", "deleted_at"}
+        f.name for f in Run._meta.fields if f.name not in {"flagged", "hidden", "deleted_at"}
     ]
 
     def has_add_permission(self, request):
         return False  # runs start from the app form, where points and rules are checked
 
     def delete_model(self, request, obj):
-        self.delete_queryset(request, Generation.objects.filter(pk=obj.pk))
+        self.delete_queryset(request, Run.objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
         # Through the one removal path: files go too and the points stay counted.
@@ -130,7 +130,7 @@ class GenerationAdmin(admin.ModelAdmin):
         # was loaded, and a whole-row save would write its old state back.
         if form.changed_data:
             changed = {name: getattr(obj, name) for name in form.changed_data}
-            Generation.objects.filter(pk=obj.pk).update(**changed)
+            Run.objects.filter(pk=obj.pk).update(**changed)
 
     @admin.display(description=_("result"))
     def thumb(self, obj):
@@ -158,7 +158,7 @@ class GenerationAdmin(admin.ModelAdmin):
     def unflag(self, request, queryset):
         queryset.update(flagged=False)
 
-    @admin.action(description=_("Restore deleted generations"))
+    @admin.action(description=_("Restore deleted runs"))
     def restore(self, request, queryset):
         run_actions.runs_restore(runs=queryset)
 
@@ -263,7 +263,7 @@ class BatchItemInline(admin.TabularInline):
     model = BatchItem
     extra = 0
     can_delete = False
-    fields = ["index", "label", "state", "reason", "points", "generation"]
+    fields = ["index", "label", "state", "reason", "points", "run"]
     readonly_fields = fields
     show_change_link = False
 

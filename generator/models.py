@@ -1,7 +1,9 @@
-"""A1 Studio's data, one module per concept: runs, teams, money, batches, keys, library,
-lifecycle, operations, accounts."""
+"""The core's data, one module per domain (runs, batches, money, teams, keys, galleries,
+files), gathered here because Django reads an app's models from `generator.models`.
 
-from accounts.models import SsoLink
+The app library, the data lifecycle, accounts and operations keep theirs in their own
+apps (library.models, lifecycle.models, accounts.models, ops.models)."""
+
 from generator.batches.models import Batch, BatchItem
 from generator.files.models import FileRemoval
 from generator.galleries.models import GalleryStamp
@@ -10,10 +12,10 @@ from generator.money.models import BalanceAlert, Budget, LedgerEntry
 from generator.runs.models import (
     AppDefinition,
     AppVisit,
-    Generation,
-    GenerationQuerySet,
     InputImage,
     ResultImage,
+    Run,
+    RunQuerySet,
     input_path,
     result_path,
 )
@@ -25,9 +27,6 @@ from generator.teams.models import (
     Visibility,
     sharing_defaults,
 )
-from library.models import LibraryApp, LibraryEntry, Preset
-from lifecycle.models import DataExport, RemovalLog, export_path
-from ops.models import Chore, WorkerHeartbeat
 
 __all__ = [
     "ApiKey",
@@ -37,28 +36,19 @@ __all__ = [
     "Batch",
     "BatchItem",
     "Budget",
-    "Chore",
-    "DataExport",
     "FileRemoval",
     "GalleryStamp",
-    "Generation",
-    "GenerationQuerySet",
     "InputImage",
     "Invite",
     "LedgerEntry",
-    "LibraryApp",
-    "LibraryEntry",
     "Membership",
     "Preferences",
-    "Preset",
-    "RemovalLog",
     "ResultImage",
-    "SsoLink",
+    "Run",
+    "RunQuerySet",
     "Team",
     "Visibility",
     "WebhookDelivery",
-    "WorkerHeartbeat",
-    "export_path",
     "input_path",
     "result_path",
     "sharing_defaults",

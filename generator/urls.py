@@ -6,7 +6,7 @@ from generator.galleries.views import bulk, compare, galleries
 from generator.keys import views as keys
 from generator.money import views as usage
 from generator.runs.views import actions, apps, media
-from generator.runs.views import runs as generations
+from generator.runs.views import runs as runs
 from generator.teams import views as teams
 from library.views import library as app_library
 from library.views import presets
@@ -39,38 +39,34 @@ urlpatterns = [
     path("apps/<str:app_id>/presets/", presets.preset_save, name="preset_create"),
     path("apps/<str:app_id>/presets/<uuid:preset_id>/", presets.preset_save, name="preset_update"),
     path("presets/<uuid:preset_id>/delete/", presets.preset_delete, name="preset_delete"),
-    path("generations/bulk/", bulk.generations_bulk, name="generations_bulk"),
+    path("generations/bulk/", bulk.runs_bulk, name="runs_bulk"),
+    path("generations/<uuid:run_id>/", runs.run_detail, name="run_detail"),
     path(
-        "generations/<uuid:generation_id>/", generations.generation_detail, name="generation_detail"
+        "generations/<uuid:run_id>/progress/",
+        runs.run_progress,
+        name="run_progress",
     ),
     path(
-        "generations/<uuid:generation_id>/progress/",
-        generations.generation_progress,
-        name="generation_progress",
+        "generations/<uuid:run_id>/resume/",
+        runs.run_resume,
+        name="run_resume",
     ),
     path(
-        "generations/<uuid:generation_id>/resume/",
-        generations.generation_resume,
-        name="generation_resume",
+        "generations/<uuid:run_id>/rerun/",
+        runs.run_rerun,
+        name="run_rerun",
     ),
     path(
-        "generations/<uuid:generation_id>/rerun/",
-        generations.generation_rerun,
-        name="generation_rerun",
-    ),
-    path(
-        "generations/<uuid:generation_id>/favourite/",
+        "generations/<uuid:run_id>/favourite/",
         actions.favourite,
-        name="generation_favourite",
+        name="run_favourite",
     ),
-    path("generations/<uuid:generation_id>/delete/", actions.delete, name="generation_delete"),
-    path("generations/<uuid:generation_id>/restore/", actions.restore, name="generation_restore"),
+    path("generations/<uuid:run_id>/delete/", actions.delete, name="run_delete"),
+    path("generations/<uuid:run_id>/restore/", actions.restore, name="run_restore"),
     path("trash/", galleries.trash, name="trash"),
-    path("generations/<uuid:generation_id>/share/", actions.share, name="generation_share"),
-    path(
-        "generations/<uuid:generation_id>/download.zip", actions.download_zip, name="generation_zip"
-    ),
-    path("enhance/", generations.enhance, name="enhance"),
+    path("generations/<uuid:run_id>/share/", actions.share, name="run_share"),
+    path("generations/<uuid:run_id>/download.zip", actions.download_zip, name="run_zip"),
+    path("enhance/", runs.enhance, name="enhance"),
     path("compare/", compare.compare, name="compare"),
     path("history/", galleries.history, name="history"),
     path("history/cards/", galleries.cards_live, name="cards_live"),

@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from generator.models import (
-    LibraryApp,
-    LibraryEntry,
-    Preset,
-)
+from library.models import LibraryApp, LibraryEntry, Preset
 
 
 @admin.register(LibraryApp)

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from generator.errors import SubmitRefused
-from generator.models import AppDefinition, Generation, InputImage, Membership, Preset, Team
+from generator.models import AppDefinition, InputImage, Membership, Run, Team
 from generator.runs.definitions import a1_language, app_allowed, app_fetch
 from generator.runs.inputs import (
     RunChoices,
@@ -27,8 +27,9 @@ from generator.runs.inputs import (
     choices_problems,
     preset_choices,
 )
-from generator.runs.starting import AppUpdated, generation_start
+from generator.runs.starting import AppUpdated, run_start
 from generator.teams.services import teams_of
+from library.models import Preset
 
 
 class PresetNeedsLook(SubmitRefused):
@@ -206,15 +207,15 @@ def preset_run_start(
     key: uuid.UUID,
     language: str | None = None,
     **origin,
-) -> Generation:
+) -> Run:
     """Start a run from a preset: its choices plus the photos (slot field name ->
-    photo the user may use), through generation_start's idempotency and budgets.
+    photo the user may use), through run_start's idempotency and budgets.
 
     The caller has checked the user may see the preset (access.visible_or_404).
     Raises PresetNeedsLook (a SubmitRefused) when the app changed under the preset,
-    otherwise what app_fetch and generation_start raise.
+    otherwise what app_fetch and run_start raise.
     """
-    existing = Generation.objects.filter(idempotency_key=key, user=user).first()
+    existing = Run.objects.filter(idempotency_key=key, user=user).first()
     if existing is not None:
         return existing
     if not app_allowed(user=user, app_id=preset.app_id):
@@ -226,7 +227,7 @@ def preset_run_start(
     if preset.needs_look:
         raise PresetNeedsLook(preset)
     try:
-        return generation_start(
+        return run_start(
             user=user,
             definition=definition,
             choices=preset_choices(preset),

@@ -31,19 +31,12 @@ from django.utils.translation import gettext as _
 
 from a1 import A1Error
 from a1 import App as A1App
-from generator.models import (
-    AppDefinition,
-    Generation,
-    LibraryApp,
-    LibraryEntry,
-    Membership,
-    ResultImage,
-    Team,
-)
+from generator.models import AppDefinition, Membership, ResultImage, Run, Team
 from generator.runs.definitions import AppUnavailable, RecentApp, app_fetch, apps_recent
 from generator.runs.inputs import app_slots
 from generator.runs.messages import user_message
 from generator.teams.services import preferences_for, teams_of
+from library.models import LibraryApp, LibraryEntry
 from library.presets import presets_by_app
 
 PAGE_SIZE = 48
@@ -118,10 +111,10 @@ def _runs_in(scope: Scope, user) -> Q:
 def _shared_in(scope: Scope, user) -> Q:
     """The runs this library may show as examples: shared with the team, or own."""
     if scope.team is not None:
-        return Q(team=scope.team, visibility=Generation.Visibility.TEAM)
+        return Q(team=scope.team, visibility=Run.Visibility.TEAM)
     if scope.personal:
         return Q(user=user)
-    return Q(user=user) | Q(team__in=teams_of(user=user), visibility=Generation.Visibility.TEAM)
+    return Q(user=user) | Q(team__in=teams_of(user=user), visibility=Run.Visibility.TEAM)
 
 
 def can_change(*, user, scope: Scope) -> bool:
@@ -308,7 +301,7 @@ def entries_list(*, user, scope: Scope, filters: Filters, language: str) -> Quer
         .values("name")[:1]
     )
     runs = (
-        Generation.objects.filter(_runs_in(scope, user), app_id=app_id, deleted_at__isnull=True)
+        Run.objects.filter(_runs_in(scope, user), app_id=app_id, deleted_at__isnull=True)
         .order_by()
         .values("app_id")
     )
@@ -355,12 +348,12 @@ def entries_list(*, user, scope: Scope, filters: Filters, language: str) -> Quer
 def examples_for(*, user, scope: Scope, app_ids: list[str]) -> dict[str, list]:
     """Up to three of the library's own results per app, favourites first: result ids,
     served by the media views (which apply the same access rule again)."""
-    first_result = ResultImage.objects.filter(generation=OuterRef("pk"), thumbnail__gt="").order_by(
+    first_result = ResultImage.objects.filter(run=OuterRef("pk"), thumbnail__gt="").order_by(
         "index"
     )
     ranked = (
-        Generation.objects.shown()
-        .filter(_shared_in(scope, user), app_id__in=app_ids, kind=Generation.Kind.GENERATE)
+        Run.objects.shown()
+        .filter(_shared_in(scope, user), app_id__in=app_ids, kind=Run.Kind.GENERATE)
         .annotate(card_result=Subquery(first_result.values("pk")[:1]))
         .filter(card_result__isnull=False)
         .annotate(

@@ -19,11 +19,12 @@ from django.utils import timezone
 
 from a1 import A1Error, Code
 from a1.errors import APP_UNAVAILABLE_CODES
-from generator.models import AppDefinition, LibraryApp, LibraryEntry
+from generator.models import AppDefinition
 from generator.runs.definitions import a1_language, app_store
 from generator.runs.inputs import app_slots, form_changes
 from generator.runs.tracking import BACKOFF_KEY
 from generator.runs.upstream import a1_client_once
+from library.models import LibraryApp, LibraryEntry
 from library.presets import presets_review
 
 logger = logging.getLogger(__name__)

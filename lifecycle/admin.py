@@ -8,10 +8,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdmin
-from generator.models import (
-    DataExport,
-    RemovalLog,
-)
+from lifecycle.models import DataExport, RemovalLog
 
 
 @admin.register(DataExport)

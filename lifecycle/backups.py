@@ -25,7 +25,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from generator.files.audit import stored_names
-from generator.models import Generation, InputImage, ResultImage
+from generator.models import InputImage, ResultImage, Run
 
 MANIFEST = "manifest.json"
 MEDIA = "media.tar"
@@ -109,7 +109,7 @@ def _media_backup(storage: Storage, target: Path) -> dict:
 def _counts() -> dict:
     return {
         "users": get_user_model()._default_manager.count(),
-        "runs": Generation.objects.count(),
+        "runs": Run.objects.count(),
         "photos": InputImage.objects.count(),
         "results": ResultImage.objects.count(),
     }
@@ -158,7 +158,7 @@ def backup_read(source: Path) -> dict:
 def _database_is_empty(alias: str) -> bool:
     connection = connections[alias]
     tables = set(connection.introspection.table_names())
-    if Generation._meta.db_table not in tables:
+    if Run._meta.db_table not in tables:
         return True
     return not get_user_model()._default_manager.using(alias).exists()
 

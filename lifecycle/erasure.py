@@ -24,19 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from generator.files.queue import files_release, files_remove_pending, remove_pending_files
-from generator.models import (
-    FileRemoval,
-    GalleryStamp,
-    Generation,
-    InputImage,
-    Membership,
-    RemovalLog,
-    ResultImage,
-)
+from generator.models import FileRemoval, GalleryStamp, InputImage, Membership, ResultImage, Run
 from generator.money.ledger import ledger_forget
 from generator.money.spending import person_deactivate
 from generator.runs.photo_owners import photos_given, photos_leaving
 from generator.runs.removal import Removed, admin_log_forget, photos_remove, runs_remove
+from lifecycle.models import RemovalLog
 
 BATCH = 500
 # Files deleted while the person waits; any beyond are left to the worker (queued).
@@ -72,10 +65,10 @@ def _user_relations():
 
 
 def erasure_summary(*, user) -> ErasureSummary:
-    runs = Generation.objects.filter(user=user)
+    runs = Run.objects.filter(user=user)
     other = {}
     for rel in _user_relations():
-        shown_above = (Generation, InputImage, Membership)
+        shown_above = (Run, InputImage, Membership)
         if rel.related_model in shown_above or rel.on_delete is not models.CASCADE:
             continue
         count = rel.related_model._default_manager.filter(**{rel.field.name: user}).count()
@@ -84,9 +77,9 @@ def erasure_summary(*, user) -> ErasureSummary:
             other[str(name)] = other.get(str(name), 0) + count
     return ErasureSummary(
         runs=runs.count(),
-        shared=runs.filter(visibility=Generation.Visibility.TEAM, team__isnull=False).count(),
+        shared=runs.filter(visibility=Run.Visibility.TEAM, team__isnull=False).count(),
         photos=photos_given(person=user),
-        results=ResultImage.objects.filter(generation__user=user).count(),
+        results=ResultImage.objects.filter(run__user=user).count(),
         teams=list(user.teams.order_by("name").values_list("name", flat=True)),
         other=other,
     )
@@ -97,7 +90,7 @@ def erasure_blockers(*, user) -> list[str]:
     that erasure does not know how to remove): erasure stops before it starts."""
     blocking = []
     for rel in _user_relations():
-        if rel.related_model is Generation:
+        if rel.related_model is Run:
             continue  # removed first, run by run, with their files and spending
         refuses = rel.on_delete in (models.PROTECT, models.RESTRICT)
         if refuses and rel.related_model._default_manager.filter(**{rel.field.name: user}).exists():
@@ -131,8 +124,8 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
         tally.merge(removed)
         return removed.total
 
-    shared = Generation.objects.filter(
-        user=user, visibility=Generation.Visibility.TEAM, team__isnull=False
+    shared = Run.objects.filter(
+        user=user, visibility=Run.Visibility.TEAM, team__isnull=False
     ).count()
     # First the photos, as the ownership rule says: what they gave, with the copies
     # others made of it (a teammate's remix then says its photos were removed), and their
@@ -144,7 +137,7 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
         pass
     while timed(
         lambda: runs_remove(
-            ids=Generation.objects.filter(user=user).values_list("pk", flat=True)[:batch],
+            ids=Run.objects.filter(user=user).values_list("pk", flat=True)[:batch],
             wait=True,
         )
     ):

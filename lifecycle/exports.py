@@ -30,16 +30,16 @@ from generator.models import (
     AppVisit,
     Batch,
     Budget,
-    DataExport,
-    Generation,
     InputImage,
     Membership,
     Preferences,
-    Preset,
+    Run,
     Team,
 )
 from generator.money.ledger import billing_of
 from generator.runs.removal import Removed
+from library.models import Preset
+from lifecycle.models import DataExport
 
 logger = logging.getLogger(__name__)
 
@@ -284,7 +284,7 @@ def _photo(files: _Archive, image: InputImage) -> dict:
     }
 
 
-def _billed_to(run: Generation) -> dict | None:
+def _billed_to(run: Run) -> dict | None:
     """Who paid for the run, as the ledger recorded it when the points were held."""
     billing = billing_of(run_id=run.pk)
     if billing is None:
@@ -294,7 +294,7 @@ def _billed_to(run: Generation) -> dict | None:
     return {"team": team, "api_key": key}
 
 
-def _run(files: _Archive, run: Generation) -> dict:
+def _run(files: _Archive, run: Run) -> dict:
     # What moderation hides leaves through no door, this one included: a run in the trash
     # or hidden by staff is listed (it is the person's record), its images are not
     # (GenerationQuerySet.shown).
@@ -328,7 +328,7 @@ def _run(files: _Archive, run: Generation) -> dict:
     }
 
 
-def _result(files: _Archive, run: Generation, result) -> dict:
+def _result(files: _Archive, run: Run, result) -> dict:
     return {
         "file": files.add(
             result.file, f"results/{run.id}-{result.index + 1}{_suffix(result.file.name)}"
@@ -359,7 +359,7 @@ def _write_archive(spool, user, now: datetime) -> int:
         # never in memory whole.
         listing.write(b"[")
         history = (
-            Generation.objects.filter(user=user)
+            Run.objects.filter(user=user)
             .select_related("team")
             .prefetch_related("inputs", "results")
             .order_by("created")
@@ -373,7 +373,7 @@ def _write_archive(spool, user, now: datetime) -> int:
         entry.compress_type = zipfile.ZIP_DEFLATED
         with archive.open(entry, "w", force_zip64=True) as out:
             shutil.copyfileobj(listing, out, 1024 * 1024)
-        unused = InputImage.objects.filter(owner=user, generation__isnull=True)
+        unused = InputImage.objects.filter(owner=user, run__isnull=True)
         photos = [_photo(files, image) for image in unused]
         archive.writestr("unused_photos.json", dump(photos), zipfile.ZIP_DEFLATED)
     return runs

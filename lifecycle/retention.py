@@ -29,10 +29,11 @@ from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
 from generator.files.queue import files_remove_all_pending
-from generator.models import Generation, RemovalLog, ResultImage
+from generator.models import ResultImage, Run
 from generator.runs.photo_owners import photos_leaving
 from generator.runs.removal import Removed, photos_remove, results_remove, runs_remove
 from lifecycle.exports import exports_remove, exports_stale
+from lifecycle.models import RemovalLog
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def ended_before(cutoff: datetime, prefix: str = "") -> Q:
     """Runs that ended before `cutoff`. A run whose outcome never became known
     (`unknown`) ends, for retention, when it was started: nothing more will come."""
     return Q(**{f"{prefix}finished_at__lt": cutoff}) | Q(
-        **{f"{prefix}state": Generation.State.UNKNOWN, f"{prefix}created__lt": cutoff}
+        **{f"{prefix}state": Run.State.UNKNOWN, f"{prefix}created__lt": cutoff}
     )
 
 
@@ -157,13 +158,11 @@ def _paged(rows: QuerySet, batch: int, remove: Callable[[QuerySet], Removed]) ->
 def _ended(cutoff: datetime, batch: int, prepare: Callable[[list], Work | None]) -> list[Step]:
     """Runs that ended before `cutoff`, by end; then runs whose outcome never became
     known, by start (see ended_before)."""
-    unknown = Generation.objects.filter(
-        finished_at__isnull=True, state=Generation.State.UNKNOWN, created__lt=cutoff
+    unknown = Run.objects.filter(
+        finished_at__isnull=True, state=Run.State.UNKNOWN, created__lt=cutoff
     )
     return [
-        _runs_paged(
-            Generation.objects.filter(finished_at__lt=cutoff), "finished_at", batch, prepare
-        ),
+        _runs_paged(Run.objects.filter(finished_at__lt=cutoff), "finished_at", batch, prepare),
         _runs_paged(unknown, "created", batch, prepare),
     ]
 
@@ -186,11 +185,11 @@ def _steps(now: datetime, batch: int) -> list[tuple[str, Step]]:
     if settings.RETAIN_RESULT_DAYS:
         cutoff = now - timedelta(days=settings.RETAIN_RESULT_DAYS)
         due_results = ResultImage.objects.filter(
-            ended_before(cutoff, "generation__"), generation__favourite=False
+            ended_before(cutoff, "run__"), run__favourite=False
         )
 
         def results(runs: list) -> Work | None:
-            ids = list(due_results.filter(generation__in=runs).values_list("pk", flat=True))
+            ids = list(due_results.filter(run__in=runs).values_list("pk", flat=True))
             if not ids:
                 return None
             kept = due_results.filter(pk__in=ids)
@@ -202,7 +201,7 @@ def _steps(now: datetime, batch: int) -> list[tuple[str, Step]]:
     def trash(runs: list) -> Work:
         return partial(runs_remove, ids=runs, only=in_trash)
 
-    trashed = Generation.objects.filter(in_trash)
+    trashed = Run.objects.filter(in_trash)
     steps.append(("trash", _runs_paged(trashed, "deleted_at", batch, trash)))
     stale = exports_stale(now=now)
     steps.append(("exports", _paged(stale, batch, lambda rows: exports_remove(exports=rows))))

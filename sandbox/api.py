@@ -74,7 +74,7 @@ def a1_endpoint(name: str) -> Callable:
                 sb.check_rate(key)
                 faulty = sb.take_fault(name)
                 if faulty and sb.chance(knobs.error_rate):
-                    # The generation service fails "internally"; the gateway, plainly.
+                    # The run service fails "internally"; the gateway, plainly.
                     if name in SPENDING:
                         raise SandboxError(20003, http_status=503)
                     raise SandboxError(20002, http_status=500)

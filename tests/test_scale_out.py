@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 
 from bench.harness import login
 from bench.run import submit
-from generator.models import Generation
-from generator.runs.tracking import poll_generation
+from generator.models import Run
+from generator.runs.tracking import poll_run
 from tests.conftest import image_bytes, start_web, start_worker, wait_until
 
 
@@ -22,18 +22,18 @@ def test_it_runs_on_two_web_processes_and_two_workers(sandbox, settings):
         browser = login(url1, "owner", "pw-for-scale-test-1")
         # The form is fetched and posted on the other web process: the session is shared.
         submit(browser, url2, image_bytes(size=(200, 200)), num=1)
-        generation = Generation.objects.get()
+        run = Run.objects.get()
         for _ in range(4):  # stray duplicate jobs must not cause extra polls
-            poll_generation.enqueue(str(generation.pk))
+            poll_run.enqueue(str(run.pk))
 
-        fragment = f"{url1}/generations/{generation.pk}/progress/"
+        fragment = f"{url1}/generations/{run.pk}/progress/"
         assert wait_until(
             lambda: (
                 "Completed"
                 in browser.get(fragment, headers={"HX-Request": "true"}, timeout=10).text
             ),
             timeout=40,
-        ), f"stuck in {Generation.objects.get().state}"
+        ), f"stuck in {Run.objects.get().state}"
     finally:
         for process in (web1, web2, *workers):
             process.kill()
@@ -42,4 +42,4 @@ def test_it_runs_on_two_web_processes_and_two_workers(sandbox, settings):
     assert stats["generate"] == 1 and stats["upload"] == 1
     # The task takes 3 s and the first query comes 5 s in: the floor is one query.
     assert stats["task"] <= 1 + 1, stats
-    assert Generation.objects.get().results.get().copied
+    assert Run.objects.get().results.get().copied

@@ -17,6 +17,8 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import TransactionTestCase
 from django.utils import timezone
+from django.utils.module_loading import import_string
+from django_tasks_db.models import DBTaskResult
 
 LAST_RELEASE = [
     ("generator", "0016_galleries_at_any_size"),
@@ -31,6 +33,7 @@ STATE_ONLY = [
     ("lifecycle", "0001_initial"),
     ("ops", "0001_initial"),
     ("generator", "0019_models_move_to_their_apps"),
+    ("generator", "0020_one_word_for_a_run"),
 ]
 
 
@@ -69,30 +72,31 @@ class UpgradeTests(TransactionTestCase):
         old = migrate(LAST_RELEASE)
         User = old.get_model("auth", "User")
         Team = old.get_model("generator", "Team")
-        Generation = old.get_model("generator", "Generation")
+        Run = old.get_model("generator", "Generation")
         LibraryApp = old.get_model("generator", "LibraryApp")
         Chore = old.get_model("generator", "Chore")
         Spending = old.get_model("generator", "Spending")
         ContentType = old.get_model("contenttypes", "ContentType")
         ContentType.objects.get_or_create(app_label="generator", model="libraryapp")
+        ContentType.objects.get_or_create(app_label="generator", model="generation")
         owner = User.objects.create(username="owner")
         team = Team.objects.create(name="Studio")
         now = timezone.now()
         common = {"user": owner, "team": team, "app_id": "1", "app_name": "Watercolor"}
-        Generation.objects.create(
+        Run.objects.create(
             idempotency_key="00000000-0000-0000-0000-000000000001",
             state="completed",
             points_quoted=2,
             points_spent=2,
             **common,
         )
-        Generation.objects.create(
+        Run.objects.create(
             idempotency_key="00000000-0000-0000-0000-000000000002",
             state="running",
             points_quoted=3,
             **common,
         )
-        Generation.objects.create(
+        Run.objects.create(
             idempotency_key="00000000-0000-0000-0000-000000000003",
             state="failed",
             points_quoted=4,
@@ -102,6 +106,14 @@ class UpgradeTests(TransactionTestCase):
         Spending.objects.create(user=owner, team=team, day=now.date(), points=5, runs=1)
         LibraryApp.objects.create(app_id="1", name="Watercolor", version_id="1")
         Chore.objects.create(name="retention", next_run=now + timedelta(hours=1))
+        queued = DBTaskResult.objects.create(
+            task_path="generator.tasks.poll_generation",
+            args_kwargs={"args": ["x"], "kwargs": {}},
+            queue_name="default",
+            backend_name="default",
+            priority=0,
+            run_after=now,
+        )
 
         migrate(newest())
 
@@ -109,17 +121,23 @@ class UpgradeTests(TransactionTestCase):
         from generator.models import ApiKey, LedgerEntry
         from generator.models import Team as NewTeam
         from generator.money.ledger import points_used
+        from generator.runs.tracking import poll_run
         from library.models import LibraryApp as Moved
         from ops.models import Chore as MovedChore
 
         assert Moved.objects.get().name == "Watercolor"
         assert MovedChore.objects.get().name == "retention"
         assert ContentType_of("libraryapp") == "library"
+        assert ContentType_of("run") == "generator"
         # 2 spent + 3 held + 0 for the failed run + 5 spent by runs removed earlier.
         team = NewTeam.objects.get()
         assert points_used(team=team) == 10
         assert LedgerEntry.objects.filter(kind="spend").count() == 2
         assert not ApiKey.objects.exists()
+        # A job queued by the last release finds its task at its new path.
+        path = DBTaskResult.objects.get(pk=queued.pk).task_path
+        assert path == "generator.runs.tracking.poll_run"
+        assert import_string(path) is poll_run
 
 
 def ContentType_of(model: str) -> str:

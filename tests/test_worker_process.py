@@ -7,7 +7,7 @@ import signal
 import pytest
 from django_tasks_db.models import DBTaskResult
 
-from generator.models import Batch, Generation
+from generator.models import Batch, Run
 from tests.conftest import start_worker, wait_until
 from tests.portal.base import photo
 
@@ -31,7 +31,7 @@ def test_it_survives_a_killed_worker_and_lost_jobs(client, django_user_model, sa
         },
     )
     assert response.status_code == 302
-    generation = Generation.objects.get()
+    run = Run.objects.get()
 
     workers = [start_worker(sandbox, settings), start_worker(sandbox, settings)]
     try:
@@ -43,18 +43,18 @@ def test_it_survives_a_killed_worker_and_lost_jobs(client, django_user_model, sa
         polls_before = sandbox.calls("task")
 
         workers = [start_worker(sandbox, settings)]
-        assert wait_until(
-            lambda: Generation.objects.get().state == Generation.State.COMPLETED, timeout=40
-        ), f"stuck in {Generation.objects.get().state}"
+        assert wait_until(lambda: Run.objects.get().state == Run.State.COMPLETED, timeout=40), (
+            f"stuck in {Run.objects.get().state}"
+        )
     finally:
         for worker in workers:
             worker.kill()
             worker.wait()
 
-    generation.refresh_from_db()
-    result = generation.results.get()
+    run.refresh_from_db()
+    result = run.results.get()
     assert result.copied and os.path.exists(result.file.path)
-    assert generation.points_spent == 1
+    assert run.points_spent == 1
     # Two workers and duplicate jobs never queried A1 twice in one interval:
     # polls happen at most every 0.5 s over the task's 7 s, plus the resumed ones.
     assert sandbox.calls("task") <= 7 / 0.5 + 4
@@ -91,11 +91,11 @@ def test_a_batch_survives_a_killed_worker_without_sending_any_item_twice(
         ended = ("completed", "unknown")
         assert wait_until(
             lambda: (
-                batch.generations.filter(state__in=ended).count() == 8
+                batch.runs.filter(state__in=ended).count() == 8
                 and not batch.items.exclude(state="sent").exists()
             ),
             timeout=90,
-        ), str(list(batch.items.values_list("state", "generation__state")))
+        ), str(list(batch.items.values_list("state", "run__state")))
     finally:
         for worker in workers:
             worker.kill()
@@ -103,7 +103,7 @@ def test_a_batch_survives_a_killed_worker_without_sending_any_item_twice(
     # Every item became exactly one run. A run the killed worker had already sent, or was
     # sending, is "unknown" (never sent again); one it had not sent was released and sent
     # by the other worker. So A1 saw each item at most once.
-    assert batch.generations.count() == 8
-    completed = batch.generations.filter(state="completed").count()
-    may_have_gone = batch.generations.filter(sent_at__isnull=False).count()
+    assert batch.runs.count() == 8
+    completed = batch.runs.filter(state="completed").count()
+    may_have_gone = batch.runs.filter(sent_at__isnull=False).count()
     assert completed <= sandbox.calls("generate") <= may_have_gone == 8

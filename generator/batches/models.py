@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from generator.galleries.models import StampedQuerySet
-from generator.runs.models import AppDefinition, Generation
+from generator.runs.models import AppDefinition, Run
 from generator.teams.models import Team, Visibility
 
 # The batch checker's bookkeeping on drafts, which no card or allowance shows.
@@ -135,8 +135,13 @@ class BatchItem(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     key = models.UUIDField(default=uuid.uuid4, help_text=_("The run's idempotency key"))
     points = models.PositiveIntegerField(default=0)
-    generation = models.OneToOneField(
-        Generation, null=True, blank=True, on_delete=models.SET_NULL, related_name="batch_item"
+    run = models.OneToOneField(
+        Run,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="batch_item",
+        db_column="generation_id",  # the column kept its name when "run" became "run"
     )
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"

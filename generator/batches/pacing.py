@@ -4,7 +4,7 @@ One global send slot (a row claimed with a conditional UPDATE) lets through
 BATCH_SEND_RATE items per second whatever the number of workers and pacer jobs, with
 at most BATCH_MAX_IN_FLIGHT batch runs at A1 at once; A1's 20000 pushes the slot back
 for every batch, an 810012 pauses every batch. Each item becomes a normal run through
-`generation_start` with the item's own idempotency key, and its hold moves to the run
+`run_start` with the item's own idempotency key, and its hold moves to the run
 in the run's own transaction.
 """
 
@@ -25,12 +25,13 @@ from generator.batches.checking import check_batch
 from generator.batches.status import RUN_IN_FLIGHT, batch_progress
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
 from generator.keys import webhooks
-from generator.models import Batch, BatchItem, Chore, Generation, InputImage
+from generator.models import Batch, BatchItem, InputImage, Run
 from generator.money.ledger import ledger_release
 from generator.runs.holds import batches_cancel
 from generator.runs.inputs import ImageSlot, RunChoices
-from generator.runs.starting import AppUpdated, generation_start
+from generator.runs.starting import AppUpdated, run_start
 from generator.runs.tracking import BACKOFF_KEY
+from ops.models import Chore
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def batches_send_tick(*, now: datetime | None = None) -> datetime | None:
         return backoff_until
     room = (
         settings.BATCH_MAX_IN_FLIGHT
-        - Generation.objects.filter(batch__isnull=False, state__in=RUN_IN_FLIGHT).count()
+        - Run.objects.filter(batch__isnull=False, state__in=RUN_IN_FLIGHT).count()
     )
     budget = min(room, max(1, round(settings.BATCH_SEND_RATE * tick.total_seconds())))
     sent = 0
@@ -136,7 +137,7 @@ def _send_in_language(item: BatchItem) -> str:
     batch = item.batch
     photos = {_field_name(photo): photo for photo in InputImage.objects.filter(batch_item=item)}
     try:
-        generation_start(
+        run_start(
             user=batch.user,
             definition=batch.definition,
             choices=batch_choices(batch, item.descriptions),
@@ -192,7 +193,7 @@ def _field_name(photo: InputImage) -> str:
 
 def _back_to_waiting(item: BatchItem) -> None:
     """The run was not started (no row, nothing spent): the item waits again, still held."""
-    BatchItem.objects.filter(pk=item.pk, generation__isnull=True, state=Item.SENDING).update(
+    BatchItem.objects.filter(pk=item.pk, run__isnull=True, state=Item.SENDING).update(
         state=Item.WAITING, claimed_until=None
     )
 
@@ -200,7 +201,7 @@ def _back_to_waiting(item: BatchItem) -> None:
 def _refuse(item: BatchItem, message: str) -> None:
     """The item will not be sent: its hold is released with the refusal."""
     with transaction.atomic():
-        refused = BatchItem.objects.filter(pk=item.pk, generation__isnull=True).update(
+        refused = BatchItem.objects.filter(pk=item.pk, run__isnull=True).update(
             state=Item.REFUSED, reason=message[:500], claimed_until=None
         )
         if refused:
@@ -215,12 +216,10 @@ def _repair_sending(now: datetime) -> None:
         "batch"
     )
     for item in stuck:
-        run = Generation.objects.filter(
-            user_id=item.batch.user_id, idempotency_key=item.key
-        ).first()
+        run = Run.objects.filter(user_id=item.batch.user_id, idempotency_key=item.key).first()
         if run is not None:
             BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
-                state=Item.SENT, generation=run, claimed_until=None
+                state=Item.SENT, run=run, claimed_until=None
             )
         else:
             BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
@@ -250,7 +249,7 @@ def batches_settle(*, now: datetime | None = None) -> int:
     and keep work moving."""
     now = now or timezone.now()
     open_work = Q(items__state__in=[Item.WAITING, Item.SENDING, Item.CHECKING]) | Q(
-        items__generation__state__in=[*RUN_IN_FLIGHT, Generation.State.COPYING]
+        items__run__state__in=[*RUN_IN_FLIGHT, Run.State.COPYING]
     )
     finished = list(
         Batch.objects.filter(state__in=[State.RUNNING, State.CANCELLED], finished_at__isnull=True)

@@ -27,7 +27,7 @@ from generator.batches.checking import check_batch, upload_keep, uploads_release
 from generator.batches.inputs import ItemPlan, Source, plan_items
 from generator.batches.pacing import batch_choices, pace_batches
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
-from generator.models import ApiKey, AppDefinition, Batch, BatchItem, Generation, InputImage
+from generator.models import ApiKey, AppDefinition, Batch, BatchItem, InputImage, Run
 from generator.money.budgets import allowances, key_allowance, spend_check
 from generator.money.ledger import Billing, ledger_hold
 from generator.runs.actions import search_text_for
@@ -264,7 +264,7 @@ def batch_add_items(*, batch: Batch, plans: list[ItemPlan]) -> int:
 def batch_drop(*, batch: Batch, item_ids: list[int]) -> int:
     """Take items out of a draft (bad ones, or any the owner does not want)."""
     items = batch.items.filter(pk__in=item_ids, state__in=[Item.INVALID, Item.READY])
-    InputImage.objects.filter(batch_item__in=items, generation__isnull=True).update(
+    InputImage.objects.filter(batch_item__in=items, run__isnull=True).update(
         batch_item=None
     )  # the hourly purge removes the photos a day later
     return items.delete()[0]
@@ -427,9 +427,9 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
         failed = list(
             locked.items.filter(
-                Q(state=Item.REFUSED) | Q(generation__state=Generation.State.FAILED),
+                Q(state=Item.REFUSED) | Q(run__state=Run.State.FAILED),
                 retries__isnull=True,
-            ).select_related("generation")
+            ).select_related("run")
         )
         if not failed:
             return 0
@@ -453,7 +453,7 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
                 retry_of=item,
             )
             new_items.append(new)
-            source = item.generation.inputs.all() if item.generation else item.photos.all()
+            source = item.run.inputs.all() if item.run else item.photos.all()
             for photo in source:
                 photo_copy(photo=photo, owner_id=photo.owner_id, batch_item=new)
         ledger_hold(
@@ -480,9 +480,9 @@ def batch_zip(*, batch: Batch) -> tuple[str, IO[bytes]]:
     Only the runs that may leave the portal (GenerationQuerySet.shown): none hidden by
     staff or in its owner's trash, whoever downloads it (the page and the API alike)."""
     items = (
-        batch.items.filter(generation__in=Generation.objects.shown())
-        .select_related("generation")
-        .prefetch_related("generation__results")
+        batch.items.filter(run__in=Run.objects.shown())
+        .select_related("run")
+        .prefetch_related("run__results")
         .order_by("index")
     )
 
@@ -490,7 +490,7 @@ def batch_zip(*, batch: Batch) -> tuple[str, IO[bytes]]:
         seen: set[str] = set()
         for item in items:
             stem = slugify(PurePosixPath(item.label).stem) or f"item-{item.index + 1}"
-            for result in item.generation.results.all():
+            for result in item.run.results.all():
                 if not result.file:
                     continue
                 suffix = result.file.name.rsplit(".", 1)[-1]

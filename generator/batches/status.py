@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 
-from generator.models import Batch, BatchItem, Generation
+from generator.models import Batch, BatchItem, Run
 from generator.runs.tracking import app_typical_seconds
 
 State = Batch.State
 Item = BatchItem.State
 # A batch's runs that are at A1 (or about to be): the pace counts these.
 RUN_IN_FLIGHT = (
-    Generation.State.SUBMITTING,
-    Generation.State.RUNNING,
-    Generation.State.STALLED,
+    Run.State.SUBMITTING,
+    Run.State.RUNNING,
+    Run.State.STALLED,
 )
 
 
@@ -63,23 +63,23 @@ def batch_progress(*, batch: Batch) -> Progress:
         batch.items.values_list("state").annotate(n=Count("pk")).values_list("state", "n")
     )
     runs = dict(
-        Generation.objects.filter(batch=batch)
+        Run.objects.filter(batch=batch)
         .values_list("state")
         .annotate(n=Count("pk"))
         .values_list("state", "n")
     )
-    money = Generation.objects.filter(batch=batch).aggregate(
+    money = Run.objects.filter(batch=batch).aggregate(
         spent=Sum("points_spent", default=0),
         held=Sum(
             "points_quoted",
-            filter=Q(points_spent__isnull=True) & ~Q(state=Generation.State.FAILED),
+            filter=Q(points_spent__isnull=True) & ~Q(state=Run.State.FAILED),
             default=0,
         ),
     )
     waiting = by_state.get(Item.WAITING, 0) + by_state.get(Item.SENDING, 0)
-    running = sum(runs.get(s, 0) for s in (*RUN_IN_FLIGHT, Generation.State.COPYING))
-    running += runs.get(Generation.State.UNKNOWN, 0)
-    failed = runs.get(Generation.State.FAILED, 0) + by_state.get(Item.REFUSED, 0)
+    running = sum(runs.get(s, 0) for s in (*RUN_IN_FLIGHT, Run.State.COPYING))
+    running += runs.get(Run.State.UNKNOWN, 0)
+    failed = runs.get(Run.State.FAILED, 0) + by_state.get(Item.REFUSED, 0)
     eta = None
     if batch.state == State.RUNNING and (waiting or running):
         typical = app_typical_seconds(app_id=batch.app_id) or 30
@@ -91,7 +91,7 @@ def batch_progress(*, batch: Batch) -> Progress:
         ready=by_state.get(Item.READY, 0),
         waiting=waiting,
         running=running,
-        done=runs.get(Generation.State.COMPLETED, 0),
+        done=runs.get(Run.State.COMPLETED, 0),
         failed=failed,
         cancelled=by_state.get(Item.CANCELLED, 0),
         points_spent=money["spent"],

@@ -116,7 +116,7 @@ def _page_context(request, batch: Batch) -> dict:
             items.filter(state__in=[BatchItem.State.INVALID, BatchItem.State.REFUSED])
         ),
         "landed": list(
-            batch.generations.shown()
+            batch.runs.shown()
             .filter(state="completed")
             .order_by("-finished_at")
             .select_related("batch_item")

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from common.zips import zip_spool
-from generator.models import Generation, ResultImage, Team
+from generator.models import ResultImage, Run, Team
 from generator.runs import actions
 
 # More than a page of cards (HISTORY_PAGE_SIZE, 24) can hold; a request cannot carry
@@ -43,45 +43,45 @@ def bulk_ids(raw: Iterable[str]) -> list[uuid.UUID]:
 
 def _owned(*, user, ids: Iterable[uuid.UUID]) -> QuerySet:
     """The user's own live runs among `ids`: the only ones a bulk write may change."""
-    return Generation.objects.shown().filter(pk__in=list(ids), user=user)
+    return Run.objects.shown().filter(pk__in=list(ids), user=user)
 
 
-def generations_bulk_favourite(*, user, ids: Iterable[uuid.UUID], favourite: bool) -> int:
+def runs_bulk_favourite(*, user, ids: Iterable[uuid.UUID], favourite: bool) -> int:
     """Mark (or unmark) the user's own runs among `ids` as favourites; how many."""
     return actions.runs_favourite(runs=_owned(user=user, ids=ids), favourite=favourite)
 
 
-def generations_bulk_share(*, user, ids: Iterable[uuid.UUID], team: Team) -> int:
+def runs_bulk_share(*, user, ids: Iterable[uuid.UUID], team: Team) -> int:
     """Share the user's own runs among `ids` with `team` (one of the user's teams)."""
     if not team.memberships.filter(user=user).exists():
         return 0  # the view offers only the user's teams; a crafted one changes nothing
     return actions.runs_share(
-        runs=_owned(user=user, ids=ids), visibility=Generation.Visibility.TEAM, team=team
+        runs=_owned(user=user, ids=ids), visibility=Run.Visibility.TEAM, team=team
     )
 
 
-def generations_bulk_private(*, user, ids: Iterable[uuid.UUID]) -> int:
+def runs_bulk_private(*, user, ids: Iterable[uuid.UUID]) -> int:
     """Make the user's own runs among `ids` private."""
     return actions.runs_share(
-        runs=_owned(user=user, ids=ids), visibility=Generation.Visibility.PRIVATE, team=None
+        runs=_owned(user=user, ids=ids), visibility=Run.Visibility.PRIVATE, team=None
     )
 
 
-def generations_bulk_delete(*, user, ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+def runs_bulk_delete(*, user, ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
     """Move the user's own runs among `ids` to the trash; the ids that went, for Undo."""
     return actions.runs_trash(runs=_owned(user=user, ids=ids))
 
 
-def generations_bulk_restore(*, user, ids: Iterable[uuid.UUID]) -> int:
+def runs_bulk_restore(*, user, ids: Iterable[uuid.UUID]) -> int:
     """Bring the user's runs among `ids` back out of the trash (while restorable)."""
-    return actions.runs_restore(runs=Generation.objects.in_trash(user).filter(pk__in=list(ids)))
+    return actions.runs_restore(runs=Run.objects.in_trash(user).filter(pk__in=list(ids)))
 
 
 class TooManyForZip(ValueError):
     """More runs were chosen than one ZIP takes (ZIP_MAX_RUNS)."""
 
 
-def generations_bulk_zip(*, user, ids: Iterable[uuid.UUID]) -> tuple[str, IO[bytes], int] | None:
+def runs_bulk_zip(*, user, ids: Iterable[uuid.UUID]) -> tuple[str, IO[bytes], int] | None:
     """All saved results of the runs among `ids` the user may see, in one ZIP.
 
     Returns (file name, open temporary file at its start, runs in it) for the response
@@ -93,18 +93,18 @@ def generations_bulk_zip(*, user, ids: Iterable[uuid.UUID]) -> tuple[str, IO[byt
         raise TooManyForZip
     # Only what may leave the portal (GenerationQuerySet.shown): staff too get no
     # hidden or trashed run in a ZIP.
-    runs = Generation.objects.visible_to(user).shown().filter(pk__in=ids)
+    runs = Run.objects.visible_to(user).shown().filter(pk__in=ids)
     results = list(
-        ResultImage.objects.filter(generation__in=runs.values("pk"))
+        ResultImage.objects.filter(run__in=runs.values("pk"))
         .exclude(file="")
-        .select_related("generation")
-        .order_by("-generation__created", "generation_id", "index")
+        .select_related("run")
+        .order_by("-run__created", "run_id", "index")
     )
     if not results:
         return None
     prefixes: dict[uuid.UUID, str] = {}
     for result in results:
-        run = result.generation
+        run = result.run
         if run.pk not in prefixes:
             base = slugify(run.app_name) or "a1"
             prefix = f"{base}-{str(run.pk)[:8]}"
@@ -114,7 +114,7 @@ def generations_bulk_zip(*, user, ids: Iterable[uuid.UUID]) -> tuple[str, IO[byt
             prefixes[run.pk] = prefix
     entries = (
         (
-            f"{prefixes[r.generation_id]}-{r.index + 1}.{r.file.name.rsplit('.', 1)[-1]}",
+            f"{prefixes[r.run_id]}-{r.index + 1}.{r.file.name.rsplit('.', 1)[-1]}",
             r.file,
         )
         for r in results

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from generator.models import Generation
+from generator.models import Run
 
 # What the last bulk action did: the bar shows it once after the redirect (no-JS path).
 DONE_KEY = "bulk-done"
@@ -73,7 +73,7 @@ class LibraryFilterForm(forms.Form):
     def __init__(self, *args, apps=(), teams=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["app"].choices = [("", _("All apps")), *apps]
-        self.fields["state"].choices = [("", _("Any state")), *Generation.State.choices]
+        self.fields["state"].choices = [("", _("Any state")), *Run.State.choices]
         if teams is not None and teams.count() > 1:
             self.fields["team"].queryset = teams
         else:

@@ -17,11 +17,12 @@ from django.tasks import task
 from django.utils import timezone
 
 from generator.galleries.models import EVERYONE, user_scope
-from generator.models import BalanceAlert, Batch, DataExport, GalleryStamp, Generation, Membership
+from generator.models import BalanceAlert, Batch, GalleryStamp, Membership, Run
+from lifecycle.models import DataExport
 
 # Cards of these states change on their own (the worker moves them on): the gallery
 # asks for them again every few seconds until none is left.
-RUNS_MOVING = frozenset({Generation.State.SUBMITTING, *Generation.IN_FLIGHT})
+RUNS_MOVING = frozenset({Run.State.SUBMITTING, *Run.IN_FLIGHT})
 BATCHES_MOVING = frozenset({Batch.State.RUNNING})
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

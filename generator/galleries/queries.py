@@ -1,4 +1,4 @@
-"""History, the team gallery, and what owners do with their generations."""
+"""History, the team gallery, and what owners do with their runs."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from generator.models import AppDefinition, Batch, Generation, InputImage, ResultImage, Team
+from generator.models import AppDefinition, Batch, InputImage, ResultImage, Run, Team
 
 ZIP_CHUNK = 1024 * 1024
 
@@ -49,12 +49,10 @@ def for_grid(qs: QuerySet) -> QuerySet:
     Subqueries fetch just those ids in the page's own query, rather than loading every
     image of every card.
     """
-    first_result = ResultImage.objects.filter(generation=OuterRef("pk"), thumbnail__gt="").order_by(
+    first_result = ResultImage.objects.filter(run=OuterRef("pk"), thumbnail__gt="").order_by(
         "index"
     )
-    first_input = InputImage.objects.filter(generation=OuterRef("pk")).order_by(
-        "form_id", "position"
-    )
+    first_input = InputImage.objects.filter(run=OuterRef("pk")).order_by("form_id", "position")
     return qs.select_related("user").annotate(
         card_result=Subquery(first_result.values("pk")[:1]),
         card_width=Subquery(first_result.values("width")[:1]),
@@ -88,7 +86,7 @@ def history_sources(
 ) -> list[QuerySet]:
     """The user's own work as card sources for `galleries.page_read`: single runs, and
     each batch as one card (batch items show on the batch's page)."""
-    runs = Generation.objects.shown().filter(user=user, batch__isnull=True)
+    runs = Run.objects.shown().filter(user=user, batch__isnull=True)
     runs = _filtered(
         runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
     )
@@ -110,10 +108,10 @@ def batch_cards(*, qs: QuerySet) -> QuerySet:
     they are."""
     first_result = (
         ResultImage.objects.shown()
-        .filter(generation__batch=OuterRef("pk"), thumbnail__gt="")
-        .order_by("generation__finished_at", "index")
+        .filter(run__batch=OuterRef("pk"), thumbnail__gt="")
+        .order_by("run__finished_at", "index")
     )
-    done = Generation.objects.filter(batch=OuterRef("pk"), state="completed")
+    done = Run.objects.filter(batch=OuterRef("pk"), state="completed")
     return qs.annotate(
         card_result=Subquery(first_result.values("pk")[:1]),
         items_total=Count("items", filter=~Q(items__state="invalid")),
@@ -135,7 +133,7 @@ def runs_list(
 ) -> QuerySet:
     """The user's own runs, every one (batch items too), newest first: for scripts,
     which want runs rather than the history page's batch cards."""
-    runs = Generation.objects.shown().filter(user=user)
+    runs = Run.objects.shown().filter(user=user)
     runs = _filtered(
         runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
     )
@@ -148,7 +146,7 @@ def gallery_sources(*, user, language: str, team: Team | None = None, **filters)
     team_ids = Team.objects.filter(memberships__user=user).values_list("pk", flat=True)
     if team is not None:
         team_ids = team_ids.filter(pk=team.pk)
-    shared = Generation.objects.shown().filter(visibility=Generation.Visibility.TEAM)
+    shared = Run.objects.shown().filter(visibility=Run.Visibility.TEAM)
     return [
         cards_named(qs=for_grid(_filtered(shared.filter(team_id=pk), **filters)), language=language)
         for pk in team_ids
@@ -170,7 +168,7 @@ def gallery_list(
     teams = Team.objects.filter(memberships__user=user)
     if team is not None:
         teams = teams.filter(pk=team.pk)
-    qs = Generation.objects.shown().filter(visibility=Generation.Visibility.TEAM, team__in=teams)
+    qs = Run.objects.shown().filter(visibility=Run.Visibility.TEAM, team__in=teams)
     qs = _filtered(
         qs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
     )
@@ -194,4 +192,4 @@ def apps_used(*, qs: QuerySet, language: str) -> list[tuple[str, str]]:
 def trash_list(*, user) -> QuerySet:
     """The user's deleted runs that can still be restored, most recently deleted first
     (no picture: a run in the trash shows its images nowhere)."""
-    return Generation.objects.in_trash(user).order_by("-deleted_at")
+    return Run.objects.in_trash(user).order_by("-deleted_at")

@@ -75,8 +75,13 @@ class WebhookDelivery(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="deliveries")
-    generation = models.ForeignKey(
-        "Generation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    run = models.ForeignKey(
+        "Run",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_column="generation_id",  # the column kept its name when "run" became "run"
     )
     batch = models.ForeignKey(
         "Batch", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
@@ -99,8 +104,8 @@ class WebhookDelivery(models.Model):
         constraints = [
             # A run ends once: two workers noticing it cannot queue two deliveries.
             models.UniqueConstraint(
-                fields=["generation", "event"],
-                condition=Q(generation__isnull=False),
+                fields=["run", "event"],
+                condition=Q(run__isnull=False),
                 name="one_delivery_per_run_event",
             ),
             models.UniqueConstraint(

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.ratelimits import rate_take
-from generator.models import ApiKey, Batch, Generation
+from generator.models import ApiKey, Batch, Run
 from generator.money.ledger import points_used
 from generator.runs.holds import batches_cancel
 
@@ -136,7 +136,7 @@ class KeyUse:
 def keys_use(*, user) -> list[KeyUse]:
     """Each of the user's keys with the points it used this month (the ledger's)."""
     return [
-        KeyUse(key, points_used(api_key=key), Generation.objects.filter(api_key=key).count())
+        KeyUse(key, points_used(api_key=key), Run.objects.filter(api_key=key).count())
         for key in keys_of(user=user)
     ]
 

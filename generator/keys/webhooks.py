@@ -32,12 +32,12 @@ from django.utils import timezone
 
 from common.image_links import post_to_link
 from common.images import ImageRejected
-from generator.models import ApiKey, Batch, Generation, WebhookDelivery
+from generator.models import ApiKey, Batch, Run, WebhookDelivery
 from generator.runs.summaries import batch_json, run_json
 
 logger = logging.getLogger(__name__)
 
-RUN_EVENTS = {Generation.State.COMPLETED: "run.completed", Generation.State.FAILED: "run.failed"}
+RUN_EVENTS = {Run.State.COMPLETED: "run.completed", Run.State.FAILED: "run.failed"}
 FIRST_RETRY = 10  # seconds; then x3 each time, at most an hour
 MAX_RETRY = 3600
 LOST_AFTER = timedelta(minutes=2)  # a claimed delivery whose job died is taken up again
@@ -53,7 +53,7 @@ def webhook_send(
     api_key: ApiKey,
     event: str,
     payload: dict,
-    generation: Generation | None = None,
+    run: Run | None = None,
     batch: Batch | None = None,
 ) -> WebhookDelivery | None:
     """Queue one event for the key's webhook (none set, or the key revoked: nothing).
@@ -66,7 +66,7 @@ def webhook_send(
         with transaction.atomic():
             delivery = WebhookDelivery.objects.create(
                 api_key=api_key,
-                generation=generation,
+                run=run,
                 batch=batch,
                 event=event,
                 url=api_key.webhook_url,
@@ -80,23 +80,23 @@ def webhook_send(
     return delivery
 
 
-def run_ended(*, generation_id) -> WebhookDelivery | None:
+def run_ended(*, run_id) -> WebhookDelivery | None:
     """Tell the key's webhook that its run ended (nothing if it has not, has no key or
     webhook, or was told already: the delivery is unique per run and event)."""
-    generation = (
-        Generation.objects.select_related("api_key", "user")
-        .filter(pk=generation_id, api_key__isnull=False)
+    run = (
+        Run.objects.select_related("api_key", "user")
+        .filter(pk=run_id, api_key__isnull=False)
         .first()
     )
-    if generation is None or generation.state not in RUN_EVENTS:
+    if run is None or run.state not in RUN_EVENTS:
         return None
-    if generation.batch_id is not None:
+    if run.batch_id is not None:
         return None  # a batch tells its webhook once, when the whole batch ends
     return webhook_send(
-        api_key=generation.api_key,
-        event=RUN_EVENTS[generation.state],
-        payload={"run": run_json(generation, base=settings.SITE_URL)},
-        generation=generation,
+        api_key=run.api_key,
+        event=RUN_EVENTS[run.state],
+        payload={"run": run_json(run, base=settings.SITE_URL)},
+        run=run,
     )
 
 
@@ -196,9 +196,9 @@ def _stopped_because(key: ApiKey) -> str:
 def _payload_now(delivery: WebhookDelivery) -> dict:
     """The queued payload, less the images of a run hidden or trashed since it was queued."""
     payload = delivery.payload
-    if delivery.generation_id is None or "run" not in payload:
+    if delivery.run_id is None or "run" not in payload:
         return payload
-    shown = Generation.objects.shown().filter(pk=delivery.generation_id).exists()
+    shown = Run.objects.shown().filter(pk=delivery.run_id).exists()
     return payload if shown else {**payload, "run": {**payload["run"], "results": []}}
 
 

@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from generator.models import ApiKey, BatchItem, Generation, LedgerEntry, Team
+from generator.models import ApiKey, BatchItem, LedgerEntry, Run, Team
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def ledger_hold(
     *,
     points: int,
     billing: Billing,
-    run: Generation | None = None,
+    run: Run | None = None,
     items: list[BatchItem] | None = None,
     app_id: str = "",
     app_name: str = "",

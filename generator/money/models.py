@@ -97,7 +97,7 @@ class LedgerEntry(models.Model):
         "generator.ApiKey", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     run = models.ForeignKey(
-        "generator.Generation",
+        "generator.Run",
         null=True,
         blank=True,
         on_delete=models.DO_NOTHING,

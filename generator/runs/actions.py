@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from common.zips import zip_spool
-from generator.models import Generation, InputImage, ResultImage, Team
+from generator.models import InputImage, ResultImage, Run, Team
 from generator.runs.inputs import ImageSlot
 
 
@@ -28,7 +28,7 @@ def runs_trash(*, runs: QuerySet) -> list:
     """Move these runs to their owners' trash (kept TRASH_DAYS); the ids that went, so
     an Undo brings back exactly these (runs already in the trash are not among them)."""
     ids = list(runs.filter(deleted_at__isnull=True).values_list("pk", flat=True))
-    Generation.objects.filter(pk__in=ids).update(deleted_at=timezone.now())
+    Run.objects.filter(pk__in=ids).update(deleted_at=timezone.now())
     return ids
 
 
@@ -51,26 +51,26 @@ def runs_hide(*, runs: QuerySet, hidden: bool) -> int:
     return runs.update(hidden=hidden)
 
 
-def generation_favourite(*, generation: Generation, favourite: bool) -> None:
-    runs_favourite(runs=Generation.objects.filter(pk=generation.pk), favourite=favourite)
-    generation.favourite = favourite
+def run_favourite(*, run: Run, favourite: bool) -> None:
+    runs_favourite(runs=Run.objects.filter(pk=run.pk), favourite=favourite)
+    run.favourite = favourite
 
 
-def generation_delete(*, generation: Generation) -> None:
+def run_delete(*, run: Run) -> None:
     """Soft delete: gone for the user and their team; in the owner's trash for TRASH_DAYS."""
-    runs_trash(runs=Generation.objects.filter(pk=generation.pk))
+    runs_trash(runs=Run.objects.filter(pk=run.pk))
 
 
-def generation_restore(*, user, generation: Generation) -> bool:
+def run_restore(*, user, run: Run) -> bool:
     """Back out of the owner's trash; False when it is no longer restorable."""
-    restored = runs_restore(runs=Generation.objects.in_trash(user).filter(pk=generation.pk))
+    restored = runs_restore(runs=Run.objects.in_trash(user).filter(pk=run.pk))
     if restored:
-        generation.deleted_at = None
+        run.deleted_at = None
     return bool(restored)
 
 
-def generation_share(*, generation: Generation, visibility: str, team: Team | None) -> None:
-    runs_share(runs=Generation.objects.filter(pk=generation.pk), visibility=visibility, team=team)
+def run_share(*, run: Run, visibility: str, team: Team | None) -> None:
+    runs_share(runs=Run.objects.filter(pk=run.pk), visibility=visibility, team=team)
 
 
 def search_text_for(*, app_name: str, params: dict) -> str:
@@ -81,31 +81,31 @@ def search_text_for(*, app_name: str, params: dict) -> str:
     return " ".join(w for w in words if w)[:2000]
 
 
-def generation_zip(*, generation: Generation) -> tuple[str, IO[bytes]]:
-    """All saved results of a generation in one ZIP: (file name, open temporary file)
+def run_zip(*, run: Run) -> tuple[str, IO[bytes]]:
+    """All saved results of a run in one ZIP: (file name, open temporary file)
     for the response to stream and close (memory stays flat whatever the run's size).
     A run hidden or trashed since it was looked up gives an empty ZIP."""
-    base = slugify(generation.app_name) or "a1"
-    name = f"{base}-{str(generation.id)[:8]}"
+    base = slugify(run.app_name) or "a1"
+    name = f"{base}-{str(run.id)[:8]}"
     entries = (
         (f"{name}-{result.index + 1}.{result.file.name.rsplit('.', 1)[-1]}", result.file)
-        for result in ResultImage.objects.shown().filter(generation=generation)
+        for result in ResultImage.objects.shown().filter(run=run)
         if result.file
     )
     return f"{name}.zip", zip_spool(entries)
 
 
-def remix_photos(*, user, generation: Generation) -> dict[str, InputImage]:
+def remix_photos(*, user, run: Run) -> dict[str, InputImage]:
     """The run's photos the user may reuse, by form field name. Nothing is written:
     the remixer's own rows are made when the remix is submitted."""
-    photos = InputImage.objects.visible_to(user).shown().filter(generation=generation)
+    photos = InputImage.objects.visible_to(user).shown().filter(run=run)
     return {ImageSlot.field_name(image.form_id, image.position): image for image in photos}
 
 
-def remix_initial(*, generation: Generation) -> dict:
+def remix_initial(*, run: Run) -> dict:
     """The run's choices as initial values of the app form."""
-    params = generation.params or {}
-    initial = {"generate_num": params.get("generate_num", generation.generate_num)}
+    params = run.params or {}
+    initial = {"generate_num": params.get("generate_num", run.generate_num)}
     for item in params.get("description") or []:
         initial[f"desc_{item['id']}"] = item["value"]
     for key in ("style", "size"):

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from a1 import A1Error
 from common.images import ImageRejected, normalise
 from generator.errors import SubmitRefused
-from generator.models import Generation, InputImage, ResultImage
+from generator.models import InputImage, ResultImage, Run
 from generator.runs.holds import run_abandon
 from generator.runs.messages import user_message
 from generator.runs.submission import run_open, send_once
@@ -19,28 +19,26 @@ from generator.teams.services import billing_team
 ENHANCE_POINTS = 3
 
 
-def enhance_start(
-    *, user, source: ResultImage | InputImage, key: uuid.UUID, **origin
-) -> Generation:
+def enhance_start(*, user, source: ResultImage | InputImage, key: uuid.UUID, **origin) -> Run:
     """Send one of our images to optimize, exactly once per (user, key).
 
     The points are held (the run's row, in the budgets' transaction) before the image
     is uploaded; a refusal at any step releases them.
     """
-    existing = Generation.objects.filter(idempotency_key=key, user=user).first()
+    existing = Run.objects.filter(idempotency_key=key, user=user).first()
     if existing is not None:
         return existing
     if not source.file:
         raise SubmitRefused(_("This image was not saved, so it cannot be enhanced."))
     team = billing_team(user=user)
     is_result = isinstance(source, ResultImage)
-    origin_run = source.generation
-    generation, created = run_open(
+    origin_run = source.run
+    run, created = run_open(
         user=user,
         team=team,
         key=key,
         points=ENHANCE_POINTS,
-        kind=Generation.Kind.ENHANCE,
+        kind=Run.Kind.ENHANCE,
         app_id=origin_run.app_id if origin_run else "",
         app_name=origin_run.app_name if origin_run else "",
         search_text=" ".join(
@@ -51,19 +49,19 @@ def enhance_start(
         **origin,
     )
     if not created:
-        return generation
+        return run
     try:
         path, image_url, notes = _upload_for(source)
     except SubmitRefused:
-        run_abandon(generation=generation)
+        run_abandon(run=run)
         raise
     if not is_result:
         notes = [*source.notes, *notes]  # what was done when the photo was first taken in
-    Generation.objects.filter(pk=generation.pk).update(
+    Run.objects.filter(pk=run.pk).update(
         params={"notes": notes}, request_body={"path": path, "imageUrl": image_url}
     )
     try:
-        return send_once(generation, lambda: a1_client().optimize(path=path, image_url=image_url))
+        return send_once(run, lambda: a1_client().optimize(path=path, image_url=image_url))
     except A1Error as exc:
         raise SubmitRefused(user_message(exc), code=exc.code) from exc
 

@@ -14,7 +14,7 @@ from a1 import App
 from a1.types import SIZES
 from common.image_links import fetch_image
 from common.images import MAX_INPUT_BYTES, ImageRejected, Normalised, normalise
-from generator.models import Generation, InputImage, Team, sharing_defaults
+from generator.models import InputImage, Run, Team, sharing_defaults
 from generator.runs.inputs import (
     MAX_DESCRIPTION,
     ImageSlot,
@@ -214,7 +214,7 @@ def sharing_fields(user) -> dict[str, forms.Field]:
     return {
         "visibility": forms.ChoiceField(
             label=_("Who can see it"),
-            choices=Generation.Visibility.choices,
+            choices=Run.Visibility.choices,
             initial=visibility,
             widget=forms.RadioSelect,
             required=False,  # absent: the user's default
@@ -328,7 +328,7 @@ class ShareForm(forms.Form):
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["visibility"].choices = Generation.Visibility.choices
+        self.fields["visibility"].choices = Run.Visibility.choices
         self.fields["team"].queryset = teams
 
     def clean(self):

@@ -12,38 +12,38 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import QuerySet
 
-from generator.models import Batch, BatchItem, Generation, InputImage
+from generator.models import Batch, BatchItem, InputImage, Run
 from generator.money.ledger import Billing, billing_of, ledger_hold, ledger_release
 
 
-def run_abandon(*, generation: Generation) -> bool:
+def run_abandon(*, run: Run) -> bool:
     """Release a SUBMITTING run whose call was never sent; False if it moved on meanwhile
     (its call went out: then it is never released here, whatever happens next)."""
-    return _release(generation=generation, unsent_only=True)
+    return _release(run=run, unsent_only=True)
 
 
-def run_refused(*, generation: Generation) -> bool:
+def run_refused(*, run: Run) -> bool:
     """Release a SUBMITTING run A1 definitely refused (nothing was spent)."""
-    return _release(generation=generation, unsent_only=False)
+    return _release(run=run, unsent_only=False)
 
 
-def _release(*, generation: Generation, unsent_only: bool) -> bool:
+def _release(*, run: Run, unsent_only: bool) -> bool:
     with transaction.atomic():
-        rows = Generation.objects.filter(pk=generation.pk, state=Generation.State.SUBMITTING)
+        rows = Run.objects.filter(pk=run.pk, state=Run.State.SUBMITTING)
         if unsent_only:
             rows = rows.filter(sent_at__isnull=True)
         if not rows.select_for_update().exists():
             return False
-        InputImage.objects.filter(generation=generation).update(generation=None)
-        ledger_release(run_id=generation.pk)
-        item = BatchItem.objects.filter(generation=generation).select_related("batch").first()
+        InputImage.objects.filter(run=run).update(run=None)
+        ledger_release(run_id=run.pk)
+        item = BatchItem.objects.filter(run=run).select_related("batch").first()
         if item is not None:
             BatchItem.objects.filter(pk=item.pk).update(
-                state=BatchItem.State.WAITING, generation=None, claimed_until=None
+                state=BatchItem.State.WAITING, run=None, claimed_until=None
             )
             _hold_again(item)
         # A fresh queryset: the lock is held already, and the delete reads its owners.
-        Generation.objects.filter(pk=generation.pk).delete()
+        Run.objects.filter(pk=run.pk).delete()
     return True
 
 

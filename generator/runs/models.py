@@ -1,4 +1,4 @@
-"""Runs: cached app definitions, generations and their images."""
+"""Runs: cached app definitions, runs and their images."""
 
 from __future__ import annotations
 
@@ -91,7 +91,7 @@ SHOWN = Q(deleted_at__isnull=True, hidden=False)
 SHARED = SHOWN & Q(visibility="team")
 
 
-class GenerationQuerySet(StampedQuerySet):
+class RunQuerySet(StampedQuerySet):
     """Every write of runs goes through here or through `create`, so the gallery stamps of
     their owners and teams move with each one: the galleries' caches rely on it."""
 
@@ -109,11 +109,11 @@ class GenerationQuerySet(StampedQuerySet):
         return objs
 
     def create(self, **kwargs):
-        generation = super().create(**kwargs)
-        GalleryStamp.objects.bump(users=[generation.user_id], teams=[generation.team_id])
-        return generation
+        run = super().create(**kwargs)
+        GalleryStamp.objects.bump(users=[run.user_id], teams=[run.team_id])
+        return run
 
-    def shown(self) -> GenerationQuerySet:
+    def shown(self) -> RunQuerySet:
         """What moderation hides is hidden from every output: the one rule.
 
         The runs that may leave the portal, for everyone, staff included: none in its
@@ -123,7 +123,7 @@ class GenerationQuerySet(StampedQuerySet):
         gives staff everything and everyone else only shown runs).
 
         Every other way out calls this (directly, through `ResultImage.objects.shown()`,
-        `InputImage.objects.shown()`, `Generation.is_shown`, or access.shown_or_404):
+        `InputImage.objects.shown()`, `Run.is_shown`, or access.shown_or_404):
         - galleries: history and team pages, their app filter, the batch cards
           (services/library.py), the app library's examples (services/app_library.py),
           a batch page's results (views/batches.py);
@@ -137,33 +137,30 @@ class GenerationQuerySet(StampedQuerySet):
           photos an upload path names (gateway/views.py);
         - webhooks: a run's payload when it is queued and again when it is sent
           (services/webhooks.py);
-        - images taken into new work: enhance, remix and reused photos (views/generations,
+        - images taken into new work: enhance, remix and reused photos (views/runs,
           views/apps, forms, api/runs), so a hidden image never comes back as a new run.
         """
         return self.filter(SHOWN)
 
-    def visible_to(self, user) -> GenerationQuerySet:
+    def visible_to(self, user) -> RunQuerySet:
         """Own work, work shared with the user's teams; staff see everything.
 
-        Deleted and hidden generations are gone for everyone but staff (`shown`).
+        Deleted and hidden runs are gone for everyone but staff (`shown`).
         """
         if user.is_staff:
             return self
         return (
             self.shown()
-            .filter(
-                Q(user=user)
-                | Q(visibility=Generation.Visibility.TEAM, team__memberships__user=user)
-            )
+            .filter(Q(user=user) | Q(visibility=Run.Visibility.TEAM, team__memberships__user=user))
             .distinct()
         )
 
-    def in_trash(self, user) -> GenerationQuerySet:
+    def in_trash(self, user) -> RunQuerySet:
         """The user's own deleted runs that may still be restored (TRASH_DAYS)."""
         since = timezone.now() - timedelta(days=settings.TRASH_DAYS)
         return self.filter(user=user, deleted_at__gte=since, hidden=False)
 
-    def this_month(self) -> GenerationQuerySet:
+    def this_month(self) -> RunQuerySet:
         start = timezone.localtime().replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         return self.filter(created__gte=start)
 
@@ -180,7 +177,7 @@ class GenerationQuerySet(StampedQuerySet):
         return totals["spent"] + totals["held"]
 
 
-class Generation(models.Model):
+class Run(models.Model):
     class State(models.TextChoices):
         SUBMITTING = "submitting", _("Submitting")
         RUNNING = "running", _("Running")
@@ -206,7 +203,7 @@ class Generation(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="generations"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="runs"
     )
     team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
     visibility = models.CharField(
@@ -287,19 +284,20 @@ class Generation(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="generations",
+        related_name="runs",
     )
     # The personal API key that started the run (none: the browser). Keys are revoked,
     # never deleted, so this always names the script for audit and its budget.
     api_key = models.ForeignKey(
-        "ApiKey", null=True, blank=True, on_delete=models.RESTRICT, related_name="generations"
+        "ApiKey", null=True, blank=True, on_delete=models.RESTRICT, related_name="runs"
     )
 
-    objects = GenerationQuerySet.as_manager()
+    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]
-        verbose_name = _("generation")
+        db_table = "generator_generation"  # kept when "run" became "run"
+        verbose_name = _("run")
         indexes = [
             models.Index(fields=["user", "-created"]),
             models.Index(fields=["team", "visibility", "-created"]),
@@ -340,7 +338,7 @@ class Generation(models.Model):
         return f"{self.app_name or self.app_id} · {self.get_state_display()}"
 
     def get_absolute_url(self) -> str:
-        return reverse("generation_detail", args=[self.pk])
+        return reverse("run_detail", args=[self.pk])
 
     IN_FLIGHT = (State.RUNNING, State.STALLED, State.COPYING)
 
@@ -381,16 +379,13 @@ class InputImageQuerySet(models.QuerySet):
         # Own photos not (yet) part of a run, and photos of runs the user may see: a
         # deleted or hidden run takes its photos with it.
         return self.filter(
-            Q(owner=user, generation__isnull=True)
-            | Q(generation__in=Generation.objects.visible_to(user))
+            Q(owner=user, run__isnull=True) | Q(run__in=Run.objects.visible_to(user))
         ).distinct()
 
     def shown(self) -> InputImageQuerySet:
-        """Photos that may leave the portal: of shown runs, or in no run yet (Generation's
+        """Photos that may leave the portal: of shown runs, or in no run yet (Run's
         `shown` is the rule)."""
-        return self.filter(
-            Q(generation__isnull=True) | Q(generation__in=Generation.objects.shown())
-        )
+        return self.filter(Q(run__isnull=True) | Q(run__in=Run.objects.shown()))
 
 
 def input_path(instance: InputImage, filename: str) -> str:
@@ -422,8 +417,13 @@ class InputImage(models.Model):
     given_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos_given"
     )
-    generation = models.ForeignKey(
-        Generation, null=True, blank=True, on_delete=models.CASCADE, related_name="inputs"
+    run = models.ForeignKey(
+        Run,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="inputs",
+        db_column="generation_id",  # the column kept its name when "run" became "run"
     )
     form_id = models.CharField(max_length=32, blank=True)
     position = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -452,9 +452,7 @@ class InputImage(models.Model):
         ordering = ["form_id", "position", "created"]
         indexes = [
             # The worker's hourly sweep of photos staged by forms never submitted.
-            models.Index(
-                fields=["created"], condition=Q(generation__isnull=True), name="staged_photos"
-            ),
+            models.Index(fields=["created"], condition=Q(run__isnull=True), name="staged_photos"),
             # Removal asks whether another row still uses a file before deleting it.
             models.Index(fields=["file"], name="photo_files"),
         ]
@@ -465,11 +463,11 @@ class InputImage(models.Model):
 
 class ResultImageQuerySet(models.QuerySet):
     def visible_to(self, user) -> ResultImageQuerySet:
-        return self.filter(generation__in=Generation.objects.visible_to(user))
+        return self.filter(run__in=Run.objects.visible_to(user))
 
     def shown(self) -> ResultImageQuerySet:
-        """Results of shown runs only (Generation's `shown` is the rule)."""
-        return self.filter(generation__in=Generation.objects.shown())
+        """Results of shown runs only (Run's `shown` is the rule)."""
+        return self.filter(run__in=Run.objects.shown())
 
 
 def result_path(instance: ResultImage, filename: str) -> str:
@@ -480,7 +478,12 @@ class ResultImage(models.Model):
     """One image A1 made: our copy, its thumbnail, and A1's (expiring) link."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    generation = models.ForeignKey(Generation, on_delete=models.CASCADE, related_name="results")
+    run = models.ForeignKey(
+        Run,
+        db_column="generation_id",  # the column kept its name when "run" became "run"
+        on_delete=models.CASCADE,
+        related_name="results",
+    )
     index = models.PositiveSmallIntegerField()
     upstream_url = models.URLField(max_length=2000)
     file = models.FileField(upload_to=result_path, max_length=300, blank=True)
@@ -500,18 +503,18 @@ class ResultImage(models.Model):
     objects = ResultImageQuerySet.as_manager()
 
     class Meta:
-        ordering = ["generation", "index"]
+        ordering = ["run", "index"]
         # Removal asks whether another row still uses a file before deleting it.
         indexes = [
             models.Index(fields=["file"], name="result_files"),
             models.Index(fields=["thumbnail"], name="result_thumbnails"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["generation", "index"], name="one_result_per_index")
+            models.UniqueConstraint(fields=["run", "index"], name="one_result_per_index")
         ]
 
     def __str__(self) -> str:
-        return f"{self.generation_id} #{self.index + 1}"
+        return f"{self.run_id} #{self.index + 1}"
 
     @property
     def copied(self) -> bool:

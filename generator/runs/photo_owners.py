@@ -42,9 +42,9 @@ def photos_leaving(
     if person is not None:
         return InputImage.objects.filter(Q(given_by=person) | Q(owner=person))
     if runs is not None:
-        return InputImage.objects.filter(generation__in=runs)
+        return InputImage.objects.filter(run__in=runs)
     return InputImage.objects.filter(
-        generation__isnull=True, batch_item__isnull=True, created__lt=staged_before
+        run__isnull=True, batch_item__isnull=True, created__lt=staged_before
     )
 
 

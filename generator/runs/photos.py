@@ -20,7 +20,7 @@ from a1 import A1Error
 from common.images import Normalised
 from generator.errors import SubmitRefused
 from generator.files.queue import files_remove_all_pending
-from generator.models import Generation, InputImage
+from generator.models import InputImage, Run
 from generator.runs.inputs import ImageSlot
 from generator.runs.messages import is_image_error, user_message
 from generator.runs.photo_owners import photos_leaving
@@ -68,9 +68,7 @@ def inputs_stage(*, user, photos: Mapping[ImageSlot, Normalised]) -> dict[str, I
     }
 
 
-def photos_attach(
-    *, generation: Generation, photos: Mapping[ImageSlot, InputImage]
-) -> dict[str, InputImage]:
+def photos_attach(*, run: Run, photos: Mapping[ImageSlot, InputImage]) -> dict[str, InputImage]:
     """Make the photos the run's own rows; returns them by slot name.
 
     A photo that belongs to someone else (remixing a teammate's run) or to another run
@@ -80,23 +78,21 @@ def photos_attach(
     attached = {}
     for slot, image in photos.items():
         where = {"form_id": slot.form_id, "position": slot.position}
-        if image.generation_id == generation.pk:
+        if image.run_id == run.pk:
             attached[slot.name] = image
             continue
         # The user's own staged photo becomes this run's, unless another run took it
         # first (a conditional UPDATE decides); otherwise this run gets its own row.
-        if image.owner_id == generation.user_id and image.generation_id is None:
-            taken = InputImage.objects.filter(pk=image.pk, generation__isnull=True).update(
-                generation=generation, **where
+        if image.owner_id == run.user_id and image.run_id is None:
+            taken = InputImage.objects.filter(pk=image.pk, run__isnull=True).update(
+                run=run, **where
             )
             if taken:
-                image.generation = generation
+                image.run = run
                 image.form_id, image.position = slot.form_id, slot.position
                 attached[slot.name] = image
                 continue
-        attached[slot.name] = photo_copy(
-            photo=image, owner_id=generation.user_id, generation=generation, **where
-        )
+        attached[slot.name] = photo_copy(photo=image, owner_id=run.user_id, run=run, **where)
     return attached
 
 

@@ -22,9 +22,9 @@ from django.db.models import Q
 from django_tasks_db.models import DBTaskResult
 
 from generator.files.queue import CHUNK, chunks, files_release
-from generator.models import Generation, InputImage, ResultImage
+from generator.models import InputImage, ResultImage, Run
 from generator.runs.photo_owners import photos_leaving
-from generator.runs.tracking import poll_generation
+from generator.runs.tracking import poll_run
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +56,7 @@ class Removed:
 
 def _run_file_names(run_ids: list) -> tuple[set[str], int, int]:
     photos = list(photos_leaving(runs=run_ids).values_list("file", flat=True))
-    results = list(
-        ResultImage.objects.filter(generation__in=run_ids).values_list("file", "thumbnail")
-    )
+    results = list(ResultImage.objects.filter(run__in=run_ids).values_list("file", "thumbnail"))
     names = set(photos) | {n for pair in results for n in pair}
     return names, len(photos), len(results)
 
@@ -75,7 +73,7 @@ def runs_remove(*, ids: Iterable, only: Q | None = None, wait: bool = False) -> 
     """
     removed = Removed()
     with transaction.atomic():
-        runs = Generation.objects.filter(pk__in=list(ids))
+        runs = Run.objects.filter(pk__in=list(ids))
         if only is not None:
             runs = runs.filter(only)
         run_ids = list(runs.select_for_update(skip_locked=not wait).values_list("pk", flat=True))
@@ -83,9 +81,9 @@ def runs_remove(*, ids: Iterable, only: Q | None = None, wait: bool = False) -> 
             return removed
         names, photos, results = _run_file_names(run_ids)
         task_records_forget(run_ids=run_ids)
-        admin_log_forget(model=Generation, ids=run_ids)
+        admin_log_forget(model=Run, ids=run_ids)
         photos_leaving(runs=run_ids).delete()  # the rule's rows, not whatever cascades
-        Generation.objects.filter(pk__in=run_ids).delete()
+        Run.objects.filter(pk__in=run_ids).delete()
         removed.add("runs", len(run_ids))
         removed.add("photos", photos)
         removed.add("results", results)
@@ -103,17 +101,17 @@ def photos_remove(
     with transaction.atomic():
         rows = list(
             photos.select_for_update(skip_locked=not wait, of=("self",)).values_list(
-                "pk", "file", "generation_id"
+                "pk", "file", "run_id"
             )[:limit]
         )
         if not rows:
             return removed
         InputImage.objects.filter(pk__in=[pk for pk, _, _ in rows]).delete()
         runs = {run for _, _, run in rows if run}
-        Generation.objects.filter(pk__in=runs, inputs_removed_at__isnull=True).update(
+        Run.objects.filter(pk__in=runs, inputs_removed_at__isnull=True).update(
             inputs_removed_at=now
         )
-        Generation.objects.filter(pk__in=runs).touch()  # cards showed these photos
+        Run.objects.filter(pk__in=runs).touch()  # cards showed these photos
         removed.add("photos", len(rows))
         files_release(name for _, name, _ in rows)
     return removed
@@ -126,16 +124,16 @@ def results_remove(*, results: models.QuerySet, now, limit: int | None = CHUNK) 
     with transaction.atomic():
         rows = list(
             results.select_for_update(skip_locked=True, of=("self",)).values_list(
-                "pk", "file", "thumbnail", "generation_id"
+                "pk", "file", "thumbnail", "run_id"
             )[:limit]
         )
         if not rows:
             return removed
         ResultImage.objects.filter(pk__in=[row[0] for row in rows]).delete()
-        Generation.objects.filter(
-            pk__in={row[3] for row in rows}, results_removed_at__isnull=True
-        ).update(results_removed_at=now)
-        Generation.objects.filter(pk__in={row[3] for row in rows}).touch()
+        Run.objects.filter(pk__in={row[3] for row in rows}, results_removed_at__isnull=True).update(
+            results_removed_at=now
+        )
+        Run.objects.filter(pk__in={row[3] for row in rows}).touch()
         removed.add("results", len(rows))
         files_release(n for row in rows for n in row[1:3])
     return removed
@@ -146,7 +144,7 @@ def results_remove(*, results: models.QuerySet, now, limit: int | None = CHUNK) 
 
 def task_records_forget(*, run_ids: list) -> int:
     """Delete the worker's job records for these runs (their arguments are the run ids)."""
-    path = poll_generation.module_path
+    path = poll_run.module_path
     deleted = 0
     for part in chunks(str(pk) for pk in run_ids):
         deleted += DBTaskResult.objects.filter(

@@ -1,4 +1,4 @@
-"""Starting a generation from plain data: hold the points, upload, send generate once."""
+"""Starting a run from plain data: hold the points, upload, send generate once."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from a1 import A1Error, CnetValue, Code, GenerateRequest
 from generator.errors import SubmitRefused
-from generator.models import AppDefinition, Generation, InputImage
+from generator.models import AppDefinition, InputImage, Run
 from generator.runs.actions import search_text_for
 from generator.runs.definitions import a1_language, app_fetch
 from generator.runs.enhance import enhance_start
@@ -40,7 +40,7 @@ class AppUpdated(Exception):
         self.definition = definition
 
 
-def generation_start(
+def run_start(
     *,
     user,
     definition: AppDefinition,
@@ -48,7 +48,7 @@ def generation_start(
     photos: Mapping[str, InputImage],
     key: uuid.UUID,
     **origin,
-) -> Generation:
+) -> Run:
     """Start one run of an app: exactly one generate call per (user, key).
 
     `photos` maps the app's photo slots (by field name) to photos the user may use;
@@ -56,7 +56,7 @@ def generation_start(
     run when this key was already used. Raises SubmitRefused or AppUpdated when
     nothing was started (and nothing spent).
     """
-    existing = Generation.objects.filter(idempotency_key=key, user=user).first()
+    existing = Run.objects.filter(idempotency_key=key, user=user).first()
     if existing is not None:
         return existing
     app = definition.app
@@ -72,10 +72,10 @@ def generation_start(
     team = billing_team(user=user, chosen=choices.team_id)
     visibility = choices.visibility or default_sharing(user=user)[0]
     if team is None:
-        visibility = Generation.Visibility.PRIVATE
+        visibility = Run.Visibility.PRIVATE
     params = run_params(app, choices)
     slots = {slot.name: slot for slot in app_slots(app)}
-    generation, created = run_open(
+    run, created = run_open(
         user=user,
         team=team,
         key=key,
@@ -93,17 +93,17 @@ def generation_start(
         **origin,
     )
     if not created:
-        return generation
-    attached = {ImageSlot.field_name(i.form_id, i.position): i for i in generation.inputs.all()}
+        return run
+    attached = {ImageSlot.field_name(i.form_id, i.position): i for i in run.inputs.all()}
     try:
-        photos_upload(photos=attached, progress=lambda: submission_renew(generation=generation))
+        photos_upload(photos=attached, progress=lambda: submission_renew(run=run))
     except SubmitRefused:
-        run_abandon(generation=generation)
+        run_abandon(run=run)
         raise
     request = _request_for(app, choices, slots, attached)
-    Generation.objects.filter(pk=generation.pk).update(request_body=request.to_json())
+    Run.objects.filter(pk=run.pk).update(request_body=request.to_json())
     try:
-        return send_once(generation, lambda: a1_client().generate(request))
+        return send_once(run, lambda: a1_client().generate(request))
     except A1Error as exc:
         if exc.code == Code.APP_UPDATED:
             fresh = app_fetch(app_id=definition.app_id, language=definition.language, force=True)
@@ -129,10 +129,10 @@ def _request_for(app, choices: RunChoices, slots, photos: Mapping[str, InputImag
     )
 
 
-def generation_rerun(*, user, generation: Generation, key: uuid.UUID) -> Generation:
+def run_rerun(*, user, run: Run, key: uuid.UUID) -> Run:
     """Start a new run with the same inputs, through the same path and rules."""
-    if generation.kind == Generation.Kind.ENHANCE:
-        source = generation.source_result or generation.source_input
+    if run.kind == Run.Kind.ENHANCE:
+        source = run.source_result or run.source_input
         # The image must still be one the person may see (a teammate may have unshared
         # or deleted it since, or staff hidden it): the same rule as opening it.
         if (
@@ -141,20 +141,18 @@ def generation_rerun(*, user, generation: Generation, key: uuid.UUID) -> Generat
         ):
             raise SubmitRefused(_("The image to enhance is no longer available."))
         return enhance_start(user=user, source=source, key=key)
-    if generation.inputs_removed_at:
+    if run.inputs_removed_at:
         raise SubmitRefused(
             _("The photos of this run are no longer kept. Remix it and give them again.")
         )
-    definition = app_fetch(app_id=generation.app_id, language=generation.language or a1_language())
-    still_in_team = teams_of(user=user).filter(pk=generation.team_id).exists()
+    definition = app_fetch(app_id=run.app_id, language=run.language or a1_language())
+    still_in_team = teams_of(user=user).filter(pk=run.team_id).exists()
     choices = choices_from_params(
-        generation.params or {},
-        team_id=generation.team_id if still_in_team else None,
-        visibility=generation.visibility,
+        run.params or {},
+        team_id=run.team_id if still_in_team else None,
+        visibility=run.visibility,
     )
-    photos = {ImageSlot.field_name(i.form_id, i.position): i for i in generation.inputs.all()}
+    photos = {ImageSlot.field_name(i.form_id, i.position): i for i in run.inputs.all()}
     if choices_problems(definition.app, choices, set(photos)):
         raise SubmitRefused(_("The app has changed since this run. Open it to check the form."))
-    return generation_start(
-        user=user, definition=definition, choices=choices, photos=photos, key=key
-    )
+    return run_start(user=user, definition=definition, choices=choices, photos=photos, key=key)

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from a1 import A1Error, Code
 from generator.errors import SubmitRefused
-from generator.models import BatchItem, Generation, InputImage, Team
+from generator.models import BatchItem, InputImage, Run, Team
 from generator.money.budgets import balance_alert_raise, spend_check
 from generator.money.ledger import Billing, ledger_hold, ledger_release
 from generator.runs.holds import run_refused
@@ -30,7 +30,7 @@ from generator.runs.tracking import track
 logger = logging.getLogger(__name__)
 
 FIRST_POLL_AFTER = timedelta(seconds=5)  # the API text asks for ~5 s before the first query
-State = Generation.State
+State = Run.State
 
 
 def run_open(
@@ -42,18 +42,18 @@ def run_open(
     photos: Mapping[ImageSlot, InputImage] | None = None,
     batch_item: BatchItem | None = None,
     **fields,
-) -> tuple[Generation, bool]:
+) -> tuple[Run, bool]:
     """Check who may spend, write the SUBMITTING row and hold its points, in one transaction.
 
-    Returns (generation, created). An existing run with this key is returned as it is:
+    Returns (run, created). An existing run with this key is returned as it is:
     a double click, a reload or a retried script request starts nothing new. Raises
     SubmitRefused when a budget or the account cannot pay.
     """
     with transaction.atomic():
-        existing = Generation.objects.filter(user=user, idempotency_key=key).first()
+        existing = Run.objects.filter(user=user, idempotency_key=key).first()
         if existing is not None:
             return existing, False
-        is_app = fields.get("kind", Generation.Kind.GENERATE) == Generation.Kind.GENERATE
+        is_app = fields.get("kind", Run.Kind.GENERATE) == Run.Kind.GENERATE
         spend_check(
             user=user,
             team=team,
@@ -64,7 +64,7 @@ def run_open(
         )
         try:
             with transaction.atomic():
-                generation = Generation.objects.create(
+                run = Run.objects.create(
                     user=user,
                     team=team,
                     idempotency_key=key,
@@ -75,23 +75,23 @@ def run_open(
                 )
         except IntegrityError:
             # Another request with the same key won the race: show that one.
-            return Generation.objects.get(user=user, idempotency_key=key), False
+            return Run.objects.get(user=user, idempotency_key=key), False
         ledger_hold(
             points=points,
             billing=Billing.of(user=user, team=team, api_key=fields.get("api_key")),
-            run=generation,
-            app_id=generation.app_id,
-            app_name=generation.app_name,
+            run=run,
+            app_id=run.app_id,
+            app_name=run.app_name,
         )
         if photos:
-            photos_attach(generation=generation, photos=photos)
+            photos_attach(run=run, photos=photos)
         if batch_item is not None:
             # The item's hold becomes the run's in the same transaction: never both.
             BatchItem.objects.filter(pk=batch_item.pk).update(
-                state=BatchItem.State.SENT, generation=generation, claimed_until=None
+                state=BatchItem.State.SENT, run=run, claimed_until=None
             )
             ledger_release(item_ids=[batch_item.pk])
-    return generation, True
+    return run, True
 
 
 def submit_lease() -> datetime:
@@ -99,28 +99,26 @@ def submit_lease() -> datetime:
     return timezone.now() + timedelta(seconds=settings.SUBMIT_LEASE)
 
 
-def submission_renew(*, generation: Generation) -> None:
+def submission_renew(*, run: Run) -> None:
     """A slow step of the submission (an upload) is still under way."""
-    Generation.objects.filter(pk=generation.pk, state=State.SUBMITTING).update(
-        claimed_until=submit_lease()
-    )
+    Run.objects.filter(pk=run.pk, state=State.SUBMITTING).update(claimed_until=submit_lease())
 
 
-def send_once(generation: Generation, call: Callable[[], str]) -> Generation:
+def send_once(run: Run, call: Callable[[], str]) -> Run:
     """Send the call that spends points, once, and record what is known afterwards.
 
     `sent_at` is written before the call goes out: a process that dies after that
     leaves a run whose outcome is unknown (never sent again), one that dies before it
     leaves a run that certainly reached nothing (released by the sweep). No answer: the
-    generation is "unknown". A definite refusal spent nothing: the hold is released and
+    run is "unknown". A definite refusal spent nothing: the hold is released and
     the A1Error raised.
     """
     now = timezone.now()
     # Sent only if this run is still ours to send: a submission that outlived its lease
     # (a very slow upload) may have been released by the sweep, its row and hold gone.
-    ours = Generation.objects.filter(
-        pk=generation.pk, state=State.SUBMITTING, sent_at__isnull=True
-    ).update(sent_at=now, claimed_until=submit_lease())
+    ours = Run.objects.filter(pk=run.pk, state=State.SUBMITTING, sent_at__isnull=True).update(
+        sent_at=now, claimed_until=submit_lease()
+    )
     if ours != 1:
         raise SubmitRefused(
             _("This submission took too long and was stopped before anything was sent. Try again.")
@@ -129,17 +127,17 @@ def send_once(generation: Generation, call: Callable[[], str]) -> Generation:
         task_id = call()
     except A1Error as exc:
         if exc.outcome_unknown:
-            Generation.objects.filter(pk=generation.pk, state=State.SUBMITTING).update(
+            Run.objects.filter(pk=run.pk, state=State.SUBMITTING).update(
                 state=State.UNKNOWN,
-                problem=Generation.Problem.NO_ANSWER,
+                problem=Run.Problem.NO_ANSWER,
                 error_code=exc.code,
                 submitted_at=now,
                 claimed_until=None,
             )
-            logger.warning("Generation %s: outcome unknown (%s)", generation.pk, exc)
-            generation.refresh_from_db()
-            return generation
-        run_refused(generation=generation)
+            logger.warning("Run %s: outcome unknown (%s)", run.pk, exc)
+            run.refresh_from_db()
+            return run
+        run_refused(run=run)
         if exc.code == Code.BALANCE_INSUFFICIENT:
             balance_alert_raise(message=str(exc))
         raise
@@ -151,9 +149,9 @@ def send_once(generation: Generation, call: Callable[[], str]) -> Generation:
         "stall_at": now + timedelta(seconds=settings.A1_STALL_AFTER),
     }
     # A run the sweeper gave up on as "unknown" while A1 was slow still gets its task.
-    Generation.objects.filter(pk=generation.pk, state__in=(State.SUBMITTING, State.UNKNOWN)).update(
+    Run.objects.filter(pk=run.pk, state__in=(State.SUBMITTING, State.UNKNOWN)).update(
         problem="", claimed_until=None, **started
     )
-    generation.refresh_from_db()
-    track(generation)
-    return generation
+    run.refresh_from_db()
+    track(run)
+    return run

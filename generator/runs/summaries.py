@@ -11,21 +11,21 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils import translation
 
-from generator.models import Batch, Generation, ResultImage
+from generator.models import Batch, ResultImage, Run
 
 
 def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _error(generation: Generation) -> dict | None:
-    if generation.state not in (Generation.State.FAILED, Generation.State.UNKNOWN):
+def _error(run: Run) -> dict | None:
+    if run.state not in (Run.State.FAILED, Run.State.UNKNOWN):
         return None
     with translation.override("en"):
-        message = generation.error_for("en") or str(generation.get_state_display())
+        message = run.error_for("en") or str(run.get_state_display())
     with translation.override("zh-hans"):
-        message_cn = generation.error_for("zh-hans") or str(generation.get_state_display())
-    return {"code": generation.error_code, "message": message, "message_cn": message_cn}
+        message_cn = run.error_for("zh-hans") or str(run.get_state_display())
+    return {"code": run.error_code, "message": message, "message_cn": message_cn}
 
 
 def result_json(result: ResultImage, *, base: str = "") -> dict:
@@ -45,39 +45,39 @@ def result_json(result: ResultImage, *, base: str = "") -> dict:
     }
 
 
-def run_json(generation: Generation, *, base: str = "") -> dict:
+def run_json(run: Run, *, base: str = "") -> dict:
     """The run, its state and our own result links (never A1's expiring ones). A run
     hidden by staff or in the trash has none (GenerationQuerySet.shown): the API does
     not answer it at all, and a webhook about it carries no image."""
-    results = generation.results.all() if generation.is_shown else []
+    results = run.results.all() if run.is_shown else []
     return {
-        "id": str(generation.pk),
-        "kind": generation.kind,
-        "state": generation.state,
-        "finished": generation.finished,
-        "app_id": generation.app_id,
-        "app_name": generation.app_name,
-        "version_id": generation.version_id,
-        "language": generation.language,
-        "generate_num": generation.generate_num,
-        "params": generation.params or {},
-        "points_quoted": generation.points_quoted,
-        "points_spent": generation.points_spent,
-        "owner": generation.user.get_username(),
-        "team_id": generation.team_id,
-        "visibility": generation.visibility,
-        "created": _when(generation.created),
-        "submitted_at": _when(generation.submitted_at),
-        "finished_at": _when(generation.finished_at),
-        "error": _error(generation),
-        "page_url": base + generation.get_absolute_url(),
+        "id": str(run.pk),
+        "kind": run.kind,
+        "state": run.state,
+        "finished": run.finished,
+        "app_id": run.app_id,
+        "app_name": run.app_name,
+        "version_id": run.version_id,
+        "language": run.language,
+        "generate_num": run.generate_num,
+        "params": run.params or {},
+        "points_quoted": run.points_quoted,
+        "points_spent": run.points_spent,
+        "owner": run.user.get_username(),
+        "team_id": run.team_id,
+        "visibility": run.visibility,
+        "created": _when(run.created),
+        "submitted_at": _when(run.submitted_at),
+        "finished_at": _when(run.finished_at),
+        "error": _error(run),
+        "page_url": base + run.get_absolute_url(),
         "results": [result_json(r, base=base) for r in results],
     }
 
 
 def batch_json(batch: Batch, *, progress, base: str = "") -> dict:
     """A batch, its counts and each item with its run (when it has one)."""
-    items = batch.items.select_related("generation").order_by("index")
+    items = batch.items.select_related("run").order_by("index")
     return {
         "id": str(batch.pk),
         "state": batch.state,
@@ -110,8 +110,8 @@ def batch_json(batch: Batch, *, progress, base: str = "") -> dict:
                 "label": item.label,
                 "state": item.state,
                 "reason": item.reason or None,
-                "run_id": str(item.generation_id) if item.generation_id else None,
-                "run_state": item.generation.state if item.generation_id else None,
+                "run_id": str(item.run_id) if item.run_id else None,
+                "run_state": item.run.state if item.run_id else None,
             }
             for item in items
         ],

@@ -1,7 +1,7 @@
-"""Following a generation after submission: polling A1, copying results, resuming.
+"""Following a run after submission: polling A1, copying results, resuming.
 
 Only the worker runs these (the web process only reads the rows). Each poll first
-claims the generation: a conditional UPDATE takes a lease (`claimed_until`) on a run
+claims the run: a conditional UPDATE takes a lease (`claimed_until`) on a run
 whose poll is due, so however many jobs or workers ask, A1 is queried at most once
 per interval per task. Every later write is conditional on still holding that lease
 and names its columns, so what people do meanwhile (delete, hide, share, favourite)
@@ -29,7 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from a1 import A1Error, Code, TaskState
 from generator.keys import webhooks
-from generator.models import Generation, ResultImage
+from generator.models import ResultImage, Run
 from generator.money.ledger import ledger_release, ledger_spend
 from generator.runs.holds import run_abandon
 from generator.runs.upstream import a1_client
@@ -40,36 +40,36 @@ SUBMIT_ABANDONED = timedelta(minutes=10)
 MAX_COPY_ATTEMPTS = 40
 THUMBNAIL_SIDE = 320  # grid cards are 200-260 px wide
 BACKOFF_KEY = "a1-backoff-until"
-IN_FLIGHT = Generation.IN_FLIGHT
-State = Generation.State
+IN_FLIGHT = Run.IN_FLIGHT
+State = Run.State
 
 
 # --- scheduling --------------------------------------------------------------------
 
 
 @task()
-def poll_generation(generation_id: str) -> None:
-    """One step for one generation, then the next step is queued for when it is due.
+def poll_run(run_id: str) -> None:
+    """One step for one run, then the next step is queued for when it is due.
 
     A job whose claim fails (another job already polled this interval) ends quietly,
     so duplicate jobs die out instead of multiplying.
     """
-    next_at = generation_poll(generation_id=generation_id)
+    next_at = run_poll(run_id=run_id)
     if next_at is not None:
-        poll_generation.using(run_after=next_at).enqueue(generation_id)
+        poll_run.using(run_after=next_at).enqueue(run_id)
 
 
-def track(generation: Generation) -> None:
-    """Hand the generation to the worker once the transaction that started it commits."""
-    when, pk = generation.next_poll_at, str(generation.pk)
-    transaction.on_commit(lambda: poll_generation.using(run_after=when).enqueue(pk))
+def track(run: Run) -> None:
+    """Hand the run to the worker once the transaction that started it commits."""
+    when, pk = run.next_poll_at, str(run.pk)
+    transaction.on_commit(lambda: poll_run.using(run_after=when).enqueue(pk))
 
 
 def resume_due() -> int:
-    """Queue a poll for every in-flight generation whose job was lost (worker start, sweep)."""
-    due = generations_due()
-    for generation_id in due:
-        poll_generation.enqueue(generation_id)
+    """Queue a poll for every in-flight run whose job was lost (worker start, sweep)."""
+    due = runs_due()
+    for run_id in due:
+        poll_run.enqueue(run_id)
     return len(due)
 
 
@@ -90,13 +90,13 @@ def poll_interval(*, age: timedelta, errors: int, stalled: bool) -> timedelta:
 
 @dataclass
 class Lease:
-    """The right to poll one generation until `until`; every write checks it."""
+    """The right to poll one run until `until`; every write checks it."""
 
-    generation_id: object
+    run_id: object
     until: datetime
 
     def rows(self):
-        return Generation.objects.filter(pk=self.generation_id, claimed_until=self.until)
+        return Run.objects.filter(pk=self.run_id, claimed_until=self.until)
 
     def renew(self) -> bool:
         """Extend the lease (a long copy); False if it was lost meanwhile."""
@@ -111,38 +111,38 @@ class Lease:
         return bool(self.rows().update(claimed_until=None, **changes))
 
 
-def _claim(generation_id, now: datetime) -> tuple[Generation, Lease] | None:
-    """Take the right to poll this generation now, or None if it is not due / not ours."""
+def _claim(run_id, now: datetime) -> tuple[Run, Lease] | None:
+    """Take the right to poll this run now, or None if it is not due / not ours."""
     until = now + timedelta(seconds=settings.WORKER_POLL_LEASE)
     claimed = (
-        Generation.objects.filter(pk=generation_id, state__in=IN_FLIGHT, next_poll_at__lte=now)
+        Run.objects.filter(pk=run_id, state__in=IN_FLIGHT, next_poll_at__lte=now)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
         .update(claimed_until=until, poll_count=F("poll_count") + 1)
     )
     if not claimed:
         return None
-    return Generation.objects.get(pk=generation_id), Lease(generation_id, until)
+    return Run.objects.get(pk=run_id), Lease(run_id, until)
 
 
 # --- one step ------------------------------------------------------------------------
 
 
-def generation_poll(*, generation_id) -> datetime | None:
-    """Do the one due step for a generation; return when to look again (None: nothing)."""
+def run_poll(*, run_id) -> datetime | None:
+    """Do the one due step for a run; return when to look again (None: nothing)."""
     now = timezone.now()
-    claim = _claim(generation_id, now)
+    claim = _claim(run_id, now)
     if claim is None:
         return None
-    generation, lease = claim
-    if generation.state == State.COPYING:
-        return _copy_pending(generation, lease)
+    run, lease = claim
+    if run.state == State.COPYING:
+        return _copy_pending(run, lease)
     backoff_until = cache.get(BACKOFF_KEY)
     if backoff_until and backoff_until > now:
         return _schedule(lease, backoff_until)
     try:
-        task_ = a1_client().task(generation.task_id)
+        task_ = a1_client().task(run.task_id)
     except A1Error as exc:
-        return _poll_failed(generation, lease, exc, now)
+        return _poll_failed(run, lease, exc, now)
     seen = {
         "upstream_state": task_.raw_state[:16],
         "upstream_response": task_.raw,
@@ -150,34 +150,34 @@ def generation_poll(*, generation_id) -> datetime | None:
     }
     if task_.state is TaskState.COMPLETED:
         if not task_.images:
-            return _fail(lease, now, Generation.Problem.NO_IMAGES, **seen)
+            return _fail(lease, now, Run.Problem.NO_IMAGES, **seen)
         for index, url in enumerate(task_.images):
             ResultImage.objects.get_or_create(
-                generation_id=generation.pk, index=index, defaults={"upstream_url": url}
+                run_id=run.pk, index=index, defaults={"upstream_url": url}
             )
         if not lease.rows().update(state=State.COPYING, **seen):
             return None
-        return _copy_pending(generation, lease)
+        return _copy_pending(run, lease)
     if task_.state is TaskState.FAILED:
         return _fail(
             lease,
             now,
-            Generation.Problem.TASK_FAILED,
+            Run.Problem.TASK_FAILED,
             error_message=task_.fail_reason[:2000],  # A1's words, in A1's language
             **seen,
         )
-    stalled = _stall_if_late(generation, lease, now)
-    age = now - (generation.submitted_at or generation.created)
+    stalled = _stall_if_late(run, lease, now)
+    age = now - (run.submitted_at or run.created)
     return _schedule(lease, now + poll_interval(age=age, errors=0, stalled=stalled), **seen)
 
 
-def _stall_if_late(generation: Generation, lease: Lease, now: datetime) -> bool:
+def _stall_if_late(run: Run, lease: Lease, now: datetime) -> bool:
     """Mark a running task stalled past its deadline; True if it is stalled now."""
-    if generation.state == State.STALLED:
+    if run.state == State.STALLED:
         return True
     late = lease.rows().filter(state=State.RUNNING, stall_at__lt=now).update(state=State.STALLED)
     if late:
-        logger.warning("Generation %s stalled after %s polls", generation.pk, generation.poll_count)
+        logger.warning("Run %s stalled after %s polls", run.pk, run.poll_count)
     return bool(late)
 
 
@@ -187,14 +187,14 @@ def _schedule(lease: Lease, when: datetime, **seen) -> datetime | None:
     return when
 
 
-def _poll_failed(generation: Generation, lease: Lease, exc: A1Error, now: datetime):
-    errors = min(generation.poll_errors + 1, 10)
-    _stall_if_late(generation, lease, now)
+def _poll_failed(run: Run, lease: Lease, exc: A1Error, now: datetime):
+    errors = min(run.poll_errors + 1, 10)
+    _stall_if_late(run, lease, now)
     wait = poll_interval(age=timedelta(0), errors=errors, stalled=False)
     if exc.code == Code.RATE_LIMITED:
         # Every poller slows down, not just this one.
         cache.set(BACKOFF_KEY, now + wait, timeout=int(wait.total_seconds()) + 1)
-    logger.warning("Polling generation %s failed (%s); next try in %s", generation.pk, exc, wait)
+    logger.warning("Polling run %s failed (%s); next try in %s", run.pk, exc, wait)
     return _schedule(lease, now + wait, poll_errors=errors)
 
 
@@ -215,9 +215,9 @@ def _fail(lease: Lease, now: datetime, problem: str, **changes) -> None:
             )
         )
         if ended:
-            ledger_release(run_id=lease.generation_id)
+            ledger_release(run_id=lease.run_id)
     # Whoever ends the run tells its key's webhook; a delivery is made once per run end.
-    webhooks.run_ended(generation_id=lease.generation_id)
+    webhooks.run_ended(run_id=lease.run_id)
 
 
 # --- copying results ---------------------------------------------------------------
@@ -235,23 +235,23 @@ class Fetched:
     error: A1Error | Exception | None = None
 
 
-def _copy_pending(generation: Generation, lease: Lease) -> datetime | None:
+def _copy_pending(run: Run, lease: Lease) -> datetime | None:
     """Copy every result not yet in our storage, in parallel; finish when all are settled.
 
     Downloads and thumbnails run in threads (network and decoding, no database); the
     rows are written here as each finishes, and each finished copy renews the lease, so
     a slow burst of large images never lets a second worker start the same copy.
     """
-    pending = list(ResultImage.objects.filter(generation_id=generation.pk, file="", expired=False))
+    pending = list(ResultImage.objects.filter(run_id=run.pk, file="", expired=False))
     futures = [_copy_pool().submit(_fetch, result) for result in pending]
     for future in as_completed(futures):
         _store(future.result())
         if not lease.renew():
-            logger.warning("Lost the lease on %s while copying", generation.pk)
+            logger.warning("Lost the lease on %s while copying", run.pk)
             for other in futures:
                 other.cancel()
             return None
-    results = list(ResultImage.objects.filter(generation_id=generation.pk))
+    results = list(ResultImage.objects.filter(run_id=run.pk))
     if all(r.settled for r in results):
         with transaction.atomic():
             ended = (
@@ -266,8 +266,8 @@ def _copy_pending(generation: Generation, lease: Lease) -> datetime | None:
                 )
             )
             if ended:
-                ledger_spend(run_id=generation.pk, points=generation.points_quoted)
-        webhooks.run_ended(generation_id=generation.pk)
+                ledger_spend(run_id=run.pk, points=run.points_quoted)
+        webhooks.run_ended(run_id=run.pk)
         return None
     attempts = max(r.copy_attempts for r in results if not r.settled)
     return _schedule(lease, timezone.now() + timedelta(seconds=min(2**attempts, 300)))
@@ -355,58 +355,58 @@ def _thumbnail(image: Image.Image) -> bytes:
 # --- the sweep and the user's "check again" -----------------------------------------
 
 
-def generations_due(*, now: datetime | None = None) -> list[str]:
-    """In-flight generations whose poll is overdue (their job was lost): to re-enqueue.
+def runs_due(*, now: datetime | None = None) -> list[str]:
+    """In-flight runs whose poll is overdue (their job was lost): to re-enqueue.
 
     Also settles submissions whose process died (their lease ran out): one that never
     sent its call is released (no points were spent; a batch item waits again), one
     that may have sent it is "unknown". Neither is ever re-sent automatically.
     """
     now = now or timezone.now()
-    died = Generation.objects.filter(state=State.SUBMITTING, claimed_until__lt=now)
+    died = Run.objects.filter(state=State.SUBMITTING, claimed_until__lt=now)
     died.filter(sent_at__isnull=False).update(
-        state=State.UNKNOWN, problem=Generation.Problem.INTERRUPTED, claimed_until=None
+        state=State.UNKNOWN, problem=Run.Problem.INTERRUPTED, claimed_until=None
     )
     for run in died.filter(sent_at__isnull=True):
-        run_abandon(generation=run)
-    Generation.objects.filter(
+        run_abandon(run=run)
+    Run.objects.filter(
         state=State.SUBMITTING, claimed_until__isnull=True, created__lt=now - SUBMIT_ABANDONED
-    ).update(state=State.UNKNOWN, problem=Generation.Problem.INTERRUPTED)  # before leases
+    ).update(state=State.UNKNOWN, problem=Run.Problem.INTERRUPTED)  # before leases
     grace = timedelta(seconds=settings.WORKER_RESUME_GRACE)
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
-    overdue = Generation.objects.filter(free, state__in=IN_FLIGHT).filter(
+    overdue = Run.objects.filter(free, state__in=IN_FLIGHT).filter(
         Q(next_poll_at__lte=now - grace) | Q(next_poll_at__isnull=True)
     )
     return [str(pk) for pk in overdue.values_list("pk", flat=True)]
 
 
-def generation_resume(*, generation: Generation) -> Generation:
-    """The user asks to keep waiting for a stalled generation.
+def run_resume(*, run: Run) -> Run:
+    """The user asks to keep waiting for a stalled run.
 
     It never touches the lease: if a worker is polling right now, that poll is the
     check the user asked for, and it schedules the next one itself.
     """
     now = timezone.now()
-    resumed = Generation.objects.filter(pk=generation.pk, state=State.STALLED).update(
+    resumed = Run.objects.filter(pk=run.pk, state=State.STALLED).update(
         state=State.RUNNING,
         stall_at=now + timedelta(seconds=settings.A1_STALL_AFTER),
         next_poll_at=now,
         poll_errors=0,
     )
-    generation.refresh_from_db()
+    run.refresh_from_db()
     if resumed:
-        track(generation)
-    return generation
+        track(run)
+    return run
 
 
 def app_typical_seconds(*, app_id: str) -> float | None:
-    """Median run time of this app's recent completed generations (cached a minute)."""
+    """Median run time of this app's recent completed runs (cached a minute)."""
     key = f"app-duration:{app_id}"
     cached = cache.get(key)
     if cached is not None:
         return cached or None
     rows = (
-        Generation.objects.filter(app_id=app_id, state=State.COMPLETED, submitted_at__isnull=False)
+        Run.objects.filter(app_id=app_id, state=State.COMPLETED, submitted_at__isnull=False)
         .order_by("-finished_at")
         .values_list("submitted_at", "finished_at")[:20]
     )

@@ -56,13 +56,13 @@ class Membership(models.Model):
 
 
 class Preferences(models.Model):
-    """A user's defaults for new generations."""
+    """A user's defaults for new runs."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="preferences"
     )
     default_visibility = models.CharField(
-        _("share new generations with"),
+        _("share new runs with"),
         max_length=10,
         choices=Visibility.choices,
         default=Visibility.PRIVATE,

@@ -12,11 +12,11 @@ from django.views.decorators.vary import vary_on_headers
 
 from common.htmx import HtmxHttpRequest, redirect_after_post
 from generator.access import editable_or_404, team_or_404
-from generator.models import LibraryEntry
 from generator.runs import definitions as apps
 from generator.runs.forms import OpenAppForm
 from library import services as app_library
 from library.forms import AppLibraryFilterForm, LibraryAddForm, LibraryEntryForm
+from library.models import LibraryEntry
 
 
 def _scope(request: HtmxHttpRequest, key: str | None) -> app_library.Scope:

@@ -11,12 +11,12 @@ from django.views.decorators.vary import vary_on_headers
 from common.htmx import HtmxHttpRequest, redirect_after_post
 from generator.access import editable_or_404
 from generator.errors import SubmitRefused
-from generator.models import Preset
 from generator.runs import photos
 from generator.runs.forms import app_form
 from generator.runs.views.apps import library_context, load_app
 from library import presets
 from library.forms import PresetForm
+from library.models import Preset
 
 
 @login_required

@@ -16,9 +16,9 @@ from django.views.decorators.vary import vary_on_headers
 from common.htmx import HtmxHttpRequest, redirect_after_post
 from common.zips import zip_response
 from generator.access import visible_or_404
-from generator.models import DataExport
 from lifecycle import erasure, exports
 from lifecycle.forms import EraseConfirmForm
+from lifecycle.models import DataExport
 
 
 def _page(request, form: EraseConfirmForm, status: int = 200):

@@ -12,9 +12,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from common.htmx import HtmxHttpRequest
-from generator.models import DataExport, FileRemoval, RemovalLog
+from generator.models import FileRemoval
 from lifecycle import erasure, retention
 from lifecycle.forms import EraseConfirmForm
+from lifecycle.models import DataExport, RemovalLog
 
 KINDS = {
     "runs": gettext_lazy("runs"),

@@ -9,7 +9,7 @@ from django.test import LiveServerTestCase
 from django.utils import timezone
 
 from generator.keys import services as keys
-from generator.models import Generation
+from generator.models import Run
 from generator.runs import tracking
 from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR, PortalMixin, create_people
@@ -43,16 +43,14 @@ class LivePortalTestCase(PortalMixin, LiveServerTestCase):
     def url(self, path: str) -> str:
         return f"{self.live_server_url}{path}"
 
-    def finish(self, generation_id, state="completed") -> Generation:
+    def finish(self, run_id, state="completed") -> Run:
         """A1 finishes the task; the worker's poll (driven here) copies the results."""
-        generation = Generation.objects.get(pk=generation_id)
-        self.sandbox.finish(generation.task_id, state)
-        Generation.objects.filter(pk=generation.pk).update(
-            next_poll_at=timezone.now() - timedelta(seconds=1)
-        )
-        tracking.generation_poll(generation_id=generation.pk)
-        generation.refresh_from_db()
-        return generation
+        run = Run.objects.get(pk=run_id)
+        self.sandbox.finish(run.task_id, state)
+        Run.objects.filter(pk=run.pk).update(next_poll_at=timezone.now() - timedelta(seconds=1))
+        tracking.run_poll(run_id=run.pk)
+        run.refresh_from_db()
+        return run
 
 
 class ApiTestCase(LivePortalTestCase):

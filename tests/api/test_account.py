@@ -9,8 +9,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from generator.models import Budget, DataExport
+from generator.models import Budget
 from lifecycle import exports
+from lifecycle.models import DataExport
 from tests.api.base import ApiTestCase, assert_error_shape
 
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from generator.batches import pacing as batch_pacing
 from generator.files.audit import storage_audit
-from generator.models import Batch, Chore, Generation
+from generator.models import Batch, Run
+from ops.models import Chore
 from tests.api.base import ApiTestCase, assert_error_shape
 from tests.portal.base import WATERCOLOR
 
@@ -55,7 +56,7 @@ class BatchApiTests(ApiTestCase):
         assert [i["label"] for i in batch["items"]] == ["staff-0", "staff-1", "staff-2"]
         assert self.sandbox.calls("upload") == 0  # nothing is sent before the pacer sends it
         self.send_all()
-        runs = Generation.objects.filter(batch_id=batch["id"])
+        runs = Run.objects.filter(batch_id=batch["id"])
         assert runs.count() == 3 and {g.api_key_id for g in runs} == {self.key.pk}
         assert self.sandbox.calls("upload") == 1  # one photo for three items, uploaded once
         for run in runs:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.models import Generation
+from generator.models import Run
 from tests.api.base import ApiTestCase, assert_error_shape
 
 
@@ -22,7 +22,7 @@ class HistoryTests(ApiTestCase):
 
     def test_it_filters_as_the_history_page_does(self):
         self.finish(self.shared.json()["id"])
-        Generation.objects.filter(pk=self.private.json()["id"]).update(favourite=True)
+        Run.objects.filter(pk=self.private.json()["id"]).update(favourite=True)
         assert self.api("GET", "/history?q=blue").json()["count"] == 1
         assert self.api("GET", "/history?state=completed").json()["count"] == 1
         assert self.api("GET", "/history?favourites=true").json()["count"] == 1

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from generator.keys import services as keys
-from generator.models import Generation
+from generator.models import Run
 from tests.api.base import WATERCOLOR_RUN
 from tests.conftest import image_bytes, start_web
 from tests.portal.base import create_people
@@ -48,4 +48,4 @@ def test_it_accepts_exactly_one_of_twenty_simultaneous_runs_when_the_key_has_roo
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [201] + [402] * 19, [a.text[:200] for a in answers]
     assert {a.json()["code"] for a in answers if a.status_code == 402} == {"budget_exceeded"}
-    assert Generation.objects.count() == 1 and sandbox.calls("generate") == 1
+    assert Run.objects.count() == 1 and sandbox.calls("generate") == 1

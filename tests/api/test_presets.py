@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from generator.models import Generation, Preset
+from generator.models import Run
+from library.models import Preset
 from tests.api.base import ApiTestCase, assert_error_shape
 from tests.portal.base import WATERCOLOR
 
@@ -30,7 +31,7 @@ class PresetApiTests(ApiTestCase):
             headers={"Idempotency-Key": "avatar-1"},
         )
         assert response.status_code == 201, response.text
-        run = Generation.objects.get(pk=response.json()["id"])
+        run = Run.objects.get(pk=response.json()["id"])
         assert run.api_key == self.key and run.params["style"]["id"] == "183854633550716522"
         assert run.params["description"][0]["value"] == "red"
         again = self.api(

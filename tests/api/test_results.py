@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.models import Generation
+from generator.models import Run
 from tests.api.base import ApiTestCase, assert_error_shape
 
 
@@ -27,7 +27,7 @@ class ResultTests(ApiTestCase):
         assert_error_shape(response, 404, "not_found")
 
     def test_it_stops_serving_a_deleted_run_to_others(self):
-        Generation.objects.filter(pk=self.run_id).update(hidden=True)
+        Run.objects.filter(pk=self.run_id).update(hidden=True)
         teammate = self.key_for(self.teammate)
         response = self.api("GET", f"/results/{self.result['id']}", token=teammate)
         assert_error_shape(response, 404, "not_found")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.models import Budget, Generation
+from generator.models import Budget, Run
 from tests.api.base import ApiTestCase, assert_error_shape
 
 
@@ -10,11 +10,11 @@ class RunTests(ApiTestCase):
     def test_it_starts_a_run_recording_the_key_and_answers_its_state(self):
         response = self.start_run(key="nightly-42")
         assert response.status_code == 201, response.text
-        run = response.json()
-        generation = Generation.objects.get(pk=run["id"])
-        assert generation.api_key == self.key and generation.user == self.owner
-        assert run["state"] == "running" and run["points_quoted"] == 2
-        assert run["owner"] == "owner" and run["results"] == []
+        answer = response.json()
+        run = Run.objects.get(pk=answer["id"])
+        assert run.api_key == self.key and run.user == self.owner
+        assert answer["state"] == "running" and answer["points_quoted"] == 2
+        assert answer["owner"] == "owner" and answer["results"] == []
         assert self.sandbox.calls("generate") == 1
 
     def test_it_never_starts_the_same_idempotency_key_twice(self):
@@ -22,7 +22,7 @@ class RunTests(ApiTestCase):
         second = self.start_run(key="batch-7/item-1")
         assert (first.status_code, second.status_code) == (201, 200)
         assert first.json()["id"] == second.json()["id"]
-        assert Generation.objects.count() == 1 and self.sandbox.calls("generate") == 1
+        assert Run.objects.count() == 1 and self.sandbox.calls("generate") == 1
 
     def test_it_answers_our_own_result_links_once_the_run_completes(self):
         run = self.start_run().json()
@@ -75,7 +75,7 @@ class RunTests(ApiTestCase):
         assert response.status_code == 201, response.text
         enhanced = response.json()
         assert enhanced["kind"] == "enhance" and enhanced["points_quoted"] == 3
-        assert Generation.objects.get(pk=enhanced["id"]).api_key == self.key
+        assert Run.objects.get(pk=enhanced["id"]).api_key == self.key
 
     def test_it_shows_a_teammate_shared_runs_only(self):
         shared = self.start_run(visibility="team").json()

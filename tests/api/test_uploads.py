@@ -15,7 +15,7 @@ class UploadTests(ApiTestCase):
         assert response.status_code == 201, response.text
         body = response.json()
         photo = InputImage.objects.get(pk=body["id"])
-        assert photo.owner == self.owner and photo.generation is None
+        assert photo.owner == self.owner and photo.run is None
         assert (body["width"], body["height"]) == (300, 200)
         assert any("WEBP" in note for note in body["notes"])
 

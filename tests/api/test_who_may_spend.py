@@ -20,11 +20,12 @@ from generator.batches import pacing as batch_pacing
 from generator.batches import services as batches
 from generator.errors import SubmitRefused
 from generator.keys import services as keys
-from generator.models import AppDefinition, Batch, BatchItem, Budget, Chore, Generation
+from generator.models import AppDefinition, Batch, BatchItem, Budget, Run
 from generator.money import ledger
 from generator.runs import photos, submission, tracking
 from generator.runs.definitions import app_fetch
 from generator.runs.inputs import RunChoices
+from ops.models import Chore
 from tests.api.base import ApiTestCase, assert_error_shape
 from tests.conftest import image_bytes, start_web
 from tests.forms import form_data
@@ -142,40 +143,40 @@ class WhoMaySpendTests(ApiTestCase):
                 f"/generations/{run['id']}/rerun/", {"idempotency_key": uuid.uuid4()}, follow=True
             )
         assert "This app is not approved for use here" in refused.content.decode()
-        assert Generation.objects.count() == 1
+        assert Run.objects.count() == 1
         assert self.sandbox.calls("generate") == 1
 
     def test_run_again_on_an_enhancement_needs_the_image_still_visible(self):
         run = self.start_run().json()
         done = self.finish(run["id"])
-        Generation.objects.filter(pk=done.pk).update(visibility="team", team=self.team)
+        Run.objects.filter(pk=done.pk).update(visibility="team", team=self.team)
         result = done.results.first()
         self.client.force_login(self.teammate)
         self.client.post("/enhance/", {"result": str(result.pk), "idempotency_key": uuid.uuid4()})
-        enhancement = Generation.objects.get(kind="enhance")
+        enhancement = Run.objects.get(kind="enhance")
         self.finish(enhancement.pk)
-        Generation.objects.filter(pk=done.pk).update(visibility="private")  # owner unshares
+        Run.objects.filter(pk=done.pk).update(visibility="private")  # owner unshares
         refused = self.client.post(
             f"/generations/{enhancement.pk}/rerun/",
             {"idempotency_key": uuid.uuid4()},
             follow=True,
         )
         assert "The image to enhance is no longer available." in refused.content.decode()
-        assert Generation.objects.filter(kind="enhance").count() == 1
+        assert Run.objects.filter(kind="enhance").count() == 1
         assert self.sandbox.calls("optimize") == 1
 
     def test_a_submission_the_sweep_released_is_never_sent(self):
         # An upload that outlived the submission lease: the sweep released the run (no
         # call was sent yet); the request thread must not send generate afterwards.
         Budget.objects.create(user=self.owner, monthly_points=10)
-        generation, _ = submission.run_open(
+        run, _ = submission.run_open(
             user=self.owner, team=None, key=uuid.uuid4(), points=2, app_id=WATERCOLOR
         )
         later = timezone.now() + timedelta(hours=1)
-        tracking.generations_due(now=later)
-        assert not Generation.objects.filter(pk=generation.pk).exists()
+        tracking.runs_due(now=later)
+        assert not Run.objects.filter(pk=run.pk).exists()
         with self.assertRaises(SubmitRefused):
-            submission.send_once(generation, lambda: self.fail("generate was sent"))
+            submission.send_once(run, lambda: self.fail("generate was sent"))
         assert ledger.points_used(user=self.owner) == 0
 
 
@@ -199,11 +200,11 @@ def test_retry_pressed_ten_times_at_once_pays_each_failed_item_once(sandbox, set
     for _ in range(3):
         Chore.objects.filter(name=batch_pacing.SLOT).update(next_run=timezone.now())
         batch_pacing.batches_send_tick()
-    for run in Generation.objects.filter(batch=batch):
+    for run in Run.objects.filter(batch=batch):
         sandbox.finish(run.task_id, "failed")
-        Generation.objects.filter(pk=run.pk).update(next_poll_at=timezone.now())
-        tracking.generation_poll(generation_id=run.pk)
-    assert Generation.objects.filter(batch=batch, state="failed").count() == 2
+        Run.objects.filter(pk=run.pk).update(next_poll_at=timezone.now())
+        tracking.run_poll(run_id=run.pk)
+    assert Run.objects.filter(batch=batch, state="failed").count() == 2
     web, url = start_web(sandbox, settings)
     try:
         sessions = [login(url, "owner", PASSWORD) for _ in range(10)]

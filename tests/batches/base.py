@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from generator.batches import checking as batch_checking
 from generator.batches import pacing as batch_pacing
-from generator.models import Batch, Chore
+from generator.models import Batch
+from ops.models import Chore
 from tests.portal.base import WATERCOLOR, photo
 from tests.portal.tracking_base import TrackingTestCase
 
@@ -47,6 +48,6 @@ class BatchTestCase(TrackingTestCase):
 
     def drive_runs(self, batch):
         """Finish every sent run at the sandbox and poll it to the end."""
-        for generation in batch.generations.all():
-            self.finish_upstream(generation)
-            self.poll(generation)
+        for run in batch.runs.all():
+            self.finish_upstream(run)
+            self.poll(run)

@@ -11,8 +11,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 
 from generator.batches import checking as batch_checking
-from generator.models import Batch, BatchItem, InputImage, Preset
+from generator.models import Batch, BatchItem, InputImage
 from generator.runs import photos
+from library.models import Preset
 from tests.batches.base import SLOT, BatchTestCase
 from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR, photo
@@ -187,6 +188,4 @@ class DraftCleanupTests(BatchTestCase):
         assert batch_checking.drafts_purge(now=batch.created + timedelta(hours=23)) == 0
         assert batch_checking.drafts_purge(now=batch.created + timedelta(days=1, minutes=1)) == 1
         assert not Batch.objects.filter(pk=batch.pk).exists()
-        assert (
-            InputImage.objects.filter(batch_item__isnull=True, generation__isnull=True).count() == 2
-        )
+        assert InputImage.objects.filter(batch_item__isnull=True, run__isnull=True).count() == 2

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from generator.batches import pacing as batch_pacing
-from generator.models import BalanceAlert, Batch, BatchItem, Budget, Generation
+from generator.models import BalanceAlert, Batch, BatchItem, Budget, Run
 from generator.money import budgets
 from tests.batches.base import BatchTestCase
 
@@ -62,9 +62,9 @@ class SendTests(BatchTestCase):
         batch = self.started(n=3)
         self.tick(times=3)
         assert self.sandbox.calls("generate") == 3 and self.sandbox.calls("upload") == 3
-        for item in batch.items.select_related("generation"):
-            assert item.state == "sent" and item.generation.idempotency_key == item.key
-            assert item.generation.batch == batch and item.generation.state == "running"
+        for item in batch.items.select_related("run"):
+            assert item.state == "sent" and item.run.idempotency_key == item.key
+            assert item.run.batch == batch and item.run.state == "running"
         self.tick(times=3)  # nothing left: nothing more is sent
         assert self.sandbox.calls("generate") == 3
 
@@ -102,14 +102,14 @@ class SendTests(BatchTestCase):
         cache.clear()
         self.tick(times=2)
         assert batch.items.filter(state="sent").count() == 2
-        assert Generation.objects.count() == 2
+        assert Run.objects.count() == 2
 
     def test_an_item_whose_outcome_is_unknown_is_never_sent_again(self):
         batch = self.started(n=1)
         self.sandbox.knobs(drop_rate=1, faults_on="generate")
         self.tick()
         item = batch.items.get()
-        assert item.state == "sent" and item.generation.state == "unknown"
+        assert item.state == "sent" and item.run.state == "unknown"
         self.sandbox.knobs(drop_rate=0)
         self.tick(times=2)
         assert self.sandbox.calls("generate") == 1
@@ -167,7 +167,7 @@ class SendTests(BatchTestCase):
     def test_failed_items_are_retried_with_new_keys_by_the_same_rules(self):
         batch = self.started(n=2)
         self.tick(times=2)
-        failed = batch.generations.first()
+        failed = batch.runs.first()
         self.finish_upstream(failed, "failed")
         self.poll(failed)
         self.client.post(f"{batch.get_absolute_url()}retry/")
@@ -199,7 +199,7 @@ class HistoryTests(BatchTestCase):
         html = self.client.get("/history/").content.decode()
         assert html.count(f'href="/batches/{batch.pk}/"') == 1
         assert f'href="/generations/{single.pk}/"' in html
-        for run in batch.generations.all():
+        for run in batch.runs.all():
             assert f"/generations/{run.pk}/" not in html  # its runs are inside the card
         assert "0 of 3 done" in html
         # Filtering by state shows single runs only; searching finds the batch by app.

@@ -9,13 +9,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from playwright.sync_api import expect
 
-from generator.models import Generation
+from generator.models import Run
 from tests.conftest import image_bytes, wait_until
 from tests.e2e.conftest import log_in
 from tests.e2e.test_it_generates_in_a_browser import WATERCOLOR, people  # noqa: F401
 
 
-def completed_runs(owner, count: int) -> list[Generation]:
+def completed_runs(owner, count: int) -> list[Run]:
     """Runs started through the app form and finished by the real worker, oldest first."""
     client = Client()
     client.force_login(owner)
@@ -31,10 +31,10 @@ def completed_runs(owner, count: int) -> list[Generation]:
             "generate_num": "1",
         }
         assert client.post(f"/apps/{WATERCOLOR}/", data).status_code == 302
-    assert wait_until(
-        lambda: Generation.objects.filter(state="completed").count() == count, timeout=60
-    ), list(Generation.objects.values_list("state", flat=True))
-    return list(Generation.objects.order_by("created"))
+    assert wait_until(lambda: Run.objects.filter(state="completed").count() == count, timeout=60), (
+        list(Run.objects.values_list("state", flat=True))
+    )
+    return list(Run.objects.order_by("created"))
 
 
 def _photo(colour: str):
@@ -75,7 +75,7 @@ def test_it_selects_a_range_and_downloads_one_zip(stack, people, new_page):  # n
     expect(bar.get_by_text("3 runs added to favourites.")).to_be_visible()
     expect(page.locator(".gen-card .fav.is-fav")).to_have_count(3)
     expect(actions).to_be_hidden()
-    assert Generation.objects.filter(favourite=True).count() == 3
+    assert Run.objects.filter(favourite=True).count() == 3
 
     # Delete two, then the one Undo brings back exactly those two.
     boxes.nth(0).check()
@@ -87,7 +87,7 @@ def test_it_selects_a_range_and_downloads_one_zip(stack, people, new_page):  # n
     bar.get_by_role("button", name="Undo").click()
     expect(bar.get_by_text("2 runs restored.")).to_be_visible()
     expect(page.locator(".gen-card")).to_have_count(3)
-    assert not Generation.objects.filter(deleted_at__isnull=False).exists()
+    assert not Run.objects.filter(deleted_at__isnull=False).exists()
 
     # Compare takes two to four ticked cards that carry a result (the viewer link's
     # data-compare), and opens /compare/ with them.

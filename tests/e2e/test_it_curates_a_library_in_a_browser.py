@@ -4,7 +4,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from generator.models import Generation, LibraryEntry, Membership, Preset, Team
+from generator.models import Membership, Run, Team
+from library.models import LibraryEntry, Preset
 from tests.e2e.conftest import PASSWORD, log_in
 from tests.e2e.test_it_generates_in_a_browser import drop_photo
 
@@ -87,7 +88,7 @@ def test_it_takes_a_lead_from_pasted_links_to_a_run_from_a_preset(stack, lead, n
     assert "Completed" in page.inner_text(".progress-state")
     assert page.locator(".result img").count() == 2
 
-    run = Generation.objects.get()
+    run = Run.objects.get()
     assert run.params["description"][0]["value"] == "silver"
     assert run.params["size"]["label"] == "3:4" and run.params["style"]["name"] == "Vivid"
     assert LibraryEntry.objects.count() == 2 and sandbox.calls("generate") == 1

@@ -5,7 +5,7 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 
-from generator.models import Generation, Membership, Team
+from generator.models import Membership, Run, Team
 from tests.e2e.conftest import PASSWORD, log_in
 
 PAGES = ("/apps/", "/history/", "/team/", "/enhance/", "/usage/", "/trash/")
@@ -20,7 +20,7 @@ def staff_page(live_server, sandbox, settings, transactional_db, new_page):
     )
     team = Team.objects.create(name="Studio")
     Membership.objects.create(team=team, user=staff, role="manager")
-    Generation.objects.create(
+    Run.objects.create(
         user=staff,
         idempotency_key=uuid.uuid4(),
         app_id="1838546335502970881",
@@ -71,8 +71,8 @@ def test_filters_start_folded_on_a_phone_unless_in_use(staff_page):
 
 def test_the_team_menu_shows_only_for_my_team(staff_page):
     page, base = staff_page
-    generation = Generation.objects.get()
-    page.goto(f"{base}/generations/{generation.id}/")
+    run = Run.objects.get()
+    page.goto(f"{base}/generations/{run.id}/")
     team = page.locator("#share-team")
     assert not team.is_visible()
     page.get_by_label("Who can see it").select_option("team")

@@ -5,7 +5,7 @@ import base64
 import pytest
 from django.contrib.auth import get_user_model
 
-from generator.models import Generation, Membership, Team
+from generator.models import Membership, Run, Team
 from tests.conftest import image_bytes
 from tests.e2e.conftest import PASSWORD, generate_from_form, log_in
 
@@ -78,8 +78,8 @@ def test_it_takes_a_user_from_a_pasted_link_to_shared_results(stack, people, new
     page.get_by_label("Who can see it").select_option("team")
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Sharing updated.").wait_for()  # after the post and its redirect
-    generation = Generation.objects.get(kind="generate")
-    assert generation.visibility == "team"
+    run = Run.objects.get(kind="generate")
+    assert run.visibility == "team"
 
     teammate = new_page()
     log_in(teammate, stack, "teammate")
@@ -89,7 +89,7 @@ def test_it_takes_a_user_from_a_pasted_link_to_shared_results(stack, people, new
 
     staff = new_page()
     log_in(staff, stack, "staff")
-    staff.goto(f"{stack}/admin/generator/generation/?q={generation.task_id}")
+    staff.goto(f"{stack}/admin/generator/run/?q={run.task_id}")
     assert staff.locator("#result_list tbody tr").count() == 1
     staff.goto(f"{stack}/usage/")
     assert staff.locator("svg.chart rect").count() >= 1

@@ -8,7 +8,7 @@ import zipfile
 import pytest
 from django.contrib.auth import get_user_model
 
-from generator.models import Generation, Membership, Team
+from generator.models import Membership, Run, Team
 from tests.e2e.conftest import PASSWORD, log_in
 
 pytestmark = pytest.mark.storage
@@ -21,7 +21,7 @@ def leaver(transactional_db):
     team = Team.objects.create(name="Studio")
     Membership.objects.create(team=team, user=person)
     for n, visibility in enumerate(["team", "private", "private"]):
-        Generation.objects.create(
+        Run.objects.create(
             user=person, team=team, visibility=visibility, app_id="1", app_name=f"App {n}",
             idempotency_key=uuid.uuid4(), state="failed", points_spent=0,
         )  # fmt: skip
@@ -51,7 +51,7 @@ def test_it_exports_a_persons_data_then_deletes_their_account(stack, leaver, new
     field.fill("Leaver")
     page.get_by_role("button", name="Delete my account and all its data").click()
     assert page.get_by_text("That is not the user name leaver").is_visible()
-    assert Generation.objects.filter(user=leaver).count() == 3
+    assert Run.objects.filter(user=leaver).count() == 3
     page.get_by_label("Type the user name leaver to confirm").fill("leaver")
     page.get_by_role("button", name="Delete my account and all its data").click()
     page.wait_for_url("**/accounts/login/")

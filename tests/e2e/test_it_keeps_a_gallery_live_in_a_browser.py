@@ -3,7 +3,7 @@ and a running card turns completed while the page stays open (no reload)."""
 
 from django.test import Client
 
-from generator.models import Generation
+from generator.models import Run
 from tests.conftest import wait_until
 from tests.e2e.conftest import log_in
 from tests.e2e.test_it_acts_on_many_runs_in_a_browser import _photo, completed_runs
@@ -11,7 +11,7 @@ from tests.e2e.test_it_generates_in_a_browser import WATERCOLOR, people  # noqa:
 from tests.e2e.test_it_views_results_in_a_browser import SHOWN
 
 
-def start_held_run(owner) -> Generation:
+def start_held_run(owner) -> Run:
     """A run the sandbox keeps going until the test finishes it."""
     client = Client()
     client.force_login(owner)
@@ -26,9 +26,9 @@ def start_held_run(owner) -> Generation:
         "generate_num": "1",
     }
     assert client.post(f"/apps/{WATERCOLOR}/", data).status_code == 302
-    run = Generation.objects.get(idempotency_key=key)
-    assert wait_until(lambda: Generation.objects.get(pk=run.pk).task_id, timeout=30)
-    return Generation.objects.get(pk=run.pk)
+    run = Run.objects.get(idempotency_key=key)
+    assert wait_until(lambda: Run.objects.get(pk=run.pk).task_id, timeout=30)
+    return Run.objects.get(pk=run.pk)
 
 
 def test_it_opens_cards_large_and_turns_a_running_card_completed(

@@ -44,4 +44,4 @@ def test_it_runs_a_batch_of_twelve_photos_with_one_bad(stack, people, new_page, 
     archive = zipfile.ZipFile(io.BytesIO(Path(download.value.path()).read_bytes()))
     assert sorted(archive.namelist()) == [f"staff-{n:02d}-1.jpg" for n in range(11)]
     assert sandbox.calls("generate") == 11
-    assert Batch.objects.get().generations.filter(state="completed").count() == 11
+    assert Batch.objects.get().runs.filter(state="completed").count() == 11

@@ -3,7 +3,7 @@
 import pytest
 from django.contrib.auth import get_user_model
 
-from generator.models import Generation
+from generator.models import Run
 from tests.conftest import iphone_heic
 from tests.e2e.conftest import PASSWORD, log_in
 
@@ -45,9 +45,9 @@ def test_it_generates_from_an_iphone_heic_photo(stack, new_page, sandbox, transa
         ".every(img => img.complete && img.naturalWidth > 0)"
     )
 
-    generation = Generation.objects.get()
-    assert generation.state == Generation.State.COMPLETED
-    (photo,) = generation.inputs.all()
+    run = Run.objects.get()
+    assert run.state == Run.State.COMPLETED
+    (photo,) = run.inputs.all()
     assert photo.original_name == "IMG_4021.HEIC"
     assert " ".join(photo.notes) == HEIC_NOTES
     assert (photo.width, photo.height) == (300, 400)  # upright, as the camera was held

@@ -4,7 +4,7 @@ in without a reload, and a tab in the background says so in its title, icon and 
 import pytest
 from django.contrib.auth import get_user_model
 
-from generator.models import Generation
+from generator.models import Run
 from tests.e2e.conftest import PASSWORD, generate_from_form, log_in
 
 WATERCOLOR = "1838546335502970881"
@@ -55,8 +55,8 @@ def test_it_updates_a_run_page_live_and_tells_a_background_tab(stack, owner, new
     navigations = []
     page.on("framenavigated", lambda frame: navigations.append(frame.url))
     page.evaluate("window.e2eVisibility('hidden')")  # the person looks at another tab
-    generation = Generation.objects.get()
-    sandbox.finish(generation.task_id)
+    run = Run.objects.get()
+    sandbox.finish(run.task_id)
 
     page.get_by_role("link", name="Download all (ZIP)").wait_for(timeout=30_000)
     assert page.locator(".result img").count() == 1

@@ -4,7 +4,7 @@ the compare page (side by side at one zoom, stacked on a phone), under our CSP."
 import pytest
 from django.contrib.auth import get_user_model
 
-from generator.models import Generation
+from generator.models import Run
 from tests.e2e.conftest import PASSWORD, generate_from_form, log_in
 
 WATERCOLOR = "1838546335502970881"
@@ -25,7 +25,7 @@ def watch_for_refusals(page) -> list[str]:
     return refused
 
 
-def completed_run_with_two_results(page, base_url: str) -> Generation:
+def completed_run_with_two_results(page, base_url: str) -> Run:
     generate_from_form(page, base_url, images=2)
     # Functions, not expressions: Playwright evaluates a bare expression with eval(),
     # which our CSP refuses.
@@ -33,7 +33,7 @@ def completed_run_with_two_results(page, base_url: str) -> Generation:
         "() => document.querySelectorAll('.result a[data-viewer] img').length === 2",
         timeout=30_000,
     )
-    return Generation.objects.get()
+    return Run.objects.get()
 
 
 # The address of the image on the viewer's current slide, once it has loaded.
@@ -49,16 +49,16 @@ def run_page(stack, owner, new_page):
     """A completed run with two results, its page open, and CSP refusals recorded."""
     page = new_page()
     log_in(page, stack, "owner")
-    generation = completed_run_with_two_results(page, stack)
+    run = completed_run_with_two_results(page, stack)
     # (The app page shows the sandbox's covers from a port the test CSP does not name.)
     refused = watch_for_refusals(page)
     page.reload()
-    return page, generation, refused
+    return page, run, refused
 
 
 def test_it_opens_results_large_and_steps_through_them_by_keyboard(run_page):
-    page, generation, refused = run_page
-    first, second = generation.results.order_by("index")
+    page, run, refused = run_page
+    first, second = run.results.order_by("index")
 
     page.locator(".result a[data-viewer]").first.click()
     viewer = page.get_by_role("dialog", name="Image viewer")
@@ -73,9 +73,7 @@ def test_it_opens_results_large_and_steps_through_them_by_keyboard(run_page):
     assert download.get_attribute("href") == f"/media/results/{second.id}?download=1"
     with page.expect_download() as saved:
         download.click()
-    assert saved.value.suggested_filename.startswith(
-        f"watercolor-portrait-{str(generation.id)[:8]}-2."
-    )
+    assert saved.value.suggested_filename.startswith(f"watercolor-portrait-{str(run.id)[:8]}-2.")
 
     page.keyboard.press("Escape")
     viewer.wait_for(state="detached")
@@ -85,8 +83,8 @@ def test_it_opens_results_large_and_steps_through_them_by_keyboard(run_page):
 
 
 def test_it_compares_two_results_side_by_side_at_one_zoom(stack, run_page):
-    page, generation, refused = run_page
-    first, second = generation.results.order_by("index")
+    page, run, refused = run_page
+    first, second = run.results.order_by("index")
 
     for box in page.get_by_role("checkbox", name="Compare").all():
         box.check()

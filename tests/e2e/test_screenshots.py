@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from generator.models import Batch, BatchItem, Generation, Membership, Team
+from generator.models import Batch, BatchItem, Membership, Run, Team
 from generator.teams.services import invite_create
 from tests.conftest import ROOT, free_port, image_bytes, subprocess_env, wait_until
 from tests.e2e.conftest import ARTIFACTS, PASSWORD
@@ -97,16 +97,16 @@ def world(stack, transactional_db, settings, sandbox):
             "generate_num": "1",
         },
     )
-    assert wait_until(
-        lambda: not Generation.objects.exclude(state="completed").exists(), timeout=60
-    ), list(Generation.objects.values_list("state", flat=True))
-    first = Generation.objects.filter(app_id=WATERCOLOR).order_by("created").first()
+    assert wait_until(lambda: not Run.objects.exclude(state="completed").exists(), timeout=60), (
+        list(Run.objects.values_list("state", flat=True))
+    )
+    first = Run.objects.filter(app_id=WATERCOLOR).order_by("created").first()
     client.post(
         "/enhance/", {"result": str(first.results.first().id), "idempotency_key": uuid.uuid4()}
     )
-    enhanced = Generation.objects.get(kind="enhance")
-    wait_until(lambda: Generation.objects.get(pk=enhanced.pk).state == "completed", timeout=60)
-    trashed = Generation.objects.filter(app_id=GROUP).first()
+    enhanced = Run.objects.get(kind="enhance")
+    wait_until(lambda: Run.objects.get(pk=enhanced.pk).state == "completed", timeout=60)
+    trashed = Run.objects.filter(app_id=GROUP).first()
     client.post(f"/generations/{trashed.id}/delete/")
     client.get("/history/")  # the undo notice is shown once
     invite = invite_create(team=team, by=demo)

@@ -11,7 +11,7 @@ from PIL import Image
 
 from a1 import A1Client, CnetValue, GenerateRequest, TaskState
 from generator.keys import services as keys
-from generator.models import Generation
+from generator.models import Run
 from tests.conftest import fast_retry, image_bytes, start_worker, wait_until
 from tests.portal.base import WATERCOLOR, create_people
 
@@ -69,7 +69,7 @@ def test_it_runs_a_whole_a1_session_through_the_gateway(portal, sandbox):
     enhanced = finished(client, optimize_task)
     assert enhanced.state is TaskState.COMPLETED and len(enhanced.images) == 1
 
-    runs = Generation.objects.filter(api_key=key).order_by("created")
+    runs = Run.objects.filter(api_key=key).order_by("created")
     assert [(r.kind, r.state) for r in runs] == [
         ("generate", "completed"),
         ("enhance", "completed"),

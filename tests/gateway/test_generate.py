@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from a1 import Code
-from generator.models import BalanceAlert, Generation
+from generator.models import BalanceAlert, Run
 from tests.gateway.base import GatewayTestCase, envelope
 from tests.portal.base import WATERCOLOR
 
@@ -35,15 +35,15 @@ class GenerateTests(GatewayTestCase):
     def test_it_starts_a_run_as_the_key_owner_and_answers_a_task_id(self):
         task_id = envelope(self.generate())["data"]["taskId"]
         assert isinstance(task_id, str) and task_id.isdigit()
-        (generation,) = Generation.objects.all()
-        assert generation.api_key == self.key and generation.user == self.owner
-        assert generation.points_quoted == 2 and self.sandbox.calls("generate") == 1
+        (run,) = Run.objects.all()
+        assert run.api_key == self.key and run.user == self.owner
+        assert run.points_quoted == 2 and self.sandbox.calls("generate") == 1
         task = envelope(self.a1("GET", f"/tasks/{task_id}"))["data"]
         assert task["id"] == task_id and task["state"] == 30 and task["images"] == []
 
     def test_it_answers_links_to_our_kept_copies_that_a_plain_get_fetches(self):
         task_id = envelope(self.generate())["data"]["taskId"]
-        self.finish(Generation.objects.get().pk)
+        self.finish(Run.objects.get().pk)
         task = envelope(self.a1("GET", f"/tasks/{task_id}"))["data"]
         assert task["state"] == 10 and len(task["images"]) == 2
         for link in task["images"]:
@@ -54,7 +54,7 @@ class GenerateTests(GatewayTestCase):
 
     def test_it_says_failed_with_state_20(self):
         task_id = envelope(self.generate())["data"]["taskId"]
-        self.finish(Generation.objects.get().pk, state="failed")
+        self.finish(Run.objects.get().pk, state="failed")
         task = envelope(self.a1("GET", f"/tasks/{task_id}"))["data"]
         assert task["state"] == 20 and task["failReason"]
 

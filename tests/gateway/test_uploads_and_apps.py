@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from a1 import Code
-from generator.models import Generation, InputImage
+from generator.models import InputImage, Run
 from tests.conftest import image_bytes
 from tests.gateway.base import GatewayTestCase, envelope
 from tests.portal.base import WATERCOLOR
@@ -67,9 +67,9 @@ class OptimizeTests(GatewayTestCase):
     def test_it_enhances_an_upload_for_three_points(self):
         data = self.upload()
         task_id = envelope(self.a1("POST", "/images/optimize", json=data))["data"]["taskId"]
-        (generation,) = Generation.objects.all()
-        assert generation.kind == "enhance" and generation.points_quoted == 3
-        assert generation.api_key == self.key and str(generation.pk.int) == task_id
+        (run,) = Run.objects.all()
+        assert run.kind == "enhance" and run.points_quoted == 3
+        assert run.api_key == self.key and str(run.pk.int) == task_id
         assert self.sandbox.calls("optimize") == 1
 
     def test_it_answers_10001_without_path_or_image_url(self):

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.test import TestCase, TransactionTestCase
 from django.utils import timezone
 
-from generator.models import Generation, LedgerEntry, Membership, Team
+from generator.models import LedgerEntry, Membership, Run, Team
 from tests.conftest import SandboxHandle, image_bytes
 
 WATERCOLOR = "1838546335502970881"
@@ -33,10 +33,10 @@ def create_people(target) -> None:
     Membership.objects.create(team=target.other_team, user=target.outsider)
 
 
-def backdate(run: Generation, when) -> None:
+def backdate(run: Run, when) -> None:
     """Move a run, and the points the ledger holds for it, to another time (for tests
     of months and periods: the ledger counts points on the day they were held)."""
-    Generation.objects.filter(pk=run.pk).update(created=when)
+    Run.objects.filter(pk=run.pk).update(created=when)
     LedgerEntry.objects.filter(run_id=run.pk).update(day=timezone.localdate(when))
 
 
@@ -82,9 +82,9 @@ class PortalMixin:
     def submit(self, app_id=WATERCOLOR, data=None, **extra):
         return self.client.post(f"/apps/{app_id}/", data, **extra)
 
-    def only_generation(self) -> Generation:
-        (generation,) = Generation.objects.all()
-        return generation
+    def only_run(self) -> Run:
+        (run,) = Run.objects.all()
+        return run
 
 
 def photo(name="face.jpg", fmt="JPEG", size=(300, 400), **save):

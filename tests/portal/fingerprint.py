@@ -6,7 +6,7 @@ Imported by the backup test and, through `manage.py shell`, by the restored port
 import hashlib
 import json
 
-from generator.models import Generation
+from generator.models import Run
 
 
 def _digest(field) -> str | None:
@@ -17,7 +17,7 @@ def _digest(field) -> str | None:
 
 
 def fingerprint(username: str) -> str:
-    runs = Generation.objects.filter(user__username=username).order_by("created")
+    runs = Run.objects.filter(user__username=username).order_by("created")
     history = [
         {
             "id": str(run.id),

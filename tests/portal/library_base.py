@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from generator.models import LibraryEntry, Preset
+from library.models import LibraryEntry, Preset
 from tests.portal.base import WATERCOLOR
 
 POSTER = "1838546335502970882"

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.utils.module_loading import import_string
 
-from generator.models import Generation
+from generator.models import Run
 from tests.portal.tracking_base import TrackingTestCase
 
 
@@ -35,17 +35,17 @@ def dying_after(deletes: int) -> dict:
 
 
 class LifecycleTestCase(TrackingTestCase):
-    def finished(self, user=None, state="completed", **overrides) -> Generation:
+    def finished(self, user=None, state="completed", **overrides) -> Run:
         """A run through the form, finished upstream and copied into our storage."""
-        generation = self.start(user, **overrides)
-        self.finish_upstream(generation, state)
-        self.poll(generation)
-        assert generation.state == state
-        return generation
+        run = self.start(user, **overrides)
+        self.finish_upstream(run, state)
+        self.poll(run)
+        assert run.state == state
+        return run
 
-    def files_of(self, generation: Generation) -> list[str]:
-        names = [image.file.name for image in generation.inputs.all()]
-        for result in generation.results.all():
+    def files_of(self, run: Run) -> list[str]:
+        names = [image.file.name for image in run.inputs.all()]
+        for result in run.results.all():
             names += [result.file.name, result.thumbnail.name]
         return [n for n in names if n]
 

@@ -1,8 +1,8 @@
-"""Who sees a generation and its photos: owner, team (when shared), staff; else 404."""
+"""Who sees a run and its photos: owner, team (when shared), staff; else 404."""
 
 import uuid
 
-from generator.models import Generation
+from generator.models import Run
 from tests.portal.base import BaseTestCase
 
 
@@ -11,8 +11,8 @@ class AccessTests(BaseTestCase):
         self.login(self.owner)
         key = self.form_key(self.form_page())
         self.submit(data=self.watercolor_post(key))
-        self.generation = self.only_generation()
-        self.image = self.generation.inputs.get()
+        self.run = self.only_run()
+        self.image = self.run.inputs.get()
         self.client.logout()
 
     def status(self, user, url):
@@ -22,9 +22,9 @@ class AccessTests(BaseTestCase):
         return self.client.get(url).status_code
 
     def urls(self):
-        return [f"/generations/{self.generation.id}/", f"/media/inputs/{self.image.id}"]
+        return [f"/generations/{self.run.id}/", f"/media/inputs/{self.image.id}"]
 
-    def test_it_shows_a_private_generation_only_to_its_owner_and_staff(self):
+    def test_it_shows_a_private_run_only_to_its_owner_and_staff(self):
         for url in self.urls():
             assert self.status(self.owner, url) == 200
             assert self.status(self.staff, url) == 200
@@ -32,10 +32,8 @@ class AccessTests(BaseTestCase):
             assert self.status(self.outsider, url) == 404
             assert self.status(None, url) == 302  # to the login page
 
-    def test_it_shows_a_team_generation_to_the_team_only(self):
-        Generation.objects.filter(pk=self.generation.pk).update(
-            visibility=Generation.Visibility.TEAM, team=self.team
-        )
+    def test_it_shows_a_team_run_to_the_team_only(self):
+        Run.objects.filter(pk=self.run.pk).update(visibility=Run.Visibility.TEAM, team=self.team)
         for url in self.urls():
             assert self.status(self.teammate, url) == 200
             assert self.status(self.outsider, url) == 404

@@ -1,54 +1,52 @@
 """Staff review in the admin and the app allow-list."""
 
-from generator.models import AppDefinition, Generation
+from generator.models import AppDefinition, Run
 from tests.portal.base import WATERCOLOR
 from tests.portal.tracking_base import TrackingTestCase
 
 
 class AdminTests(TrackingTestCase):
-    def test_staff_review_every_generation_with_thumbnails_and_filters(self):
-        generation = self.start()
-        self.finish_upstream(generation)
-        self.poll(generation)
+    def test_staff_review_every_run_with_thumbnails_and_filters(self):
+        run = self.start()
+        self.finish_upstream(run)
+        self.poll(run)
         self.start(user=self.outsider)
         self.login(self.staff)
-        listing = self.client.get("/admin/generator/generation/").content.decode()
+        listing = self.client.get("/admin/generator/run/").content.decode()
         assert listing.count("/media/results/") >= 1 and "outsider" in listing
         for query in (
             "state__exact=completed",
             "flagged__exact=1",
-            f"q={generation.task_id}",
+            f"q={run.task_id}",
             "q=owner",
         ):
-            assert self.client.get(f"/admin/generator/generation/?{query}").status_code == 200
-        detail = self.client.get(
-            f"/admin/generator/generation/{generation.id}/change/"
-        ).content.decode()
-        assert "generateNum" in detail and generation.task_id in detail
+            assert self.client.get(f"/admin/generator/run/?{query}").status_code == 200
+        detail = self.client.get(f"/admin/generator/run/{run.id}/change/").content.decode()
+        assert "generateNum" in detail and run.task_id in detail
         assert "finishDate" in detail  # A1's answer about the task
         assert 'name="task_id"' not in detail  # read-only
 
     def test_staff_hide_flag_and_restore(self):
-        generation = self.start()
+        run = self.start()
         self.login(self.staff)
         for action, field, value in [("hide", "hidden", True), ("flag", "flagged", True)]:
             self.client.post(
-                "/admin/generator/generation/",
-                {"action": action, "_selected_action": [generation.pk]},
+                "/admin/generator/run/",
+                {"action": action, "_selected_action": [run.pk]},
             )
-            generation.refresh_from_db()
-            assert getattr(generation, field) is value
-        Generation.objects.filter(pk=generation.pk).update(deleted_at="2026-01-01T00:00:00Z")
+            run.refresh_from_db()
+            assert getattr(run, field) is value
+        Run.objects.filter(pk=run.pk).update(deleted_at="2026-01-01T00:00:00Z")
         self.client.post(
-            "/admin/generator/generation/",
-            {"action": "restore", "_selected_action": [generation.pk]},
+            "/admin/generator/run/",
+            {"action": "restore", "_selected_action": [run.pk]},
         )
-        generation.refresh_from_db()
-        assert generation.deleted_at is None
+        run.refresh_from_db()
+        assert run.deleted_at is None
 
     def test_nobody_starts_a_run_from_the_admin(self):
         self.login(self.staff)
-        assert self.client.get("/admin/generator/generation/add/").status_code == 403
+        assert self.client.get("/admin/generator/run/add/").status_code == 403
 
     def test_the_allow_list_limits_users_to_approved_apps(self):
         with self.settings(APPS_ALLOW_ANY=False):

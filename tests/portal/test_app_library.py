@@ -6,14 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from generator.models import (
-    AppDefinition,
-    Generation,
-    LibraryApp,
-    LibraryEntry,
-    Preferences,
-    Team,
-)
+from generator.models import AppDefinition, Preferences, Run, Team
+from library.models import LibraryApp, LibraryEntry
 from tests.portal.base import WATERCOLOR
 from tests.portal.library_base import (
     ART_FONT,
@@ -254,7 +248,7 @@ class FindingTests(LibraryMixin, TrackingTestCase):
     def test_it_sorts_by_use_and_by_newest_version(self):
         self.start(team=str(self.team.pk))  # a Watercolor run counted against the team
         self.start(team=str(self.team.pk))
-        Generation.objects.create(
+        Run.objects.create(
             user=self.teammate,
             team=self.team,
             app_id=POSTER,
@@ -282,12 +276,12 @@ class FindingTests(LibraryMixin, TrackingTestCase):
 
 
 class ExampleTests(LibraryMixin, TrackingTestCase):
-    def finished_run(self, **overrides) -> Generation:
-        generation = self.start(generate_num="1", **overrides)
-        self.finish_upstream(generation)
-        self.poll(generation)
-        assert generation.state == "completed"
-        return generation
+    def finished_run(self, **overrides) -> Run:
+        run = self.start(generate_num="1", **overrides)
+        self.finish_upstream(run)
+        self.poll(run)
+        assert run.state == "completed"
+        return run
 
     def test_cards_show_three_of_the_teams_own_results_favourites_first(self):
         self.login(self.owner)
@@ -295,7 +289,7 @@ class ExampleTests(LibraryMixin, TrackingTestCase):
         shared = {"visibility": "team", "team": str(self.team.pk)}
         runs = [self.finished_run(**shared) for _ in range(4)]
         private = self.finished_run(visibility="private", team=str(self.team.pk))
-        Generation.objects.filter(pk=runs[0].pk).update(favourite=True)
+        Run.objects.filter(pk=runs[0].pk).update(favourite=True)
         self.login(self.teammate)
         html = self.library_html()
         shown = re.findall(r'src="/media/results/([0-9a-f-]+)/thumb"', html)

@@ -7,9 +7,9 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from generator.models import LibraryApp, Preset
 from generator.runs import tracking
 from library import watch as app_watch
+from library.models import LibraryApp, Preset
 from ops import chores
 from tests.portal.base import WATERCOLOR
 from tests.portal.library_base import EMOJI, POSTER, PresetMixin

@@ -9,7 +9,7 @@ import requests
 from django.contrib.auth import get_user_model
 
 from bench.harness import login
-from generator.models import BalanceAlert, Budget, Generation, Membership, Team
+from generator.models import BalanceAlert, Budget, Membership, Run, Team
 from tests.conftest import image_bytes, start_web
 from tests.portal.base import PASSWORD, WATERCOLOR
 from tests.portal.tracking_base import TrackingTestCase
@@ -67,7 +67,7 @@ class BudgetTests(TrackingTestCase):
         self.login(self.owner)
         key = self.form_key(self.form_page())
         assert self.submit(data=self.watercolor_post(key)).status_code == 302
-        assert Generation.objects.count() == 1
+        assert Run.objects.count() == 1
 
 
 def _post_form(session: requests.Session, url: str, key: str, page_url: str):
@@ -125,5 +125,5 @@ def test_it_accepts_exactly_one_of_twenty_simultaneous_runs_when_there_is_room_f
     accepted = [r for r in responses if r.status_code == 302]
     refused = [r for r in responses if r.status_code == 200 and "points left this month" in r.text]
     assert (len(accepted), len(refused)) == (1, 19), [r.status_code for r in responses]
-    assert Generation.objects.count() == 1
+    assert Run.objects.count() == 1
     assert sandbox.calls("generate") == 1 and sandbox.calls("upload") == 1

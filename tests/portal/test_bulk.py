@@ -1,4 +1,4 @@
-"""/generations/bulk/: one POST favourites, shares, hides, deletes (with Undo) or zips
+"""/runs/bulk/: one POST favourites, shares, hides, deletes (with Undo) or zips
 many runs, and changes only the runs the person owns."""
 
 import io
@@ -10,16 +10,16 @@ import pytest
 from django.test import Client
 
 from generator.galleries import bulk
-from generator.models import Generation
+from generator.models import Run
 from tests.portal.tracking_base import TrackingTestCase
 
 URL = "/generations/bulk/"
 
 
 class BulkTests(TrackingTestCase):
-    def run_of(self, user, **fields) -> Generation:
+    def run_of(self, user, **fields) -> Run:
         """A run row as the galleries show it (no A1 call needed to act on it)."""
-        return Generation.objects.create(
+        return Run.objects.create(
             user=user, idempotency_key=uuid.uuid4(), app_name="Watercolor portrait", **fields
         )
 
@@ -34,8 +34,8 @@ class BulkTests(TrackingTestCase):
         data = {"action": action, "ids": [str(g.pk) for g in runs], "next": "/history/"}
         return self.client.post(URL, data | extra, follow=follow, headers=headers)
 
-    def fresh(self, generation) -> Generation:
-        return Generation.objects.get(pk=generation.pk)
+    def fresh(self, run) -> Run:
+        return Run.objects.get(pk=run.pk)
 
     def test_it_favourites_then_unfavourites_my_runs_in_one_request(self):
         page = self.act("favourite", [*self.mine, self.theirs, self.outsiders])
@@ -99,7 +99,7 @@ class BulkTests(TrackingTestCase):
                 assert "only your own runs can" in page.content.decode()
         assert all(
             (g.favourite, g.deleted_at) == (False, None)
-            for g in Generation.objects.filter(user=self.owner)
+            for g in Run.objects.filter(user=self.owner)
         )
 
     def test_bad_input_gets_a_message_never_an_error(self):
@@ -168,12 +168,12 @@ class BulkTests(TrackingTestCase):
 
 
 class BulkZipTests(TrackingTestCase):
-    def completed(self, user=None, **overrides) -> Generation:
-        generation = self.start(user=user, **overrides)
-        self.finish_upstream(generation)
-        self.poll(generation)
-        assert generation.state == "completed"
-        return generation
+    def completed(self, user=None, **overrides) -> Run:
+        run = self.start(user=user, **overrides)
+        self.finish_upstream(run)
+        self.poll(run)
+        assert run.state == "completed"
+        return run
 
     @pytest.mark.storage
     def test_it_zips_the_results_of_many_runs_with_names_unique_per_run(self):

@@ -1,27 +1,27 @@
 """/compare/: two to four results side by side, each checked like any other lookup."""
 
-from generator.models import Generation, ResultImage
+from generator.models import ResultImage, Run
 from tests.portal.tracking_base import TrackingTestCase
 
 
 class CompareTests(TrackingTestCase):
-    def completed(self, user=None) -> Generation:
-        generation = self.start(user)
-        self.finish_upstream(generation)
-        self.poll(generation)
-        assert generation.state == Generation.State.COMPLETED
-        return generation
+    def completed(self, user=None) -> Run:
+        run = self.start(user)
+        self.finish_upstream(run)
+        self.poll(run)
+        assert run.state == Run.State.COMPLETED
+        return run
 
-    def results(self, *generations) -> list[ResultImage]:
-        return [r for g in generations for r in g.results.order_by("index")]
+    def results(self, *runs) -> list[ResultImage]:
+        return [r for g in runs for r in g.results.order_by("index")]
 
     def compare(self, results, user=None):
         self.login(user or self.owner)
         return self.client.get("/compare/", {"r": [str(r.id) for r in results]})
 
     def test_it_shows_the_owner_two_results_of_one_run_side_by_side(self):
-        generation = self.completed()
-        first, second = self.results(generation)
+        run = self.completed()
+        first, second = self.results(run)
         response = self.compare([second, first])
         html = response.content.decode()
         assert response.status_code == 200
@@ -30,7 +30,7 @@ class CompareTests(TrackingTestCase):
             f'src="/media/results/{first.id}"'
         )
         assert html.count("Watercolor portrait") >= 2
-        assert html.count(f'href="/generations/{generation.id}/"') >= 2
+        assert html.count(f'href="/generations/{run.id}/"') >= 2
         assert 'type="range"' in html and "Zoom" in html  # one zoom for all of them
         assert "js/compare.js" in html
 
@@ -43,24 +43,24 @@ class CompareTests(TrackingTestCase):
             assert f'href="/generations/{run.id}/"' in html
 
     def test_it_lets_a_teammate_compare_a_run_shared_with_the_team(self):
-        generation = self.completed()
-        Generation.objects.filter(pk=generation.pk).update(visibility="team", team=self.team)
-        response = self.compare(self.results(generation), user=self.teammate)
+        run = self.completed()
+        Run.objects.filter(pk=run.pk).update(visibility="team", team=self.team)
+        response = self.compare(self.results(run), user=self.teammate)
         assert response.status_code == 200
         assert response.content.decode().count("data-compare-pane") == 2
 
     def test_it_hides_results_the_user_cannot_see(self):
-        generation = self.completed()
-        results = self.results(generation)
+        run = self.completed()
+        results = self.results(run)
         # A private run: not to a teammate, nor to someone in another team.
         assert self.compare(results, user=self.teammate).status_code == 404
-        Generation.objects.filter(pk=generation.pk).update(visibility="team", team=self.team)
+        Run.objects.filter(pk=run.pk).update(visibility="team", team=self.team)
         assert self.compare(results, user=self.outsider).status_code == 404
         # One visible result does not reveal the other: the whole page is a 404.
         mine = self.completed(self.outsider)
         assert self.compare([*self.results(mine)[:1], results[0]], self.outsider).status_code == 404
         # Nor do runs in the trash, or ids that are not ids.
-        Generation.objects.filter(pk=mine.pk).update(deleted_at=generation.created)
+        Run.objects.filter(pk=mine.pk).update(deleted_at=run.created)
         assert self.compare(self.results(mine), self.outsider).status_code == 404
         self.login(self.outsider)
         assert self.client.get("/compare/", {"r": ["nope", "x"]}).status_code == 404
@@ -89,9 +89,9 @@ class CompareTests(TrackingTestCase):
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
     def test_the_run_page_offers_a_compare_form_that_works_without_javascript(self):
-        generation = self.completed()
-        html = self.client.get(f"/generations/{generation.id}/").content.decode()
+        run = self.completed()
+        html = self.client.get(f"/generations/{run.id}/").content.decode()
         assert '<form id="compare-form" method="get" action="/compare/"' in html
-        for result in self.results(generation):
+        for result in self.results(run):
             assert f'name="r" value="{result.id}" form="compare-form"' in html
         assert "Compare selected" in html

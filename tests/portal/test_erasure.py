@@ -18,26 +18,16 @@ from generator.batches import pacing as batch_pacing
 from generator.batches import services as batches
 from generator.files.audit import storage_audit
 from generator.keys import services as keys
-from generator.models import (
-    ApiKey,
-    Batch,
-    Budget,
-    Chore,
-    DataExport,
-    Generation,
-    InputImage,
-    LibraryEntry,
-    Membership,
-    Preset,
-    RemovalLog,
-    ResultImage,
-)
+from generator.models import ApiKey, Batch, Budget, InputImage, Membership, ResultImage, Run
 from generator.money import budgets, usage
 from generator.runs import photos, tracking
 from generator.runs.definitions import app_fetch
 from generator.runs.inputs import RunChoices
 from generator.teams import services as teams
+from library.models import LibraryEntry, Preset
 from lifecycle import erasure, exports, retention
+from lifecycle.models import DataExport, RemovalLog
+from ops.models import Chore
 from tests.conftest import image_bytes
 from tests.portal.base import PASSWORD, WATERCOLOR
 from tests.portal.lifecycle_base import LifecycleTestCase
@@ -110,20 +100,18 @@ class ErasureTests(LifecycleTestCase):
         data = self.watercolor_post(self.form_key(remix_page), cnet_17466175263110005=None)
         data[f"{staged.group(1)}_staged"] = staged.group(2)
         assert self.submit(data=data).status_code == 302
-        remix = Generation.objects.filter(user=self.owner).get()
+        remix = Run.objects.filter(user=self.owner).get()
         result = shared.results.first()
         self.client.post(
             "/enhance/", {"result": str(result.id), "idempotency_key": str(uuid.uuid4())}
         )
-        enhancement = Generation.objects.get(kind=Generation.Kind.ENHANCE)
+        enhancement = Run.objects.get(kind=Run.Kind.ENHANCE)
         self.finish_upstream(enhancement)
         self.poll(enhancement)
         runs = [shared, private, trashed]
         files = [name for run in runs for name in self.files_of(run)]
         files += list(
-            InputImage.objects.filter(owner=self.erin, generation=None).values_list(
-                "file", flat=True
-            )
+            InputImage.objects.filter(owner=self.erin, run=None).values_list("file", flat=True)
         )
         files.append(DataExport.objects.get(pk=export.pk).file.name)
         ids = {str(run.id) for run in runs} | {str(export.id)}
@@ -131,8 +119,7 @@ class ErasureTests(LifecycleTestCase):
             str(i) for i in InputImage.objects.filter(owner=self.erin).values_list("pk", flat=True)
         }
         ids |= {
-            str(i)
-            for i in ResultImage.objects.filter(generation__in=runs).values_list("pk", flat=True)
+            str(i) for i in ResultImage.objects.filter(run__in=runs).values_list("pk", flat=True)
         }
         return {
             "runs": runs,
@@ -193,11 +180,11 @@ class ErasureTests(LifecycleTestCase):
         assert "That is not the user name erin-erasable, so nothing was deleted." in html
         assert 'aria-invalid="true"' in html
         assert User.objects.filter(pk=self.erin.pk, is_active=True).exists()
-        assert Generation.objects.filter(user=self.erin).count() == 1
+        assert Run.objects.filter(user=self.erin).count() == 1
 
     def test_a_copy_finishing_after_the_erasure_keeps_no_file(self):
         run = self.start(user=self.erin)
-        result = ResultImage.objects.create(generation=run, index=0, upstream_url="http://x/1.png")
+        result = ResultImage.objects.create(run=run, index=0, upstream_url="http://x/1.png")
         late = tracking.Fetched(
             result,
             content=image_bytes(),
@@ -219,7 +206,7 @@ class ErasureTests(LifecycleTestCase):
         self.client.post("/apps/library/add/", {"library": "personal", "apps": WATERCOLOR})
         assert Preset.objects.filter(owner=self.erin).exists()
         assert LibraryEntry.objects.filter(owner=self.erin).exists()
-        assert Generation.objects.filter(api_key=key).exists()
+        assert Run.objects.filter(api_key=key).exists()
         ids = {str(batch.pk), key.prefix} | {
             str(p.pk) for p in Preset.objects.filter(owner=self.erin)
         }
@@ -252,7 +239,7 @@ class ErasureTests(LifecycleTestCase):
 class StaffErasureTests(LifecycleTestCase):
     def test_staff_erase_a_person_after_typing_their_name(self):
         run = self.finished(user=self.teammate)
-        Generation.objects.filter(pk=run.pk).update(visibility="team")
+        Run.objects.filter(pk=run.pk).update(visibility="team")
         self.login(self.staff)
         page = self.client.get(f"/staff/people/{self.teammate.pk}/erase/").content.decode()
         assert "1 run" in page and "1 of them shared with a team" in page
@@ -300,14 +287,14 @@ def test_every_relation_to_a_person_is_removed_or_emptied_by_erasure():
         for rel in User._meta.related_objects
         if rel.on_delete in (models.PROTECT, models.RESTRICT)
     ]
-    assert refusing == ["generator.Generation.user"]  # removed first, run by run
+    assert refusing == ["generator.Run.user"]  # removed first, run by run
 
 
 class PhotoOwnerTests(LifecycleTestCase):
     """A photo belongs to the person who gave it: a teammate who remixed it, or named it in
     a batch, only refers to it, and erasing the teammate takes only their references."""
 
-    def remixed_by_teammate(self) -> tuple[Generation, Generation]:
+    def remixed_by_teammate(self) -> tuple[Run, Run]:
         """The owner's run, shared with the team, remixed by the teammate with its photo
         through the app form (the photo's id comes back in the remix page)."""
         original = self.finished(user=self.owner)
@@ -322,13 +309,13 @@ class PhotoOwnerTests(LifecycleTestCase):
         data = self.watercolor_post(self.form_key(remix_page), cnet_17466175263110005=None)
         data[f"{staged.group(1)}_staged"] = staged.group(2)
         assert self.submit(data=data).status_code == 302
-        remix = Generation.objects.get(user=self.teammate)
+        remix = Run.objects.get(user=self.teammate)
         self.finish_upstream(remix)
         self.poll(remix)
         assert remix.inputs.get().file.name == original.inputs.get().file.name  # one file
         return original, remix
 
-    def assert_the_owner_still_sees_their_photo(self, original: Generation, photo) -> None:
+    def assert_the_owner_still_sees_their_photo(self, original: Run, photo) -> None:
         self.login(self.owner)
         page = self.client.get(original.get_absolute_url()).content.decode()
         assert "The photos given for this run were removed" not in page
@@ -345,7 +332,7 @@ class PhotoOwnerTests(LifecycleTestCase):
         self.login(self.teammate)
         response = self.client.post("/account/delete/", {"username": "teammate"})
         assert response["Location"] == "/accounts/login/"
-        assert not Generation.objects.filter(pk=remix.pk).exists()
+        assert not Run.objects.filter(pk=remix.pk).exists()
         self.assert_the_owner_still_sees_their_photo(original, photo)
 
     def test_it_keeps_the_owners_photo_when_staff_erase_the_teammate_who_remixed_it(self):
@@ -357,7 +344,7 @@ class PhotoOwnerTests(LifecycleTestCase):
             f"/staff/people/{self.teammate.pk}/erase/", {"username": "teammate"}
         )
         assert done["Location"] == "/staff/data/"
-        assert not Generation.objects.filter(pk=remix.pk).exists()
+        assert not Run.objects.filter(pk=remix.pk).exists()
         self.assert_the_owner_still_sees_their_photo(original, photo)
         # The confirmation counted no photo of theirs: the remix's photo is the owner's.
         assert "1 run" in page and "0 photos given" in page
@@ -384,7 +371,7 @@ class PhotoOwnerTests(LifecycleTestCase):
         self.client.post(f"/generations/{original.id}/delete/")
         later = timezone.now() + timedelta(days=settings.TRASH_DAYS + 1)
         retention.retention_sweep(now=later)
-        assert not Generation.objects.filter(pk=original.pk).exists()
+        assert not Run.objects.filter(pk=original.pk).exists()
         self.login(self.teammate)
         page = self.client.get(remix.get_absolute_url()).content.decode()
         assert f"/media/inputs/{photo.id}" in page  # the remix keeps the photo it used

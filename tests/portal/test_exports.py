@@ -10,8 +10,9 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from generator.files.audit import stored_names
-from generator.models import DataExport, Generation
+from generator.models import Run
 from lifecycle import exports, retention
+from lifecycle.models import DataExport
 from tests.portal.lifecycle_base import LifecycleTestCase
 
 pytestmark = pytest.mark.storage
@@ -32,7 +33,7 @@ class ExportTests(LifecycleTestCase):
         trashed = self.finished(state="failed")
         self.client.post(f"/generations/{trashed.id}/delete/")
         theirs = self.finished(user=self.teammate)
-        Generation.objects.filter(pk=theirs.pk).update(visibility="team")
+        Run.objects.filter(pk=theirs.pk).update(visibility="team")
         assert self.ask()["Location"] == "/account/"
         self.ask()  # a second click while it is prepared asks for nothing more
         waiting = self.client.get("/account/").content.decode()

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from generator.models import Generation
+from generator.models import Run
 from generator.runs import actions
 from tests.portal.tracking_base import TrackingTestCase
 
@@ -19,10 +19,10 @@ def cards(html: str) -> list[str]:
 
 
 class GalleryPageTests(TrackingTestCase):
-    def runs(self, count: int, *, user=None, later=False, **fields) -> list[Generation]:
+    def runs(self, count: int, *, user=None, later=False, **fields) -> list[Run]:
         now = timezone.now() + timedelta(hours=1 if later else 0)
         made = [
-            Generation(
+            Run(
                 user=user or self.owner,
                 idempotency_key=uuid.uuid4(),
                 app_name="Bulk",
@@ -32,7 +32,7 @@ class GalleryPageTests(TrackingTestCase):
             )
             for n in range(count)
         ]
-        return Generation.objects.bulk_create(made)
+        return Run.objects.bulk_create(made)
 
     def link(self, html: str, name: str) -> str:
         return re.search(rf'href="(\?[^"]*{name}=[^"]+)"', html).group(1).replace("&amp;", "&")
@@ -51,8 +51,8 @@ class GalleryPageTests(TrackingTestCase):
 
     def test_it_pages_through_runs_started_in_the_same_microsecond(self):
         now = timezone.now()
-        Generation.objects.bulk_create(
-            Generation(user=self.owner, idempotency_key=uuid.uuid4(), app_name="Twin", created=now)
+        Run.objects.bulk_create(
+            Run(user=self.owner, idempotency_key=uuid.uuid4(), app_name="Twin", created=now)
             for _ in range(30)
         )
         self.login()
@@ -92,9 +92,9 @@ class GalleryPageTests(TrackingTestCase):
         self.login()
         self.client.get("/history/")
         assert "is-fav" not in self.client.get("/history/").content.decode()
-        actions.generation_favourite(generation=run, favourite=True)
+        actions.run_favourite(run=run, favourite=True)
         assert "is-fav" in self.client.get("/history/").content.decode()
-        Generation.objects.filter(pk=run.pk).update(state="failed")
+        Run.objects.filter(pk=run.pk).update(state="failed")
         assert 'class="state state-failed"' in self.client.get("/history/").content.decode()
 
     def test_it_moves_the_team_gallery_when_a_teammate_shares(self):
@@ -102,7 +102,7 @@ class GalleryPageTests(TrackingTestCase):
         self.client.get("/team/")
         assert cards(self.client.get("/team/").content.decode()) == []
         [run] = self.runs(1, user=self.teammate)
-        actions.generation_share(generation=run, visibility="team", team=self.team)
+        actions.run_share(run=run, visibility="team", team=self.team)
         assert cards(self.client.get("/team/").content.decode()) == [str(run.pk)]
 
     def test_it_keeps_pages_apart_per_person(self):
@@ -120,39 +120,39 @@ DUMMY = "django.core.cache.backends.dummy.DummyCache"
 
 class LiveCardTests(TrackingTestCase):
     def test_it_polls_while_a_card_runs_and_swaps_in_the_finished_card(self):
-        generation = self.start()
+        run = self.start()
         html = self.client.get("/history/").content.decode()
         poll = re.search(r'id="grid-live" hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
-        assert f"s={generation.pk}:running" in poll
+        assert f"s={run.pk}:running" in poll
         unchanged = self.client.get(poll)
-        assert f'id="card-{generation.pk}"' not in unchanged.content.decode()
+        assert f'id="card-{run.pk}"' not in unchanged.content.decode()
         assert 'hx-trigger="every 4s"' in unchanged.content.decode()
         assert "HX-Trigger" not in unchanged
 
-        self.finish_upstream(generation)
-        self.poll(generation)
+        self.finish_upstream(run)
+        self.poll(run)
         done = self.client.get(poll)
         body = done.content.decode()
-        assert f'id="card-{generation.pk}"' in body and 'hx-swap-oob="outerHTML"' in body
+        assert f'id="card-{run.pk}"' in body and 'hx-swap-oob="outerHTML"' in body
         assert 'class="state state-completed"' in body
         assert "hx-trigger" not in body  # nothing moves any more: the polling stops
         event = json.loads(done["HX-Trigger"])["runs-finished"]["runs"]
         assert event == [
             {
-                "id": str(generation.pk),
+                "id": str(run.pk),
                 "name": "Watercolor portrait",
                 "state": "completed",
-                "url": f"/generations/{generation.pk}/",
+                "url": f"/generations/{run.pk}/",
             }
         ]
 
     def test_it_tells_nobody_about_cards_they_cannot_see(self):
-        generation = self.start(user=self.teammate)
-        Generation.objects.filter(pk=generation.pk).update(state="completed")
+        run = self.start(user=self.teammate)
+        Run.objects.filter(pk=run.pk).update(state="completed")
         self.login(self.outsider)
-        response = self.client.get("/history/cards/", {"s": f"{generation.pk}:running"})
+        response = self.client.get("/history/cards/", {"s": f"{run.pk}:running"})
         assert response.status_code == 200
-        assert str(generation.pk) not in response.content.decode()
+        assert str(run.pk) not in response.content.decode()
         assert "HX-Trigger" not in response
 
     def test_it_ignores_what_is_not_a_card(self):

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from generator.files import queue
 from generator.galleries import pages as galleries
-from generator.models import GalleryStamp, Generation
+from generator.models import GalleryStamp, Run
 from generator.runs import actions, removal
 from ops.chores import CHORES
 from tests.portal.tracking_base import TrackingTestCase
@@ -23,16 +23,16 @@ class GalleryStampTests(TrackingTestCase):
             self.tokens(self.teammate),
             self.tokens(self.outsider),
         )
-        actions.generation_share(generation=run, visibility="team", team=self.team)
+        actions.run_share(run=run, visibility="team", team=self.team)
         assert self.tokens() != mine
         assert self.tokens(self.teammate) != mates  # the team's gallery shows it now
         assert self.tokens(self.outsider) == outsiders
 
     def test_it_moves_both_teams_when_a_run_changes_team(self):
         run = self.start()
-        actions.generation_share(generation=run, visibility="team", team=self.team)
+        actions.run_share(run=run, visibility="team", team=self.team)
         mates = self.tokens(self.teammate)
-        Generation.objects.filter(pk=run.pk).update(team_id=self.other_team.pk)
+        Run.objects.filter(pk=run.pk).update(team_id=self.other_team.pk)
         assert self.tokens(self.teammate) != mates  # it left their gallery
         assert f"t:{self.other_team.pk}=" in self.tokens(self.outsider)
 

@@ -1,10 +1,10 @@
-"""/generations/<id>/: progress that stops itself, results, run again, enhance."""
+"""/runs/<id>/: progress that stops itself, results, run again, enhance."""
 
 import re
 
 import pytest
 
-from generator.models import Generation, InputImage, ResultImage
+from generator.models import InputImage, ResultImage, Run
 from tests.portal.base import photo
 from tests.portal.tracking_base import TrackingTestCase
 
@@ -15,8 +15,8 @@ def action_key(html: str) -> str:
 
 class ProgressTests(TrackingTestCase):
     def test_it_polls_our_database_while_running_and_stops_when_done(self):
-        generation = self.start()
-        url = f"/generations/{generation.id}/progress/"
+        run = self.start()
+        url = f"/generations/{run.id}/progress/"
         running = self.client.get(url, HTTP_HX_REQUEST="true").content.decode()
         assert 'hx-trigger="every 2s"' in running and "Running" in running
         assert "<html" not in running  # just the fragment
@@ -24,73 +24,73 @@ class ProgressTests(TrackingTestCase):
         for _ in range(10):  # ten tabs watching
             self.client.get(url, HTTP_HX_REQUEST="true")
         assert self.sandbox.stats()["calls"] == calls  # the browser never reaches A1
-        self.finish_upstream(generation)
-        self.poll(generation)
+        self.finish_upstream(run)
+        self.poll(run)
         done = self.client.get(url, HTTP_HX_REQUEST="true").content.decode()
         assert "hx-trigger" not in done and "Completed" in done
-        for result in generation.results.all():
+        for result in run.results.all():
             assert f"/media/results/{result.id}/thumb" in done
             assert f"/media/results/{result.id}?download=1" in done
 
     def test_it_offers_a_refresh_link_without_javascript(self):
-        generation = self.start()
-        html = self.client.get(f"/generations/{generation.id}/").content.decode()
-        assert "<noscript>" in html and f'href="/generations/{generation.id}/"' in html
+        run = self.start()
+        html = self.client.get(f"/generations/{run.id}/").content.decode()
+        assert "<noscript>" in html and f'href="/generations/{run.id}/"' in html
 
     def test_it_explains_a_failure_and_offers_to_run_again_once(self):
-        generation = self.start()
-        self.finish_upstream(generation, "failed")
-        self.poll(generation)
-        html = self.client.get(f"/generations/{generation.id}/").content.decode()
+        run = self.start()
+        self.finish_upstream(run, "failed")
+        self.poll(run)
+        html = self.client.get(f"/generations/{run.id}/").content.decode()
         assert "sandbox failure" in html and "No points were taken" in html
         key = action_key(html)
-        first = self.client.post(f"/generations/{generation.id}/rerun/", {"idempotency_key": key})
-        second = self.client.post(f"/generations/{generation.id}/rerun/", {"idempotency_key": key})
-        assert first["Location"] == second["Location"] != f"/generations/{generation.id}/"
-        rerun = Generation.objects.exclude(pk=generation.pk).get()
-        assert rerun.params == generation.params and rerun.state == Generation.State.RUNNING
-        assert rerun.inputs.get().file.name == generation.inputs.get().file.name
+        first = self.client.post(f"/generations/{run.id}/rerun/", {"idempotency_key": key})
+        second = self.client.post(f"/generations/{run.id}/rerun/", {"idempotency_key": key})
+        assert first["Location"] == second["Location"] != f"/generations/{run.id}/"
+        rerun = Run.objects.exclude(pk=run.pk).get()
+        assert rerun.params == run.params and rerun.state == Run.State.RUNNING
+        assert rerun.inputs.get().file.name == run.inputs.get().file.name
         assert self.sandbox.calls("generate") == 2 and self.sandbox.calls("upload") == 1
 
-    def test_it_lets_only_the_owner_act_on_a_generation(self):
-        generation = self.start()
-        Generation.objects.filter(pk=generation.pk).update(visibility="team", team=self.team)
+    def test_it_lets_only_the_owner_act_on_a_run(self):
+        run = self.start()
+        Run.objects.filter(pk=run.pk).update(visibility="team", team=self.team)
         self.login(self.teammate)
-        assert self.client.get(f"/generations/{generation.id}/").status_code == 200
+        assert self.client.get(f"/generations/{run.id}/").status_code == 200
         for action in ("rerun", "resume"):
             response = self.client.post(
-                f"/generations/{generation.id}/{action}/",
+                f"/generations/{run.id}/{action}/",
                 {"idempotency_key": "8f2a7c7e-5f7a-4d8e-9d55-0d7f7a0f7c11"},
             )
             assert response.status_code == 404
 
-    def test_it_resumes_a_stalled_generation(self):
-        generation = self.start()
-        Generation.objects.filter(pk=generation.pk).update(state=Generation.State.STALLED)
-        html = self.client.get(f"/generations/{generation.id}/").content.decode()
+    def test_it_resumes_a_stalled_run(self):
+        run = self.start()
+        Run.objects.filter(pk=run.pk).update(state=Run.State.STALLED)
+        html = self.client.get(f"/generations/{run.id}/").content.decode()
         assert "much longer than usual" in html
-        self.client.post(f"/generations/{generation.id}/resume/")
-        generation.refresh_from_db()
-        assert generation.state == Generation.State.RUNNING
+        self.client.post(f"/generations/{run.id}/resume/")
+        run.refresh_from_db()
+        assert run.state == Run.State.RUNNING
 
 
 class EnhanceTests(TrackingTestCase):
     def completed(self):
-        generation = self.start()
-        self.finish_upstream(generation)
-        self.poll(generation)
-        return generation
+        run = self.start()
+        self.finish_upstream(run)
+        self.poll(run)
+        return run
 
     @pytest.mark.storage
     def test_it_enhances_a_result_once_per_click_and_shows_before_and_after(self):
-        generation = self.completed()
-        html = self.client.get(f"/generations/{generation.id}/").content.decode()
-        result = generation.results.first()
+        run = self.completed()
+        html = self.client.get(f"/generations/{run.id}/").content.decode()
+        result = run.results.first()
         data = {"result": str(result.id), "idempotency_key": action_key(html)}
         first = self.client.post("/enhance/", data)
         second = self.client.post("/enhance/", data)
         assert first["Location"] == second["Location"]
-        enhancement = Generation.objects.get(kind=Generation.Kind.ENHANCE)
+        enhancement = Run.objects.get(kind=Run.Kind.ENHANCE)
         assert enhancement.points_quoted == 3 and enhancement.source_result == result
         assert self.sandbox.calls("optimize") == 1
         self.finish_upstream(enhancement)
@@ -103,9 +103,9 @@ class EnhanceTests(TrackingTestCase):
         assert self.sandbox.stats()["points_spent"]["sandbox"] == 2 + 3
 
     def test_it_enhances_an_input_photo_without_uploading_it_again(self):
-        generation = self.start()
-        photo_id = generation.inputs.get().id
-        html = self.client.get(f"/generations/{generation.id}/").content.decode()
+        run = self.start()
+        photo_id = run.inputs.get().id
+        html = self.client.get(f"/generations/{run.id}/").content.decode()
         self.client.post("/enhance/", {"input": str(photo_id), "idempotency_key": action_key(html)})
         assert self.sandbox.calls("upload") == 1 and self.sandbox.calls("optimize") == 1
 
@@ -119,7 +119,7 @@ class EnhanceTests(TrackingTestCase):
                 "cnet_enhance": photo("big.png", "PNG", size=(3000, 1500)),
             },
         )
-        enhancement = Generation.objects.get(kind=Generation.Kind.ENHANCE)
+        enhancement = Run.objects.get(kind=Run.Kind.ENHANCE)
         assert response["Location"] == f"/generations/{enhancement.id}/"
         assert "Scaled down from 3000×1500 to 2048×1024" in " ".join(enhancement.params["notes"])
 
@@ -131,8 +131,8 @@ class EnhanceTests(TrackingTestCase):
         assert self.sandbox.calls("optimize") == 0
 
     def test_it_does_not_enhance_images_the_user_cannot_see(self):
-        generation = self.completed()
-        result = generation.results.first()
+        run = self.completed()
+        result = run.results.first()
         self.login(self.outsider)
         key = "8f2a7c7e-5f7a-4d8e-9d55-0d7f7a0f7c11"
         assert (
@@ -152,9 +152,9 @@ class EnhanceTests(TrackingTestCase):
 
 class ResultMediaTests(TrackingTestCase):
     def test_it_serves_results_only_to_those_allowed(self):
-        generation = self.start()
-        self.finish_upstream(generation)
-        self.poll(generation)
+        run = self.start()
+        self.finish_upstream(run)
+        self.poll(run)
         result = ResultImage.objects.first()
         urls = [f"/media/results/{result.id}", f"/media/results/{result.id}/thumb"]
         for user, status in [

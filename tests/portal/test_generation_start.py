@@ -1,11 +1,11 @@
-"""Submitting the app form: upload, generate once, record the Generation."""
+"""Submitting the app form: upload, generate once, record the run."""
 
 import uuid
 
 import pytest
 from django.core.files.base import ContentFile
 
-from generator.models import Generation, InputImage
+from generator.models import InputImage, Run
 from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR, BaseTestCase, photo
 
@@ -16,21 +16,21 @@ class SubmitTests(BaseTestCase):
         self.key = self.form_key(self.form_page())
 
     @pytest.mark.storage
-    def test_it_starts_a_generation_and_lands_on_its_page(self):
+    def test_it_starts_a_run_and_lands_on_its_page(self):
         response = self.submit(data=self.watercolor_post(self.key))
-        generation = self.only_generation()
+        run = self.only_run()
         assert response.status_code == 302
-        assert response["Location"] == f"/generations/{generation.id}/"
-        assert generation.task_id.isdigit() and generation.state == Generation.State.RUNNING
-        assert generation.points_quoted == 2 and generation.generate_num == 2
-        assert generation.app_id == WATERCOLOR and generation.version_id
-        assert generation.language == "en_US" and generation.user == self.owner
-        assert generation.params["style"]["name"] == "Vivid"
-        assert generation.params["size"]["label"] == "16:9"
-        assert generation.params["description"][0]["value"] == "red"
-        assert generation.request_body["generateNum"] == "2"
-        assert "apiKey" not in str(generation.request_body)
-        (image,) = generation.inputs.all()
+        assert response["Location"] == f"/generations/{run.id}/"
+        assert run.task_id.isdigit() and run.state == Run.State.RUNNING
+        assert run.points_quoted == 2 and run.generate_num == 2
+        assert run.app_id == WATERCOLOR and run.version_id
+        assert run.language == "en_US" and run.user == self.owner
+        assert run.params["style"]["name"] == "Vivid"
+        assert run.params["size"]["label"] == "16:9"
+        assert run.params["description"][0]["value"] == "red"
+        assert run.request_body["generateNum"] == "2"
+        assert "apiKey" not in str(run.request_body)
+        (image,) = run.inputs.all()
         assert image.a1_path.startswith("upload/") and image.a1_image_url.startswith("http")
         assert image.file.size > 0 and (image.width, image.height) == (300, 400)
         stats = self.sandbox.stats()
@@ -40,12 +40,12 @@ class SubmitTests(BaseTestCase):
         first = self.submit(data=self.watercolor_post(self.key))
         second = self.submit(data=self.watercolor_post(self.key))
         assert first["Location"] == second["Location"]
-        assert Generation.objects.count() == 1
+        assert Run.objects.count() == 1
         assert self.sandbox.calls("generate") == 1
 
     def test_it_redirects_htmx_submissions_with_hx_redirect(self):
         response = self.submit(data=self.watercolor_post(self.key), HTTP_HX_REQUEST="true")
-        assert response["HX-Redirect"] == f"/generations/{self.only_generation().id}/"
+        assert response["HX-Redirect"] == f"/generations/{self.only_run().id}/"
 
     def test_it_works_for_a_text_only_app(self):
         app_id = self.sandbox.app_with("text_to_image")["id"]
@@ -58,7 +58,7 @@ class SubmitTests(BaseTestCase):
             "generate_num": "1",
         }
         assert self.submit(app_id, data).status_code == 302
-        assert self.only_generation().task_id
+        assert self.only_run().task_id
 
     def test_it_sends_group_photos_with_their_positions(self):
         app_id = self.sandbox.app_with("group_photo")["id"]
@@ -71,7 +71,7 @@ class SubmitTests(BaseTestCase):
             "generate_num": "1",
         }
         assert self.submit(app_id, data).status_code == 302
-        cnet = self.only_generation().request_body["cnet"]
+        cnet = self.only_run().request_body["cnet"]
         assert [c["position"] for c in cnet] == ["0", "1"]
 
     def test_it_shows_a_missing_photo_next_to_its_field_and_keeps_the_rest(self):
@@ -80,7 +80,7 @@ class SubmitTests(BaseTestCase):
         assert response.status_code == 200
         assert 'id="id_cnet_17466175263110005-error"' in html and "Choose a photo" in html
         assert 'value="red"' in html and f'value="{self.key}"' in html
-        assert self.sandbox.calls("generate") == 0 and Generation.objects.count() == 0
+        assert self.sandbox.calls("generate") == 0 and Run.objects.count() == 0
 
     @pytest.mark.storage
     def test_it_keeps_a_good_photo_when_another_field_is_wrong(self):
@@ -93,7 +93,7 @@ class SubmitTests(BaseTestCase):
             self.key, cnet_17466175263110005=None, cnet_17466175263110005_staged=str(kept.id)
         )
         assert self.submit(data=fixed).status_code == 302
-        assert self.only_generation().inputs.get().file.name == kept.file.name
+        assert self.only_run().inputs.get().file.name == kept.file.name
         assert self.sandbox.calls("upload") == 1
 
     def test_it_ignores_a_kept_photo_that_belongs_to_someone_else(self):
@@ -111,7 +111,7 @@ class SubmitTests(BaseTestCase):
             self.key, cnet_17466175263110005=None, cnet_17466175263110005_url=upload
         )
         assert self.submit(data=data).status_code == 302
-        assert self.only_generation().inputs.get().source_url == upload
+        assert self.only_run().inputs.get().source_url == upload
 
     def sandbox_upload_url(self) -> str:
         return f"{self.sandbox.url}/files/assets/cover-{WATERCOLOR}.jpg"
@@ -176,18 +176,18 @@ class UpstreamErrorTests(BaseTestCase):
         ).replace('id="id_style_1" ', "")
         (kept,) = InputImage.objects.filter(owner=self.owner)
         assert f'value="{kept.id}"' in html
-        assert Generation.objects.count() == 0
+        assert Run.objects.count() == 0
         confirm = self.watercolor_post(
             self.key, cnet_17466175263110005=None, cnet_17466175263110005_staged=str(kept.id)
         )
         assert self.submit(data=confirm).status_code == 302
-        assert self.only_generation().version_id == new_version
+        assert self.only_run().version_id == new_version
 
     def test_it_records_an_unknown_outcome_honestly_and_never_resends(self):
         self.sandbox.knobs(drop_rate=1, faults_on="generate")
         response = self.submit(data=self.watercolor_post(self.key))
-        generation = self.only_generation()
-        assert generation.state == Generation.State.UNKNOWN and generation.task_id == ""
+        run = self.only_run()
+        assert run.state == Run.State.UNKNOWN and run.task_id == ""
         page = self.client.get(response["Location"]).content.decode()
         assert "did not hear back" in page and "not sent again" in page
         self.submit(data=self.watercolor_post(self.key))  # the user presses submit again
@@ -198,7 +198,7 @@ class UpstreamErrorTests(BaseTestCase):
         response = self.submit(data=self.watercolor_post(self.key))
         assert response.status_code == 200
         assert b"run out of points" in response.content
-        assert Generation.objects.count() == 0
+        assert Run.objects.count() == 0
 
     def test_it_explains_rate_limiting(self):
         self.sandbox.knobs(throttle_seconds=60)

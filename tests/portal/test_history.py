@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from generator.models import Generation, InputImage, ResultImage
+from generator.models import InputImage, ResultImage, Run
 from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR
 from tests.portal.tracking_base import TrackingTestCase
@@ -31,8 +31,8 @@ class HistoryTests(TrackingTestCase):
     def test_it_searches_prompts_and_app_names_and_filters(self):
         red = self.start(desc_1838546335507165192="crimson hair")
         blue = self.start(desc_1838546335507165192="navy hair")
-        Generation.objects.filter(pk=blue.pk).update(favourite=True)
-        Generation.objects.filter(pk=red.pk).update(created=timezone.now() - timedelta(days=3))
+        Run.objects.filter(pk=blue.pk).update(favourite=True)
+        Run.objects.filter(pk=red.pk).update(created=timezone.now() - timedelta(days=3))
 
         def ids(**query):
             html = self.client.get("/history/", query).content.decode()
@@ -48,7 +48,7 @@ class HistoryTests(TrackingTestCase):
 
     def test_it_paginates_and_swaps_the_grid_with_htmx(self):
         for _ in range(25):
-            Generation.objects.create(
+            Run.objects.create(
                 user=self.owner, idempotency_key=__import__("uuid").uuid4(), app_name="Bulk"
             )
         self.login()
@@ -61,45 +61,45 @@ class HistoryTests(TrackingTestCase):
         assert ">Newer</a>" in html and ">Older</a>" not in html
 
     def test_it_toggles_a_favourite_in_place(self):
-        generation = self.start()
+        run = self.start()
         response = self.client.post(
-            f"/generations/{generation.id}/favourite/", {"favourite": "1"}, HTTP_HX_REQUEST="true"
+            f"/generations/{run.id}/favourite/", {"favourite": "1"}, HTTP_HX_REQUEST="true"
         )
         assert 'aria-pressed="true"' in response.content.decode()
-        generation.refresh_from_db()
-        assert generation.favourite
+        run.refresh_from_db()
+        assert run.favourite
 
     def test_it_soft_deletes_and_staff_can_still_see_it(self):
-        generation = self.start()
-        self.client.post(f"/generations/{generation.id}/delete/")
-        generation.refresh_from_db()
-        assert generation.deleted_at is not None
-        assert self.client.get(f"/generations/{generation.id}/").status_code == 404
+        run = self.start()
+        self.client.post(f"/generations/{run.id}/delete/")
+        run.refresh_from_db()
+        assert run.deleted_at is not None
+        assert self.client.get(f"/generations/{run.id}/").status_code == 404
         history = self.client.get("/history/").content.decode()
-        assert f'href="/generations/{generation.id}/"' not in history
+        assert f'href="/generations/{run.id}/"' not in history
         self.login(self.staff)
-        assert self.client.get(f"/generations/{generation.id}/").status_code == 200
+        assert self.client.get(f"/generations/{run.id}/").status_code == 200
 
     @pytest.mark.storage
     def test_it_zips_all_saved_images_of_a_run(self):
-        generation = self.start()
-        self.finish_upstream(generation)
-        self.poll(generation)
-        response = self.client.get(f"/generations/{generation.id}/download.zip")
+        run = self.start()
+        self.finish_upstream(run)
+        self.poll(run)
+        response = self.client.get(f"/generations/{run.id}/download.zip")
         assert response["Content-Type"] == "application/zip"
         names = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))).namelist()
-        assert names == [f"watercolor-portrait-{str(generation.id)[:8]}-{n}.jpg" for n in (1, 2)]
+        assert names == [f"watercolor-portrait-{str(run.id)[:8]}-{n}.jpg" for n in (1, 2)]
 
     def test_it_streams_the_zip_of_a_large_run_in_flat_memory(self):
-        generation = self.start()
-        self.finish_upstream(generation)
-        self.poll(generation)
+        run = self.start()
+        self.finish_upstream(run)
+        self.poll(run)
         for index in (2, 3):  # four results, as from a run of four
             ResultImage.objects.create(
-                generation=generation, index=index, upstream_url="https://a1.example/x.jpg"
+                run=run, index=index, upstream_url="https://a1.example/x.jpg"
             )
         size = 50 * 1024 * 1024
-        for result in generation.results.all():
+        for result in run.results.all():
             if result.file:  # replaced by a large file: the copy goes, as a removal would
                 result.file.storage.delete(result.file.name)
             name = f"results/big-{result.index}.jpg"
@@ -112,7 +112,7 @@ class HistoryTests(TrackingTestCase):
 
         tracemalloc.start()
         with tempfile.TemporaryFile() as received:
-            response = self.client.get(f"/generations/{generation.id}/download.zip")
+            response = self.client.get(f"/generations/{run.id}/download.zip")
             for chunk in response.streaming_content:
                 received.write(chunk)
             _now, peak = tracemalloc.get_traced_memory()
@@ -125,35 +125,35 @@ class HistoryTests(TrackingTestCase):
         assert peak < 8 * 1024 * 1024, f"peak {peak / 2**20:.1f} MB"
 
     def test_it_remixes_a_run_with_its_choices_and_photos(self):
-        generation = self.start(desc_1838546335507165192="auburn")
-        html = self.client.get(f"/apps/{WATERCOLOR}/?remix={generation.id}").content.decode()
+        run = self.start(desc_1838546335507165192="auburn")
+        html = self.client.get(f"/apps/{WATERCOLOR}/?remix={run.id}").content.decode()
         assert 'value="auburn"' in html
         assert re.search(
             r'<input type="radio" name="style" value="183854633550716522"[^>]* checked', html
         )
-        photo = generation.inputs.get()
+        photo = run.inputs.get()
         assert f'name="cnet_17466175263110005_staged" value="{photo.id}"' in html
 
     @pytest.mark.storage
     def test_it_lets_a_teammate_remix_and_copies_the_photo_only_when_posted(self):
-        generation = self.start()
-        Generation.objects.filter(pk=generation.pk).update(visibility="team", team=self.team)
-        source = generation.inputs.get()
+        run = self.start()
+        Run.objects.filter(pk=run.pk).update(visibility="team", team=self.team)
+        source = run.inputs.get()
         self.login(self.teammate)
-        page = self.client.get(f"/apps/{WATERCOLOR}/?remix={generation.id}")
+        page = self.client.get(f"/apps/{WATERCOLOR}/?remix={run.id}")
         assert f'value="{source.id}"' in page.content.decode()
         assert not InputImage.objects.filter(owner=self.teammate).exists()  # GET writes nothing
 
         data = self.watercolor_post(self.form_key(page), cnet_17466175263110005=None)
         data["cnet_17466175263110005_staged"] = str(source.id)
         assert self.submit(data=data).status_code == 302
-        (copy,) = Generation.objects.get(user=self.teammate).inputs.all()
+        (copy,) = Run.objects.get(user=self.teammate).inputs.all()
         assert copy.owner == self.teammate and copy.pk != source.pk
         assert copy.file.name == source.file.name
-        assert generation.inputs.get() == source  # the original run keeps its own row
+        assert run.inputs.get() == source  # the original run keeps its own row
         assert self.sandbox.calls("upload") == 1  # A1 already has the photo
 
     def test_it_hides_remix_of_runs_the_user_cannot_see(self):
-        generation = self.start()
+        run = self.start()
         self.login(self.outsider)
-        assert self.client.get(f"/apps/{WATERCOLOR}/?remix={generation.id}").status_code == 404
+        assert self.client.get(f"/apps/{WATERCOLOR}/?remix={run.id}").status_code == 404

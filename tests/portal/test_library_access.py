@@ -5,7 +5,7 @@ import uuid
 
 from django.test import Client
 
-from generator.models import LibraryEntry, Preset
+from library.models import LibraryEntry, Preset
 from tests.portal.base import WATERCOLOR
 from tests.portal.library_base import POSTER, LibraryMixin, PresetMixin
 from tests.portal.tracking_base import TrackingTestCase

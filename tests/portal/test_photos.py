@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from generator.models import Chore, InputImage
+from generator.models import InputImage
 from generator.runs import photos
 from ops import chores
+from ops.models import Chore
 from tests.portal.base import BaseTestCase, photo
 
 
@@ -17,7 +18,7 @@ class StagedPhotoTests(BaseTestCase):
         self.login()
         key = self.form_key(self.form_page())
         self.submit(data=self.watercolor_post(key, style="not-a-style"))
-        return InputImage.objects.get(generation__isnull=True)
+        return InputImage.objects.get(run__isnull=True)
 
     @pytest.mark.storage
     def test_it_removes_a_photo_no_run_used_a_day_later_with_its_file(self):
@@ -37,7 +38,7 @@ class StagedPhotoTests(BaseTestCase):
         data["cnet_17466175263110005_staged"] = str(staged.pk)
         assert self.submit(data=data).status_code == 302
         staged.refresh_from_db()
-        assert staged.generation is not None  # the run took the staged row itself
+        assert staged.run is not None  # the run took the staged row itself
         leftover = InputImage.objects.create(
             owner=self.owner, given_by=self.owner, file=staged.file.name
         )

@@ -8,11 +8,12 @@ import pytest
 
 from common.images import normalise
 from generator.errors import SubmitRefused
-from generator.models import Budget, Generation, InputImage, Preset
+from generator.models import Budget, InputImage, Run
 from generator.runs import photos
 from generator.runs.inputs import preset_choices
 from library import presets
 from library import watch as app_watch
+from library.models import Preset
 from tests.conftest import image_bytes
 from tests.portal.base import WATERCOLOR, photo
 from tests.portal.library_base import EMOJI, POP, PresetMixin
@@ -39,8 +40,8 @@ class SavingTests(PresetMixin, TrackingTestCase):
             "visibility": "private",
         }
         assert "cnet" not in str(preset.choices) and preset.version_id
-        assert not Generation.objects.exists() and self.sandbox.calls("generate") == 0
-        assert not InputImage.objects.filter(generation__isnull=False).exists()
+        assert not Run.objects.exists() and self.sandbox.calls("generate") == 0
+        assert not InputImage.objects.filter(run__isnull=False).exists()
 
     def test_saving_with_htmx_keeps_the_form_and_its_photo(self):
         key = self.form_key(self.form_page())
@@ -122,10 +123,10 @@ class StartingTests(PresetMixin, TrackingTestCase):
             "team": str(self.team.pk),
         }
         response, key = self.run_from(self.preset, cnet_17466175263110005=photo())
-        generation = Generation.objects.get(idempotency_key=key)
-        assert response.status_code == 302 and response["Location"] == generation.get_absolute_url()
-        assert generation.params["description"][0]["value"] == "red"
-        assert generation.params["style"]["name"] == "Vivid" and generation.generate_num == 2
+        run = Run.objects.get(idempotency_key=key)
+        assert response.status_code == 302 and response["Location"] == run.get_absolute_url()
+        assert run.params["description"][0]["value"] == "red"
+        assert run.params["style"]["name"] == "Vivid" and run.generate_num == 2
 
     def test_a_run_from_a_preset_is_sent_once_per_form(self):
         page = self.client.get(self.preset.get_absolute_url())
@@ -134,7 +135,7 @@ class StartingTests(PresetMixin, TrackingTestCase):
             self.client.post(
                 self.preset.get_absolute_url(), data | {"cnet_17466175263110005": photo()}
             )
-        assert Generation.objects.count() == 1 and self.sandbox.calls("generate") == 1
+        assert Run.objects.count() == 1 and self.sandbox.calls("generate") == 1
 
     def test_the_service_starts_a_run_from_a_preset_with_a_photo_and_a_key(self):
         kept = photos.photo_keep(user=self.owner, image=normalise(image_bytes(size=(300, 400))))
@@ -148,7 +149,7 @@ class StartingTests(PresetMixin, TrackingTestCase):
         again = presets.preset_run_start(
             user=self.owner, preset=self.preset, photos={"cnet_17466175263110005": kept}, key=key
         )
-        assert run == again and run.state == Generation.State.RUNNING
+        assert run == again and run.state == Run.State.RUNNING
         assert run.points_quoted == 2 and run.team == self.team
         assert self.sandbox.calls("generate") == 1
 
@@ -162,7 +163,7 @@ class StartingTests(PresetMixin, TrackingTestCase):
                 photos={"cnet_17466175263110005": kept},
                 key=uuid.uuid4(),
             )
-        assert not Generation.objects.exists() and self.sandbox.calls("generate") == 0
+        assert not Run.objects.exists() and self.sandbox.calls("generate") == 0
 
     def test_preset_choices_are_plain_data_for_batches_and_scripts(self):
         choices = preset_choices(self.preset)
@@ -271,5 +272,5 @@ class NeedsALookTests(PresetMixin, TrackingTestCase):
         assert "The app&#x27;s author has just updated it." in html
         assert "“Caption” is no longer in the app." in html
         self.preset.refresh_from_db()
-        assert self.preset.needs_look and not Generation.objects.exists()
+        assert self.preset.needs_look and not Run.objects.exists()
         assert self.sandbox.stats()["points_spent"].get("sandbox", 0) == 0

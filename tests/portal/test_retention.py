@@ -7,10 +7,12 @@ import pytest
 from django.test import override_settings
 from django.utils import timezone
 
-from generator.models import Chore, FileRemoval, Generation, InputImage, RemovalLog, ResultImage
+from generator.models import FileRemoval, InputImage, ResultImage, Run
 from generator.money import budgets
 from lifecycle import retention
+from lifecycle.models import RemovalLog
 from ops import chores
+from ops.models import Chore
 from tests.portal.base import WATERCOLOR
 from tests.portal.lifecycle_base import Killed, LifecycleTestCase, dying_after
 
@@ -56,7 +58,7 @@ class PhotoRetentionTests(LifecycleTestCase):
         assert response.status_code == 302
         message = self.client.get(response["Location"]).content.decode()
         assert "The photos of this run are no longer kept" in message
-        assert Generation.objects.count() == 1 and self.sandbox.calls("generate") == 1
+        assert Run.objects.count() == 1 and self.sandbox.calls("generate") == 1
 
     @override_settings(RETAIN_INPUT_DAYS=3)
     def test_a_photo_shared_by_a_rerun_stays_until_the_last_run_using_it_expires(self):
@@ -64,12 +66,12 @@ class PhotoRetentionTests(LifecycleTestCase):
         html = self.client.get(first.get_absolute_url()).content.decode()
         key = html.split('name="idempotency_key" value="')[1][:36]
         self.client.post(f"/generations/{first.id}/rerun/", {"idempotency_key": key})
-        second = Generation.objects.exclude(pk=first.pk).get()
+        second = Run.objects.exclude(pk=first.pk).get()
         name = first.inputs.get().file.name
         assert second.inputs.get().file.name == name
         self.finish_upstream(second, "failed")
         self.poll(second)
-        Generation.objects.filter(pk=second.pk).update(finished_at=first.finished_at + 2 * DAY)
+        Run.objects.filter(pk=second.pk).update(finished_at=first.finished_at + 2 * DAY)
         retention.retention_sweep(now=first.finished_at + 4 * DAY)
         assert self.stored(name) and second.inputs.exists()  # the rerun still uses it
         retention.retention_sweep(now=first.finished_at + 6 * DAY)
@@ -109,11 +111,11 @@ class TrashTests(LifecycleTestCase):
         assert before == [("You", 2), ("Studio", 4)]
         self.client.post(f"/generations/{run.id}/delete/")
         files = self.files_of(run)
-        deleted_at = Generation.objects.get(pk=run.pk).deleted_at
+        deleted_at = Run.objects.get(pk=run.pk).deleted_at
         assert removed(retention.retention_sweep(now=deleted_at + 29 * DAY)) == {}
         log = retention.retention_sweep(now=deleted_at + 30 * DAY + timedelta(minutes=1))
         assert removed(log) == {"runs": 1, "photos": 1, "results": 2, "files": 5}
-        assert not Generation.objects.filter(pk=run.pk).exists()
+        assert not Run.objects.filter(pk=run.pk).exists()
         assert not any(self.stored(name) for name in files)
         assert all(self.stored(name) for name in self.files_of(other))
         assert [(a.label, a.used) for a in budgets.allowances(user=self.owner)] == before
@@ -122,7 +124,7 @@ class TrashTests(LifecycleTestCase):
     def test_a_run_restored_from_the_trash_is_not_purged(self):
         run = self.finished()
         self.client.post(f"/generations/{run.id}/delete/")
-        Generation.objects.filter(pk=run.pk).update(deleted_at=None)  # staff restore it
+        Run.objects.filter(pk=run.pk).update(deleted_at=None)  # staff restore it
         assert removed(retention.retention_sweep(now=timezone.now() + 60 * DAY)) == {}
         assert all(self.stored(name) for name in self.files_of(run))
 
@@ -133,11 +135,9 @@ class AdminDeleteTests(LifecycleTestCase):
         files = self.files_of(run)
         before = [a.used for a in budgets.allowances(user=self.owner)]
         self.login(self.staff)
-        response = self.client.post(
-            f"/admin/generator/generation/{run.id}/delete/", {"post": "yes"}
-        )
+        response = self.client.post(f"/admin/generator/run/{run.id}/delete/", {"post": "yes"})
         assert response.status_code == 302
-        assert not Generation.objects.filter(pk=run.pk).exists()
+        assert not Run.objects.filter(pk=run.pk).exists()
         assert not any(self.stored(name) for name in files)
         assert [a.used for a in budgets.allowances(user=self.owner)] == before
 

@@ -5,7 +5,7 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 
-from generator.models import Generation, Invite, Membership
+from generator.models import Invite, Membership, Run
 from generator.teams.services import SignUpRefused, invite_sign_up
 from tests.portal.base import PASSWORD
 from tests.portal.tracking_base import TrackingTestCase
@@ -26,23 +26,23 @@ class GalleryTests(TrackingTestCase):
         assert self.client.get(f"/generations/{shared.id}/").status_code == 404
 
     def test_it_changes_who_can_see_a_run_later(self):
-        generation = self.start()
+        run = self.start()
         self.client.post(
-            f"/generations/{generation.id}/share/", {"visibility": "team", "team": self.team.id}
+            f"/generations/{run.id}/share/", {"visibility": "team", "team": self.team.id}
         )
-        generation.refresh_from_db()
-        assert generation.visibility == "team"
+        run.refresh_from_db()
+        assert run.visibility == "team"
         self.login(self.teammate)
-        assert self.client.get(f"/generations/{generation.id}/").status_code == 200
+        assert self.client.get(f"/generations/{run.id}/").status_code == 200
 
     def test_it_refuses_to_share_with_a_team_the_user_is_not_in(self):
-        generation = self.start()
+        run = self.start()
         self.client.post(
-            f"/generations/{generation.id}/share/",
+            f"/generations/{run.id}/share/",
             {"visibility": "team", "team": self.other_team.id},
         )
-        generation.refresh_from_db()
-        assert generation.visibility == "private"
+        run.refresh_from_db()
+        assert run.visibility == "private"
 
     def test_it_uses_the_users_default_sharing(self):
         self.login()
@@ -156,10 +156,10 @@ class PendingInviteTests(TrackingTestCase):
 
 class PrivacyTests(TrackingTestCase):
     def test_hidden_runs_disappear_for_everyone_but_staff(self):
-        generation = self.start(visibility="team", team=str(self.team.id))
-        Generation.objects.filter(pk=generation.pk).update(hidden=True)
+        run = self.start(visibility="team", team=str(self.team.id))
+        Run.objects.filter(pk=run.pk).update(hidden=True)
         for user in (self.owner, self.teammate):
             self.login(user)
-            assert self.client.get(f"/generations/{generation.id}/").status_code == 404
+            assert self.client.get(f"/generations/{run.id}/").status_code == 404
         self.login(self.staff)
-        assert self.client.get(f"/generations/{generation.id}/").status_code == 200
+        assert self.client.get(f"/generations/{run.id}/").status_code == 200

@@ -5,17 +5,17 @@ import io
 
 from django.utils import timezone
 
-from generator.models import Generation, LedgerEntry, Team
+from generator.models import LedgerEntry, Run, Team
 from tests.portal.base import backdate
 from tests.portal.tracking_base import TrackingTestCase
 
 
 class UsageTests(TrackingTestCase):
-    def finished_run(self, user=None, **overrides) -> Generation:
-        generation = self.start(user=user, **overrides)
-        self.finish_upstream(generation)
-        self.poll(generation)
-        return generation
+    def finished_run(self, user=None, **overrides) -> Run:
+        run = self.start(user=user, **overrides)
+        self.finish_upstream(run)
+        self.poll(run)
+        return run
 
     def test_staff_see_everyone_with_axes_labels_legend_and_tables(self):
         self.finished_run()
@@ -50,8 +50,8 @@ class UsageTests(TrackingTestCase):
         assert "<rect" not in html
 
     def test_it_shows_a_chosen_month_or_range(self):
-        generation = self.finished_run()
-        backdate(generation, timezone.now().replace(year=2025, month=3, day=14))
+        run = self.finished_run()
+        backdate(run, timezone.now().replace(year=2025, month=3, day=14))
         self.login(self.staff)
         march = self.client.get("/usage/", {"month": "2025-03"}).content.decode()
         assert "March 1, 2025 to March 31, 2025" in march and "<dd>2</dd>" in march

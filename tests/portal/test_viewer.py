@@ -1,21 +1,21 @@
 """The viewer's markup on the pages that show results, and media that do not break it."""
 
-from generator.models import Generation
+from generator.models import Run
 from tests.portal.tracking_base import TrackingTestCase
 
 
 class ViewerTests(TrackingTestCase):
-    def completed(self) -> Generation:
-        generation = self.start()
-        self.finish_upstream(generation)
-        self.poll(generation)
-        return generation
+    def completed(self) -> Run:
+        run = self.start()
+        self.finish_upstream(run)
+        self.poll(run)
+        return run
 
     def test_the_run_page_opens_each_result_in_the_viewer(self):
-        generation = self.completed()
-        html = self.client.get(f"/generations/{generation.id}/").content.decode()
+        run = self.completed()
+        html = self.client.get(f"/generations/{run.id}/").content.decode()
         assert '<ul class="results" data-gallery>' in html
-        for result in generation.results.all():
+        for result in run.results.all():
             assert (
                 f'<a href="/media/results/{result.id}" data-viewer'
                 f' data-pswp-width="{result.width}" data-pswp-height="{result.height}"'
@@ -32,12 +32,12 @@ class ViewerTests(TrackingTestCase):
             assert "js/viewer.js" in html and "css/viewer.css" in html, url
 
     def test_an_image_opened_on_its_own_may_use_the_browsers_image_page(self):
-        generation = self.completed()
-        result = generation.results.first()
+        run = self.completed()
+        result = run.results.first()
         for url in (
             f"/media/results/{result.id}",
             f"/media/results/{result.id}/thumb",
-            f"/media/inputs/{generation.inputs.get().id}",
+            f"/media/inputs/{run.inputs.get().id}",
         ):
             response = self.client.get(url)
             csp = response["Content-Security-Policy"]
@@ -45,5 +45,5 @@ class ViewerTests(TrackingTestCase):
             assert "style-src 'unsafe-inline'" in csp and "default-src 'none'" in csp, url
             assert "script-src" not in csp and "frame-ancestors 'none'" in csp
         # Pages keep their strict policy.
-        page = self.client.get(f"/generations/{generation.id}/")
+        page = self.client.get(f"/generations/{run.id}/")
         assert "'unsafe-inline'" not in page["Content-Security-Policy"]

@@ -13,7 +13,8 @@ from django.utils import timezone
 from generator.batches import pacing as batch_pacing
 from generator.keys import services as keys
 from generator.keys import webhooks
-from generator.models import Chore, Generation, WebhookDelivery
+from generator.models import Run, WebhookDelivery
+from ops.models import Chore
 from tests.api.base import ApiTestCase
 from tests.portal.base import WATERCOLOR
 
@@ -67,35 +68,35 @@ def receiver(request):
 
 @pytest.mark.usefixtures("receiver")
 class WebhookTests(ApiTestCase):
-    def keyed_run(self, hook: Receiver, state="completed") -> tuple[Generation, WebhookDelivery]:
+    def keyed_run(self, hook: Receiver, state="completed") -> tuple[Run, WebhookDelivery]:
         _key, token = keys.key_create(user=self.owner, name="hooked", webhook_url=hook.url)
-        run = self.start_run(token=token).json()
-        generation = self.finish(run["id"], state=state)
-        return generation, WebhookDelivery.objects.get(generation=generation)
+        started = self.start_run(token=token).json()
+        run = self.finish(started["id"], state=state)
+        return run, WebhookDelivery.objects.get(run=run)
 
     def test_it_posts_a_signed_message_when_a_run_ends(self):
         hook = self.receiver()
-        generation, delivery = self.keyed_run(hook)
+        run, delivery = self.keyed_run(hook)
         assert delivery.event == "run.completed"
         assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
         ((headers, body),) = hook.received
         parts = dict(part.split("=") for part in headers["A1Studio-Signature"].split(","))
         stamp, sent = parts["t"], parts["v1"]
-        secret = generation.api_key.webhook_secret
+        secret = run.api_key.webhook_secret
         assert sent == webhooks.signature(secret=secret, timestamp=int(stamp), body=body)
         payload = json.loads(body)
-        assert payload["event"] == "run.completed" and payload["run"]["id"] == str(generation.pk)
+        assert payload["event"] == "run.completed" and payload["run"]["id"] == str(run.pk)
         assert len(payload["run"]["results"]) == 2
         delivery.refresh_from_db()
         assert delivery.delivered_at and delivery.last_status == 200
 
     def test_it_says_when_a_run_failed(self):
-        _generation, delivery = self.keyed_run(self.receiver(), state="failed")
+        _run, delivery = self.keyed_run(self.receiver(), state="failed")
         assert delivery.event == "run.failed"
 
     def test_it_retries_with_growing_waits_then_stops(self):
         hook = self.receiver(statuses=(500, 503, 200))
-        _generation, delivery = self.keyed_run(hook)
+        _run, delivery = self.keyed_run(hook)
         now = timezone.now()
         first = webhooks.webhook_deliver(delivery_id=delivery.pk, now=now)
         assert first - now == timedelta(seconds=10)
@@ -108,7 +109,7 @@ class WebhookTests(ApiTestCase):
 
     def test_it_gives_up_after_the_last_try(self):
         hook = self.receiver(statuses=(500,))
-        _generation, delivery = self.keyed_run(hook)
+        _run, delivery = self.keyed_run(hook)
         with self.settings(WEBHOOK_ATTEMPTS=2):
             due = webhooks.webhook_deliver(delivery_id=delivery.pk)
             assert webhooks.webhook_deliver(delivery_id=delivery.pk, now=due) is None
@@ -117,7 +118,7 @@ class WebhookTests(ApiTestCase):
 
     def test_it_never_calls_a_private_address(self):
         hook = self.receiver()
-        _generation, delivery = self.keyed_run(hook)
+        _run, delivery = self.keyed_run(hook)
         with self.settings(IMAGE_URL_ALLOW_PRIVATE=False):
             assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
         delivery.refresh_from_db()
@@ -125,8 +126,8 @@ class WebhookTests(ApiTestCase):
         assert hook.received == []
 
     def test_it_sends_each_run_end_once(self):
-        _generation, delivery = self.keyed_run(self.receiver())
-        assert webhooks.run_ended(generation_id=delivery.generation_id) is None
+        _run, delivery = self.keyed_run(self.receiver())
+        assert webhooks.run_ended(run_id=delivery.run_id) is None
         assert WebhookDelivery.objects.count() == 1
 
     def test_it_sends_nothing_for_keys_without_a_webhook(self):
@@ -135,7 +136,7 @@ class WebhookTests(ApiTestCase):
         assert WebhookDelivery.objects.count() == 0
 
     def test_it_takes_up_deliveries_whose_job_was_lost(self):
-        _generation, delivery = self.keyed_run(self.receiver())
+        _run, delivery = self.keyed_run(self.receiver())
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             next_attempt_at=timezone.now() - timedelta(minutes=5)
         )
@@ -155,9 +156,9 @@ class WebhookTests(ApiTestCase):
         for _ in range(3):
             Chore.objects.filter(name=batch_pacing.SLOT).update(next_run=timezone.now())
             batch_pacing.batches_send_tick()
-        for run in Generation.objects.filter(batch_id=batch["id"]):
+        for run in Run.objects.filter(batch_id=batch["id"]):
             self.finish(run.pk)
-        assert not WebhookDelivery.objects.filter(generation__isnull=False).exists()
+        assert not WebhookDelivery.objects.filter(run__isnull=False).exists()
         assert batch_pacing.batches_settle() == 1
         assert batch_pacing.batches_settle() == 0  # settled once, told once
         delivery = WebhookDelivery.objects.get()
@@ -168,9 +169,9 @@ class WebhookTests(ApiTestCase):
 
     def test_it_stops_a_queued_delivery_when_the_key_is_revoked(self):
         hook = self.receiver()
-        generation, delivery = self.keyed_run(hook)
+        run, delivery = self.keyed_run(hook)
         self.login(self.owner)
-        revoked = self.client.post(f"/account/keys/{generation.api_key_id}/revoke/")
+        revoked = self.client.post(f"/account/keys/{run.api_key_id}/revoke/")
         assert revoked.status_code == 302
         assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
         assert hook.received == []
@@ -180,25 +181,25 @@ class WebhookTests(ApiTestCase):
 
     def test_it_sends_a_queued_delivery_to_the_url_the_key_has_now(self):
         old, new = self.receiver(), self.receiver()
-        generation, delivery = self.keyed_run(old)
+        run, delivery = self.keyed_run(old)
         self.login(self.owner)
-        prefix = f"key{generation.api_key_id}"
+        prefix = f"key{run.api_key_id}"
         changed = self.client.post(
-            f"/account/keys/{generation.api_key_id}/",
+            f"/account/keys/{run.api_key_id}/",
             {f"{prefix}-name": "hooked", f"{prefix}-webhook_url": new.url},
         )
         assert changed.status_code == 302
         assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
         assert old.received == []
         ((_headers, body),) = new.received
-        assert json.loads(body)["run"]["id"] == str(generation.pk)
+        assert json.loads(body)["run"]["id"] == str(run.pk)
         delivery.refresh_from_db()
         assert delivery.delivered_at and delivery.url == new.url
 
     def test_it_stops_a_queued_delivery_when_the_key_loses_its_webhook(self):
         hook = self.receiver()
-        generation, delivery = self.keyed_run(hook)
-        keys.key_update(key=generation.api_key, name="hooked", monthly_points=None, webhook_url="")
+        run, delivery = self.keyed_run(hook)
+        keys.key_update(key=run.api_key, name="hooked", monthly_points=None, webhook_url="")
         assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
         assert hook.received == []
         delivery.refresh_from_db()

@@ -1,7 +1,7 @@
 """Who pays is decided once, when a run's points are held: sharing a run with another
 team, moving it or removing it changes who can see it, never who paid."""
 
-from generator.models import Budget, Generation, LedgerEntry, Membership
+from generator.models import Budget, LedgerEntry, Membership, Run
 from generator.money import budgets, ledger
 from tests.portal.tracking_base import TrackingTestCase
 
@@ -14,7 +14,7 @@ class WhoPaysTests(TrackingTestCase):
         Budget.objects.create(team=self.team, monthly_points=2)
         Budget.objects.create(team=self.other_team, monthly_points=2)
 
-    def run_billed_to(self, team) -> Generation:
+    def run_billed_to(self, team) -> Run:
         run = self.start(team=str(team.pk), visibility="private")
         self.finish_upstream(run)
         self.poll(run)
@@ -48,7 +48,7 @@ class WhoPaysTests(TrackingTestCase):
             {"action": "share", "team": self.other_team.pk, "ids": [str(run.pk)]},
         )
         assert response.status_code in (200, 302)
-        assert Generation.objects.get(pk=run.pk).team_id == self.other_team.pk
+        assert Run.objects.get(pk=run.pk).team_id == self.other_team.pk
         assert (self.allowance(self.team), self.allowance(self.other_team)) == (2, 0)
         key = self.form_key(self.form_page())
         refused = self.submit(data=self.watercolor_post(key, team=str(self.team.pk)))
@@ -60,7 +60,7 @@ class WhoPaysTests(TrackingTestCase):
 
     def test_the_usage_page_splits_by_the_team_billed_not_the_team_shown(self):
         run = self.run_billed_to(self.team)
-        Generation.objects.filter(pk=run.pk).update(team=self.other_team, visibility="team")
+        Run.objects.filter(pk=run.pk).update(team=self.other_team, visibility="team")
         self.login(self.staff)
         page = self.client.get("/usage/", {"split": "team"}).content.decode()
         assert "Studio (2)" in page and "Elsewhere (2)" not in page

@@ -8,8 +8,9 @@ from django.db import connections
 from django.utils import timezone
 
 from generator.files import queue
-from generator.models import Generation, WorkerHeartbeat
+from generator.models import Run
 from generator.runs import removal
+from ops.models import WorkerHeartbeat
 from tests.conftest import start_worker, wait_until
 from tests.portal.base import photo
 from tests.portal.tracking_base import TrackingTestCase
@@ -26,57 +27,57 @@ FAULTS = {
 
 def forget_runs() -> None:
     """Start the next case afresh: the runs go with their files (as removal does)."""
-    removal.runs_remove(ids=list(Generation.objects.values_list("pk", flat=True)))
+    removal.runs_remove(ids=list(Run.objects.values_list("pk", flat=True)))
     queue.files_remove_all_pending()
 
 
 class FaultMatrixTests(TrackingTestCase):
-    def drive(self, generation, steps=12):
+    def drive(self, run, steps=12):
         """Worker steps until the run ends (or the steps run out)."""
         for _ in range(steps):
-            self.poll(generation)
-            if generation.state in ("completed", "failed"):
+            self.poll(run)
+            if run.state in ("completed", "failed"):
                 return
 
-    def check_truthful_end(self, generation, *, expect="completed"):
-        assert generation.state == expect
-        assert Generation.objects.count() == 1
+    def check_truthful_end(self, run, *, expect="completed"):
+        assert run.state == expect
+        assert Run.objects.count() == 1
         assert self.sandbox.calls("generate") == 1
         if expect == "completed":
-            assert generation.points_spent == generation.points_quoted
-            assert all(r.copied or r.expired for r in generation.results.all())
+            assert run.points_spent == run.points_quoted
+            assert all(r.copied or r.expired for r in run.results.all())
 
     def test_each_upstream_fault(self):
         for name, knobs in FAULTS.items():
             with self.subTest(fault=name):
                 forget_runs()
                 self.sandbox.reset()
-                generation = self.start()
-                self.sandbox.finish(generation.task_id)
+                run = self.start()
+                self.sandbox.finish(run.task_id)
                 self.sandbox.knobs(**knobs)
-                self.drive(generation, steps=4)  # faults in force: nothing may break
-                assert generation.state in Generation.IN_FLIGHT or generation.state == "completed"
+                self.drive(run, steps=4)  # faults in force: nothing may break
+                assert run.state in Run.IN_FLIGHT or run.state == "completed"
                 self.sandbox.knobs(
                     error_rate=0, drop_rate=0, garbage_rate=0, latency=0, throttle_seconds=0
                 )
                 cache.clear()  # the shared backoff would otherwise wait out its minute
-                self.drive(generation)
-                self.check_truthful_end(generation)
+                self.drive(run)
+                self.check_truthful_end(run)
 
     def test_a_failed_task(self):
-        generation = self.start()
-        self.sandbox.finish(generation.task_id, "failed")
-        self.drive(generation)
-        self.check_truthful_end(generation, expect="failed")
-        assert generation.points_spent == 0
+        run = self.start()
+        self.sandbox.finish(run.task_id, "failed")
+        self.drive(run)
+        self.check_truthful_end(run, expect="failed")
+        assert run.points_spent == 0
 
     def test_links_that_expire_before_the_copy(self):
-        generation = self.start()
-        self.sandbox.finish(generation.task_id)
+        run = self.start()
+        self.sandbox.finish(run.task_id)
         self.sandbox.knobs(url_lifetime=0)
-        self.drive(generation)
-        self.check_truthful_end(generation)
-        assert all(r.expired for r in generation.results.all())
+        self.drive(run)
+        self.check_truthful_end(run)
+        assert all(r.expired for r in run.results.all())
 
     def test_answers_lost_after_generate_was_sent(self):
         for knobs in ({"drop_rate": 1}, {"garbage_rate": 1}, {"error_rate": 1}):
@@ -86,8 +87,8 @@ class FaultMatrixTests(TrackingTestCase):
             key = self.form_key(self.form_page())
             self.submit(data=self.watercolor_post(key))
             self.submit(data=self.watercolor_post(key))  # the user tries again
-            generation = Generation.objects.get()
-            assert generation.state == "unknown"
+            run = Run.objects.get()
+            assert run.state == "unknown"
             assert self.sandbox.calls("generate") == 1
 
 
@@ -127,13 +128,13 @@ def test_it_rides_out_a_locked_database_under_a_live_worker(
         # Once the worker is up (its first sweep beats), the run's poll is made due and
         # the database locked: the outage is the scenario, so it lasts a fixed 4 s.
         assert wait_until(lambda: WorkerHeartbeat.objects.exists(), timeout=30)
-        Generation.objects.update(next_poll_at=timezone.now())
+        Run.objects.update(next_poll_at=timezone.now())
         holder.start()
         assert locked.wait(10)
         release.wait(4)
         release.set()
         holder.join()
-        assert wait_until(lambda: Generation.objects.get().state == "completed", timeout=40)
+        assert wait_until(lambda: Run.objects.get().state == "completed", timeout=40)
         assert worker.poll() is None, "the worker died"
     finally:
         release.set()

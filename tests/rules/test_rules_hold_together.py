@@ -54,15 +54,15 @@ from generator.models import (
     ApiKey,
     Batch,
     Budget,
-    Chore,
-    Generation,
     InputImage,
     LedgerEntry,
     Membership,
     ResultImage,
+    Run,
     Team,
 )
 from generator.runs import tracking
+from ops.models import Chore
 from tests.conftest import assert_storage_matches_database, image_bytes
 from tests.forms import form_data
 from tests.portal.base import PASSWORD, WATERCOLOR, BaseTestCase
@@ -112,7 +112,7 @@ class RulesMachine(RuleBasedStateMachine):
         if os.environ.get("RULES_DEBUG"):
             print(
                 "runs",
-                Generation.objects.count(),
+                Run.objects.count(),
                 "entries",
                 LedgerEntry.objects.count(),
                 "batches",
@@ -144,7 +144,7 @@ class RulesMachine(RuleBasedStateMachine):
         return person
 
     def runs(self, **filters):
-        return list(Generation.objects.filter(**filters).order_by("created", "pk"))
+        return list(Run.objects.filter(**filters).order_by("created", "pk"))
 
     def api(self, token: str, method: str, path: str, **kwargs):
         client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
@@ -202,14 +202,14 @@ class RulesMachine(RuleBasedStateMachine):
 
     @rule(data=st.data(), outcome=st.sampled_from(("completed", "completed", "failed")))
     def a1_finishes_a_task(self, data, outcome):
-        running = self.runs(state__in=Generation.IN_FLIGHT)
+        running = self.runs(state__in=Run.IN_FLIGHT)
         if not running:
             return
         run = data.draw(st.sampled_from(running))
         self.sandbox.finish(run.task_id, outcome)
         for _ in range(2):
-            Generation.objects.filter(pk=run.pk).update(next_poll_at=timezone.now())
-            tracking.generation_poll(generation_id=run.pk)
+            Run.objects.filter(pk=run.pk).update(next_poll_at=timezone.now())
+            tracking.run_poll(run_id=run.pk)
 
     @rule(data=st.data(), team=st.sampled_from("AB"), bulk=st.booleans())
     def share(self, data, team, bulk):
@@ -231,7 +231,7 @@ class RulesMachine(RuleBasedStateMachine):
         person = self.alive(name)
         if person is None or not person.is_active:
             return
-        visible = list(Generation.objects.visible_to(person).exclude(user=person).filter(
+        visible = list(Run.objects.visible_to(person).exclude(user=person).filter(
             inputs__isnull=False
         ).distinct())  # fmt: skip
         if not visible:
@@ -258,7 +258,7 @@ class RulesMachine(RuleBasedStateMachine):
         key = _key(script)
         if key is None or key.revoked_at or not key.user.is_active:
             return
-        photos = list(InputImage.objects.visible_to(key.user).filter(generation__isnull=False))
+        photos = list(InputImage.objects.visible_to(key.user).filter(run__isnull=False))
         if not photos:
             return
         chosen = data.draw(st.lists(st.sampled_from(photos), min_size=1, max_size=3))
@@ -302,7 +302,7 @@ class RulesMachine(RuleBasedStateMachine):
             batch = data.draw(st.sampled_from(batches))
             self.client_for(batch.user).post(f"/batches/{batch.pk}/retry/")
 
-    @precondition(lambda self: Generation.objects.count() >= 2)
+    @precondition(lambda self: Run.objects.count() >= 2)
     @rule(coin=st.integers(0, 2), script=st.sampled_from((0, 1)))
     def revoke_a_key(self, coin, script):
         key = _key(script) if coin == 0 else None
@@ -310,7 +310,7 @@ class RulesMachine(RuleBasedStateMachine):
             self.client_for(key.user).post(f"/account/keys/{key.pk}/revoke/")
             self.stopped_at[f"key:{key.pk}"] = timezone.now()
 
-    @precondition(lambda self: Generation.objects.count() >= 3)
+    @precondition(lambda self: Run.objects.count() >= 3)
     @rule(coin=st.integers(0, 3), name=st.sampled_from(PEOPLE))
     def staff_deactivate(self, coin, name):
         person = self.alive(name) if coin == 0 else None
@@ -325,7 +325,7 @@ class RulesMachine(RuleBasedStateMachine):
         assert response.status_code == 302, response.content[:300]
         self.stopped_at[f"person:{person.pk}"] = timezone.now()
 
-    @precondition(lambda self: Generation.objects.count() >= 3)
+    @precondition(lambda self: Run.objects.count() >= 3)
     @rule(coin=st.integers(0, 3), name=st.sampled_from(PEOPLE))
     def staff_erase(self, coin, name):
         person = self.alive(name) if coin == 0 else None
@@ -344,7 +344,7 @@ class RulesMachine(RuleBasedStateMachine):
         if runs:
             run = data.draw(st.sampled_from(runs))
             self.client_for(self.staff).post(
-                "/admin/generator/generation/", {"action": "hide", "_selected_action": [run.pk]}
+                "/admin/generator/run/", {"action": "hide", "_selected_action": [run.pk]}
             )
 
     @rule(data=st.data(), restore=st.booleans())
@@ -364,15 +364,15 @@ class RulesMachine(RuleBasedStateMachine):
         budgets["B"] = Budget.objects.filter(team=self.team_b)
         budgets[scope].update(monthly_points=points)
 
-    @precondition(lambda self: Generation.objects.filter(state__in=Generation.IN_FLIGHT).exists())
+    @precondition(lambda self: Run.objects.filter(state__in=Run.IN_FLIGHT).exists())
     @rule()
     def everything_finishes(self):
         """A1 finishes every task and the worker copies everything: a quiet moment."""
-        for run in self.runs(state__in=Generation.IN_FLIGHT):
+        for run in self.runs(state__in=Run.IN_FLIGHT):
             self.sandbox.finish(run.task_id, "completed")
             for _ in range(2):
-                Generation.objects.filter(pk=run.pk).update(next_poll_at=timezone.now())
-                tracking.generation_poll(generation_id=run.pk)
+                Run.objects.filter(pk=run.pk).update(next_poll_at=timezone.now())
+                tracking.run_poll(run_id=run.pk)
         if not self.erased:  # an erased person's runs went, with what told them apart
             charged = self.balance0 - self.sandbox.balance()
             assert charged == _sum(kind=LedgerEntry.Kind.SPEND) + self._held_by_sent_runs()
@@ -416,9 +416,7 @@ class RulesMachine(RuleBasedStateMachine):
     @invariant()
     def who_owns_a_photo_nothing_missing_nothing_left_over(self):
         assert_storage_matches_database()
-        for photo in InputImage.objects.filter(
-            generation__isnull=False, generation__deleted_at=None
-        ):
+        for photo in InputImage.objects.filter(run__isnull=False, run__deleted_at=None):
             assert photo.file and photo.file.storage.exists(photo.file.name), photo
         for result in ResultImage.objects.exclude(file=""):
             assert result.file.storage.exists(result.file.name), result
@@ -428,14 +426,12 @@ class RulesMachine(RuleBasedStateMachine):
         for what, when in self.stopped_at.items():
             kind, pk = what.split(":")
             scope = {"api_key_id": int(pk)} if kind == "key" else {"user_id": int(pk)}
-            late = Generation.objects.filter(created__gt=when, **scope)
+            late = Run.objects.filter(created__gt=when, **scope)
             assert not late.exists(), f"{what} stopped at {when} but started {list(late)}"
 
     @invariant()
     def what_moderation_hides_leaves_by_no_door(self):
-        hidden = Generation.objects.filter(hidden=True) | Generation.objects.filter(
-            deleted_at__isnull=False
-        )
+        hidden = Run.objects.filter(hidden=True) | Run.objects.filter(deleted_at__isnull=False)
         for run in hidden.select_related("user").distinct():
             viewers = [run.user] + [
                 m.user for m in Membership.objects.filter(team=run.team_id).select_related("user")
@@ -456,14 +452,14 @@ class RulesMachine(RuleBasedStateMachine):
             if zipped.status_code == 200:
                 entries = zipfile.ZipFile(io.BytesIO(b"".join(zipped.streaming_content)))
                 shown = ResultImage.objects.filter(
-                    generation__batch=batch,
-                    generation__hidden=False,
-                    generation__deleted_at__isnull=True,
+                    run__batch=batch,
+                    run__hidden=False,
+                    run__deleted_at__isnull=True,
                 ).exclude(file="")
                 assert len(entries.namelist()) == shown.count(), batch
 
     def _held_by_sent_runs(self) -> int:
-        sent = Generation.objects.filter(sent_at__isnull=False).values_list("pk", flat=True)
+        sent = Run.objects.filter(sent_at__isnull=False).values_list("pk", flat=True)
         return (
             LedgerEntry.objects.filter(run_id__in=list(sent))
             .exclude(kind=LedgerEntry.Kind.SPEND)

@@ -12,7 +12,7 @@ import pytest
 
 from common.image_links import fetch_image
 from common.images import ImageRejected
-from generator.models import Generation
+from generator.models import Run
 from tests.portal.base import BaseTestCase
 from tests.security.hostile_net import (
     PUBLIC_A,
@@ -65,7 +65,7 @@ class ImageLinkTests(BaseTestCase):
     def assert_internal_untouched(self):
         assert self.internal.hits == 0
         assert self.net.connected_to(self.internal.port) == []
-        assert Generation.objects.count() == 0
+        assert Run.objects.count() == 0
 
     # --- the address itself ----------------------------------------------------------
 
@@ -129,7 +129,7 @@ class ImageLinkTests(BaseTestCase):
         assert self.public.hits == 1
         assert self.internal.hits == 0
         assert ("127.0.0.1", self.internal.port) not in self.net.connections
-        photo = Generation.objects.get().inputs.get()
+        photo = Run.objects.get().inputs.get()
         assert photo.source_url.startswith("http://rebind.test:")
 
     # --- what the server does ---------------------------------------------------------

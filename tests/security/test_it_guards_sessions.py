@@ -43,7 +43,7 @@ STATE_CHANGING = [
     "/team/1/invite/",
     "/team/join/some-token/",
     "/i18n/setlang/",
-    "/admin/generator/generation/",
+    "/admin/generator/run/",
 ]
 
 

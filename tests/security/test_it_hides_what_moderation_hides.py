@@ -21,8 +21,9 @@ from gateway.views import task_id_of
 from generator.batches import pacing as batch_pacing
 from generator.keys import services as keys
 from generator.keys import webhooks
-from generator.models import ApiKey, Batch, DataExport, Generation, WebhookDelivery
+from generator.models import ApiKey, Batch, Run, WebhookDelivery
 from lifecycle import exports
+from lifecycle.models import DataExport
 from tests.api.base import WATERCOLOR_RUN
 from tests.batches.base import BatchTestCase
 from tests.portal.base import photo
@@ -57,7 +58,7 @@ class ModerationTests(BatchTestCase):
         self.drive_runs(batch)
         assert batch_pacing.batches_settle() == 1
         self.batch = Batch.objects.get(pk=batch.pk)
-        self.kept, self.hidden, self.trashed = self.batch.generations.order_by("batch_item__index")
+        self.kept, self.hidden, self.trashed = self.batch.runs.order_by("batch_item__index")
         for run in (self.kept, self.hidden, self.trashed):
             assert run.state == "completed" and run.results.count() == 1
         self.tokens = {
@@ -70,7 +71,7 @@ class ModerationTests(BatchTestCase):
         }
         self.login(self.staff)
         hidden = self.client.post(
-            "/admin/generator/generation/",
+            "/admin/generator/run/",
             {"action": "hide", "_selected_action": [self.hidden.pk]},
         )
         assert hidden.status_code == 302
@@ -102,7 +103,7 @@ class ModerationTests(BatchTestCase):
     def gone(self):
         return (self.hidden, self.trashed)
 
-    def marks_of(self, run: Generation) -> set[str]:
+    def marks_of(self, run: Run) -> set[str]:
         """Every id by which an output could carry the run or one of its images."""
         marks = {str(run.pk), run.pk.hex, task_id_of(run)}
         marks |= {str(pk) for pk in run.results.values_list("pk", flat=True)}
@@ -134,7 +135,7 @@ class ModerationTests(BatchTestCase):
         results = [archive.read(n) for n in names if n.endswith((".jpg", ".png", ".webp"))]
         assert self.read(self.kept.results.get().file) in results, f"{where} lost the shown run"
 
-    def images_of(self, run: Generation) -> list:
+    def images_of(self, run: Run) -> list:
         return [*run.inputs.all(), *run.results.all()]
 
     def read(self, field) -> bytes:
@@ -161,7 +162,7 @@ class ModerationTests(BatchTestCase):
             assert "Staff review: this run is hidden by staff or in its owner" in page
             assert "?download=1" not in page and "download.zip" not in page
             assert "Enhance (3 points)" not in page and "?remix=" not in page
-            admin = self.client.get(f"/admin/generator/generation/{run.pk}/change/")
+            admin = self.client.get(f"/admin/generator/run/{run.pk}/change/")
             assert f"/media/results/{result.pk}/thumb" in admin.content.decode()
 
     def test_it_leaves_them_out_of_every_gallery_page_and_fragment(self):
@@ -286,7 +287,7 @@ class ModerationTests(BatchTestCase):
                     "/enhance/", {"result": run.results.get().pk, "idempotency_key": run.pk}
                 )
                 assert enhance.status_code == 404, role
-        assert not Generation.objects.filter(kind="enhance").exists()
+        assert not Run.objects.filter(kind="enhance").exists()
         assert self.sandbox.calls("optimize") == 0
 
 
@@ -311,7 +312,7 @@ class WebhookPayloadTests(TrackingTestCase):
     """A run a script started, with the key's webhook: hidden or trashed after the event
     was queued, or before its end, the message carries none of its images."""
 
-    def keyed_run(self, hook) -> Generation:
+    def keyed_run(self, hook) -> Run:
         _key, token = keys.key_create(user=self.owner, name="hooked", webhook_url=hook.url)
         auth = {"Authorization": f"Bearer {token}"}
         upload = self.client.post("/api/v1/uploads", {"file": photo("face.jpg")}, headers=auth)
@@ -323,7 +324,7 @@ class WebhookPayloadTests(TrackingTestCase):
             headers={**auth, "Idempotency-Key": str(uuid.uuid4())},
         )
         assert run.status_code == 201, run.content
-        return Generation.objects.get(pk=run.json()["id"])
+        return Run.objects.get(pk=run.json()["id"])
 
     def sent_payload(self, hook, delivery) -> tuple[dict, str]:
         assert webhooks.webhook_deliver(delivery_id=delivery.pk) is None
@@ -336,9 +337,9 @@ class WebhookPayloadTests(TrackingTestCase):
             run = self.keyed_run(hook)
             self.finish_upstream(run)
             self.poll(run)
-            delivery = WebhookDelivery.objects.get(generation=run)
+            delivery = WebhookDelivery.objects.get(run=run)
             assert len(delivery.payload["run"]["results"]) == 2  # queued while shown
-            Generation.objects.filter(pk=run.pk).update(**change)
+            Run.objects.filter(pk=run.pk).update(**change)
             payload, raw = self.sent_payload(hook, delivery)
             assert payload["event"] == "run.completed" and payload["run"]["id"] == str(run.pk)
             assert payload["run"]["results"] == [], change
@@ -348,10 +349,10 @@ class WebhookPayloadTests(TrackingTestCase):
     def test_it_queues_no_image_of_a_run_hidden_before_it_ended(self):
         hook = self.receiver()
         run = self.keyed_run(hook)
-        Generation.objects.filter(pk=run.pk).update(hidden=True)
+        Run.objects.filter(pk=run.pk).update(hidden=True)
         self.finish_upstream(run)
         self.poll(run)
-        delivery = WebhookDelivery.objects.get(generation=run)
+        delivery = WebhookDelivery.objects.get(run=run)
         assert delivery.payload["run"]["results"] == []
         payload, raw = self.sent_payload(hook, delivery)
         assert payload["run"]["results"] == []

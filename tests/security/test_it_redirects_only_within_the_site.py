@@ -21,12 +21,12 @@ ELSEWHERE = [
 
 class RedirectTests(TrackingTestCase):
     def test_favourite_goes_back_only_to_our_own_pages(self):
-        generation = self.start()
-        url = f"/generations/{generation.id}/favourite/"
+        run = self.start()
+        url = f"/generations/{run.id}/favourite/"
         for target in ELSEWHERE:
             response = self.client.post(url, {"favourite": "1", "next": target})
             assert response.status_code == 302, target
-            assert response["Location"] == f"/generations/{generation.id}/", target
+            assert response["Location"] == f"/generations/{run.id}/", target
         response = self.client.post(url, {"favourite": "0", "next": "/history/?page=2"})
         assert response["Location"] == "/history/?page=2"
 

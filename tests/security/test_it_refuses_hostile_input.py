@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
-from generator.models import Generation, InputImage
+from generator.models import InputImage, Run
 from tests.conftest import image_bytes
 from tests.portal.base import BaseTestCase, photo
 
@@ -59,8 +59,8 @@ class HostileUploadTests(BaseTestCase):
         for image in InputImage.objects.all():
             assert image.file.name.startswith("inputs/") and ".." not in image.file.name
             assert str(image.id) in image.file.name
-        generation = Generation.objects.filter(inputs__original_name=hostile).get()
-        page = self.client.get(f"/generations/{generation.id}/").content.decode()
+        run = Run.objects.filter(inputs__original_name=hostile).get()
+        page = self.client.get(f"/generations/{run.id}/").content.decode()
         assert "<img src=x onerror" not in page
         assert "&lt;img src=x onerror=alert(1)&gt;.jpg" in page
 
@@ -78,7 +78,7 @@ class HostileUploadTests(BaseTestCase):
                 data=self.watercolor_post(self.key, cnet_17466175263110005=upload)
             )
             assert response.status_code == 200 and b'aria-invalid="true"' in response.content
-        assert Generation.objects.count() == 0
+        assert Run.objects.count() == 0
 
     def test_it_refuses_an_oversized_description_next_to_the_field(self):
         response = self.submit(
@@ -90,7 +90,7 @@ class HostileUploadTests(BaseTestCase):
     def test_it_ignores_fields_the_app_does_not_have(self):
         data = self.watercolor_post(self.key, desc_999999999999999999="sneaky", cnet_42="x")
         assert self.submit(data=data).status_code == 302
-        body = Generation.objects.get().request_body
+        body = Run.objects.get().request_body
         assert [c["id"] for c in body["cnet"]] == ["17466175263110005"]
         assert [d["id"] for d in body["description"]] == ["1838546335507165192"]
         assert "sneaky" not in str(body)
@@ -99,7 +99,7 @@ class HostileUploadTests(BaseTestCase):
         data = self.watercolor_post(self.key)
         data["style"] = ["183854633550716521", "183854633550716523"]
         assert self.submit(data=data).status_code == 302
-        assert Generation.objects.get().request_body["styleId"] in data["style"]
+        assert Run.objects.get().request_body["styleId"] in data["style"]
 
     def test_it_answers_app_ids_that_are_not_ids_without_asking_a1(self):
         for bad in ("abc", "1" * 40, "123abc", "%3Cscript%3E"):

@@ -1,6 +1,6 @@
 """Every page and media endpoint, for every role: owner, teammate, other team, staff, nobody."""
 
-from generator.models import Generation, InputImage, ResultImage
+from generator.models import InputImage, ResultImage, Run
 from tests.portal.tracking_base import TrackingTestCase
 
 ROLES = ("anonymous", "owner", "teammate", "outsider", "staff")
@@ -10,9 +10,9 @@ class AccessMatrixTests(TrackingTestCase):
     def setUp(self):
         self.private = self.start()
         self.shared = self.start(visibility="team", team=str(self.team.id))
-        for generation in (self.private, self.shared):
-            self.finish_upstream(generation)
-            self.poll(generation)
+        for run in (self.private, self.shared):
+            self.finish_upstream(run)
+            self.poll(run)
         self.client.logout()
 
     def status(self, role, url):
@@ -21,18 +21,18 @@ class AccessMatrixTests(TrackingTestCase):
             self.client.force_login(getattr(self, role))
         return self.client.get(url).status_code
 
-    def urls_of(self, generation):
-        result = ResultImage.objects.filter(generation=generation).first()
-        photo = InputImage.objects.filter(generation=generation).first()
+    def urls_of(self, run):
+        result = ResultImage.objects.filter(run=run).first()
+        photo = InputImage.objects.filter(run=run).first()
         return [
-            f"/generations/{generation.id}/",
-            f"/generations/{generation.id}/progress/",
-            f"/generations/{generation.id}/download.zip",
+            f"/generations/{run.id}/",
+            f"/generations/{run.id}/progress/",
+            f"/generations/{run.id}/download.zip",
             f"/media/results/{result.id}",
             f"/media/results/{result.id}/thumb",
             f"/media/results/{result.id}?download=1",
             f"/media/inputs/{photo.id}",
-            f"/apps/{generation.app_id}/?remix={generation.id}",
+            f"/apps/{run.app_id}/?remix={run.id}",
         ]
 
     def test_the_matrix(self):
@@ -52,8 +52,8 @@ class AccessMatrixTests(TrackingTestCase):
                 "staff": 200,
             },
         }
-        for label, generation in (("private", self.private), ("shared", self.shared)):
-            for url in self.urls_of(generation):
+        for label, run in (("private", self.private), ("shared", self.shared)):
+            for url in self.urls_of(run):
                 for role in ROLES:
                     assert self.status(role, url) == expected[label][role], (label, url, role)
 
@@ -65,7 +65,7 @@ class AccessMatrixTests(TrackingTestCase):
         assert self.status("owner", "/admin/") == 302
 
     def test_deleted_runs_vanish_for_the_team_too(self):
-        Generation.objects.filter(pk=self.shared.pk).update(deleted_at="2026-01-01T00:00:00Z")
+        Run.objects.filter(pk=self.shared.pk).update(deleted_at="2026-01-01T00:00:00Z")
         for url in self.urls_of(self.shared):
             assert self.status("teammate", url) == 404, url
             assert self.status("owner", url) == 404, url
@@ -75,6 +75,6 @@ class AccessMatrixTests(TrackingTestCase):
         assert self.status("teammate", f"/apps/{self.shared.app_id}/?remix={self.shared.id}") == 200
         assert not InputImage.objects.filter(owner=self.teammate).exists()  # nothing copied
         for change in ({"deleted_at": "2026-01-01T00:00:00Z"}, {"hidden": True}):
-            Generation.objects.filter(pk=self.shared.pk).update(**change)
+            Run.objects.filter(pk=self.shared.pk).update(**change)
             assert self.status("teammate", f"/media/inputs/{photo.id}") == 404, change
-            Generation.objects.filter(pk=self.shared.pk).update(deleted_at=None, hidden=False)
+            Run.objects.filter(pk=self.shared.pk).update(deleted_at=None, hidden=False)

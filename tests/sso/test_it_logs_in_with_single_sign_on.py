@@ -6,7 +6,8 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 
-from generator.models import SsoLink, Team
+from accounts.models import SsoLink
+from generator.models import Team
 from tests.sso.stack import TEAM
 
 pytestmark = pytest.mark.django_db(transaction=True)

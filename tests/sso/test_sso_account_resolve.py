@@ -3,8 +3,9 @@
 import pytest
 from django.contrib.auth import get_user_model
 
+from accounts.models import SsoLink
 from accounts.sso_accounts import SsoRefused, sso_account_resolve
-from generator.models import Membership, SsoLink
+from generator.models import Membership
 
 pytestmark = pytest.mark.django_db
 

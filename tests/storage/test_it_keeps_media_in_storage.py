@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from generator.models import Generation, InputImage
+from generator.models import InputImage, Run
 from tests.portal.tracking_base import TrackingTestCase
 
 pytestmark = pytest.mark.storage
@@ -42,16 +42,16 @@ def served(response) -> bytes:
 
 
 class StoredMediaTests(TrackingTestCase):
-    def completed(self, **overrides) -> Generation:
-        generation = self.start(**overrides)
-        self.finish_upstream(generation)
-        self.poll(generation)
-        assert generation.state == Generation.State.COMPLETED
-        return generation
+    def completed(self, **overrides) -> Run:
+        run = self.start(**overrides)
+        self.finish_upstream(run)
+        self.poll(run)
+        assert run.state == Run.State.COMPLETED
+        return run
 
     def test_it_keeps_the_photo_and_serves_it_back_to_its_owner(self):
-        generation = self.start()
-        (kept,) = generation.inputs.all()
+        run = self.start()
+        (kept,) = run.inputs.all()
         assert default_storage.exists(kept.file.name)
         with kept.file.open("rb") as fh:
             stored = fh.read()
@@ -62,8 +62,8 @@ class StoredMediaTests(TrackingTestCase):
         self.login()
         key = self.form_key(self.form_page())
         response = self.submit(data=self.watercolor_post(key, size="9"))
-        assert response.status_code == 200 and not Generation.objects.exists()
-        kept = InputImage.objects.get(owner=self.owner, generation=None)
+        assert response.status_code == 200 and not Run.objects.exists()
+        kept = InputImage.objects.get(owner=self.owner, run=None)
         assert f'src="/media/inputs/{kept.id}"' in response.content.decode()
         assert Image.open(io.BytesIO(served(self.client.get(f"/media/inputs/{kept.id}")))).size == (
             300,
@@ -71,8 +71,8 @@ class StoredMediaTests(TrackingTestCase):
         )
 
     def test_it_copies_every_result_with_its_thumbnail(self):
-        generation = self.completed()
-        for result in generation.results.all():
+        run = self.completed()
+        for result in run.results.all():
             assert default_storage.exists(result.file.name)
             assert default_storage.exists(result.thumbnail.name)
             full = Image.open(io.BytesIO(served(self.client.get(f"/media/results/{result.id}"))))
@@ -82,10 +82,10 @@ class StoredMediaTests(TrackingTestCase):
             assert small.format == "WEBP" and max(small.size) <= 320
 
     def test_it_names_a_downloaded_result(self):
-        generation = self.completed()
-        result = generation.results.get(index=0)
+        run = self.completed()
+        result = run.results.get(index=0)
         response = self.client.get(f"/media/results/{result.id}?download=1")
-        name = f"watercolor-portrait-{str(generation.id)[:8]}-1.jpg"
+        name = f"watercolor-portrait-{str(run.id)[:8]}-1.jpg"
         if on_s3():
             fetched = requests.get(response["Location"], timeout=10)
             disposition = fetched.headers["Content-Disposition"]
@@ -94,22 +94,22 @@ class StoredMediaTests(TrackingTestCase):
         assert disposition == f'attachment; filename="{name}"'
 
     def test_it_zips_the_results_read_back_from_storage(self):
-        generation = self.completed()
-        response = self.client.get(f"/generations/{generation.id}/download.zip")
+        run = self.completed()
+        response = self.client.get(f"/generations/{run.id}/download.zip")
         archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
-        for result in generation.results.order_by("index"):
+        for result in run.results.order_by("index"):
             with result.file.open("rb") as fh:
                 stored = fh.read()
-            name = f"watercolor-portrait-{str(generation.id)[:8]}-{result.index + 1}.jpg"
+            name = f"watercolor-portrait-{str(run.id)[:8]}-{result.index + 1}.jpg"
             assert archive.read(name) == stored
 
     def test_it_enhances_a_result_read_back_from_storage(self):
-        generation = self.completed()
-        result = generation.results.get(index=0)
-        page = self.client.get(f"/generations/{generation.id}/").content.decode()
+        run = self.completed()
+        result = run.results.get(index=0)
+        page = self.client.get(f"/generations/{run.id}/").content.decode()
         key = page.split('name="idempotency_key" value="', 1)[1][:36]
         self.client.post("/enhance/", {"result": str(result.id), "idempotency_key": key})
-        enhancement = Generation.objects.get(kind=Generation.Kind.ENHANCE)
+        enhancement = Run.objects.get(kind=Run.Kind.ENHANCE)
         self.finish_upstream(enhancement)
         self.poll(enhancement)
         (after,) = enhancement.results.all()
@@ -117,9 +117,9 @@ class StoredMediaTests(TrackingTestCase):
         assert enhanced.size == (2048, 1152)
 
     def test_it_gives_links_only_to_those_allowed_to_see(self):
-        generation = self.completed()
-        result = generation.results.get(index=0)
-        photo = generation.inputs.get()
+        run = self.completed()
+        result = run.results.get(index=0)
+        photo = run.inputs.get()
         urls = [
             f"/media/results/{result.id}",
             f"/media/results/{result.id}/thumb",
@@ -134,22 +134,22 @@ class StoredMediaTests(TrackingTestCase):
         for url in urls:
             response = self.client.get(url)
             assert response["Location"].startswith("/accounts/login/"), url
-        Generation.objects.filter(pk=generation.pk).update(visibility="team", team=self.team)
+        Run.objects.filter(pk=run.pk).update(visibility="team", team=self.team)
         self.login(self.teammate)
         assert served(self.client.get(urls[0]))
         self.login(self.outsider)
         assert self.client.get(urls[0]).status_code == 404
 
     def test_it_stops_handing_out_a_deleted_runs_files(self):
-        generation = self.completed(visibility="team", team=str(self.team.id))
-        result = generation.results.get(index=0)
-        photo = generation.inputs.get()
-        self.client.post(f"/generations/{generation.id}/delete/")
+        run = self.completed(visibility="team", team=str(self.team.id))
+        result = run.results.get(index=0)
+        photo = run.inputs.get()
+        self.client.post(f"/generations/{run.id}/delete/")
         urls = [
             f"/media/results/{result.id}",
             f"/media/results/{result.id}/thumb",
             f"/media/inputs/{photo.id}",
-            f"/generations/{generation.id}/download.zip",
+            f"/generations/{run.id}/download.zip",
         ]
         for user in (self.owner, self.teammate):
             self.login(user)
@@ -162,8 +162,8 @@ class StoredMediaTests(TrackingTestCase):
         assert served(self.client.get(urls[0]))
 
     def test_it_hands_out_links_that_expire(self):
-        generation = self.completed()
-        result = generation.results.get(index=0)
+        run = self.completed()
+        result = run.results.get(index=0)
         response = self.client.get(f"/media/results/{result.id}")
         if not on_s3():
             # Local files never leave as a link: the view itself sends the bytes.

@@ -25,25 +25,25 @@ def _act(request: HtmxHttpRequest, form: BulkForm, ids: list) -> dict:
     user, action, undo = request.user, form.cleaned_data["action"], []
     team = form.cleaned_data.get("team")
     if action == "delete":
-        undo = bulk.generations_bulk_delete(user=user, ids=ids)
+        undo = bulk.runs_bulk_delete(user=user, ids=ids)
         n = len(undo)
         text = ngettext("%(n)s run deleted.", "%(n)s runs deleted.", n)
     elif action == "restore":
-        n = bulk.generations_bulk_restore(user=user, ids=ids)
+        n = bulk.runs_bulk_restore(user=user, ids=ids)
         text = ngettext("%(n)s run restored.", "%(n)s runs restored.", n)
     elif action == "favourite":
-        n = bulk.generations_bulk_favourite(user=user, ids=ids, favourite=True)
+        n = bulk.runs_bulk_favourite(user=user, ids=ids, favourite=True)
         text = ngettext("%(n)s run added to favourites.", "%(n)s runs added to favourites.", n)
     elif action == "unfavourite":
-        n = bulk.generations_bulk_favourite(user=user, ids=ids, favourite=False)
+        n = bulk.runs_bulk_favourite(user=user, ids=ids, favourite=False)
         text = ngettext(
             "%(n)s run removed from favourites.", "%(n)s runs removed from favourites.", n
         )
     elif action == "share":
-        n = bulk.generations_bulk_share(user=user, ids=ids, team=team)
+        n = bulk.runs_bulk_share(user=user, ids=ids, team=team)
         text = ngettext("%(n)s run shared with %(team)s.", "%(n)s runs shared with %(team)s.", n)
     else:  # private
-        n = bulk.generations_bulk_private(user=user, ids=ids)
+        n = bulk.runs_bulk_private(user=user, ids=ids)
         text = ngettext("%(n)s run made private.", "%(n)s runs made private.", n)
     if not n:
         return _done(
@@ -54,7 +54,7 @@ def _act(request: HtmxHttpRequest, form: BulkForm, ids: list) -> dict:
 
 @login_required
 @require_POST
-def generations_bulk(request: HtmxHttpRequest):
+def runs_bulk(request: HtmxHttpRequest):
     """Favourite, share, make private, delete (with Undo), restore or ZIP many runs.
 
     Writes touch only the user's own runs; the ZIP takes what the user may see. Back to
@@ -70,7 +70,7 @@ def generations_bulk(request: HtmxHttpRequest):
         done = _done(_("Select at least one run first."), ok=False)
     elif form.cleaned_data["action"] == "zip":
         try:
-            made = bulk.generations_bulk_zip(user=request.user, ids=ids)
+            made = bulk.runs_bulk_zip(user=request.user, ids=ids)
         except bulk.TooManyForZip:
             done = _done(
                 _("One ZIP holds at most %(max)s runs. Select fewer and download in parts.")

@@ -1,4 +1,4 @@
-"""History, the team gallery, and an owner's actions on a generation."""
+"""History, the team gallery, and an owner's actions on a run."""
 
 import hashlib
 from datetime import timedelta
@@ -20,7 +20,7 @@ from generator.galleries import pages as galleries
 from generator.galleries import queries as library
 from generator.galleries.forms import DONE_KEY as BULK_DONE_KEY
 from generator.galleries.forms import LibraryFilterForm
-from generator.models import Batch, Generation, Membership
+from generator.models import Batch, Membership, Run
 from generator.money import budgets
 from generator.runs import definitions as apps
 from generator.runs.views import live
@@ -105,9 +105,9 @@ def _library_render(request, *, template: str, gallery: bool):
         else teams.teams_of(user=request.user)
     )
     base = (
-        Generation.objects.filter(team__in=my_teams, visibility="team")
+        Run.objects.filter(team__in=my_teams, visibility="team")
         if gallery
-        else Generation.objects.filter(user=request.user)
+        else Run.objects.filter(user=request.user)
     )
     language = apps.a1_language()
     form = LibraryFilterForm(
@@ -184,18 +184,18 @@ def cards_live(request: HtmxHttpRequest):
     changed, moving = galleries.card_changes(
         seen=seen,
         runs=library.cards_named(
-            qs=library.for_grid(Generation.objects.visible_to(request.user)), language=language
+            qs=library.for_grid(Run.objects.visible_to(request.user)), language=language
         ),
         batches=library.batch_cards(qs=Batch.objects.visible_to(request.user)),
     )
     response = render(
         request,
-        "includes/generation_grid.html#changes",
+        "includes/run_grid.html#changes",
         {"changed": changed, "moving": moving, "gallery": request.GET.get("g") == "1"},
     )
     # A run that changed and moves no more has ended (completed, failed or unknown).
     finished = [
-        card for card in changed if isinstance(card, Generation) and not galleries.card_moving(card)
+        card for card in changed if isinstance(card, Run) and not galleries.card_moving(card)
     ]
     return live.runs_finished(response, finished)
 

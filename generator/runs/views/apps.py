@@ -1,4 +1,4 @@
-"""An app's page: the generation form built from its definition, and its presets."""
+"""An app's page: the run form built from its definition, and its presets."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -14,16 +14,17 @@ from a1.client import LANGUAGES
 from common.htmx import HtmxHttpRequest, redirect_after_post
 from generator.access import shown_or_404, visible_or_404
 from generator.errors import SubmitRefused
-from generator.models import Generation, Preset
+from generator.models import Run
 from generator.runs import actions, photos
 from generator.runs import definitions as apps
-from generator.runs import starting as generations
+from generator.runs import starting as runs
 from generator.runs.forms import app_form, initial_from_choices
 from generator.runs.inputs import preset_choices
 from generator.runs.messages import user_message
 from library import presets
 from library import services as app_library
 from library.forms import PresetForm
+from library.models import Preset
 
 A1_LANGUAGE_NAMES = {
     "en_US": "English",
@@ -102,7 +103,7 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
             valid = False
         if valid:
             try:
-                generation = generations.generation_start(
+                run = runs.run_start(
                     user=request.user,
                     definition=definition,
                     choices=form.run_choices(),
@@ -111,7 +112,7 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
                 )
             except SubmitRefused as exc:
                 form.add_errors(exc)
-            except generations.AppUpdated as exc:
+            except runs.AppUpdated as exc:
                 definition = exc.definition
                 form = app_form(definition.app)(_with_staged(request.POST, form), user=request.user)
                 notice = user_message(A1Error(Code.APP_UPDATED))
@@ -120,7 +121,7 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
             except A1Error as exc:
                 form.add_error(None, user_message(exc))
             else:
-                return redirect_after_post(request, generation.get_absolute_url())
+                return redirect_after_post(request, run.get_absolute_url())
     elif request.GET.get("remix"):
         form, notice = _remix_form(request, form_class)
     elif preset is not None:
@@ -172,10 +173,10 @@ def _remix_form(request, form_class):
     The run's photos are offered by id; nothing is copied until the form is posted.
     """
     # A remix takes the run's photos into new work: only a shown run, for staff too.
-    source = shown_or_404(request.user, Generation, request.GET["remix"])
-    form = form_class(user=request.user, initial=actions.remix_initial(generation=source))
+    source = shown_or_404(request.user, Run, request.GET["remix"])
+    form = form_class(user=request.user, initial=actions.remix_initial(run=source))
     slots = {slot.name for slot in form.slots}
-    remixed = actions.remix_photos(user=request.user, generation=source)
+    remixed = actions.remix_photos(user=request.user, run=source)
     form.keep({name: image for name, image in remixed.items() if name in slots})
     notice = ""
     if source.inputs_removed_at and slots:

@@ -11,26 +11,26 @@ from django.http import HttpResponse
 from django.utils.translation import gettext
 from django_htmx.http import trigger_client_event
 
-from generator.models import Generation
+from generator.models import Run
 
 
-def finished_run(generation: Generation) -> dict:
+def finished_run(run: Run) -> dict:
     """What a page needs to say that this run ended, in the reader's language."""
-    if generation.kind == Generation.Kind.ENHANCE:
+    if run.kind == Run.Kind.ENHANCE:
         name = gettext("Enhancement")
     else:
-        name = generation.app_name or generation.app_id or gettext("Generation")
+        name = run.app_name or run.app_id or gettext("Generation")
     return {
-        "id": str(generation.pk),
+        "id": str(run.pk),
         "name": name,
-        "state": generation.state,
-        "url": generation.get_absolute_url(),
+        "state": run.state,
+        "url": run.get_absolute_url(),
     }
 
 
-def runs_finished(response: HttpResponse, generations: Iterable[Generation]) -> HttpResponse:
+def runs_finished(response: HttpResponse, runs: Iterable[Run]) -> HttpResponse:
     """Add the event to `response` (nothing when no run ended)."""
-    runs = [finished_run(generation) for generation in generations]
-    if runs:
-        trigger_client_event(response, "runs-finished", {"runs": runs})
+    ended = [finished_run(run) for run in runs]
+    if ended:
+        trigger_client_event(response, "runs-finished", {"runs": ended})
     return response

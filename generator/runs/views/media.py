@@ -86,8 +86,8 @@ def result_image(request: HtmxHttpRequest, image_id):
         result = visible_or_404(request.user, ResultImage, image_id)
     name = ""
     if request.GET.get("download"):
-        app = slugify(result.generation.app_name) or "a1"
-        name = f"{app}-{str(result.generation_id)[:8]}-{result.index + 1}"
+        app = slugify(result.run.app_name) or "a1"
+        name = f"{app}-{str(result.run_id)[:8]}-{result.index + 1}"
     return _serve(result.file, download_name=name)
 
 

@@ -1,7 +1,7 @@
 """The task worker: django-tasks-db's db_worker plus a sweeper for lost poll jobs.
 
 The sweeper runs at start (so a restarted worker picks up every in-flight
-generation) and then every WORKER_SWEEP_SECONDS; it also writes the heartbeat that
+run) and then every WORKER_SWEEP_SECONDS; it also writes the heartbeat that
 /healthz reads.
 """
 
@@ -18,10 +18,10 @@ from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from generator.batches.pacing import batches_settle
-from generator.models import WorkerHeartbeat
 from generator.runs.tracking import resume_due
 from generator.runs.upstream import a1_client
 from ops.chores import chores_enqueue_due
+from ops.models import WorkerHeartbeat
 
 logger = logging.getLogger("generator.worker")
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
@@ -36,7 +36,7 @@ def sweep_once() -> int:
         defaults={"seen_at": timezone.now(), "upstream_ok": a1_client().reachable()},
     )
     if resumed:
-        logger.info("Resumed %d in-flight generation(s)", resumed)
+        logger.info("Resumed %d in-flight run(s)", resumed)
     return resumed
 
 
@@ -53,7 +53,7 @@ def _sweep_forever(stop: threading.Event) -> None:
 
 
 class Command(DbWorkerCommand):
-    help = "Run the task worker, resuming every in-flight generation at start."
+    help = "Run the task worker, resuming every in-flight run at start."
 
     def handle(self, *args, reload: bool = False, **options):
         in_reloader_parent = reload and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
