@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import requests
-from django.conf import settings
 from urllib3.exceptions import NewConnectionError
 
 from a1.bounded import Deadline, TooLarge, TooSlow, read_capped, watched_session
@@ -106,7 +105,7 @@ class RetryPolicy:
 
 
 class A1Client:
-    """A thin, typed client. Construct with `from_settings()` in the portal."""
+    """A thin, typed client (the portal builds its own in generator/runs/upstream.py)."""
 
     def __init__(
         self,
@@ -131,18 +130,6 @@ class A1Client:
 
     def __repr__(self) -> str:  # never show the key
         return f"A1Client({self.base_url!r})"
-
-    @classmethod
-    def from_settings(cls) -> A1Client:
-        return cls(
-            settings.A1_BASE_URL,
-            settings.A1_API_KEY,
-            section=settings.A1_SECTION,
-            timeout=settings.A1_TIMEOUT,
-            connect_timeout=settings.A1_CONNECT_TIMEOUT,
-            retry=RetryPolicy(base_delay=settings.A1_RETRY_BASE_DELAY),
-            download_deadline=settings.A1_DOWNLOAD_DEADLINE,
-        )
 
     # --- endpoints -----------------------------------------------------------------
 

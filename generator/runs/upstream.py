@@ -20,7 +20,15 @@ def a1_client() -> A1Client:
         settings.A1_RETRY_BASE_DELAY,
     )
     if getattr(_local, "config", None) != config:
-        _local.client = A1Client.from_settings()
+        _local.client = A1Client(
+            settings.A1_BASE_URL,
+            settings.A1_API_KEY,
+            section=settings.A1_SECTION,
+            timeout=settings.A1_TIMEOUT,
+            connect_timeout=settings.A1_CONNECT_TIMEOUT,
+            retry=RetryPolicy(base_delay=settings.A1_RETRY_BASE_DELAY),
+            download_deadline=settings.A1_DOWNLOAD_DEADLINE,
+        )
         _local.config = config
     return _local.client
 
