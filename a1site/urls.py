@@ -34,5 +34,8 @@ urlpatterns = [
     ),
     path("api/v1/", api.urls()),
     path("open-api/v1/a1/", include(gateway_urls)),
+    path("", include("library.urls")),
+    path("", include("lifecycle.urls")),
+    path("", include("accounts.urls")),
     path("", include("generator.urls")),
 ]

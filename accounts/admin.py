@@ -15,8 +15,12 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SsoLink
+from accounts.views.auth import ThrottledAdminAuthenticationForm
 from generator.money import spending as people
 from lifecycle import exports
+
+# The admin's log-in counts failures with the portal's, against the same limits.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 User = get_user_model()
 admin.site.unregister(User)

@@ -25,7 +25,6 @@ MOVED_ADMIN = {
     "preset": "library",
     "dataexport": "lifecycle",
     "removallog": "lifecycle",
-    "chore": "ops",
     "workerheartbeat": "ops",
 }
 

@@ -6,7 +6,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from accounts.views.auth import ThrottledAdminAuthenticationForm
 from common.admin import ReadOnlyAdmin
 from generator.batches.pacing import batches_resume_after_balance
 from generator.files import queue
@@ -31,9 +30,6 @@ from generator.models import (
 from generator.money.budgets import balance_alert_clear
 from generator.runs import actions as run_actions
 from generator.runs import removal
-
-# The admin's log-in counts failures with the portal's, against the same limits.
-admin.site.login_form = ThrottledAdminAuthenticationForm
 
 
 class ResultInline(admin.TabularInline):

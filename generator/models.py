@@ -19,6 +19,7 @@ from generator.runs.models import (
     input_path,
     result_path,
 )
+from generator.schedules.models import Chore
 from generator.teams.models import (
     Invite,
     Membership,
@@ -36,6 +37,7 @@ __all__ = [
     "Batch",
     "BatchItem",
     "Budget",
+    "Chore",
     "FileRemoval",
     "GalleryStamp",
     "InputImage",

@@ -1,6 +1,5 @@
 from django.urls import path
 
-from accounts.views import signup
 from generator.batches import views as batches
 from generator.galleries.views import bulk, compare, galleries
 from generator.keys import views as keys
@@ -8,20 +7,8 @@ from generator.money import views as usage
 from generator.runs.views import actions, apps, media
 from generator.runs.views import runs as runs
 from generator.teams import views as teams
-from library.views import library as app_library
-from library.views import presets
-from lifecycle.views import account, staff
 
 urlpatterns = [
-    path("apps/", app_library.library, name="app_index"),
-    path("apps/library/add/", app_library.library_add, name="library_add"),
-    path("apps/library/<uuid:entry_id>/", app_library.entry_edit, name="library_entry"),
-    path("apps/library/<uuid:entry_id>/pin/", app_library.entry_pin, name="library_entry_pin"),
-    path(
-        "apps/library/<uuid:entry_id>/remove/",
-        app_library.entry_remove,
-        name="library_entry_remove",
-    ),
     path("apps/<str:app_id>/", apps.app_detail, name="app_detail"),
     path("apps/<str:app_id>/batch/", batches.batch_new, name="batch_new"),
     path("batches/", batches.batch_list, name="batch_list"),
@@ -35,10 +22,6 @@ urlpatterns = [
         batches.batch_action,
         name="batch_action",
     ),
-    path("apps/<str:app_id>/approve/", app_library.app_approve, name="app_approve"),
-    path("apps/<str:app_id>/presets/", presets.preset_save, name="preset_create"),
-    path("apps/<str:app_id>/presets/<uuid:preset_id>/", presets.preset_save, name="preset_update"),
-    path("presets/<uuid:preset_id>/delete/", presets.preset_delete, name="preset_delete"),
     path("generations/bulk/", bulk.runs_bulk, name="runs_bulk"),
     path("generations/<uuid:run_id>/", runs.run_detail, name="run_detail"),
     path(
@@ -86,17 +69,10 @@ urlpatterns = [
     path("team/join/<str:token>/", teams.join, name="team_join"),
     path("team/invites/<int:invite_id>/revoke/", teams.revoke, name="team_invite_revoke"),
     path("team/preferences/", teams.preferences, name="preferences"),
-    path("accounts/signup/", signup.signup, name="signup"),
     path("usage/", usage.usage, name="usage"),
     path("account/keys/", keys.api_keys, name="api_keys"),
     path("account/keys/<int:key_id>/", keys.api_key_update, name="api_key_update"),
     path("account/keys/<int:key_id>/revoke/", keys.api_key_revoke, name="api_key_revoke"),
-    path("account/", account.account, name="account"),
-    path("account/export/", account.export_create, name="export_create"),
-    path("account/exports/<uuid:export_id>/", account.export_download, name="export_download"),
-    path("account/delete/", account.account_delete, name="account_delete"),
-    path("staff/data/", staff.data_lifecycle, name="data_lifecycle"),
-    path("staff/people/<int:user_id>/erase/", staff.person_erase, name="person_erase"),
     path("media/inputs/<uuid:image_id>", media.input_image, name="input_image"),
     path("media/results/<uuid:image_id>", media.result_image, name="result_image"),
     path("media/results/<uuid:image_id>/thumb", media.result_thumbnail, name="result_thumbnail"),

@@ -129,6 +129,21 @@ def exports_ready(*, user, now: datetime | None = None) -> QuerySet:
     )
 
 
+def export_page_token_sql() -> str:
+    """The export notice's part of a kept gallery page's token (galleries.pages): the
+    same conditions as `exports_ready`, in SQL, since it runs on every gallery request."""
+    table = DataExport._meta.db_table
+    return f"""
+        SELECT 'export', CAST(id AS TEXT) FROM {table}
+            WHERE user_id = %s AND requested_by_id = %s AND state = %s
+            AND downloaded_at IS NULL AND expires_at > %s
+    """  # noqa: S608
+
+
+def export_page_token_params(user_id: int, now) -> list:
+    return [user_id, user_id, State.READY, now]
+
+
 def export_ready_for(*, user, now: datetime | None = None) -> DataExport | None:
     """The newest of them: the site's notice."""
     return exports_ready(user=user, now=now).order_by("-created").first()

@@ -15,9 +15,9 @@ from generator.batches.checking import purge_stale_drafts
 from generator.galleries.pages import prune_gallery_stamps
 from generator.keys.webhooks import resume_webhooks
 from generator.runs.photos import purge_staged_photos
+from generator.schedules.models import Chore
 from library.watch import watch_library
 from lifecycle.retention import retention_daily
-from ops.models import Chore
 
 # name -> (period, task). Add a chore here and it runs everywhere.
 CHORES = {

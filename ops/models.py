@@ -18,18 +18,3 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker} at {self.seen_at:%H:%M:%S}"
-
-
-class Chore(models.Model):
-    """A periodic job: whichever worker claims it first (conditional UPDATE) runs it."""
-
-    name = models.CharField(max_length=100, unique=True)
-    next_run = models.DateTimeField(default=timezone.now)
-    last_run = models.DateTimeField(null=True, blank=True)
-    last_result = models.JSONField(default=dict, blank=True)
-
-    class Meta:
-        db_table = "generator_chore"  # kept when the model moved here
-
-    def __str__(self) -> str:
-        return self.name

@@ -122,8 +122,8 @@ class UpgradeTests(TransactionTestCase):
         from generator.models import Team as NewTeam
         from generator.money.ledger import points_used
         from generator.runs.tracking import poll_run
+        from generator.schedules.models import Chore as MovedChore
         from library.models import LibraryApp as Moved
-        from ops.models import Chore as MovedChore
 
         assert Moved.objects.get().name == "Watercolor"
         assert MovedChore.objects.get().name == "retention"

@@ -31,7 +31,7 @@ from generator.runs.holds import batches_cancel
 from generator.runs.inputs import ImageSlot, RunChoices
 from generator.runs.starting import AppUpdated, run_start
 from generator.runs.tracking import BACKOFF_KEY
-from ops.models import Chore
+from generator.schedules.models import Chore
 
 logger = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +19,6 @@ from django.utils import timezone
 
 from generator.galleries.models import EVERYONE, user_scope
 from generator.models import BalanceAlert, Batch, GalleryStamp, Membership, Run
-from lifecycle.models import DataExport
 
 # Cards of these states change on their own (the worker moves them on): the gallery
 # asks for them again every few seconds until none is left.
@@ -55,18 +55,36 @@ class Cursor:
         return cls(created=card.created, pk=card.pk)
 
 
+@dataclass(frozen=True)
+class TokenSource:
+    """A part of the site outside the core that a kept page shows (a banner): one more
+    `SELECT name, token ...` joined to the page's token query, and its parameters for a
+    viewer at a moment. Apps above the core register theirs when they load
+    (lifecycle's export notice), so the core never imports them."""
+
+    sql: Callable[[], str]
+    params: Callable[[int, object], list]
+
+
+page_token_sources: list[TokenSource] = []
+
+
 def page_tokens(*, user) -> str:
     """Everything a kept gallery page of `user` depends on beyond its address: the
-    stamps of the person, their teams and everyone, and the site's banners (an active
-    balance alert; a data export ready to download, as `exports.exports_ready` reads it).
+    stamps of the person, their teams and everyone, the balance alert, and what the
+    registered token sources add (a data export ready to download, say).
 
     One plain SQL query: this runs on every gallery request, where building the same
     UNION with the ORM cost more than the rest of a kept page together.
     """
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    params = [EVERYONE, user_scope(user.pk), user.pk, user.pk, user.pk]
+    params = [EVERYONE, user_scope(user.pk), user.pk]
+    sql = _tokens_sql()
+    for source in page_token_sources:
+        sql += " UNION ALL " + source.sql()
+        params += source.params(user.pk, now)
     with connection.cursor() as cursor:
-        cursor.execute(_tokens_sql(), [*params, DataExport.State.READY, now])
+        cursor.execute(sql, params)
         rows = cursor.fetchall()
     return ";".join(sorted(f"{scope}={token}" for scope, token in rows))
 
@@ -74,7 +92,7 @@ def page_tokens(*, user) -> str:
 @functools.cache
 def _tokens_sql() -> str:
     stamp, member = GalleryStamp._meta.db_table, Membership._meta.db_table
-    alert, export = BalanceAlert._meta.db_table, DataExport._meta.db_table
+    alert = BalanceAlert._meta.db_table
     # Table names come from the models; every value is a parameter.
     return f"""
         SELECT scope, CAST(COUNT(*) AS TEXT) || '.' || CAST(MAX(id) AS TEXT) FROM {stamp}
@@ -85,10 +103,6 @@ def _tokens_sql() -> str:
             GROUP BY scope
         UNION ALL
         SELECT 'alert', CAST(id AS TEXT) FROM {alert} WHERE active
-        UNION ALL
-        SELECT 'export', CAST(id AS TEXT) FROM {export}
-            WHERE user_id = %s AND requested_by_id = %s AND state = %s
-            AND downloaded_at IS NULL AND expires_at > %s
     """  # noqa: S608
 
 

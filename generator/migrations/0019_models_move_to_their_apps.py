@@ -1,4 +1,4 @@
-"""The app library, the data lifecycle and the workers' models now belong to their own
+"""The app library, the data lifecycle and the workers' heartbeats now belong to their own
 apps. Their tables stay where they are (db_table): the generator app forgets them in
 its state only, and their content types (with the permissions and admin history that
 point at them) are renamed to the new apps rather than made anew."""
@@ -8,7 +8,7 @@ from django.db import migrations
 MOVED = {
     "library": ["libraryapp", "libraryentry", "preset"],
     "lifecycle": ["dataexport", "removallog"],
-    "ops": ["chore", "workerheartbeat"],
+    "ops": ["workerheartbeat"],
 }
 
 
@@ -36,9 +36,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
-                migrations.DeleteModel(
-                    name="Chore",
-                ),
                 migrations.RemoveIndex(
                     model_name="dataexport",
                     name="exports_by_state",

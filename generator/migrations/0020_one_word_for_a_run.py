@@ -163,6 +163,16 @@ class Migration(migrations.Migration):
                         name="one_delivery_per_run_event",
                     ),
                 ),
+                migrations.AlterField(
+                    model_name="preferences",
+                    name="default_visibility",
+                    field=models.CharField(
+                        choices=[("private", "Only me"), ("team", "My team")],
+                        default="private",
+                        max_length=10,
+                        verbose_name="share new runs with",
+                    ),
+                ),
             ],
         ),
         migrations.RunPython(content_type_follows, content_type_returns),

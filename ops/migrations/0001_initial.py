@@ -1,4 +1,4 @@
-"""The workers' own models, moved here from the generator app: their tables stay where
+"""The workers' heartbeats, moved here from the generator app: their tables stay where
 they are (db_table), so this changes only what Django knows, never the database."""
 
 import django.utils.timezone
@@ -15,27 +15,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
-                migrations.CreateModel(
-                    name="Chore",
-                    fields=[
-                        (
-                            "id",
-                            models.BigAutoField(
-                                auto_created=True,
-                                primary_key=True,
-                                serialize=False,
-                                verbose_name="ID",
-                            ),
-                        ),
-                        ("name", models.CharField(max_length=100, unique=True)),
-                        ("next_run", models.DateTimeField(default=django.utils.timezone.now)),
-                        ("last_run", models.DateTimeField(blank=True, null=True)),
-                        ("last_result", models.JSONField(blank=True, default=dict)),
-                    ],
-                    options={
-                        "db_table": "generator_chore",
-                    },
-                ),
                 migrations.CreateModel(
                     name="WorkerHeartbeat",
                     fields=[

@@ -13,7 +13,7 @@ from django.utils import timezone
 from generator.batches import pacing as batch_pacing
 from generator.files.audit import storage_audit
 from generator.models import Batch, Run
-from ops.models import Chore
+from generator.schedules.models import Chore
 from tests.api.base import ApiTestCase, assert_error_shape
 from tests.portal.base import WATERCOLOR
 

@@ -25,7 +25,7 @@ from generator.money import ledger
 from generator.runs import photos, submission, tracking
 from generator.runs.definitions import app_fetch
 from generator.runs.inputs import RunChoices
-from ops.models import Chore
+from generator.schedules.models import Chore
 from tests.api.base import ApiTestCase, assert_error_shape
 from tests.conftest import image_bytes, start_web
 from tests.forms import form_data

@@ -7,7 +7,7 @@ from django.utils import timezone
 from generator.batches import checking as batch_checking
 from generator.batches import pacing as batch_pacing
 from generator.models import Batch
-from ops.models import Chore
+from generator.schedules.models import Chore
 from tests.portal.base import WATERCOLOR, photo
 from tests.portal.tracking_base import TrackingTestCase
 

@@ -23,11 +23,11 @@ from generator.money import budgets, usage
 from generator.runs import photos, tracking
 from generator.runs.definitions import app_fetch
 from generator.runs.inputs import RunChoices
+from generator.schedules.models import Chore
 from generator.teams import services as teams
 from library.models import LibraryEntry, Preset
 from lifecycle import erasure, exports, retention
 from lifecycle.models import DataExport, RemovalLog
-from ops.models import Chore
 from tests.conftest import image_bytes
 from tests.portal.base import PASSWORD, WATERCOLOR
 from tests.portal.lifecycle_base import LifecycleTestCase

@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from generator.models import InputImage
 from generator.runs import photos
+from generator.schedules.models import Chore
 from ops import chores
-from ops.models import Chore
 from tests.portal.base import BaseTestCase, photo
 
 

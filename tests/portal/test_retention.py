@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from generator.models import FileRemoval, InputImage, ResultImage, Run
 from generator.money import budgets
+from generator.schedules.models import Chore
 from lifecycle import retention
 from lifecycle.models import RemovalLog
 from ops import chores
-from ops.models import Chore
 from tests.portal.base import WATERCOLOR
 from tests.portal.lifecycle_base import Killed, LifecycleTestCase, dying_after
 

@@ -14,7 +14,7 @@ from generator.batches import pacing as batch_pacing
 from generator.keys import services as keys
 from generator.keys import webhooks
 from generator.models import Run, WebhookDelivery
-from ops.models import Chore
+from generator.schedules.models import Chore
 from tests.api.base import ApiTestCase
 from tests.portal.base import WATERCOLOR
 

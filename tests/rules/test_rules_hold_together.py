@@ -62,7 +62,7 @@ from generator.models import (
     Team,
 )
 from generator.runs import tracking
-from ops.models import Chore
+from generator.schedules.models import Chore
 from tests.conftest import assert_storage_matches_database, image_bytes
 from tests.forms import form_data
 from tests.portal.base import PASSWORD, WATERCOLOR, BaseTestCase
