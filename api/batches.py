@@ -15,7 +15,7 @@ from ninja import Header, Router, Status
 from api.apps import definition_for
 from api.auth import api_key_of
 from api.errors import ApiError
-from api.runs import photos_for, run_key
+from api.runs import photos_for, run_key, site_base
 from api.schemas import BatchIn, BatchOut, errors
 from common.zips import zip_response
 from generator.access import owned_or_404, visible_or_404
@@ -31,7 +31,7 @@ router = Router(tags=["batches"])
 
 
 def _answer(request: HttpRequest, batch: Batch, status: int = 200):
-    base = request.build_absolute_uri("/").rstrip("/")
+    base = site_base(request)
     body = batch_json(batch, progress=batch_status.batch_progress(batch=batch), base=base)
     return Status(status, body)
 

@@ -12,8 +12,10 @@ from ninja import Query, Router, Schema
 from pydantic import Field
 
 from api.errors import ApiError
+from api.runs import site_base
 from api.schemas import RunPageOut, errors
-from generator.galleries import queries as library
+from generator.galleries import queries
+from generator.galleries.queries import GalleryFilters
 from generator.models import Run
 from generator.runs.summaries import run_json
 from generator.teams import services as teams
@@ -32,15 +34,15 @@ class Filters(Schema):
     page: int = Field(1, ge=1)
     page_size: int = Field(24, ge=1, le=MAX_PAGE_SIZE)
 
-    def selectors(self) -> dict:
-        return {
-            "q": self.q[:200],
-            "app": self.app,
-            "state": self.state or "",
-            "date_from": self.date_from,
-            "date_to": self.date_to,
-            "favourites": self.favourites,
-        }
+    def gallery_filters(self) -> GalleryFilters:
+        return GalleryFilters(
+            q=self.q[:200],
+            app=self.app,
+            state=self.state or "",
+            date_from=self.date_from,
+            date_to=self.date_to,
+            favourites=self.favourites,
+        )
 
 
 def _page(request: HttpRequest, qs: QuerySet, filters: Filters) -> dict:
@@ -48,7 +50,7 @@ def _page(request: HttpRequest, qs: QuerySet, filters: Filters) -> dict:
     if filters.page > paginator.num_pages and paginator.count:
         raise ApiError(404, "not_found", gettext_lazy("There is no such page."))
     page = paginator.get_page(filters.page)
-    base = request.build_absolute_uri("/").rstrip("/")
+    base = site_base(request)
     return {
         "count": paginator.count,
         "page": page.number,
@@ -64,7 +66,9 @@ def _page(request: HttpRequest, qs: QuerySet, filters: Filters) -> dict:
 )
 def history(request: HttpRequest, filters: Query[Filters]):
     """Your own runs, newest first."""
-    return _page(request, library.runs_list(user=request.user, **filters.selectors()), filters)
+    return _page(
+        request, queries.runs_list(user=request.user, filters=filters.gallery_filters()), filters
+    )
 
 
 @router.get(
@@ -79,5 +83,5 @@ def gallery(request: HttpRequest, filters: Query[Filters], team: int | None = No
         chosen = teams.teams_of(user=request.user).filter(pk=team).first()
         if chosen is None:
             raise ApiError(404, "not_found", gettext_lazy("You are not a member of that team."))
-    qs = library.gallery_list(user=request.user, team=chosen, **filters.selectors())
+    qs = queries.gallery_list(user=request.user, team=chosen, filters=filters.gallery_filters())
     return _page(request, qs, filters)

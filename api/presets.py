@@ -8,16 +8,14 @@ the app form. A preset whose app changed under it answers 409 until someone chec
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Header, Router, Status
+from ninja import Header, Router
 
 from api.apps import a1_language_of
 from api.auth import api_key_of
 from api.errors import ApiError
-from api.runs import START_ERRORS, photos_for, run_key
+from api.runs import START_ERRORS, photos_for, run_answer, run_key, run_replayed
 from api.schemas import PresetOut, PresetRunIn, RunOut, errors
 from generator.access import visible_or_404
-from generator.models import Run
-from generator.runs.summaries import run_json
 from library import presets
 from library.models import Preset
 
@@ -61,10 +59,8 @@ def preset_run(
     """The preset's choices plus your photos. 201: started; 200: this Idempotency-Key
     already started it; 409 `preset_needs_look`: the app changed under the preset."""
     key = run_key(idempotency_key)
-    existing = Run.objects.filter(user=request.user, idempotency_key=key).first()
-    base = request.build_absolute_uri("/").rstrip("/")
-    if existing is not None:
-        return Status(200, run_json(existing, base=base))
+    if (replayed := run_replayed(request, key)) is not None:
+        return replayed
     preset = visible_or_404(request.user, Preset, preset_id)
     try:
         run = presets.preset_run_start(
@@ -77,4 +73,4 @@ def preset_run(
         )
     except presets.PresetNeedsLook as exc:
         raise ApiError(409, "preset_needs_look", exc.message) from exc
-    return Status(201, run_json(run, base=base))
+    return run_answer(request, run, created=True)

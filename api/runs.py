@@ -43,13 +43,20 @@ def run_key(header: str) -> uuid.UUID:
         ) from None
 
 
-def _answer(request: HttpRequest, run: Run, existed: bool):
-    body = run_json(run, base=request.build_absolute_uri("/").rstrip("/"))
-    return Status(200 if existed else 201, body)
+def site_base(request: HttpRequest) -> str:
+    """The portal's own address as the caller reached it, for the links in answers."""
+    return request.build_absolute_uri("/").rstrip("/")
 
 
-def _existing(user, key: uuid.UUID) -> bool:
-    return Run.objects.filter(user=user, idempotency_key=key).exists()
+def run_answer(request: HttpRequest, run: Run, *, created: bool) -> Status:
+    return Status(201 if created else 200, run_json(run, base=site_base(request)))
+
+
+def run_replayed(request: HttpRequest, key: uuid.UUID) -> Status | None:
+    """The answer to a request whose Idempotency-Key already started a run: that run,
+    with 200, and nothing started again. None: the key is new."""
+    run = Run.objects.filter(user=request.user, idempotency_key=key).first()
+    return None if run is None else run_answer(request, run, created=False)
 
 
 @router.post(
@@ -65,8 +72,8 @@ def run_create(
 ):
     """Start a run of an app. 201: started; 200: this Idempotency-Key already started it."""
     key = run_key(idempotency_key)
-    if _existing(request.user, key):
-        return _answer(request, Run.objects.get(user=request.user, idempotency_key=key), True)
+    if (replayed := run_replayed(request, key)) is not None:
+        return replayed
     definition = definition_for(request, body.app_id, body.language)
     photos = photos_for(request.user, body.photos)
     choices = RunChoices(
@@ -85,7 +92,7 @@ def run_create(
         key=key,
         api_key=api_key_of(request),
     )
-    return _answer(request, run, False)
+    return run_answer(request, run, created=True)
 
 
 def photos_for(user, chosen: dict[str, str], *, prefix: str = "photos") -> dict[str, InputImage]:
@@ -120,8 +127,8 @@ def run_enhance(
 ):
     """Enhance (A1's optimize, 3 points) an upload or a result you can see."""
     key = run_key(idempotency_key)
-    if _existing(request.user, key):
-        return _answer(request, Run.objects.get(user=request.user, idempotency_key=key), True)
+    if (replayed := run_replayed(request, key)) is not None:
+        return replayed
     if bool(body.upload_id) == bool(body.result_id):
         raise ApiError(
             422,
@@ -136,7 +143,7 @@ def run_enhance(
     run = enhancing.enhance_start(
         user=request.user, source=source, key=key, api_key=api_key_of(request)
     )
-    return _answer(request, run, False)
+    return run_answer(request, run, created=True)
 
 
 @router.get(
@@ -148,4 +155,4 @@ def run_enhance(
 def run_detail(request: HttpRequest, run_id: str):
     """A run you may see (yours, or shared with your team): its state and result links."""
     run = shown_or_404(request.user, Run, run_id)
-    return run_json(run, base=request.build_absolute_uri("/").rstrip("/"))
+    return run_json(run, base=site_base(request))

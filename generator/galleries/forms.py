@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from generator.galleries.queries import GalleryFilters
 from generator.models import Run
 
 # What the last bulk action did: the bar shows it once after the redirect (no-JS path).
@@ -79,17 +80,19 @@ class LibraryFilterForm(forms.Form):
         else:
             del self.fields["team"]
 
-    def filters(self) -> dict:
-        """The valid filters as keyword arguments for the history and gallery selectors."""
+    def filters(self) -> GalleryFilters:
+        """The valid filters (empty when none are valid)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}
-        filters = {
-            "q": data.get("q", ""),
-            "app": data.get("app", ""),
-            "state": data.get("state", ""),
-            "date_from": data.get("date_from"),
-            "date_to": data.get("date_to"),
-            "favourites": bool(data.get("favourites")),
-        }
-        if "team" in self.fields:
-            filters["team"] = data.get("team")
-        return filters
+        return GalleryFilters(
+            q=data.get("q", ""),
+            app=data.get("app", ""),
+            state=data.get("state", ""),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            favourites=bool(data.get("favourites")),
+        )
+
+    def chosen_team(self):
+        """The one team chosen (None: all of the user's teams)."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("team") if "team" in self.fields else None

@@ -1,7 +1,9 @@
-"""History, the team gallery, and what owners do with their runs."""
+"""What the galleries show: history (runs and batch cards), the team gallery and the
+trash, narrowed by one filter object; each card's picture and name."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
@@ -12,31 +14,44 @@ from generator.models import AppDefinition, Batch, InputImage, ResultImage, Run,
 ZIP_CHUNK = 1024 * 1024
 
 
-def _filtered(
-    qs: QuerySet,  # of runs or batches: both have search_text, app_id and created
-    *,
-    q: str = "",
-    app: str = "",
-    state: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-    favourites: bool = False,
-) -> QuerySet:
-    if q:
-        for word in q.split()[:8]:
-            qs = qs.filter(search_text__icontains=word)
-    if app:
-        qs = qs.filter(app_id=app)
-    if state:
-        qs = qs.filter(state=state)
-    # Bounds on `created` itself (not on its date), so the indexes serve them too.
-    if date_from:
-        qs = qs.filter(created__gte=_day_start(date_from))
-    if date_to:
-        qs = qs.filter(created__lt=_day_start(date_to + timedelta(days=1)))
-    if favourites:
-        qs = qs.filter(favourite=True)
-    return qs
+@dataclass(frozen=True)
+class GalleryFilters:
+    """What a gallery is narrowed to: the history and team pages' filter form and the
+    REST API's history and gallery listings build one of these, and every gallery query
+    takes it."""
+
+    q: str = ""
+    app: str = ""
+    state: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    favourites: bool = False
+
+    @property
+    def runs_only(self) -> bool:
+        """States and favourites belong to single runs: no batch card matches them."""
+        return bool(self.state or self.favourites)
+
+    def apply(self, qs: QuerySet) -> QuerySet:
+        """Narrow runs (or batches: both have search_text, app_id and created)."""
+        if self.q:
+            for word in self.q.split()[:8]:
+                qs = qs.filter(search_text__icontains=word)
+        if self.app:
+            qs = qs.filter(app_id=self.app)
+        if self.state:
+            qs = qs.filter(state=self.state)
+        # Bounds on `created` itself (not on its date), so the indexes serve them too.
+        if self.date_from:
+            qs = qs.filter(created__gte=_day_start(self.date_from))
+        if self.date_to:
+            qs = qs.filter(created__lt=_day_start(self.date_to + timedelta(days=1)))
+        if self.favourites:
+            qs = qs.filter(favourite=True)
+        return qs
+
+
+NO_FILTERS = GalleryFilters()
 
 
 def _day_start(day: date) -> datetime:
@@ -73,32 +88,15 @@ def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
     return qs.annotate(card_name=Subquery(local.order_by("-fetched_at").values("name")[:1]))
 
 
-def history_sources(
-    *,
-    user,
-    language: str,
-    q: str = "",
-    app: str = "",
-    state: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-    favourites: bool = False,
-) -> list[QuerySet]:
+def history_sources(*, user, language: str, filters: GalleryFilters = NO_FILTERS) -> list[QuerySet]:
     """The user's own work as card sources for `galleries.page_read`: single runs, and
     each batch as one card (batch items show on the batch's page)."""
-    runs = Run.objects.shown().filter(user=user, batch__isnull=True)
-    runs = _filtered(
-        runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
-    )
+    runs = filters.apply(Run.objects.shown().filter(user=user, batch__isnull=True))
     sources = [cards_named(qs=for_grid(runs), language=language)]
-    if state or favourites:
-        return sources  # states and favourites belong to single runs
-    batches = _filtered(
-        Batch.objects.filter(user=user).exclude(state=Batch.State.DRAFT),
-        q=q,
-        app=app,
-        date_from=date_from,
-        date_to=date_to,
+    if filters.runs_only:
+        return sources
+    batches = replace(filters, state="", favourites=False).apply(
+        Batch.objects.filter(user=user).exclude(state=Batch.State.DRAFT)
     )
     return [*sources, batch_cards(qs=batches)]
 
@@ -121,26 +119,16 @@ def batch_cards(*, qs: QuerySet) -> QuerySet:
     )
 
 
-def runs_list(
-    *,
-    user,
-    q: str = "",
-    app: str = "",
-    state: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-    favourites: bool = False,
-) -> QuerySet:
+def runs_list(*, user, filters: GalleryFilters = NO_FILTERS) -> QuerySet:
     """The user's own runs, every one (batch items too), newest first: for scripts,
     which want runs rather than the history page's batch cards."""
-    runs = Run.objects.shown().filter(user=user)
-    runs = _filtered(
-        runs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
-    )
+    runs = filters.apply(Run.objects.shown().filter(user=user))
     return for_grid(runs.order_by("-created"))
 
 
-def gallery_sources(*, user, language: str, team: Team | None = None, **filters) -> list[QuerySet]:
+def gallery_sources(
+    *, user, language: str, team: Team | None = None, filters: GalleryFilters = NO_FILTERS
+) -> list[QuerySet]:
     """The team gallery as card sources, one per team: each walks its own index, where
     one query over several teams would have to sort all their runs."""
     team_ids = Team.objects.filter(memberships__user=user).values_list("pk", flat=True)
@@ -148,31 +136,20 @@ def gallery_sources(*, user, language: str, team: Team | None = None, **filters)
         team_ids = team_ids.filter(pk=team.pk)
     shared = Run.objects.shown().filter(visibility=Run.Visibility.TEAM)
     return [
-        cards_named(qs=for_grid(_filtered(shared.filter(team_id=pk), **filters)), language=language)
+        cards_named(qs=for_grid(filters.apply(shared.filter(team_id=pk))), language=language)
         for pk in team_ids
     ]
 
 
 def gallery_list(
-    *,
-    user,
-    team: Team | None = None,
-    q: str = "",
-    app: str = "",
-    state: str = "",
-    date_from: date | None = None,
-    date_to: date | None = None,
-    favourites: bool = False,
+    *, user, team: Team | None = None, filters: GalleryFilters = NO_FILTERS
 ) -> QuerySet:
     """Everything members shared with the user's teams (or with one of them)."""
     teams = Team.objects.filter(memberships__user=user)
     if team is not None:
         teams = teams.filter(pk=team.pk)
     qs = Run.objects.shown().filter(visibility=Run.Visibility.TEAM, team__in=teams)
-    qs = _filtered(
-        qs, q=q, app=app, state=state, date_from=date_from, date_to=date_to, favourites=favourites
-    )
-    return for_grid(qs.order_by("-created"))
+    return for_grid(filters.apply(qs).order_by("-created"))
 
 
 def apps_used(*, qs: QuerySet, language: str) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from common.compression import GZipPagesMiddleware
 from common.htmx import HtmxHttpRequest
 from generator.galleries import pages as galleries
-from generator.galleries import queries as library
+from generator.galleries import queries
 from generator.galleries.forms import DONE_KEY as BULK_DONE_KEY
 from generator.galleries.forms import LibraryFilterForm
 from generator.models import Batch, Membership, Run
@@ -112,7 +112,7 @@ def _library_render(request, *, template: str, gallery: bool):
     language = apps.a1_language()
     form = LibraryFilterForm(
         request.GET or None,
-        apps=library.apps_used(qs=base.shown(), language=language),
+        apps=queries.apps_used(qs=base.shown(), language=language),
         teams=my_teams if gallery else None,
     )
     active = [
@@ -121,9 +121,13 @@ def _library_render(request, *, template: str, gallery: bool):
         if value
     ]
     if gallery:
-        sources = library.gallery_sources(user=request.user, language=language, **form.filters())
+        sources = queries.gallery_sources(
+            user=request.user, language=language, team=form.chosen_team(), filters=form.filters()
+        )
     else:
-        sources = library.history_sources(user=request.user, language=language, **form.filters())
+        sources = queries.history_sources(
+            user=request.user, language=language, filters=form.filters()
+        )
     page = galleries.page_read(
         sources=sources,
         size=settings.HISTORY_PAGE_SIZE,
@@ -156,7 +160,7 @@ def _library_render(request, *, template: str, gallery: bool):
     if not gallery and not request.htmx:
         # Just deleted from its page: offer the undo here, once.
         undo = request.session.pop(UNDO_KEY, None)
-        trashed = library.trash_list(user=request.user)
+        trashed = queries.trash_list(user=request.user)
         context["undo"] = trashed.filter(pk=undo).first() if undo else None
     return render(request, f"{template}#grid" if request.htmx else template, context)
 
@@ -183,10 +187,10 @@ def cards_live(request: HtmxHttpRequest):
     language = apps.a1_language()
     changed, moving = galleries.card_changes(
         seen=seen,
-        runs=library.cards_named(
-            qs=library.for_grid(Run.objects.visible_to(request.user)), language=language
+        runs=queries.cards_named(
+            qs=queries.for_grid(Run.objects.visible_to(request.user)), language=language
         ),
-        batches=library.batch_cards(qs=Batch.objects.visible_to(request.user)),
+        batches=queries.batch_cards(qs=Batch.objects.visible_to(request.user)),
     )
     response = render(
         request,
@@ -204,7 +208,7 @@ def cards_live(request: HtmxHttpRequest):
 @require_GET
 def trash(request: HtmxHttpRequest):
     """The user's deleted runs, restorable for TRASH_DAYS."""
-    items = list(library.trash_list(user=request.user))
+    items = list(queries.trash_list(user=request.user))
     for item in items:
         item.purge_on = item.deleted_at + timedelta(days=settings.TRASH_DAYS)
     return render(request, "library/trash.html", {"items": items, "days": settings.TRASH_DAYS})
