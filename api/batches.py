@@ -16,14 +16,14 @@ from api.apps import definition_for
 from api.auth import api_key_of
 from api.errors import ApiError
 from api.runs import photos_for, run_key, site_base
-from api.schemas import BatchIn, BatchOut, errors
+from api.schemas import BatchIn, BatchOut, errors, run_choices_of
 from common.zips import zip_response
 from generator.access import owned_or_404, visible_or_404
 from generator.batches import services as batches
 from generator.batches import status as batch_status
 from generator.batches.services import ItemSpec
 from generator.models import Batch
-from generator.runs.inputs import RunChoices, preset_choices
+from generator.runs.inputs import RunChoices
 from generator.runs.summaries import batch_json
 from library.models import Preset
 
@@ -46,23 +46,8 @@ def _choices(request: HttpRequest, body: BatchIn) -> RunChoices:
                 gettext_lazy("That preset is for another app."),
                 fields={"preset_id": gettext_lazy("That preset is for another app.")},
             )
-        saved = preset_choices(preset)
-        return RunChoices(
-            descriptions={**saved.descriptions, **body.texts},
-            style=body.style or saved.style,
-            size=body.size or saved.size,
-            generate_num=body.generate_num if body.generate_num != 1 else saved.generate_num,
-            team_id=body.team_id if body.team_id is not None else saved.team_id,
-            visibility=body.visibility or saved.visibility,
-        )
-    return RunChoices(
-        descriptions=body.texts,
-        style=body.style,
-        size=body.size,
-        generate_num=body.generate_num,
-        team_id=body.team_id,
-        visibility=body.visibility,
-    )
+        return run_choices_of(body).over(RunChoices.from_json(preset.choices))
+    return run_choices_of(body)
 
 
 @router.post(

@@ -17,13 +17,12 @@ from ninja import Header, Router, Status
 from api.apps import definition_for
 from api.auth import api_key_of
 from api.errors import ApiError
-from api.schemas import EnhanceIn, RunIn, RunOut, errors
+from api.schemas import EnhanceIn, RunIn, RunOut, errors, run_choices_of
 from generator.access import shown_or_404, shown_to
 from generator.keys import services as keys
 from generator.models import InputImage, ResultImage, Run
 from generator.runs import enhance as enhancing
 from generator.runs import starting as runs
-from generator.runs.inputs import RunChoices
 from generator.runs.summaries import run_json
 
 router = Router(tags=["runs"])
@@ -76,14 +75,7 @@ def run_create(
         return replayed
     definition = definition_for(request, body.app_id, body.language)
     photos = photos_for(request.user, body.photos)
-    choices = RunChoices(
-        descriptions=body.texts,
-        style=body.style,
-        size=body.size,
-        generate_num=body.generate_num,
-        team_id=body.team_id,
-        visibility=body.visibility,
-    )
+    choices = run_choices_of(body)
     run = runs.run_start(
         user=request.user,
         definition=definition,

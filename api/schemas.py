@@ -8,6 +8,8 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from generator.runs.inputs import RunChoices
+
 
 class ErrorOut(Schema):
     code: str = Field(description="A stable word to branch on, e.g. not_found, budget_exceeded")
@@ -101,6 +103,18 @@ class RunIn(Schema):
     generate_num: int = 1
     team_id: int | None = Field(None, description="The team that pays and may see it")
     visibility: Literal["", "private", "team"] = Field("", description="'' = your default")
+
+
+def run_choices_of(body: RunIn | BatchIn) -> RunChoices:
+    """A script's choices (a run's or a batch's shared ones) as the services take them."""
+    return RunChoices(
+        descriptions=body.texts,
+        style=body.style,
+        size=body.size,
+        generate_num=body.generate_num,
+        team_id=body.team_id,
+        visibility=body.visibility,
+    )
 
 
 class EnhanceIn(Schema):

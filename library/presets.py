@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, IntegerField, Min, Q, QuerySet, Value, When
@@ -23,9 +24,7 @@ from generator.runs.inputs import (
     RunChoices,
     app_slots,
     choices_against,
-    choices_json,
     choices_problems,
-    preset_choices,
 )
 from generator.runs.starting import AppUpdated, run_start
 from generator.teams.services import teams_of
@@ -111,7 +110,7 @@ def preset_save(
             raise SubmitRefused(
                 _("Only the team's managers can share presets with it."), "preset_team"
             )
-        choices = RunChoices(**(vars(choices) | {"team_id": team.pk}))
+        choices = replace(choices, team_id=team.pk)
     problems = choices_problems(app, choices, {slot.name for slot in app_slots(app)})
     problems.pop("visibility", None)
     if problems:
@@ -120,7 +119,7 @@ def preset_save(
         )
     values = {
         "name": name.strip()[:100],
-        "choices": choices_json(choices),
+        "choices": choices.to_json(),
         "version_id": app.version_id,
         "problems": [],
         "updated": timezone.now(),
@@ -178,7 +177,7 @@ def preset_check(*, preset: Preset, definition: AppDefinition) -> Preset:
         return preset  # a stale cached definition: the preset is already newer
     problems = choices_against(
         definition.app,
-        preset_choices(preset),
+        RunChoices.from_json(preset.choices),
         before=_before(preset.app_id, preset.version_id),
     )
     Preset.objects.filter(pk=preset.pk, updated=preset.updated).update(
@@ -230,7 +229,7 @@ def preset_run_start(
         return run_start(
             user=user,
             definition=definition,
-            choices=preset_choices(preset),
+            choices=RunChoices.from_json(preset.choices),
             photos=photos,
             key=key,
             **origin,

@@ -85,15 +85,8 @@ class BatchForm(forms.Form):
     # --- plain data for the services --------------------------------------------
 
     def run_choices(self) -> RunChoices:
-        data = self.cleaned_data
-        team = data.get("team")
-        return RunChoices(
-            style=data.get("style", ""),
-            size=data.get("size", ""),
-            generate_num=data["generate_num"],
-            team_id=team.pk if team else None,
-            visibility=data.get("visibility") or "",
-        )
+        """The choices shared by every item (texts come per item)."""
+        return RunChoices.from_form(self.cleaned_data)
 
     def uploads(self) -> dict[str, list]:
         return {

@@ -11,6 +11,7 @@ in the run's own transaction.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -116,15 +117,9 @@ def _claim_next(now: datetime) -> BatchItem | None:
 
 
 def batch_choices(batch: Batch, descriptions: dict) -> RunChoices:
-    shared = batch.choices or {}
-    return RunChoices(
-        descriptions={**(shared.get("descriptions") or {}), **descriptions},
-        style=shared.get("style", ""),
-        size=shared.get("size", ""),
-        generate_num=int(shared.get("generate_num") or 1),
-        team_id=batch.team_id,
-        visibility=batch.visibility,
-    )
+    """The batch's shared choices with one item's texts, billed and shared as the batch."""
+    shared = RunChoices.from_json(batch.choices, team_id=batch.team_id, visibility=batch.visibility)
+    return replace(shared, descriptions={**shared.descriptions, **descriptions})
 
 
 def _send(item: BatchItem) -> str:

@@ -16,7 +16,7 @@ from generator.batches import status as batch_status
 from generator.batches.forms import batch_form
 from generator.errors import SubmitRefused
 from generator.models import Batch, BatchItem
-from generator.runs.inputs import preset_choices
+from generator.runs.inputs import RunChoices
 from generator.runs.views.apps import chosen_preset, load_app
 from library import presets
 
@@ -77,7 +77,7 @@ def _initial(preset) -> dict:
     """A preset's choices as the batch form's: its texts become one line for every item."""
     if preset is None:
         return {}
-    choices = preset_choices(preset)
+    choices = RunChoices.from_json(preset.choices)
     initial = {f"text_{k}": v for k, v in choices.descriptions.items()}
     initial |= {"generate_num": choices.generate_num}
     for name in ("style", "size", "visibility"):

@@ -106,20 +106,7 @@ class AppForm(forms.Form):
 
     def run_choices(self) -> RunChoices:
         """The valid form's choices as plain data, for the services."""
-        data = self.cleaned_data
-        team = data.get("team")
-        return RunChoices(
-            descriptions={
-                name.removeprefix("desc_"): value
-                for name, value in data.items()
-                if name.startswith("desc_") and value
-            },
-            style=data.get("style", ""),
-            size=data.get("size", ""),
-            generate_num=data["generate_num"],
-            team_id=team.pk if team else None,
-            visibility=data.get("visibility") or "",
-        )
+        return RunChoices.from_form(self.cleaned_data)
 
     # --- template helpers -------------------------------------------------------
 

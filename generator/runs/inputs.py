@@ -95,6 +95,78 @@ class RunChoices:
     def filled_descriptions(self) -> dict[str, str]:
         return {k: v.strip() for k, v in self.descriptions.items() if v and v.strip()}
 
+    # One constructor per shape the choices arrive in; nothing else builds them.
+
+    @classmethod
+    def from_form(cls, data: Mapping) -> RunChoices:
+        """A valid app form's (or batch form's) cleaned data: texts as `desc_<id>`, the
+        team as a Team."""
+        team = data.get("team")
+        return cls(
+            descriptions={
+                name.removeprefix("desc_"): value
+                for name, value in data.items()
+                if name.startswith("desc_") and value
+            },
+            style=data.get("style", "") or "",
+            size=data.get("size", "") or "",
+            generate_num=data["generate_num"],
+            team_id=team.pk if team else None,
+            visibility=data.get("visibility") or "",
+        )
+
+    @classmethod
+    def from_json(cls, data: Mapping | None, **overrides) -> RunChoices:
+        """Choices saved as JSON (a preset, a batch's shared choices), read tolerantly."""
+        data = data or {}
+        team_id = data.get("team_id")
+        try:
+            count = int(data.get("generate_num") or 1)
+        except (TypeError, ValueError):
+            count = 1
+        values = {
+            "descriptions": {str(k): str(v) for k, v in (data.get("descriptions") or {}).items()},
+            "style": str(data.get("style") or ""),
+            "size": str(data.get("size") or ""),
+            "generate_num": count,
+            "team_id": int(team_id) if team_id not in (None, "") else None,
+            "visibility": str(data.get("visibility") or ""),
+        }
+        return cls(**(values | overrides))
+
+    @classmethod
+    def from_params(cls, params: Mapping, **overrides) -> RunChoices:
+        """An earlier run's choices again (run again, remix), from its `params`."""
+        values = {
+            "descriptions": {d["id"]: d["value"] for d in params.get("description") or []},
+            "style": (params.get("style") or {}).get("id", ""),
+            "size": (params.get("size") or {}).get("id", ""),
+            "generate_num": int(params.get("generate_num") or 1),
+        }
+        return cls(**(values | overrides))
+
+    def to_json(self) -> dict:
+        """As saved in a preset (the inverse of `from_json`)."""
+        return {
+            "descriptions": self.filled_descriptions(),
+            "style": self.style,
+            "size": self.size,
+            "generate_num": self.generate_num,
+            "team_id": self.team_id,
+            "visibility": self.visibility,
+        }
+
+    def over(self, saved: RunChoices) -> RunChoices:
+        """These choices where given, the saved ones (a preset's) elsewhere; texts merge."""
+        return RunChoices(
+            descriptions={**saved.descriptions, **self.descriptions},
+            style=self.style or saved.style,
+            size=self.size or saved.size,
+            generate_num=self.generate_num if self.generate_num != 1 else saved.generate_num,
+            team_id=self.team_id if self.team_id is not None else saved.team_id,
+            visibility=self.visibility or saved.visibility,
+        )
+
 
 def choices_problems(app: App, choices: RunChoices, photo_names: set[str]) -> dict[str, str]:
     """Field name -> what is wrong, for every choice this app would refuse (empty: fine).
@@ -158,48 +230,7 @@ def run_params(app: App, choices: RunChoices) -> dict:
     }
 
 
-def choices_from_params(params: dict, **overrides) -> RunChoices:
-    """An earlier run's choices again (run again, remix, presets)."""
-    values = {
-        "descriptions": {d["id"]: d["value"] for d in params.get("description") or []},
-        "style": (params.get("style") or {}).get("id", ""),
-        "size": (params.get("size") or {}).get("id", ""),
-        "generate_num": int(params.get("generate_num") or 1),
-    }
-    return RunChoices(**(values | overrides))
-
-
 # --- presets and new versions -------------------------------------------------------
-
-
-def choices_json(choices: RunChoices) -> dict:
-    """RunChoices as JSON for a saved preset (the inverse of `preset_choices`)."""
-    return {
-        "descriptions": choices.filled_descriptions(),
-        "style": choices.style,
-        "size": choices.size,
-        "generate_num": choices.generate_num,
-        "team_id": choices.team_id,
-        "visibility": choices.visibility,
-    }
-
-
-def preset_choices(preset) -> RunChoices:
-    """A saved preset's choices (its `choices` JSON) as RunChoices, for any caller."""
-    data = preset.choices or {}
-    team_id = data.get("team_id")
-    try:
-        count = int(data.get("generate_num") or 1)
-    except (TypeError, ValueError):
-        count = 1
-    return RunChoices(
-        descriptions={str(k): str(v) for k, v in (data.get("descriptions") or {}).items()},
-        style=str(data.get("style") or ""),
-        size=str(data.get("size") or ""),
-        generate_num=count,
-        team_id=int(team_id) if team_id not in (None, "") else None,
-        visibility=str(data.get("visibility") or ""),
-    )
 
 
 def app_fields(app: App) -> dict[str, tuple[str, str]]:

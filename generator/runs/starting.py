@@ -19,7 +19,6 @@ from generator.runs.inputs import (
     ImageSlot,
     RunChoices,
     app_slots,
-    choices_from_params,
     choices_problems,
     run_params,
 )
@@ -147,7 +146,7 @@ def run_rerun(*, user, run: Run, key: uuid.UUID) -> Run:
         )
     definition = app_fetch(app_id=run.app_id, language=run.language or a1_language())
     still_in_team = teams_of(user=user).filter(pk=run.team_id).exists()
-    choices = choices_from_params(
+    choices = RunChoices.from_params(
         run.params or {},
         team_id=run.team_id if still_in_team else None,
         visibility=run.visibility,

@@ -10,7 +10,7 @@ from common.images import normalise
 from generator.errors import SubmitRefused
 from generator.models import Budget, InputImage, Run
 from generator.runs import photos
-from generator.runs.inputs import preset_choices
+from generator.runs.inputs import RunChoices
 from library import presets
 from library import watch as app_watch
 from library.models import Preset
@@ -166,7 +166,7 @@ class StartingTests(PresetMixin, TrackingTestCase):
         assert not Run.objects.exists() and self.sandbox.calls("generate") == 0
 
     def test_preset_choices_are_plain_data_for_batches_and_scripts(self):
-        choices = preset_choices(self.preset)
+        choices = RunChoices.from_json(self.preset.choices)
         assert choices.descriptions == {"1838546335507165192": "red"}
         assert (choices.style, choices.size, choices.generate_num) == ("183854633550716522", "6", 2)
         assert choices.team_id == self.team.pk

@@ -19,7 +19,7 @@ from generator.runs import actions, photos
 from generator.runs import definitions as apps
 from generator.runs import starting as runs
 from generator.runs.forms import app_form, initial_from_choices
-from generator.runs.inputs import preset_choices
+from generator.runs.inputs import RunChoices
 from generator.runs.messages import user_message
 from library import presets
 from library import services as app_library
@@ -125,7 +125,9 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
     elif request.GET.get("remix"):
         form, notice = _remix_form(request, form_class)
     elif preset is not None:
-        form = form_class(user=request.user, initial=initial_from_choices(preset_choices(preset)))
+        form = form_class(
+            user=request.user, initial=initial_from_choices(RunChoices.from_json(preset.choices))
+        )
     else:
         form = form_class(user=request.user)
 
