@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from django.utils.text import slugify
 from ninja import Router
 
 from api.schemas import errors
+from common.media import stored_image
 from generator.access import shown_or_404
 from generator.models import ResultImage
-from generator.runs.views.media import stored_image
 
 router = Router(tags=["results"])
 IMAGE = {
@@ -33,9 +32,7 @@ IMAGE = {
 def result_file(request: HttpRequest, result_id: str):
     """Our copy of one result image, as a download."""
     result = shown_or_404(request.user, ResultImage, result_id)
-    app = slugify(result.run.app_name) or "a1"
-    name = f"{app}-{str(result.run_id)[:8]}-{result.index + 1}"
-    return stored_image(result.file, download_name=name)
+    return stored_image(result.file, download_name=result.download_name)
 
 
 @router.get(

@@ -23,6 +23,7 @@ from a1 import Code
 from a1.client import LANGUAGES
 from common.image_links import fetch_image
 from common.images import A1_MAX_BYTES, A1_MAX_SIDE, ImageRejected, normalise
+from common.media import stored_image
 from gateway.envelope import GatewayError, a1_endpoint, answer
 from gateway.links import PHOTO, RESULT, link_for, link_open
 from generator.access import shown_or_404, shown_to
@@ -33,7 +34,6 @@ from generator.runs import enhance as enhancing
 from generator.runs import photos
 from generator.runs import starting as runs
 from generator.runs.inputs import ImageSlot, RunChoices, app_slots
-from generator.runs.views.media import stored_image
 
 PATH_PREFIX = "studio/"
 STATE = {Run.State.COMPLETED: 10, Run.State.FAILED: 20}

@@ -16,7 +16,6 @@ from typing import IO
 
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.text import slugify
 
 from common.zips import zip_spool
 from generator.models import ResultImage, Run, Team
@@ -102,22 +101,18 @@ def runs_bulk_zip(*, user, ids: Iterable[uuid.UUID]) -> tuple[str, IO[bytes], in
     )
     if not results:
         return None
-    prefixes: dict[uuid.UUID, str] = {}
+    names: dict[str, uuid.UUID] = {}
     for result in results:
-        run = result.run
-        if run.pk not in prefixes:
-            base = slugify(run.app_name) or "a1"
-            prefix = f"{base}-{str(run.pk)[:8]}"
-            # Eight hex digits are unique in practice; the whole id when they are not.
-            if prefix in prefixes.values():
-                prefix = f"{base}-{run.pk}"
-            prefixes[run.pk] = prefix
-    entries = (
-        (
-            f"{prefixes[r.run_id]}-{r.index + 1}.{r.file.name.rsplit('.', 1)[-1]}",
-            r.file,
-        )
-        for r in results
-    )
+        # The results' own download names; eight hex digits of a run id are unique in
+        # practice, and a clash gets the whole id.
+        if names.setdefault(result.download_name, result.run_id) != result.run_id:
+            names[f"{result.download_name}-{result.run_id}"] = result.run_id
+    entries = ((f"{_entry_stem(r, names)}{r.suffix}", r.file) for r in results)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return f"a1-runs-{stamp}.zip", zip_spool(entries), len(prefixes)
+    return f"a1-runs-{stamp}.zip", zip_spool(entries), len({r.run_id for r in results})
+
+
+def _entry_stem(result: ResultImage, names: dict[str, uuid.UUID]) -> str:
+    if names.get(result.download_name) == result.run_id:
+        return result.download_name
+    return f"{result.download_name}-{result.run_id}"

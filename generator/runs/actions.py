@@ -85,14 +85,12 @@ def run_zip(*, run: Run) -> tuple[str, IO[bytes]]:
     """All saved results of a run in one ZIP: (file name, open temporary file)
     for the response to stream and close (memory stays flat whatever the run's size).
     A run hidden or trashed since it was looked up gives an empty ZIP."""
-    base = slugify(run.app_name) or "a1"
-    name = f"{base}-{str(run.id)[:8]}"
     entries = (
-        (f"{name}-{result.index + 1}.{result.file.name.rsplit('.', 1)[-1]}", result.file)
-        for result in ResultImage.objects.shown().filter(run=run)
+        (f"{result.download_name}{result.suffix}", result.file)
+        for result in ResultImage.objects.shown().filter(run=run).select_related("run")
         if result.file
     )
-    return f"{name}.zip", zip_spool(entries)
+    return f"{slugify(run.app_name) or 'a1'}-{str(run.id)[:8]}.zip", zip_spool(entries)
 
 
 def remix_photos(*, user, run: Run) -> dict[str, InputImage]:

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -515,6 +516,17 @@ class ResultImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} #{self.index + 1}"
+
+    @property
+    def download_name(self) -> str:
+        """What a download of this result is called, everywhere (a single download, a
+        run's ZIP, the bulk bar's ZIP, the REST API): app, run and number, no suffix."""
+        return f"{slugify(self.run.app_name) or 'a1'}-{str(self.run_id)[:8]}-{self.index + 1}"
+
+    @property
+    def suffix(self) -> str:
+        """The stored file's extension, with its dot."""
+        return "." + self.file.name.rsplit(".", 1)[-1] if self.file else ""
 
     @property
     def copied(self) -> bool:

@@ -1,18 +1,15 @@
-"""Stored images, served only to those allowed to see them."""
+"""Stored images, served only to those allowed to see them (the bytes go out through
+`common.media.stored_image`)."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.files.storage import FileSystemStorage
-from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.utils.csp import CSP
-from django.utils.text import slugify
 from django.views.decorators.csp import csp_override
 from django.views.decorators.http import require_GET
 
 from common.htmx import HtmxHttpRequest
+from common.media import stored_image
 from generator.access import shown_or_404, visible_or_404
 from generator.models import InputImage, ResultImage
-
-CONTENT_TYPES = {".png": "image/png", ".webp": "image/webp", ".jpg": "image/jpeg"}
 
 # An image opened on its own (a link followed without JavaScript, "open image in new
 # tab") is shown by the browser's built-in image page, which styles itself inline: the
@@ -30,48 +27,12 @@ IMAGE_CSP = csp_override(
 )
 
 
-def _serve(field, *, download_name: str = ""):
-    if not field:
-        raise Http404
-    suffix = "." + field.name.rsplit(".", 1)[-1].lower()
-    if not isinstance(field.storage, FileSystemStorage):
-        # Object storage: the access check above is ours, the bytes come from a signed
-        # link that works for S3_LINK_SECONDS. A download asks S3 to name the file.
-        parameters = {}
-        if download_name:
-            parameters["ResponseContentDisposition"] = (
-                f'attachment; filename="{download_name}{suffix}"'
-            )
-        response = HttpResponseRedirect(field.storage.url(field.name, parameters=parameters))
-        response["Cache-Control"] = "private, no-store"
-        return response
-    try:
-        handle = field.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    response = FileResponse(
-        handle,
-        content_type=CONTENT_TYPES.get(suffix, "image/jpeg"),
-        as_attachment=bool(download_name),
-        filename=f"{download_name}{suffix}" if download_name else None,
-    )
-    response["Cache-Control"] = "private, max-age=86400"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-def stored_image(field, *, download_name: str = ""):
-    """A stored photo or result as a response: the one way their bytes leave the portal
-    (pages, the REST API and the gateway's signed links all come through here)."""
-    return _serve(field, download_name=download_name)
-
-
 @IMAGE_CSP
 @login_required
 @require_GET
 def input_image(request: HtmxHttpRequest, image_id):
     image = visible_or_404(request.user, InputImage, image_id)
-    return _serve(image.file)
+    return stored_image(image.file)
 
 
 @IMAGE_CSP
@@ -84,11 +45,8 @@ def result_image(request: HtmxHttpRequest, image_id):
         result = shown_or_404(request.user, ResultImage, image_id)
     else:
         result = visible_or_404(request.user, ResultImage, image_id)
-    name = ""
-    if request.GET.get("download"):
-        app = slugify(result.run.app_name) or "a1"
-        name = f"{app}-{str(result.run_id)[:8]}-{result.index + 1}"
-    return _serve(result.file, download_name=name)
+    name = result.download_name if request.GET.get("download") else ""
+    return stored_image(result.file, download_name=name)
 
 
 @IMAGE_CSP
@@ -96,4 +54,4 @@ def result_image(request: HtmxHttpRequest, image_id):
 @require_GET
 def result_thumbnail(request: HtmxHttpRequest, image_id):
     result = visible_or_404(request.user, ResultImage, image_id)
-    return _serve(result.thumbnail)
+    return stored_image(result.thumbnail)
