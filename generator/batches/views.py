@@ -17,7 +17,7 @@ from generator.batches.forms import batch_form
 from generator.errors import SubmitRefused
 from generator.models import Batch, BatchItem
 from generator.runs.inputs import RunChoices
-from generator.runs.views.apps import chosen_preset, load_app
+from generator.runs.views.apps import app_page, chosen_preset, load_app
 from library import presets
 
 ITEMS_SHOWN = 60  # thumbnails on the page; the rest are counted
@@ -26,11 +26,10 @@ ITEMS_SHOWN = 60  # thumbnails on the page; the rest are counted
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@app_page
 def batch_new(request: HtmxHttpRequest, app_id: str):
     """The app's form for many items at once; posting it makes (or adds to) a draft."""
     definition, context = load_app(request, app_id)
-    if definition is None:
-        return context  # the page explaining why the app cannot be opened
     form_class = batch_form(definition.app)
     draft = _draft(request)
     preset = chosen_preset(request, app_id)

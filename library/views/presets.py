@@ -13,7 +13,7 @@ from generator.access import editable_or_404
 from generator.errors import SubmitRefused
 from generator.runs import photos
 from generator.runs.forms import app_form
-from generator.runs.views.apps import library_context, load_app
+from generator.runs.views.apps import app_page, library_context, load_app
 from library import presets
 from library.forms import PresetForm
 from library.models import Preset
@@ -22,6 +22,7 @@ from library.models import Preset
 @login_required
 @require_POST
 @vary_on_headers("HX-Request")
+@app_page
 def preset_save(request: HtmxHttpRequest, app_id: str, preset_id=None):
     """The app form's choices saved as a new preset, or into `preset_id`.
 
@@ -29,8 +30,6 @@ def preset_save(request: HtmxHttpRequest, app_id: str, preset_id=None):
     comes back as it was (now tied to the preset) so the run can still be started.
     """
     definition, context = load_app(request, app_id)
-    if definition is None:
-        return context
     preset = editable_or_404(request.user, Preset, preset_id) if preset_id else None
     if preset is not None and preset.app_id != app_id:
         raise Http404

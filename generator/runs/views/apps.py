@@ -1,7 +1,9 @@
 """An app's page: the run form built from its definition, and its presets."""
 
+import functools
+
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -14,7 +16,7 @@ from a1.client import LANGUAGES
 from common.htmx import HtmxHttpRequest, redirect_after_post
 from generator.access import shown_or_404, visible_or_404
 from generator.errors import SubmitRefused
-from generator.models import Run
+from generator.models import AppDefinition, Run
 from generator.runs import actions, photos
 from generator.runs import definitions as apps
 from generator.runs import starting as runs
@@ -43,8 +45,30 @@ A1_LANGUAGE_NAMES = {
 }
 
 
-def load_app(request: HtmxHttpRequest, app_id: str):
-    """(definition, context) for an app page, or (None, the page explaining why not)."""
+class AppNotShown(Exception):
+    """The app cannot be opened here; `response` is the page that says why."""
+
+    def __init__(self, response: HttpResponse):
+        super().__init__("app not shown")
+        self.response = response
+
+
+def app_page(view):
+    """For views of one app (`app_id`): an AppNotShown raised inside answers its page."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except AppNotShown as exc:
+            return exc.response
+
+    return wrapper
+
+
+def load_app(request: HtmxHttpRequest, app_id: str) -> tuple[AppDefinition, dict]:
+    """The app's definition and the page context for it; raises AppNotShown (use the
+    view with @app_page) with the page explaining why it cannot be opened."""
     language = request.GET.get("language", "")
     if language not in LANGUAGES:
         language = apps.a1_language()
@@ -52,21 +76,23 @@ def load_app(request: HtmxHttpRequest, app_id: str):
     if not (app_id.isdigit() and len(app_id) <= 32):
         # Not an id at all: A1 is not asked.
         context |= {"message": _("There is no A1 app with this id.")}
-        return None, render(request, "apps/unavailable.html", context, status=404)
+        raise AppNotShown(render(request, "apps/unavailable.html", context, status=404))
     if not apps.app_allowed(user=request.user, app_id=app_id):
         context["message"] = _(
             "Your team only uses apps staff have approved; this one is not on the list yet."
         )
-        return None, render(request, "apps/unavailable.html", context, status=403)
+        raise AppNotShown(render(request, "apps/unavailable.html", context, status=403))
     try:
         definition = apps.app_fetch(app_id=app_id, language=language)
     except apps.AppUnavailable as exc:
         status = 404 if exc.code == Code.APP_NOT_FOUND else 200
         context |= {"message": exc.message, "code": exc.code}
-        return None, render(request, "apps/unavailable.html", context, status=status)
+        page = render(request, "apps/unavailable.html", context, status=status)
+        raise AppNotShown(page) from exc
     except A1Error as exc:
         context |= {"message": user_message(exc), "code": exc.code, "retry": True}
-        return None, render(request, "apps/unavailable.html", context, status=503)
+        page = render(request, "apps/unavailable.html", context, status=503)
+        raise AppNotShown(page) from exc
     return definition, context
 
 
@@ -83,10 +109,9 @@ def chosen_preset(request: HtmxHttpRequest, app_id: str) -> Preset | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@app_page
 def app_detail(request: HtmxHttpRequest, app_id: str):
     definition, context = load_app(request, app_id)
-    if definition is None:
-        return context
     apps.app_visit(user=request.user, app_id=definition.app_id)
     preset = chosen_preset(request, app_id)
     if preset is not None:
