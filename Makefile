@@ -21,7 +21,7 @@ run: install
 
 # The production profile on this machine: gunicorn, DEBUG off, compressed hashed static
 # files. Plain http on loopback, so the https-only settings are relaxed here; behind a
-# TLS proxy leave them at their defaults (see README).
+# TLS proxy leave them at their defaults (see docs/operators.md).
 PROD_ENV = DEBUG=0 SECRET_KEY="$$(cat var/secret-key)" SECURE_SSL_REDIRECT=0 SECURE_COOKIES=0 SECURE_HSTS_SECONDS=0
 
 prod: install var/secret-key

@@ -7,7 +7,7 @@ Two questions, one helper each:
   admin); everyone else sees only shown runs.
 - may it leave the portal to this person? `shown_or_404` / `shown_to`: downloads, ZIPs,
   the REST API, the gateway, and images taken into new work. Nothing hidden by staff or
-  in the trash, for staff too (`GenerationQuerySet.shown` is that rule and lists every
+  in the trash, for staff too (`RunQuerySet.shown` is that rule and lists every
   output that calls it).
 """
 

@@ -63,6 +63,11 @@ def export_request(*, user, requested_by, language: str = "en") -> DataExport:
 @task()
 def build_exports() -> int:
     """Build every queued export. Takes no arguments, so the job's own record names nobody."""
+    return exports_build_queued()
+
+
+def exports_build_queued() -> int:
+    """Claim and build queued exports one by one until none is left; how many."""
     built = 0
     while (export := export_claim()) is not None:
         export_build(export=export)
@@ -312,7 +317,7 @@ def _billed_to(run: Run) -> dict | None:
 def _run(files: _Archive, run: Run) -> dict:
     # What moderation hides leaves through no door, this one included: a run in the trash
     # or hidden by staff is listed (it is the person's record), its images are not
-    # (GenerationQuerySet.shown).
+    # (RunQuerySet.shown).
     shown = run.is_shown
     left_out = None
     if not shown:

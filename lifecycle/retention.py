@@ -262,8 +262,8 @@ def retention_sweep(*, now: datetime | None = None, batch: int = BATCH) -> Remov
 
 
 @task()
-def retention_daily() -> dict:
-    """The daily chore (services/chores.py)."""
+def apply_retention() -> dict:
+    """The daily chore (ops/chores.py): what is past its time is removed."""
     log = retention_sweep()
     if log.total:
         logger.info("Retention removed %s", dict(log.counts))

@@ -17,7 +17,7 @@ from generator.keys.webhooks import resume_webhooks
 from generator.runs.photos import purge_staged_photos
 from generator.schedules.models import Chore
 from library.watch import watch_library
-from lifecycle.retention import retention_daily
+from lifecycle.retention import apply_retention
 
 # name -> (period, task). Add a chore here and it runs everywhere.
 CHORES = {
@@ -26,7 +26,7 @@ CHORES = {
     "prune_gallery_stamps": (timedelta(minutes=5), prune_gallery_stamps),
     "resume_webhooks": (timedelta(minutes=1), resume_webhooks),
     "watch_library": (timedelta(days=1), watch_library),
-    "retention": (timedelta(days=1), retention_daily),
+    "retention": (timedelta(days=1), apply_retention),
 }
 
 

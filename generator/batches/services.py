@@ -477,7 +477,7 @@ def batch_zip(*, batch: Batch) -> tuple[str, IO[bytes]]:
     """Every saved result in one ZIP named after its input: (file name, open temporary
     file) for the response to stream and close; memory stays flat however large.
 
-    Only the runs that may leave the portal (GenerationQuerySet.shown): none hidden by
+    Only the runs that may leave the portal (RunQuerySet.shown): none hidden by
     staff or in its owner's trash, whoever downloads it (the page and the API alike)."""
     items = (
         batch.items.filter(run__in=Run.objects.shown())

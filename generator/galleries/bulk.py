@@ -90,7 +90,7 @@ def runs_bulk_zip(*, user, ids: Iterable[uuid.UUID]) -> tuple[str, IO[bytes], in
     ids = list(ids)
     if len(ids) > ZIP_MAX_RUNS:
         raise TooManyForZip
-    # Only what may leave the portal (GenerationQuerySet.shown): staff too get no
+    # Only what may leave the portal (RunQuerySet.shown): staff too get no
     # hidden or trashed run in a ZIP.
     runs = Run.objects.visible_to(user).shown().filter(pk__in=ids)
     results = list(

@@ -37,7 +37,7 @@ def _page(request, *, form=None, editing=None, status=200):
             prefix=f"key{use.key.pk}",
         )
     context = {"form": form or ApiKeyForm(), "uses": uses, "new": new}
-    return render(request, "account/keys.html", context, status=status)
+    return render(request, "keys/keys.html", context, status=status)
 
 
 @login_required

@@ -11,7 +11,7 @@ Each try reads the key again: it goes to the webhook URL the key has at that mom
 URL replaced since the event was queued is told nothing; the delivery records where it
 went), and the delivery stops for good once the key is revoked, its owner deactivated
 or its webhook removed. A run hidden by staff or trashed since is told without its
-images (GenerationQuerySet.shown).
+images (RunQuerySet.shown).
 """
 
 from __future__ import annotations
@@ -204,7 +204,12 @@ def _payload_now(delivery: WebhookDelivery) -> dict:
 
 @task()
 def resume_webhooks() -> int:
-    """The minute chore: re-queue deliveries whose job was lost (a worker died)."""
+    """The minute chore."""
+    return webhooks_resume()
+
+
+def webhooks_resume() -> int:
+    """Re-queue deliveries whose job was lost (a worker died); how many."""
     lost = WebhookDelivery.objects.filter(
         Q(next_attempt_at__lte=timezone.now() - LOST_AFTER),
         delivered_at__isnull=True,

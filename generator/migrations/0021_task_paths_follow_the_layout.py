@@ -19,7 +19,7 @@ MOVED = {
     ),
     "generator.services.photos.purge_staged_photos": "generator.runs.photos.purge_staged_photos",
     "generator.services.removal.remove_pending_files": "generator.files.queue.remove_pending_files",
-    "generator.services.retention.retention_daily": "lifecycle.retention.retention_daily",
+    "generator.services.retention.retention_daily": "lifecycle.retention.apply_retention",
     "generator.services.webhooks.deliver_webhook": "generator.keys.webhooks.deliver_webhook",
     "generator.services.webhooks.resume_webhooks": "generator.keys.webhooks.resume_webhooks",
 }

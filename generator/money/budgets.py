@@ -1,6 +1,6 @@
 """Who may still spend: `spend_check`, monthly budgets and the account-balance alert.
 
-What was used comes from the ledger (services/ledger.py); usage figures for staff
+What was used comes from the ledger (generator/money/ledger.py); usage figures for staff
 from services/usage.py.
 """
 

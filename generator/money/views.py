@@ -51,7 +51,7 @@ def usage(request: HtmxHttpRequest):
         "csv_query": query.urlencode(),
         "batches": batch_status.batches_overview() if staff else [],
     }
-    return render(request, "library/usage.html", context)
+    return render(request, "money/usage.html", context)
 
 
 def day_format() -> str:

@@ -47,7 +47,7 @@ def runs_share(*, runs: QuerySet, visibility: str, team: Team | None) -> int:
 
 
 def runs_hide(*, runs: QuerySet, hidden: bool) -> int:
-    """Staff hide runs from everyone but staff (GenerationQuerySet.shown), or show them."""
+    """Staff hide runs from everyone but staff (RunQuerySet.shown), or show them."""
     return runs.update(hidden=hidden)
 
 

@@ -184,7 +184,7 @@ def _read(upload) -> bytes:
 
 def _visible_image(user, staged_id) -> InputImage | None:
     """A photo the user may reuse: their own, or one of a run they can see (remix) that
-    is still shown (GenerationQuerySet.shown)."""
+    is still shown (RunQuerySet.shown)."""
     try:
         image_id = uuid.UUID(str(staged_id))
     except (TypeError, ValueError):

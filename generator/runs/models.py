@@ -85,7 +85,7 @@ class AppVisit(models.Model):
         return f"{self.user} opened {self.app_id}"
 
 
-# What moderation lets out: not in the trash, not hidden by staff. GenerationQuerySet.shown
+# What moderation lets out: not in the trash, not hidden by staff. RunQuerySet.shown
 # is the rule's one owner (its docstring lists every output); the galleries' partial
 # indexes below are built on the same condition, so the planner matches them.
 SHOWN = Q(deleted_at__isnull=True, hidden=False)
@@ -126,20 +126,22 @@ class RunQuerySet(StampedQuerySet):
         Every other way out calls this (directly, through `ResultImage.objects.shown()`,
         `InputImage.objects.shown()`, `Run.is_shown`, or access.shown_or_404):
         - galleries: history and team pages, their app filter, the batch cards
-          (services/library.py), the app library's examples (services/app_library.py),
-          a batch page's results (views/batches.py);
-        - downloads: a result with `?download=1` (views/media.py), the one-run ZIP
-          (views/library.download_zip), the bulk ZIP (services/bulk.py), the batch ZIP of
-          the page and of the API (services/batches.batch_zip), the data export
-          (services/exports.py: the run is listed, its images are left out);
+          (generator/galleries/queries.py), the app library's examples
+          (library/services.py), a batch page's results (generator/batches/views.py);
+        - downloads: a result with `?download=1` (generator/runs/views/media.py), the
+          one-run ZIP (generator/runs/actions.run_zip), the bulk ZIP
+          (generator/galleries/bulk.py), the batch ZIP of the page and of the API
+          (generator/batches/services.batch_zip), the data export (lifecycle/exports.py:
+          the run is listed, its images are left out);
         - the REST API: runs, history, gallery, results and their thumbnails, and the
-          `results` of every run it describes (api/, summaries.run_json);
+          `results` of every run it describes (api/, generator/runs/summaries.run_json);
         - the gateway: task queries and the signed image links behind them, and the
           photos an upload path names (gateway/views.py);
         - webhooks: a run's payload when it is queued and again when it is sent
-          (services/webhooks.py);
-        - images taken into new work: enhance, remix and reused photos (views/runs,
-          views/apps, forms, api/runs), so a hidden image never comes back as a new run.
+          (generator/keys/webhooks.py);
+        - images taken into new work: enhance, remix and reused photos
+          (generator/runs/views/, generator/runs/forms.py, api/runs.py), so a hidden image
+          never comes back as a new run.
         """
         return self.filter(SHOWN)
 
@@ -297,7 +299,7 @@ class Run(models.Model):
 
     class Meta:
         ordering = ["-created"]
-        db_table = "generator_generation"  # kept when "run" became "run"
+        db_table = "generator_generation"  # kept when "generation" became "run"
         verbose_name = _("run")
         indexes = [
             models.Index(fields=["user", "-created"]),
@@ -345,7 +347,7 @@ class Run(models.Model):
 
     @property
     def is_shown(self) -> bool:
-        """`GenerationQuerySet.shown` for a run already loaded (the same two fields)."""
+        """`RunQuerySet.shown` for a run already loaded (the same two fields)."""
         return self.deleted_at is None and not self.hidden
 
     @property
@@ -424,7 +426,7 @@ class InputImage(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="inputs",
-        db_column="generation_id",  # the column kept its name when "run" became "run"
+        db_column="generation_id",  # the column kept its name when "generation" became "run"
     )
     form_id = models.CharField(max_length=32, blank=True)
     position = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -481,7 +483,7 @@ class ResultImage(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     run = models.ForeignKey(
         Run,
-        db_column="generation_id",  # the column kept its name when "run" became "run"
+        db_column="generation_id",  # the column kept its name when "generation" became "run"
         on_delete=models.CASCADE,
         related_name="results",
     )

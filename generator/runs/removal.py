@@ -2,7 +2,7 @@
 
 Rows go first, in one short transaction that also writes what they leave behind: the
 files no other row uses (`FileRemoval`). What the runs cost is not theirs to keep: it
-stays in the ledger (services/ledger.py), whose entries outlive the runs. The files are deleted from storage afterwards, and their queue
+stays in the ledger (generator/money/ledger.py), whose entries outlive the runs. The files are deleted from storage afterwards, and their queue
 rows with them. A process killed at any point leaves either the whole transaction or
 none of it, plus at most a queue of files that the next run deletes: each thing is
 removed, and counted, once.

@@ -47,7 +47,7 @@ def result_json(result: ResultImage, *, base: str = "") -> dict:
 
 def run_json(run: Run, *, base: str = "") -> dict:
     """The run, its state and our own result links (never A1's expiring ones). A run
-    hidden by staff or in the trash has none (GenerationQuerySet.shown): the API does
+    hidden by staff or in the trash has none (RunQuerySet.shown): the API does
     not answer it at all, and a webhook about it carries no image."""
     results = run.results.all() if run.is_shown else []
     return {

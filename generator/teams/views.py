@@ -103,7 +103,7 @@ def join(request: HtmxHttpRequest, token: str):
         # A claim posted just after someone else's: say so, rather than "does not work".
         taken = request.method == "POST" and invitation is not None and invitation.used_at
         context = {"invalid": True, "taken": bool(taken)}
-        return render(request, "library/join.html", context, status=409 if taken else 404)
+        return render(request, "teams/join.html", context, status=409 if taken else 404)
     form = None
     try:
         if request.user.is_authenticated:
@@ -131,10 +131,10 @@ def join(request: HtmxHttpRequest, token: str):
                 return redirect("team")
     except InviteUnusable:
         # Someone claimed the link a moment before this request did.
-        return render(request, "library/join.html", {"invalid": True, "taken": True}, status=409)
+        return render(request, "teams/join.html", {"invalid": True, "taken": True}, status=409)
     except SignUpRefused as exc:
         form.add_error("username", exc.message)
-    return render(request, "library/join.html", {"invite": invitation, "form": form})
+    return render(request, "teams/join.html", {"invite": invitation, "form": form})
 
 
 @login_required

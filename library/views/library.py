@@ -80,7 +80,7 @@ def _library_page(
         "added": added,
         "allow_list": app_library.allow_list_on(),
     }
-    template = "apps/library.html#grid" if request.htmx else "apps/library.html"
+    template = "library/library.html#grid" if request.htmx else "library/library.html"
     return render(request, template, context)
 
 
@@ -145,7 +145,7 @@ def entry_edit(request: HtmxHttpRequest, entry_id):
             initial={"title": entry.title, "tags": ", ".join(entry.tags), "note": entry.note}
         )
     context = {"entry": entry, "form": form, "back": library_url(scope), "scope": scope}
-    return render(request, "apps/library_entry.html", context)
+    return render(request, "library/entry.html", context)
 
 
 @login_required

@@ -71,7 +71,7 @@ def preset_save(request: HtmxHttpRequest, app_id: str, preset_id=None):
         preset_form=None if saved else preset_form,
         saved=saved,
     )
-    template = "apps/detail.html#app-form" if request.htmx else "apps/detail.html"
+    template = "runs/app.html#app-form" if request.htmx else "runs/app.html"
     response = render(request, template, context)
     if saved is not None:
         response["HX-Push-Url"] = saved.get_absolute_url()

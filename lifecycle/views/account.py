@@ -30,7 +30,7 @@ def _page(request, form: EraseConfirmForm, status: int = 200):
         "form": form,
         "keep_hours": settings.EXPORT_KEEP_HOURS,
     }
-    template = "account/data.html#exports" if request.htmx else "account/data.html"
+    template = "lifecycle/account.html#exports" if request.htmx else "lifecycle/account.html"
     return render(request, template, context, status=status)
 
 
@@ -56,7 +56,7 @@ def export_create(request: HtmxHttpRequest):
 def export_download(request: HtmxHttpRequest, export_id):
     export = visible_or_404(request.user, DataExport, export_id)
     if not export.available():
-        return render(request, "account/expired.html", status=410)
+        return render(request, "lifecycle/expired.html", status=410)
     if export.requested_by_id == request.user.id:
         exports.export_downloaded(export=export)
     name = slugify(export.user.get_username()) or "account"

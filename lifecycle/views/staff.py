@@ -65,7 +65,7 @@ def data_lifecycle(request: HtmxHttpRequest):
         "exports": DataExport.objects.select_related("user", "requested_by")[:20],
         "admin_users": reverse(f"admin:{User._meta.app_label}_{User._meta.model_name}_changelist"),
     }
-    return render(request, "staff/data.html", context)
+    return render(request, "lifecycle/staff.html", context)
 
 
 @staff_member_required
@@ -90,4 +90,4 @@ def person_erase(request: HtmxHttpRequest, user_id: int):
             )
             return redirect("data_lifecycle")
     context = {"person": person, "summary": erasure.erasure_summary(user=person), "form": form}
-    return render(request, "staff/erase.html", context)
+    return render(request, "lifecycle/erase.html", context)

@@ -170,7 +170,7 @@ class DailyJobTests(LifecycleTestCase):
         assert "retention" not in chores.chores_enqueue_due(now=now + 23 * timedelta(hours=1))
         assert "retention" in chores.chores_enqueue_due(now=now + DAY)
         assert Chore.objects.get(name="retention").last_run == now + DAY
-        assert retention.retention_daily.call() == {}
+        assert retention.apply_retention.call() == {}
         self.login(self.staff)
         page = self.client.get("/staff/data/").content.decode()
         assert "RETAIN_INPUT_DAYS" in page and "TRASH_DAYS" in page

@@ -134,7 +134,7 @@ class ThrottleTests(BaseTestCase):
 @pytest.mark.skipif(
     not connection.features.has_select_for_update,
     reason="SQLite cannot lock one account's row: concurrent guesses are bounded there by "
-    "the number of web threads (README); the PostgreSQL pass runs this",
+    "the number of web threads (docs/operators.md); the PostgreSQL pass runs this",
 )
 def test_guesses_sent_at_once_are_checked_at_most_five_times(live_server, django_user_model):
     django_user_model.objects.create_user("victim", password=PASSWORD)

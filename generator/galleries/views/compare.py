@@ -27,4 +27,4 @@ def compare(request: HtmxHttpRequest):
         "fewest": FEWEST,
         "most": MOST,
     }
-    return render(request, "runs/compare.html", context)
+    return render(request, "galleries/compare.html", context)

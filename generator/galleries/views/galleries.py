@@ -168,13 +168,13 @@ def _library_render(request, *, template: str, gallery: bool):
 @login_required
 @require_GET
 def history(request: HtmxHttpRequest):
-    return _library(request, template="library/history.html", gallery=False)
+    return _library(request, template="galleries/history.html", gallery=False)
 
 
 @login_required
 @require_GET
 def team_gallery(request: HtmxHttpRequest):
-    return _library(request, template="library/team.html", gallery=True)
+    return _library(request, template="galleries/team.html", gallery=True)
 
 
 @login_required
@@ -211,4 +211,4 @@ def trash(request: HtmxHttpRequest):
     items = list(queries.trash_list(user=request.user))
     for item in items:
         item.purge_on = item.deleted_at + timedelta(days=settings.TRASH_DAYS)
-    return render(request, "library/trash.html", {"items": items, "days": settings.TRASH_DAYS})
+    return render(request, "galleries/trash.html", {"items": items, "days": settings.TRASH_DAYS})

@@ -27,7 +27,7 @@ def favourite(request: HtmxHttpRequest, run_id):
     run = owned_or_404(request.user, Run, run_id)
     actions.run_favourite(run=run, favourite=request.POST.get("favourite") == "1")
     if request.htmx:
-        return render(request, "library/history.html#favourite", {"run": run})
+        return render(request, "galleries/history.html#favourite", {"run": run})
     return redirect(next_or(request, run.get_absolute_url()))
 
 

@@ -76,22 +76,22 @@ def load_app(request: HtmxHttpRequest, app_id: str) -> tuple[AppDefinition, dict
     if not (app_id.isdigit() and len(app_id) <= 32):
         # Not an id at all: A1 is not asked.
         context |= {"message": _("There is no A1 app with this id.")}
-        raise AppNotShown(render(request, "apps/unavailable.html", context, status=404))
+        raise AppNotShown(render(request, "runs/app_unavailable.html", context, status=404))
     if not apps.app_allowed(user=request.user, app_id=app_id):
         context["message"] = _(
             "Your team only uses apps staff have approved; this one is not on the list yet."
         )
-        raise AppNotShown(render(request, "apps/unavailable.html", context, status=403))
+        raise AppNotShown(render(request, "runs/app_unavailable.html", context, status=403))
     try:
         definition = apps.app_fetch(app_id=app_id, language=language)
     except apps.AppUnavailable as exc:
         status = 404 if exc.code == Code.APP_NOT_FOUND else 200
         context |= {"message": exc.message, "code": exc.code}
-        page = render(request, "apps/unavailable.html", context, status=status)
+        page = render(request, "runs/app_unavailable.html", context, status=status)
         raise AppNotShown(page) from exc
     except A1Error as exc:
         context |= {"message": user_message(exc), "code": exc.code, "retry": True}
-        page = render(request, "apps/unavailable.html", context, status=503)
+        page = render(request, "runs/app_unavailable.html", context, status=503)
         raise AppNotShown(page) from exc
     return definition, context
 
@@ -158,7 +158,7 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
 
     context |= {"definition": definition, "app": definition.app, "form": form, "notice": notice}
     context |= library_context(request, definition, preset)
-    template = "apps/detail.html#app-form" if request.htmx else "apps/detail.html"
+    template = "runs/app.html#app-form" if request.htmx else "runs/app.html"
     return render(request, template, context)
 
 

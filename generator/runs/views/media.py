@@ -40,7 +40,7 @@ def input_image(request: HtmxHttpRequest, image_id):
 @require_GET
 def result_image(request: HtmxHttpRequest, image_id):
     """A result to look at (staff review hidden ones here too); as a download, only
-    what may leave the portal (GenerationQuerySet.shown), for staff as well."""
+    what may leave the portal (RunQuerySet.shown), for staff as well."""
     if request.GET.get("download"):
         result = shown_or_404(request.user, ResultImage, image_id)
     else:

@@ -1,4 +1,4 @@
-"""`manage.py backup DIR`: the database and the media, with a manifest (README: Backups)."""
+"""`manage.py backup DIR`: the database and the media, with a manifest (docs/operators.md, Backups)."""
 
 from pathlib import Path
 

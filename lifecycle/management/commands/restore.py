@@ -30,5 +30,5 @@ class Command(BaseCommand):
             f"Restored the backup of {manifest['created']}: {manifest['counts']['runs']} runs, "
             f"{manifest['restored_files']} media files.\nNext: `manage.py migrate` (a newer "
             "version upgrades the schema), then `manage.py storage_check`. People erased "
-            "after this backup was taken are in it again: erase them again (README, Backups)."
+            "after this backup was taken are in it again: erase them again (docs/operators.md, Backups)."
         )
