@@ -124,11 +124,83 @@ def test_it_finds_a_cycle_when_there_is_one():
     assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == [["a", "b", "c", "a"]]
 
 
-def test_services_never_import_views_forms_or_the_api():
-    above = ("common.htmx", "generator.runs.forms", "api", "gateway")
+# The layers, lowest first: a package may import its own and any lower layer, never a
+# higher one (docs/architecture.md, "The arrows"). library and lifecycle sit side by side.
+LAYERS: list[set[str]] = [
+    {"a1"},
+    {"common"},
+    {"generator"},
+    {"library", "lifecycle"},
+    {"accounts"},
+    {"ops"},
+    {"api", "gateway"},
+    {"a1site"},
+]
+RANK = {package: n for n, layer in enumerate(LAYERS) for package in layer}
+# Surfaces compose domains for a page: a view, the URLs, the admin, a context processor
+# or a template tag may use the services of any package below api and gateway.
+SURFACES = (".views", ".urls", ".admin", ".context_processors", ".templatetags")
+SURFACE_REACH = RANK["ops"]
+# The sandbox stands apart: it speaks A1's API and imports only the client's codes.
+SANDBOX_MAY_IMPORT = {"a1", "sandbox"}
+
+
+def _package(module: str) -> str:
+    return module.split(".", 1)[0]
+
+
+def _is_surface(module: str) -> bool:
+    return any(part in f".{module}." for part in (f"{s}." for s in SURFACES)) or module.endswith(
+        SURFACES
+    )
+
+
+def _layer_offences(graph: dict[str, set[str]]) -> list[str]:
+    offences = []
+    for module, imports in graph.items():
+        own = _package(module)
+        for target in imports:
+            theirs = _package(target)
+            if own == "sandbox":
+                if theirs not in SANDBOX_MAY_IMPORT:
+                    offences.append(f"{module} -> {target}")
+                continue
+            if theirs == "sandbox" or own not in RANK or theirs not in RANK:
+                continue
+            reach = max(RANK[own], SURFACE_REACH) if _is_surface(module) else RANK[own]
+            if RANK[theirs] > reach:
+                offences.append(f"{module} -> {target}")
+    return sorted(offences)
+
+
+def test_every_import_points_down_the_layers():
+    assert _layer_offences(_graph()) == []
+
+
+def test_the_layer_rule_catches_an_upward_import():
+    graph = {
+        "generator.runs.starting": {"library.presets"},  # the core reaching up: refused
+        "generator.runs.views.apps": {"library.presets"},  # a surface composing: allowed
+        "a1.client": {"common.htmx"},  # the client reaching into Django helpers: refused
+        "sandbox.api": {"generator.models"},  # the sandbox reading our tables: refused
+        "api.runs": {"generator.runs.starting"},  # a surface over the core: allowed
+    }
+    assert _layer_offences(graph) == [
+        "a1.client -> common.htmx",
+        "generator.runs.starting -> library.presets",
+        "sandbox.api -> generator.models",
+    ]
+
+
+def test_domain_services_never_import_views_forms_or_the_surfaces():
+    above = ("common.htmx", "api", "gateway")
     for module, imports in _graph().items():
-        if module.startswith("generator.services") or module.startswith("generator.models"):
-            assert not [i for i in imports if i.startswith(above)], module
+        if _is_surface(module) or module.endswith((".forms", "tests")):
+            continue
+        if _package(module) in ("generator", "library", "lifecycle", "accounts"):
+            wrong = [i for i in imports if i.startswith(above) or _is_surface(i)]
+            wrong += [i for i in imports if i.endswith(".forms") and not module.endswith("forms")]
+            assert not wrong, (module, wrong)
 
 
 def test_it_has_no_unexplained_function_local_import():
