@@ -41,8 +41,8 @@ browser:
 	  || echo "!!! chromium could not be installed: browser tests will be skipped"; }
 
 # The single sign-on tests log in through a real OpenID provider (node's oidc-provider,
-# pinned by tests/sso/idp/package-lock.json) that they start on loopback.
-IDP := tests/sso/idp
+# pinned by tests/accounts/idp/package-lock.json) that they start on loopback.
+IDP := tests/accounts/idp
 IDP_STAMP := $(IDP)/node_modules/.package-lock.json
 $(IDP_STAMP): $(IDP)/package.json $(IDP)/package-lock.json
 	@command -v npm >/dev/null 2>&1 || { \
@@ -85,10 +85,10 @@ test-pg: install browser idp
 	DATABASE_URL=$(PG_URL) CACHE_URL=$(REDIS_URL) $(PY) -m pytest
 
 # The storage-touching tests (marker `storage`) again, with photos and results kept in
-# S3: moto's S3 server on loopback, started and stopped by tests/storage/s3_pass.py,
+# S3: moto's S3 server on loopback, started and stopped by tests/files/s3_pass.py,
 # which fails (never skips) when the server cannot start.
 test-s3: install browser
-	$(PY) tests/storage/s3_pass.py
+	$(PY) tests/files/s3_pass.py
 
 # The four rules that span features, under a long random run of people's actions
 # (make test runs a few examples on each database; RULES_EXAMPLES and RULES_STEPS here).

@@ -101,8 +101,13 @@ def join(request: HtmxHttpRequest, token: str):
         return redirect("team")  # a second click on the same button: already in
     if invitation is None or not teams.invites_live().filter(pk=invitation.pk).exists():
         # A claim posted just after someone else's: say so, rather than "does not work".
-        taken = request.method == "POST" and invitation is not None and invitation.used_at
-        context = {"invalid": True, "taken": bool(taken)}
+        # (Read again: it may have been claimed since this request first read it.)
+        taken = (
+            request.method == "POST"
+            and invitation is not None
+            and Invite.objects.filter(pk=invitation.pk, used_at__isnull=False).exists()
+        )
+        context = {"invalid": True, "taken": taken}
         return render(request, "teams/join.html", context, status=409 if taken else 404)
     form = None
     try:

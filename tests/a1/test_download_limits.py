@@ -6,7 +6,7 @@ import pytest
 
 from a1 import A1Client, A1Error, Code
 from tests.conftest import fast_retry
-from tests.security.hostile_net import (
+from tests.hostile_net import (
     LocalServer,
     huge_announced,
     jpeg,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from generator.models import Budget
 from lifecycle import exports
 from lifecycle.models import DataExport
-from tests.api.base import ApiTestCase, assert_error_shape
+from tests.live import ApiTestCase, assert_error_shape
 
 
 class AccountTests(ApiTestCase):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.api.base import ApiTestCase, assert_error_shape
-from tests.portal.base import WATERCOLOR
+from tests.base import WATERCOLOR
+from tests.live import ApiTestCase, assert_error_shape
 
 
 class AppTests(ApiTestCase):

@@ -7,8 +7,8 @@ import re
 import requests
 
 from generator.keys import services as keys
-from tests.api.base import ApiTestCase, assert_error_shape
-from tests.portal.base import PASSWORD
+from tests.base import PASSWORD
+from tests.live import ApiTestCase, assert_error_shape
 
 
 class KeyAuthTests(ApiTestCase):

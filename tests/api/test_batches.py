@@ -14,8 +14,8 @@ from generator.batches import pacing as batch_pacing
 from generator.files.audit import storage_audit
 from generator.models import Batch, Run
 from generator.schedules.models import Chore
-from tests.api.base import ApiTestCase, assert_error_shape
-from tests.portal.base import WATERCOLOR
+from tests.base import WATERCOLOR
+from tests.live import ApiTestCase, assert_error_shape
 
 SLOT = "cnet_17466175263110005"
 

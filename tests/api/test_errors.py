@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.api.base import ApiTestCase, assert_error_shape
+from tests.live import ApiTestCase, assert_error_shape
 
 
 class ErrorShapeTests(ApiTestCase):

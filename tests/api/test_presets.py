@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from generator.models import Run
 from library.models import Preset
-from tests.api.base import ApiTestCase, assert_error_shape
-from tests.portal.base import WATERCOLOR
+from tests.base import WATERCOLOR
+from tests.live import ApiTestCase, assert_error_shape
 
 SLOT = "cnet_17466175263110005"
 

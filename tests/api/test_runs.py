@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from generator.models import Budget, Run
-from tests.api.base import ApiTestCase, assert_error_shape
+from tests.live import ApiTestCase, assert_error_shape
 
 
 class RunTests(ApiTestCase):

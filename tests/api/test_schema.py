@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from openapi_spec_validator import validate
 
-from tests.api.base import ApiTestCase, assert_error_shape
+from tests.live import ApiTestCase, assert_error_shape
 
 
 class SchemaTests(ApiTestCase):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from generator.models import InputImage
-from tests.api.base import ApiTestCase, assert_error_shape
+from tests.base import WATERCOLOR
 from tests.conftest import image_bytes
-from tests.portal.base import WATERCOLOR
+from tests.live import ApiTestCase, assert_error_shape
 
 
 class UploadTests(ApiTestCase):

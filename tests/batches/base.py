@@ -8,8 +8,7 @@ from generator.batches import checking as batch_checking
 from generator.batches import pacing as batch_pacing
 from generator.models import Batch
 from generator.schedules.models import Chore
-from tests.portal.base import WATERCOLOR, photo
-from tests.portal.tracking_base import TrackingTestCase
+from tests.base import WATERCOLOR, TrackingTestCase, photo
 
 SLOT = "cnet_17466175263110005"
 

@@ -14,9 +14,9 @@ from generator.batches import checking as batch_checking
 from generator.models import Batch, BatchItem, InputImage
 from generator.runs import photos
 from library.models import Preset
+from tests.base import WATERCOLOR, photo
 from tests.batches.base import SLOT, BatchTestCase
 from tests.conftest import image_bytes
-from tests.portal.base import WATERCOLOR, photo
 
 
 class PreparationTests(BatchTestCase):

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from generator.models import Team
-from tests.sso.stack import TEAM, sso_stack
+from tests.accounts.sso_stack import TEAM, sso_stack
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import requests
 
-from tests.api.base import LivePortalTestCase
 from tests.conftest import image_bytes
+from tests.live import LivePortalTestCase
 
 
 class GatewayTestCase(LivePortalTestCase):

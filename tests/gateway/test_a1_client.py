@@ -12,8 +12,8 @@ from PIL import Image
 from a1 import A1Client, CnetValue, GenerateRequest, TaskState
 from generator.keys import services as keys
 from generator.models import Run
+from tests.base import WATERCOLOR, create_people
 from tests.conftest import fast_retry, image_bytes, start_worker, wait_until
-from tests.portal.base import WATERCOLOR, create_people
 
 pytestmark = [pytest.mark.process, pytest.mark.django_db(transaction=True)]
 

@@ -6,8 +6,8 @@ import requests
 
 from a1 import Code
 from generator.models import BalanceAlert, Run
+from tests.base import WATERCOLOR
 from tests.gateway.base import GatewayTestCase, envelope
-from tests.portal.base import WATERCOLOR
 
 CNET_FORM = "17466175263110005"
 

@@ -8,8 +8,8 @@ from django.core import signing
 from a1 import Code
 from gateway.links import SALT
 from generator.keys import services as keys
+from tests.base import WATERCOLOR
 from tests.gateway.base import GatewayTestCase, envelope
-from tests.portal.base import WATERCOLOR
 
 
 class KeyTests(GatewayTestCase):

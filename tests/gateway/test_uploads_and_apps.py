@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from a1 import Code
 from generator.models import InputImage, Run
+from tests.base import WATERCOLOR
 from tests.conftest import image_bytes
 from tests.gateway.base import GatewayTestCase, envelope
-from tests.portal.base import WATERCOLOR
 
 
 class AppTests(GatewayTestCase):

@@ -63,9 +63,9 @@ from generator.models import (
 )
 from generator.runs import tracking
 from generator.schedules.models import Chore
+from tests.base import PASSWORD, WATERCOLOR, BaseTestCase
 from tests.conftest import assert_storage_matches_database, image_bytes
 from tests.forms import form_data
-from tests.portal.base import PASSWORD, WATERCOLOR, BaseTestCase
 
 SLOT = "cnet_17466175263110005"
 KEY_FIELD = re.compile(rb'name="idempotency_key" value="([0-9a-f-]+)"')

@@ -1,12 +1,12 @@
 """Session fixation, logout, and CSRF on every state-changing URL (log-in throttling:
-test_it_throttles_log_ins.py)."""
+tests/accounts/test_it_throttles_log_ins.py)."""
 
 import uuid
 
 import pytest
 from django.test import Client
 
-from tests.portal.base import PASSWORD, BaseTestCase
+from tests.base import PASSWORD, BaseTestCase
 
 
 class LoginTests(BaseTestCase):

@@ -24,11 +24,10 @@ from generator.keys import webhooks
 from generator.models import ApiKey, Batch, Run, WebhookDelivery
 from lifecycle import exports
 from lifecycle.models import DataExport
-from tests.api.base import WATERCOLOR_RUN
+from tests.base import TrackingTestCase, photo
 from tests.batches.base import BatchTestCase
-from tests.portal.base import photo
-from tests.portal.test_webhooks import Receiver
-from tests.portal.tracking_base import TrackingTestCase
+from tests.keys.webhook_receiver import Receiver
+from tests.live import WATERCOLOR_RUN
 
 pytestmark = pytest.mark.storage
 ROLES = ("owner", "teammate", "staff")

@@ -1,7 +1,6 @@
 """Every redirect target that comes from the request stays on this site."""
 
-from tests.portal.base import PASSWORD
-from tests.portal.tracking_base import TrackingTestCase
+from tests.base import PASSWORD, TrackingTestCase
 
 ELSEWHERE = [
     "//evil.example",

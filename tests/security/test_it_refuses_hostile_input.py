@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase as HypothesisTestCase
 
 from generator.models import InputImage, Run
+from tests.base import BaseTestCase, photo
 from tests.conftest import image_bytes
-from tests.portal.base import BaseTestCase, photo
 
 FIELDS = [
     "idempotency_key",

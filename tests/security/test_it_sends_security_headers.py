@@ -2,7 +2,7 @@
 
 import logging
 
-from tests.portal.base import BaseTestCase
+from tests.base import BaseTestCase
 
 
 class HeaderTests(BaseTestCase):

@@ -1,7 +1,7 @@
 """Every page and media endpoint, for every role: owner, teammate, other team, staff, nobody."""
 
 from generator.models import InputImage, ResultImage, Run
-from tests.portal.tracking_base import TrackingTestCase
+from tests.base import TrackingTestCase
 
 ROLES = ("anonymous", "owner", "teammate", "outsider", "staff")
 
