@@ -10,6 +10,7 @@ class LifecycleConfig(AppConfig):
         # Imported once the apps are loaded (they read models): the export notice joins
         # the token of kept gallery pages, which the core cannot import from here.
         from generator.galleries.pages import TokenSource, page_token_sources
+
         # ...and the exports service reads the models too.
         from lifecycle.exports import export_page_token_params, export_page_token_sql
 
