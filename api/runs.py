@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from ninja import Header, Router, Status
 
 from api.apps import definition_for
-from api.auth import api_key_of
+from api.auth import KeyedHttpRequest, api_key_of
 from api.errors import ApiError
 from api.schemas import EnhanceIn, RunIn, RunOut, errors
 from generator.access import shown_or_404, shown_to
@@ -59,7 +59,7 @@ def _existing(user, key: uuid.UUID) -> bool:
     summary="Start a run",
 )
 def run_create(
-    request: HttpRequest,
+    request: KeyedHttpRequest,
     body: RunIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ):
@@ -114,7 +114,7 @@ def photos_for(user, chosen: dict[str, str], *, prefix: str = "photos") -> dict[
     summary="Enhance an image (3 points)",
 )
 def run_enhance(
-    request: HttpRequest,
+    request: KeyedHttpRequest,
     body: EnhanceIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ):
@@ -129,6 +129,7 @@ def run_enhance(
             gettext_lazy("Give either upload_id or result_id."),
             fields={"upload_id": gettext_lazy("Give either upload_id or result_id.")},
         )
+    source: ResultImage | InputImage
     if body.result_id:
         source = shown_or_404(request.user, ResultImage, body.result_id)
     else:

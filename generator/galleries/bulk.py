@@ -114,7 +114,7 @@ def runs_bulk_zip(*, user, ids: Iterable[uuid.UUID]) -> tuple[str, IO[bytes], in
             prefixes[run.pk] = prefix
     entries = (
         (
-            f"{prefixes[r.run_id]}-{r.index + 1}.{r.file.name.rsplit('.', 1)[-1]}",
+            f"{prefixes[r.run_id]}-{r.index + 1}.{(r.file.name or '').rsplit('.', 1)[-1]}",
             r.file,
         )
         for r in results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -12,8 +13,8 @@ from generator.models import AppDefinition, Batch, InputImage, ResultImage, Run,
 ZIP_CHUNK = 1024 * 1024
 
 
-def _filtered(
-    qs: QuerySet,  # of runs or batches: both have search_text, app_id and created
+def _filtered[QS: QuerySet[Any]](
+    qs: QS,  # of runs or batches: both have search_text, app_id and created
     *,
     q: str = "",
     app: str = "",
@@ -21,7 +22,7 @@ def _filtered(
     date_from: date | None = None,
     date_to: date | None = None,
     favourites: bool = False,
-) -> QuerySet:
+) -> QS:
     if q:
         for word in q.split()[:8]:
             qs = qs.filter(search_text__icontains=word)

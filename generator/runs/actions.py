@@ -40,7 +40,7 @@ def runs_restore(*, runs: QuerySet) -> int:
 def runs_share(*, runs: QuerySet, visibility: str, team: Team | None) -> int:
     """Who can see these runs: only their owners, or a team (kept when none is named).
     Never who paid: the ledger keeps that."""
-    changes = {"visibility": visibility}
+    changes: dict[str, object] = {"visibility": visibility}
     if team is not None:
         changes["team"] = team
     return runs.update(**changes)
@@ -88,7 +88,7 @@ def run_zip(*, run: Run) -> tuple[str, IO[bytes]]:
     base = slugify(run.app_name) or "a1"
     name = f"{base}-{str(run.id)[:8]}"
     entries = (
-        (f"{name}-{result.index + 1}.{result.file.name.rsplit('.', 1)[-1]}", result.file)
+        (f"{name}-{result.index + 1}.{(result.file.name or '').rsplit('.', 1)[-1]}", result.file)
         for result in ResultImage.objects.shown().filter(run=run)
         if result.file
     )

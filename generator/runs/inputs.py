@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext as _
 
 from a1 import App
 from a1.types import SIZES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 MAX_DESCRIPTION = 1000
 
@@ -25,7 +29,7 @@ class ImageSlot:
 
     form_id: str
     position: int | None
-    label: str
+    label: str | StrPromise  # the enhance page's slot is named lazily
     required: bool
 
     @property

@@ -91,7 +91,7 @@ SHOWN = Q(deleted_at__isnull=True, hidden=False)
 SHARED = SHOWN & Q(visibility="team")
 
 
-class RunQuerySet(StampedQuerySet):
+class RunQuerySet(StampedQuerySet["Run"]):
     """Every write of runs goes through here or through `create`, so the gallery stamps of
     their owners and teams move with each one: the galleries' caches rely on it."""
 
@@ -372,7 +372,7 @@ class Run(models.Model):
         return ""
 
 
-class InputImageQuerySet(models.QuerySet):
+class InputImageQuerySet(models.QuerySet["InputImage"]):
     def visible_to(self, user) -> InputImageQuerySet:
         if user.is_staff:
             return self
@@ -461,7 +461,7 @@ class InputImage(models.Model):
         return self.original_name or str(self.id)
 
 
-class ResultImageQuerySet(models.QuerySet):
+class ResultImageQuerySet(models.QuerySet["ResultImage"]):
     def visible_to(self, user) -> ResultImageQuerySet:
         return self.filter(run__in=Run.objects.visible_to(user))
 

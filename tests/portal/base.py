@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -11,6 +12,10 @@ from django.utils import timezone
 
 from generator.models import LedgerEntry, Membership, Run, Team
 from tests.conftest import SandboxHandle, image_bytes
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as Person
+    from django.test import Client
 
 WATERCOLOR = "1838546335502970881"
 PASSWORD = "correct horse battery staple"
@@ -44,6 +49,14 @@ class PortalMixin:
     """The four people, the portal wired to the sandbox, and helpers for the app form."""
 
     sandbox: SandboxHandle
+    client: Client
+    # Made by create_people:
+    owner: Person
+    teammate: Person
+    outsider: Person
+    staff: Person
+    team: Team
+    other_team: Team
 
     @pytest.fixture(autouse=True)
     def _use_sandbox(self, sandbox, settings):

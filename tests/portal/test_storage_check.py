@@ -17,7 +17,7 @@ from tests.portal.lifecycle_base import LifecycleTestCase
 pytestmark = pytest.mark.storage
 
 
-def storage_check(*args) -> tuple[int, str]:
+def storage_check(*args) -> tuple[int | str | None, str]:
     out = io.StringIO()
     try:
         call_command("storage_check", *args, stdout=out)

@@ -6,10 +6,10 @@ from django.utils import timezone
 
 from generator.models import Run
 from generator.runs import tracking
-from tests.portal.base import BaseTestCase, TransactionalTestCase
+from tests.portal.base import BaseTestCase, PortalMixin, TransactionalTestCase
 
 
-class TrackingMixin:
+class TrackingMixin(PortalMixin):
     def start(self, user=None, **overrides) -> Run:
         self.login(user or self.owner)
         key = self.form_key(self.form_page())
