@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser idp jscheck run prod test test-fast test-pg test-s3 rules bench soak lint format messages clean
+.PHONY: install browser idp jscheck run prod test test-fast test-pg test-s3 rules bench soak lint typecheck format messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is needed, found " + sys.version.split()[0] + " (pyenv install 3.13)")'
@@ -70,6 +70,7 @@ jscheck: $(NODE_STAMP)
 test: install browser idp jscheck
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 
@@ -109,6 +110,10 @@ soak: install
 lint: install
 	$(VENV)/bin/ruff check .
 
+# The type check alone ([tool.mypy] in pyproject.toml; `make test` runs it too).
+typecheck: install
+	$(VENV)/bin/mypy
+
 format: install
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
@@ -126,4 +131,4 @@ messages: install
 	$(PY) manage.py compilemessages $(MESSAGES_LANGUAGES:%=-l %) $(MESSAGES_IGNORE:%=--ignore=%)
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache node_modules
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache .mypy_cache node_modules

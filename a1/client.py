@@ -304,17 +304,18 @@ class A1Client:
         if not isinstance(body, dict) or "code" not in body:
             logger.warning("A1 %s answered HTTP %s without an envelope", path, status)
             error_cls = A1OutcomeUnknown if spends else A1Error
-            code = Code.SERVER_ERROR if status >= 500 else Code.BAD_RESPONSE
+            code: int = Code.SERVER_ERROR if status >= 500 else Code.BAD_RESPONSE
             raise error_cls(code, http_status=status, retry_safe=not spends, endpoint=path)
         try:
-            code = int(body.get("code"))
+            code = int(body["code"])
         except (TypeError, ValueError):
             code = Code.BAD_RESPONSE
         logger.info("A1 %s -> HTTP %s code %s in %.0f ms", path, status, code, elapsed * 1000)
         if code == Code.SUCCESS:
             return body.get("data")
-        msg = body.get("msg") if isinstance(body.get("msg"), str) else ""
-        msg_cn = body.get("msg_cn") if isinstance(body.get("msg_cn"), str) else ""
+        raw_msg, raw_msg_cn = body.get("msg"), body.get("msg_cn")
+        msg = raw_msg if isinstance(raw_msg, str) else ""
+        msg_cn = raw_msg_cn if isinstance(raw_msg_cn, str) else ""
         transient = code in TRANSIENT_CODES or status >= 500
         if spends and code in (Code.SERVER_ERROR, Code.SERVICE_INTERNAL_ERROR):
             # A server error may come after the work was done: do not assume it failed.

@@ -126,6 +126,8 @@ class A1Error(Exception):
     """
 
     outcome_unknown = False
+    # Seconds A1 asked us to wait (its Retry-After header), when it said.
+    retry_after: float | None = None
 
     def __init__(
         self,
@@ -137,7 +139,7 @@ class A1Error(Exception):
         retry_safe: bool = False,
         endpoint: str = "",
     ):
-        known = MESSAGES.get(code) if code in Code._value2member_map_ else None
+        known = MESSAGES.get(Code(code)) if code in Code._value2member_map_ else None
         self.code = code
         self.msg = msg or (known[0] if known else f"error {code}")
         self.msg_cn = msg_cn or (known[1] if known else self.msg)

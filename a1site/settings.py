@@ -7,6 +7,7 @@ because a portal that spends paid points must not run on a half-understood setti
 import importlib.util
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import environ
@@ -200,7 +201,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
@@ -273,7 +274,7 @@ MEDIA_URL = "/media-not-public/"
 # Content-Security-Policy without inline script (Django 6 built-in support).
 from django.utils.csp import CSP  # noqa: E402
 
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
@@ -477,8 +478,8 @@ if not SSO_ENABLED and any(_sso_extras.values()):
     raise ImproperlyConfigured(
         f"{_named} set but SSO_ISSUER is not: set the provider's issuer URL."
     )
+_issuer = urlsplit(SSO_ISSUER)
 if SSO_ENABLED:
-    _issuer = urlsplit(SSO_ISSUER)
     _loopback = _issuer.hostname in {"localhost", "::1"} or (_issuer.hostname or "").startswith(
         "127."
     )

@@ -29,7 +29,7 @@ admin.site.unregister(User)
 class SsoLinkForm(forms.ModelForm):
     class Meta:
         model = SsoLink
-        fields = []
+        fields: list[str] = []
 
     def has_changed(self):
         # A new link has nothing to fill in: adding the row is the whole change.
@@ -45,7 +45,7 @@ class SsoLinkInline(admin.StackedInline):
     form = SsoLinkForm
     extra = 0
     max_num = 1
-    fields = ["issuer", "subject", "created", "linked_at"]
+    fields = ("issuer", "subject", "created", "linked_at")
     readonly_fields = fields
 
 

@@ -69,10 +69,12 @@ def sso_account_resolve(
                     team_name=team_name,
                 )
             except IntegrityError:  # the same person's first log-in in another tab won the race
-                link = SsoLink.objects.select_related("user").filter(issuer=issuer, subject=subject)
-                if not link.exists():
+                links = SsoLink.objects.select_related("user").filter(
+                    issuer=issuer, subject=subject
+                )
+                if not links.exists():
                     raise SsoRefused(_("Single sign-on did not complete. Try again.")) from None
-                user = link.get().user
+                user = links.get().user
     if staff is not None and (user.is_staff, user.is_superuser) != (staff, staff):
         # Staff here see everything and run the admin: the provider's group grants both.
         User.objects.filter(pk=user.pk).update(is_staff=staff, is_superuser=staff)

@@ -10,7 +10,7 @@ import functools
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponseNotAllowed
-from django.urls import path, re_path
+from django.urls import URLPattern, path, re_path
 from django.utils import translation
 from django.views.generic import RedirectView
 from ninja import NinjaAPI, Swagger
@@ -100,16 +100,17 @@ def _json_405(view):
             return method_not_allowed(response["Allow"].split(", "))
         return response
 
-    wrapper.csrf_exempt = getattr(view, "csrf_exempt", False)
+    # functools.wraps copied the view's attributes, its csrf_exempt among them.
     return wrapper
 
 
 def urls():
     """The API's URL patterns, with a wrong method or an unknown path answered in the
     API's error shape rather than Django's HTML pages."""
-    patterns, app_name, namespace = api.urls
-    # The bare /api/v1/ leads to the docs rather than ninja's empty root page.
-    patterns = [p for p in patterns if p.name != "api-root"]
+    listed, app_name, namespace = api.urls
+    # The bare /api/v1/ leads to the docs rather than ninja's empty root page. (ninja
+    # lists every operation as a URLPattern, none as a resolver.)
+    patterns = [p for p in listed if isinstance(p, URLPattern) and p.name != "api-root"]
     for pattern in patterns:
         pattern.callback = _json_405(pattern.callback)
     docs = RedirectView.as_view(pattern_name="api-v1:openapi-view", permanent=False)

@@ -7,7 +7,10 @@ methods, as the portal's forms do; a call with neither answers 401.
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.http import HttpRequest
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -15,12 +18,20 @@ from generator.keys import services as keys
 from generator.models import ApiKey
 
 
+class KeyedHttpRequest(HttpRequest):
+    """A request past the API's authentication (every endpoint's): its user is a person,
+    and `api_key` is the key that acted, or None for a browser session (`api_key_of`)."""
+
+    user: User
+    api_key: ApiKey | None
+
+
 class KeyAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey:
         # KeyRefused and KeyRateLimited become 401 and 429 in api.errors.
         key = keys.key_authenticate(token=token)
         request.user = key.user
-        request.api_key = key
+        cast(KeyedHttpRequest, request).api_key = key
         return key
 
 
@@ -38,7 +49,7 @@ class SessionAuth(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key):
         if not request.user.is_authenticated:
             return None
-        request.api_key = None
+        cast(KeyedHttpRequest, request).api_key = None
         return request.user
 
 

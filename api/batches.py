@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy
 from ninja import Header, Router, Status
 
 from api.apps import definition_for
-from api.auth import api_key_of
+from api.auth import KeyedHttpRequest, api_key_of
 from api.errors import ApiError
 from api.runs import photos_for, run_key, site_base
 from api.schemas import BatchIn, BatchOut, errors, run_choices_of
@@ -57,7 +57,7 @@ def _choices(request: HttpRequest, body: BatchIn) -> RunChoices:
     summary="Start a batch",
 )
 def batch_create(
-    request: HttpRequest,
+    request: KeyedHttpRequest,
     body: BatchIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ):

@@ -90,8 +90,9 @@ def api_error_for(exc: Exception) -> ApiError:
             return ApiError(402, "balance_insufficient", exc.message)
         if exc.problems:
             return ApiError(422, "invalid", exc.message, fields=exc.problems)
-        extra = {"a1_code": int(exc.code)} if exc.code else {}
-        return ApiError(422, "refused", exc.message, **extra)
+        if exc.code:
+            return ApiError(422, "refused", exc.message, a1_code=int(exc.code))
+        return ApiError(422, "refused", exc.message)
     if isinstance(exc, AppUpdated):
         return ApiError(409, "app_updated", user_message(A1Error(Code.APP_UPDATED)))
     if isinstance(exc, AppUnavailable):
@@ -105,7 +106,7 @@ def api_error_for(exc: Exception) -> ApiError:
     if isinstance(exc, ImageRejected):
         return ApiError(422, "invalid_image", str(exc), fields={"file": str(exc)})
     if isinstance(exc, NinjaValidationError):
-        fields = {}
+        fields: dict[str, str] = {}
         for item in exc.errors:
             source, *parts = item.get("loc", ()) or ("body",)
             if source == "body" and len(parts) > 1:
@@ -140,8 +141,11 @@ def _handle(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 def install(api: NinjaAPI) -> None:
     """Every exception, ninja's own included, answers in the one shape."""
-    for exc_class in (Exception, Http404, HttpError, NinjaValidationError):
-        api.add_exception_handler(exc_class, _handle)
+    handled: tuple[type[Exception], ...] = (Exception, Http404, HttpError, NinjaValidationError)
+    for exc_class in handled:
+        # ninja types a handler's argument as the exception or its class (Exc = _E |
+        # type[_E]); handlers are only ever called with the exception itself.
+        api.add_exception_handler(exc_class, _handle)  # type: ignore[arg-type]
 
 
 def not_found(request: HttpRequest, *args, **kwargs) -> JsonResponse:

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Header, Router
 
 from api.apps import a1_language_of
-from api.auth import api_key_of
+from api.auth import KeyedHttpRequest, api_key_of
 from api.errors import ApiError
 from api.runs import START_ERRORS, photos_for, run_answer, run_key, run_replayed
 from api.schemas import PresetOut, PresetRunIn, RunOut, errors
@@ -51,7 +51,7 @@ def preset_list(request: HttpRequest, app_id: str | None = None):
     summary="Start a run from a preset",
 )
 def preset_run(
-    request: HttpRequest,
+    request: KeyedHttpRequest,
     preset_id: str,
     body: PresetRunIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),

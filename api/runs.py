@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from ninja import Header, Router, Status
 
 from api.apps import definition_for
-from api.auth import api_key_of
+from api.auth import KeyedHttpRequest, api_key_of
 from api.errors import ApiError
 from api.schemas import EnhanceIn, RunIn, RunOut, errors, run_choices_of
 from generator.access import shown_or_404, shown_to
@@ -51,7 +51,7 @@ def run_answer(request: HttpRequest, run: Run, *, created: bool) -> Status:
     return Status(201 if created else 200, run_json(run, base=site_base(request)))
 
 
-def run_replayed(request: HttpRequest, key: uuid.UUID) -> Status | None:
+def run_replayed(request: KeyedHttpRequest, key: uuid.UUID) -> Status | None:
     """The answer to a request whose Idempotency-Key already started a run: that run,
     with 200, and nothing started again. None: the key is new."""
     run = Run.objects.filter(user=request.user, idempotency_key=key).first()
@@ -65,7 +65,7 @@ def run_replayed(request: HttpRequest, key: uuid.UUID) -> Status | None:
     summary="Start a run",
 )
 def run_create(
-    request: HttpRequest,
+    request: KeyedHttpRequest,
     body: RunIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ):
@@ -113,7 +113,7 @@ def photos_for(user, chosen: dict[str, str], *, prefix: str = "photos") -> dict[
     summary="Enhance an image (3 points)",
 )
 def run_enhance(
-    request: HttpRequest,
+    request: KeyedHttpRequest,
     body: EnhanceIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ):
@@ -128,6 +128,7 @@ def run_enhance(
             gettext_lazy("Give either upload_id or result_id."),
             fields={"upload_id": gettext_lazy("Give either upload_id or result_id.")},
         )
+    source: ResultImage | InputImage
     if body.result_id:
         source = shown_or_404(request.user, ResultImage, body.result_id)
     else:

@@ -22,7 +22,9 @@ router = Router(tags=["uploads"])
     url_name="upload_create",
     summary="Upload a photo (a file or a link)",
 )
-def upload_create(request: HttpRequest, file: File[UploadedFile] = None, image_url: Form[str] = ""):
+def upload_create(
+    request: HttpRequest, file: File[UploadedFile | None] = None, image_url: Form[str] = ""
+):
     """Send one image as multipart `file`, or an http(s) link as form field `image_url`.
 
     It is checked by content and converted to what A1 accepts (the notes say how);
@@ -36,7 +38,7 @@ def upload_create(request: HttpRequest, file: File[UploadedFile] = None, image_u
             fields={"file": gettext_lazy("Send either a file or an image_url.")},
         )
     if file:
-        if file.size > MAX_INPUT_BYTES:
+        if (file.size or 0) > MAX_INPUT_BYTES:
             raise ImageRejected(
                 gettext_lazy("The file is larger than %(limit)d MB; please choose a smaller image.")
                 % {"limit": MAX_INPUT_BYTES // (1024 * 1024)}

@@ -10,11 +10,10 @@ Measures, in one run on the production profile:
 from __future__ import annotations
 
 import io
-import re
 import time
 import zipfile
 
-from bench.harness import Stack, login, percentile
+from bench.harness import Stack, first_group, login, percentile
 
 WATERCOLOR = "1838546335502970881"
 
@@ -58,7 +57,7 @@ def scenario_batch(stack: Stack, items: int, *, rate: float, task_seconds: float
         raise RuntimeError(f"batch form: HTTP {response.status_code}")
     upload_seconds = time.monotonic() - posted
     location = response.headers["Location"]
-    batch = Batch.objects.get(pk=re.search(r"/batches/([0-9a-f-]+)/", location)[1])
+    batch = Batch.objects.get(pk=first_group(r"/batches/([0-9a-f-]+)/", location))
     check_seconds = _wait(
         lambda: not batch.items.filter(state="checking").exists(), 600, "checking photos"
     )
@@ -106,6 +105,7 @@ def scenario_batch(stack: Stack, items: int, *, rate: float, task_seconds: float
     latencies = []
     for run in runs.filter(state="completed"):
         task = stack.sandbox("GET", f"tasks/{run.task_id}")
+        assert run.finished_at is not None, f"run {run.pk} did not finish"
         latencies.append(run.finished_at.timestamp() - task["finishesAt"])
     in_flight_peak = _peak_in_flight(runs, started_wall)
     generate_calls = after["calls"].get("generate", 0) - generate_before

@@ -150,11 +150,19 @@ class Stack:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def first_group(pattern: str, text: str) -> str:
+    """The first group of `pattern`'s first match in `text`; a page without it is an error."""
+    match = re.search(pattern, text)
+    if match is None:
+        raise RuntimeError(f"not on the page: {pattern}")
+    return match.group(1)
+
+
 def login(url: str, username: str, password: str = PASSWORD) -> requests.Session:
     """A requests session logged in through the real log-in form (CSRF and all)."""
     session = requests.Session()
     page = session.get(f"{url}/accounts/login/", timeout=60)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    token = first_group(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
     response = session.post(
         f"{url}/accounts/login/",
         data={"username": username, "password": password, "csrfmiddlewaretoken": token},
@@ -175,7 +183,7 @@ def load(url: str, path: str, *, cookie: str, connections: int, requests_each: i
 
     def client() -> None:
         nonlocal errors
-        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+        conn = http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
         mine = []
         for _ in range(requests_each):
             started = time.perf_counter()

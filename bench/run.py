@@ -30,7 +30,17 @@ import requests
 
 from bench.batch import batch_rows, scenario_batch
 from bench.galleries import seed
-from bench.harness import PASSWORD, ROOT, Stack, load, login, machine, percentile, rss_mb
+from bench.harness import (
+    PASSWORD,
+    ROOT,
+    Stack,
+    first_group,
+    load,
+    login,
+    machine,
+    percentile,
+    rss_mb,
+)
 from bench.retention import scenario_retention, section, update_docs
 
 WATERCOLOR = "1838546335502970881"
@@ -81,7 +91,7 @@ def photo() -> bytes:
 
 def submit(session: requests.Session, url: str, image: bytes, *, num: int = 2) -> str:
     page = session.get(f"{url}/apps/{WATERCOLOR}/", timeout=30)
-    key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page.text).group(1)
+    key = first_group(r'name="idempotency_key" value="([0-9a-f-]+)"', page.text)
     response = session.post(
         f"{url}/apps/{WATERCOLOR}/",
         data={
@@ -143,6 +153,7 @@ def scenario_latency(stack: Stack, users: int, per_user: int) -> dict:
     owners = {}
     for run in Run.objects.filter(pk__in=ids).select_related("user"):
         task = stack.sandbox("GET", f"tasks/{run.task_id}")
+        assert run.finished_at is not None, f"run {run.pk} did not finish"
         latencies.append(run.finished_at.timestamp() - task["finishesAt"])
         owners[str(run.pk)] = run.user.username
     for session, gid in ((sessions[int(owners[g][4:])], g) for g in ids):
@@ -153,7 +164,9 @@ def scenario_latency(stack: Stack, users: int, per_user: int) -> dict:
         if "state-completed" in fragment.text and "hx-trigger" not in fragment.text and match:
             verified += session.get(stack.url + match.group(1), timeout=30).status_code == 200
 
-    quoted = sum(Run.objects.filter(pk__in=ids).values_list("points_spent", flat=True))
+    quoted = sum(
+        p or 0 for p in Run.objects.filter(pk__in=ids).values_list("points_spent", flat=True)
+    )
     spent = stack.sandbox("GET", "stats")["points_spent"].get("sandbox", 0) - spent_before
     n = len(ids)
     floor = 1 + 1 + math.ceil(TASK_SECONDS / POLL_INTERVAL) + 1
@@ -232,7 +245,7 @@ def seed_gallery(team, runs: int, images_each: int) -> str:
 
     user = get_user_model().objects.get(username="gallery")
     seed(user, team, upto=runs, images_each=images_each)
-    return str(Run.objects.filter(user=user).order_by("-created").first().pk)
+    return str(Run.objects.filter(user=user).latest("created").pk)
 
 
 def scenario_pages(stack: Stack, team, connections: int, requests_each: int) -> dict:

@@ -14,6 +14,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TypedDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -25,8 +26,18 @@ from bench.run import make_users, photo, setup_django, submit, wait_done
 PAGES = ["/apps/", "/history/", "/team/", "/apps/1838546335502970881/"]
 
 
+class Observed(TypedDict):
+    """What the simulated users saw, gathered across their threads."""
+
+    latencies: list[float]  # seconds per request
+    status: dict[int, int]  # answers per HTTP status
+    runs: list[str]  # ids of the runs started
+    refused: list[str]  # refusals' messages
+    client_errors: list[str]  # exceptions' names
+
+
 def user_loop(
-    session, name: str, stack: Stack, until: float, image: bytes, out: dict, lock
+    session, name: str, stack: Stack, until: float, image: bytes, out: Observed, lock
 ) -> None:
     rng = random.Random(name)
     mine = []
@@ -59,7 +70,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50)
     args = parser.parse_args()
     stack = Stack(Path(tempfile.mkdtemp(prefix="a1soak-")), task_seconds=6, poll_interval=2)
-    out = {"latencies": [], "status": {}, "runs": [], "refused": [], "client_errors": []}
+    out: Observed = {"latencies": [], "status": {}, "runs": [], "refused": [], "client_errors": []}
     try:
         stack.prepare()
         setup_django(stack)

@@ -1,12 +1,25 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
+
+
+class LoggedInHttpRequest(HtmxHttpRequest):
+    """A request to a `login_required` view: its user is a person, never anonymous."""
+
+    user: User
 
 
 def redirect_after_post(request: HtmxHttpRequest, url: str) -> HttpResponse:

@@ -121,7 +121,7 @@ def link_check(url: str) -> None:
             return
         host = urlsplit(url).hostname or ""
         for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM):
-            if refused_address(ipaddress.ip_address(info[4][0].split("%", 1)[0])):
+            if refused_address(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])):
                 raise ValueError("not a public address")
     except (ValueError, OSError, UnicodeError):
         raise ImageRejected(_("That link cannot be used: give a public http(s) address.")) from None

@@ -24,9 +24,9 @@ def stored_image(field, *, download_name: str = ""):
             parameters["ResponseContentDisposition"] = (
                 f'attachment; filename="{download_name}{suffix}"'
             )
-        response = HttpResponseRedirect(field.storage.url(field.name, parameters=parameters))
-        response["Cache-Control"] = "private, no-store"
-        return response
+        redirect = HttpResponseRedirect(field.storage.url(field.name, parameters=parameters))
+        redirect["Cache-Control"] = "private, no-store"
+        return redirect
     try:
         handle = field.open("rb")
     except FileNotFoundError:
@@ -35,7 +35,7 @@ def stored_image(field, *, download_name: str = ""):
         handle,
         content_type=CONTENT_TYPES.get(suffix, "image/jpeg"),
         as_attachment=bool(download_name),
-        filename=f"{download_name}{suffix}" if download_name else None,
+        filename=f"{download_name}{suffix}" if download_name else "",
     )
     response["Cache-Control"] = "private, max-age=86400"
     response["X-Content-Type-Options"] = "nosniff"

@@ -26,7 +26,11 @@ from generator.runs.starting import AppUpdated
 
 logger = logging.getLogger(__name__)
 
-HTTP_STATUS = {Code.RATE_LIMITED: 429, Code.SERVER_ERROR: 500, Code.SERVICE_INTERNAL_ERROR: 503}
+HTTP_STATUS: dict[int, int] = {
+    Code.RATE_LIMITED: 429,
+    Code.SERVER_ERROR: 500,
+    Code.SERVICE_INTERNAL_ERROR: 503,
+}
 # Our own refusals that name a field, in A1's terms.
 FIELD_CODES = {"generate_num": Code.QUANTITY_OUT_OF_RANGE}
 
@@ -41,8 +45,8 @@ class GatewayError(Exception):
 
 
 def answer(data=None, *, code: int = 0, detail: str = "", detail_cn: str = "") -> JsonResponse:
-    known = Code._value2member_map_.get(code)
-    msg, msg_cn = MESSAGES.get(known, (f"error {code}", f"错误 {code}"))
+    known = MESSAGES.get(Code(code)) if code in Code._value2member_map_ else None
+    msg, msg_cn = known or (f"error {code}", f"错误 {code}")
     if detail:
         msg = f"{msg}: {detail}"
         msg_cn = f"{msg_cn}: {detail_cn or detail}"
@@ -106,7 +110,6 @@ def a1_endpoint(view):
             try:
                 key = keys.key_authenticate(token=request.headers.get("apiKey", ""))
                 request.user = key.user
-                request.api_key = key
                 data = view(request, key, *args, **kwargs)
             except Exception as exc:  # every failure is an envelope, never a 500 page
                 return error_answer(exc)

@@ -36,7 +36,7 @@ from generator.runs import starting as runs
 from generator.runs.inputs import ImageSlot, RunChoices, app_slots
 
 PATH_PREFIX = "studio/"
-STATE = {Run.State.COMPLETED: 10, Run.State.FAILED: 20}
+STATE: dict[str, int] = {Run.State.COMPLETED: 10, Run.State.FAILED: 20}
 
 
 def task_id_of(run: Run) -> str:
@@ -103,7 +103,7 @@ def upload(request: HttpRequest, key: ApiKey):
     if len(files) + bool(image_url) > 1:
         raise GatewayError(Code.MORE_THAN_ONE_FILE)
     if files:
-        if files[0].size > A1_MAX_BYTES:
+        if (files[0].size or 0) > A1_MAX_BYTES:
             raise GatewayError(Code.FILE_TOO_LARGE)
         content, name, source = files[0].read(), files[0].name or "", ""
     elif image_url:
@@ -295,9 +295,12 @@ def kept_file(request: HttpRequest, token: str, name: str):
     key = ApiKey.objects.active().select_related("user").filter(pk=link.key_id).first()
     if key is None:
         raise Http404
-    model = ResultImage if link.kind == RESULT else InputImage
     # Checked again at every opening: a run hidden or trashed since takes its links along.
-    image = shown_or_404(key.user, model, link.image_id)
+    image: ResultImage | InputImage
+    if link.kind == RESULT:
+        image = shown_or_404(key.user, ResultImage, link.image_id)
+    else:
+        image = shown_or_404(key.user, InputImage, link.image_id)
     return stored_image(image.file)
 
 

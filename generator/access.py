@@ -14,14 +14,80 @@ Two questions, one helper each:
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from typing import Any, Protocol
 
+from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.http import Http404
 
 from generator.models import ResultImage, Run, Team
 
+type AnyUser = User | AnonymousUser
 
-def visible_or_404(user, model: type[models.Model], pk) -> models.Model:
+
+class _Scoped(Protocol):
+    """A model's manager as this module uses it: its QuerySet's `visible_to(user)`."""
+
+    def visible_to(self, user: Any, /) -> models.QuerySet[Any]: ...
+
+
+class _Shown(Protocol):
+    def shown(self) -> models.QuerySet[Any]: ...
+
+
+class _ShownScoped(Protocol):
+    """...and, for what may leave the portal, `visible_to(user).shown()`."""
+
+    def visible_to(self, user: Any, /) -> _Shown: ...
+
+
+class _EditableScoped(_Scoped, Protocol):
+    def editable_by(self, user: Any, /) -> models.QuerySet[Any]: ...
+
+
+class Guarded[M](Protocol):
+    """A model class whose QuerySet says who may see its rows: calling it makes an M, so
+    the helpers below return the model they were given (`visible_or_404(user, Run, pk)`
+    is a Run)."""
+
+    @property
+    def objects(self) -> _Scoped: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> M: ...
+
+
+class ShownGuarded[M](Protocol):
+    """A guarded model whose QuerySet also has `shown()`: runs, results and photos."""
+
+    @property
+    def objects(self) -> _ShownScoped: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> M: ...
+
+
+class EditableGuarded[M](Protocol):
+    """A guarded model whose QuerySet also says who may change it (`editable_by`)."""
+
+    @property
+    def objects(self) -> _EditableScoped: ...
+
+    def __call__(self, *args: Any, **kwargs: Any) -> M: ...
+
+
+class _Row(Protocol):
+    @property
+    def pk(self) -> Any: ...
+
+
+class _Owned(_Row, Protocol):
+    """A row with an owner."""
+
+    @property
+    def user_id(self) -> int | None: ...
+
+
+def visible_or_404[M: _Row](user: AnyUser, model: Guarded[M], pk: object) -> M:
     """The object if `user` may see it, else 404 (never 403: its existence stays hidden).
 
     Each model's QuerySet defines `visible_to(user)`: own work, work shared with the
@@ -32,35 +98,38 @@ def visible_or_404(user, model: type[models.Model], pk) -> models.Model:
     return _one_or_404(model.objects.visible_to(user), pk)
 
 
-def _one_or_404(queryset, pk) -> models.Model:
+def _one_or_404(queryset: models.QuerySet[Any], pk: object) -> Any:
     try:
-        pk = uuid.UUID(str(pk))
+        key = uuid.UUID(str(pk))
     except ValueError:
         raise Http404 from None
-    obj = queryset.filter(pk=pk).first()
+    obj = queryset.filter(pk=key).first()
     if obj is None:
         raise Http404
     return obj
 
 
-def shown_to(user, model: type[models.Model]) -> models.QuerySet:
+def shown_to[M: models.Model](user: AnyUser, model: ShownGuarded[M]) -> models.QuerySet[M]:
     """What of `model` (runs, results, photos) may leave the portal to `user`: what they
     may see, less anything hidden by staff or in the trash, whoever asks."""
     return model.objects.visible_to(user).shown()
 
 
-def shown_or_404(user, model: type[models.Model], pk, *, owned: bool = False) -> models.Model:
+def shown_or_404[M: models.Model](
+    user: AnyUser, model: ShownGuarded[M], pk: object, *, owned: bool = False
+) -> M:
     """The object if it may leave the portal to `user` (`shown_to`), else 404; with
     `owned`, only the user's own (a task is its owner's, as at A1)."""
     if not user.is_authenticated:
         raise Http404
-    obj = _one_or_404(shown_to(user, model), pk)
-    if owned and obj.user_id != user.id:
+    obj: M = _one_or_404(shown_to(user, model), pk)
+    # Only runs are asked for `owned` (a task is its owner's); other rows have no owner.
+    if owned and getattr(obj, "user_id", None) != user.id:
         raise Http404
     return obj
 
 
-def results_visible_or_404(user, ids) -> list[ResultImage]:
+def results_visible_or_404(user: AnyUser, ids: Iterable[object]) -> list[ResultImage]:
     """Several results at once (the compare page), in the order asked for, with their runs:
     every one must be visible to `user` (visible_or_404's rule, one query for all), else
     404, so a page never shows some and hides which others exist."""
@@ -79,7 +148,7 @@ def results_visible_or_404(user, ids) -> list[ResultImage]:
     return [found[pk] for pk in pks]
 
 
-def owned_or_404(user, model: type[models.Model], pk) -> models.Model:
+def owned_or_404[M: _Owned](user: AnyUser, model: Guarded[M], pk: object) -> M:
     """Like visible_or_404, for acting on the object: teammates may look, the owner acts."""
     obj = visible_or_404(user, model, pk)
     if obj.user_id != user.id:
@@ -87,14 +156,14 @@ def owned_or_404(user, model: type[models.Model], pk) -> models.Model:
     return obj
 
 
-def trashed_or_404(user, pk):
+def trashed_or_404(user: AnyUser, pk: object) -> Run:
     """One of the user's own runs in the trash (still restorable), else 404."""
     if not user.is_authenticated:
         raise Http404
     return _one_or_404(Run.objects.in_trash(user), pk)
 
 
-def editable_or_404(user, model: type[models.Model], pk) -> models.Model:
+def editable_or_404[M: _Row](user: AnyUser, model: EditableGuarded[M], pk: object) -> M:
     """Like visible_or_404, for changing the object: the QuerySet's `editable_by(user)`
     decides (a team's managers, the owner of a personal one, staff). Members who may
     look but not change get the same 404 as everyone else."""
@@ -104,12 +173,12 @@ def editable_or_404(user, model: type[models.Model], pk) -> models.Model:
     return obj
 
 
-def team_or_404(user, team_id) -> Team:
+def team_or_404(user: AnyUser, team_id: object) -> Team:
     """A team the user is a member of (any team, for staff), else 404."""
     if not user.is_authenticated or not str(team_id).isdigit():
         raise Http404
     teams = Team.objects.all() if user.is_staff else Team.objects.filter(memberships__user=user)
-    team = teams.filter(pk=int(team_id)).first()
+    team = teams.filter(pk=int(str(team_id))).first()
     if team is None:
         raise Http404
     return team

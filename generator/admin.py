@@ -36,7 +36,7 @@ class ResultInline(admin.TabularInline):
     model = ResultImage
     extra = 0
     can_delete = False
-    fields = [
+    fields = (
         "preview",
         "index",
         "width",
@@ -45,7 +45,7 @@ class ResultInline(admin.TabularInline):
         "expired",
         "upstream_url",
         "last_error",
-    ]
+    )
     readonly_fields = fields
 
     @admin.display(description=_("image"))
@@ -63,7 +63,7 @@ class InputInline(admin.TabularInline):
     model = InputImage
     extra = 0
     can_delete = False
-    fields = ["preview", "given_by", "form_id", "position", "width", "height", "notes", "a1_path"]
+    fields = ("preview", "given_by", "form_id", "position", "width", "height", "notes", "a1_path")
     readonly_fields = fields
 
     @admin.display(description=_("photo"))
@@ -259,7 +259,7 @@ class BatchItemInline(admin.TabularInline):
     model = BatchItem
     extra = 0
     can_delete = False
-    fields = ["index", "label", "state", "reason", "points", "run"]
+    fields = ("index", "label", "state", "reason", "points", "run")
     readonly_fields = fields
     show_change_link = False
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -165,7 +166,7 @@ class PresetForm(forms.Form):
 
     def __init__(self, *args, teams, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["preset_team"].queryset = teams
+        cast("forms.ModelChoiceField[Team]", self.fields["preset_team"]).queryset = teams
 
     def clean_preset_name(self) -> str:
         name = " ".join(self.cleaned_data["preset_name"].split())

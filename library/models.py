@@ -70,7 +70,7 @@ class LibraryApp(models.Model):
         return self.name or self.app_id
 
 
-class LibraryEntryQuerySet(models.QuerySet):
+class LibraryEntryQuerySet(models.QuerySet["LibraryEntry"]):
     def visible_to(self, user) -> LibraryEntryQuerySet:
         """The user's own library and their teams'; staff see every library."""
         if user.is_staff:
@@ -137,7 +137,7 @@ class LibraryEntry(models.Model):
         return f"{self.title or self.app} in {self.team or self.owner}"
 
 
-class PresetQuerySet(models.QuerySet):
+class PresetQuerySet(models.QuerySet["Preset"]):
     def visible_to(self, user) -> PresetQuerySet:
         """The user's own presets and those shared with their teams; staff see all."""
         if user.is_staff:

@@ -79,14 +79,14 @@ def scopes_for(*, user) -> list[Scope]:
 
 def scope_default(*, user, scopes: list[Scope]) -> Scope:
     """The user's default team's library, else their first team's, else their own."""
-    teams = [s for s in scopes if s.team is not None]
+    teams = [(s, s.team) for s in scopes if s.team is not None]
     default_team = preferences_for(user).default_team_id
     mine = set(teams_of(user=user).values_list("pk", flat=True))
-    for scope in teams:
-        if scope.team.pk == default_team and scope.team.pk in mine:
+    for scope, team in teams:
+        if team.pk == default_team and team.pk in mine:
             return scope
-    for scope in teams:
-        if scope.team.pk in mine:
+    for scope, team in teams:
+        if team.pk in mine:
             return scope
     return next(s for s in scopes if s.personal)
 

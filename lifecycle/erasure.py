@@ -66,7 +66,7 @@ def _user_relations():
 
 def erasure_summary(*, user) -> ErasureSummary:
     runs = Run.objects.filter(user=user)
-    other = {}
+    other: dict[str, int] = {}
     for rel in _user_relations():
         shown_above = (Run, InputImage, Membership)
         if rel.related_model in shown_above or rel.on_delete is not models.CASCADE:
@@ -170,7 +170,7 @@ def _account_remove(*, user) -> Removed:
     with transaction.atomic():
         collector = Collector(using="default", origin=user)
         collector.collect([user])
-        names = set()
+        names: set[str] = set()
         for model, instances in collector.data.items():
             for name in _file_field_names(model):
                 names.update(getattr(obj, name).name for obj in instances)

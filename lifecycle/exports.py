@@ -103,7 +103,7 @@ def export_build(*, export: DataExport, now: datetime | None = None) -> DataExpo
             logger.exception("Data export %s failed", export.pk)
             DataExport.objects.filter(pk=export.pk, state=State.BUILDING).update(state=State.FAILED)
             if export.file:
-                export.file.storage.delete(export.file.name)
+                export.file.storage.delete(export.file.name or "")
             export.refresh_from_db()
             return export
     ready = now or timezone.now()
@@ -117,7 +117,7 @@ def export_build(*, export: DataExport, now: datetime | None = None) -> DataExpo
     )
     if not done:
         # The export (or its person) was removed while it was being built: keep nothing.
-        export.file.storage.delete(export.file.name)
+        export.file.storage.delete(export.file.name or "")
         return export
     export.refresh_from_db()
     return export
@@ -294,7 +294,7 @@ def _suffix(name: str) -> str:
 
 def _photo(files: _Archive, image: InputImage) -> dict:
     return {
-        "file": files.add(image.file, f"photos/{image.id}{_suffix(image.file.name)}"),
+        "file": files.add(image.file, f"photos/{image.id}{_suffix(image.file.name or '')}"),
         "original_name": image.original_name,
         "source_url": image.source_url,
         "width": image.width,
@@ -309,8 +309,11 @@ def _billed_to(run: Run) -> dict | None:
     billing = billing_of(run_id=run.pk)
     if billing is None:
         return None
-    team = Team.objects.filter(pk=billing.team_id).values_list("name", flat=True).first()
-    key = ApiKey.objects.filter(pk=billing.api_key_id).values_list("name", flat=True).first()
+    team = key = None
+    if billing.team_id is not None:
+        team = Team.objects.filter(pk=billing.team_id).values_list("name", flat=True).first()
+    if billing.api_key_id is not None:
+        key = ApiKey.objects.filter(pk=billing.api_key_id).values_list("name", flat=True).first()
     return {"team": team, "api_key": key}
 
 

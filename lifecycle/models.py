@@ -49,7 +49,7 @@ class RemovalLog(models.Model):
         return sum(self.counts.values())
 
 
-class DataExportQuerySet(models.QuerySet):
+class DataExportQuerySet(models.QuerySet["DataExport"]):
     def visible_to(self, user) -> DataExportQuerySet:
         """A person sees the exports they asked for; staff see all (they make some)."""
         if user.is_staff:

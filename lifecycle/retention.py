@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.contrib.sessions.models import Session
@@ -122,7 +123,7 @@ def _runs_paged(
     """Batches of `runs` in `when` order (an indexed date), each starting where the last
     stopped: runs with nothing left to remove are read past once per job, not once per
     batch, and each batch touches rows written at about the same time (the same pages)."""
-    cursor = None
+    cursor: tuple[Any, Any] | None = None  # (when, pk) of the last row done
 
     def step() -> tuple[Work | None, bool]:
         nonlocal cursor
@@ -141,7 +142,7 @@ def _runs_paged(
 
 def _paged(rows: QuerySet, batch: int, remove: Callable[[QuerySet], Removed]) -> Step:
     """Batches of `rows` by primary key (small tables: exports, sessions, job records)."""
-    cursor = None
+    cursor: Any = None  # the last primary key done
 
     def step() -> tuple[Work | None, bool]:
         nonlocal cursor

@@ -8,7 +8,9 @@ twice in a period and a chore whose worker died is taken up in the next period.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from django.tasks import Task
 from django.utils import timezone
 
 from generator.batches.checking import purge_stale_drafts
@@ -20,7 +22,7 @@ from library.watch import watch_library
 from lifecycle.retention import apply_retention
 
 # name -> (period, task). Add a chore here and it runs everywhere.
-CHORES = {
+CHORES: dict[str, tuple[timedelta, Task[[], Any]]] = {
     "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
     "purge_stale_drafts": (timedelta(hours=1), purge_stale_drafts),
     "prune_gallery_stamps": (timedelta(minutes=5), prune_gallery_stamps),

@@ -140,7 +140,7 @@ def upload(request: HttpRequest, sb: Sandbox, key: str):
         raise SandboxError(400001)
     if files:
         upload_file = files[0]
-        if upload_file.size > images.MAX_BYTES:
+        if (upload_file.size or 0) > images.MAX_BYTES:
             raise SandboxError(400003)
         content = upload_file.read()
         fmt, size = images.check_image(content, upload_file.name or "")

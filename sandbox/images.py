@@ -62,7 +62,7 @@ def check_image(content: bytes, filename: str | None) -> tuple[str, tuple[int, i
         return ("PNG" if image.format == "PNG" else "JPEG"), image.size
 
 
-def _font(size: int) -> ImageFont.ImageFont:
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     try:
         return ImageFont.load_default(size=size)
     except TypeError:  # Pillow built without FreeType
@@ -75,7 +75,8 @@ def _seeded(text: str) -> int:
 
 def _hex(color: str) -> tuple[int, int, int]:
     color = color.lstrip("#")
-    return tuple(int(color[i : i + 2], 16) for i in (0, 2, 4))
+    red, green, blue = (int(color[i : i + 2], 16) for i in (0, 2, 4))
+    return red, green, blue
 
 
 def gradient(size: tuple[int, int], top: str, bottom: str) -> Image.Image:
@@ -178,8 +179,8 @@ def render_result(
 
 def render_enhanced(photo: bytes) -> bytes:
     """Optimize: twice the size (at most 2048 px a side), sharpened."""
-    with Image.open(io.BytesIO(photo)) as image:
-        image = ImageOps.exif_transpose(image).convert("RGB")
+    with Image.open(io.BytesIO(photo)) as opened:
+        image = ImageOps.exif_transpose(opened).convert("RGB")
         scale = min(2.0, MAX_SIDE / max(image.size))
         image = image.resize((round(image.width * scale), round(image.height * scale)))
         image = image.filter(ImageFilter.UnsharpMask(radius=2, percent=160, threshold=2))

@@ -36,7 +36,7 @@ def _upload(sb: Sandbox, key: str, item: dict) -> UploadRecord:
 
 def validate_generate(sb: Sandbox, key: str, body: dict) -> dict:
     """Check a generate body; return what the task needs. Raises SandboxError."""
-    if not isinstance(body, dict) or not _str(body.get("appId")):
+    if not _str(body.get("appId")):
         raise SandboxError(10001, detail="appId is required")
     app = app_for_key(sb, key, body["appId"])
     if _str(body.get("versionId")) != app.version_id:
@@ -112,7 +112,7 @@ def _description(form: dict, items) -> str:
 
 
 def validate_optimize(sb: Sandbox, key: str, body: dict) -> UploadRecord:
-    if not isinstance(body, dict) or not _str(body.get("path")) or not _str(body.get("imageUrl")):
+    if not _str(body.get("path")) or not _str(body.get("imageUrl")):
         raise SandboxError(10001, detail="path and imageUrl are required")
     record = _upload(sb, key, body)
     if record.width > 2048 or record.height > 2048:

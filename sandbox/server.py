@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 from django.test.utils import override_settings
@@ -16,8 +18,8 @@ SANDBOX_SETTINGS = {
 
 
 class SandboxRequestHandler(WSGIRequestHandler):
-    def get_environ(self):
-        environ = super().get_environ()
+    def get_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().get_environ()
         # Lets a view drop the connection to simulate a network failure.
         environ["sandbox.socket"] = self.connection
         return environ

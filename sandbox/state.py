@@ -13,6 +13,7 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
@@ -58,7 +59,7 @@ class Knobs:
     def from_mapping(cls, values: dict, base: Knobs | None = None) -> Knobs:
         """Validated knobs; an unknown name or a bad value raises ValueError."""
         knobs = cls(**asdict(base)) if base else cls()
-        types = {f.name: f.type for f in fields(cls)}
+        types = {f.name: str(f.type) for f in fields(cls)}  # annotations are strings here
         for name, raw in values.items():
             if name not in types:
                 raise ValueError(f"unknown knob {name!r}; known: {', '.join(types)}")
@@ -134,7 +135,7 @@ class TaskRecord:
     refunded: bool = False
     rendered_at: float | None = None  # when its images were ready (A1's GPU work)
     files: list = field(default_factory=list, repr=False)
-    render: object = field(default=None, repr=False, compare=False)  # the Future
+    render: Future[None] | None = field(default=None, repr=False, compare=False)
 
     @property
     def finishes_at(self) -> float:

@@ -10,16 +10,20 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.storage import default_storage
-from django.test import TestCase, TransactionTestCase
+from django.test import Client, TestCase, TransactionTestCase
 from django.utils import timezone
 
 from generator.models import LedgerEntry, Membership, Run, Team
 from generator.runs import tracking
 from tests.conftest import SandboxHandle, image_bytes
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User as Person
 
 WATERCOLOR = "1838546335502970881"
 PASSWORD = "correct horse battery staple"
@@ -53,6 +57,14 @@ class PortalMixin:
     """The four people, the portal wired to the sandbox, and helpers for the app form."""
 
     sandbox: SandboxHandle
+    client: Client
+    # Made by create_people:
+    owner: Person
+    teammate: Person
+    outsider: Person
+    staff: Person
+    team: Team
+    other_team: Team
 
     @pytest.fixture(autouse=True)
     def _use_sandbox(self, sandbox, settings):
@@ -117,7 +129,7 @@ class TransactionalTestCase(PortalMixin, TransactionTestCase):
         create_people(self)
 
 
-class TrackingMixin:
+class TrackingMixin(PortalMixin):
     """Start real runs through the form, then drive the worker's steps by hand."""
 
     def start(self, user=None, **overrides) -> Run:

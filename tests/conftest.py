@@ -99,7 +99,7 @@ def start_sandbox(tmp_dir: Path, *args: str, keys: str = "sandbox,other") -> tup
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"sandbox exited: {process.stdout.read()}")
+            raise RuntimeError(f"sandbox exited: {process.communicate()[0]}")
         try:
             requests.get(f"{url}/_sandbox/stats", timeout=1)
             return process, SandboxHandle(url)

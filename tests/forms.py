@@ -8,7 +8,8 @@ from html.parser import HTMLParser
 class _Form(HTMLParser):
     def __init__(self, form_id: str | None):
         super().__init__()
-        self.form_id, self.inside, self.data = form_id, form_id is None, {}
+        self.data: dict[str, list[str]] = {}
+        self.form_id, self.inside = form_id, form_id is None
         self.select: str | None = None
 
     def handle_starttag(self, tag, attrs):

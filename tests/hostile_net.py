@@ -131,7 +131,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
-        server: LocalServer = self.server.owner  # type: ignore[attr-defined]
+        server: LocalServer = self.server.owner
         with server.lock:
             server.requests.append(self.path)
         server.behaviour(self)
@@ -152,7 +152,7 @@ class LocalServer:
     def __post_init__(self):
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.daemon_threads = True
-        self.httpd.owner = self  # type: ignore[attr-defined]
+        self.httpd.owner = self
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

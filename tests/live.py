@@ -6,6 +6,7 @@ that every path must keep."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 import requests
 from django.test import LiveServerTestCase
@@ -34,7 +35,7 @@ class LivePortalTestCase(PortalMixin, LiveServerTestCase):
         create_people(self)
         self.key, self.token = keys.key_create(user=self.owner, name="script")
 
-    def session(self, token: str | None = None) -> requests.Session:
+    def session(self, token: str | Literal[False] | None = None) -> requests.Session:
         http = requests.Session()
         if token is not False:
             http.headers["Authorization"] = f"Bearer {token or self.token}"

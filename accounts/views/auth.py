@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts.throttle import retry_at
 
 
-class OneCheckAtATimeMixin:
+class OneCheckAtATimeMixin(AuthenticationForm):
     """Checks one password at a time per account, so that guesses sent at the same
     moment cannot all be checked before the first failure is counted.
 

@@ -24,7 +24,7 @@ from generator.teams.models import Team, Visibility
 UNSEEN_BATCH_FIELDS = frozenset({"check_claimed_until", "uploads"})
 
 
-class BatchQuerySet(StampedQuerySet):
+class BatchQuerySet(StampedQuerySet["Batch"]):
     """History shows each batch as a card, and a team batch's held points are in the
     team's allowance: writes move the owners' and teams' gallery stamps."""
 

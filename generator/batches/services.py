@@ -490,10 +490,11 @@ def batch_zip(*, batch: Batch) -> tuple[str, IO[bytes]]:
         seen: set[str] = set()
         for item in items:
             stem = slugify(PurePosixPath(item.label).stem) or f"item-{item.index + 1}"
+            assert item.run is not None  # only items with a shown run were read
             for result in item.run.results.all():
                 if not result.file:
                     continue
-                suffix = result.file.name.rsplit(".", 1)[-1]
+                suffix = (result.file.name or "").rsplit(".", 1)[-1]
                 name = f"{stem}-{result.index + 1}.{suffix}"
                 if name in seen:
                     name = f"{stem}-{item.index + 1}-{result.index + 1}.{suffix}"

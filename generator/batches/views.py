@@ -8,7 +8,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from common.htmx import HtmxHttpRequest, redirect_after_post
+from common.htmx import HtmxHttpRequest, LoggedInHttpRequest, redirect_after_post
 from common.zips import zip_response
 from generator.access import owned_or_404, visible_or_404
 from generator.batches import services as batches
@@ -77,7 +77,7 @@ def _initial(preset) -> dict:
     if preset is None:
         return {}
     choices = RunChoices.from_json(preset.choices)
-    initial = {f"text_{k}": v for k, v in choices.descriptions.items()}
+    initial: dict[str, object] = {f"text_{k}": v for k, v in choices.descriptions.items()}
     initial |= {"generate_num": choices.generate_num}
     for name in ("style", "size", "visibility"):
         if getattr(choices, name):
@@ -98,7 +98,7 @@ def _draft(request) -> Batch | None:
 
 @login_required
 @require_GET
-def batch_list(request: HtmxHttpRequest):
+def batch_list(request: LoggedInHttpRequest):
     mine = Batch.objects.visible_to(request.user).filter(user=request.user)
     rows = [(batch, batch_status.batch_progress(batch=batch)) for batch in mine[:50]]
     return render(request, "batches/list.html", {"rows": rows})

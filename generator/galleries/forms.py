@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from generator.galleries.queries import GalleryFilters
-from generator.models import Run
+from generator.models import Run, Team
 
 # What the last bulk action did: the bar shows it once after the redirect (no-JS path).
 DONE_KEY = "bulk-done"
@@ -34,18 +37,19 @@ class BulkForm(forms.Form):
             "invalid_choice": gettext_lazy("Choose what to do with the selected runs."),
         },
     )
-    team = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
         queryset=None,
         required=False,
         error_messages={"invalid_choice": gettext_lazy("Choose one of your teams.")},
     )
 
-    def __init__(self, *args, teams, **kwargs):
+    def __init__(self, *args, teams: QuerySet[Team], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = teams
+        cast("forms.ModelChoiceField[Team]", self.fields["team"]).queryset = teams
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("action") == "share" and not cleaned.get("team"):
             self.add_error("team", _("Choose the team to share with."))
         return cleaned
@@ -64,19 +68,22 @@ class LibraryFilterForm(forms.Form):
         label=gettext_lazy("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     favourites = forms.BooleanField(label=gettext_lazy("Favourites only"), required=False)
-    team = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
         label=gettext_lazy("Team"),
         queryset=None,
         required=False,
         empty_label=gettext_lazy("All my teams"),
     )
 
-    def __init__(self, *args, apps=(), teams=None, **kwargs):
+    def __init__(self, *args, apps=(), teams: QuerySet[Team] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["app"].choices = [("", _("All apps")), *apps]
-        self.fields["state"].choices = [("", _("Any state")), *Run.State.choices]
+        cast(forms.ChoiceField, self.fields["app"]).choices = [("", _("All apps")), *apps]
+        cast(forms.ChoiceField, self.fields["state"]).choices = [
+            ("", _("Any state")),
+            *Run.State.choices,
+        ]
         if teams is not None and teams.count() > 1:
-            self.fields["team"].queryset = teams
+            cast("forms.ModelChoiceField[Team]", self.fields["team"]).queryset = teams
         else:
             del self.fields["team"]
 

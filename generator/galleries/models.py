@@ -23,8 +23,12 @@ def team_scope(team_id) -> str:
 EVERYONE = "all"
 
 
-class GalleryStampQuerySet(models.QuerySet):
-    def bump(self, *, users: Iterable = (), teams: Iterable = (), everyone=False) -> None:
+class GalleryStampQuerySet(models.QuerySet["GalleryStamp"]):
+    # `self` spelled out: without it, django-stubs leaves this queryset's model unbound
+    # inside the method (so bulk_create would not take GalleryStamps).
+    def bump(
+        self: GalleryStampQuerySet, *, users: Iterable = (), teams: Iterable = (), everyone=False
+    ) -> None:
         """Move the stamps of these people and teams, in the caller's transaction (so
         they move exactly when the change they mark is committed).
 
@@ -66,7 +70,7 @@ class GalleryStamp(models.Model):
         return f"{self.scope}#{self.id}"
 
 
-class StampedQuerySet(models.QuerySet):
+class StampedQuerySet[M: models.Model](models.QuerySet[M]):
     """A queryset of rows with a `user` and a `team` that galleries show: its writes move
     the gallery stamps of the owners and teams they touch. Writes of `unseen_fields`
     alone (bookkeeping no gallery shows) move nothing."""
@@ -76,7 +80,7 @@ class StampedQuerySet(models.QuerySet):
     def owners_and_teams(self) -> tuple[set, set]:
         # Read without the caller's row lock: FOR UPDATE cannot go with DISTINCT (as
         # Django's own delete() does, the lock stays with the write that follows).
-        qs = self._chain()
+        qs = self.all()  # a copy (`_chain`), so the flag below stays on it
         qs.query.select_for_update = False
         rows = set(qs.order_by().values_list("user_id", "team_id").distinct())
         return {u for u, _t in rows}, {t for _u, t in rows}

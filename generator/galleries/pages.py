@@ -28,6 +28,9 @@ BATCHES_MOVING = frozenset({Batch.State.RUNNING})
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 MICROSECOND = timedelta(microseconds=1)
 
+# What a gallery shows one card for: a single run, or a batch.
+type Card = Run | Batch
+
 
 @dataclass(frozen=True)
 class Cursor:
@@ -166,7 +169,7 @@ def page_read(
     own index: one query per source, whatever the number of rows behind them)."""
     older_cursor, newer_cursor = Cursor.parse(before), Cursor.parse(after)
     if newer_cursor is not None:
-        found = []
+        found: list[Card] = []
         for qs in sources:
             part = _newer_than(qs, newer_cursor).order_by("created", "pk")[: size + 1]
             found.extend(part)

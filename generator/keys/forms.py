@@ -12,6 +12,8 @@ from common.images import ImageRejected
 class ApiKeyForm(forms.Form):
     """A personal API key's name, its own monthly budget and its webhook."""
 
+    key_id: int | None = None  # the key a bound form edits, when the page shows it again
+
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100)
     monthly_points = forms.IntegerField(
         label=gettext_lazy("Points per month"),

@@ -1,5 +1,7 @@
 """A person's API keys: create one (shown once), name it, see its use, revoke it."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -15,6 +17,13 @@ from generator.models import ApiKey
 NEW_KEY = "new-api-key"
 
 
+@dataclass
+class KeyOnPage(keys.KeyUse):
+    """A key as the page shows it: its use this month and the form that edits it."""
+
+    form: ApiKeyForm | None = None
+
+
 def _own_key(request, key_id: int) -> ApiKey:
     key = keys.keys_of(user=request.user).filter(pk=key_id).first()
     if key is None:
@@ -25,7 +34,10 @@ def _own_key(request, key_id: int) -> ApiKey:
 def _page(request, *, form=None, editing=None, status=200):
     # The secret lives in the session for one page view only: a reload shows it no more.
     new = request.session.pop(NEW_KEY, None)
-    uses = keys.keys_use(user=request.user)
+    uses = [
+        KeyOnPage(use.key, use.points_this_month, use.runs)
+        for use in keys.keys_use(user=request.user)
+    ]
     for use in uses:
         bound = editing if editing is not None and editing.key_id == use.key.pk else None
         use.form = bound or ApiKeyForm(

@@ -37,7 +37,7 @@ from generator.runs.summaries import batch_json, run_json
 
 logger = logging.getLogger(__name__)
 
-RUN_EVENTS = {Run.State.COMPLETED: "run.completed", Run.State.FAILED: "run.failed"}
+RUN_EVENTS: dict[str, str] = {Run.State.COMPLETED: "run.completed", Run.State.FAILED: "run.failed"}
 FIRST_RETRY = 10  # seconds; then x3 each time, at most an hour
 MAX_RETRY = 3600
 LOST_AFTER = timedelta(minutes=2)  # a claimed delivery whose job died is taken up again
@@ -88,7 +88,7 @@ def run_ended(*, run_id) -> WebhookDelivery | None:
         .filter(pk=run_id, api_key__isnull=False)
         .first()
     )
-    if run is None or run.state not in RUN_EVENTS:
+    if run is None or run.api_key is None or run.state not in RUN_EVENTS:
         return None
     if run.batch_id is not None:
         return None  # a batch tells its webhook once, when the whole batch ends
@@ -102,7 +102,7 @@ def run_ended(*, run_id) -> WebhookDelivery | None:
 
 def batch_ended(*, batch: Batch, progress) -> WebhookDelivery | None:
     """Tell the key's webhook that its batch ended (once), with its counts and items."""
-    if batch.api_key_id is None:
+    if batch.api_key is None:
         return None
     return webhook_send(
         api_key=batch.api_key,

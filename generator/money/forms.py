@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -36,10 +37,11 @@ class UsageForm(forms.Form):
         choices = [("app", _("App")), ("team", _("Team"))]
         if staff:
             choices.append(("user", _("User")))
-        self.fields["split"].choices = choices
+        cast(forms.ChoiceField, self.fields["split"]).choices = choices
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", _("The end is before the start."))

@@ -83,7 +83,7 @@ def chart(data: Usage) -> dict:
     bars, labels = [], []
     for i, day in enumerate(data.days):
         x = LEFT + i * slot + (slot - bar_w) / 2
-        y = TOP + plot_h
+        y: float = TOP + plot_h
         for n, s in enumerate(series):
             points = s.points[i]
             if not points:

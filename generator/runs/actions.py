@@ -40,7 +40,7 @@ def runs_restore(*, runs: QuerySet) -> int:
 def runs_share(*, runs: QuerySet, visibility: str, team: Team | None) -> int:
     """Who can see these runs: only their owners, or a team (kept when none is named).
     Never who paid: the ledger keeps that."""
-    changes = {"visibility": visibility}
+    changes: dict[str, object] = {"visibility": visibility}
     if team is not None:
         changes["team"] = team
     return runs.update(**changes)

@@ -132,11 +132,11 @@ def apps_recent(*, user, language: str, limit: int = 60) -> list[RecentApp]:
         .order_by("-last")[:limit]
     )
     last_by_app = {v["app_id"]: v["last"] for v in visits}
-    definitions = {}
-    for definition in AppDefinition.objects.filter(app_id__in=last_by_app).order_by("fetched_at"):
+    definitions: dict[str, AppDefinition] = {}
+    for cached in AppDefinition.objects.filter(app_id__in=last_by_app).order_by("fetched_at"):
         # Prefer the user's language; any language beats none.
-        if definition.language == language or definition.app_id not in definitions:
-            definitions[definition.app_id] = definition
+        if cached.language == language or cached.app_id not in definitions:
+            definitions[cached.app_id] = cached
     recent = []
     for app_id, last in last_by_app.items():
         definition = definitions.get(app_id)

@@ -55,7 +55,7 @@ def enhance_start(*, user, source: ResultImage | InputImage, key: uuid.UUID, **o
     except SubmitRefused:
         run_abandon(run=run)
         raise
-    if not is_result:
+    if isinstance(source, InputImage):
         notes = [*source.notes, *notes]  # what was done when the photo was first taken in
     Run.objects.filter(pk=run.pk).update(
         params={"notes": notes}, request_body={"path": path, "imageUrl": image_url}

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 import uuid
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django import forms
+from django.db.models import QuerySet
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -104,6 +107,14 @@ class AppForm(forms.Form):
         self.staged.update(kept)
         self.images.update(kept)
 
+    def kept_images(self) -> dict[str, InputImage]:
+        """The photos once `keep` has been given the new ones: all of them kept."""
+        images = {
+            name: image for name, image in self.images.items() if isinstance(image, InputImage)
+        }
+        assert len(images) == len(self.images), "keep() the new photos first"
+        return images
+
     def run_choices(self) -> RunChoices:
         """The valid form's choices as plain data, for the services."""
         return RunChoices.from_form(self.cleaned_data)
@@ -143,12 +154,14 @@ class AppForm(forms.Form):
 
     # --- validation -------------------------------------------------------------
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if "idempotency_key" in self.errors:
             # A forged or lost key: offer a fresh one, so pressing again starts one run.
-            self.data = self.data.copy()
-            self.data["idempotency_key"] = str(uuid.uuid4())
+            data = self.data.copy() if isinstance(self.data, MultiValueDict) else dict(self.data)
+            data["idempotency_key"] = str(uuid.uuid4())
+            self.data = data
             del self.errors["idempotency_key"]
             self.add_error(None, _("This form has expired. Check it and submit it again."))
         for slot in self.slots:
@@ -157,7 +170,7 @@ class AppForm(forms.Form):
             try:
                 if upload:
                     normalised = normalise(_read(upload))
-                    normalised.original_name = upload.name[-200:]
+                    normalised.original_name = (upload.name or "")[-200:]
                     self.images[slot.name] = normalised
                 elif url:
                     normalised = normalise(fetch_image(url))
@@ -296,7 +309,6 @@ def app_form(app: App) -> type[AppForm]:
 class EnhanceForm(AppForm):
     """One photo to enhance, taken the same ways as an app's photo."""
 
-    app = None
     slots = [ImageSlot("enhance", None, gettext_lazy("Photo to enhance"), True)]
     cnet_enhance = forms.FileField(label=gettext_lazy("Photo to enhance"), required=False)
     cnet_enhance_url = forms.URLField(
@@ -309,17 +321,18 @@ class EnhanceForm(AppForm):
 
 class ShareForm(forms.Form):
     visibility = forms.ChoiceField(label=gettext_lazy("Who can see it"), choices=())
-    team = forms.ModelChoiceField(
+    team: forms.ModelChoiceField[Team] = forms.ModelChoiceField(
         label=gettext_lazy("Team"), queryset=None, required=False, empty_label=None
     )
 
-    def __init__(self, *args, teams, **kwargs):
+    def __init__(self, *args, teams: QuerySet[Team], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["visibility"].choices = Run.Visibility.choices
-        self.fields["team"].queryset = teams
+        cast(forms.ChoiceField, self.fields["visibility"]).choices = Run.Visibility.choices
+        cast("forms.ModelChoiceField[Team]", self.fields["team"]).queryset = teams
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("visibility") == "team" and not cleaned.get("team"):
             self.add_error("team", _("Choose the team to share with."))
         return cleaned

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 
 from a1 import App
 from a1.types import SIZES
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 MAX_DESCRIPTION = 1000
 
@@ -25,7 +29,7 @@ class ImageSlot:
 
     form_id: str
     position: int | None
-    label: str
+    label: str | StrPromise  # the enhance page's slot is named lazily
     required: bool
 
     @property
@@ -124,7 +128,7 @@ class RunChoices:
             count = int(data.get("generate_num") or 1)
         except (TypeError, ValueError):
             count = 1
-        values = {
+        values: dict[str, Any] = {
             "descriptions": {str(k): str(v) for k, v in (data.get("descriptions") or {}).items()},
             "style": str(data.get("style") or ""),
             "size": str(data.get("size") or ""),
@@ -137,7 +141,7 @@ class RunChoices:
     @classmethod
     def from_params(cls, params: Mapping, **overrides) -> RunChoices:
         """An earlier run's choices again (run again, remix), from its `params`."""
-        values = {
+        values: dict[str, Any] = {
             "descriptions": {d["id"]: d["value"] for d in params.get("description") or []},
             "style": (params.get("style") or {}).get("id", ""),
             "size": (params.get("size") or {}).get("id", ""),

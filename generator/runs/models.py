@@ -92,7 +92,7 @@ SHOWN = Q(deleted_at__isnull=True, hidden=False)
 SHARED = SHOWN & Q(visibility="team")
 
 
-class RunQuerySet(StampedQuerySet):
+class RunQuerySet(StampedQuerySet["Run"]):
     """Every write of runs goes through here or through `create`, so the gallery stamps of
     their owners and teams move with each one: the galleries' caches rely on it."""
 
@@ -375,7 +375,7 @@ class Run(models.Model):
         return ""
 
 
-class InputImageQuerySet(models.QuerySet):
+class InputImageQuerySet(models.QuerySet["InputImage"]):
     def visible_to(self, user) -> InputImageQuerySet:
         if user.is_staff:
             return self
@@ -464,7 +464,7 @@ class InputImage(models.Model):
         return self.original_name or str(self.id)
 
 
-class ResultImageQuerySet(models.QuerySet):
+class ResultImageQuerySet(models.QuerySet["ResultImage"]):
     def visible_to(self, user) -> ResultImageQuerySet:
         return self.filter(run__in=Run.objects.visible_to(user))
 
@@ -528,7 +528,7 @@ class ResultImage(models.Model):
     @property
     def suffix(self) -> str:
         """The stored file's extension, with its dot."""
-        return "." + self.file.name.rsplit(".", 1)[-1] if self.file else ""
+        return "." + (self.file.name or "").rsplit(".", 1)[-1] if self.file else ""
 
     @property
     def copied(self) -> bool:

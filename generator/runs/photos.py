@@ -137,7 +137,7 @@ def photos_upload(
         with image.file.open("rb") as fh:
             content = fh.read()
         try:
-            upload = client.upload_file(content, f"photo{image.file.name[-4:]}")
+            upload = client.upload_file(content, f"photo{(image.file.name or '')[-4:]}")
         except A1Error as exc:
             field = name if is_image_error(exc) else None
             raise SubmitRefused(user_message(exc), field, exc.code) from exc

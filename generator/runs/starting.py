@@ -145,7 +145,7 @@ def run_rerun(*, user, run: Run, key: uuid.UUID) -> Run:
             _("The photos of this run are no longer kept. Remix it and give them again.")
         )
     definition = app_fetch(app_id=run.app_id, language=run.language or a1_language())
-    still_in_team = teams_of(user=user).filter(pk=run.team_id).exists()
+    still_in_team = run.team_id is not None and teams_of(user=user).filter(pk=run.team_id).exists()
     choices = RunChoices.from_params(
         run.params or {},
         team_id=run.team_id if still_in_team else None,

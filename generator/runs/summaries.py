@@ -111,7 +111,7 @@ def batch_json(batch: Batch, *, progress, base: str = "") -> dict:
                 "state": item.state,
                 "reason": item.reason or None,
                 "run_id": str(item.run_id) if item.run_id else None,
-                "run_state": item.run.state if item.run_id else None,
+                "run_state": item.run.state if item.run else None,
             }
             for item in items
         ],

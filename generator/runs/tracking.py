@@ -14,6 +14,7 @@ import io
 import logging
 import statistics
 import threading
+import uuid
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -92,7 +93,7 @@ def poll_interval(*, age: timedelta, errors: int, stalled: bool) -> timedelta:
 class Lease:
     """The right to poll one run until `until`; every write checks it."""
 
-    run_id: object
+    run_id: uuid.UUID | str  # a task's argument arrives as text
     until: datetime
 
     def rows(self):
@@ -150,7 +151,8 @@ def run_poll(*, run_id) -> datetime | None:
     }
     if task_.state is TaskState.COMPLETED:
         if not task_.images:
-            return _fail(lease, now, Run.Problem.NO_IMAGES, **seen)
+            _fail(lease, now, Run.Problem.NO_IMAGES, **seen)
+            return None
         for index, url in enumerate(task_.images):
             ResultImage.objects.get_or_create(
                 run_id=run.pk, index=index, defaults={"upstream_url": url}
@@ -159,13 +161,14 @@ def run_poll(*, run_id) -> datetime | None:
             return None
         return _copy_pending(run, lease)
     if task_.state is TaskState.FAILED:
-        return _fail(
+        _fail(
             lease,
             now,
             Run.Problem.TASK_FAILED,
             error_message=task_.fail_reason[:2000],  # A1's words, in A1's language
             **seen,
         )
+        return None
     stalled = _stall_if_late(run, lease, now)
     age = now - (run.submitted_at or run.created)
     return _schedule(lease, now + poll_interval(age=age, errors=0, stalled=stalled), **seen)
@@ -330,8 +333,8 @@ def _store(fetched: Fetched) -> None:
     )
     if not saved:
         # The run was removed (its person erased) while this copy ran: keep no file of it.
-        result.file.storage.delete(result.file.name)
-        result.thumbnail.storage.delete(result.thumbnail.name)
+        result.file.storage.delete(result.file.name or "")
+        result.thumbnail.storage.delete(result.thumbnail.name or "")
 
 
 def _note_failure(result: ResultImage, attempts: int, expired: bool, error: str) -> None:

@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from common.htmx import HtmxHttpRequest
+from common.htmx import HtmxHttpRequest, LoggedInHttpRequest
 from generator.models import Invite, Membership, Team
 from generator.teams import services as teams
 from generator.teams.forms import PreferencesForm
@@ -109,7 +110,7 @@ def join(request: HtmxHttpRequest, token: str):
         )
         context = {"invalid": True, "taken": taken}
         return render(request, "teams/join.html", context, status=409 if taken else 404)
-    form = None
+    form: UserCreationForm[User] | None = None
     try:
         if request.user.is_authenticated:
             if request.method == "POST":
@@ -138,13 +139,14 @@ def join(request: HtmxHttpRequest, token: str):
         # Someone claimed the link a moment before this request did.
         return render(request, "teams/join.html", {"invalid": True, "taken": True}, status=409)
     except SignUpRefused as exc:
+        assert form is not None  # only signing up with the form is refused
         form.add_error("username", exc.message)
     return render(request, "teams/join.html", {"invite": invitation, "form": form})
 
 
 @login_required
 @require_POST
-def revoke(request: HtmxHttpRequest, invite_id: int):
+def revoke(request: LoggedInHttpRequest, invite_id: int):
     invitation = Invite.objects.filter(
         pk=invite_id,
         team__memberships__user=request.user,
@@ -171,5 +173,5 @@ def preferences(request: HtmxHttpRequest):
         )
         messages.success(request, _("Your defaults are saved."))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("team")

@@ -1,5 +1,7 @@
 """Builds valid generate requests for sandbox apps, the way the portal's form will."""
 
+from typing import Any
+
 from a1 import A1Client, App, CnetValue, GenerateRequest
 from tests.conftest import image_bytes
 
@@ -16,7 +18,7 @@ def valid_request(a1: A1Client, app: App, *, generate_num: int = 1, **overrides)
             description += [(i.id, i.default or f"{i.name} value") for i in form.inputs]
         else:
             description.append((form.id, "a lighthouse at night"))
-    fields = {
+    fields: dict[str, Any] = {
         "app_id": app.id,
         "version_id": app.version_id,
         "generate_num": generate_num,

@@ -50,7 +50,9 @@ class SessionAuthTests(ApiTestCase):
     def logged_in(self) -> tuple[requests.Session, str]:
         browser = requests.Session()
         page = browser.get(self.url("/accounts/login/"), timeout=10)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        assert found is not None
+        token = found.group(1)
         browser.post(
             self.url("/accounts/login/"),
             data={"username": "owner", "password": PASSWORD, "csrfmiddlewaretoken": token},

@@ -17,7 +17,7 @@ from tests.conftest import image_bytes
 pytestmark = pytest.mark.storage
 
 
-def storage_check(*args) -> tuple[int, str]:
+def storage_check(*args) -> tuple[int | str | None, str]:
     out = io.StringIO()
     try:
         call_command("storage_check", *args, stdout=out)

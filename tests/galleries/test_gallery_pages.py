@@ -35,7 +35,9 @@ class GalleryPageTests(TrackingTestCase):
         return Run.objects.bulk_create(made)
 
     def link(self, html: str, name: str) -> str:
-        return re.search(rf'href="(\?[^"]*{name}=[^"]+)"', html).group(1).replace("&amp;", "&")
+        found = re.search(rf'href="(\?[^"]*{name}=[^"]+)"', html)
+        assert found is not None
+        return found.group(1).replace("&amp;", "&")
 
     def test_it_keeps_its_pages_in_place_while_new_runs_arrive(self):
         made = self.runs(30)

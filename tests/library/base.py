@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from library.models import LibraryEntry, Preset
-from tests.base import WATERCOLOR
+from tests.base import WATERCOLOR, PortalMixin
 
 POSTER = "1838546335502970882"
 CHARACTER = "1838546335502970883"
@@ -20,7 +20,7 @@ ART_FONT = "1838546335502970890"  # an optional form the API cannot set
 MISSING = "1838546335502970999"  # no such app
 
 
-class LibraryMixin:
+class LibraryMixin(PortalMixin):
     def add(self, text: str, library=None):
         """Paste `text` into a library's add box (the team's by default)."""
         library = library if library is not None else str(self.team.pk)

@@ -27,7 +27,9 @@ def names_in(html: str) -> list[str]:
 
 
 def textarea(html: str) -> str:
-    return re.search(r'<textarea name="apps"[^>]*>(.*?)</textarea>', html, re.S).group(1)
+    found = re.search(r'<textarea name="apps"[^>]*>(.*?)</textarea>', html, re.S)
+    assert found is not None
+    return found.group(1)
 
 
 class AddingTests(LibraryMixin, TrackingTestCase):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.utils.module_loading import import_string
 
@@ -10,7 +12,13 @@ class Killed(BaseException):
     """What a worker's SIGKILL looks like from inside: nothing after it runs."""
 
 
-class DyingStorage(import_string(settings.STORAGES["default"]["BACKEND"])):
+if TYPE_CHECKING:
+    from django.core.files.storage import Storage as ConfiguredStorage
+else:
+    ConfiguredStorage = import_string(settings.STORAGES["default"]["BACKEND"])
+
+
+class DyingStorage(ConfiguredStorage):
     """The configured storage (local or S3), except that the process "dies" at the n-th
     delete."""
 

@@ -9,6 +9,7 @@ import sys
 import tempfile
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -57,15 +58,15 @@ class BackupRestoreTests(TransactionalTrackingTestCase):
         """Settings for a new, empty media store of the kind in use: a folder, or a bucket."""
         if not settings.S3_BUCKET:
             return {"MEDIA_ROOT": str(self.tmp / "media")}
-        bucket = default_storage.bucket.meta.client.create_bucket(
-            Bucket=f"restored-{uuid.uuid4().hex[:12]}"
-        )
+        s3: Any = default_storage  # an S3Storage here (django-storages ships no types)
+        bucket = s3.bucket.meta.client.create_bucket(Bucket=f"restored-{uuid.uuid4().hex[:12]}")
         name = bucket["Location"].strip("/")
         self.addCleanup(self.drop_bucket, name)
         return {"S3_BUCKET": name}
 
     def drop_bucket(self, name: str) -> None:
-        bucket = default_storage.connection.Bucket(name)
+        s3: Any = default_storage  # an S3Storage (django-storages ships no types)
+        bucket = s3.connection.Bucket(name)
         bucket.objects.all().delete()
         bucket.delete()
 

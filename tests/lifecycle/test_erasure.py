@@ -96,11 +96,13 @@ class ErasureTests(TrackingTestCase):
         staged = re.search(
             r'name="(cnet_\d+)_staged" value="([0-9a-f-]+)"', remix_page.content.decode()
         )
+        assert staged is not None
         data = self.watercolor_post(self.form_key(remix_page), cnet_17466175263110005=None)
         data[f"{staged.group(1)}_staged"] = staged.group(2)
         assert self.submit(data=data).status_code == 302
         remix = Run.objects.filter(user=self.owner).get()
         result = shared.results.first()
+        assert result is not None
         self.client.post(
             "/enhance/", {"result": str(result.id), "idempotency_key": str(uuid.uuid4())}
         )
@@ -108,7 +110,7 @@ class ErasureTests(TrackingTestCase):
         self.finish_upstream(enhancement)
         self.poll(enhancement)
         runs = [shared, private, trashed]
-        files = [name for run in runs for name in self.files_of(run)]
+        files: list[str | None] = [name for run in runs for name in self.files_of(run)]
         files += list(
             InputImage.objects.filter(owner=self.erin, run=None).values_list("file", flat=True)
         )
@@ -305,6 +307,7 @@ class PhotoOwnerTests(TrackingTestCase):
         staged = re.search(
             r'name="(cnet_\d+)_staged" value="([0-9a-f-]+)"', remix_page.content.decode()
         )
+        assert staged is not None
         data = self.watercolor_post(self.form_key(remix_page), cnet_17466175263110005=None)
         data[f"{staged.group(1)}_staged"] = staged.group(2)
         assert self.submit(data=data).status_code == 302

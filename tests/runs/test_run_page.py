@@ -9,7 +9,9 @@ from tests.base import TrackingTestCase, photo
 
 
 def action_key(html: str) -> str:
-    return re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', html).group(1)
+    found = re.search(r'name="idempotency_key" value="([0-9a-f-]{36})"', html)
+    assert found is not None
+    return found.group(1)
 
 
 class ProgressTests(TrackingTestCase):

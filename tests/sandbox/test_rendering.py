@@ -1,6 +1,7 @@
 """Result images are real pictures that show what the user asked for."""
 
 import io
+from typing import Any
 
 from PIL import Image, ImageChops
 
@@ -9,7 +10,7 @@ from tests.conftest import image_bytes
 
 
 def render(**overrides) -> Image.Image:
-    params = {
+    params: dict[str, Any] = {
         "app_name": "Watercolor portrait",
         "palette": ("#7dd3fc", "#f9a8d4"),
         "photos": [image_bytes(size=(300, 400), color="orange")],

@@ -109,7 +109,7 @@ class ModerationTests(BatchTestCase):
         marks |= {str(pk) for pk in run.results.values_list("pk", flat=True)}
         marks |= {str(pk) for pk in run.inputs.values_list("pk", flat=True)}
         for result in run.results.all():
-            marks |= {result.file.name.rsplit("/", 1)[-1], result.thumbnail.name.rsplit("/", 1)[-1]}
+            marks |= {(f.name or "").rsplit("/", 1)[-1] for f in (result.file, result.thumbnail)}
         return marks
 
     def assert_nothing_of_the_gone_in(self, text: str, where: str) -> None:

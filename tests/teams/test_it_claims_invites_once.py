@@ -18,7 +18,9 @@ TAKEN = "Someone else used this invite a moment ago"
 def _form_token(session: requests.Session, url: str) -> str:
     page = session.get(url, timeout=10)
     assert page.status_code == 200
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert found is not None
+    return found.group(1)
 
 
 def _all_at_once(posts) -> list[requests.Response]:

@@ -114,7 +114,9 @@ class TeamManagementTests(TrackingTestCase):
         mate.save()
         self.login(self.teammate)
         html = self.client.post(f"/team/{self.team.id}/invite/", follow=True).content.decode()
-        link = re.search(r'class="invite-link" id="invite-\d+" href="([^"]+)"', html).group(1)
+        found = re.search(r'class="invite-link" id="invite-\d+" href="([^"]+)"', html)
+        assert found is not None
+        link = found.group(1)
         path = link.removeprefix("http://testserver")
         self.login(self.owner)
         assert link in self.client.get("/team/").content.decode()  # pending, listed

@@ -53,7 +53,9 @@ class InviteTests(TrackingTestCase):
     def invite_link(self) -> str:
         self.login(self.owner)  # a manager of self.team
         response = self.client.post(f"/team/{self.team.id}/invite/", follow=True)
-        return re.search(r"(/team/join/[\w-]+/)", response.content.decode()).group(1)
+        found = re.search(r"(/team/join/[\w-]+/)", response.content.decode())
+        assert found is not None
+        return found.group(1)
 
     def test_only_managers_create_invites(self):
         self.login(self.teammate)

@@ -40,7 +40,9 @@ def _act(request: HtmxHttpRequest, form: BulkForm, ids: list) -> dict:
             "%(n)s run removed from favourites.", "%(n)s runs removed from favourites.", n
         )
     elif action == "share":
-        n = bulk.runs_bulk_share(user=user, ids=ids, team=team)
+        n = bulk.runs_bulk_share(
+            user=user, ids=ids, team=form.cleaned_data["team"]
+        )  # clean() saw it
         text = ngettext("%(n)s run shared with %(team)s.", "%(n)s runs shared with %(team)s.", n)
     else:  # private
         n = bulk.runs_bulk_private(user=user, ids=ids)
@@ -65,7 +67,7 @@ def runs_bulk(request: HtmxHttpRequest):
     form = BulkForm(request.POST, teams=teams.teams_of(user=request.user))
     ids = bulk.bulk_ids(request.POST.getlist("ids"))
     if not form.is_valid():
-        done = _done(" ".join(e for errors in form.errors.values() for e in errors), ok=False)
+        done = _done(" ".join(str(e) for errors in form.errors.values() for e in errors), ok=False)
     elif not ids:
         done = _done(_("Select at least one run first."), ok=False)
     elif form.cleaned_data["action"] == "zip":

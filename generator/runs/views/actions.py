@@ -64,7 +64,7 @@ def share(request: HtmxHttpRequest, run_id):
         )
         messages.success(request, _("Sharing updated."))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect(run)
 
 

@@ -72,7 +72,11 @@ def load_app(request: HtmxHttpRequest, app_id: str) -> tuple[AppDefinition, dict
     language = request.GET.get("language", "")
     if language not in LANGUAGES:
         language = apps.a1_language()
-    context = {"app_id": app_id, "language": language, "a1_languages": A1_LANGUAGE_NAMES}
+    context: dict[str, object] = {
+        "app_id": app_id,
+        "language": language,
+        "a1_languages": A1_LANGUAGE_NAMES,
+    }
     if not (app_id.isdigit() and len(app_id) <= 32):
         # Not an id at all: A1 is not asked.
         context |= {"message": _("There is no A1 app with this id.")}
@@ -132,7 +136,7 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
                     user=request.user,
                     definition=definition,
                     choices=form.run_choices(),
-                    photos=form.images,
+                    photos=form.kept_images(),
                     key=form.cleaned_data["idempotency_key"],
                 )
             except SubmitRefused as exc:

@@ -140,6 +140,8 @@ def enhance(request: HtmxHttpRequest):
         return _enhance_upload(request)
     # The image goes into new work: only one that may leave the portal (staff review
     # hidden runs, they do not carry their images into new ones).
+    source: ResultImage | InputImage
+    back: Run | None  # a photo given on the enhance page belongs to no run
     if request.POST.get("result"):
         source = shown_or_404(request.user, ResultImage, request.POST["result"])
         back = source.run
@@ -163,7 +165,7 @@ def _enhance_upload(request: HtmxHttpRequest):
         valid = form.is_valid()
         form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
         if valid:
-            source = form.images[form.slots[0].name]
+            source = form.kept_images()[form.slots[0].name]
             try:
                 run = enhancing.enhance_start(
                     user=request.user, source=source, key=form.cleaned_data["idempotency_key"]
