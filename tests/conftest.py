@@ -258,11 +258,11 @@ def start_worker(sandbox: SandboxHandle, settings, **env) -> subprocess.Popen:
     )  # fmt: skip
 
 
-def start_web(sandbox: SandboxHandle, settings) -> tuple[subprocess.Popen, str]:
+def start_web(sandbox: SandboxHandle, settings, **env) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(ROOT / "manage.py"), "runserver", "--noreload", f"127.0.0.1:{port}"],
-        env=subprocess_env(sandbox, settings),
+        env=subprocess_env(sandbox, settings, **env),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
