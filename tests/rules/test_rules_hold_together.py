@@ -78,6 +78,7 @@ class RulesMachine(RuleBasedStateMachine):
     """One company: three people, two teams, two keys, budgets; the sandbox as A1."""
 
     case: BaseTestCase  # set by the test: its sandbox and settings
+    steps_run = 0  # every example's steps, for the long run's report
 
     def __init__(self):
         super().__init__()
@@ -106,11 +107,15 @@ class RulesMachine(RuleBasedStateMachine):
         self.stopped_at: dict[str, object] = {}  # key or person -> when it stopped
         self.erased: set[str] = set()
         self.ledger_seen: dict[int, tuple] = {}
+        self.steps = 0
         self.used_seen: dict[tuple, int] = {}
 
     def teardown(self):
+        RulesMachine.steps_run += self.steps
         if os.environ.get("RULES_DEBUG"):
             print(
+                "steps",
+                self.steps,
                 "runs",
                 Run.objects.count(),
                 "entries",
@@ -382,6 +387,7 @@ class RulesMachine(RuleBasedStateMachine):
 
     @invariant()
     def who_pays_entries_are_only_added(self):
+        self.steps += 1  # invariants run after every step
         now = {
             e.pk: (e.kind, e.points, e.day, e.team_id, e.api_key_id, e.app_id)
             for e in LedgerEntry.objects.all()
@@ -507,3 +513,5 @@ class RulesHoldTogetherTests(BaseTestCase):
                 suppress_health_check=list(HealthCheck),
             ),
         )
+        if os.environ.get("RULES_DEBUG"):
+            print(f"rules held over {EXAMPLES} examples, {RulesMachine.steps_run} steps in all")
