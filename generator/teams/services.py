@@ -70,7 +70,15 @@ def invite_accept(*, invite: Invite, user) -> Membership:
     the second gets InviteUnusable and nothing of theirs is written."""
     now = timezone.now()
     with transaction.atomic():
-        claimed = invites_live(now).filter(pk=invite.pk).update(used_at=now, used_by=user)
+        # Lock the row first, then decide: an UPDATE whose liveness test sits in a
+        # subquery (the maker's membership) is not re-checked by PostgreSQL against the
+        # row a racing claim just wrote, so two claims would both succeed there.
+        Invite.objects.select_for_update().filter(pk=invite.pk).first()
+        if not invites_live(now).filter(pk=invite.pk).exists():
+            raise InviteUnusable
+        claimed = Invite.objects.filter(pk=invite.pk, used_at__isnull=True).update(
+            used_at=now, used_by=user
+        )
         if not claimed:
             raise InviteUnusable
         try:
