@@ -175,14 +175,15 @@ def _account_remove(*, user, by, counts: dict) -> Removed:
     removed = Removed()
     with transaction.atomic():
         audit_forget(user=user)
+        by_staff = by is not None and by.pk != user.pk
         erased = audit_entry(
             act=Act.PERSON_ERASED,
-            actor=by if by is not None and by.pk != user.pk else None,
+            actor=by if by_staff else user,
             subject_name=pseudonym_of(user.pk),
             after={"removed": counts},
         )
-        if erased.actor is None:
-            erased.actor_name = pseudonym_of(user.pk)
+        if not by_staff:  # they erased themselves: the entry names nobody
+            erased.actor, erased.actor_name = None, pseudonym_of(user.pk)
         erased.save()
         collector = Collector(using="default", origin=user)
         collector.collect([user])
