@@ -84,9 +84,30 @@ def audit_record_many(entries: list[AuditEntry]) -> int:
     return len(AuditEntry.objects.bulk_create(entries))
 
 
+ERASED = "(erased)"
+
+
+# Fields whose values a person chose or that name them; the rest (roles, visibility,
+# points, yes/no, ids) say what changed without saying who.
+PERSONAL = {"name", "username", "email", "first_name", "last_name", "webhook_url"}
+
+
+def _scrubbed(value: dict | None) -> dict | None:
+    if value is None:
+        return None
+    return {k: ERASED if k in PERSONAL and v else v for k, v in value.items()}
+
+
 def audit_forget(*, user) -> int:
-    """Erasure: the person's entries stay, with the person replaced by their pseudonym."""
+    """Erasure: the person's entries stay, with the person replaced by their pseudonym,
+    the address they acted from dropped, and the text of entries about them scrubbed."""
     name = pseudonym_of(user.pk)
-    acted = AuditEntry.objects.filter(actor=user).update(actor=None, actor_name=name)
-    subject = AuditEntry.objects.filter(subject=user).update(subject=None, subject_name=name)
-    return acted + subject
+    acted = AuditEntry.objects.filter(actor=user).update(actor=None, actor_name=name, address=None)
+    about = list(AuditEntry.objects.filter(subject=user))
+    for entry in about:
+        entry.subject, entry.subject_name, entry.target = None, name, ERASED
+        entry.before, entry.after = _scrubbed(entry.before), _scrubbed(entry.after)
+    AuditEntry.objects.bulk_update(
+        about, ["subject", "subject_name", "target", "before", "after"], batch_size=500
+    )
+    return acted + len(about)

@@ -108,7 +108,9 @@ class AuditPageTests(TrackingTestCase):
         assert entry is not None
         change = f"/admin/generator/auditentry/{entry.pk}/change/"
         assert self.client.get(change).status_code == 200  # staff can read it there
-        assert self.client.post(change, {"act": Act.KEY_CREATED, "actor_name": "x"}).status_code == 403
+        assert (
+            self.client.post(change, {"act": Act.KEY_CREATED, "actor_name": "x"}).status_code == 403
+        )
         delete = f"/admin/generator/auditentry/{entry.pk}/delete/"
         assert self.client.post(delete, {"post": "yes"}).status_code == 403
         assert self.client.get("/admin/generator/auditentry/add/").status_code == 403
@@ -124,7 +126,7 @@ class AuditPageTests(TrackingTestCase):
 class ErasureTests(TrackingTestCase):
     def test_erasure_keeps_the_entries_with_a_stable_pseudonym_and_names_nobody(self):
         self.login(self.teammate)
-        key, _token = keys.key_create(user=self.teammate, name="mine")
+        key, _token = keys.key_create(user=self.teammate, name="Mika's laptop")
         self.client.post(f"/account/keys/{key.pk}/revoke/")
         teams.invite_create(team=self.team, by=self.owner)
         membership = Membership.objects.get(team=self.team, user=self.teammate)
@@ -136,7 +138,11 @@ class ErasureTests(TrackingTestCase):
         assert response.status_code == 302
         entries = list(AuditEntry.objects.all())
         assert len(entries) >= before + 1
-        named = [{k: v for k, v in e.__dict__.items() if k != "_state"} for e in entries if "teammate" in str(e.__dict__)]
+        named = [
+            {k: v for k, v in e.__dict__.items() if k != "_state"}
+            for e in entries
+            if "teammate" in str(e.__dict__) or "laptop" in str(e.__dict__)
+        ]
         assert not named, str(named)
         names = {e.actor_name for e in entries if e.act in (Act.KEY_REVOKED,)}
         names |= {e.subject_name for e in entries if e.act == Act.ROLE_CHANGED}
@@ -144,6 +150,12 @@ class ErasureTests(TrackingTestCase):
         erased = AuditEntry.objects.get(act=Act.PERSON_ERASED)
         assert erased.actor_name == erased.subject_name and erased.actor is None
         assert erased.after["removed"]  # what was erased, counted
+        revoked = AuditEntry.objects.get(act=Act.KEY_REVOKED)
+        assert revoked.address is None and revoked.target == "(erased)"
+        role = AuditEntry.objects.get(act=Act.ROLE_CHANGED)  # what changed stays readable
+        assert (role.before, role.after) == ({"role": "member"}, {"role": "manager"})
+        made = AuditEntry.objects.get(act=Act.KEY_CREATED)
+        assert made.after == {"name": "(erased)", "monthly_points": None, "webhook_url": ""}
         # The manager's own entries keep their name.
         assert AuditEntry.objects.filter(act=Act.ROLE_CHANGED, actor_name="owner").exists()
 
