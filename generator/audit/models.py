@@ -98,3 +98,9 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.act} {self.actor_name} {self.target}"
+
+    def changes(self) -> list[tuple[str, object, object]]:
+        """(field, before, after) for each field the entry names; None where a side has
+        no value (a row made has no before, a row removed no after)."""
+        before, after = self.before or {}, self.after or {}
+        return [(name, before.get(name), after.get(name)) for name in sorted({*before, *after})]
