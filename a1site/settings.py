@@ -110,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acted and from where, for the audit log (after authentication).
+    "generator.audit.origin.AuditOriginMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -434,7 +436,7 @@ AXES_HANDLER = "accounts.throttle.LoginThrottle"
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_FAILURE_LIMIT = "accounts.throttle.failure_limit"
 AXES_COOLOFF_TIME = "accounts.throttle.cool_off"
-AXES_CLIENT_IP_CALLABLE = "accounts.throttle.client_address"
+AXES_CLIENT_IP_CALLABLE = "common.addresses.client_address"
 AXES_LOCKOUT_CALLABLE = "accounts.views.auth.locked_out"
 # Attempts during a lockout are refused without being counted, so the time the page
 # gives is the time it ends; and a success does not wipe the address's other failures.
@@ -549,3 +551,6 @@ RETAIN_RESULT_DAYS = env_int("RETAIN_RESULT_DAYS", 0)
 TRASH_DAYS = env_int("TRASH_DAYS", 30, minimum=1)
 # Hours a person's data export can be downloaded before it is deleted.
 EXPORT_KEEP_HOURS = env_int("EXPORT_KEEP_HOURS", 48, minimum=1)
+# Days the audit log keeps an entry (0: forever). Two years by default: long enough for
+# a yearly audit of who changed money, access or data, and the year before it.
+AUDIT_DAYS = env_int("AUDIT_DAYS", 730)

@@ -16,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import SsoLink
 from accounts.views.auth import ThrottledAdminAuthenticationForm
+from generator.audit.admin import AdminActs, AuditedAdmin
+from generator.audit.models import Act
 from generator.money import spending as people
 from lifecycle import exports
 
@@ -50,9 +52,17 @@ class SsoLinkInline(admin.StackedInline):
 
 
 @admin.register(User)
-class PersonAdmin(UserAdmin):
+class PersonAdmin(AuditedAdmin, UserAdmin):
     """Django's user admin, with a person's data export and erasure (files and all), and
-    their single sign-on link."""
+    their single sign-on link. Changes to who someone is and what they may do go in the
+    audit log (deactivation through its service, which logs it)."""
+
+    audit_acts = AdminActs(
+        Act.PERSON_CREATED,
+        Act.PERSON_CHANGED,
+        Act.PERSON_CHANGED,
+        ("username", "email", "is_staff", "is_superuser", "groups", "user_permissions"),
+    )
 
     actions = ["export_data", "erase"]
     inlines = [SsoLinkInline]

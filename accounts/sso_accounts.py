@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import SsoLink
+from generator.audit.models import Act
+from generator.audit.record import audit_record
 from generator.models import GalleryStamp, Membership, Team
 
 log = logging.getLogger(__name__)
@@ -57,7 +59,11 @@ def sso_account_resolve(
         if matches:
             user = matches[0]
             _active_or_refuse(user)
-            _link(user, issuer=issuer, subject=subject)
+            with transaction.atomic():
+                _link(user, issuer=issuer, subject=subject)
+                audit_record(
+                    act=Act.SSO_ACCOUNT_LINKED, actor=user, subject=user, target=issuer[:200]
+                )
         else:
             try:
                 user = _create(
@@ -77,7 +83,16 @@ def sso_account_resolve(
                 user = links.get().user
     if staff is not None and (user.is_staff, user.is_superuser) != (staff, staff):
         # Staff here see everything and run the admin: the provider's group grants both.
-        User.objects.filter(pk=user.pk).update(is_staff=staff, is_superuser=staff)
+        with transaction.atomic():
+            User.objects.filter(pk=user.pk).update(is_staff=staff, is_superuser=staff)
+            audit_record(
+                act=Act.PERSON_CHANGED,
+                actor=user,
+                subject=user,
+                target=issuer[:200],
+                before={"is_staff": user.is_staff, "is_superuser": user.is_superuser},
+                after={"is_staff": staff, "is_superuser": staff},
+            )
         user.is_staff = user.is_superuser = staff
     return user
 
@@ -128,10 +143,19 @@ def _create(User, *, issuer: str, subject: str, email: str, name: str, team_name
         user.set_unusable_password()  # never a password: the provider vouches for them
         user.save()
         SsoLink.objects.create(user=user, issuer=issuer, subject=subject, linked_at=timezone.now())
+        team = None
         if team_name:
             team, _created = Team.objects.get_or_create(name=team_name)
             Membership.objects.create(team=team, user=user)
             GalleryStamp.objects.bump(teams=[team.pk])
+        audit_record(
+            act=Act.SSO_ACCOUNT_CREATED,
+            actor=user,
+            subject=user,
+            team=team,
+            target=issuer[:200],
+            after={"team": team_name or None},
+        )
     return user
 
 

@@ -9,13 +9,14 @@ floor(n * A / B), which reaches A exactly when n reaches B.
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import datetime, timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Max, Q, Sum
+
+from common.addresses import client_address
 
 
 def failure_limit(request=None, credentials=None) -> int:
@@ -24,22 +25,6 @@ def failure_limit(request=None, credentials=None) -> int:
 
 def cool_off(request=None) -> timedelta:
     return timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
-
-
-def client_address(request) -> str:
-    """The address a log-in came from.
-
-    Behind our reverse proxy (BEHIND_PROXY) every request comes from the proxy, so the
-    address is the last X-Forwarded-For entry, the one the proxy wrote: entries to its
-    left are whatever the client sent. Without a proxy the header is ignored entirely.
-    """
-    if settings.BEHIND_PROXY:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")[-1].strip()
-        try:
-            return str(ipaddress.ip_address(forwarded))
-        except ValueError:
-            pass  # no header, or not an address: the proxy did not write it
-    return request.META.get("REMOTE_ADDR", "")
 
 
 class LoginThrottle(AxesDatabaseHandler):

@@ -7,9 +7,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from common.admin import ReadOnlyAdmin
+from generator.audit.admin import AdminActs, AuditedAdmin
+from generator.audit.models import Act
 from generator.batches.pacing import batches_resume_after_balance
 from generator.files import queue
-from generator.keys.services import keys_revoke
+from generator.keys.services import key_update, keys_revoke
 from generator.models import (
     ApiKey,
     AppDefinition,
@@ -126,7 +128,11 @@ class RunAdmin(admin.ModelAdmin):
         # was loaded, and a whole-row save would write its old state back.
         if form.changed_data:
             changed = {name: getattr(obj, name) for name in form.changed_data}
-            Run.objects.filter(pk=obj.pk).update(**changed)
+            if "hidden" in changed:  # through the owner of the act, which logs it
+                hidden = changed.pop("hidden")
+                run_actions.runs_hide(runs=Run.objects.filter(pk=obj.pk), hidden=hidden)
+            if changed:
+                Run.objects.filter(pk=obj.pk).update(**changed)
 
     @admin.display(description=_("result"))
     def thumb(self, obj):
@@ -159,13 +165,18 @@ class RunAdmin(admin.ModelAdmin):
         run_actions.runs_restore(runs=queryset)
 
 
+MEMBER_ACTS = AdminActs(
+    Act.MEMBER_ADDED, Act.ROLE_CHANGED, Act.MEMBER_REMOVED, ("team", "user", "role")
+)
+
+
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 1
     autocomplete_fields = ["user"]
 
 
-class MovesGalleries(admin.ModelAdmin):
+class MovesGalleries(AuditedAdmin):
     """Teams, members, invites and budgets show on every gallery page (the team panel,
     the allowances), so staff edits here move every gallery's stamp."""
 
@@ -188,6 +199,8 @@ class MovesGalleries(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(MovesGalleries):
+    audit_acts = AdminActs(Act.TEAM_CREATED, Act.TEAM_CHANGED, Act.TEAM_DELETED)
+    inline_audit_acts = {Membership: MEMBER_ACTS}
     list_display = ["name", "member_list", "created"]
     search_fields = ["name"]
     inlines = [MembershipInline]
@@ -201,6 +214,7 @@ class TeamAdmin(MovesGalleries):
 
 @admin.register(Membership)
 class MembershipAdmin(MovesGalleries):
+    audit_acts = MEMBER_ACTS
     list_display = ["user", "team", "role", "joined"]
     list_filter = ["team", "role"]
     autocomplete_fields = ["user", "team"]
@@ -208,6 +222,9 @@ class MembershipAdmin(MovesGalleries):
 
 @admin.register(Invite)
 class InviteAdmin(MovesGalleries):
+    audit_acts = AdminActs(
+        Act.INVITE_CREATED, Act.SETTING_CHANGED, Act.INVITE_REVOKED, ("team", "role", "expires")
+    )
     list_display = ["team", "role", "created_by", "created", "expires", "used_at", "used_by"]
     list_filter = ["team"]
     readonly_fields = ["token", "used_at", "used_by"]
@@ -215,12 +232,18 @@ class InviteAdmin(MovesGalleries):
 
 @admin.register(Budget)
 class BudgetAdmin(MovesGalleries):
+    audit_acts = AdminActs(
+        Act.BUDGET_SET, Act.BUDGET_CHANGED, Act.BUDGET_REMOVED, ("user", "team", "monthly_points")
+    )
     list_display = ["__str__", "user", "team", "monthly_points"]
     autocomplete_fields = ["user", "team"]
 
 
 @admin.register(AppDefinition)
-class AppDefinitionAdmin(admin.ModelAdmin):
+class AppDefinitionAdmin(AuditedAdmin):
+    audit_acts = AdminActs(
+        Act.SETTING_CHANGED, Act.SETTING_CHANGED, Act.SETTING_CHANGED, ("app_id", "allowed")
+    )
     list_display = ["name", "app_id", "version_id", "language", "fetched_at", "allowed"]
     list_editable = ["allowed"]
     list_filter = ["language", "allowed"]
@@ -319,8 +342,13 @@ class ApiKeyAdmin(admin.ModelAdmin):
         return False  # revoked, never deleted: the runs it started keep pointing at it
 
     def save_model(self, request, obj, form, change):
-        if form.changed_data:
-            obj.save(update_fields=form.changed_data)
+        if form.changed_data:  # through the service, which logs the change
+            key_update(
+                key=ApiKey.objects.get(pk=obj.pk),
+                name=obj.name,
+                monthly_points=obj.monthly_points,
+                webhook_url=obj.webhook_url,
+            )
 
     @admin.action(description=_("Revoke the selected keys now"))
     def revoke(self, request, queryset):

@@ -4,6 +4,7 @@ files), gathered here because Django reads an app's models from `generator.model
 The app library, the data lifecycle, accounts and operations keep theirs in their own
 apps (library.models, lifecycle.models, accounts.models, ops.models)."""
 
+from generator.audit.models import AuditEntry
 from generator.batches.models import Batch, BatchItem
 from generator.files.models import FileRemoval
 from generator.galleries.models import GalleryStamp
@@ -33,6 +34,7 @@ __all__ = [
     "ApiKey",
     "AppDefinition",
     "AppVisit",
+    "AuditEntry",
     "BalanceAlert",
     "Batch",
     "BatchItem",

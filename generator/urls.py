@@ -1,5 +1,6 @@
 from django.urls import path
 
+from generator.audit import views as audit
 from generator.batches import views as batches
 from generator.galleries.views import bulk, compare, galleries
 from generator.keys import views as keys
@@ -69,6 +70,14 @@ urlpatterns = [
     path("team/join/<str:token>/", teams.join, name="team_join"),
     path("team/invites/<int:invite_id>/revoke/", teams.revoke, name="team_invite_revoke"),
     path("team/preferences/", teams.preferences, name="preferences"),
+    path("team/<int:team_id>/audit/", audit.team_audit_log, name="team_audit"),
+    path(
+        "team/<int:team_id>/audit/export.<str:kind>",
+        audit.team_audit_export,
+        name="team_audit_export",
+    ),
+    path("staff/audit/", audit.audit_log, name="audit_log"),
+    path("staff/audit/export.<str:kind>", audit.audit_export, name="audit_export"),
     path("usage/", usage.usage, name="usage"),
     path("account/keys/", keys.api_keys, name="api_keys"),
     path("account/keys/<int:key_id>/", keys.api_key_update, name="api_key_update"),

@@ -23,6 +23,8 @@ from django.db.models.deletion import Collector
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from generator.audit.models import Act
+from generator.audit.record import audit_entry, audit_forget, pseudonym_of
 from generator.files.queue import files_release, files_remove_pending, remove_pending_files
 from generator.models import FileRemoval, GalleryStamp, InputImage, Membership, ResultImage, Run
 from generator.money.ledger import ledger_forget
@@ -144,7 +146,7 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
         pass
     tally.add("shared runs", shared)
     ledger_forget(user=user)  # what they spent stays counted, no longer theirs
-    timed(lambda: _account_remove(user=user))
+    timed(lambda: _account_remove(user=user, by=by, counts=dict(tally.counts)))
     log = RemovalLog.objects.create(
         job=RemovalLog.Job.ERASURE,
         started_at=now,
@@ -164,10 +166,25 @@ def user_erase(*, user, by=None, batch: int = BATCH) -> RemovalLog:
     return log
 
 
-def _account_remove(*, user) -> Removed:
-    """The person's row and every row that points at it, with the files of those rows."""
+def _account_remove(*, user, by, counts: dict) -> Removed:
+    """The person's row and every row that points at it, with the files of those rows.
+
+    The audit log keeps its entries, the person in them replaced by a pseudonym, and
+    gains one saying what was erased (never who, and never by whom when they did it
+    themselves)."""
     removed = Removed()
     with transaction.atomic():
+        audit_forget(user=user)
+        by_staff = by is not None and by.pk != user.pk
+        erased = audit_entry(
+            act=Act.PERSON_ERASED,
+            actor=by if by_staff else user,
+            subject_name=pseudonym_of(user.pk),
+            after={"removed": counts},
+        )
+        if not by_staff:  # they erased themselves: the entry names nobody
+            erased.actor, erased.actor_name = None, pseudonym_of(user.pk)
+        erased.save()
         collector = Collector(using="default", origin=user)
         collector.collect([user])
         names: set[str] = set()

@@ -24,6 +24,8 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from generator.audit.models import Act
+from generator.audit.record import audit_record
 from generator.files.queue import files_release
 from generator.models import (
     ApiKey,
@@ -55,7 +57,11 @@ def export_request(*, user, requested_by, language: str = "en") -> DataExport:
     ).first()
     if pending is not None:
         return pending
-    export = DataExport.objects.create(user=user, requested_by=requested_by, language=language)
+    with transaction.atomic():
+        export = DataExport.objects.create(user=user, requested_by=requested_by, language=language)
+        audit_record(
+            act=Act.EXPORT_CREATED, actor=requested_by, subject=user, target=f"export {export.pk}"
+        )
     transaction.on_commit(build_exports.enqueue)
     return export
 
@@ -162,9 +168,12 @@ def exports_of(*, user, now: datetime | None = None):
 
 
 def export_downloaded(*, export: DataExport) -> None:
-    DataExport.objects.filter(pk=export.pk, downloaded_at__isnull=True).update(
-        downloaded_at=timezone.now()
-    )
+    """Every download goes in the audit log (the first also stamps the export)."""
+    with transaction.atomic():
+        DataExport.objects.filter(pk=export.pk, downloaded_at__isnull=True).update(
+            downloaded_at=timezone.now()
+        )
+        audit_record(act=Act.EXPORT_DOWNLOADED, subject=export.user, target=f"export {export.pk}")
 
 
 def exports_stale(*, now: datetime):

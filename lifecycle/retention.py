@@ -29,8 +29,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
+from generator.audit.models import Act
+from generator.audit.record import audit_entry, audit_record_many
 from generator.files.queue import files_remove_all_pending
-from generator.models import ResultImage, Run
+from generator.models import AuditEntry, ResultImage, Run
 from generator.runs.photo_owners import photos_leaving
 from generator.runs.removal import Removed, photos_remove, results_remove, runs_remove
 from lifecycle.exports import exports_remove, exports_stale
@@ -102,6 +104,18 @@ def retention_rules() -> list[Rule]:
         ),
         Rule(_("Photos of forms never submitted"), _("Removed a day after they were given."), ""),
         Rule(_("Expired log-in sessions"), _("Removed by the next daily run."), ""),
+        Rule(
+            _("The audit log"),
+            ngettext(
+                "Each entry is kept %(days)d day, then removed.",
+                "Each entry is kept %(days)d days, then removed.",
+                settings.AUDIT_DAYS,
+            )
+            % {"days": settings.AUDIT_DAYS}
+            if settings.AUDIT_DAYS
+            else _("Kept forever."),
+            "AUDIT_DAYS",
+        ),
         Rule(
             _("The worker's job records"),
             _("Removed %(days)d days after the job ended.") % {"days": JOB_RECORDS_KEPT.days},
@@ -200,7 +214,7 @@ def _steps(now: datetime, batch: int) -> list[tuple[str, Step]]:
     in_trash = Q(deleted_at__lt=now - timedelta(days=settings.TRASH_DAYS))
 
     def trash(runs: list) -> Work:
-        return partial(runs_remove, ids=runs, only=in_trash)
+        return partial(_trash_purge, ids=runs, only=in_trash)
 
     trashed = Run.objects.filter(in_trash)
     steps.append(("trash", _runs_paged(trashed, "deleted_at", batch, trash)))
@@ -210,7 +224,26 @@ def _steps(now: datetime, batch: int) -> list[tuple[str, Step]]:
     steps.append(("job records", _paged(old_jobs, batch, partial(_delete, "job records"))))
     expired = Session.objects.filter(expire_date__lt=now)
     steps.append(("sessions", _paged(expired, batch, partial(_delete, "expired sessions"))))
+    if settings.AUDIT_DAYS:
+        aged = AuditEntry.objects.filter(at__lt=now - timedelta(days=settings.AUDIT_DAYS))
+        steps.append(("audit", _paged(aged, batch, partial(_delete, "audit entries"))))
     return steps
+
+
+def _trash_purge(*, ids: list, only: Q) -> Removed:
+    """Runs past their time in the trash go for good; the audit log says whose, and how
+    many, in the same transaction."""
+    owners: dict = {}
+    for run in Run.objects.filter(only, pk__in=ids).select_related("user", "team"):
+        owners.setdefault(run.user_id, [run.user, 0])[1] += 1
+    removed = runs_remove(ids=ids, only=only)
+    audit_record_many(
+        [
+            audit_entry(act=Act.TRASH_PURGED, subject=user, after={"runs": count})
+            for user, count in owners.values()
+        ]
+    )
+    return removed
 
 
 def _delete(kind: str, rows: QuerySet) -> Removed:

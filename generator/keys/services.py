@@ -18,6 +18,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from common.ratelimits import rate_take
+from generator.audit.models import Act
+from generator.audit.origin import origin_note_key
+from generator.audit.record import audit_entry, audit_record, audit_record_many
 from generator.models import ApiKey, Batch, Run
 from generator.money.ledger import points_used
 from generator.runs.holds import batches_cancel
@@ -39,27 +42,59 @@ def key_create(
 ) -> tuple[ApiKey, str]:
     """A new key for `user`; returns the row and the secret, which is never shown again."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey.objects.create(
-        user=user,
-        name=name.strip()[:100],
-        prefix=token[:VISIBLE],
-        digest=_digest(token),
-        monthly_points=monthly_points,
-        webhook_url=webhook_url,
-        webhook_secret=secrets.token_hex(32) if webhook_url else "",
-    )
+    with transaction.atomic():
+        key = ApiKey.objects.create(
+            user=user,
+            name=name.strip()[:100],
+            prefix=token[:VISIBLE],
+            digest=_digest(token),
+            monthly_points=monthly_points,
+            webhook_url=webhook_url,
+            webhook_secret=secrets.token_hex(32) if webhook_url else "",
+        )
+        audit_record(act=Act.KEY_CREATED, subject=user, target=_named(key), after=key_audited(key))
     return key, token
+
+
+def _named(key: ApiKey) -> str:
+    return f"{key.prefix}… {key.name}"
+
+
+def key_audited(key: ApiKey) -> dict:
+    """What the audit log keeps of a key: never its secret or its webhook's secret."""
+    return {
+        "name": key.name,
+        "monthly_points": key.monthly_points,
+        "webhook_url": key.webhook_url,
+    }
 
 
 def key_update(*, key: ApiKey, name: str, monthly_points: int | None, webhook_url: str) -> ApiKey:
     """Rename a key, change its budget or its webhook (a first webhook gets a secret)."""
+    before = key_audited(key)
     key.name, key.monthly_points, key.webhook_url = name.strip()[:100], monthly_points, webhook_url
     fields = ["name", "monthly_points", "webhook_url"]
     if webhook_url and not key.webhook_secret:
         key.webhook_secret = secrets.token_hex(32)
         fields.append("webhook_secret")
-    key.save(update_fields=fields)
+    with transaction.atomic():
+        key.save(update_fields=fields)
+        _key_changed_record(key=key, before=before)
     return key
+
+
+def _key_changed_record(*, key: ApiKey, before: dict) -> None:
+    """The audit entry for a change to a key (from its page, the API or the admin)."""
+    after = key_audited(key)
+    changed = {field for field in after if after[field] != before.get(field)}
+    if changed:
+        audit_record(
+            act=Act.KEY_CHANGED,
+            subject=key.user,
+            target=_named(key),
+            before={f: before.get(f) for f in sorted(changed)},
+            after={f: after[f] for f in sorted(changed)},
+        )
 
 
 def key_revoke(*, key: ApiKey, by) -> bool:
@@ -77,6 +112,12 @@ def keys_revoke(*, keys: QuerySet[ApiKey], by) -> int:
         ids = list(keys.filter(revoked_at__isnull=True).values_list("pk", flat=True))
         revoked = ApiKey.objects.filter(pk__in=ids, revoked_at__isnull=True).update(
             revoked_at=timezone.now(), revoked_by=by
+        )
+        audit_record_many(
+            [
+                audit_entry(act=Act.KEY_REVOKED, subject=key.user, target=_named(key), actor=by)
+                for key in ApiKey.objects.filter(pk__in=ids).select_related("user")
+            ]
         )
         batches_cancel(
             batches=Batch.objects.filter(api_key__in=ids),
@@ -111,6 +152,7 @@ def key_authenticate(*, token: str) -> ApiKey:
     key = ApiKey.objects.active().select_related("user").filter(digest=_digest(token)).first()
     if key is None:
         raise KeyRefused(missing=False)
+    origin_note_key(prefix=key.prefix)
     wait = rate_take(bucket=f"key:{key.pk}")
     if wait:
         raise KeyRateLimited(wait)

@@ -19,6 +19,8 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from a1 import Code
+from generator.audit.models import Act
+from generator.audit.record import audit_record
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
 from generator.models import ApiKey, BalanceAlert, BatchItem, Budget, Team
 from generator.money.ledger import points_held, points_used
@@ -77,9 +79,13 @@ def balance_alert_raise(*, message: str) -> None:
 
 
 def balance_alert_clear(*, user) -> int:
-    return BalanceAlert.objects.filter(active=True).update(
-        active=False, cleared_at=timezone.now(), cleared_by=user
-    )
+    with transaction.atomic():
+        cleared = BalanceAlert.objects.filter(active=True).update(
+            active=False, cleared_at=timezone.now(), cleared_by=user
+        )
+        if cleared:
+            audit_record(act=Act.BALANCE_ALERT_CLEARED, actor=user, target="A1 account")
+    return cleared
 
 
 def spend_check(

@@ -13,6 +13,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from generator.audit.models import Act
+from generator.audit.record import audit_record
 from generator.models import Batch
 from generator.runs.holds import batches_cancel
 
@@ -21,6 +23,7 @@ def person_deactivate(*, user) -> int:
     """Lock the person out of spending; returns how many batch items were cancelled."""
     with transaction.atomic():
         get_user_model()._default_manager.filter(pk=user.pk).update(is_active=False)
+        audit_record(act=Act.PERSON_DEACTIVATED, subject=user)
         user.is_active = False
         return batches_cancel(
             batches=Batch.objects.filter(user=user),
@@ -29,5 +32,7 @@ def person_deactivate(*, user) -> int:
 
 
 def person_reactivate(*, user) -> None:
-    get_user_model()._default_manager.filter(pk=user.pk).update(is_active=True)
+    with transaction.atomic():
+        get_user_model()._default_manager.filter(pk=user.pk).update(is_active=True)
+        audit_record(act=Act.PERSON_REACTIVATED, subject=user)
     user.is_active = True

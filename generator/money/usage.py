@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.spreadsheets import spreadsheet_cell
 from generator.models import LedgerEntry
 
 SPLITS = ("user", "team", "app")
@@ -125,13 +126,8 @@ def usage_csv(*, usage: Usage) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     series = usage.series or []
-    writer.writerow([_("Day"), *[_cell(s.name) for s in series], _("Total")])
+    writer.writerow([_("Day"), *[spreadsheet_cell(s.name) for s in series], _("Total")])
     for i, day in enumerate(usage.days):
         writer.writerow([day.isoformat(), *[s.points[i] for s in series], usage.total_by_day[day]])
     writer.writerow([_("Total"), *[s.total for s in series], usage.total])
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    """A name as a spreadsheet shows it, never run as a formula (=, +, -, @ first)."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import IO
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 
 from common.zips import zip_spool
+from generator.audit.models import Act
+from generator.audit.record import audit_entry, audit_record_many
 from generator.models import InputImage, ResultImage, Run, Team
 from generator.runs.inputs import ImageSlot
 
@@ -43,12 +46,48 @@ def runs_share(*, runs: QuerySet, visibility: str, team: Team | None) -> int:
     changes: dict[str, object] = {"visibility": visibility}
     if team is not None:
         changes["team"] = team
-    return runs.update(**changes)
+    with transaction.atomic():
+        before = list(runs.select_related("user", "team"))
+        changed = runs.update(**changes)
+        audit_record_many(
+            [
+                audit_entry(
+                    act=Act.RUN_SHARED,
+                    subject=run.user,
+                    team=team or run.team,
+                    target=f"run {run.pk}",
+                    before={"visibility": run.visibility, "team": run.team_id},
+                    after={
+                        "visibility": visibility,
+                        "team": team.pk if team is not None else run.team_id,
+                    },
+                )
+                for run in before
+                if run.visibility != visibility or (team is not None and team.pk != run.team_id)
+            ]
+        )
+    return changed
 
 
 def runs_hide(*, runs: QuerySet, hidden: bool) -> int:
     """Staff hide runs from everyone but staff (RunQuerySet.shown), or show them."""
-    return runs.update(hidden=hidden)
+    with transaction.atomic():
+        changing = list(runs.exclude(hidden=hidden).select_related("user", "team"))
+        changed = Run.objects.filter(pk__in=[run.pk for run in changing]).update(hidden=hidden)
+        audit_record_many(
+            [
+                audit_entry(
+                    act=Act.RUN_HIDDEN if hidden else Act.RUN_UNHIDDEN,
+                    subject=run.user,
+                    team=run.team,
+                    target=f"run {run.pk}",
+                    before={"hidden": not hidden},
+                    after={"hidden": hidden},
+                )
+                for run in changing
+            ]
+        )
+    return changed
 
 
 def run_favourite(*, run: Run, favourite: bool) -> None:

@@ -17,6 +17,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from generator.audit.models import Act
+from generator.audit.record import audit_record
 from generator.errors import SubmitRefused
 from generator.models import GalleryStamp, Invite, Membership, Preferences, Team, sharing_defaults
 
@@ -47,6 +49,13 @@ def invite_create(*, team: Team, by, role: str = Membership.Role.MEMBER) -> Invi
             created_by=by,
             token=secrets.token_urlsafe(32),
             expires=timezone.now() + timedelta(days=INVITE_DAYS),
+        )
+        audit_record(
+            act=Act.INVITE_CREATED,
+            actor=by,
+            team=team,
+            target=f"invite {invite.pk}",
+            after={"role": role, "expires": invite.expires.isoformat()},
         )
         GalleryStamp.objects.bump(teams=[team.pk])
     return invite
@@ -92,6 +101,14 @@ def invite_accept(*, invite: Invite, user) -> Membership:
         if preferences.default_team is None:
             preferences.default_team = invite.team
             preferences.save(update_fields=["default_team"])
+        audit_record(
+            act=Act.MEMBER_ADDED,
+            actor=user,
+            subject=user,
+            team=invite.team,
+            target=f"invite {invite.pk}",
+            after={"role": membership.role},
+        )
         GalleryStamp.objects.bump(users=[user.pk], teams=[invite.team_id])
     return membership
 
@@ -118,8 +135,16 @@ def invite_sign_up(*, invite: Invite, username: str, password: str):
 
 def invite_revoke(*, invite: Invite) -> bool:
     """Withdraw a pending invite; its link stops working. False if it was used meanwhile."""
-    deleted, _rows = Invite.objects.filter(pk=invite.pk, used_at__isnull=True).delete()
-    GalleryStamp.objects.bump(teams=[invite.team_id])
+    with transaction.atomic():
+        deleted, _rows = Invite.objects.filter(pk=invite.pk, used_at__isnull=True).delete()
+        if deleted:
+            audit_record(
+                act=Act.INVITE_REVOKED,
+                team=invite.team,
+                target=f"invite {invite.pk}",
+                before={"role": invite.role},
+            )
+        GalleryStamp.objects.bump(teams=[invite.team_id])
     return bool(deleted)
 
 
@@ -196,6 +221,12 @@ def membership_remove(*, membership: Membership) -> None:
         if membership.role == Membership.Role.MANAGER and not _managers_left(membership):
             raise TeamRuleError(_("A team needs a manager: make someone else manager first."))
         Membership.objects.filter(pk=membership.pk).delete()
+        audit_record(
+            act=Act.MEMBER_REMOVED,
+            subject=membership.user,
+            team=membership.team,
+            before={"role": membership.role},
+        )
         _invites_end(membership)
         Preferences.objects.filter(
             user_id=membership.user_id, default_team_id=membership.team_id
@@ -212,6 +243,14 @@ def membership_set_role(*, membership: Membership, role: str) -> None:
         if demoted and not _managers_left(membership):
             raise TeamRuleError(_("A team needs a manager: make someone else manager first."))
         Membership.objects.filter(pk=membership.pk).update(role=role)
+        if role != membership.role:
+            audit_record(
+                act=Act.ROLE_CHANGED,
+                subject=membership.user,
+                team=membership.team,
+                before={"role": membership.role},
+                after={"role": role},
+            )
         if demoted:
             _invites_end(membership)
         GalleryStamp.objects.bump(users=[membership.user_id], teams=[membership.team_id])
@@ -219,8 +258,16 @@ def membership_set_role(*, membership: Membership, role: str) -> None:
 
 
 def team_settings_update(*, team: Team, share_new_runs: bool) -> None:
-    Team.objects.filter(pk=team.pk).update(share_new_runs=share_new_runs)
-    GalleryStamp.objects.bump(teams=[team.pk])
+    with transaction.atomic():
+        Team.objects.filter(pk=team.pk).update(share_new_runs=share_new_runs)
+        if share_new_runs != team.share_new_runs:
+            audit_record(
+                act=Act.TEAM_CHANGED,
+                team=team,
+                before={"share_new_runs": team.share_new_runs},
+                after={"share_new_runs": share_new_runs},
+            )
+        GalleryStamp.objects.bump(teams=[team.pk])
     team.share_new_runs = share_new_runs
 
 

@@ -27,6 +27,7 @@ KINDS = {
     "job records": gettext_lazy("job records"),
     "sessions": gettext_lazy("sessions"),
     "expired sessions": gettext_lazy("expired sessions"),
+    "audit entries": gettext_lazy("audit log entries"),
     "accounts": gettext_lazy("accounts"),
 }
 

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from accounts.models import SsoLink
 from accounts.sso_accounts import SsoRefused, sso_account_resolve
 from generator.models import Membership
+from tests.base import admin_post_data
 
 pytestmark = pytest.mark.django_db
 
@@ -76,24 +77,6 @@ def test_it_links_a_staff_account_only_through_the_link_staff_made():
     assert resolve() == root
     link = SsoLink.objects.get(user=root)
     assert (link.issuer, link.subject) == (ISSUER, "alice-sub") and link.linked_at
-
-
-def admin_post_data(response) -> dict:
-    """The person's admin page as its form would post it, unchanged."""
-    form = response.context["adminform"].form
-    data = {}
-    for name, field in form.fields.items():
-        value = form.initial.get(name, field.initial)
-        if value is None or getattr(field.widget, "read_only", False) or field.disabled:
-            continue
-        if hasattr(value, "all"):
-            value = [obj.pk for obj in value.all()]
-        elif hasattr(field.widget, "decompress"):
-            for i, part in enumerate(field.widget.decompress(value)):
-                data[f"{name}_{i}"] = part
-            continue
-        data[name] = value
-    return data
 
 
 def test_staff_make_the_link_on_the_persons_admin_page(client):

@@ -124,6 +124,10 @@ def world(stack, transactional_db, settings, sandbox):
         lambda: not BatchItem.objects.filter(batch=batch, state="checking").exists(), timeout=60
     )
     client.post("/account/keys/", {"name": "Nightly posters", "monthly_points": "200"})
+    # Two entries in the team's audit log.
+    mate_membership = Membership.objects.get(team=team, user=mate)
+    for role in ("manager", "member"):
+        client.post(f"/team/{team.id}/members/{mate_membership.pk}/role/", {"role": role})
     # The app in the personal library, with a preset, so its card there lists one.
     client.post("/apps/library/add/", {"library": "personal", "apps": WATERCOLOR})
     response = client.post(
@@ -137,6 +141,7 @@ def world(stack, transactional_db, settings, sandbox):
         "sandbox": stack_sandbox,
         "settings": settings,
         "demo": demo,
+        "team": team,
         "run": first,
         "enhanced": enhanced,
         "invite": invite.token,
@@ -173,6 +178,8 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("compare", "/compare/?r={}&r={}".format(*world["pair"]), True),
         ("account", "/account/", True),
         ("staff-data", "/staff/data/", True),
+        ("audit-log", "/staff/audit/", True),
+        ("team-audit-log", f"/team/{world['team'].pk}/audit/", True),
         ("api-keys", "/account/keys/", True),
         ("not-found", "/no/such/page/", True),
     ]
