@@ -354,6 +354,9 @@ WORKER_POLL_LEASE = env_float("WORKER_POLL_LEASE", 90.0)
 # 20000 pauses every batch for BATCH_BACKOFF_SECONDS.
 BATCH_SEND_RATE = env_float("BATCH_SEND_RATE", 2.0)
 BATCH_MAX_IN_FLIGHT = env_int("BATCH_MAX_IN_FLIGHT", 20, minimum=1)
+# One person's share of those while someone else's batch items wait (alone, a person
+# may use them all): people take turns (generator/batches/fairness.py).
+BATCH_MAX_IN_FLIGHT_PER_PERSON = env_int("BATCH_MAX_IN_FLIGHT_PER_PERSON", 10, minimum=1)
 BATCH_BACKOFF_SECONDS = env_int("BATCH_BACKOFF_SECONDS", 30, minimum=1)
 BATCH_MAX_ITEMS = env_int("BATCH_MAX_ITEMS", 1000, minimum=1)
 # A batch's photos come in one request (or a ZIP): allow that many files in it.
@@ -529,9 +532,12 @@ AUTHENTICATION_BACKENDS = [
 ] + (["accounts.sso.SsoBackend"] if SSO_ENABLED else [])
 
 # --- Programmatic access (personal API keys, /api/v1/, /open-api/v1/a1/) -------------
-# Requests per API key: this many at once after a quiet spell, then this many a minute.
+# Requests per person to the REST API and the gateway, whatever key or browser session
+# makes them: this many at once after a quiet spell, then this many a minute.
 API_RATE_BURST = env_int("API_RATE_BURST", 20, minimum=1)
 API_RATE_PER_MINUTE = env_int("API_RATE_PER_MINUTE", 60, minimum=1)
+# Active API keys a person may have at once (a revoked key does not count).
+KEYS_PER_PERSON = env_int("KEYS_PER_PERSON", 10, minimum=1)
 # How long the gateway's links to our kept images work (A1's own links expire too).
 GATEWAY_LINK_SECONDS = env_int("GATEWAY_LINK_SECONDS", 24 * 3600, minimum=60)
 # Webhooks: seconds to wait for the receiver, and how many tries before giving up.

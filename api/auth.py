@@ -49,6 +49,8 @@ class SessionAuth(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key):
         if not request.user.is_authenticated:
             return None
+        # A browser session's calls count against the person's rate like a key's.
+        keys.person_rate_take(user_id=request.user.pk)
         cast(KeyedHttpRequest, request).api_key = None
         return request.user
 

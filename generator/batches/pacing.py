@@ -23,7 +23,8 @@ from django.utils import timezone, translation
 
 from a1 import A1Error, Code
 from generator.batches.checking import check_batch
-from generator.batches.status import RUN_IN_FLIGHT, batch_progress
+from generator.batches.fairness import RUN_IN_FLIGHT, items_in_turn
+from generator.batches.status import batch_progress
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
 from generator.keys import webhooks
 from generator.models import Batch, BatchItem, InputImage, Run
@@ -99,13 +100,8 @@ def batches_send_tick(*, now: datetime | None = None) -> datetime | None:
 
 
 def _claim_next(now: datetime) -> BatchItem | None:
-    """The next waiting item, fairly: the running batch that sent least recently first."""
-    candidates = (
-        BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING)
-        .order_by("batch__started_at", "index")
-        .values_list("pk", flat=True)[:20]
-    )
-    for pk in candidates:
+    """The next waiting item, fairly: people (and teams) take turns (fairness.py)."""
+    for pk in items_in_turn():
         claimed = BatchItem.objects.filter(pk=pk, state=Item.WAITING).update(
             state=Item.SENDING, claimed_until=now + SENDING_LEASE
         )

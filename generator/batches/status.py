@@ -11,17 +11,12 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import Count, Q, Sum
 
+from generator.batches.fairness import RUN_IN_FLIGHT, batch_turn
 from generator.models import Batch, BatchItem, Run
 from generator.runs.tracking import app_typical_seconds
 
 State = Batch.State
 Item = BatchItem.State
-# A batch's runs that are at A1 (or about to be): the pace counts these.
-RUN_IN_FLIGHT = (
-    Run.State.SUBMITTING,
-    Run.State.RUNNING,
-    Run.State.STALLED,
-)
 
 
 @dataclass
@@ -38,6 +33,8 @@ class Progress:
     points_spent: int
     points_held: int
     eta_seconds: int | None
+    people_ahead: int = 0  # in the turn for the next send (0: this batch is next)
+    people_sharing: int = 1  # people whose batches share the pace now
 
     @property
     def finished(self) -> int:
@@ -80,10 +77,13 @@ def batch_progress(*, batch: Batch) -> Progress:
     running = sum(runs.get(s, 0) for s in (*RUN_IN_FLIGHT, Run.State.COPYING))
     running += runs.get(Run.State.UNKNOWN, 0)
     failed = runs.get(Run.State.FAILED, 0) + by_state.get(Item.REFUSED, 0)
-    eta = None
+    eta, ahead, sharing = None, 0, 1
     if batch.state == State.RUNNING and (waiting or running):
         typical = app_typical_seconds(app_id=batch.app_id) or 30
-        eta = int(waiting / settings.BATCH_SEND_RATE + typical)
+        if waiting:
+            # People take turns (fairness.py): this batch gets its share of the pace.
+            ahead, sharing = batch_turn(batch=batch)
+        eta = int(waiting * sharing / settings.BATCH_SEND_RATE + typical)
     return Progress(
         total=sum(by_state.values()),
         checking=by_state.get(Item.CHECKING, 0),
@@ -97,6 +97,8 @@ def batch_progress(*, batch: Batch) -> Progress:
         points_spent=money["spent"],
         points_held=money["held"] + waiting * batch.points_per_item,
         eta_seconds=eta,
+        people_ahead=ahead,
+        people_sharing=sharing,
     )
 
 

@@ -12,6 +12,8 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -40,9 +42,20 @@ def _digest(token: str) -> str:
 def key_create(
     *, user, name: str, monthly_points: int | None = None, webhook_url: str = ""
 ) -> tuple[ApiKey, str]:
-    """A new key for `user`; returns the row and the secret, which is never shown again."""
+    """A new key for `user`; returns the row and the secret, which is never shown again.
+    Raises KeyLimitReached when they already have KEYS_PER_PERSON active keys."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
+        # Locked, so two requests at once cannot both make the last key allowed.
+        get_user_model()._default_manager.select_for_update().filter(pk=user.pk).first()
+        if ApiKey.objects.active().filter(user=user).count() >= settings.KEYS_PER_PERSON:
+            raise KeyLimitReached(
+                _(
+                    "You have %(n)d active keys, as many as a person may have. Revoke one "
+                    "you no longer use, then make this one."
+                )
+                % {"n": settings.KEYS_PER_PERSON}
+            )
         key = ApiKey.objects.create(
             user=user,
             name=name.strip()[:100],
@@ -134,6 +147,23 @@ class KeyRefused(Exception):
         self.missing = missing
 
 
+class KeyLimitReached(Exception):
+    """The person has as many active keys as a person may (KEYS_PER_PERSON)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def person_rate_take(*, user_id: int) -> None:
+    """Count one call to the REST API or the gateway against the person's rate, whatever
+    key (or browser session) made it: more keys never buy more calls. Raises
+    KeyRateLimited with the seconds to wait."""
+    wait = rate_take(bucket=f"person:{user_id}")
+    if wait:
+        raise KeyRateLimited(wait)
+
+
 class KeyRateLimited(Exception):
     def __init__(self, retry_after: float):
         super().__init__(f"rate limited; retry after {retry_after:.1f}s")
@@ -153,9 +183,7 @@ def key_authenticate(*, token: str) -> ApiKey:
     if key is None:
         raise KeyRefused(missing=False)
     origin_note_key(prefix=key.prefix)
-    wait = rate_take(bucket=f"key:{key.pk}")
-    if wait:
-        raise KeyRateLimited(wait)
+    person_rate_take(user_id=key.user_id)
     now = timezone.now()
     # One write a minute at most, however busy the key: last use is for people to read.
     if key.last_used_at is None or key.last_used_at < now - TOUCH_EVERY:

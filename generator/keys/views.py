@@ -60,7 +60,11 @@ def api_keys(request: HtmxHttpRequest):
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
         return _page(request, form=form)
-    key, token = keys.key_create(user=request.user, **form.cleaned_data)
+    try:
+        key, token = keys.key_create(user=request.user, **form.cleaned_data)
+    except keys.KeyLimitReached as exc:
+        form.add_error(None, exc.message)
+        return _page(request, form=form, status=409)
     request.session[NEW_KEY] = {"id": key.pk, "token": token}
     return redirect("api_keys")
 
