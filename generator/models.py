@@ -9,7 +9,13 @@ from generator.batches.models import Batch, BatchItem
 from generator.files.models import FileRemoval
 from generator.galleries.models import GalleryStamp
 from generator.keys.models import ApiKey, WebhookDelivery
-from generator.money.models import BalanceAlert, Budget, LedgerEntry
+from generator.money.models import (
+    AccountBalance,
+    BalanceAlert,
+    Budget,
+    LedgerEntry,
+    SpendAlert,
+)
 from generator.runs.models import (
     AppDefinition,
     AppVisit,
@@ -31,6 +37,8 @@ from generator.teams.models import (
 )
 
 __all__ = [
+    "AccountBalance",
+    "SpendAlert",
     "ApiKey",
     "AppDefinition",
     "AppVisit",

@@ -19,6 +19,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from a1 import Code
+from generator.money.alerts import account_out_of_points_alert
 from generator.audit.models import Act
 from generator.audit.record import audit_record
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
@@ -73,6 +74,7 @@ def balance_alert_raise(*, message: str) -> None:
     try:
         with transaction.atomic():
             BalanceAlert.objects.create(message=message[:300])
+            account_out_of_points_alert(message=message)  # staff hear at once
     except IntegrityError:
         return
     logger.error("A1 says the account balance is insufficient: new runs are paused")
