@@ -143,9 +143,11 @@ def upload(request: HttpRequest, sb: Sandbox, key: str):
         if (upload_file.size or 0) > images.MAX_BYTES:
             raise SandboxError(400003)
         content = upload_file.read()
-        fmt, size = images.check_image(content, upload_file.name or "")
+        fmt, size = images.check_image(
+            content, upload_file.name or "", max_side=sb.knobs.upload_max_side
+        )
     elif image_url:
-        fmt, size, content = _fetch(image_url)
+        fmt, size, content = _fetch(image_url, max_side=sb.knobs.upload_max_side)
     else:
         raise SandboxError(400000)
     record = sb.add_upload(key, content, fmt, size)
@@ -153,7 +155,7 @@ def upload(request: HttpRequest, sb: Sandbox, key: str):
     return {"imageUrl": f"{_host(request)}/files/uploads/{record.id}.{ext}", "path": record.path}
 
 
-def _fetch(url: str):
+def _fetch(url: str, *, max_side: int):
     """Fetch an image by link, as A1 does, with a timeout and a size cap."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -165,7 +167,7 @@ def _fetch(url: str):
             content = response.raw.read(images.MAX_BYTES + 1, decode_content=True)
     except requests.RequestException:
         raise SandboxError(20100, detail="the link could not be fetched") from None
-    fmt, size = images.check_image(content, None)
+    fmt, size = images.check_image(content, None, max_side=max_side)
     return fmt, size, content
 
 

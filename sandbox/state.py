@@ -54,6 +54,9 @@ class Knobs:
     fault_calls: int = 0  # >0: the fault knobs hit only the next N calls (a burst); 0 = all
     vip_keys: str = ""  # comma-separated keys that may use VIP apps
     seed: int = 0  # 0 = random; any other value makes faults reproducible
+    # The document states 2048x2048 for optimize, and lists 400006 among upload codes:
+    # whether A1 refuses larger uploads is unknown, so both readings stay testable.
+    upload_max_side: int = 2048  # pixels a side an upload may have; 0 = any size
 
     @classmethod
     def from_mapping(cls, values: dict, base: Knobs | None = None) -> Knobs:

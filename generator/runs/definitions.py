@@ -22,6 +22,8 @@ from generator.runs.upstream import a1_client
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE_SECONDS = 300
+# Asked for no language, A1 answers in the app's publishing language: kept under "".
+PUBLISHING_LANGUAGE = ""
 
 
 def a1_language(language: str | None = None) -> str:
