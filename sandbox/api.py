@@ -138,6 +138,8 @@ def upload(request: HttpRequest, sb: Sandbox, key: str):
     image_url = request.POST.get("imageUrl", "").strip()
     if len(files) + bool(image_url) > 1:
         raise SandboxError(400001)
+    part = (files[0].content_type or "") if files else "imageUrl" if image_url else ""
+    sb.note_upload_form(request.content_type or "", part)
     if files:
         upload_file = files[0]
         if (upload_file.size or 0) > images.MAX_BYTES:

@@ -201,6 +201,9 @@ class Sandbox:
             self.calls: Counter = Counter()
             self.calls_by_key: dict[str, Counter] = defaultdict(Counter)
             self.sections: Counter = Counter()  # `section` header values seen, per endpoint
+            # How uploads arrived: "<request content type> <part>" (the file part's own
+            # content type, or "imageUrl"), so tests see what a client really sends.
+            self.upload_forms: Counter = Counter()
             self.spent: Counter = Counter()
             self.balances: dict[str, int] = {}
             self.buckets: dict[str, tuple[float, float]] = {}
@@ -229,6 +232,10 @@ class Sandbox:
             self.calls_by_key[key][endpoint] += 1
             if section:
                 self.sections[f"{endpoint}:{section}"] += 1
+
+    def note_upload_form(self, request_type: str, part: str) -> None:
+        with self.lock:
+            self.upload_forms[f"{request_type} {part}"] += 1
 
     def take_fault(self, endpoint: str) -> bool:
         """Whether fault knobs apply to this call; uses up one call of a burst."""
@@ -344,6 +351,7 @@ class Sandbox:
                 "tasks": dict(states),
                 "uploads": len(self.uploads),
                 "sections": dict(self.sections),
+                "upload_forms": dict(self.upload_forms),
                 "files_gate": "open" if self.files_gate.is_set() else "closed",
                 "files_waiting": self.files_waiting,
                 "knobs": asdict(self.knobs),

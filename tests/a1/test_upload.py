@@ -130,3 +130,16 @@ def test_with_its_upload_limit_off_the_sandbox_takes_any_pixel_size(a1, sandbox)
     with pytest.raises(A1Error) as caught:
         a1.upload_file(image_bytes("JPEG", size=(4032, 3024)), "phone.jpg")
     assert caught.value.code == Code.DIMENSIONS_TOO_LARGE
+
+
+def test_uploads_carry_their_real_content_type_as_form_data(a1, sandbox):
+    a1.upload_file(image_bytes("PNG"), "me.png")
+    a1.upload_file(image_bytes("JPEG"), "me.jpg")
+    first = a1.upload_file(image_bytes("JPEG"), "me.jpeg", "image/jpeg")
+    a1.upload_url(first.image_url)
+    assert sandbox.stats()["upload_forms"] == {
+        "multipart/form-data image/png": 1,
+        "multipart/form-data image/jpeg": 2,
+        # The document lists imageUrl under form-data, as it does the file.
+        "multipart/form-data imageUrl": 1,
+    }

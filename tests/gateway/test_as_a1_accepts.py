@@ -113,6 +113,8 @@ class AsA1Tests(GatewayTestCase):
         # The sandbox, with its upload limit on (2048 a side), took what the portal sent.
         assert self.sandbox.stats()["knobs"]["upload_max_side"] == 2048
         assert self.sandbox.calls("upload") == 1 and self.sandbox.calls("generate") == 1
+        # The portal's upload to A1 is form-data that names its real content type.
+        assert self.sandbox.stats()["upload_forms"] == {"multipart/form-data image/jpeg": 1}
         self.finish(Run.objects.get().pk)
         task = envelope(self.script.task(task_id))["data"]
         assert task["state"] == 10 and len(task["images"]) == 1
