@@ -221,9 +221,20 @@ class BudgetAdmin(MovesGalleries):
 
 @admin.register(AppDefinition)
 class AppDefinitionAdmin(admin.ModelAdmin):
-    list_display = ["name", "app_id", "version_id", "language", "fetched_at", "allowed"]
+    list_display = [
+        "name",
+        "app_id",
+        "version_id",
+        "language",
+        "fetched_at",
+        "allowed",
+        "cost_kind",
+        "cost_points",
+        "cost_source",
+    ]
     list_editable = ["allowed"]
-    list_filter = ["language", "allowed"]
+    # "Learnt from A1's 324011": apps staff should give their points per run (library).
+    list_filter = ["language", "allowed", "cost_source"]
     search_fields = ["name", "app_id"]
     readonly_fields = [
         "app_id",
@@ -234,6 +245,9 @@ class AppDefinitionAdmin(admin.ModelAdmin):
         "definition",
         "raw",
         "fetched_at",
+        "cost_kind",
+        "cost_points",
+        "cost_source",
     ]
 
 

@@ -128,6 +128,8 @@ def app_details(request: HttpRequest, sb: Sandbox, key: str, app_id: str):
             for s in app.styles
         ],
     }
+    if not sb.knobs.kind_fields:
+        del data["appType"], data["nodeNum"]
     return dialects.app(localize(data, language, app.publish_language), sb.knobs.dialects)
 
 

@@ -57,6 +57,9 @@ class Knobs:
     # The document states 2048x2048 for optimize, and lists 400006 among upload codes:
     # whether A1 refuses larger uploads is unknown, so both readings stay testable.
     upload_max_side: int = 2048  # pixels a side an upload may have; 0 = any size
+    # appType and nodeNum are the sandbox's names; the document names no field for a
+    # node app's kind or cost. 0 leaves them out of app details (A1 may not send them).
+    kind_fields: int = 1
 
     @classmethod
     def from_mapping(cls, values: dict, base: Knobs | None = None) -> Knobs:

@@ -185,6 +185,20 @@ class AsA1Tests(GatewayTestCase):
         envelope(response, Code.INVALID_PARAMS)
         assert self.sandbox.calls("generate") == 0
 
+    def test_a_node_app_without_kind_fields_answers_324011_and_is_marked_node(self):
+        self.sandbox.knobs(kind_fields=0)  # A1's details may not say appType/nodeNum
+        upload = envelope(self.script.upload(image_bytes(size=(300, 400))))["data"]
+        body = {
+            "appId": NODE_APP,
+            "versionId": self.version(NODE_APP),
+            "generateNum": "2",
+            "cnet": [{"id": NODE_PHOTO, "imageUrl": upload["imageUrl"], "path": upload["path"]}],
+        }
+        refused = envelope(self.script.generate(body), Code.QUANTITY_OUT_OF_RANGE)
+        assert "one image per run" in refused["msg"]
+        assert AppDefinition.objects.get(app_id=NODE_APP).cost_kind == "node"
+        envelope(self.script.generate({**body, "generateNum": "1"}))
+
     # --- generateNum -------------------------------------------------------------------
 
     def test_a_missing_or_zero_generate_num_is_324011(self):
