@@ -274,11 +274,14 @@ class App:
 class Upload:
     image_url: str
     path: str
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Any) -> Upload:
         data = _dict(data)
-        return cls(image_url=_text(data, ("imageUrl", "url")), path=_text(data, ("path",)))
+        return cls(
+            image_url=_text(data, ("imageUrl", "url")), path=_text(data, ("path",)), raw=data
+        )
 
 
 class TaskState(StrEnum):
