@@ -90,3 +90,8 @@ class ExactSchemaTests(ApiTestCase):
             assert not valid(refused), refused
         response = self.api("POST", "/uploads", data={"image_url": ""})
         assert_error_shape(response, 422, "invalid")
+
+    def test_it_refuses_a_date_the_schema_calls_invalid(self):
+        for path in ("/history", "/gallery"):
+            assert_error_shape(self.api("GET", path, params={"date_to": "0"}), 422, "invalid")
+            assert self.api("GET", path, params={"date_to": "2026-12-07"}).status_code == 200
