@@ -140,6 +140,40 @@ class AsA1Tests(GatewayTestCase):
         assert int(task_id) <= INT64_MAX
         assert self.sandbox.calls("generate") == 1
 
+    def test_the_portal_client_sends_values_for_forms_the_app_lacks(self):
+        upload = self.client_a1.upload_file(image_bytes(size=(300, 400)), "a.jpg")
+        app = self.client_a1.app(NODE_APP)
+        task_id = self.client_a1.generate(
+            GenerateRequest(
+                app_id=NODE_APP,
+                version_id=app.version_id,
+                generate_num=1,
+                cnet=(CnetValue(NODE_PHOTO, upload.image_url, upload.path),),
+                description=(("description", "a literal id"),),
+                style_id="42",
+                size_id="3",
+            )
+        )
+        assert 0 <= int(task_id) <= INT64_MAX
+        assert self.client_a1.task(task_id).raw_state == "30"
+
+    def test_the_portal_client_hears_20003_when_the_portals_a1_key_is_revoked(self):
+        upload = self.client_a1.upload_file(image_bytes(size=(300, 400)), "a.jpg")
+        version = self.version()
+        with self.settings(A1_API_KEY="revoked"), pytest.raises(A1Error) as refused:
+            self.client_a1.generate(
+                GenerateRequest(
+                    app_id=WATERCOLOR,
+                    version_id=version,
+                    generate_num=1,
+                    cnet=(CnetValue(CNET_FORM, upload.image_url, upload.path),),
+                    style_id=SOFT,
+                    size_id="2",
+                )
+            )
+        assert refused.value.code == Code.SERVICE_INTERNAL_ERROR  # never 10411 for our key
+        assert Run.objects.count() == 0
+
     def test_an_mpo_is_taken(self):
         upload = envelope(self.script.upload(mpo_jpeg()))["data"]
         assert upload["path"].startswith("studio/")
