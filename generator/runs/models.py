@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -47,6 +48,26 @@ class AppDefinition(models.Model):
     allowed = models.BooleanField(
         default=True, help_text=_("When only allowed apps may be opened, this one may.")
     )
+    # What the portal charges when A1's answer does not say it (or says it wrongly):
+    # set by staff, or by A1's own 324011 to a multi-image run. Kept across versions.
+    cost_kind = models.CharField(
+        _("kind we charge by"),
+        max_length=8,
+        blank=True,
+        choices=[("form", _("Form app")), ("node", _("Node app"))],
+        help_text=_("Empty: as A1's app details say (appType, nodeNum)."),
+    )
+    cost_points = models.PositiveSmallIntegerField(
+        _("points"),
+        null=True,
+        blank=True,
+        help_text=_("Per image for a form app, per run for a node app; empty: as A1 says."),
+    )
+    cost_source = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=[("staff", _("Set by staff")), ("a1", _("Learnt from A1's 324011"))],
+    )
 
     class Meta:
         constraints = [
@@ -62,11 +83,23 @@ class AppDefinition(models.Model):
 
     @property
     def app(self) -> A1App:
-        """The typed app, read again from the stored definition (tolerant reader)."""
+        """The typed app, read again from the stored definition (tolerant reader), with
+        the kind and points the portal charges by (`cost_kind`, `cost_points`)."""
         cached = getattr(self, "_app", None)
         if cached is None:
-            cached = self._app = A1App.from_json(self.definition)
+            cached = self._app = self.charged(A1App.from_json(self.definition))
         return cached
+
+    def charged(self, app: A1App) -> A1App:
+        if self.cost_kind == "node":
+            return replace(app, app_type="node", node_num=self.cost_points or app.node_num)
+        if self.cost_kind == "form":
+            return replace(app, app_type="form", node_num=0, points_per_image=self.cost_points or 1)
+        if self.cost_points:  # points alone: for the kind A1 says
+            if app.is_node:
+                return replace(app, node_num=self.cost_points)
+            return replace(app, points_per_image=self.cost_points)
+        return app
 
 
 class AppVisit(models.Model):
