@@ -18,8 +18,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 
 from a1 import A1Error, Code
 from generator.batches.checking import check_batch
@@ -224,13 +225,19 @@ def _repair_sending(now: datetime) -> None:
 
 def batches_take_over(*, now: datetime | None = None) -> bool:
     """The pacer's chain died with its worker (no tick for two poll intervals while items
-    wait): queue it again now. A spare job is harmless: the tick slot admits one."""
+    wait, and no tick queued): queue it again now. A tick merely late in a busy queue is
+    left alone, so a slow queue never fills with spare ticks."""
     now = now or timezone.now()
     slot = Chore.objects.filter(name=SLOT).values_list("next_run", flat=True).first()
-    if slot is None or slot >= now - stale_after():
+    if slot is not None and slot >= now - stale_after():
         return False
     work = Q(state=Item.WAITING, batch__state=State.RUNNING) | Q(state=Item.SENDING)
     if not BatchItem.objects.filter(work).exists():
+        return False
+    queued = DBTaskResult.objects.filter(
+        task_path=pace_batches.module_path, status=TaskResultStatus.READY
+    )
+    if queued.exists():
         return False
     pace_batches.enqueue()
     return True

@@ -6,18 +6,21 @@ import django.utils.timezone
 from django.db import migrations, models
 
 
-def content_type_follows(apps, schema_editor):
+def _move_content_type(apps, source: str, target: str) -> None:
     ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="ops", model="workerheartbeat").update(
-        app_label="generator"
-    )
+    moving = ContentType.objects.filter(app_label=source, model="workerheartbeat")
+    if ContentType.objects.filter(app_label=target, model="workerheartbeat").exists():
+        moving.delete()  # made afresh meanwhile: the old one points at nothing
+    else:
+        moving.update(app_label=target)
+
+
+def content_type_follows(apps, schema_editor):
+    _move_content_type(apps, "ops", "generator")
 
 
 def content_type_returns(apps, schema_editor):
-    ContentType = apps.get_model("contenttypes", "ContentType")
-    ContentType.objects.filter(app_label="generator", model="workerheartbeat").update(
-        app_label="ops"
-    )
+    _move_content_type(apps, "generator", "ops")
 
 
 class Migration(migrations.Migration):
@@ -57,6 +60,14 @@ class Migration(migrations.Migration):
             model_name="run",
             name="claimed_by",
             field=models.CharField(blank=True, default="", max_length=100),
+        ),
+        migrations.AddIndex(
+            model_name="run",
+            index=models.Index(
+                condition=models.Q(("claimed_until__isnull", False)),
+                fields=["claimed_until"],
+                name="runs_leased",
+            ),
         ),
         migrations.AddField(
             model_name="batchitem",

@@ -334,6 +334,13 @@ class Run(models.Model):
             models.Index(
                 fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="runs_in_trash"
             ),
+            # Every worker looks for leases of dead workers each beat (runs/workers.py):
+            # only the few runs held right now are in it, however long the history.
+            models.Index(
+                fields=["claimed_until"],
+                condition=Q(claimed_until__isnull=False),
+                name="runs_leased",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
