@@ -379,6 +379,22 @@ def scenario_memory(stack: Stack, runs: int, images_each: int) -> dict:
 
 
 def table(results: dict) -> str:
+    """The table of every scenario in `results`; one whose stored figures are of an older
+    bench (`--only` keeps the others' from the file) gets a line saying so."""
+    fits, rows = {}, [("measure", "figure", "target", "met")]
+    for name in SCENARIOS:
+        if name in results:
+            try:
+                _rows({name: results[name]})
+                fits[name] = results[name]
+            except (KeyError, TypeError):
+                rows.append((f"{name}: figures of an older bench", "run it again", "", ""))
+    rows[1:1] = _rows(fits)[1:]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)) for r in rows)
+
+
+def _rows(results: dict) -> list[tuple[str, str, str, str]]:
     lat, tabs, pages, weight, memory = (
         results.get(k, {}) for k in ("latency", "tabs", "pages", "weight", "memory")
     )
@@ -433,8 +449,7 @@ def table(results: dict) -> str:
         )
     if results.get("batch"):
         rows += batch_rows(results["batch"], POLL_INTERVAL)
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return "\n".join("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)) for r in rows)
+    return rows
 
 
 def _met(ok: bool) -> str:
@@ -615,9 +630,9 @@ def main() -> None:
             results["memory"] = scenario_memory(stack, memory_runs, 4)
     finally:
         stack.cleanup()
+    out.write_text(json.dumps(results, indent=2, default=str))  # kept, whatever follows
     text = table(results)
     print(text)
-    out.write_text(json.dumps(results, indent=2, default=str))
     if not args.quick:
         write_docs(results, text)
     print(f"\nwrote {out.relative_to(ROOT)}" + ("" if args.quick else " and docs/performance.md"))
