@@ -498,7 +498,9 @@ How each figure is taken:
    items / BATCH_SEND_RATE + one task duration. Generate calls and points are counted
    at the sandbox; "lost" are items without a run, "sent twice" is generate calls minus
    runs. Latency is our copy's completion minus the sandbox task's, over every run of
-   the batch, with the peak number of runs at A1 at once shown beside it.
+   the batch, with the peak number of runs at A1 at once shown beside it. The takeover
+   row counts the leases (runs, items) naming the killed worker at its death and the
+   seconds until none does; the slowest run is held to 2 x poll interval + one task.
 {GENERATED_END}"""
     path = ROOT / "docs" / "performance.md"
     current = path.read_text() if path.exists() else "# Performance\n"
