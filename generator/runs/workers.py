@@ -12,8 +12,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
-from django.utils import timezone
+from django.db.models import DateTimeField, ExpressionWrapper, Q
+from django.db.models.functions import Now
 
 from generator.runs.models import WorkerHeartbeat
 
@@ -44,8 +44,12 @@ def stale_after() -> timedelta:
 
 
 def worker_beat(*, name: str, upstream_ok: bool | None = None) -> None:
-    """This worker is alive now (and, from a sweep, whether it reached A1)."""
-    defaults: dict = {"seen_at": timezone.now()}
+    """This worker is alive now (and, from a sweep, whether it reached A1).
+
+    Beats are written and judged by the database's clock, so a worker whose own clock
+    runs behind is not taken for dead, nor one whose clock runs ahead for alive.
+    """
+    defaults: dict = {"seen_at": Now()}
     if upstream_ok is not None:
         defaults["upstream_ok"] = upstream_ok
     WorkerHeartbeat.objects.update_or_create(worker=name, defaults=defaults)
@@ -56,12 +60,14 @@ def worker_stop(*, name: str) -> None:
     WorkerHeartbeat.objects.filter(worker=name).delete()
 
 
-def workers_forget(*, now: datetime) -> int:
+def workers_forget() -> int:
     """Drop the rows of workers dead for a day (each process has its own name)."""
-    return WorkerHeartbeat.objects.filter(seen_at__lt=now - FORGET_AFTER).delete()[0]
+    long_ago = ExpressionWrapper(Now() - FORGET_AFTER, output_field=DateTimeField())
+    return WorkerHeartbeat.objects.filter(seen_at__lt=long_ago).delete()[0]
 
 
 def held_by_dead(now: datetime) -> Q:
     """Rows (runs or batch items) whose unexpired lease a dead worker holds."""
-    live = WorkerHeartbeat.objects.filter(seen_at__gte=now - stale_after()).values("worker")
+    recent = ExpressionWrapper(Now() - stale_after(), output_field=DateTimeField())
+    live = WorkerHeartbeat.objects.filter(seen_at__gte=recent).values("worker")
     return Q(claimed_until__gt=now) & ~Q(claimed_by="") & ~Q(claimed_by__in=live)

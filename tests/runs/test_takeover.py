@@ -6,6 +6,7 @@ The real processes (one SIGKILLed) are in tests/ops/test_worker_process.py; here
 worker's steps are driven by hand so each rule is checked on its own."""
 
 from datetime import timedelta
+from unittest import mock
 
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -108,3 +109,21 @@ class TakeoverTests(TrackingTestCase):
         tracking.runs_take_over()
         run.refresh_from_db()
         assert run.state == Run.State.SUBMITTING and run.claimed_by == "w-live"
+
+    def test_a_worker_whose_clock_runs_behind_is_not_taken_for_dead(self):
+        run = self.start()
+        behind = timezone.now() - timedelta(minutes=2)
+        with mock.patch("django.utils.timezone.now", return_value=behind):
+            workers.worker_beat(name="w-slow-clock")  # judged by the database's clock
+        hold(run, "w-slow-clock")
+        assert tracking.runs_take_over() == 0
+        run.refresh_from_db()
+        assert run.claimed_by == "w-slow-clock"
+
+    def test_a_clean_stop_frees_what_the_worker_held(self):
+        run = self.start()
+        workers.worker_beat(name="w-stopping")
+        hold(run, "w-stopping")
+        assert tracking.runs_take_over() == 0
+        workers.worker_stop(name="w-stopping")
+        assert tracking.runs_take_over() == 1

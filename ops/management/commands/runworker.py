@@ -17,7 +17,6 @@ import time
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections
-from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
@@ -42,7 +41,7 @@ def sweep_once() -> int:
     chores_enqueue_due()
     batches_settle()
     worker_beat(name=WORKER_NAME, upstream_ok=a1_client().reachable())
-    workers_forget(now=timezone.now())
+    workers_forget()
     if resumed:
         logger.info("Resumed %d in-flight run(s)", resumed)
     return resumed
@@ -77,7 +76,8 @@ class Command(DbWorkerCommand):
         worker = not in_reloader_parent and not options.get("batch")
         if worker:
             worker_register(name=WORKER_NAME)  # the leases it takes carry its name
-            worker_beat(name=WORKER_NAME)  # alive before it takes any
+            with contextlib.suppress(DatabaseError):  # else its heartbeat thread beats soon
+                worker_beat(name=WORKER_NAME)  # alive before it takes any
             for step, seconds in (
                 (sweep_once, lambda: settings.WORKER_SWEEP_SECONDS),
                 (beat_once, beat_seconds),
