@@ -25,6 +25,7 @@ UNSEEN_FIELDS = frozenset(
     {
         "next_poll_at",
         "claimed_until",
+        "claimed_by",
         "poll_count",
         "poll_errors",
         "stall_at",
@@ -300,6 +301,9 @@ class Run(models.Model):
     # later, a worker that claims a poll holds it until then (renewed while it copies),
     # so no second worker polls or copies the same run meanwhile.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Which worker holds the lease ("" for a web process): a lease whose worker stopped
+    # beating (runs/workers.py) is taken over without waiting for `claimed_until`.
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
     poll_count = models.PositiveIntegerField(default=0)
     stall_at = models.DateTimeField(
         null=True, blank=True, help_text=_("Still unfinished then: shown as stalled")
@@ -362,6 +366,13 @@ class Run(models.Model):
             models.Index(fields=["finished_at"], name="runs_by_end"),
             models.Index(
                 fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="runs_in_trash"
+            ),
+            # Every worker looks for leases of dead workers each beat (runs/workers.py):
+            # only the few runs held right now are in it, however long the history.
+            models.Index(
+                fields=["claimed_until"],
+                condition=Q(claimed_until__isnull=False),
+                name="runs_leased",
             ),
         ]
         constraints = [
@@ -571,3 +582,18 @@ class ResultImage(models.Model):
     def settled(self) -> bool:
         """Copied, or given up on: nothing more will happen to it."""
         return self.copied or self.expired
+
+
+class WorkerHeartbeat(models.Model):
+    """Each worker's last beat (runs/workers.py), and whether it reached A1 at its last
+    sweep (read by /healthz). Leases trust it: a stale beat means a dead worker."""
+
+    worker = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+    upstream_ok = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "generator_workerheartbeat"  # kept when the model moved to ops and back
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.seen_at:%H:%M:%S}"
