@@ -104,6 +104,15 @@ class RetryPolicy:
         return random.uniform(0, min(self.max_delay, self.base_delay * 2**attempt))
 
 
+def image_content_type(content: bytes) -> str:
+    """The content type of a PNG or a JPEG by its first bytes (what A1 takes)."""
+    if content.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if content.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    return "application/octet-stream"
+
+
 class A1Client:
     """A thin, typed client (the portal builds its own in generator/runs/upstream.py)."""
 
@@ -146,13 +155,16 @@ class A1Client:
         return app
 
     def upload_file(self, content: bytes, filename: str, content_type: str = "") -> Upload:
-        """Upload one image file (png/jpg/jpeg, <= 10 MB, <= 2048x2048)."""
-        files = {"file": (filename, content, content_type or "application/octet-stream")}
+        """Upload one image file (png/jpg/jpeg, <= 10 MB), as form-data; its part says
+        its real content type (read from the content when not given)."""
+        files = {"file": (filename, content, content_type or image_content_type(content))}
         return Upload.from_json(self._safe("POST", "/images/upload", files=files))
 
     def upload_url(self, image_url: str) -> Upload:
-        """Have A1 fetch an image from a public link."""
-        return Upload.from_json(self._safe("POST", "/images/upload", data={"imageUrl": image_url}))
+        """Have A1 fetch an image from a public link: `imageUrl` as form-data, as the
+        document says (a multipart field without a file name)."""
+        files = {"imageUrl": (None, image_url)}
+        return Upload.from_json(self._safe("POST", "/images/upload", files=files))
 
     def generate(self, request: GenerateRequest) -> str:
         """Start a run; returns the taskId. Sent exactly once."""

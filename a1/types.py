@@ -175,6 +175,9 @@ class App:
     forms: tuple[Form, ...] = ()
     styles: tuple[Style, ...] = ()
     raw: dict = field(default_factory=dict, compare=False, repr=False)
+    # Not in A1's answer: the document says a form app costs 1 point per image. A portal
+    # whose staff learn otherwise corrects it (with the kind and nodeNum) on its side.
+    points_per_image: int = 1
 
     @property
     def is_node(self) -> bool:
@@ -194,10 +197,11 @@ class App:
         return 1 if self.is_node else 4
 
     def cost(self, generate_num: int = 1) -> int:
-        """Points for one run: form apps 1 per image, node apps one per generator node."""
+        """Points for one run: form apps 1 per image (`points_per_image`), node apps one
+        per generator node (`nodeNum`; 1 when A1 does not say)."""
         if self.is_node:
             return max(self.node_num, 1)
-        return max(generate_num, 1)
+        return max(generate_num, 1) * max(self.points_per_image, 1)
 
     def to_json(self) -> dict:
         """The app in the sandbox's documented dialect: what we store and read back."""
@@ -270,11 +274,14 @@ class App:
 class Upload:
     image_url: str
     path: str
+    raw: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_json(cls, data: Any) -> Upload:
         data = _dict(data)
-        return cls(image_url=_text(data, ("imageUrl", "url")), path=_text(data, ("path",)))
+        return cls(
+            image_url=_text(data, ("imageUrl", "url")), path=_text(data, ("path",)), raw=data
+        )
 
 
 class TaskState(StrEnum):

@@ -417,6 +417,12 @@ IMAGE_URL_ALLOW_PRIVATE = env_bool("IMAGE_URL_ALLOW_PRIVATE", False)
 # Total seconds fetching one image link may take (connecting, redirects, download): a
 # user waits for it, and a slow server must not hold a web thread longer.
 IMAGE_LINK_DEADLINE = env_float("IMAGE_LINK_DEADLINE", 15.0)
+# Image links fetched at once per web process: half its threads (WEB_THREADS, read by
+# gunicorn.conf.py), so slow outside servers never hold every thread; a link given while
+# all are busy is refused at once with a message to try again or upload the file.
+IMAGE_LINK_FETCHES = env_int(
+    "IMAGE_LINK_FETCHES", max(1, env_int("WEB_THREADS", 4, minimum=1) // 2), minimum=1
+)
 # Where app definitions are trusted without asking A1 again (a 324013 refetches at once).
 APP_CACHE_SECONDS = env_int("APP_CACHE_SECONDS", 600)
 # Let users open any app id, or only apps staff marked as allowed in the admin.

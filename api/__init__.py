@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponseNotAllowed
 from django.urls import URLPattern, path, re_path
 from django.utils import translation
 from django.views.generic import RedirectView
-from ninja import NinjaAPI, Swagger
+from ninja import Swagger
 
 from api import account, apps, batches, history, presets, results, runs, uploads
 from api.auth import KeyAuth, SessionAuth
@@ -26,6 +26,7 @@ from api.errors import (
     method_not_allowed,
     not_found,
 )
+from api.openapi import ExactSchemaApi
 from generator.keys import services as keys
 
 DESCRIPTION = """
@@ -71,7 +72,7 @@ def _in_english(run):
     return wrapper
 
 
-api = NinjaAPI(
+api = ExactSchemaApi(
     title="A1 Studio API",
     version="1",
     description=DESCRIPTION,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django.core.paginator import Paginator
@@ -9,7 +10,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from api.errors import ApiError
 from api.runs import site_base
@@ -22,6 +23,7 @@ from generator.teams import services as teams
 
 router = Router(tags=["history"])
 MAX_PAGE_SIZE = 100
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Filters(Schema):
@@ -33,6 +35,15 @@ class Filters(Schema):
     favourites: bool = False
     page: int = Field(1, ge=1)
     page_size: int = Field(24, ge=1, le=MAX_PAGE_SIZE)
+
+    @field_validator("date_from", "date_to", mode="before")
+    @classmethod
+    def iso_dates_only(cls, value):
+        """A date as the schema says it (YYYY-MM-DD): pydantic would also read "0" as a
+        Unix time, a query the schema calls invalid."""
+        if isinstance(value, str) and value and not ISO_DATE.fullmatch(value):
+            raise ValueError("a date is YYYY-MM-DD")
+        return value
 
     def gallery_filters(self) -> GalleryFilters:
         return GalleryFilters(

@@ -93,7 +93,7 @@ class WriteProbe(threading.Thread):
         from django.db import connection
         from django.utils import timezone
 
-        from ops.models import WorkerHeartbeat
+        from generator.models import WorkerHeartbeat
 
         try:
             while not self.stop.is_set():

@@ -25,7 +25,6 @@ MOVED_ADMIN = {
     "preset": "library",
     "dataexport": "lifecycle",
     "removallog": "lifecycle",
-    "workerheartbeat": "ops",
 }
 
 

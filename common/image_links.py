@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import socket
+import threading
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -96,9 +97,38 @@ def _fetch(url: str, deadline: Deadline) -> bytes:
     raise ValueError("too many redirects")
 
 
+class ImageLinksBusy(ImageRejected):
+    """Every fetch slot is taken: nothing was fetched; the same link may work shortly."""
+
+
+_slots: dict[int, threading.BoundedSemaphore] = {}
+_slots_lock = threading.Lock()
+
+
+def _fetch_slots() -> threading.BoundedSemaphore:
+    """This process's fetch slots (IMAGE_LINK_FETCHES), shared by its web threads."""
+    size = settings.IMAGE_LINK_FETCHES
+    with _slots_lock:
+        return _slots.setdefault(size, threading.BoundedSemaphore(size))
+
+
 def fetch_image(url: str) -> bytes:
-    """The bytes behind an image link, or ImageRejected with the one generic message."""
+    """The bytes behind an image link, or ImageRejected with the one generic message.
+
+    At most IMAGE_LINK_FETCHES links are fetched at once in a process: one given while
+    all are taken is refused at once (ImageLinksBusy), so servers that trickle their
+    answer can hold some threads for IMAGE_LINK_DEADLINE, never all of them.
+    """
     url = url.strip()
+    slots = _fetch_slots()
+    if not slots.acquire(blocking=False):
+        logger.warning("Image link refused: every fetch slot is taken")
+        raise ImageLinksBusy(
+            _(
+                "Many image links are being fetched right now. Try again in a minute, "
+                "or save the image and upload the file."
+            )
+        )
     deadline = Deadline(settings.IMAGE_LINK_DEADLINE)
     try:
         with deadline:
@@ -108,6 +138,8 @@ def fetch_image(url: str) -> bytes:
         reason = "deadline passed" if deadline.passed else type(exc).__name__
         logger.info("Image link refused: %s", reason)
         raise ImageRejected(_("We could not fetch an image from that link.")) from None
+    finally:
+        slots.release()
 
 
 def link_check(url: str) -> None:

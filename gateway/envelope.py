@@ -2,8 +2,11 @@
 every refusal put the way A1 puts it (`{code, msg, msg_cn, data}`).
 
 HTTP statuses follow what A1 (and the sandbox) send: 200 for refusals, 429 for 20000,
-5xx for server errors. Nothing from our paid A1 key's side ever reaches the caller as
-a key error: an upstream 10410/10411 is our configuration, so it is a 20003 here.
+5xx for server errors, 404 for a path and 405 for a method A1 does not have (with the
+envelope all the same). Nothing from our paid A1 key's side ever reaches the caller
+as a key error or as a code outside A1's table: an upstream 10410/10411, or a network
+failure between us and A1, is our own trouble, so it is a 20003 here (810012 stays
+810012: the account's balance is the script's business too, as at A1).
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ HTTP_STATUS: dict[int, int] = {
 }
 # Our own refusals that name a field, in A1's terms.
 FIELD_CODES = {"generate_num": Code.QUANTITY_OUT_OF_RANGE}
+# Codes only our paid A1 key can earn: the script's own key is fine, so never these.
+UPSTREAM_KEY_CODES = frozenset({Code.MISSING_API_KEY, Code.INVALID_API_KEY})
 
 
 class GatewayError(Exception):
@@ -68,6 +73,9 @@ def gateway_error_for(exc: Exception) -> GatewayError:
         return error
     if isinstance(exc, SubmitRefused):
         english, chinese = bilingual(exc.message)
+        if exc.code and _upstream_trouble(exc.code):
+            logger.warning("Gateway: A1 could not be used (code %s)", exc.code)
+            return GatewayError(Code.SERVICE_INTERNAL_ERROR, "A1 could not be reached")
         if exc.code:
             return GatewayError(exc.code, english, chinese)
         for field, code in FIELD_CODES.items():
@@ -80,7 +88,7 @@ def gateway_error_for(exc: Exception) -> GatewayError:
     if isinstance(exc, AppUnavailable):
         return GatewayError(exc.code)
     if isinstance(exc, A1Error):
-        if exc.code in (Code.MISSING_API_KEY, Code.INVALID_API_KEY) or exc.code < 0:
+        if _upstream_trouble(exc.code):
             logger.warning("Gateway: A1 could not be used (%s)", exc)
             return GatewayError(Code.SERVICE_INTERNAL_ERROR, "A1 could not be reached")
         return GatewayError(exc.code)
@@ -88,6 +96,12 @@ def gateway_error_for(exc: Exception) -> GatewayError:
         return GatewayError(Code.INVALID_PARAMS, "no such task for this key")
     logger.exception("Gateway error", exc_info=exc)
     return GatewayError(Code.SERVER_ERROR)
+
+
+def _upstream_trouble(code: int) -> bool:
+    """A code the script must not see: our A1 key's own, or one A1's table lacks (ours:
+    the network, a timeout, an unreadable answer)."""
+    return code in UPSTREAM_KEY_CODES or code < 0 or code not in Code._value2member_map_
 
 
 def error_answer(exc: Exception) -> JsonResponse:
@@ -98,14 +112,29 @@ def error_answer(exc: Exception) -> JsonResponse:
     return response
 
 
-def a1_endpoint(view):
-    """Resolve the `apiKey` header to a portal key and its owner, then run the view as
-    that person (in English: A1's messages carry the Chinese); every outcome is an
-    envelope. The view gets the key and returns `data`."""
+def a1_endpoint(method: str):
+    """Answer `method` only (another one: 405 in the envelope); resolve the `apiKey`
+    header to a portal key and its owner, then run the view as that person (in English:
+    A1's messages carry the Chinese); every outcome is an envelope. The view gets the
+    key and returns `data`."""
+    return functools.partial(_endpoint, method=method)
 
+
+def method_refused(method: str, allowed: str) -> JsonResponse:
+    response = answer(
+        code=Code.INVALID_PARAMS, detail=f"{method} is not allowed here; use {allowed}"
+    )
+    response.status_code = 405
+    response["Allow"] = allowed
+    return response
+
+
+def _endpoint(view, *, method: str):
     @csrf_exempt
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.method != method and not (method == "GET" and request.method == "HEAD"):
+            return method_refused(request.method or "", method)
         with translation.override("en"):
             try:
                 key = keys.key_authenticate(token=request.headers.get("apiKey", ""))

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import uuid
 
 from django.core import signing
 from django.http import Http404, HttpRequest
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET
 from PIL import Image, UnidentifiedImageError
 
 from a1 import Code
@@ -33,23 +35,42 @@ from generator.runs import definitions as apps
 from generator.runs import enhance as enhancing
 from generator.runs import photos
 from generator.runs import starting as runs
-from generator.runs.inputs import ImageSlot, RunChoices, app_slots
+from generator.runs.inputs import ImageSlot, RunChoices, app_slots, choices_fit
+
+logger = logging.getLogger(__name__)
 
 PATH_PREFIX = "studio/"
 STATE: dict[str, int] = {Run.State.COMPLETED: 10, Run.State.FAILED: 20}
+# A task id is the top 63 bits of the run's UUID: decimal digits that fit a signed
+# 64-bit integer, as A1's do, so scripts that parse them as numbers keep them exact.
+TASK_ID_SHIFT = 128 - 63
+# What Pillow calls what A1 takes: PNG, JPEG, and JPEG with a multi-picture extension.
+A1_FORMATS = {"PNG", "JPEG", "MPO"}
 
 
 def task_id_of(run: Run) -> str:
-    """Our run's id as A1-style digits: a string of decimal digits, exact as text."""
-    return str(run.pk.int)
+    """Our run's id as A1-style digits: a decimal string below 2**63."""
+    return str(run.pk.int >> TASK_ID_SHIFT)
 
 
-def _run_pk(task_id: str) -> uuid.UUID:
+def _task_run(request: HttpRequest, key: ApiKey, task_id: str) -> Run:
+    """The caller's shown run a task id names: the short id, or (as earlier releases
+    answered) the UUID's whole integer or its text."""
     task_id = task_id.strip()
     try:
-        return uuid.UUID(int=int(task_id)) if task_id.isdigit() else uuid.UUID(task_id)
+        number = int(task_id) if task_id.isdigit() else None
+        pk = uuid.UUID(int=number) if number is not None else uuid.UUID(task_id)
     except ValueError:
         raise Http404 from None
+    if number is not None and number < 2**63:
+        low = uuid.UUID(int=number << TASK_ID_SHIFT)
+        high = uuid.UUID(int=((number + 1) << TASK_ID_SHIFT) - 1)
+        mine = shown_to(request.user, Run).filter(user=key.user, pk__range=(low, high))
+        found = mine.values_list("pk", flat=True).first()
+        if found is None:
+            raise Http404
+        pk = found
+    return shown_or_404(request.user, Run, pk, owned=True)
 
 
 def _json_body(request: HttpRequest) -> dict:
@@ -77,16 +98,17 @@ def _run_key(request: HttpRequest) -> uuid.UUID:
 # --- app details -------------------------------------------------------------------------
 
 
-@require_GET
-@a1_endpoint
+@a1_endpoint("GET")
 def app_details(request: HttpRequest, key: ApiKey, app_id: str):
+    """Without a known `language`, in the app's publishing language, as A1 documents:
+    A1 is asked without one (and that answer is kept under the language "")."""
     if not (app_id.isdigit() and len(app_id) <= 32):
         raise GatewayError(Code.APP_NOT_FOUND)
     if not apps.app_allowed(user=request.user, app_id=app_id):
         raise GatewayError(Code.APP_API_DISABLED, "this portal's staff have not approved the app")
     language = request.GET.get("language", "")
     definition = apps.app_fetch(
-        app_id=app_id, language=language if language in LANGUAGES else apps.a1_language()
+        app_id=app_id, language=language if language in LANGUAGES else apps.PUBLISHING_LANGUAGE
     )
     apps.app_visit(user=request.user, app_id=definition.app_id)
     return definition.raw or definition.definition
@@ -95,8 +117,7 @@ def app_details(request: HttpRequest, key: ApiKey, app_id: str):
 # --- upload ------------------------------------------------------------------------------
 
 
-@require_POST
-@a1_endpoint
+@a1_endpoint("POST")
 def upload(request: HttpRequest, key: ApiKey):
     files = [f for name in request.FILES for f in request.FILES.getlist(name)]
     image_url = request.POST.get("imageUrl", "").strip()
@@ -124,18 +145,18 @@ def upload(request: HttpRequest, key: ApiKey):
 
 
 def _as_a1_takes_it(content: bytes):
-    """A1's own rules for an upload, with A1's codes; then kept as the portal keeps any."""
+    """What A1's document accepts for an upload (png/jpg/jpeg, MPO from phones too, at
+    most 10 MB, any pixel size), with A1's codes; then kept and scaled as the portal's
+    own upload path keeps any photo (`normalise`), so A1 never sees more than 2048 px."""
     if len(content) > A1_MAX_BYTES:
         raise GatewayError(Code.FILE_TOO_LARGE)
     try:
         with Image.open(io.BytesIO(content)) as probe:
-            fmt, size = probe.format, probe.size
+            fmt = probe.format
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
         raise GatewayError(Code.NOT_AN_IMAGE) from None
-    if fmt not in ("PNG", "JPEG"):
+    if fmt not in A1_FORMATS:
         raise GatewayError(Code.FORMAT_NOT_SUPPORTED)
-    if max(size) > A1_MAX_SIDE:
-        raise GatewayError(Code.DIMENSIONS_TOO_LARGE)
     try:
         return normalise(content)
     except ImageRejected as exc:
@@ -158,8 +179,7 @@ def _photo(request: HttpRequest, item: dict) -> InputImage:
 # --- generate ----------------------------------------------------------------------------
 
 
-@require_POST
-@a1_endpoint
+@a1_endpoint("POST")
 def generate(request: HttpRequest, key: ApiKey):
     body = _json_body(request)
     app_id = _text(body.get("appId"))
@@ -176,20 +196,25 @@ def generate(request: HttpRequest, key: ApiKey):
         definition = apps.app_fetch(app_id=app_id, language=definition.language, force=True)
         if version != definition.version_id:
             raise GatewayError(Code.APP_UPDATED)
-    try:
-        count = int(_text(body.get("generateNum") or "1"))
+    try:  # missing, 0 or not a number: A1 answers 324011 (the range is checked below)
+        count = int(_text(body.get("generateNum")))
     except ValueError:
         raise GatewayError(Code.QUANTITY_OUT_OF_RANGE) from None
     size = body.get("size")
-    choices = RunChoices(
-        descriptions={
-            _text(item.get("id")): _text(item.get("value"))
-            for item in _items(body.get("description"))
-        },
-        style=_text(body.get("styleId")),
-        size=_text(size.get("sizeId")) if isinstance(size, dict) else "",
-        generate_num=count,
+    choices, dropped = choices_fit(
+        app=definition.app,
+        choices=RunChoices(
+            descriptions={
+                _text(item.get("id")): _text(item.get("value"))
+                for item in _items(body.get("description"))
+            },
+            style=_text(body.get("styleId")),
+            size=_text(size.get("sizeId")) if isinstance(size, dict) else "",
+            generate_num=count,
+        ),
     )
+    if dropped:  # A1 ignores values for forms an app lacks; so do we, and say so here
+        logger.info("Gateway: app %s has no form for %s; dropped", app_id, ", ".join(dropped))
     run = runs.run_start(
         user=request.user,
         definition=definition,
@@ -224,8 +249,7 @@ def _photos(request: HttpRequest, definition, cnet) -> dict[str, InputImage]:
 # --- optimize ----------------------------------------------------------------------------
 
 
-@require_POST
-@a1_endpoint
+@a1_endpoint("POST")
 def optimize(request: HttpRequest, key: ApiKey):
     body = _json_body(request)
     if not _text(body.get("path")) or not _text(body.get("imageUrl")):
@@ -242,15 +266,14 @@ def optimize(request: HttpRequest, key: ApiKey):
 # --- tasks -------------------------------------------------------------------------------
 
 
-@require_GET
-@a1_endpoint
+@a1_endpoint("GET")
 def task_query(request: HttpRequest, key: ApiKey, task_id: str):
     """A task is one of the caller's own runs (A1 answers only the caller's own tasks),
     while it is shown: a run hidden by staff or in the trash is no task any more.
 
     It reads as finished (10) once our copies exist, so its image links work.
     """
-    run = shown_or_404(request.user, Run, _run_pk(task_id), owned=True)
+    run = _task_run(request, key, task_id)
     state = STATE.get(run.state, 30)
     data = {
         "id": task_id_of(run),
@@ -304,6 +327,7 @@ def kept_file(request: HttpRequest, token: str, name: str):
     return stored_image(image.file)
 
 
+@csrf_exempt  # scripts send no CSRF token: a POST gets the envelope too, not a 403 page
 def no_endpoint(request: HttpRequest, *args, **kwargs):
     """A path A1 does not have: A1's envelope, so a script reads it as it reads A1."""
     response = answer(code=Code.INVALID_PARAMS, detail="no such endpoint")

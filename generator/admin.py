@@ -247,9 +247,20 @@ class AppDefinitionAdmin(AuditedAdmin):
     audit_acts = AdminActs(
         Act.SETTING_CHANGED, Act.SETTING_CHANGED, Act.SETTING_CHANGED, ("app_id", "allowed")
     )
-    list_display = ["name", "app_id", "version_id", "language", "fetched_at", "allowed"]
+    list_display = [
+        "name",
+        "app_id",
+        "version_id",
+        "language",
+        "fetched_at",
+        "allowed",
+        "cost_kind",
+        "cost_points",
+        "cost_source",
+    ]
     list_editable = ["allowed"]
-    list_filter = ["language", "allowed"]
+    # "Learnt from A1's 324011": apps staff should give their points per run (library).
+    list_filter = ["language", "allowed", "cost_source"]
     search_fields = ["name", "app_id"]
     readonly_fields = [
         "app_id",
@@ -260,6 +271,9 @@ class AppDefinitionAdmin(AuditedAdmin):
         "definition",
         "raw",
         "fetched_at",
+        "cost_kind",
+        "cost_points",
+        "cost_source",
     ]
 
 

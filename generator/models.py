@@ -1,8 +1,9 @@
 """The core's data, one module per domain (runs, batches, money, teams, keys, galleries,
 files), gathered here because Django reads an app's models from `generator.models`.
 
-The app library, the data lifecycle, accounts and operations keep theirs in their own
-apps (library.models, lifecycle.models, accounts.models, ops.models)."""
+The app library, the data lifecycle and accounts keep theirs in their own apps
+(library.models, lifecycle.models, accounts.models); the workers' heartbeats are here,
+with the runs whose leases trust them."""
 
 from generator.audit.models import AuditEntry
 from generator.batches.models import Batch, BatchItem
@@ -23,6 +24,7 @@ from generator.runs.models import (
     ResultImage,
     Run,
     RunQuerySet,
+    WorkerHeartbeat,
     input_path,
     result_path,
 )
@@ -61,6 +63,7 @@ __all__ = [
     "Team",
     "Visibility",
     "WebhookDelivery",
+    "WorkerHeartbeat",
     "input_path",
     "result_path",
     "sharing_defaults",

@@ -2,18 +2,84 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from generator.models import AppDefinition
 from library.models import LibraryApp, LibraryEntry, Preset
+from library.services import library_app_charge
+
+
+class ChargeForm(forms.ModelForm):
+    """What the portal charges for the app, when A1's details do not say it right."""
+
+    charge_kind = forms.ChoiceField(
+        label=_("Charge as"),
+        required=False,
+        choices=[
+            ("", _("As A1's app details say")),
+            ("form", _("Form app: points per image")),
+            ("node", _("Node app: points per run")),
+        ],
+        help_text=_(
+            "A node app's cost is shown in its API window on a1.art; A1's app details "
+            "may not say it."
+        ),
+    )
+    charge_points = forms.IntegerField(
+        label=_("Points"),
+        required=False,
+        min_value=1,
+        max_value=32767,
+        help_text=_("Per image for a form app, per run for a node app. Empty: as A1 says."),
+    )
+
+    class Meta:
+        model = LibraryApp
+        fields: list[str] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        definition = (
+            AppDefinition.objects.filter(app_id=self.instance.app_id)
+            .order_by("-fetched_at")
+            .first()
+        )
+        if definition is not None:
+            self.fields["charge_kind"].initial = definition.cost_kind
+            self.fields["charge_points"].initial = definition.cost_points
 
 
 @admin.register(LibraryApp)
 class LibraryAppAdmin(admin.ModelAdmin):
-    """What the version watch knows of each library app (teams curate on /apps/)."""
+    """What the version watch knows of each library app (teams curate on /apps/), and
+    what the portal charges for it, which staff may correct."""
 
-    list_display = ["name", "app_id", "version_id", "checked_at", "updated_at", "unavailable_code"]
+    form = ChargeForm
+    list_display = [
+        "name",
+        "app_id",
+        "kind",
+        "cost",
+        "version_id",
+        "checked_at",
+        "updated_at",
+        "unavailable_code",
+    ]
+    list_filter = ["kind"]
     search_fields = ["name", "app_id"]
     readonly_fields = [f.name for f in LibraryApp._meta.fields]
+
+    def get_fields(self, request, obj=None):
+        return ["charge_kind", "charge_points", *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change):
+        library_app_charge(
+            app=obj,
+            kind=form.cleaned_data["charge_kind"],
+            points=form.cleaned_data["charge_points"],
+        )
 
     def has_add_permission(self, request):
         return False  # apps enter a library from the library page, read from A1

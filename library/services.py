@@ -32,7 +32,13 @@ from django.utils.translation import gettext as _
 from a1 import A1Error
 from a1 import App as A1App
 from generator.models import AppDefinition, Membership, ResultImage, Run, Team
-from generator.runs.definitions import AppUnavailable, RecentApp, app_fetch, apps_recent
+from generator.runs.definitions import (
+    AppUnavailable,
+    RecentApp,
+    app_cost_set,
+    app_fetch,
+    apps_recent,
+)
 from generator.runs.inputs import app_slots
 from generator.runs.messages import user_message
 from generator.teams.services import preferences_for, teams_of
@@ -160,6 +166,22 @@ def _library_app(app_id: str, app: A1App, language: str) -> LibraryApp:
     except IntegrityError:  # two people added it at once
         row = LibraryApp.objects.get(app_id=app_id)
     return row
+
+
+def library_app_charge(*, app: LibraryApp, kind: str, points: int | None) -> LibraryApp:
+    """Staff correct what an app costs (its kind, points per image or per run): the
+    portal quotes, holds and charges by it from now on (`app_cost_set`), and the
+    library's cards and filters show it."""
+    app_cost_set(app_id=app.app_id, kind=kind, points=points)
+    definition = AppDefinition.objects.filter(app_id=app.app_id).order_by("-fetched_at").first()
+    if definition is not None:
+        charged = definition.app
+        LibraryApp.objects.filter(pk=app.pk).update(
+            kind=LibraryApp.Kind.NODE if charged.is_node else LibraryApp.Kind.FORM,
+            cost=min(charged.cost(1), 32767),
+        )
+    app.refresh_from_db()
+    return app
 
 
 def library_add(*, user, scope: Scope, refs: list[tuple[str, str]], language: str) -> Added:

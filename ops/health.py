@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from ops.models import WorkerHeartbeat
+from generator.models import WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 

@@ -128,6 +128,8 @@ def app_details(request: HttpRequest, sb: Sandbox, key: str, app_id: str):
             for s in app.styles
         ],
     }
+    if not sb.knobs.kind_fields:
+        del data["appType"], data["nodeNum"]
     return dialects.app(localize(data, language, app.publish_language), sb.knobs.dialects)
 
 
@@ -138,14 +140,18 @@ def upload(request: HttpRequest, sb: Sandbox, key: str):
     image_url = request.POST.get("imageUrl", "").strip()
     if len(files) + bool(image_url) > 1:
         raise SandboxError(400001)
+    part = (files[0].content_type or "") if files else "imageUrl" if image_url else ""
+    sb.note_upload_form(request.content_type or "", part)
     if files:
         upload_file = files[0]
         if (upload_file.size or 0) > images.MAX_BYTES:
             raise SandboxError(400003)
         content = upload_file.read()
-        fmt, size = images.check_image(content, upload_file.name or "")
+        fmt, size = images.check_image(
+            content, upload_file.name or "", max_side=sb.knobs.upload_max_side
+        )
     elif image_url:
-        fmt, size, content = _fetch(image_url)
+        fmt, size, content = _fetch(image_url, max_side=sb.knobs.upload_max_side)
     else:
         raise SandboxError(400000)
     record = sb.add_upload(key, content, fmt, size)
@@ -153,7 +159,7 @@ def upload(request: HttpRequest, sb: Sandbox, key: str):
     return {"imageUrl": f"{_host(request)}/files/uploads/{record.id}.{ext}", "path": record.path}
 
 
-def _fetch(url: str):
+def _fetch(url: str, *, max_side: int):
     """Fetch an image by link, as A1 does, with a timeout and a size cap."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -165,7 +171,7 @@ def _fetch(url: str):
             content = response.raw.read(images.MAX_BYTES + 1, decode_content=True)
     except requests.RequestException:
         raise SandboxError(20100, detail="the link could not be fetched") from None
-    fmt, size = images.check_image(content, None)
+    fmt, size = images.check_image(content, None, max_side=max_side)
     return fmt, size, content
 
 

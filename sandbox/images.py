@@ -29,8 +29,11 @@ SIZE_PIXELS = {
 }
 
 
-def check_image(content: bytes, filename: str | None) -> tuple[str, tuple[int, int]]:
-    """Validate one upload the way A1 does: by suffix, then by content.
+def check_image(
+    content: bytes, filename: str | None, *, max_side: int = MAX_SIDE
+) -> tuple[str, tuple[int, int]]:
+    """Validate one upload the way A1 does: by suffix, then by content (`max_side` 0:
+    any pixel size, the knob `upload_max_side`).
 
     Returns (Pillow format, (width, height)) or raises SandboxError with the code.
     """
@@ -53,7 +56,7 @@ def check_image(content: bytes, filename: str | None) -> tuple[str, tuple[int, i
     with image:
         if image.format not in {"PNG", "JPEG", "MPO"}:
             raise SandboxError(400005, detail=str(image.format))
-        if image.width > MAX_SIDE or image.height > MAX_SIDE:
+        if max_side and (image.width > max_side or image.height > max_side):
             raise SandboxError(400006)
         try:
             image.load()

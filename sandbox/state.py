@@ -54,6 +54,12 @@ class Knobs:
     fault_calls: int = 0  # >0: the fault knobs hit only the next N calls (a burst); 0 = all
     vip_keys: str = ""  # comma-separated keys that may use VIP apps
     seed: int = 0  # 0 = random; any other value makes faults reproducible
+    # The document states 2048x2048 for optimize, and lists 400006 among upload codes:
+    # whether A1 refuses larger uploads is unknown, so both readings stay testable.
+    upload_max_side: int = 2048  # pixels a side an upload may have; 0 = any size
+    # appType and nodeNum are the sandbox's names; the document names no field for a
+    # node app's kind or cost. 0 leaves them out of app details (A1 may not send them).
+    kind_fields: int = 1
 
     @classmethod
     def from_mapping(cls, values: dict, base: Knobs | None = None) -> Knobs:
@@ -198,6 +204,9 @@ class Sandbox:
             self.calls: Counter = Counter()
             self.calls_by_key: dict[str, Counter] = defaultdict(Counter)
             self.sections: Counter = Counter()  # `section` header values seen, per endpoint
+            # How uploads arrived: "<request content type> <part>" (the file part's own
+            # content type, or "imageUrl"), so tests see what a client really sends.
+            self.upload_forms: Counter = Counter()
             self.spent: Counter = Counter()
             self.balances: dict[str, int] = {}
             self.buckets: dict[str, tuple[float, float]] = {}
@@ -226,6 +235,10 @@ class Sandbox:
             self.calls_by_key[key][endpoint] += 1
             if section:
                 self.sections[f"{endpoint}:{section}"] += 1
+
+    def note_upload_form(self, request_type: str, part: str) -> None:
+        with self.lock:
+            self.upload_forms[f"{request_type} {part}"] += 1
 
     def take_fault(self, endpoint: str) -> bool:
         """Whether fault knobs apply to this call; uses up one call of a burst."""
@@ -341,6 +354,7 @@ class Sandbox:
                 "tasks": dict(states),
                 "uploads": len(self.uploads),
                 "sections": dict(self.sections),
+                "upload_forms": dict(self.upload_forms),
                 "files_gate": "open" if self.files_gate.is_set() else "closed",
                 "files_waiting": self.files_waiting,
                 "knobs": asdict(self.knobs),

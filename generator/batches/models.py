@@ -147,6 +147,7 @@ class BatchItem(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
     claimed_until = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.CharField(max_length=100, blank=True, default="")  # see Run
 
     class Meta:
         ordering = ["batch", "index"]

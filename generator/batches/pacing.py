@@ -18,8 +18,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Q
-from django.tasks import task
+from django.tasks import TaskResultStatus, task
 from django.utils import timezone, translation
+from django_tasks_db.models import DBTaskResult
 
 from a1 import A1Error, Code
 from generator.batches.checking import check_batch
@@ -33,6 +34,7 @@ from generator.runs.holds import batches_cancel
 from generator.runs.inputs import ImageSlot, RunChoices
 from generator.runs.starting import AppUpdated, run_start
 from generator.runs.tracking import BACKOFF_KEY
+from generator.runs.workers import held_by_dead, stale_after, worker_current
 from generator.schedules.models import Chore
 
 logger = logging.getLogger(__name__)
@@ -103,7 +105,7 @@ def _claim_next(now: datetime) -> BatchItem | None:
     """The next waiting item, fairly: people (and teams) take turns (fairness.py)."""
     for pk in items_in_turn():
         claimed = BatchItem.objects.filter(pk=pk, state=Item.WAITING).update(
-            state=Item.SENDING, claimed_until=now + SENDING_LEASE
+            state=Item.SENDING, claimed_until=now + SENDING_LEASE, claimed_by=worker_current()
         )
         if claimed:
             return BatchItem.objects.select_related(
@@ -203,9 +205,8 @@ def _repair_sending(now: datetime) -> None:
     """Items a killed worker left SENDING: linked to their run if one was written
     (whatever A1 did with it, it is never sent again), else waiting again (a run's
     row is always written before anything is sent, so no row means nothing sent)."""
-    stuck = BatchItem.objects.filter(state=Item.SENDING, claimed_until__lte=now).select_related(
-        "batch"
-    )
+    died = Q(claimed_until__lte=now) | held_by_dead(now)  # its lease ran out, or its worker
+    stuck = BatchItem.objects.filter(died, state=Item.SENDING).select_related("batch")
     for item in stuck:
         run = Run.objects.filter(user_id=item.batch.user_id, idempotency_key=item.key).first()
         if run is not None:
@@ -216,6 +217,26 @@ def _repair_sending(now: datetime) -> None:
             BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
                 state=Item.WAITING, claimed_until=None
             )
+
+
+def batches_take_over(*, now: datetime | None = None) -> bool:
+    """The pacer's chain died with its worker (no tick for two poll intervals while items
+    wait, and no tick queued): queue it again now. A tick merely late in a busy queue is
+    left alone, so a slow queue never fills with spare ticks."""
+    now = now or timezone.now()
+    slot = Chore.objects.filter(name=SLOT).values_list("next_run", flat=True).first()
+    if slot is not None and slot >= now - stale_after():
+        return False
+    work = Q(state=Item.WAITING, batch__state=State.RUNNING) | Q(state=Item.SENDING)
+    if not BatchItem.objects.filter(work).exists():
+        return False
+    queued = DBTaskResult.objects.filter(
+        task_path=pace_batches.module_path, status=TaskResultStatus.READY
+    )
+    if queued.exists():
+        return False
+    pace_batches.enqueue()
+    return True
 
 
 def batches_pause_for_balance() -> int:

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -15,6 +16,8 @@ from django.utils.translation import get_language
 from a1 import A1Error
 from a1 import App as A1App
 from a1.errors import APP_UNAVAILABLE_CODES
+from generator.audit.models import Act
+from generator.audit.record import audit_record
 from generator.models import AppDefinition, AppVisit, GalleryStamp
 from generator.runs.messages import user_message
 from generator.runs.upstream import a1_client
@@ -22,6 +25,8 @@ from generator.runs.upstream import a1_client
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE_SECONDS = 300
+# Asked for no language, A1 answers in the app's publishing language: kept under "".
+PUBLISHING_LANGUAGE = ""
 
 
 def a1_language(language: str | None = None) -> str:
@@ -80,12 +85,15 @@ def app_fetch(*, app_id: str, language: str, force: bool = False) -> AppDefiniti
 
 def app_store(*, app_id: str, app: A1App, language: str) -> AppDefinition:
     """Cache what A1 just said about an app (one row per version and language)."""
-    allowed = (
+    kept = (
         AppDefinition.objects.filter(app_id=app.id or app_id)
         .order_by("-fetched_at")
-        .values_list("allowed", flat=True)
+        .values("allowed", "cost_kind", "cost_points", "cost_source")
         .first()
     )
+    allowed = kept["allowed"] if kept else None
+    # A new version keeps what staff (or A1's 324011) said the app costs.
+    charged = {k: v for k, v in (kept or {}).items() if k != "allowed"}
     definition, created = AppDefinition.objects.update_or_create(
         app_id=app.id or app_id,
         version_id=app.version_id,
@@ -98,11 +106,66 @@ def app_store(*, app_id: str, app: A1App, language: str) -> AppDefinition:
             "fetched_at": timezone.now(),
             # A new version keeps the allow-list decision staff made for the app.
             "allowed": settings.APPS_ALLOW_ANY if allowed is None else allowed,
+            **charged,
         },
     )
     if created:  # a name in a new language or version: galleries show app names
         GalleryStamp.objects.bump(everyone=True)
     return definition
+
+
+def app_cost_set(*, app_id: str, kind: str, points: int | None, source: str = "staff") -> int:
+    """What the portal quotes, holds and charges for this app from now on, in every
+    version and language we keep (and the versions to come): `kind` "form" (`points`
+    per image) or "node" (`points` per run), "" and None for what A1's details say.
+    Runs already open keep the points they were quoted. Returns the rows changed."""
+    if kind not in ("", "form", "node"):
+        raise ValueError(f"kind {kind!r} is not form or node")
+    with transaction.atomic():
+        before = (
+            AppDefinition.objects.filter(app_id=app_id).values("cost_kind", "cost_points").first()
+        )
+        changed = AppDefinition.objects.filter(app_id=app_id).update(
+            cost_kind=kind, cost_points=points, cost_source=source if (kind or points) else ""
+        )
+        if changed and before != {"cost_kind": kind, "cost_points": points}:
+            audit_record(
+                act=Act.SETTING_CHANGED,
+                target=f"app {app_id} cost",
+                before=before,
+                after={"cost_kind": kind, "cost_points": points, "source": source},
+            )
+    logger.info(
+        "App %s is charged as %s, %s points (%s)", app_id, kind or "A1 says", points, source
+    )
+    return changed
+
+
+def app_mark_node(*, app_id: str) -> bool:
+    """A1 answered 324011 to a run of several images of an app we believed a form app:
+    it is a node app (the document: node apps make one image at a time). Mark it so,
+    and tell staff to set its points per run, which A1's answer did not say.
+    Returns whether it was marked just now."""
+    with transaction.atomic():
+        marked = (
+            AppDefinition.objects.filter(app_id=app_id)
+            .exclude(cost_kind="node")
+            .update(cost_kind="node", cost_points=None, cost_source="a1")
+        )
+        if marked:
+            audit_record(
+                act=Act.SETTING_CHANGED,
+                target=f"app {app_id} cost",
+                after={"cost_kind": "node", "source": "a1 answered 324011"},
+            )
+    if marked:
+        logger.warning(
+            "App %s: A1 answered 324011 to a run of several images, so it is a node app "
+            "and is now charged as one (one image per run). Staff: check its points per "
+            "run in the app's API window on a1.art and set them in the library's admin.",
+            app_id,
+        )
+    return bool(marked)
 
 
 def app_visit(*, user, app_id: str) -> None:

@@ -85,7 +85,9 @@ def _upload(source: ResultImage | InputImage) -> tuple[str, str, list[str]]:
     except ImageRejected as exc:
         raise SubmitRefused(str(exc)) from exc
     try:
-        upload = a1_client().upload_file(image.content, f"enhance{image.extension}")
+        upload = a1_client().upload_file(
+            image.content, f"enhance{image.extension}", image.content_type
+        )
     except A1Error as exc:
         raise SubmitRefused(user_message(exc), code=exc.code) from exc
     return upload.path, upload.image_url, image.notes

@@ -9,7 +9,7 @@ touches the database or the network.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
@@ -213,6 +213,25 @@ def choices_problems(app: App, choices: RunChoices, photo_names: set[str]) -> di
         if slot.required and slot.name not in photo_names:
             problems[slot.name] = _("Choose a photo, drop one here, or paste a link.")
     return problems
+
+
+def choices_fit(*, app: App, choices: RunChoices) -> tuple[RunChoices, list[str]]:
+    """These choices without values for form types the app does not have (a style or a
+    size for an app without that form, a text for an id it lacks), and the names of
+    what was dropped: A1 ignores such values, so a script written for A1 may send them.
+    A wrong value for a form the app has stays, for `choices_problems` to refuse."""
+    known = {f.id for f in app_descriptions(app)}
+    dropped = [f"description {k}" for k in choices.filled_descriptions() if k not in known]
+    style, size = choices.style, choices.size
+    if style and not app.forms_of("style"):
+        dropped.append(f"styleId {style}")
+        style = ""
+    if size and not app.forms_of("size"):
+        dropped.append(f"size {size}")
+        size = ""
+    descriptions = {k: v for k, v in choices.descriptions.items() if k in known}
+    fitted = replace(choices, descriptions=descriptions, style=style, size=size)
+    return fitted, dropped
 
 
 def run_params(app: App, choices: RunChoices) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,6 +25,7 @@ UNSEEN_FIELDS = frozenset(
     {
         "next_poll_at",
         "claimed_until",
+        "claimed_by",
         "poll_count",
         "poll_errors",
         "stall_at",
@@ -47,6 +49,26 @@ class AppDefinition(models.Model):
     allowed = models.BooleanField(
         default=True, help_text=_("When only allowed apps may be opened, this one may.")
     )
+    # What the portal charges when A1's answer does not say it (or says it wrongly):
+    # set by staff, or by A1's own 324011 to a multi-image run. Kept across versions.
+    cost_kind = models.CharField(
+        _("kind we charge by"),
+        max_length=8,
+        blank=True,
+        choices=[("form", _("Form app")), ("node", _("Node app"))],
+        help_text=_("Empty: as A1's app details say (appType, nodeNum)."),
+    )
+    cost_points = models.PositiveSmallIntegerField(
+        _("points"),
+        null=True,
+        blank=True,
+        help_text=_("Per image for a form app, per run for a node app; empty: as A1 says."),
+    )
+    cost_source = models.CharField(
+        max_length=8,
+        blank=True,
+        choices=[("staff", _("Set by staff")), ("a1", _("Learnt from A1's 324011"))],
+    )
 
     class Meta:
         constraints = [
@@ -62,11 +84,23 @@ class AppDefinition(models.Model):
 
     @property
     def app(self) -> A1App:
-        """The typed app, read again from the stored definition (tolerant reader)."""
+        """The typed app, read again from the stored definition (tolerant reader), with
+        the kind and points the portal charges by (`cost_kind`, `cost_points`)."""
         cached = getattr(self, "_app", None)
         if cached is None:
-            cached = self._app = A1App.from_json(self.definition)
+            cached = self._app = self.charged(A1App.from_json(self.definition))
         return cached
+
+    def charged(self, app: A1App) -> A1App:
+        if self.cost_kind == "node":
+            return replace(app, app_type="node", node_num=self.cost_points or app.node_num)
+        if self.cost_kind == "form":
+            return replace(app, app_type="form", node_num=0, points_per_image=self.cost_points or 1)
+        if self.cost_points:  # points alone: for the kind A1 says
+            if app.is_node:
+                return replace(app, node_num=self.cost_points)
+            return replace(app, points_per_image=self.cost_points)
+        return app
 
 
 class AppVisit(models.Model):
@@ -267,6 +301,9 @@ class Run(models.Model):
     # later, a worker that claims a poll holds it until then (renewed while it copies),
     # so no second worker polls or copies the same run meanwhile.
     claimed_until = models.DateTimeField(null=True, blank=True)
+    # Which worker holds the lease ("" for a web process): a lease whose worker stopped
+    # beating (runs/workers.py) is taken over without waiting for `claimed_until`.
+    claimed_by = models.CharField(max_length=100, blank=True, default="")
     poll_count = models.PositiveIntegerField(default=0)
     stall_at = models.DateTimeField(
         null=True, blank=True, help_text=_("Still unfinished then: shown as stalled")
@@ -329,6 +366,13 @@ class Run(models.Model):
             models.Index(fields=["finished_at"], name="runs_by_end"),
             models.Index(
                 fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="runs_in_trash"
+            ),
+            # Every worker looks for leases of dead workers each beat (runs/workers.py):
+            # only the few runs held right now are in it, however long the history.
+            models.Index(
+                fields=["claimed_until"],
+                condition=Q(claimed_until__isnull=False),
+                name="runs_leased",
             ),
         ]
         constraints = [
@@ -538,3 +582,18 @@ class ResultImage(models.Model):
     def settled(self) -> bool:
         """Copied, or given up on: nothing more will happen to it."""
         return self.copied or self.expired
+
+
+class WorkerHeartbeat(models.Model):
+    """Each worker's last beat (runs/workers.py), and whether it reached A1 at its last
+    sweep (read by /healthz). Leases trust it: a stale beat means a dead worker."""
+
+    worker = models.CharField(max_length=100, unique=True)
+    seen_at = models.DateTimeField(default=timezone.now)
+    upstream_ok = models.BooleanField(default=False)
+
+    class Meta:
+        db_table = "generator_workerheartbeat"  # kept when the model moved to ops and back
+
+    def __str__(self) -> str:
+        return f"{self.worker} at {self.seen_at:%H:%M:%S}"

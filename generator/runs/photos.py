@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from datetime import timedelta
+from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
 from django.tasks import task
@@ -137,12 +138,17 @@ def photos_upload(
         with image.file.open("rb") as fh:
             content = fh.read()
         try:
-            upload = client.upload_file(content, f"photo{(image.file.name or '')[-4:]}")
+            upload = client.upload_file(content, f"photo{_suffix(image)}")
         except A1Error as exc:
             field = name if is_image_error(exc) else None
             raise SubmitRefused(user_message(exc), field, exc.code) from exc
         image.a1_image_url, image.a1_path = upload.image_url, upload.path
         image.save(update_fields=["a1_image_url", "a1_path"])
+
+
+def _suffix(image: InputImage) -> str:
+    """The kept file's suffix (".png", ".jpg"): A1 checks the name's suffix first."""
+    return PurePosixPath(image.file.name or "").suffix.lower() or ".jpg"
 
 
 def _reuse_earlier_upload(image: InputImage) -> None:

@@ -12,7 +12,7 @@ from a1 import A1Error, CnetValue, Code, GenerateRequest
 from generator.errors import SubmitRefused
 from generator.models import AppDefinition, InputImage, Run
 from generator.runs.actions import search_text_for
-from generator.runs.definitions import a1_language, app_fetch
+from generator.runs.definitions import a1_language, app_fetch, app_mark_node
 from generator.runs.enhance import enhance_start
 from generator.runs.holds import run_abandon
 from generator.runs.inputs import (
@@ -107,6 +107,15 @@ def run_start(
         if exc.code == Code.APP_UPDATED:
             fresh = app_fetch(app_id=definition.app_id, language=definition.language, force=True)
             raise AppUpdated(fresh) from exc
+        if exc.code == Code.QUANTITY_OUT_OF_RANGE and choices.generate_num > 1 and not app.is_node:
+            # A1 makes one image at a time for node apps: this is one, whatever its
+            # details said. Charged as one from now on; staff are told.
+            app_mark_node(app_id=app.id)
+            message = _(
+                "A1 makes one image per run with this app, so nothing was started and "
+                "no points were spent. Choose one image and start it again."
+            )
+            raise SubmitRefused(message, "generate_num", exc.code) from exc
         field = "generate_num" if exc.code == Code.QUANTITY_OUT_OF_RANGE else None
         raise SubmitRefused(user_message(exc), field, exc.code) from exc
 

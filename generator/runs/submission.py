@@ -26,6 +26,7 @@ from generator.runs.holds import run_refused
 from generator.runs.inputs import ImageSlot
 from generator.runs.photos import photos_attach
 from generator.runs.tracking import track
+from generator.runs.workers import worker_current
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def run_open(
                     points_quoted=points,
                     state=State.SUBMITTING,
                     claimed_until=submit_lease(),
+                    claimed_by=worker_current(),
                     **fields,
                 )
         except IntegrityError:

@@ -34,6 +34,7 @@ from generator.models import ResultImage, Run
 from generator.money.ledger import ledger_release, ledger_spend
 from generator.runs.holds import run_abandon
 from generator.runs.upstream import a1_client
+from generator.runs.workers import held_by_dead, worker_current
 
 logger = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ def _claim(run_id, now: datetime) -> tuple[Run, Lease] | None:
     claimed = (
         Run.objects.filter(pk=run_id, state__in=IN_FLIGHT, next_poll_at__lte=now)
         .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
-        .update(claimed_until=until, poll_count=F("poll_count") + 1)
+        .update(claimed_until=until, claimed_by=worker_current(), poll_count=F("poll_count") + 1)
     )
     if not claimed:
         return None
@@ -366,12 +367,7 @@ def runs_due(*, now: datetime | None = None) -> list[str]:
     that may have sent it is "unknown". Neither is ever re-sent automatically.
     """
     now = now or timezone.now()
-    died = Run.objects.filter(state=State.SUBMITTING, claimed_until__lt=now)
-    died.filter(sent_at__isnull=False).update(
-        state=State.UNKNOWN, problem=Run.Problem.INTERRUPTED, claimed_until=None
-    )
-    for run in died.filter(sent_at__isnull=True):
-        run_abandon(run=run)
+    _settle_died_submissions(Run.objects.filter(claimed_until__lt=now))
     Run.objects.filter(
         state=State.SUBMITTING, claimed_until__isnull=True, created__lt=now - SUBMIT_ABANDONED
     ).update(state=State.UNKNOWN, problem=Run.Problem.INTERRUPTED)  # before leases
@@ -381,6 +377,39 @@ def runs_due(*, now: datetime | None = None) -> list[str]:
         Q(next_poll_at__lte=now - grace) | Q(next_poll_at__isnull=True)
     )
     return [str(pk) for pk in overdue.values_list("pk", flat=True)]
+
+
+def _settle_died_submissions(died) -> None:
+    """Submissions whose process died: released if their call was never sent, else
+    "unknown" (it may have reached A1). Never sent again, never sent twice."""
+    died = died.filter(state=State.SUBMITTING)
+    died.filter(sent_at__isnull=False).update(
+        state=State.UNKNOWN, problem=Run.Problem.INTERRUPTED, claimed_until=None
+    )
+    for run in died.filter(sent_at__isnull=True):
+        run_abandon(run=run)
+
+
+def runs_take_over(*, now: datetime | None = None) -> int:
+    """Take over what dead workers held (workers.py), without waiting for their leases.
+
+    Their submissions are settled as the sweep settles any that died; their polls and
+    copies (free, and safe to repeat) are freed and queued now, each by one worker only.
+    Returns how many polls were queued.
+    """
+    now = now or timezone.now()
+    dead = held_by_dead(now)
+    _settle_died_submissions(Run.objects.filter(dead))
+    queued = 0
+    for pk in Run.objects.filter(dead, state__in=IN_FLIGHT).values_list("pk", flat=True):
+        freed = Run.objects.filter(dead, pk=pk, state__in=IN_FLIGHT).update(
+            claimed_until=None, claimed_by="", next_poll_at=now
+        )
+        if freed:
+            logger.warning("Took over run %s from a worker that stopped beating", pk)
+            poll_run.enqueue(str(pk))
+            queued += 1
+    return queued
 
 
 def run_resume(*, run: Run) -> Run:

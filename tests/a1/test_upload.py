@@ -118,3 +118,28 @@ def test_it_checks_linked_images_by_content(a1, sandbox):
     with pytest.raises(A1Error) as caught:
         a1.upload_url(f"{sandbox.url}/_sandbox/stats")  # JSON, not an image
     assert caught.value.code == Code.NOT_AN_IMAGE
+
+
+def test_with_its_upload_limit_off_the_sandbox_takes_any_pixel_size(a1, sandbox):
+    """The knob `upload_max_side` (on by default: 2048) keeps both readings of the
+    document testable: 400006 among the upload codes, 2048x2048 stated for optimize."""
+    sandbox.knobs(upload_max_side=0)
+    upload = a1.upload_file(image_bytes("JPEG", size=(4032, 3024)), "phone.jpg")
+    assert upload.path
+    sandbox.knobs(upload_max_side=3000)
+    with pytest.raises(A1Error) as caught:
+        a1.upload_file(image_bytes("JPEG", size=(4032, 3024)), "phone.jpg")
+    assert caught.value.code == Code.DIMENSIONS_TOO_LARGE
+
+
+def test_uploads_carry_their_real_content_type_as_form_data(a1, sandbox):
+    a1.upload_file(image_bytes("PNG"), "me.png")
+    a1.upload_file(image_bytes("JPEG"), "me.jpg")
+    first = a1.upload_file(image_bytes("JPEG"), "me.jpeg", "image/jpeg")
+    a1.upload_url(first.image_url)
+    assert sandbox.stats()["upload_forms"] == {
+        "multipart/form-data image/png": 1,
+        "multipart/form-data image/jpeg": 2,
+        # The document lists imageUrl under form-data, as it does the file.
+        "multipart/form-data imageUrl": 1,
+    }

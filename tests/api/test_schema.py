@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
 from tests.live import ApiTestCase, assert_error_shape
@@ -38,3 +39,59 @@ class SchemaTests(ApiTestCase):
         assert page.status_code == 200
         assert "<script src=" in page.text and "cdn" not in page.text.lower()
         assert "script-src" in page.headers["Content-Security-Policy"]
+
+
+class ExactSchemaTests(ApiTestCase):
+    """What schemathesis found the schema did not say: each stated, and each true."""
+
+    def schema(self) -> dict:
+        schema = self.api("GET", "/openapi.json").json()
+        validate(schema)
+        return schema
+
+    def test_it_documents_400_for_a_body_that_is_not_json_and_answers_it(self):
+        paths = self.schema()["paths"]
+        for path in ("/api/v1/runs", "/api/v1/runs/enhance", "/api/v1/batches"):
+            documented = paths[path]["post"]["responses"]["400"]
+            assert documented["content"]["application/json"]["schema"]["$ref"].endswith("ErrorOut")
+            response = self.api(
+                "POST",
+                path.removeprefix("/api/v1"),
+                data=b"{nope",
+                headers={"Content-Type": "application/json"},
+            )
+            assert_error_shape(response, 400, "bad_request")
+
+    def test_it_documents_the_zip_downloads_as_application_zip(self):
+        paths = self.schema()["paths"]
+        for path in ("/api/v1/batches/{batch_id}/zip", "/api/v1/me/exports/{export_id}/download"):
+            ok = paths[path]["get"]["responses"]["200"]
+            assert list(ok["content"]) == ["application/zip"]
+            assert ok["content"]["application/zip"]["schema"]["format"] == "binary"
+
+    def test_it_says_enhance_takes_either_an_upload_or_a_result(self):
+        schema = self.schema()
+        enhance = {**schema["components"]["schemas"]["EnhanceIn"], "components": {}}
+        valid = OAS31Validator(enhance).is_valid
+        assert valid({"upload_id": "u"}) and valid({"result_id": "r", "upload_id": None})
+        assert valid({"result_id": "r", "upload_id": ""})
+        for refused in ({}, {"upload_id": "u", "result_id": "r"}, {"upload_id": " "}):
+            assert not valid(refused), refused
+            response = self.api("POST", "/runs/enhance", json=refused)
+            assert response.status_code in (404, 422), response.text  # " " names no upload
+
+    def test_it_says_an_upload_is_either_a_file_or_an_image_url(self):
+        body = self.schema()["paths"]["/api/v1/uploads"]["post"]["requestBody"]
+        form = body["content"]["multipart/form-data"]["schema"]
+        valid = OAS31Validator(form).is_valid
+        assert valid({"file": "bytes"}) and valid({"image_url": "https://example.com/a.jpg"})
+        assert valid({"file": "bytes", "image_url": ""})
+        for refused in ({}, {"file": "bytes", "image_url": "https://example.com/a.jpg"}):
+            assert not valid(refused), refused
+        response = self.api("POST", "/uploads", data={"image_url": ""})
+        assert_error_shape(response, 422, "invalid")
+
+    def test_it_refuses_a_date_the_schema_calls_invalid(self):
+        for path in ("/history", "/gallery"):
+            assert_error_shape(self.api("GET", path, params={"date_to": "0"}), 422, "invalid")
+            assert self.api("GET", path, params={"date_to": "2026-12-07"}).status_code == 200

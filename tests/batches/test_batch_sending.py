@@ -7,10 +7,12 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from generator.batches import pacing as batch_pacing
-from generator.models import BalanceAlert, Batch, BatchItem, Budget, Run
+from generator.models import BalanceAlert, Batch, BatchItem, Budget, Run, WorkerHeartbeat
 from generator.money import budgets
+from generator.schedules.models import Chore
 from tests.batches.base import BatchTestCase
 
 
@@ -129,6 +131,34 @@ class SendTests(BatchTestCase):
         second.refresh_from_db()
         assert first.state == "sent" and second.state == "sent"
         assert self.sandbox.calls("generate") == 2  # the first was not sent again
+
+    def test_an_item_a_dead_worker_left_sending_is_sent_without_waiting_for_its_lease(self):
+        batch = self.started(n=1)
+        item = batch.items.get()
+        WorkerHeartbeat.objects.create(worker="w-dead", seen_at=timezone.now() - timedelta(hours=1))
+        soon = timezone.now() + timedelta(minutes=5)  # the lease would hold for minutes
+        BatchItem.objects.filter(pk=item.pk).update(
+            state="sending", claimed_until=soon, claimed_by="w-dead"
+        )
+        self.tick()
+        item.refresh_from_db()
+        assert item.state == "sent" and item.run is not None
+        assert self.sandbox.calls("generate") == 1
+
+    def test_a_lost_pacer_chain_is_queued_again_once(self):
+        self.started(n=2)
+        DBTaskResult.objects.all().delete()  # the chain died with its worker
+        slot = {"next_run": timezone.now()}  # it just ticked: nothing is lost yet
+        Chore.objects.update_or_create(name=batch_pacing.SLOT, defaults=slot)
+        assert not batch_pacing.batches_take_over()
+        slot = {"next_run": timezone.now() - timedelta(minutes=1)}  # no tick for a minute
+        Chore.objects.update_or_create(name=batch_pacing.SLOT, defaults=slot)
+        assert batch_pacing.batches_take_over()
+        assert not batch_pacing.batches_take_over()  # one tick queued is enough
+        assert (
+            DBTaskResult.objects.filter(task_path=batch_pacing.pace_batches.module_path).count()
+            == 1
+        )
 
     def test_no_points_left_at_a1_pauses_every_batch_until_staff_clear_it(self):
         batch = self.started(n=2)

@@ -5,7 +5,7 @@ import sys
 
 from django.utils import timezone
 
-from ops.models import WorkerHeartbeat
+from generator.models import WorkerHeartbeat
 from tests.conftest import ROOT
 
 

@@ -1,13 +1,17 @@
 """The real worker process: killed mid-run, restarted, nothing lost, nothing polled twice."""
 
+import itertools
 import os
 import re
 import signal
+import socket
+import time
 
 import pytest
+from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from generator.models import Batch, Run
+from generator.models import Batch, Run, WorkerHeartbeat
 from tests.base import photo
 from tests.conftest import start_worker, wait_until
 
@@ -107,3 +111,76 @@ def test_a_batch_survives_a_killed_worker_without_sending_any_item_twice(
     completed = batch.runs.filter(state="completed").count()
     may_have_gone = batch.runs.filter(sent_at__isnull=False).count()
     assert completed <= sandbox.calls("generate") <= may_have_gone == 8
+
+
+@pytest.mark.process
+@pytest.mark.django_db(transaction=True)
+def test_a_killed_workers_poll_is_taken_over_within_two_poll_intervals(
+    client, django_user_model, sandbox, settings
+):
+    """Two workers; A1 takes 6 s to answer a task query. A live worker's slow poll (three
+    poll intervals) is never taken over; once its worker is SIGKILLed mid-poll, the other
+    worker polls the run within two poll intervals, not after WORKER_POLL_LEASE (90 s)."""
+    settings.A1_BASE_URL, settings.A1_API_KEY = sandbox.url, "sandbox"
+    interval = 2.0
+    env = {
+        "A1_POLL_INTERVAL": str(interval),
+        "WORKER_POLL_LEASE": "90",
+        "WORKER_RESUME_GRACE": "90",  # the sweep would not resume it before the lease
+        "A1_TIMEOUT": "20",  # the slow answer is waited for, not timed out
+        "SUBMIT_LEASE": "30",
+    }
+    sandbox.knobs(task_seconds=600, latency=6, faults_on="task")
+    client.force_login(django_user_model.objects.create_user("owner"))
+    page = client.get("/apps/1838546335502970881/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)
+    client.post(
+        "/apps/1838546335502970881/",
+        {"idempotency_key": key, "cnet_17466175263110005": photo(), "style": "183854633550716521", "size": "1", "generate_num": "1"},
+    )  # fmt: skip
+    run = Run.objects.get()
+    workers = {}
+    for _ in range(2):
+        worker = start_worker(sandbox, settings, **env)
+        workers[f"{socket.gethostname()}:{worker.pid}"] = worker
+    try:
+        assert wait_until(lambda: WorkerHeartbeat.objects.count() == 2, timeout=30)
+        Run.objects.filter(pk=run.pk).update(next_poll_at=timezone.now())
+
+        def holder():
+            held = Run.objects.filter(pk=run.pk, claimed_until__gt=timezone.now()).first()
+            return held.claimed_by if held else None
+
+        def next_query() -> float:
+            """Wait for A1 to be asked once more (one question, not two); when it was."""
+            before = sandbox.calls("task")
+            assert wait_until(lambda: sandbox.calls("task") > before, timeout=60)
+            assert sandbox.calls("task") == before + 1
+            return time.monotonic()
+
+        # Live workers' polls outlast two intervals each: nobody else asks A1 meanwhile,
+        # so the queries come one at a time, a slow answer (6 s) apart.
+        asked = [next_query() for _ in range(3)]
+        assert all(b - a >= 5 for a, b in itertools.pairwise(asked)), asked
+
+        # The third query is in its slow call when its worker dies.
+        victim = holder()
+        assert victim in workers
+        workers[victim].send_signal(signal.SIGKILL)
+        workers[victim].wait()
+        killed_at = time.monotonic()
+        sandbox.knobs(latency=0)
+        survivor = next(name for name in workers if name != victim)
+        taken_over_in = next_query() - killed_at
+        assert holder() in (survivor, None)
+        # Two intervals for its beat to go stale, then one beat and the job's pick-up.
+        assert taken_over_in <= 2 * interval + 3, taken_over_in
+        print(f"taken over {taken_over_in:.2f} s after the SIGKILL (interval {interval} s)")
+
+        sandbox.finish(run.task_id)
+        assert wait_until(lambda: Run.objects.get().state == Run.State.COMPLETED, timeout=30)
+    finally:
+        for worker in workers.values():
+            worker.kill()
+            worker.wait()
+    assert sandbox.calls("generate") == 1

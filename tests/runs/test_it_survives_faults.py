@@ -8,9 +8,8 @@ from django.db import connections
 from django.utils import timezone
 
 from generator.files import queue
-from generator.models import Run
+from generator.models import Run, WorkerHeartbeat
 from generator.runs import removal
-from ops.models import WorkerHeartbeat
 from tests.base import TrackingTestCase, photo
 from tests.conftest import start_worker, wait_until
 

@@ -1,10 +1,14 @@
-"""The task worker: django-tasks-db's db_worker plus a sweeper for lost poll jobs.
+"""The task worker: django-tasks-db's db_worker plus a sweeper for lost poll jobs and a
+heartbeat.
 
 The sweeper runs at start (so a restarted worker picks up every in-flight
-run) and then every WORKER_SWEEP_SECONDS; it also writes the heartbeat that
-/healthz reads.
+run) and then every WORKER_SWEEP_SECONDS; it also notes whether A1 answers, which
+/healthz reads. The heartbeat beats about twice a poll interval (generator/runs/workers.py)
+and takes over what a worker that stopped beating held: its runs are polled again
+within two poll intervals, not after the lease.
 """
 
+import contextlib
 import logging
 import os
 import socket
@@ -12,16 +16,21 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import close_old_connections
-from django.utils import timezone
+from django.db import DatabaseError, close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from generator.batches.pacing import batches_settle
-from generator.runs.tracking import resume_due
+from generator.batches.pacing import batches_settle, batches_take_over
+from generator.runs.tracking import resume_due, runs_take_over
 from generator.runs.upstream import a1_client
+from generator.runs.workers import (
+    beat_seconds,
+    worker_beat,
+    worker_register,
+    worker_stop,
+    workers_forget,
+)
 from ops.chores import chores_enqueue_due
-from ops.models import WorkerHeartbeat
 
 logger = logging.getLogger("generator.worker")
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
@@ -31,25 +40,31 @@ def sweep_once() -> int:
     resumed = resume_due()
     chores_enqueue_due()
     batches_settle()
-    WorkerHeartbeat.objects.update_or_create(
-        worker=WORKER_NAME,
-        defaults={"seen_at": timezone.now(), "upstream_ok": a1_client().reachable()},
-    )
+    worker_beat(name=WORKER_NAME, upstream_ok=a1_client().reachable())
+    workers_forget()
     if resumed:
         logger.info("Resumed %d in-flight run(s)", resumed)
     return resumed
 
 
-def _sweep_forever(stop: threading.Event) -> None:
+def beat_once() -> int:
+    """This worker is alive; what dead ones held is taken over. Returns runs taken over."""
+    worker_beat(name=WORKER_NAME)
+    taken = runs_take_over()
+    batches_take_over()
+    return taken
+
+
+def _forever(stop: threading.Event, step, seconds) -> None:
     while not stop.is_set():
         try:
-            sweep_once()
+            step()
         except Exception:
-            # The sweeper must outlive a passing database error; the next sweep retries.
-            logger.exception("Sweep failed")
+            # It must outlive a passing database error; the next round retries.
+            logger.exception("%s failed", step.__name__)
         finally:
             close_old_connections()
-        stop.wait(settings.WORKER_SWEEP_SECONDS)
+        stop.wait(seconds())
 
 
 class Command(DbWorkerCommand):
@@ -58,10 +73,21 @@ class Command(DbWorkerCommand):
     def handle(self, *args, reload: bool = False, **options):
         in_reloader_parent = reload and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
         stop = threading.Event()
-        if not in_reloader_parent and not options.get("batch"):
-            threading.Thread(target=_sweep_forever, args=(stop,), daemon=True).start()
+        worker = not in_reloader_parent and not options.get("batch")
+        if worker:
+            worker_register(name=WORKER_NAME)  # the leases it takes carry its name
+            with contextlib.suppress(DatabaseError):  # else its heartbeat thread beats soon
+                worker_beat(name=WORKER_NAME)  # alive before it takes any
+            for step, seconds in (
+                (sweep_once, lambda: settings.WORKER_SWEEP_SECONDS),
+                (beat_once, beat_seconds),
+            ):
+                threading.Thread(target=_forever, args=(stop, step, seconds), daemon=True).start()
             time.sleep(0)  # let the first sweep start before tasks are taken
         try:
             super().handle(*args, reload=reload, **options)
         finally:
             stop.set()
+            if worker:
+                with contextlib.suppress(DatabaseError):  # the database may be the reason
+                    worker_stop(name=WORKER_NAME)

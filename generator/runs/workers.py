@@ -1,0 +1,73 @@
+"""Which workers are alive, so that a dead one's leases are taken over in seconds.
+
+Every worker process beats its row (WorkerHeartbeat) about twice a poll interval from a
+thread of its own. A lease (`claimed_until` on a run or a batch item) names the worker
+that took it (`claimed_by`); one whose worker has not beaten for two poll intervals is
+held by nobody, whatever `claimed_until` says. Web processes and shells take leases
+without a name ("") and are trusted until the lease runs out, as before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import DateTimeField, ExpressionWrapper, Q
+from django.db.models.functions import Now
+
+from generator.runs.models import WorkerHeartbeat
+
+FORGET_AFTER = timedelta(days=1)  # a dead worker's row is kept this long, for /healthz
+
+_current = ""  # this process's worker name, once it starts beating
+
+
+def worker_register(*, name: str) -> None:
+    """This process is the worker `name`: the leases it takes from now on carry its name."""
+    global _current
+    _current = name
+
+
+def worker_current() -> str:
+    """The name leases taken here carry: "" outside a worker (never taken over early)."""
+    return _current
+
+
+def beat_seconds() -> float:
+    """How often a worker beats: twice a poll interval, so one late beat is no death."""
+    return settings.A1_POLL_INTERVAL / 2
+
+
+def stale_after() -> timedelta:
+    """A worker whose last beat is older than this is dead: two poll intervals."""
+    return timedelta(seconds=2 * settings.A1_POLL_INTERVAL)
+
+
+def worker_beat(*, name: str, upstream_ok: bool | None = None) -> None:
+    """This worker is alive now (and, from a sweep, whether it reached A1).
+
+    Beats are written and judged by the database's clock, so a worker whose own clock
+    runs behind is not taken for dead, nor one whose clock runs ahead for alive.
+    """
+    defaults: dict = {"seen_at": Now()}
+    if upstream_ok is not None:
+        defaults["upstream_ok"] = upstream_ok
+    WorkerHeartbeat.objects.update_or_create(worker=name, defaults=defaults)
+
+
+def worker_stop(*, name: str) -> None:
+    """A worker that stops cleanly says so: anything it still holds is free at once."""
+    WorkerHeartbeat.objects.filter(worker=name).delete()
+
+
+def workers_forget() -> int:
+    """Drop the rows of workers dead for a day (each process has its own name)."""
+    long_ago = ExpressionWrapper(Now() - FORGET_AFTER, output_field=DateTimeField())
+    return WorkerHeartbeat.objects.filter(seen_at__lt=long_ago).delete()[0]
+
+
+def held_by_dead(now: datetime) -> Q:
+    """Rows (runs or batch items) whose unexpired lease a dead worker holds."""
+    recent = ExpressionWrapper(Now() - stale_after(), output_field=DateTimeField())
+    live = WorkerHeartbeat.objects.filter(seen_at__gte=recent).values("worker")
+    return Q(claimed_until__gt=now) & ~Q(claimed_by="") & ~Q(claimed_by__in=live)
