@@ -14,7 +14,6 @@ from generator.files import queue
 from generator.keys.services import key_update, keys_revoke
 from generator.models import (
     AccountBalance,
-    SpendAlert,
     ApiKey,
     AppDefinition,
     BalanceAlert,
@@ -28,6 +27,7 @@ from generator.models import (
     Membership,
     ResultImage,
     Run,
+    SpendAlert,
     Team,
     WebhookDelivery,
 )
@@ -300,7 +300,17 @@ class AccountBalanceAdmin(AuditedAdmin):
 
 @admin.register(SpendAlert)
 class SpendAlertAdmin(ReadOnlyAdmin):
-    list_display = ["created", "scope", "threshold", "used", "limit", "user", "team", "api_key", "sent_at"]
+    list_display = [
+        "created",
+        "scope",
+        "threshold",
+        "used",
+        "limit",
+        "user",
+        "team",
+        "api_key",
+        "sent_at",
+    ]
     list_filter = ["scope", "threshold"]
 
 

@@ -40,7 +40,6 @@ from generator.teams.models import (
 
 __all__ = [
     "AccountBalance",
-    "SpendAlert",
     "ApiKey",
     "AppDefinition",
     "AppVisit",
@@ -60,6 +59,7 @@ __all__ = [
     "ResultImage",
     "Run",
     "RunQuerySet",
+    "SpendAlert",
     "Team",
     "Visibility",
     "WebhookDelivery",

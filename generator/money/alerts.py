@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -37,6 +38,9 @@ from generator.models import (
 )
 from generator.money.ledger import month_start, points_used
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
 logger = logging.getLogger(__name__)
 Scope = SpendAlert.Scope
 
@@ -48,14 +52,14 @@ class Crossing:
     threshold: int
     used: int
     limit: int
-    user: object = None
+    user: User | None = None
     team: Team | None = None
     api_key: ApiKey | None = None
 
     @property
     def slot(self) -> str:
-        owner = self.user or self.team or self.api_key
-        pk = owner.pk if owner is not None else 0
+        owners = (self.user, self.team, self.api_key)
+        pk = next((owner.pk for owner in owners if owner is not None), 0)
         return f"{self.scope}:{pk}:{self.period.isoformat()}:{self.threshold}"
 
 
@@ -70,18 +74,25 @@ def _crossed(used: int, limit: int) -> list[int]:
 def _budget_crossings(period: date) -> list[Crossing]:
     found = []
     for budget in Budget.objects.select_related("user", "team"):
-        if budget.user_id is not None:
+        limit = budget.monthly_points
+        if budget.user is not None:
             used = points_used(user=budget.user, since=period)
-            scope, who = Scope.PERSON, {"user": budget.user}
-        else:
+            found += [
+                Crossing(Scope.PERSON, period, t, used, limit, user=budget.user)
+                for t in _crossed(used, limit)
+            ]
+        elif budget.team is not None:
             used = points_used(team=budget.team, since=period)
-            scope, who = Scope.TEAM, {"team": budget.team}
-        for threshold in _crossed(used, budget.monthly_points):
-            found.append(Crossing(scope, period, threshold, used, budget.monthly_points, **who))
+            found += [
+                Crossing(Scope.TEAM, period, t, used, limit, team=budget.team)
+                for t in _crossed(used, limit)
+            ]
     for key in ApiKey.objects.active().filter(monthly_points__isnull=False).select_related("user"):
         used = points_used(api_key=key, since=period)
         for threshold in _crossed(used, key.monthly_points or 0):
-            found.append(Crossing(Scope.KEY, period, threshold, used, key.monthly_points or 0, api_key=key))
+            found.append(
+                Crossing(Scope.KEY, period, threshold, used, key.monthly_points or 0, api_key=key)
+            )
     return found
 
 
@@ -116,15 +127,23 @@ def spend_alerts_check(*, today: date | None = None) -> list[SpendAlert]:
     """Record every threshold crossed this period and not yet recorded, and queue its
     sending; the new alerts."""
     period = month_start(today)
-    made = []
+    made: dict[str, SpendAlert] = {}
     for crossing in [*_budget_crossings(period), *_account_crossings()]:
-        alert = _record(crossing)
-        if alert is not None:
-            made.append(alert)
-    return made
+        alert = _record(crossing, send=False)
+        if alert is None:
+            continue
+        # A budget that went past 80% and 100% at once is told once, the higher.
+        budget = alert.slot.rsplit(":", 1)[0]
+        lower = made.get(budget)
+        if lower is not None:
+            SpendAlert.objects.filter(pk=lower.pk).update(sent_at=timezone.now())
+        made[budget] = alert
+    for alert in made.values():
+        send_spend_alert.enqueue(alert.pk)
+    return list(made.values())
 
 
-def _record(crossing: Crossing) -> SpendAlert | None:
+def _record(crossing: Crossing, *, send: bool = True) -> SpendAlert | None:
     try:
         with transaction.atomic():
             alert = SpendAlert.objects.create(
@@ -138,8 +157,9 @@ def _record(crossing: Crossing) -> SpendAlert | None:
                 used=crossing.used,
                 limit=crossing.limit,
             )
-            pk = alert.pk
-            transaction.on_commit(lambda: send_spend_alert.enqueue(pk))
+            if send:
+                pk = alert.pk
+                transaction.on_commit(lambda: send_spend_alert.enqueue(pk))
     except IntegrityError:
         return None  # told already this period
     return alert
@@ -157,13 +177,13 @@ def account_out_of_points_alert(*, message: str = "") -> SpendAlert | None:
 def _recipients(alert: SpendAlert) -> list[str]:
     people = get_user_model()._default_manager.filter(is_active=True).exclude(email="")
     if alert.scope == Scope.PERSON:
-        people = people.filter(pk=alert.user_id)
+        people = people.filter(pk=alert.user_id or 0)
     elif alert.scope == Scope.TEAM:
         people = people.filter(
-            memberships__team_id=alert.team_id, memberships__role=Membership.Role.MANAGER
+            memberships__team_id=alert.team_id or 0, memberships__role=Membership.Role.MANAGER
         )
     elif alert.scope == Scope.KEY:
-        people = people.filter(api_keys__pk=alert.api_key_id)
+        people = people.filter(api_keys__pk=alert.api_key_id or 0)
     else:
         people = people.filter(is_staff=True)
     return sorted(set(people.values_list("email", flat=True)))
@@ -174,21 +194,33 @@ def alert_words(alert: SpendAlert) -> str:
     values = {"used": alert.used, "limit": alert.limit, "percent": alert.threshold}
     if alert.scope == Scope.ACCOUNT:
         if alert.threshold > 100:
-            return _("A1 says the account is out of points: new runs are paused until it is topped up.")
-        return _(
-            "The A1 account has used %(used)d of the %(limit)d points it held when its "
-            "balance was last entered (%(percent)d%%)."
-        ) % values
+            return _(
+                "A1 says the account is out of points: new runs are paused until it is topped up."
+            )
+        return (
+            _(
+                "The A1 account has used %(used)d of the %(limit)d points it held when its "
+                "balance was last entered (%(percent)d%%)."
+            )
+            % values
+        )
     whose = (
         _("Your monthly budget")
         if alert.scope == Scope.PERSON
-        else _("The monthly budget of team %(team)s") % {"team": alert.team.name if alert.team else ""}
+        else _("The monthly budget of team %(team)s")
+        % {"team": alert.team.name if alert.team else ""}
         if alert.scope == Scope.TEAM
-        else _("The monthly budget of key %(key)s") % {"key": alert.api_key.prefix if alert.api_key else ""}
+        else _("The monthly budget of key %(key)s")
+        % {"key": alert.api_key.prefix if alert.api_key else ""}
     )
     if alert.threshold >= 100:
-        return _("%(whose)s is used up: %(used)d of %(limit)d points. New runs are refused until next month or a higher budget.") % {**values, "whose": whose}
-    return _("%(whose)s is %(percent)d%% used: %(used)d of %(limit)d points.") % {**values, "whose": whose}
+        return _(
+            "%(whose)s is used up: %(used)d of %(limit)d points. New runs are refused until next month or a higher budget."
+        ) % {**values, "whose": whose}
+    return _("%(whose)s is %(percent)d%% used: %(used)d of %(limit)d points.") % {
+        **values,
+        "whose": whose,
+    }
 
 
 @task()

@@ -19,11 +19,11 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 
 from a1 import Code
-from generator.money.alerts import account_out_of_points_alert
 from generator.audit.models import Act
 from generator.audit.record import audit_record
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
 from generator.models import ApiKey, BalanceAlert, BatchItem, Budget, Team
+from generator.money.alerts import account_out_of_points_alert
 from generator.money.ledger import points_held, points_used
 from generator.runs.definitions import app_allowed
 
