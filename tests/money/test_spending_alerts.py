@@ -30,14 +30,14 @@ class SpendAlertTests(TrackingTestCase):
     def cost(self) -> int:
         """What one run of the test's form costs (measured, not assumed), billed to
         the owner and Studio."""
-        return self.finished(user=self.owner).points_spent
+        return self.finished(user=self.owner).points_spent or 0
 
     def told(self) -> list[tuple[list[str], str]]:
         """Check (as the chore does every minute), send (as the worker's job does), and
         return the e-mails that went out since the last look."""
         for alert in alerts.spend_alerts_check():
             alerts.spend_alert_send(alert_id=alert.pk)
-        out = [(sorted(m.to), m.body) for m in mail.outbox]
+        out = [(sorted(m.to), str(m.body)) for m in mail.outbox]
         mail.outbox.clear()
         return out
 
