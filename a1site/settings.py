@@ -67,13 +67,20 @@ def env_http_url(name: str, default: str) -> str:
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env_bool("DEBUG", True)
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=LOOPBACK_HOSTS)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    if set(ALLOWED_HOSTS) - set(LOOPBACK_HOSTS):
+        # The fallback key is public: signed links and sessions would be forgeable by
+        # anyone who can reach a portal that forgot DEBUG=0.
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be set when the portal answers beyond loopback "
+            f"(ALLOWED_HOSTS={ALLOWED_HOSTS!r}), whatever DEBUG says."
+        )
     # Development only: a fixed key keeps sessions alive across restarts of `make run`.
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
-
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -386,7 +393,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "common.logging.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "common.logging.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
         "json": {"()": "common.logging.JsonFormatter"},
     },
     "handlers": {
@@ -398,7 +408,14 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # Django's own handlers for "django" and "django.server" are dropped (they print
+    # each line a second time, unformatted and unredacted, when DEBUG is on): every
+    # line goes through the one handler above, once.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
+        "axes": {"level": "WARNING"},
+    },
 }
 
 # Image links given by users are fetched by the portal; private addresses are refused
