@@ -303,6 +303,9 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie: the token travels in hx-he
 # Production hardening: on whenever DEBUG is off (each can be turned off explicitly,
 # e.g. for the local production profile over plain http).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Probes inside a cluster or from a load balancer speak plain http to the process: a
+# redirect would count as healthy (any 3xx passes a Kubernetes probe) without checking.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)

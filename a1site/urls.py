@@ -25,6 +25,8 @@ urlpatterns = [
     re_path(r"^admin/generator/generation/(?P<rest>.*)$", renamed_admin_page),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz_live"),
+    path("healthz/ready", health.ready, name="healthz_ready"),
     path("ping", health.ping, name="ping"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
