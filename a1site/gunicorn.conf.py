@@ -34,3 +34,11 @@ def on_starting(server):
         host = address.rsplit(":", 1)[0].strip("[]") if not address.startswith("unix:") else ""
         if host and host not in LOOPBACK:
             raise SystemExit(f"SECRET_KEY must be set to serve on {address} (beyond loopback).")
+
+
+def child_exit(server, worker):
+    """A web process that ended leaves its counters to be summed; its live gauges go."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess  # only when metrics are shared
+
+        multiprocess.mark_process_dead(worker.pid)

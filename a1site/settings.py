@@ -5,6 +5,8 @@ because a portal that spends paid points must not run on a half-understood setti
 """
 
 import importlib.util
+import ipaddress
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.logging.RequestIdMiddleware",
+    "common.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compress about 7x; Django pads compressed responses against BREACH, and
@@ -420,6 +423,25 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# Metrics (/metrics, ops/metrics.py): a bearer token, or the addresses (IPs or networks)
+# allowed to scrape without one; with neither, /metrics answers 404.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+try:
+    METRICS_ALLOWED_ADDRESSES = [
+        ipaddress.ip_network(item, strict=False)
+        for item in env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {exc}") from None
+# Teams named in the points metrics (those that spend most); the rest add up as "other".
+METRICS_TEAMS = env_int("METRICS_TEAMS", 20, minimum=1)
+# Seconds the database figures in /metrics are reused between scrapes.
+METRICS_DB_SECONDS = env_float("METRICS_DB_SECONDS", 5.0, zero_ok=True)
+# Several processes (gunicorn's, the workers') count into files here, summed by /metrics.
+# Empty it when the machine or container starts, never while processes run.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # Image links given by users are fetched by the portal; private addresses are refused
 # unless this is on (tests and the sandbox serve images from loopback).

@@ -21,7 +21,7 @@ TOKEN = "c2VjcmV0LWludml0ZS10b2tlbi1uZXZlci1sb2dnZWQ"
 def _answers(url: str) -> bool:
     try:
         requests.get(f"{url}/ping", timeout=2)
-    except requests.ConnectionError:
+    except requests.RequestException:
         return False
     return True
 
