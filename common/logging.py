@@ -13,6 +13,8 @@ import re
 import uuid
 from contextvars import ContextVar
 
+from common import tracing
+
 request_id: ContextVar[str] = ContextVar("request_id", default="-")
 
 # What a client may name its request: anything else gets a fresh id, so no quote,
@@ -84,6 +86,7 @@ class RequestIdMiddleware:
         # Not reset afterwards: Django logs a failed response after this returns, and
         # each request on the thread sets its own id first.
         request_id.set(rid)
+        tracing.request_id_noted(rid)
         response = self.get_response(request)
         response["X-Request-ID"] = rid
         return response

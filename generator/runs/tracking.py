@@ -29,7 +29,7 @@ from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from a1 import A1Error, Code, Task, TaskState
-from common import metrics
+from common import metrics, tracing
 from generator.keys import webhooks
 from generator.models import ResultImage, Run
 from generator.money.ledger import ledger_release, ledger_spend
@@ -50,21 +50,23 @@ State = Run.State
 
 
 @task()
-def poll_run(run_id: str) -> None:
+def poll_run(run_id: str, trace: str = "") -> None:
     """One step for one run, then the next step is queued for when it is due.
 
     A job whose claim fails (another job already polled this interval) ends quietly,
-    so duplicate jobs die out instead of multiplying.
+    so duplicate jobs die out instead of multiplying. `trace` is the traceparent of the
+    request that started the run (common/tracing.py), handed on to the next job.
     """
-    next_at = run_poll(run_id=run_id)
+    with tracing.job_span("poll_run", parent=trace, run_id=str(run_id)):
+        next_at = run_poll(run_id=run_id)
     if next_at is not None:
-        poll_run.using(run_after=next_at).enqueue(run_id)
+        poll_run.using(run_after=next_at).enqueue(run_id, trace=trace)
 
 
 def track(run: Run) -> None:
     """Hand the run to the worker once the transaction that started it commits."""
-    when, pk = run.next_poll_at, str(run.pk)
-    transaction.on_commit(lambda: poll_run.using(run_after=when).enqueue(pk))
+    when, pk, parent = run.next_poll_at, str(run.pk), tracing.traceparent()
+    transaction.on_commit(lambda: poll_run.using(run_after=when).enqueue(pk, trace=parent))
 
 
 def resume_due() -> int:
