@@ -425,7 +425,11 @@ LOGGING = {
 }
 
 # Metrics (/metrics, ops/metrics.py): a bearer token, or the addresses (IPs or networks)
-# allowed to scrape without one; with neither, /metrics answers 404.
+# allowed to scrape without one; with neither, /metrics answers 404. METRICS_ENABLED=0
+# takes the request counting out altogether (bench/metrics_overhead.py compares).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+if not METRICS_ENABLED:
+    MIDDLEWARE.remove("common.metrics.RequestMetricsMiddleware")
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 try:
     METRICS_ALLOWED_ADDRESSES = [

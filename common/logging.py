@@ -28,13 +28,21 @@ TOKEN_PATHS = ("/open-api/v1/a1/files/", "/team/join/")
 _TOKEN_IN_PATH = re.compile(
     "(" + "|".join(re.escape(prefix) for prefix in TOKEN_PATHS) + r")[^/?#\s\"']+"
 )
+# Query parameters that carry a secret: single sign-on's code and state, signed storage
+# links (S3's X-Amz-*), and any token or key a client might put in a link.
+_SECRET_IN_QUERY = re.compile(
+    r"([?&](?:code|state|token|key|api_?key|signature|x-amz-signature|x-amz-credential"
+    r"|x-amz-security-token)=)[^&#\s\"']+",
+    re.IGNORECASE,
+)
 REDACTED = "[redacted]"
 
 
 def secrets_redacted(text: str) -> str:
-    """`text` with every token in a path replaced (anywhere in it: a bare path, a full
-    URL, a request line)."""
-    return _TOKEN_IN_PATH.sub(r"\1" + REDACTED, text)
+    """`text` with every token in a path or a query replaced (anywhere in it: a bare
+    path, a full URL, a request line)."""
+    text = _TOKEN_IN_PATH.sub(r"\1" + REDACTED, text)
+    return _SECRET_IN_QUERY.sub(r"\1" + REDACTED, text)
 
 
 def request_id_accepted(incoming: str) -> str:

@@ -80,3 +80,15 @@ def test_the_json_format_redacts_and_escapes():
     line = JsonFormatter().format(_record("Not Found: %s", f'/open-api/v1/a1/files/{TOKEN}/"x'))
     parsed = json.loads(line)
     assert TOKEN not in line and parsed["message"].endswith(f'/files/{REDACTED}/"x')
+
+
+def test_secrets_in_a_query_are_replaced_and_the_rest_kept():
+    line = (
+        '"GET /sso/callback/?state=abc123&code=xyz789&next=/apps/ HTTP/1.1" 400 and '
+        "https://bucket.s3/r/1.jpg?X-Amz-Credential=AKIA&X-Amz-Signature=f00d&x=1"
+    )
+    redacted = secrets_redacted(line)
+    for secret in ("abc123", "xyz789", "AKIA", "f00d"):
+        assert secret not in redacted
+    assert "next=/apps/" in redacted and "&x=1" in redacted
+    assert "?state=[redacted]&code=[redacted]" in redacted

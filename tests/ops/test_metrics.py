@@ -97,3 +97,8 @@ def test_the_database_figures_are_read_at_scrape_time(client, db, token, setting
     assert value(samples, "a1studio_workers_alive") == 1
     assert value(samples, "a1studio_poll_lag_seconds") == 0
     assert ("a1studio_batch_items", (("state", "waiting"),)) in samples
+
+
+def test_turned_off_there_is_no_metrics_page_even_with_the_token(client, db, token, settings):
+    settings.METRICS_ENABLED = False
+    assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").status_code == 404
