@@ -438,6 +438,9 @@ try:
     ]
 except ValueError as exc:
     raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {exc}") from None
+# host:port where a worker serves /metrics itself: only on machines with no web process
+# (which would report the same files). Empty: the workers' counts reach the web's /metrics.
+WORKER_METRICS_BIND = env.str("WORKER_METRICS_BIND", default="").strip()
 # Teams named in the points metrics (those that spend most); the rest add up as "other".
 METRICS_TEAMS = env_int("METRICS_TEAMS", 20, minimum=1)
 # Seconds the database figures in /metrics are reused between scrapes.

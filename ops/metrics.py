@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from datetime import timedelta
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from django.conf import settings
 from django.db.models import Count, Min, Q, Sum
@@ -197,16 +198,15 @@ class _Forward:
         return self.registry.collect()
 
 
-def _allowed(request: HttpRequest) -> bool:
+def _allowed(authorization: str, remote_address: str) -> bool:
     if not settings.METRICS_ENABLED:
         return False
     token = settings.METRICS_TOKEN
-    given = request.headers.get("Authorization", "")
-    if token and hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+    if token and hmac.compare_digest(authorization.encode(), f"Bearer {token}".encode()):
         return True
     if settings.METRICS_ALLOWED_ADDRESSES:
         try:
-            address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+            address = ipaddress.ip_address(remote_address)
         except ValueError:
             return False
         return any(address in network for network in settings.METRICS_ALLOWED_ADDRESSES)
@@ -216,6 +216,38 @@ def _allowed(request: HttpRequest) -> bool:
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    if not _allowed(request):
+    if not _allowed(request.headers.get("Authorization", ""), request.META.get("REMOTE_ADDR", "")):
         raise Http404
     return HttpResponse(generate_latest(_registry()), content_type=CONTENT_TYPE_LATEST)
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format, *args) -> None:  # Prometheus scrapes every few seconds
+        pass
+
+
+def worker_metrics_serve(*, bind: str) -> WSGIServer:
+    """/metrics for a worker on a machine with no web process (WORKER_METRICS_BIND):
+    the workers' files under PROMETHEUS_MULTIPROC_DIR summed, or this process's own.
+    The database figures are left to the web's /metrics. Same token and addresses."""
+    host, _, port = bind.rpartition(":")
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_Forward(REGISTRY))
+
+    def guarded(environ, start_response):
+        if environ.get("PATH_INFO") != "/metrics" or not _allowed(
+            environ.get("HTTP_AUTHORIZATION", ""), environ.get("REMOTE_ADDR", "")
+        ):
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"Not Found"]
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE_LATEST)])
+        return [generate_latest(registry)]
+
+    server = make_server(
+        host.strip("[]") or "127.0.0.1", int(port), guarded, handler_class=_QuietHandler
+    )
+    threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
+    return server

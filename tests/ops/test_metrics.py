@@ -102,3 +102,47 @@ def test_the_database_figures_are_read_at_scrape_time(client, db, token, setting
 def test_turned_off_there_is_no_metrics_page_even_with_the_token(client, db, token, settings):
     settings.METRICS_ENABLED = False
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret").status_code == 404
+
+
+@pytest.mark.process
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_on_its_own_machine_serves_its_counts(sandbox, settings, tmp_path):
+    """WORKER_METRICS_BIND: the worker's own counts (summed over its machine's files)
+    reach a scraper with the token, and nobody else; the database figures stay the web's."""
+    import signal
+    import subprocess
+    import sys
+
+    import requests
+
+    from tests.conftest import ROOT, free_port, subprocess_env, wait_until
+
+    port = free_port()
+    worker = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "runworker", "--no-reload",
+         "--interval", "0.2", "--no-startup-delay"],
+        env=subprocess_env(
+            sandbox, settings, WORKER_METRICS_BIND=f"127.0.0.1:{port}", METRICS_TOKEN="w0rker",
+            PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"),
+        ),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/metrics"
+
+    def read(given="w0rker") -> requests.Response | None:
+        try:
+            return requests.get(url, headers={"Authorization": f"Bearer {given}"}, timeout=5)
+        except requests.RequestException:
+            return None
+
+    try:
+        assert wait_until(lambda: read() is not None, timeout=30)
+        assert read("wrong").status_code == 404
+        assert requests.get(url, timeout=5).status_code == 404
+        response = read()
+        assert response.status_code == 200
+        assert "a1studio_copy_latency_seconds_count 0.0" in response.text
+        assert "a1studio_workers_alive" not in response.text  # the web's /metrics says that
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=15)

@@ -21,6 +21,7 @@ from generator.batches.pacing import batches_settle
 from generator.runs.tracking import resume_due
 from generator.runs.upstream import a1_client
 from ops.chores import chores_enqueue_due
+from ops.metrics import worker_metrics_serve
 from ops.models import WorkerHeartbeat
 
 logger = logging.getLogger("generator.worker")
@@ -59,6 +60,8 @@ class Command(DbWorkerCommand):
         in_reloader_parent = reload and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
         stop = threading.Event()
         if not in_reloader_parent and not options.get("batch"):
+            if settings.WORKER_METRICS_BIND:
+                worker_metrics_serve(bind=settings.WORKER_METRICS_BIND)
             threading.Thread(target=_sweep_forever, args=(stop,), daemon=True).start()
             time.sleep(0)  # let the first sweep start before tasks are taken
         try:
