@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install browser idp jscheck run prod test test-fast test-pg test-s3 rules bench soak lint typecheck format messages clean
+.PHONY: install browser idp jscheck prometheus run prod test test-fast test-pg test-s3 rules bench soak lint typecheck format messages clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Python >= 3.12 is needed, found " + sys.version.split()[0] + " (pyenv install 3.13)")'
@@ -40,6 +40,15 @@ browser:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 	  || echo "!!! chromium could not be installed: browser tests will be skipped"; }
 
+# The metrics tests scrape the portal with a real Prometheus and check the alert rules with
+# promtool (Debian's prometheus package). tests/ops/prometheus.py installs it too when
+# missing, and fails in CI when it cannot.
+prometheus:
+	@command -v prometheus >/dev/null 2>&1 || { \
+	  echo "Installing Debian's prometheus for the metrics tests..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null) \
+	  || echo "!!! prometheus could not be installed: the metrics tests will fail in CI"; }
+
 # The single sign-on tests log in through a real OpenID provider (node's oidc-provider,
 # pinned by tests/accounts/idp/package-lock.json) that they start on loopback.
 IDP := tests/accounts/idp
@@ -67,7 +76,7 @@ $(NODE_STAMP): package.json package-lock.json
 jscheck: $(NODE_STAMP)
 	node_modules/.bin/tsc -p tsconfig.json
 
-test: install browser idp jscheck
+test: install browser idp jscheck prometheus
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -82,7 +91,7 @@ test-fast: install
 # The same suite on PostgreSQL and Redis (the scale-out configuration).
 PG_URL ?= postgres://postgres@127.0.0.1:5432/a1studio
 REDIS_URL ?= redis://127.0.0.1:6379/1
-test-pg: install browser idp
+test-pg: install browser idp prometheus
 	DATABASE_URL=$(PG_URL) CACHE_URL=$(REDIS_URL) $(PY) -m pytest
 
 # The storage-touching tests (marker `storage`) again, with photos and results kept in

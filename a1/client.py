@@ -127,6 +127,8 @@ class A1Client:
         retry: RetryPolicy | None = None,
         session: requests.Session | None = None,
         download_deadline: float = 60.0,
+        on_call: Callable[[str, str, float | None], None] | None = None,
+        on_backoff: Callable[[str], None] | None = None,
     ):
         self.base_url = base_url.rstrip("/")
         self.section = section
@@ -136,6 +138,10 @@ class A1Client:
         self.session = session or requests.Session()
         self.session.headers.update({"Accept": "application/json", "User-Agent": "A1Studio/0.1"})
         self._key = {"apiKey": api_key}
+        # Hooks for whoever counts (the portal's metrics): every call with its endpoint,
+        # A1's code (or what failed on our side) and seconds; every wait after a 20000.
+        self.on_call = on_call
+        self.on_backoff = on_backoff
 
     def __repr__(self) -> str:  # never show the key
         return f"A1Client({self.base_url!r})"
@@ -190,13 +196,18 @@ class A1Client:
         """
         attempt = 0
         while True:
+            started = time.monotonic()
             try:
-                return self._download_once(url, max_bytes)
+                content = self._download_once(url, max_bytes)
             except A1Error as exc:
+                self._observed(exc.endpoint, outcome_of(exc), started)
                 attempt += 1
                 if not exc.retry_safe or attempt >= self.retry.attempts:
                     raise
                 self.retry.sleep(self.retry.delay(attempt - 1))
+            else:
+                self._observed("result download", "0", started)
+                return content
 
     def _download_once(self, url: str, max_bytes: int) -> bytes:
         endpoint = "result download"
@@ -272,6 +283,8 @@ class A1Client:
                     raise
                 delay = self.retry.delay(attempt - 1, getattr(exc, "retry_after", None))
                 logger.warning("%s; retry %d in %.2fs", exc, attempt, delay)
+                if exc.code == Code.RATE_LIMITED and self.on_backoff:
+                    self.on_backoff(endpoint_name(path))
                 self.retry.sleep(delay)
 
     def _once(self, method: str, path: str, **kwargs) -> Any:
@@ -279,6 +292,20 @@ class A1Client:
         return self._send(method, path, spends=True, **kwargs)
 
     def _send(self, method: str, path: str, *, spends: bool = False, **kwargs) -> Any:
+        started = time.monotonic()
+        try:
+            data = self._send_observed(method, path, spends=spends, **kwargs)
+        except A1Error as exc:
+            self._observed(endpoint_name(path), outcome_of(exc), started)
+            raise
+        self._observed(endpoint_name(path), "0", started)
+        return data
+
+    def _observed(self, endpoint: str, outcome: str, started: float) -> None:
+        if self.on_call is not None:
+            self.on_call(endpoint, outcome, time.monotonic() - started)
+
+    def _send_observed(self, method: str, path: str, *, spends: bool, **kwargs) -> Any:
         url = f"{self.base_url}{API_PREFIX}{path}"
         headers = {**(kwargs.pop("headers", None) or {}), **self._key}
         started = time.monotonic()
@@ -337,6 +364,24 @@ class A1Client:
         if retry_after.replace(".", "", 1).isdigit():
             error.retry_after = float(retry_after)
         raise error
+
+
+def endpoint_name(path: str) -> str:
+    """The endpoint a path calls, without the ids in it: `/tasks/123` is `/tasks`."""
+    first = path.strip("/").split("/")[0]
+    return f"/{first}" if first in ("apps", "tasks") else path
+
+
+def outcome_of(exc: A1Error) -> str:
+    """A1's code when it answered with one; what failed on our side otherwise."""
+    ours = {
+        Code.NETWORK_ERROR: "network",
+        Code.TIMEOUT: "timeout",
+        Code.BAD_RESPONSE: "bad_response",
+        Code.LINK_EXPIRED: "link_expired",
+        Code.REDIRECTED: "redirect",
+    }
+    return ours.get(exc.code, str(exc.code))  # type: ignore[call-overload]
 
 
 def _redirected(response: requests.Response, path: str, *, spends: bool) -> A1Error:

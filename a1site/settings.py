@@ -5,6 +5,8 @@ because a portal that spends paid points must not run on a half-understood setti
 """
 
 import importlib.util
+import ipaddress
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -67,13 +69,20 @@ def env_http_url(name: str, default: str) -> str:
 
 SECRET_KEY = env.str("SECRET_KEY", default="")
 DEBUG = env_bool("DEBUG", True)
+LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=LOOPBACK_HOSTS)
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+    if set(ALLOWED_HOSTS) - set(LOOPBACK_HOSTS):
+        # The fallback key is public: signed links and sessions would be forgeable by
+        # anyone who can reach a portal that forgot DEBUG=0.
+        raise ImproperlyConfigured(
+            f"SECRET_KEY must be set when the portal answers beyond loopback "
+            f"(ALLOWED_HOSTS={ALLOWED_HOSTS!r}), whatever DEBUG says."
+        )
     # Development only: a fixed key keeps sessions alive across restarts of `make run`.
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105
-
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -100,6 +109,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "common.logging.RequestIdMiddleware",
+    "common.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compress about 7x; Django pads compressed responses against BREACH, and
@@ -298,6 +308,9 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie: the token travels in hx-he
 # Production hardening: on whenever DEBUG is off (each can be turned off explicitly,
 # e.g. for the local production profile over plain http).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
+# Probes inside a cluster or from a load balancer speak plain http to the process: a
+# redirect would count as healthy (any 3xx passes a Kubernetes probe) without checking.
+SECURE_REDIRECT_EXEMPT = [r"^healthz(/live|/ready)?$"]
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31_536_000)
@@ -396,7 +409,10 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "common.logging.RequestIdFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "plain": {
+            "()": "common.logging.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s",
+        },
         "json": {"()": "common.logging.JsonFormatter"},
     },
     "handlers": {
@@ -408,8 +424,41 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # Django's own handlers for "django" and "django.server" are dropped (they print
+    # each line a second time, unformatted and unredacted, when DEBUG is on): every
+    # line goes through the one handler above, once.
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "WARNING", "propagate": True},
+        "axes": {"level": "WARNING"},
+    },
 }
+
+# Metrics (/metrics, ops/metrics.py): a bearer token, or the addresses (IPs or networks)
+# allowed to scrape without one; with neither, /metrics answers 404. METRICS_ENABLED=0
+# takes the request counting out altogether (bench/metrics_overhead.py compares).
+METRICS_ENABLED = env_bool("METRICS_ENABLED", True)
+if not METRICS_ENABLED:
+    MIDDLEWARE.remove("common.metrics.RequestMetricsMiddleware")
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+try:
+    METRICS_ALLOWED_ADDRESSES = [
+        ipaddress.ip_network(item, strict=False)
+        for item in env.list("METRICS_ALLOWED_ADDRESSES", default=[])
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_ADDRESSES: {exc}") from None
+# host:port where a worker serves /metrics itself: only on machines with no web process
+# (which would report the same files). Empty: the workers' counts reach the web's /metrics.
+WORKER_METRICS_BIND = env.str("WORKER_METRICS_BIND", default="").strip()
+# Teams named in the points metrics (those that spend most); the rest add up as "other".
+METRICS_TEAMS = env_int("METRICS_TEAMS", 20, minimum=1)
+# Seconds the database figures in /metrics are reused between scrapes.
+METRICS_DB_SECONDS = env_float("METRICS_DB_SECONDS", 5.0, zero_ok=True)
+# Several processes (gunicorn's, the workers') count into files here, summed by /metrics.
+# Empty it when the machine or container starts, never while processes run.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
 
 # Image links given by users are fetched by the portal; private addresses are refused
 # unless this is on (tests and the sandbox serve images from loopback).

@@ -8,7 +8,7 @@ import api
 from accounts.views import auth, sso
 from common.admin import MOVED_ADMIN, moved_admin_page, renamed_admin_page
 from gateway import urls as gateway_urls
-from ops import health
+from ops import health, metrics
 
 handler500 = "common.error_pages.server_error"
 
@@ -25,7 +25,10 @@ urlpatterns = [
     re_path(r"^admin/generator/generation/(?P<rest>.*)$", renamed_admin_page),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("healthz/live", health.live, name="healthz_live"),
+    path("healthz/ready", health.ready, name="healthz_ready"),
     path("ping", health.ping, name="ping"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "jsi18n/",

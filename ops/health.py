@@ -1,14 +1,21 @@
-"""/healthz: database, cache, a live worker, and whether that worker reaches A1.
+"""Health for monitors and orchestrators; none of them ever makes the portal call A1.
 
-The upstream check reads what the worker last saw: a monitor polling /healthz never
-makes the portal call A1.
+- /healthz: database, cache, a live worker, and whether that worker reaches A1 (what it
+  last saw): the summary a monitor pages on.
+- /healthz/live: the process answers (a liveness probe: restart it when this fails).
+  Touches nothing else, so a database outage never restarts every web process.
+- /healthz/ready: database, cache and storage reachable, and a worker alive by its
+  heartbeat (a readiness probe: send no traffic here while this fails).
 """
 
 import logging
+import os
+import tempfile
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import FileSystemStorage, storages
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
@@ -39,6 +46,18 @@ def _cache() -> bool:
     return cache.get("healthz") == "1"
 
 
+def _storage() -> bool:
+    """Reachable: a bucket answers a HEAD (errors other than "not there" raise); a
+    folder takes a file (written and removed at once)."""
+    storage = storages["default"]
+    if not isinstance(storage, FileSystemStorage):
+        storage.exists("healthz-probe")
+        return True
+    os.makedirs(storage.location, exist_ok=True)
+    with tempfile.TemporaryFile(dir=storage.location):
+        return True
+
+
 def _latest_heartbeat():
     fresh = timezone.now() - timedelta(seconds=settings.WORKER_SWEEP_SECONDS * 3 + 5)
     return WorkerHeartbeat.objects.filter(seen_at__gte=fresh).order_by("-seen_at").first()
@@ -56,6 +75,28 @@ def healthz(request: HttpRequest) -> JsonResponse:
     healthy = all(value == "ok" for value in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", **checks}, status=200 if healthy else 503
+    )
+
+
+@never_cache
+@require_GET
+def live(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def ready(request: HttpRequest) -> JsonResponse:
+    checks = {
+        "database": _check("database", _database),
+        "cache": _check("cache", _cache),
+        "storage": _check("storage", _storage),
+    }
+    beat = _latest_heartbeat() if checks["database"] == "ok" else None
+    checks["worker"] = "ok" if beat else "error"
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if ready else "error", **checks}, status=200 if ready else 503
     )
 
 

@@ -23,6 +23,7 @@ from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from a1 import A1Error, Code
+from common import metrics
 from generator.batches.checking import check_batch
 from generator.batches.fairness import RUN_IN_FLIGHT, items_in_turn
 from generator.batches.status import batch_progress
@@ -88,7 +89,10 @@ def batches_send_tick(*, now: datetime | None = None) -> datetime | None:
             break
         outcome = _send(item)
         sent += 1
+        if outcome == "sent":
+            metrics.batch_items_sent.inc()
         if outcome == "slow down":
+            metrics.upstream_backoffs.labels("/images/generate").inc()
             until = timezone.now() + timedelta(seconds=settings.BATCH_BACKOFF_SECONDS)
             cache.set(BACKOFF_KEY, until, timeout=settings.BATCH_BACKOFF_SECONDS + 1)
             Chore.objects.filter(name=SLOT).update(next_run=until)

@@ -16,6 +16,7 @@ from django.core.files.storage import default_storage
 from django.db import models, transaction
 from django.tasks import task
 
+from common import metrics
 from generator.models import FileRemoval
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def files_remove_pending(
             except Exception:
                 # The storage is down or refused: the file stays queued and is tried again.
                 logger.exception("Could not delete stored file %s", name)
+                metrics.storage_errors.labels("delete").inc()
                 continue
         done.append(pk)
     # Counted by the rows this process deleted, so two processes never count one file twice.

@@ -30,6 +30,7 @@ from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone
 
+from common import metrics
 from common.image_links import post_to_link
 from common.images import ImageRejected
 from generator.models import ApiKey, Batch, Run, WebhookDelivery
@@ -167,17 +168,20 @@ def webhook_deliver(*, delivery_id, now: datetime | None = None) -> datetime | N
         error = f"no answer: {type(exc).__name__}"
     if status is not None and 200 <= status < 300:
         pending.update(delivered_at=timezone.now(), last_status=status, last_error="")
+        metrics.webhook_deliveries.labels("delivered").inc()
         return None
     if status is not None:
         error = f"answered HTTP {status}"
     if final or delivery.attempts >= settings.WEBHOOK_ATTEMPTS:
         pending.update(given_up_at=timezone.now(), last_status=status, last_error=error[:300])
+        metrics.webhook_deliveries.labels("given_up").inc()
         logger.warning(
             "Webhook %s given up after %d tries: %s", delivery.pk, delivery.attempts, error
         )
         return None
     next_at = now + retry_wait(delivery.attempts)
     pending.update(next_attempt_at=next_at, last_status=status, last_error=error[:300])
+    metrics.webhook_deliveries.labels("retrying").inc()
     logger.info("Webhook %s failed (%s); next try at %s", delivery.pk, error, next_at)
     return next_at
 

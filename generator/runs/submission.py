@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from a1 import A1Error, Code
+from common import metrics
 from generator.errors import SubmitRefused
 from generator.models import BatchItem, InputImage, Run, Team
 from generator.money.budgets import balance_alert_raise, spend_check
@@ -155,5 +156,6 @@ def send_once(run: Run, call: Callable[[], str]) -> Run:
         problem="", claimed_until=None, **started
     )
     run.refresh_from_db()
+    metrics.runs_started.labels(run.kind).inc()
     track(run)
     return run

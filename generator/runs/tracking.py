@@ -28,7 +28,8 @@ from django.tasks import task
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from a1 import A1Error, Code, TaskState
+from a1 import A1Error, Code, Task, TaskState
+from common import metrics, tracing
 from generator.keys import webhooks
 from generator.models import ResultImage, Run
 from generator.money.ledger import ledger_release, ledger_spend
@@ -50,21 +51,23 @@ State = Run.State
 
 
 @task()
-def poll_run(run_id: str) -> None:
+def poll_run(run_id: str, trace: str = "") -> None:
     """One step for one run, then the next step is queued for when it is due.
 
     A job whose claim fails (another job already polled this interval) ends quietly,
-    so duplicate jobs die out instead of multiplying.
+    so duplicate jobs die out instead of multiplying. `trace` is the traceparent of the
+    request that started the run (common/tracing.py), handed on to the next job.
     """
-    next_at = run_poll(run_id=run_id)
+    with tracing.job_span("poll_run", parent=trace, run_id=str(run_id)):
+        next_at = run_poll(run_id=run_id)
     if next_at is not None:
-        poll_run.using(run_after=next_at).enqueue(run_id)
+        poll_run.using(run_after=next_at).enqueue(run_id, trace=trace)
 
 
 def track(run: Run) -> None:
     """Hand the run to the worker once the transaction that started it commits."""
-    when, pk = run.next_poll_at, str(run.pk)
-    transaction.on_commit(lambda: poll_run.using(run_after=when).enqueue(pk))
+    when, pk, parent = run.next_poll_at, str(run.pk), tracing.traceparent()
+    transaction.on_commit(lambda: poll_run.using(run_after=when).enqueue(pk, trace=parent))
 
 
 def resume_due() -> int:
@@ -152,7 +155,7 @@ def run_poll(*, run_id) -> datetime | None:
     }
     if task_.state is TaskState.COMPLETED:
         if not task_.images:
-            _fail(lease, now, Run.Problem.NO_IMAGES, **seen)
+            _fail(lease, now, Run.Problem.NO_IMAGES, kind=run.kind, **seen)
             return None
         for index, url in enumerate(task_.images):
             ResultImage.objects.get_or_create(
@@ -166,6 +169,7 @@ def run_poll(*, run_id) -> datetime | None:
             lease,
             now,
             Run.Problem.TASK_FAILED,
+            kind=run.kind,
             error_message=task_.fail_reason[:2000],  # A1's words, in A1's language
             **seen,
         )
@@ -202,7 +206,7 @@ def _poll_failed(run: Run, lease: Lease, exc: A1Error, now: datetime):
     return _schedule(lease, now + wait, poll_errors=errors)
 
 
-def _fail(lease: Lease, now: datetime, problem: str, **changes) -> None:
+def _fail(lease: Lease, now: datetime, problem: str, *, kind: str, **changes) -> None:
     # Failed before producing output: A1 gives the points back, so none count as spent.
     with transaction.atomic():
         ended = (
@@ -220,6 +224,8 @@ def _fail(lease: Lease, now: datetime, problem: str, **changes) -> None:
         )
         if ended:
             ledger_release(run_id=lease.run_id)
+    if ended:
+        metrics.runs_finished.labels(kind, State.FAILED).inc()
     # Whoever ends the run tells its key's webhook; a delivery is made once per run end.
     webhooks.run_ended(run_id=lease.run_id)
 
@@ -271,10 +277,22 @@ def _copy_pending(run: Run, lease: Lease) -> datetime | None:
             )
             if ended:
                 ledger_spend(run_id=run.pk, points=run.points_quoted)
+        if ended:
+            _count_completed(run)
         webhooks.run_ended(run_id=run.pk)
         return None
     attempts = max(r.copy_attempts for r in results if not r.settled)
     return _schedule(lease, timezone.now() + timedelta(seconds=min(2**attempts, 300)))
+
+
+def _count_completed(run: Run) -> None:
+    """A completed run, and how long its results took to reach us after A1 finished."""
+    metrics.runs_finished.labels(run.kind, State.COMPLETED).inc()
+    # Read again: the poll that saw the task complete wrote A1's answer after `run` was read.
+    answer = Run.objects.filter(pk=run.pk).values_list("upstream_response", flat=True).first()
+    finished = Task.from_json(answer or {}).finished_at
+    if finished is not None:
+        metrics.copy_seconds.observe(max(0.0, (timezone.now() - finished).total_seconds()))
 
 
 _pool: ThreadPoolExecutor | None = None
@@ -322,8 +340,12 @@ def _store(fetched: Fetched) -> None:
         )
         return
     ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}.get(fetched.format, "img")
-    result.file.save(f"{result.pk}.{ext}", ContentFile(fetched.content), save=False)
-    result.thumbnail.save(f"{result.pk}.thumb.webp", ContentFile(fetched.thumbnail), save=False)
+    try:
+        result.file.save(f"{result.pk}.{ext}", ContentFile(fetched.content), save=False)
+        result.thumbnail.save(f"{result.pk}.thumb.webp", ContentFile(fetched.thumbnail), save=False)
+    except Exception:
+        metrics.storage_errors.labels("write").inc()
+        raise  # as before: the poll fails, and the sweeper resumes the run
     result.format, (result.width, result.height) = fetched.format, fetched.size
     result.byte_size = len(fetched.content)
     result.copied_at = timezone.now()

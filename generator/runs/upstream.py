@@ -7,6 +7,7 @@ import threading
 from django.conf import settings
 
 from a1 import A1Client, RetryPolicy
+from common.metrics import upstream_backoff_observed, upstream_call_observed
 
 _local = threading.local()
 
@@ -28,6 +29,8 @@ def a1_client() -> A1Client:
             connect_timeout=settings.A1_CONNECT_TIMEOUT,
             retry=RetryPolicy(base_delay=settings.A1_RETRY_BASE_DELAY),
             download_deadline=settings.A1_DOWNLOAD_DEADLINE,
+            on_call=upstream_call_observed,
+            on_backoff=upstream_backoff_observed,
         )
         _local.config = config
     return _local.client
@@ -46,6 +49,7 @@ def a1_client_once() -> A1Client:
             connect_timeout=settings.A1_CONNECT_TIMEOUT,
             retry=RetryPolicy(attempts=1),
             session=client.session,
+            on_call=upstream_call_observed,
         )
         _local.once_for = client
     return _local.once

@@ -1,4 +1,9 @@
-"""Create the demo admin on first run; print its login every run."""
+"""Create the demo admin for development; print its password only when it is made.
+
+With DEBUG off there is no demo user: a portal others use gets its staff from
+`createsuperuser`, never from a password printed to a terminal (and to whatever keeps
+that terminal's output).
+"""
 
 import secrets
 
@@ -12,11 +17,17 @@ LOGIN_FILE = settings.VAR_DIR / "demo-login.txt"
 
 
 class Command(BaseCommand):
-    help = "Create the demo staff user if missing and print its login."
+    help = "Create the demo staff user if missing (development only) and print its login once."
 
     def handle(self, *args, **options):
+        if not settings.DEBUG:
+            self.stdout.write(
+                "No demo user with DEBUG off: make staff with `manage.py createsuperuser`."
+            )
+            return
         User = get_user_model()
         username = "demo"
+        password = ""
         if not User.objects.filter(username=username).exists() or not LOGIN_FILE.exists():
             password = secrets.token_urlsafe(12)
             user, _ = User.objects.get_or_create(username=username)
@@ -31,5 +42,7 @@ class Command(BaseCommand):
         Membership.objects.get_or_create(
             team=team, user=user, defaults={"role": Membership.Role.MANAGER}
         )
-        username, password = LOGIN_FILE.read_text().split()[:2]
-        self.stdout.write(f"Demo login: user {username!r}, password {password!r}")
+        if password:
+            self.stdout.write(f"Demo login: user {username!r}, password {password!r}")
+        else:
+            self.stdout.write(f"Demo login: user {username!r}, password in {LOGIN_FILE}")

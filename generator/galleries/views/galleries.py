@@ -14,6 +14,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.text import compress_string
 from django.views.decorators.http import require_GET
 
+from common import metrics
 from common.compression import GZipPagesMiddleware
 from common.htmx import HtmxHttpRequest
 from generator.galleries import pages as galleries
@@ -79,6 +80,7 @@ def _gzip(request) -> bool:
 def _library(request, *, template: str, gallery: bool):
     key = _page_key(request, template=template)
     cached = cache.get(key) if key else None
+    metrics.gallery_pages.labels("built" if cached is None else "kept").inc()
     if cached is None:
         response = _library_render(request, template=template, gallery=gallery)
         if not key or response.status_code != 200:

@@ -5,6 +5,7 @@ half-running stack never looks healthy.
 """
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -39,6 +40,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, port, prod, web_workers, **options):
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # The web processes and the worker count into one folder that /metrics sums;
+            # emptied here, before any of them starts.
+            shared = settings.VAR_DIR / "metrics"
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir(parents=True)
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(shared)
         processes: dict[str, subprocess.Popen] = {}
         if settings.A1_USES_SANDBOX:
             processes["sandbox"] = subprocess.Popen(

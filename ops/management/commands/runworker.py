@@ -31,6 +31,7 @@ from generator.runs.workers import (
     workers_forget,
 )
 from ops.chores import chores_enqueue_due
+from ops.metrics import worker_metrics_serve
 
 logger = logging.getLogger("generator.worker")
 WORKER_NAME = f"{socket.gethostname()}:{os.getpid()}"
@@ -75,6 +76,8 @@ class Command(DbWorkerCommand):
         stop = threading.Event()
         worker = not in_reloader_parent and not options.get("batch")
         if worker:
+            if settings.WORKER_METRICS_BIND:
+                worker_metrics_serve(bind=settings.WORKER_METRICS_BIND)
             worker_register(name=WORKER_NAME)  # the leases it takes carry its name
             with contextlib.suppress(DatabaseError):  # else its heartbeat thread beats soon
                 worker_beat(name=WORKER_NAME)  # alive before it takes any
