@@ -236,7 +236,7 @@ def spend_alert_send(*, alert_id: int) -> bool:
         return False
     alert = SpendAlert.objects.select_related("team", "api_key", "user").get(pk=alert_id)
     words = alert_words(alert)
-    to = _recipients(alert)
+    to = _recipients(alert) if settings.EMAIL_CONFIGURED else []
     if to:
         try:
             send_mail(

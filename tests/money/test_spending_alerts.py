@@ -4,7 +4,7 @@ key's webhook, and as a banner to the people concerned."""
 
 from __future__ import annotations
 
-from django.core import mail
+import pytest
 from django.utils import timezone
 
 from generator.keys import services as keys
@@ -18,9 +18,16 @@ from generator.models import (
 from generator.money import alerts
 from generator.money.budgets import balance_alert_raise
 from tests.base import TrackingTestCase
+from tests.mailbox import Mailbox, body_of
 
 
 class SpendAlertTests(TrackingTestCase):
+    mailbox: Mailbox
+
+    @pytest.fixture(autouse=True)
+    def _smtp(self, mailbox):
+        self.mailbox = mailbox  # a real SMTP server the portal sends to
+
     def setUp(self):
         super().setUp()
         for person in (self.owner, self.teammate, self.staff):
@@ -37,8 +44,8 @@ class SpendAlertTests(TrackingTestCase):
         return the e-mails that went out since the last look."""
         for alert in alerts.spend_alerts_check():
             alerts.spend_alert_send(alert_id=alert.pk)
-        out = [(sorted(m.to), str(m.body)) for m in mail.outbox]
-        mail.outbox.clear()
+        out = [(sorted(str(m["To"]).split(", ")), body_of(m)) for m in self.mailbox.messages]
+        self.mailbox.messages.clear()
         return out
 
     def test_a_team_budget_tells_its_managers_at_80_and_100_percent_once_each(self):
@@ -103,7 +110,14 @@ class SpendAlertTests(TrackingTestCase):
         balance_alert_raise(message="A1: 810012")
         balance_alert_raise(message="A1: 810012")  # a second worker hears it too
         [out] = SpendAlert.objects.filter(threshold=101)
-        mail.outbox.clear()
         alerts.spend_alert_send(alert_id=out.pk)
-        [(to, body)] = [(sorted(m.to), m.body) for m in mail.outbox]
+        [(to, body)] = self.told()
         assert to == ["staff@corp.test"] and "out of points" in body
+
+    def test_no_email_server_means_no_email_but_the_banner_and_webhook_still(self):
+        with self.settings(EMAIL_CONFIGURED=False):
+            per_run = self.cost()
+            Budget.objects.create(user=self.owner, monthly_points=per_run)
+            assert self.told() == []
+        assert SpendAlert.objects.filter(scope="person", threshold=100).exists()
+        assert "Your monthly budget is used up" in self.client.get("/history/").content.decode()
