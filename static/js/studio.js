@@ -239,9 +239,22 @@
     });
   }
 
+  // A person with no time zone yet: tell the portal the browser's, once (the page says
+  // where to, data-time-zone-guess); from the next page on, times are theirs.
+  function sendTimeZone() {
+    const url = document.body.dataset.timeZoneGuess;
+    if (!url) return;
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    if (!zone || !headers["X-CSRFToken"]) return;
+    const body = new URLSearchParams({ time_zone: zone });
+    fetch(url, { method: "POST", body, headers, credentials: "same-origin" }).catch(() => {});
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     wireMenu(document);
     wire(document);
+    sendTimeZone();
   });
   document.addEventListener("htmx:load", (e) => wire(/** @type {CustomEvent} */ (e).detail.elt));
 
