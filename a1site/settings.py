@@ -196,6 +196,8 @@ LANGUAGES = [
     ("ja", _("Japanese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language, never month-first numbers (a1site/formats/).
+FORMAT_MODULE_PATH = ["a1site.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
