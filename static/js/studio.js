@@ -109,6 +109,7 @@
       input.removeAttribute("aria-invalid");
       input.setAttribute("aria-describedby", described.filter((id) => id !== `${input.id}-error`).join(" "));
       input.setCustomValidity("");
+      if (input.form && !input.form.querySelector("[aria-invalid='true']")) hideSummary(input.form);
     }
   }
 
@@ -200,6 +201,33 @@
       bad.focus();
     }
   }, true);
+
+  // A field put right is no longer marked wrong: its message goes, and once no field of
+  // the form is left marked, so does the form's "Some fields need your attention".
+  // (Photos are checked again by their own code above when another is chosen.)
+  /** @param {Event} e */
+  function fieldFixed(e) {
+    const field = e.target;
+    const editable = field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement || field instanceof HTMLSelectElement;
+    if (!editable || !field.form) return;
+    if (field.getAttribute("aria-invalid") === "true" && !field.matches("[data-file]")) {
+      field.removeAttribute("aria-invalid");
+      for (const id of (field.getAttribute("aria-describedby") || "").split(/\s+/)) {
+        const note = id ? document.getElementById(id) : null;
+        if (note && note.classList.contains("field-error")) note.hidden = true;
+      }
+    }
+    if (!field.form.querySelector("[aria-invalid='true']")) hideSummary(field.form);
+  }
+
+  /** @param {HTMLFormElement} form */
+  function hideSummary(form) {
+    form.querySelectorAll("[data-fields-summary]").forEach((summary) => {
+      if (summary instanceof HTMLElement) summary.hidden = true;
+    });
+  }
+  document.addEventListener("input", fieldFixed);
+  document.addEventListener("change", fieldFixed);
 
   // Buttons that copy a text (invite links): the text is also shown, so nothing is lost
   // where the clipboard is refused.

@@ -193,7 +193,7 @@ class ProfileTests(BaseTestCase):
         response = self.save(email="Shared@example.com")
         assert response.status_code == 400
         assert b"Another account uses this address" in response.content
-        assert b"Please correct the fields marked below." in response.content
+        assert b"Some fields need your attention." in response.content
         self.owner.refresh_from_db()
         assert self.owner.email == ""
 
