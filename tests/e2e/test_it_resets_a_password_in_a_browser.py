@@ -1,16 +1,19 @@
 """In a real browser: a person locked out after guessing forgets their password, gets the
 email at the test's own SMTP server, chooses a new password and logs in; then sets their
-profile and every page follows it."""
+profile and every page follows it, times in their own zone included."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
 from accounts.models import Profile
+from generator.models import Run
 from tests.conftest import wait_until
-from tests.e2e.conftest import PASSWORD
+from tests.e2e.conftest import PASSWORD, generate_from_form, log_in
 from tests.mailbox import link_in
 
 NEW_PASSWORD = "plum tree over the river"
@@ -72,3 +75,18 @@ def test_a_person_sets_their_profile_and_every_page_follows_it(live_server, owne
     expect(page.get_by_role("button", name="Log out (Olive)")).to_be_visible()
     page.reload()  # the saved page is a GET: reloading resubmits nothing
     expect(page.locator("html")).to_have_attribute("lang", "en")
+
+
+def test_a_person_in_tokyo_sees_local_times_with_the_zone(stack, owner, new_page):
+    page = new_page(timezone_id="Asia/Tokyo")
+    log_in(page, stack, "owner")  # the first page tells the portal the browser's zone
+    assert wait_until(lambda: Profile.objects.filter(user=owner, time_zone="Asia/Tokyo").exists())
+    generate_from_form(page, stack)
+    run = Run.objects.get()
+    Run.objects.filter(pk=run.pk).update(created=datetime(2025, 11, 3, 0, 38, tzinfo=UTC))
+    page.goto(f"{stack}/generations/{run.pk}/")
+    expect(page.locator("dd time")).to_have_text("3 Nov 2025, 09:38 JST")
+    page.goto(f"{stack}/history/")
+    card_time = page.locator("main time").first
+    expect(card_time).to_have_text("3 Nov 2025, 09:38")
+    expect(card_time).to_have_attribute("title", "3 Nov 2025, 09:38 JST")
