@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import SsoLink
+from accounts.models import Profile, SsoLink
 from accounts.views.auth import ThrottledAdminAuthenticationForm
 from generator.money import spending as people
 from lifecycle import exports
@@ -49,13 +49,23 @@ class SsoLinkInline(admin.StackedInline):
     readonly_fields = fields
 
 
+class ProfileInline(admin.StackedInline):
+    """What the person chose on their profile page; staff may correct it (a time zone or
+    language set by mistake)."""
+
+    model = Profile
+    extra = 0
+    max_num = 1
+    fields = ("display_name", "time_zone", "language")
+
+
 @admin.register(User)
 class PersonAdmin(UserAdmin):
     """Django's user admin, with a person's data export and erasure (files and all), and
     their single sign-on link."""
 
     actions = ["export_data", "erase"]
-    inlines = [SsoLinkInline]
+    inlines = [SsoLinkInline, ProfileInline]
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)

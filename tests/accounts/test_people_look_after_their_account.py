@@ -222,3 +222,9 @@ class ProfileTests(BaseTestCase):
             self.client.post("/accounts/profile/time-zone/", {"time_zone": "UTC"}).status_code
             == 302
         )
+
+    def test_staff_see_and_correct_a_profile_on_the_persons_admin_page(self):
+        Profile.objects.create(user=self.owner, time_zone="Asia/Tokyo", display_name="Olive")
+        self.login(self.staff)
+        page = self.client.get(f"/admin/auth/user/{self.owner.pk}/change/").content.decode()
+        assert 'value="Asia/Tokyo"' in page and 'value="Olive"' in page
