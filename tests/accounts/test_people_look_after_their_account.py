@@ -228,3 +228,10 @@ class ProfileTests(BaseTestCase):
         self.login(self.staff)
         page = self.client.get(f"/admin/auth/user/{self.owner.pk}/change/").content.decode()
         assert 'value="Asia/Tokyo"' in page and 'value="Olive"' in page
+
+    def test_a_kept_gallery_page_shows_the_new_display_name(self):
+        self.login(self.owner)
+        assert "Log out (owner)" in self.client.get("/history/").content.decode()
+        self.save(display_name="Olive Owner")
+        self.client.get("/accounts/profile/")  # the "saved" notice is shown there
+        assert "Log out (Olive Owner)" in self.client.get("/history/").content.decode()
