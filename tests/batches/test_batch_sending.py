@@ -189,6 +189,14 @@ class SendTests(BatchTestCase):
         archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
         assert sorted(archive.namelist()) == ["person-00-1.jpg", "person-01-1.jpg"]
 
+    def test_a_batch_says_created_until_it_is_started(self):
+        batch = self.prepared(n=2)
+        page = self.client.get(batch.get_absolute_url()).content.decode()
+        assert "Created by owner · " in page and "Started by" not in page
+        self.client.post(f"{batch.get_absolute_url()}start/")
+        page = self.client.get(batch.get_absolute_url()).content.decode()
+        assert "Started by owner · " in page and "Created by" not in page
+
     def test_the_poll_that_sees_the_last_item_end_says_finished(self):
         batch = self.started(n=2)
         self.tick(times=2)
