@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import cast
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -72,7 +73,15 @@ class ProfileForm(forms.Form):
 
 
 class PersonalPasswordResetForm(PasswordResetForm):
-    """Django's reset form; the email goes out in the language the person chose."""
+    """Django's reset form; the email goes out in the language the person chose, and its
+    link names the portal's public address (SITE_URL) when one is set, rather than the
+    Host the request came with."""
+
+    def save(self, *args, **kwargs):
+        if settings.SITE_URL:
+            site = urlsplit(settings.SITE_URL)
+            kwargs |= {"domain_override": site.netloc, "use_https": site.scheme == "https"}
+        return super().save(*args, **kwargs)
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         language = profile_values(user=context["user"]).language or translation.get_language()

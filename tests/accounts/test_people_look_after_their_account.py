@@ -82,6 +82,14 @@ class ResetTests(BaseTestCase):
         assert message["Subject"] == "A1 Studio の新しいパスワードを設定してください"
         assert "/accounts/password_reset/" in body_of(message)
 
+    def test_the_link_names_the_portals_public_address(self):
+        self.owner.email = "owner@example.com"
+        self.owner.save()
+        with self.settings(SITE_URL="https://studio.example.com"):
+            self.ask_for_a_link("owner@example.com")
+        link = link_in(self.mailbox.wait_for("owner@example.com"))
+        assert link.startswith("https://studio.example.com/accounts/password_reset/")
+
     def test_an_unknown_address_gets_the_same_answer_and_no_email(self):
         self.owner.email = "owner@example.com"
         self.owner.save()
