@@ -479,15 +479,14 @@ EMAIL_URL = env.str("EMAIL_URL", default="").strip()
 EMAIL_CONFIGURED = bool(EMAIL_URL)
 # An outbound call like any other: never wait on a mail server without a limit.
 EMAIL_TIMEOUT_SECONDS = env_float("EMAIL_TIMEOUT", 10.0)
-MAILERS: dict[str, dict[str, Any]] = {
-    "default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}
-}
+# MAILERS is defined only with a server: a placeholder backend would fail the deploy
+# check, and nothing sends email without EMAIL_CONFIGURED.
 if EMAIL_CONFIGURED:
     try:
         _email = env.email_url("EMAIL_URL")
     except Exception as exc:  # django-environ raises bare errors on odd schemes
         raise ImproperlyConfigured(f"EMAIL_URL is not an email server URL: {exc}") from None
-    MAILERS["default"] = {"BACKEND": _email["EMAIL_BACKEND"]}
+    MAILERS: dict[str, dict[str, Any]] = {"default": {"BACKEND": _email["EMAIL_BACKEND"]}}
     if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
         MAILERS["default"]["OPTIONS"] = {
             "host": _email.get("EMAIL_HOST") or "localhost",

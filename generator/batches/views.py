@@ -127,12 +127,13 @@ def _page_context(request, batch: Batch) -> dict:
             .select_related("batch_item")
             .prefetch_related("results")[:ITEMS_SHOWN]
         ),
-        # Why a cancelled batch stopped: its owner, a key revoked, a person deactivated.
+        # Why a cancelled batch stopped: its owner, a key revoked, a person deactivated
+        # (still said once it is settled, which the first look at its page may do).
         "stopped": items.filter(state=BatchItem.State.CANCELLED)
         .exclude(reason="")
         .values_list("reason", flat=True)
         .first()
-        if batch.state == Batch.State.CANCELLED
+        if batch.state in (Batch.State.CANCELLED, Batch.State.DONE)
         else "",
         "active": batch.state in (Batch.State.RUNNING, Batch.State.PAUSED)
         or progress.checking
