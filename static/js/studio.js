@@ -8,6 +8,12 @@
   const OUR_MAX_BYTES = 25 * 1024 * 1024;
   // Django's JavaScript catalog (jsi18n) defines gettext; without it, English.
   const gettext = window.gettext || ((/** @type {string} */ s) => s);
+  /** @type {(format: string, values: unknown[]) => string} */
+  const interpolate = window.interpolate || ((format, values) => {
+    let out = format;
+    for (const value of values) out = out.replace("%s", String(value));
+    return out;
+  });
 
   document.documentElement.classList.add("js");
 
@@ -142,6 +148,28 @@
         const file = e.dataTransfer && e.dataTransfer.files[0];
         if (file) setFile(slot, file);
       });
+    });
+    // A capped text says how much room is left once it nears its cap, and that the rest
+    // is cut at it (a browser cuts a long paste at maxlength without a word).
+    root.querySelectorAll(".app-form input[type=text][maxlength], .app-form textarea[maxlength]").forEach((element) => {
+      const field = /** @type {HTMLInputElement | HTMLTextAreaElement} */ (element);
+      if (field.dataset.counted || field.maxLength < 100) return;
+      field.dataset.counted = "1";
+      const counter = document.createElement("p");
+      counter.className = "help";
+      counter.id = `${field.id}-counter`;
+      counter.hidden = true;
+      field.after(counter);
+      field.setAttribute("aria-describedby", [field.getAttribute("aria-describedby") || "", counter.id].join(" ").trim());
+      const count = () => {
+        const n = field.value.length;
+        counter.hidden = n < field.maxLength * 0.8;
+        counter.textContent = n >= field.maxLength
+          ? interpolate(gettext("%s of %s characters: that is the most, anything longer is cut."), [n, field.maxLength])
+          : interpolate(gettext("%s of %s characters."), [n, field.maxLength]);
+      };
+      field.addEventListener("input", count);
+      count();
     });
     root.querySelectorAll("input[name=generate_num]").forEach((element) => {
       const radio = /** @type {HTMLInputElement} */ (element);

@@ -61,3 +61,20 @@ def test_a_saved_preset_is_in_the_list_at_once(stack, owner, new_page):
     presets = page.locator("#app-presets")
     expect(presets).to_be_visible()
     expect(presets.get_by_role("link", name="Soft auburn")).to_be_visible()
+
+
+def test_a_capped_text_says_how_much_room_is_left(stack, owner, new_page):
+    page = new_page()
+    log_in(page, stack, "owner")
+    page.goto(f"{stack}/apps/{WATERCOLOR}/")
+    text = page.get_by_label("Hair colour")
+    counter = page.locator("#id_desc_1838546335507165192-counter")
+    text.fill("auburn")
+    expect(counter).to_be_hidden()  # far from the cap: nothing to say
+    text.fill("a" * 850)
+    expect(counter).to_have_text("850 of 1000 characters.")
+    text.fill("b" * 1200)  # what a paste does: the browser keeps the first 1000
+    expect(counter).to_have_text(
+        "1000 of 1000 characters: that is the most, anything longer is cut."
+    )
+    assert "-counter" in (text.get_attribute("aria-describedby") or "")
