@@ -192,6 +192,7 @@ class SendTests(BatchTestCase):
     def test_a_batch_says_created_until_it_is_started(self):
         batch = self.prepared(n=2)
         page = self.client.get(batch.get_absolute_url()).content.decode()
+        assert '<a href="/batches/" aria-current="page">Batches</a>' in page  # in the menu
         assert "Created by owner · " in page and "Started by" not in page
         self.client.post(f"{batch.get_absolute_url()}start/")
         page = self.client.get(batch.get_absolute_url()).content.decode()
