@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Who acted and from where, for the audit log (after authentication).
     "generator.audit.origin.AuditOriginMiddleware",
+    # After the log-in is known: a person's own language and time zone beat the browser's.
+    "accounts.middleware.ProfileMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -206,6 +208,8 @@ LANGUAGES = [
     ("ja", _("Japanese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date format per language, never month-first numbers (a1site/formats/).
+FORMAT_MODULE_PATH = ["a1site.formats"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
@@ -530,6 +534,35 @@ SSO_STAFF_CLAIM = env.str("SSO_STAFF_CLAIM", default="groups").strip()
 SSO_STAFF_VALUES = [v.strip() for v in env.list("SSO_STAFF_VALUES", default=[]) if v.strip()]
 SSO_TEAM = env.str("SSO_TEAM", default="").strip()
 LOCAL_ACCOUNTS = env_bool("LOCAL_ACCOUNTS", True)
+
+# --- Email (password resets) ------------------------------------------------------
+# EMAIL_URL names the server, as django-environ reads it: smtp+tls://user:password@host:587,
+# smtp+ssl://...:465, smtp://host:25, or consolemail:// (printed to the log: development
+# only, a reset link is a key to the account). Unset: no email goes out, and the page to
+# reset a password says so (staff set new passwords in the admin).
+EMAIL_URL = env.str("EMAIL_URL", default="").strip()
+EMAIL_CONFIGURED = bool(EMAIL_URL)
+# An outbound call like any other: never wait on a mail server without a limit.
+EMAIL_TIMEOUT_SECONDS = env_float("EMAIL_TIMEOUT", 10.0)
+# MAILERS is defined only with a server: a placeholder backend would fail the deploy
+# check, and nothing sends email without EMAIL_CONFIGURED.
+if EMAIL_CONFIGURED:
+    try:
+        _email = env.email_url("EMAIL_URL")
+    except Exception as exc:  # django-environ raises bare errors on odd schemes
+        raise ImproperlyConfigured(f"EMAIL_URL is not an email server URL: {exc}") from None
+    MAILERS: dict[str, dict[str, Any]] = {"default": {"BACKEND": _email["EMAIL_BACKEND"]}}
+    if _email["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
+        MAILERS["default"]["OPTIONS"] = {
+            "host": _email.get("EMAIL_HOST") or "localhost",
+            "port": _email.get("EMAIL_PORT"),
+            "username": _email.get("EMAIL_HOST_USER") or "",
+            "password": _email.get("EMAIL_HOST_PASSWORD") or "",
+            "use_tls": bool(_email.get("EMAIL_USE_TLS")),
+            "use_ssl": bool(_email.get("EMAIL_USE_SSL")),
+            "timeout": EMAIL_TIMEOUT_SECONDS,
+        }
+DEFAULT_FROM_EMAIL = env.str("EMAIL_FROM", default="A1 Studio <noreply@localhost>")
 
 _sso_extras = {
     "SSO_CLIENT_ID": SSO_CLIENT_ID,

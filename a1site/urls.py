@@ -5,7 +5,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 import api
-from accounts.views import auth, sso
+from accounts.views import auth, profile, sso
 from common.admin import MOVED_ADMIN, moved_admin_page, renamed_admin_page
 from gateway import urls as gateway_urls
 from ops import health, metrics
@@ -29,6 +29,8 @@ urlpatterns = [
     path("healthz/ready", health.ready, name="healthz_ready"),
     path("ping", health.ping, name="ping"),
     path("metrics", metrics.metrics, name="metrics"),
+    # Django's language switch, which also saves the choice of someone logged in.
+    path("i18n/setlang/", profile.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path(
         "jsi18n/",

@@ -14,7 +14,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import SsoLink
+from accounts.models import Profile, SsoLink
 from accounts.views.auth import ThrottledAdminAuthenticationForm
 from generator.audit.admin import AdminActs, AuditedAdmin
 from generator.audit.models import Act
@@ -51,6 +51,16 @@ class SsoLinkInline(admin.StackedInline):
     readonly_fields = fields
 
 
+class ProfileInline(admin.StackedInline):
+    """What the person chose on their profile page; staff may correct it (a time zone or
+    language set by mistake)."""
+
+    model = Profile
+    extra = 0
+    max_num = 1
+    fields = ("display_name", "time_zone", "language")
+
+
 @admin.register(User)
 class PersonAdmin(AuditedAdmin, UserAdmin):
     """Django's user admin, with a person's data export and erasure (files and all), and
@@ -65,7 +75,7 @@ class PersonAdmin(AuditedAdmin, UserAdmin):
     )
 
     actions = ["export_data", "erase"]
-    inlines = [SsoLinkInline]
+    inlines = [SsoLinkInline, ProfileInline]
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)

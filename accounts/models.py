@@ -51,3 +51,26 @@ class SsoLink(models.Model):
 
     def __str__(self) -> str:
         return f"single sign-on of {self.user}"
+
+
+class Profile(models.Model):
+    """What a person chose for themselves: the name shown, their time zone and the
+    interface language. The email address stays on the account (log-in, reset, SSO).
+
+    Blank means "not chosen": the language then follows the browser (cookie, then its
+    Accept-Language), and the time zone is the portal's (TIME_ZONE) until the first page
+    sends the browser's own, which is saved once and changed only on the profile page."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    display_name = models.CharField(_("display name"), max_length=150, blank=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    language = models.CharField(_("interface language"), max_length=10, blank=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"

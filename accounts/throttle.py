@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from axes.handlers.database import AxesDatabaseHandler
 from axes.models import AccessAttempt
+from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.db.models import Max, Q, Sum
 
@@ -55,3 +56,12 @@ def retry_at(request, credentials=None) -> datetime | None:
         newest=Max("attempt_time")
     )["newest"]
     return newest + cool_off(request) if newest else None
+
+
+def lockout_lift(*, username: str) -> int:
+    """Forget the account's failed log-ins (its password was just reset by email, so
+    whoever guessed it no longer matters): the person may log in at once. Failures at
+    addresses under other names stay counted. Returns how many records went."""
+    if not username:
+        return 0  # axes would read "no name" as "every record"
+    return axes_reset(username=username)

@@ -11,6 +11,7 @@ from generator.teams import views as teams
 
 urlpatterns = [
     path("apps/<str:app_id>/", apps.app_detail, name="app_detail"),
+    path("apps/<str:app_id>/relabel/", apps.app_relabel, name="app_relabel"),
     path("apps/<str:app_id>/batch/", batches.batch_new, name="batch_new"),
     path("batches/", batches.batch_list, name="batch_list"),
     path("batches/<uuid:batch_id>/", batches.batch_detail, name="batch_detail"),

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,7 @@ import requests
 from PIL import Image
 
 from a1 import A1Client, RetryPolicy
+from tests.mailbox import Mailbox, start_smtp
 
 # In CI, property tests draw the same examples every run: a landing must not hinge on
 # a lucky draw. Locally they explore freely (and remember failures in .hypothesis/).
@@ -286,3 +288,18 @@ def wait_until(predicate, timeout=30.0, step=0.2) -> bool:
             return True
         time.sleep(step)
     return False
+
+
+@pytest.fixture
+def mailbox(settings) -> Iterator[Mailbox]:
+    """A real SMTP server started for this test, and the portal's email sent to it."""
+    controller, box = start_smtp(free_port())
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": controller.port, "timeout": 10},
+        }
+    }
+    settings.EMAIL_CONFIGURED = True
+    yield box
+    controller.stop()

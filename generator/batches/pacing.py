@@ -260,28 +260,40 @@ def batches_resume_after_balance() -> int:
     return resumed
 
 
+def _open_work() -> Q:
+    return Q(items__state__in=[Item.WAITING, Item.SENDING, Item.CHECKING]) | Q(
+        items__run__state__in=[*RUN_IN_FLIGHT, Run.State.COPYING]
+    )
+
+
+def batch_settle(*, batch_id, now: datetime | None = None) -> bool:
+    """Finish one batch if nothing is left to do, telling a script's webhook. True when
+    it finished now. The sweep runs this for every batch; the batch page too, on the poll
+    that sees the last item end, so that it says "finished" then rather than a sweep later."""
+    done = bool(
+        Batch.objects.filter(
+            pk=batch_id, state__in=[State.RUNNING, State.CANCELLED], finished_at__isnull=True
+        )
+        .exclude(pk__in=Batch.objects.filter(pk=batch_id).filter(_open_work()).values("pk"))
+        .update(state=State.DONE, finished_at=now or timezone.now())
+    )
+    if done:
+        batch = Batch.objects.select_related("api_key").get(pk=batch_id)
+        if batch.api_key_id:
+            webhooks.batch_ended(batch=batch, progress=batch_progress(batch=batch))
+    return done
+
+
 def batches_settle(*, now: datetime | None = None) -> int:
     """The sweep: finish batches with nothing left to do (telling a script's webhook),
     and keep work moving."""
     now = now or timezone.now()
-    open_work = Q(items__state__in=[Item.WAITING, Item.SENDING, Item.CHECKING]) | Q(
-        items__run__state__in=[*RUN_IN_FLIGHT, Run.State.COPYING]
-    )
     finished = list(
         Batch.objects.filter(state__in=[State.RUNNING, State.CANCELLED], finished_at__isnull=True)
-        .exclude(open_work)
+        .exclude(_open_work())
         .values_list("pk", flat=True)
     )
-    settled = 0
-    for pk in finished:
-        done = Batch.objects.filter(
-            pk=pk, state__in=[State.RUNNING, State.CANCELLED], finished_at__isnull=True
-        ).update(state=State.DONE, finished_at=now)
-        settled += done
-        if done:
-            batch = Batch.objects.select_related("api_key").get(pk=pk)
-            if batch.api_key_id:
-                webhooks.batch_ended(batch=batch, progress=batch_progress(batch=batch))
+    settled = sum(batch_settle(batch_id=pk, now=now) for pk in finished)
     waiting = BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING).exists()
     slot = Chore.objects.filter(name=SLOT).first()
     stale = slot is None or slot.next_run < now - timedelta(seconds=settings.WORKER_RESUME_GRACE)

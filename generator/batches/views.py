@@ -11,6 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from common.htmx import HtmxHttpRequest, LoggedInHttpRequest, redirect_after_post
 from common.zips import zip_response
 from generator.access import owned_or_404, visible_or_404
+from generator.batches import pacing
 from generator.batches import services as batches
 from generator.batches import status as batch_status
 from generator.batches.forms import batch_form
@@ -106,6 +107,11 @@ def batch_list(request: LoggedInHttpRequest):
 
 def _page_context(request, batch: Batch) -> dict:
     progress = batch_status.batch_progress(batch=batch)
+    ended = not (progress.waiting or progress.running or progress.checking)
+    closing = batch.state in (Batch.State.RUNNING, Batch.State.CANCELLED) and ended
+    # The last item just ended: say "finished" now, not when the sweep comes by.
+    if closing and pacing.batch_settle(batch_id=batch.pk):
+        batch.refresh_from_db()
     items = batch.items.order_by("index")
     context = {
         "batch": batch,
@@ -121,12 +127,13 @@ def _page_context(request, batch: Batch) -> dict:
             .select_related("batch_item")
             .prefetch_related("results")[:ITEMS_SHOWN]
         ),
-        # Why a cancelled batch stopped: its owner, a key revoked, a person deactivated.
+        # Why a cancelled batch stopped: its owner, a key revoked, a person deactivated
+        # (still said once it is settled, which the first look at its page may do).
         "stopped": items.filter(state=BatchItem.State.CANCELLED)
         .exclude(reason="")
         .values_list("reason", flat=True)
         .first()
-        if batch.state == Batch.State.CANCELLED
+        if batch.state in (Batch.State.CANCELLED, Batch.State.DONE)
         else "",
         "active": batch.state in (Batch.State.RUNNING, Batch.State.PAUSED)
         or progress.checking

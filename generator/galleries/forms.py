@@ -87,6 +87,14 @@ class LibraryFilterForm(forms.Form):
         else:
             del self.fields["team"]
 
+    def clean(self):
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            # Not an empty gallery that says nothing matches: the reason, by the field.
+            self.add_error("date_to", _("The end is before the start."))
+        return data
+
     def filters(self) -> GalleryFilters:
         """The valid filters (empty when none are valid)."""
         data = self.cleaned_data if self.is_bound and self.is_valid() else {}

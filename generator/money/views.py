@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import formats, timezone
-from django.utils.translation import pgettext
 from django.views.decorators.http import require_GET
 
 from common.htmx import HtmxHttpRequest
@@ -55,10 +54,9 @@ def usage(request: HtmxHttpRequest):
 
 
 def day_format() -> str:
-    """A day of the chart, short: "Nov 25" in English, "11月25日" in Chinese and Japanese."""
-    # Translators: a date format in Django's date syntax (M: short month name, n: month
-    # number, j: day of the month); e.g. "n月j日".
-    return pgettext("short date format, month and day", "M j")
+    """A day of the chart, short: "25 Nov" in English, "11月25日" in Chinese and Japanese
+    (the language's MONTH_DAY_FORMAT, a1site/formats/)."""
+    return str(formats.get_format("MONTH_DAY_FORMAT"))
 
 
 def _step(peak: int) -> int:

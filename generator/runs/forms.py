@@ -107,6 +107,17 @@ class AppForm(forms.Form):
         self.staged.update(kept)
         self.images.update(kept)
 
+    def keep_staged(self, data) -> None:
+        """Photos kept on an earlier round trip, named by id in `data` ("<slot>_staged",
+        a value or a list of one): shown again if the person may still see them."""
+        for slot in self.slots:
+            staged_id = data.get(f"{slot.name}_staged")
+            if isinstance(staged_id, list):
+                staged_id = staged_id[0] if staged_id else None
+            image = _visible_image(self.user, staged_id)
+            if image is not None:
+                self.keep({slot.name: image})
+
     def kept_images(self) -> dict[str, InputImage]:
         """The photos once `keep` has been given the new ones: all of them kept."""
         images = {

@@ -1,8 +1,10 @@
 """The app library (/apps/): a team's or one's own apps, found, curated and added."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, QueryDict
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -93,25 +95,63 @@ def library(request: HtmxHttpRequest):
     if open_form.is_bound and open_form.is_valid():
         return redirect("app_detail", app_id=open_form.cleaned_data["app"])
     scope = _scope(request, request.GET.get("library"))
-    return _library_page(request, scope, open_form=open_form)
+    add_form, added = (None, None) if request.htmx else _add_outcome(request, scope)
+    return _library_page(request, scope, open_form=open_form, add_form=add_form, added=added)
+
+
+# What an add left to say (the apps added, those refused and why, the text to fix), kept
+# in the session across the redirect so that the page after an add is a GET: reloading
+# or bookmarking it never resubmits, nor meets a POST-only address.
+ADD_OUTCOME = "library_add_outcome"
+
+
+@dataclass
+class AddNotice:
+    names: list[str]
+    refused: list[app_library.Refused]
+
+
+def _add_outcome(request: HtmxHttpRequest, scope: app_library.Scope):
+    """The add box and notice an add left for this library (once), else (None, None)."""
+    outcome = request.session.pop(ADD_OUTCOME, None)
+    if not outcome or outcome.get("library") != scope.key:
+        return None, None
+    if outcome.get("invalid"):
+        form = LibraryAddForm({"apps": outcome["apps"]})
+        form.is_valid()  # the same errors again, beside the same text
+        return form, None
+    refused = [app_library.Refused(text, reason) for text, reason in outcome["refused"]]
+    notice = AddNotice(names=outcome["added"], refused=refused)
+    return LibraryAddForm(initial={"apps": outcome["apps"]}), notice
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def library_add(request: HtmxHttpRequest):
-    """Add one app or many pasted at once; the refused ones stay in the box with why."""
+    """Add one app or many pasted at once; the refused ones stay in the box with why.
+
+    Always answers with a redirect (to the library, or the page the add was pressed on
+    when all went in); a GET here (an old bookmark, Back) is sent to the library."""
+    if request.method == "GET":
+        return redirect("app_index")
     scope = _scope(request, request.POST.get("library") or "personal")
     if not app_library.can_change(user=request.user, scope=scope):
         raise Http404
     form = LibraryAddForm(request.POST)
-    added = None
-    if form.is_valid():
-        added = app_library.library_add(
-            user=request.user, scope=scope, refs=form.refs, language=apps.a1_language()
-        )
-        added.refused += [app_library.Refused(text, reason) for text, reason in form.bad]
-        added.refused.sort(key=lambda refused: form.order.index(refused.text))  # as pasted
-        if added.added and not added.refused:
+    if not form.is_valid():
+        request.session[ADD_OUTCOME] = {
+            "library": scope.key,
+            "apps": request.POST.get("apps", ""),
+            "invalid": True,
+        }
+        return redirect_after_post(request, library_url(scope))
+    added = app_library.library_add(
+        user=request.user, scope=scope, refs=form.refs, language=apps.a1_language()
+    )
+    added.refused += [app_library.Refused(text, reason) for text, reason in form.bad]
+    added.refused.sort(key=lambda refused: form.order.index(refused.text))  # as pasted
+    if not added.refused:
+        if added.added:
             messages.success(
                 request,
                 ngettext(
@@ -121,11 +161,15 @@ def library_add(request: HtmxHttpRequest):
                 )
                 % {"n": len(added.added), "library": scope.label},
             )
-        if not added.refused:
-            return redirect_after_post(request, _back(request, library_url(scope)))
-        # What was refused stays in the box, to be fixed and added again.
-        form = LibraryAddForm(initial={"apps": "\n".join(r.text for r in added.refused)})
-    return _library_page(request, scope, params=QueryDict(), add_form=form, added=added)
+        return redirect_after_post(request, _back(request, library_url(scope)))
+    # What was refused stays in the box, to be fixed and added again.
+    request.session[ADD_OUTCOME] = {
+        "library": scope.key,
+        "apps": "\n".join(r.text for r in added.refused),
+        "added": [entry.app.name or entry.app.app_id for entry in added.added],
+        "refused": [[r.text, str(r.reason)] for r in added.refused],
+    }
+    return redirect_after_post(request, library_url(scope))
 
 
 @login_required

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -75,6 +76,11 @@ def preset_save(request: HtmxHttpRequest, app_id: str, preset_id=None):
     response = render(request, template, context)
     if saved is not None:
         response["HX-Push-Url"] = saved.get_absolute_url()
+        # The list of presets above the form shows the new one at once (out of band).
+        presets_list = render_to_string(
+            "runs/app.html#app-presets", {**context, "oob": True}, request=request
+        )
+        response.content += presets_list.encode()
     return response
 
 

@@ -8,6 +8,12 @@
   const OUR_MAX_BYTES = 25 * 1024 * 1024;
   // Django's JavaScript catalog (jsi18n) defines gettext; without it, English.
   const gettext = window.gettext || ((/** @type {string} */ s) => s);
+  /** @type {(format: string, values: unknown[]) => string} */
+  const interpolate = window.interpolate || ((format, values) => {
+    let out = format;
+    for (const value of values) out = out.replace("%s", String(value));
+    return out;
+  });
 
   document.documentElement.classList.add("js");
 
@@ -109,6 +115,7 @@
       input.removeAttribute("aria-invalid");
       input.setAttribute("aria-describedby", described.filter((id) => id !== `${input.id}-error`).join(" "));
       input.setCustomValidity("");
+      if (input.form && !input.form.querySelector("[aria-invalid='true']")) hideSummary(input.form);
     }
   }
 
@@ -141,6 +148,28 @@
         const file = e.dataTransfer && e.dataTransfer.files[0];
         if (file) setFile(slot, file);
       });
+    });
+    // A capped text says how much room is left once it nears its cap, and that the rest
+    // is cut at it (a browser cuts a long paste at maxlength without a word).
+    root.querySelectorAll(".app-form input[type=text][maxlength], .app-form textarea[maxlength]").forEach((element) => {
+      const field = /** @type {HTMLInputElement | HTMLTextAreaElement} */ (element);
+      if (field.dataset.counted || field.maxLength < 100) return;
+      field.dataset.counted = "1";
+      const counter = document.createElement("p");
+      counter.className = "help";
+      counter.id = `${field.id}-counter`;
+      counter.hidden = true;
+      field.after(counter);
+      field.setAttribute("aria-describedby", [field.getAttribute("aria-describedby") || "", counter.id].join(" ").trim());
+      const count = () => {
+        const n = field.value.length;
+        counter.hidden = n < field.maxLength * 0.8;
+        counter.textContent = n >= field.maxLength
+          ? interpolate(gettext("%s of %s characters: that is the most, anything longer is cut."), [n, field.maxLength])
+          : interpolate(gettext("%s of %s characters."), [n, field.maxLength]);
+      };
+      field.addEventListener("input", count);
+      count();
     });
     root.querySelectorAll("input[name=generate_num]").forEach((element) => {
       const radio = /** @type {HTMLInputElement} */ (element);
@@ -201,6 +230,33 @@
     }
   }, true);
 
+  // A field put right is no longer marked wrong: its message goes, and once no field of
+  // the form is left marked, so does the form's "Some fields need your attention".
+  // (Photos are checked again by their own code above when another is chosen.)
+  /** @param {Event} e */
+  function fieldFixed(e) {
+    const field = e.target;
+    const editable = field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement || field instanceof HTMLSelectElement;
+    if (!editable || !field.form) return;
+    if (field.getAttribute("aria-invalid") === "true" && !field.matches("[data-file]")) {
+      field.removeAttribute("aria-invalid");
+      for (const id of (field.getAttribute("aria-describedby") || "").split(/\s+/)) {
+        const note = id ? document.getElementById(id) : null;
+        if (note && note.classList.contains("field-error")) note.hidden = true;
+      }
+    }
+    if (!field.form.querySelector("[aria-invalid='true']")) hideSummary(field.form);
+  }
+
+  /** @param {HTMLFormElement} form */
+  function hideSummary(form) {
+    form.querySelectorAll("[data-fields-summary]").forEach((summary) => {
+      if (summary instanceof HTMLElement) summary.hidden = true;
+    });
+  }
+  document.addEventListener("input", fieldFixed);
+  document.addEventListener("change", fieldFixed);
+
   // Buttons that copy a text (invite links): the text is also shown, so nothing is lost
   // where the clipboard is refused.
   document.addEventListener("click", async (e) => {
@@ -239,9 +295,22 @@
     });
   }
 
+  // A person with no time zone yet: tell the portal the browser's, once (the page says
+  // where to, data-time-zone-guess); from the next page on, times are theirs.
+  function sendTimeZone() {
+    const url = document.body.dataset.timeZoneGuess;
+    if (!url) return;
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+    if (!zone || !headers["X-CSRFToken"]) return;
+    const body = new URLSearchParams({ time_zone: zone });
+    fetch(url, { method: "POST", body, headers, credentials: "same-origin" }).catch(() => {});
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     wireMenu(document);
     wire(document);
+    sendTimeZone();
   });
   document.addEventListener("htmx:load", (e) => wire(/** @type {CustomEvent} */ (e).detail.elt));
 

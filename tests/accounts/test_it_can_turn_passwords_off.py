@@ -52,3 +52,22 @@ def test_it_lets_an_invite_through_single_sign_on_only(sso_only):
     page = requests.get(f"{sso_only.url}/team/join/{invite.token}/", timeout=10)
     assert page.url == f"{sso_only.url}/accounts/login/?next=/team/join/{invite.token}/"
     assert 'name="password1"' not in page.text
+
+
+def test_the_password_pages_name_the_provider_and_offer_no_form(sso_only):
+    for path in ("/accounts/password_reset/", "/accounts/password_reset/sent/"):
+        page = requests.get(f"{sso_only.url}{path}", timeout=10)
+        assert page.status_code == 200
+        assert "your password is kept there, not here" in page.text, path
+        assert 'name="email"' not in page.text
+    session = requests.Session()
+    sso_only.log_in("alice", session=session)
+    page = session.get(f"{sso_only.url}/accounts/password_change/", timeout=10)
+    assert "You log in through Corp SSO" in page.text
+    assert 'type="password"' not in page.text
+    profile = session.get(f"{sso_only.url}/accounts/profile/", timeout=10)
+    assert "Your profile" in profile.text
+    assert 'href="/accounts/password_change/"' not in profile.text
+    assert "Your email address comes from Corp SSO" in profile.text
+    login = requests.get(f"{sso_only.url}/accounts/login/", timeout=10)
+    assert "/accounts/password_reset/" not in login.text

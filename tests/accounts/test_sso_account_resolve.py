@@ -93,6 +93,11 @@ def test_staff_make_the_link_on_the_persons_admin_page(client):
         "sso_link-MIN_NUM_FORMS": "0",
         "sso_link-MAX_NUM_FORMS": "1",
         "sso_link-0-user": str(root.pk),
+        # The profile's inline, left as it is (the person has none yet).
+        "profile-TOTAL_FORMS": "0",
+        "profile-INITIAL_FORMS": "0",
+        "profile-MIN_NUM_FORMS": "0",
+        "profile-MAX_NUM_FORMS": "1",
     }
     saved = client.post(url, data)
     assert saved.status_code == 302, saved.context["adminform"].form.errors

@@ -235,11 +235,15 @@ class RunActsTests(TrackingTestCase):
         assert {(e.actor_name, e.via) for e in purged.values()} == {("", "system")}
 
 
-NO_SSO_LINK = {
+NO_SSO_LINK = {  # the person admin's inlines, left as they are
     "sso_link-TOTAL_FORMS": "0",
     "sso_link-INITIAL_FORMS": "0",
     "sso_link-MIN_NUM_FORMS": "0",
     "sso_link-MAX_NUM_FORMS": "1",
+    "profile-TOTAL_FORMS": "0",
+    "profile-INITIAL_FORMS": "0",
+    "profile-MIN_NUM_FORMS": "0",
+    "profile-MAX_NUM_FORMS": "1",
 }
 
 

@@ -219,6 +219,29 @@ class SendTests(BatchTestCase):
         archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
         assert sorted(archive.namelist()) == ["person-00-1.jpg", "person-01-1.jpg"]
 
+    def test_a_batch_says_created_until_it_is_started(self):
+        batch = self.prepared(n=2)
+        page = self.client.get(batch.get_absolute_url()).content.decode()
+        assert '<a href="/batches/" aria-current="page">Batches</a>' in page  # in the menu
+        assert "Created by owner · " in page and "Started by" not in page
+        self.client.post(f"{batch.get_absolute_url()}start/")
+        page = self.client.get(batch.get_absolute_url()).content.decode()
+        assert "Started by owner · " in page and "Created by" not in page
+
+    def test_the_poll_that_sees_the_last_item_end_says_finished(self):
+        batch = self.started(n=2)
+        self.tick(times=2)
+        progress = f"{batch.get_absolute_url()}progress/"
+        assert ">Running</span>" in self.client.get(progress).content.decode()
+        self.drive_runs(batch)
+        # No sweep has come by: the page's next poll finishes the batch itself.
+        html = self.client.get(progress).content.decode()
+        batch.refresh_from_db()
+        assert batch.state == "done" and batch.finished_at is not None
+        assert ">Done</span>" in html and "2 of 2 finished" in html
+        assert "Pause" not in html and "hx-trigger" not in html  # the poll stops there
+        assert batch_pacing.batches_settle() == 0  # and the sweep finds nothing to do
+
 
 class HistoryTests(BatchTestCase):
     def test_a_batch_is_one_card_in_history_that_opens_its_page(self):

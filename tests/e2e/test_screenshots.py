@@ -59,6 +59,7 @@ def _key(client: Client, url: str) -> str:
 def world(stack, transactional_db, settings, sandbox):
     """A staff manager with finished, running, enhanced, shared and deleted runs."""
     settings.OPEN_SIGNUP = True
+    settings.EMAIL_CONFIGURED = True  # the reset page with its form (nothing is sent here)
     stack_sandbox = sandbox
     # Covers come from the sandbox, which is on another port than the one settings
     # were first read with.
@@ -160,6 +161,8 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("login", "/accounts/login/", False),
         ("signup", "/accounts/signup/", False),
         ("join", f"/team/join/{world['invite']}/", False),
+        ("password-reset", "/accounts/password_reset/", False),
+        ("password-reset-sent", "/accounts/password_reset/sent/", False),
         ("apps", "/apps/", True),
         ("apps-personal", "/apps/?library=personal", True),
         ("app-form", f"/apps/{WATERCOLOR}/", True),
@@ -177,6 +180,8 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("batches", "/batches/", True),
         ("compare", "/compare/?r={}&r={}".format(*world["pair"]), True),
         ("account", "/account/", True),
+        ("profile", "/accounts/profile/", True),
+        ("password-change", "/accounts/password_change/", True),
         ("staff-data", "/staff/data/", True),
         ("audit-log", "/staff/audit/", True),
         ("team-audit-log", f"/team/{world['team'].pk}/audit/", True),

@@ -45,6 +45,14 @@ class HistoryTests(TrackingTestCase):
         assert ids(app=WATERCOLOR) == {red.id, blue.id}
         assert ids(date_from=timezone.localdate().isoformat()) == {blue.id}
 
+    def test_a_reversed_date_range_says_so_by_the_field(self):
+        self.start()
+        self.login()
+        html = self.client.get(
+            "/history/", {"date_from": "2026-03-20", "date_to": "2026-03-01"}
+        ).content.decode()
+        assert "To: The end is before the start." in html
+
     def test_it_paginates_and_swaps_the_grid_with_htmx(self):
         for _ in range(25):
             Run.objects.create(

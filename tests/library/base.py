@@ -21,10 +21,12 @@ MISSING = "1838546335502970999"  # no such app
 
 
 class LibraryMixin(PortalMixin):
-    def add(self, text: str, library=None):
-        """Paste `text` into a library's add box (the team's by default)."""
+    def add(self, text: str, library=None, *, follow=False):
+        """Paste `text` into a library's add box (the team's by default); with `follow`,
+        the page it redirects to (where what was refused is said)."""
         library = library if library is not None else str(self.team.pk)
-        return self.client.post("/apps/library/add/", {"library": library, "apps": text})
+        data = {"library": library, "apps": text}
+        return self.client.post("/apps/library/add/", data, follow=follow)
 
     def entry(self, app_id: str, team=None, owner=None) -> LibraryEntry:
         rows = LibraryEntry.objects.filter(app__app_id=app_id)

@@ -49,7 +49,7 @@ class AddingTests(LibraryMixin, TrackingTestCase):
                 WATERCOLOR,
             ]
         )
-        response = self.add(pasted)
+        response = self.add(pasted, follow=True)
         html = response.content.decode()
         assert response.status_code == 200
         held = LibraryEntry.objects.filter(team=self.team).values_list("app__app_id", flat=True)
@@ -78,7 +78,7 @@ class AddingTests(LibraryMixin, TrackingTestCase):
 
     def test_it_reads_each_app_once_and_refuses_a_duplicate(self):
         assert self.add(WATERCOLOR).status_code == 302
-        html = self.add(f"https://a1.art/app/{WATERCOLOR}").content.decode()
+        html = self.add(f"https://a1.art/app/{WATERCOLOR}", follow=True).content.decode()
         assert "This app is already in this library." in html
         assert self.sandbox.calls("app") == 1
         assert LibraryEntry.objects.count() == 1
@@ -87,7 +87,7 @@ class AddingTests(LibraryMixin, TrackingTestCase):
         assert self.add(ART_FONT).status_code == 302  # its unknown form is optional
         clip = {"id": "1838546335507167099", "type": "video", "name": "Clip", "required": True}
         self.sandbox.bump(CHARACTER, add=[clip])
-        html = self.add(CHARACTER).content.decode()
+        html = self.add(CHARACTER, follow=True).content.decode()
         assert "This app has a field the A1 API cannot fill, so it cannot run here." in html
         assert not LibraryEntry.objects.filter(app__app_id=CHARACTER).exists()
 
@@ -99,10 +99,28 @@ class AddingTests(LibraryMixin, TrackingTestCase):
         assert "Added 2 apps to Studio." in html
         assert names_in(html) == ["Poster from words", "Watercolor portrait"]
 
+    def test_after_an_add_the_address_is_a_page_that_reloads(self):
+        # A refusal too ends on the library's own address: reload, bookmark or Back
+        # neither resubmit nor meet a POST-only address (HTTP 405).
+        response = self.add(f"{WATERCOLOR}\n{MISSING}")
+        assert response.status_code == 302
+        assert response["Location"] == f"/apps/?library={self.team.pk}"
+        page = self.client.get(response["Location"]).content.decode()
+        assert "Added: Watercolor portrait" in page and MISSING in textarea(page)
+        reloaded = self.client.get(response["Location"])
+        assert reloaded.status_code == 200
+        assert "There is no A1 app with this id." not in reloaded.content.decode()  # said once
+        assert names_in(reloaded.content.decode()) == ["Watercolor portrait"]
+        stale = self.client.get("/apps/library/add/")  # an old bookmark or history entry
+        assert stale.status_code == 302 and stale["Location"] == "/apps/"
+        # Another library's page does not show this one's refusal.
+        self.add(MISSING)
+        assert MISSING not in self.library_html("personal")
+
     def test_it_explains_an_empty_or_oversized_paste_next_to_the_box(self):
-        html = self.add("   ").content.decode()
+        html = self.add("   ", follow=True).content.decode()
         assert 'id="add-error">Paste at least one app id or a1.art link.' in html
-        html = self.add(" ".join([WATERCOLOR] * 51)).content.decode()
+        html = self.add(" ".join([WATERCOLOR] * 51), follow=True).content.decode()
         assert "Add at most 50 apps at once; you pasted 51." in html
         assert not LibraryEntry.objects.exists()
 
@@ -166,7 +184,7 @@ class EditingTests(LibraryMixin, TrackingTestCase):
 
     def test_a_busy_a1_keeps_the_link_in_the_box_to_try_again(self):
         self.sandbox.knobs(error_rate=1, faults_on="app")
-        html = self.add(POSTER).content.decode()
+        html = self.add(POSTER, follow=True).content.decode()
         assert f"<code>{POSTER}</code> — A1 had a server error. Try again in a moment." in html
         assert POSTER in textarea(html)
         assert not LibraryEntry.objects.filter(app__app_id=POSTER).exists()

@@ -53,6 +53,24 @@ class SavingTests(PresetMixin, TrackingTestCase):
         assert 'name="cnet_17466175263110005_staged"' in html  # the photo is still there
         assert f'hx-post="{preset.get_absolute_url()}"' in html  # Generate runs from here
         assert f'value="{key}"' in html
+        # The list of presets above the form (empty, so hidden, before) shows it at once.
+        listed = html[html.index('<section id="app-presets"') :]
+        assert listed.startswith(
+            '<section id="app-presets" class="card lib-app-presets" '
+            'aria-labelledby="presets-heading" hx-swap-oob="true">'
+        )
+        assert (
+            f'href="/apps/{WATERCOLOR}/?preset={preset.pk}" aria-current="true">Staff avatars<'
+            in listed
+        )
+
+    def test_the_app_page_keeps_a_hidden_place_for_presets(self):
+        Preset.objects.all().delete()
+        page = self.form_page().content.decode()
+        assert (
+            'id="app-presets" class="card lib-app-presets" aria-labelledby="presets-heading" hidden>'
+            in page
+        )
 
     def test_it_explains_a_missing_or_taken_name_next_to_it(self):
         html = self.save_preset(name="  ").content.decode()

@@ -40,6 +40,8 @@ def start(**env) -> subprocess.CompletedProcess:
         ("RETAIN_RESULT_DAYS", "-1"),
         ("TRASH_DAYS", "0"),
         ("EXPORT_KEEP_HOURS", "2.5"),
+        ("EMAIL_URL", "pop3://mail.example.com"),
+        ("EMAIL_TIMEOUT", "0"),
     ],
 )
 def test_it_refuses_to_start_on_a_malformed_value(name, value):
@@ -108,3 +110,27 @@ def test_it_wires_single_sign_on_from_the_environment_alone():
         "axes.backends.AxesStandaloneBackend accounts.sso.SsoBackend",
         "'self' https://sso.corp.test",
     ]
+
+
+def test_it_sends_email_through_the_server_email_url_names():
+    probe = (
+        "from django.core import mail; m = mail.mailers.default; "
+        "print(type(m).__name__, m.host, m.port, m.username, m.password, m.use_tls, m.timeout)"
+    )
+    shell = [sys.executable, str(ROOT / "manage.py"), "shell", "--no-imports", "-c", probe]
+    url = "smtp+tls://a1studio%40example.com:p%40ss@smtp.example.com:587"
+    result = subprocess.run(
+        shell, env={**os.environ, "EMAIL_URL": url}, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == [
+        "EmailBackend", "smtp.example.com", "587", "a1studio@example.com", "p@ss", "True", "10.0"
+    ]  # fmt: skip
+    # Unset: no mail server is named, and the reset page offers no form (it says so).
+    env = {k: v for k, v in os.environ.items() if k != "EMAIL_URL"}
+    unset = (
+        "from django.conf import settings as s; print(s.EMAIL_CONFIGURED, hasattr(s, 'MAILERS'))"
+    )
+    result = subprocess.run(
+        [*shell[:-1], unset], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.stdout.split() == ["False", "False"]

@@ -1,8 +1,10 @@
 """/apps/<id>/: the app's page and the form built from its formArr."""
 
+import re
+
 import pytest
 
-from generator.models import AppDefinition
+from generator.models import AppDefinition, Run
 from tests.base import WATERCOLOR, BaseTestCase
 
 
@@ -60,6 +62,37 @@ class AppDetailTests(BaseTestCase):
     def test_it_lets_the_user_pick_another_app_language(self):
         html = self.client.get(f"/apps/{WATERCOLOR}/?language=zh_CN").content.decode()
         assert "水彩肖像" in html and 'value="zh_CN" selected' in html
+
+    def test_changing_the_app_language_keeps_the_photo_text_and_size(self):
+        key = self.form_key(self.form_page())
+        data = self.watercolor_post(key, size="6", desc_1838546335507165192="auburn curls")
+        response = self.client.post(
+            f"/apps/{WATERCOLOR}/relabel/", {**data, "language": "zh_CN", "relabel": "1"}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == f"/apps/{WATERCOLOR}/?language=zh_CN"
+        assert not Run.objects.exists() and self.sandbox.calls("generate") == 0  # nothing ran
+        html = self.client.get(response["Location"]).content.decode()
+        assert "水彩肖像" in html and 'value="zh_CN" selected' in html  # the new language
+        assert 'name="desc_1838546335507165192" value="auburn curls"' in html
+        assert re.search(r'name="size" value="6"[^>]*checked', html)
+        assert f'name="idempotency_key" value="{key}"' in html
+        staged = re.search(r'name="cnet_17466175263110005_staged" value="([0-9a-f-]+)"', html)
+        assert staged, "the chosen photo is not kept"
+        # Generate from there: the kept photo goes with it, nothing is given again.
+        data = {k: v for k, v in data.items() if k != "cnet_17466175263110005"}
+        data["cnet_17466175263110005_staged"] = staged.group(1)
+        done = self.client.post(f"/apps/{WATERCOLOR}/?language=zh_CN", data)
+        assert done.status_code == 302, done.content.decode()[:3000]
+        assert str(Run.objects.get().inputs.get().pk) == staged.group(1)
+
+    def test_the_show_button_is_part_of_the_filled_form(self):
+        html = self.form_page().content.decode()
+        assert '<select id="app-language" name="language" form="app-form">' in html
+        assert (
+            f'form="app-form" name="relabel" value="1" formaction="/apps/{WATERCOLOR}/relabel/"'
+            in html
+        )
 
     def test_it_escapes_whatever_an_app_author_writes(self):
         self.sandbox.knobs(dialect="hostile")

@@ -39,9 +39,10 @@ def _page_key(request, *, template: str) -> str | None:
     (A kept page holds the CSP nonce of the response it was built for; its scripts
     load because script-src also allows 'self'. Keep that if the policy changes.)
 
-    It names everything the page depends on: the viewer, their browser's CSRF secret
-    (forms on the page carry a token for it), language, time zone, the address, and the
-    stamps of the viewer and their teams, which every change to what they see moves.
+    It names everything the page depends on: the viewer (and the name their profile
+    shows), their browser's CSRF secret (forms on the page carry a token for it),
+    language, time zone, the minute, the address, and the stamps of the viewer and their
+    teams, which every change to what they see moves.
     """
     csrf = request.META.get("CSRF_COOKIE")
     # Pages with a one-time notice (messages, Undo, a bulk action's outcome) are built.
@@ -56,8 +57,12 @@ def _page_key(request, *, template: str) -> str | None:
         _known(request, PAGE_PARAMS).urlencode(),
         # The header shows who is logged in and, for staff, their links.
         f"{request.user.pk}:{request.user.get_username()}:{request.user.is_staff}",
+        getattr(getattr(request, "profile", None), "display_name", ""),
         request.LANGUAGE_CODE,
         timezone.get_current_timezone_name(),
+        # Cards say how long ago a run started ("3 minutes ago"): a kept page is right
+        # to the minute.
+        str(int(timezone.now().timestamp() // 60)),
         csrf,
         galleries.page_tokens(user=request.user),
     ]

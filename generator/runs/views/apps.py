@@ -7,8 +7,9 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from a1 import A1Error, Code
@@ -123,6 +124,9 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
 
     form_class = app_form(definition.app)
     notice = ""
+    if request.method == "POST" and "relabel" in request.POST:
+        return _relabel(request, form_class, app_id, preset)
+    kept = None if request.htmx else request.session.pop(_KEPT + app_id, None)
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, user=request.user)
         valid = form.is_valid()
@@ -151,6 +155,15 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
                 form.add_error(None, user_message(exc))
             else:
                 return redirect_after_post(request, run.get_absolute_url())
+    elif kept:
+        # Back from another language of the app: what was filled, and the photos kept.
+        form = form_class(
+            user=request.user,
+            initial={
+                name: values[0] if len(values) == 1 else values for name, values in kept.items()
+            },
+        )
+        form.keep_staged(kept)
     elif request.GET.get("remix"):
         form, notice = _remix_form(request, form_class)
     elif preset is not None:
@@ -216,6 +229,38 @@ def _remix_form(request, form_class):
             "for a while after a run ends): give them again to remix it."
         ) % {"date": date_format(timezone.localtime(source.inputs_removed_at))}
     return form, notice
+
+
+# The app form's values, kept in the session while the page shows the app in another
+# language (the fields' names are the same in every language).
+_KEPT = "app_form_kept:"
+
+
+@login_required
+@require_POST
+@app_page
+def app_relabel(request: HtmxHttpRequest, app_id: str):
+    """The app's "Show" in another language, pressed on a filled form: the form's values
+    and photos are kept (the photos as on any round trip), and the page comes back in
+    that language, filled the same. Nothing is run, whatever else the post holds."""
+    definition, _context = load_app(request, app_id)
+    form_class = app_form(definition.app)
+    return _relabel(request, form_class, app_id, chosen_preset(request, app_id))
+
+
+def _relabel(request: HtmxHttpRequest, form_class, app_id: str, preset: Preset | None):
+    form = form_class(request.POST, request.FILES, user=request.user)
+    form.is_valid()  # reads the photos given; what is missing is said on Generate
+    form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+    skip = {"csrfmiddlewaretoken", "relabel", "language"}
+    filled = {name: values for name, values in request.POST.lists() if name not in skip}
+    filled |= {f"{name}_staged": [str(image.pk)] for name, image in form.staged.items()}
+    request.session[_KEPT + app_id] = filled
+    language = request.POST.get("language", "")
+    query = {"language": language if language in LANGUAGES else apps.a1_language()}
+    if preset is not None:
+        query["preset"] = str(preset.pk)
+    return redirect_after_post(request, f"/apps/{app_id}/?{urlencode(query)}")
 
 
 def _with_staged(data, form):

@@ -1,0 +1,59 @@
+"""Times as a person reads them: in their own time zone (accounts/middleware.py activates
+it), in their language's one date format (a1site/formats/), with the zone said wherever
+a bare clock time could be misread.
+
+    {{ run.created|when }}           "3 minutes ago" for the last day, else the date and
+                                     time; the exact time with its zone on hover
+    {{ export.expires_at|when:"exact" }}   "7 Dec 2026, 09:38 JST", the zone always shown
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.utils import formats, timezone
+from django.utils.html import format_html
+
+register = template.Library()
+
+# Abbreviations that name more than one zone ("CST" is China's and America's Central):
+# those read as an offset instead.
+_AMBIGUOUS = {"CST", "IST", "AST", "BST", "GST", "SST", "MST", "ADT", "CDT"}
+RELATIVE_FOR = timedelta(hours=22)
+
+
+def zone_label(value: datetime) -> str:
+    """The zone of a local time: its abbreviation when that names one zone ("JST",
+    "UTC"), else its offset from UTC ("UTC+8", "UTC+5:30")."""
+    abbreviation = value.strftime("%Z")
+    if abbreviation.isalpha() and abbreviation not in _AMBIGUOUS:
+        return abbreviation
+    offset = value.utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def exact(value: datetime) -> str:
+    """ "7 Dec 2026, 09:38 JST" (or the language's own order), in the person's zone."""
+    local = timezone.localtime(value)
+    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {zone_label(local)}"
+
+
+@register.filter(is_safe=True)
+def when(value, style: str = "auto"):
+    if not isinstance(value, datetime):
+        return value if value not in (None, "") else ""
+    full = exact(value)
+    iso = timezone.localtime(value).isoformat()
+    if style == "exact":
+        return format_html('<time datetime="{}">{}</time>', iso, full)
+    age = timezone.now() - value
+    if timedelta(0) <= age < RELATIVE_FOR:
+        shown = naturaltime(value)
+    else:
+        shown = formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+    return format_html('<time datetime="{}" title="{}">{}</time>', iso, full, shown)
