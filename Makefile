@@ -110,6 +110,7 @@ rules: install
 # Benchmarks: start their own production profiles on free ports; about 30 minutes.
 bench: install
 	$(PY) bench/run.py
+	$(PY) bench/metrics_overhead.py
 
 # Load and soak: 50 users for 10 minutes with upstream faults (SOAK_SECONDS to change).
 SOAK_SECONDS ?= 600
