@@ -327,6 +327,11 @@ BATCH_MAX_IN_FLIGHT = env_int("BATCH_MAX_IN_FLIGHT", 20, minimum=1)
 # may use them all): people take turns (generator/batches/fairness.py).
 BATCH_MAX_IN_FLIGHT_PER_PERSON = env_int("BATCH_MAX_IN_FLIGHT_PER_PERSON", 10, minimum=1)
 BATCH_BACKOFF_SECONDS = env_int("BATCH_BACKOFF_SECONDS", 30, minimum=1)
+# Spending alerts (generator/money/alerts.py): the soft limit, in percent of every
+# monthly budget (100% is always told too), and the share of the A1 account's last
+# entered balance left at which staff are warned.
+SPEND_ALERT_PERCENT = env_int("SPEND_ALERT_PERCENT", 80, minimum=1)
+ACCOUNT_ALERT_PERCENT = env_int("ACCOUNT_ALERT_PERCENT", 20, minimum=1)
 BATCH_MAX_ITEMS = env_int("BATCH_MAX_ITEMS", 1000, minimum=1)
 # A batch's photos come in one request (or a ZIP): allow that many files in it.
 DATA_UPLOAD_MAX_NUMBER_FILES = BATCH_MAX_ITEMS + 10

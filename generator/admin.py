@@ -13,6 +13,7 @@ from generator.batches.pacing import batches_resume_after_balance
 from generator.files import queue
 from generator.keys.services import key_update, keys_revoke
 from generator.models import (
+    AccountBalance,
     ApiKey,
     AppDefinition,
     BalanceAlert,
@@ -26,9 +27,11 @@ from generator.models import (
     Membership,
     ResultImage,
     Run,
+    SpendAlert,
     Team,
     WebhookDelivery,
 )
+from generator.money.alerts import account_remaining
 from generator.money.budgets import balance_alert_clear
 from generator.runs import actions as run_actions
 from generator.runs import removal
@@ -272,6 +275,43 @@ class AppDefinitionAdmin(AuditedAdmin):
         "cost_points",
         "cost_source",
     ]
+
+
+@admin.register(AccountBalance)
+class AccountBalanceAdmin(AuditedAdmin):
+    """What the A1 account holds, as staff read it on a1.art: the portal counts down what
+    is spent since and warns staff at ACCOUNT_ALERT_PERCENT left."""
+
+    audit_acts = AdminActs(
+        Act.SETTING_CHANGED, Act.SETTING_CHANGED, Act.SETTING_CHANGED, ("points", "as_of")
+    )
+    list_display = ["as_of", "points", "remaining", "entered_by"]
+    fields = ["points", "as_of"]
+
+    @admin.display(description=_("left now (counted down)"))
+    def remaining(self, obj):
+        known = account_remaining()
+        return known[1] if known is not None and known[0].pk == obj.pk else "—"
+
+    def save_model(self, request, obj, form, change):
+        obj.entered_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(SpendAlert)
+class SpendAlertAdmin(ReadOnlyAdmin):
+    list_display = [
+        "created",
+        "scope",
+        "threshold",
+        "used",
+        "limit",
+        "user",
+        "team",
+        "api_key",
+        "sent_at",
+    ]
+    list_filter = ["scope", "threshold"]
 
 
 @admin.register(BalanceAlert)

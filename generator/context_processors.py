@@ -2,6 +2,7 @@ import functools
 
 from django.conf import settings
 
+from generator.money.alerts import alert_words, spend_alerts_for
 from generator.money.budgets import balance_alert_active
 from lifecycle.exports import export_ready_for
 
@@ -22,7 +23,16 @@ def studio(request):
         user = getattr(request, "user", None)
         return export_ready_for(user=user) if user is not None and user.is_authenticated else None
 
+    # Also called only where shown: budgets past their soft limit this month.
+    @functools.cache
+    def spend_alerts():
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return []
+        return [alert_words(alert) for alert in spend_alerts_for(user=user)]
+
     return {
+        "spend_alerts": spend_alerts,
         "a1_sandbox": settings.A1_USES_SANDBOX,
         "balance_alert": alert,
         "export_ready": export_ready,

@@ -10,7 +10,13 @@ from generator.batches.models import Batch, BatchItem
 from generator.files.models import FileRemoval
 from generator.galleries.models import GalleryStamp
 from generator.keys.models import ApiKey, WebhookDelivery
-from generator.money.models import BalanceAlert, Budget, LedgerEntry
+from generator.money.models import (
+    AccountBalance,
+    BalanceAlert,
+    Budget,
+    LedgerEntry,
+    SpendAlert,
+)
 from generator.runs.models import (
     AppDefinition,
     AppVisit,
@@ -33,6 +39,7 @@ from generator.teams.models import (
 )
 
 __all__ = [
+    "AccountBalance",
     "ApiKey",
     "AppDefinition",
     "AppVisit",
@@ -52,6 +59,7 @@ __all__ = [
     "ResultImage",
     "Run",
     "RunQuerySet",
+    "SpendAlert",
     "Team",
     "Visibility",
     "WebhookDelivery",

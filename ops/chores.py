@@ -16,6 +16,7 @@ from django.utils import timezone
 from generator.batches.checking import purge_stale_drafts
 from generator.galleries.pages import prune_gallery_stamps
 from generator.keys.webhooks import resume_webhooks
+from generator.money.alerts import check_spend_alerts
 from generator.runs.photos import purge_staged_photos
 from generator.schedules.models import Chore
 from library.watch import watch_library
@@ -27,6 +28,7 @@ CHORES: dict[str, tuple[timedelta, Task[[], Any]]] = {
     "purge_stale_drafts": (timedelta(hours=1), purge_stale_drafts),
     "prune_gallery_stamps": (timedelta(minutes=5), prune_gallery_stamps),
     "resume_webhooks": (timedelta(minutes=1), resume_webhooks),
+    "spend_alerts": (timedelta(minutes=1), check_spend_alerts),
     "watch_library": (timedelta(days=1), watch_library),
     "retention": (timedelta(days=1), apply_retention),
 }

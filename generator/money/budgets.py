@@ -23,6 +23,7 @@ from generator.audit.models import Act
 from generator.audit.record import audit_record
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
 from generator.models import ApiKey, BalanceAlert, BatchItem, Budget, Team
+from generator.money.alerts import account_out_of_points_alert
 from generator.money.ledger import points_held, points_used
 from generator.runs.definitions import app_allowed
 
@@ -73,6 +74,7 @@ def balance_alert_raise(*, message: str) -> None:
     try:
         with transaction.atomic():
             BalanceAlert.objects.create(message=message[:300])
+            account_out_of_points_alert(message=message)  # staff hear at once
     except IntegrityError:
         return
     logger.error("A1 says the account balance is insufficient: new runs are paused")

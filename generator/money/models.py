@@ -139,3 +139,59 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.points:+d}"
+
+
+class SpendAlert(models.Model):
+    """A soft limit crossed: once per scope, period and threshold (the unique `slot`),
+    whatever the number of workers that notice it."""
+
+    class Scope(models.TextChoices):
+        PERSON = "person", _("person")
+        TEAM = "team", _("team")
+        KEY = "key", _("key")
+        ACCOUNT = "account", _("A1 account")
+
+    slot = models.CharField(max_length=80, unique=True)  # e.g. "team:4:2026-12-01:80"
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        "generator.ApiKey", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    period = models.DateField()  # the month's first day (the balance's date for the account)
+    threshold = models.PositiveSmallIntegerField()  # percent of the limit used
+    used = models.PositiveIntegerField()
+    limit = models.PositiveIntegerField()
+    created = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("spending alert")
+        verbose_name_plural = _("spending alerts")
+
+    def __str__(self) -> str:
+        return self.slot
+
+
+class AccountBalance(models.Model):
+    """What the A1 account held at a moment, as staff read it on a1.art; the portal
+    counts down the points spent since."""
+
+    points = models.PositiveIntegerField(_("points the account held"))
+    as_of = models.DateTimeField(_("at"), default=timezone.now)
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-as_of"]
+        verbose_name = _("A1 account balance")
+        verbose_name_plural = _("A1 account balances")
+
+    def __str__(self) -> str:
+        return f"{self.points} points at {self.as_of:%Y-%m-%d %H:%M}"
