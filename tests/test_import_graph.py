@@ -242,6 +242,20 @@ def test_every_core_domain_imports_only_the_domains_it_may():
     ]
 
 
+def test_the_api_and_the_gateway_import_no_view():
+    # They are surfaces of their own (their own views aside), over the domains' services (common.media serves a
+    # stored image to both): a view module is another surface's detail.
+    for module, imports in _graph().items():
+        if _package(module) in ("api", "gateway"):
+            views = [
+                i
+                for i in imports
+                if (".views." in f"{i}." or i.endswith(".views"))
+                and _package(i) != _package(module)
+            ]
+            assert not views, (module, views)
+
+
 def test_domain_services_never_import_views_forms_or_the_surfaces():
     above = ("common.htmx", "api", "gateway")
     for module, imports in _graph().items():
