@@ -1,6 +1,8 @@
 """What the metrics cost a page: the same pages on two gunicorn servers side by side,
 one with metrics on (PROMETHEUS_MULTIPROC_DIR, the request middleware) and one with
-METRICS_ENABLED=0, in alternating rounds so the machine's noise falls on both alike.
+METRICS_ENABLED=0. Each client alternates its requests between the two servers (in a
+random order per pair), so whatever the machine is doing at that moment falls on both
+alike, and each round's p95 on and off are taken over the same stretch of time.
 
     .venv/bin/python bench/metrics_overhead.py [--rounds 6] [--requests 200]
 
@@ -14,19 +16,27 @@ figure. The issue's bar is within 5%. Results go to bench/metrics_overhead.json.
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.harness import ROOT, free_port, load, wait_http
+from bench.harness import ROOT, free_port, login, percentile, wait_http
 
-PAGES = ("/ping", "/accounts/login/", "/healthz/live")
+PAGES = ("/ping", "/accounts/login/", "/healthz/live", "/history/")
+LOGGED_IN = frozenset({"/history/"})  # the others are asked for as a visitor
+# A person with a session, for the pages behind the log-in (both servers share the database).
+USER, PASSWORD = "metrics-bench", "metrics-bench-password-1"
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -44,6 +54,64 @@ def _cpu_seconds(master: int) -> float:
             continue
         total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
     return total / TICK
+
+
+def paired_load(
+    urls: dict[str, str], path: str, *, cookie: str, connections: int, pairs_each: int
+) -> dict[str, dict]:
+    """`connections` clients, each with a keep-alive connection to every server, sending
+    the same request to each in turn (the order shuffled per pair)."""
+    latencies: dict[str, list[float]] = {name: [] for name in urls}
+    errors = dict.fromkeys(urls, 0)
+    lock = threading.Lock()
+
+    def client(seed: int) -> None:
+        order = list(urls)
+        shuffle = random.Random(seed).shuffle
+
+        def connect(name: str) -> http.client.HTTPConnection:
+            parts = urlsplit(urls[name])
+            return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=30)
+
+        conns = {name: connect(name) for name in urls}
+        mine: dict[str, list[float]] = {name: [] for name in urls}
+        failed = dict.fromkeys(urls, 0)
+        headers = {"Cookie": cookie, "Accept-Encoding": "gzip"}
+        for _ in range(pairs_each):
+            shuffle(order)
+            for name in order:
+                for attempt in (1, 2):
+                    started = time.perf_counter()
+                    try:
+                        conns[name].request("GET", path, headers=headers)
+                        response = conns[name].getresponse()
+                        response.read()
+                    except (http.client.RemoteDisconnected, ConnectionError):
+                        # gunicorn closed an idle keep-alive connection: a new one, once.
+                        conns[name].close()
+                        conns[name] = connect(name)
+                        if attempt == 2:
+                            failed[name] += 1
+                        continue
+                    mine[name].append(time.perf_counter() - started)
+                    failed[name] += response.status != 200
+                    break
+        for conn in conns.values():
+            conn.close()
+        with lock:
+            for name in urls:
+                latencies[name].extend(mine[name])
+                errors[name] += failed[name]
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(connections)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {
+        name: {"errors": errors[name], "p95_ms": percentile(latencies[name], 95) * 1000}
+        for name in urls
+    }
 
 
 def _server(env: dict, port: int, log: Path) -> subprocess.Popen:
@@ -77,6 +145,12 @@ def main() -> None:
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "--noinput", "-v0"], env=base, check=True)
     subprocess.run([*manage, "collectstatic", "--noinput", "-v0"], env=base, check=True)
+    subprocess.run(
+        [*manage, "shell", "-c",
+         "from django.contrib.auth import get_user_model; "
+         f"get_user_model().objects.create_user({USER!r}, password={PASSWORD!r})"],
+        env=base, check=True,
+    )  # fmt: skip
     setups = {
         "on": {**base, "PROMETHEUS_MULTIPROC_DIR": str(work / "metrics"), "METRICS_TOKEN": "t"},
         "off": {**base, "METRICS_ENABLED": "0"},
@@ -89,18 +163,23 @@ def main() -> None:
             urls[name] = f"http://127.0.0.1:{port}"
         for url in urls.values():
             wait_http(f"{url}/ping")
+        session = login(urls["on"], USER, PASSWORD)
+        cookie = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
         p95s: dict = {(name, page): [] for name in setups for page in PAGES}
         cpu: dict = {(name, page): 0.0 for name in setups for page in PAGES}
         served: dict = {(name, page): 0 for name in setups for page in PAGES}
-        for round_ in range(args.rounds):
-            order = list(setups) if round_ % 2 == 0 else list(reversed(setups))
+        for _round in range(args.rounds):
             for page in PAGES:
-                for name in order:
-                    before = _cpu_seconds(servers[name].pid)
-                    result = load(
-                        urls[name], page, cookie="", connections=4, requests_each=args.requests // 4
-                    )
-                    cpu[(name, page)] += _cpu_seconds(servers[name].pid) - before
+                before = {name: _cpu_seconds(server.pid) for name, server in servers.items()}
+                results = paired_load(
+                    urls,
+                    page,
+                    cookie=cookie if page in LOGGED_IN else "",
+                    connections=4,
+                    pairs_each=args.requests // 4,
+                )
+                for name, result in results.items():
+                    cpu[(name, page)] += _cpu_seconds(servers[name].pid) - before[name]
                     served[(name, page)] += (args.requests // 4) * 4
                     assert result["errors"] == 0, (name, page, result)
                     p95s[(name, page)].append(result["p95_ms"])

@@ -9,6 +9,7 @@ codes, states and outcomes, never a person.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from prometheus_client import Counter, Histogram
 
@@ -94,6 +95,10 @@ class RequestMetricsMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        # The labelled children, kept: `labels()` costs more than the count itself, and
+        # the label sets are bounded (views, methods, statuses).
+        self.counted: dict[tuple[str, str, int], Any] = {}
+        self.timed: dict[tuple[str, str], Any] = {}
 
     def __call__(self, request):
         started = time.perf_counter()
@@ -101,8 +106,17 @@ class RequestMetricsMiddleware:
         match = getattr(request, "resolver_match", None)
         view = (match.view_name or match.route or "unnamed") if match else "unmatched"
         method = request.method if request.method in KNOWN_METHODS else "other"
-        http_requests.labels(view, method, str(response.status_code)).inc()
-        http_seconds.labels(view, method).observe(time.perf_counter() - started)
+        status = response.status_code
+        counter = self.counted.get((view, method, status))
+        if counter is None:
+            counter = self.counted[(view, method, status)] = http_requests.labels(
+                view, method, str(status)
+            )
+        timer = self.timed.get((view, method))
+        if timer is None:
+            timer = self.timed[(view, method)] = http_seconds.labels(view, method)
+        counter.inc()
+        timer.observe(time.perf_counter() - started)
         return response
 
 

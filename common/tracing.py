@@ -1,7 +1,7 @@
 """OpenTelemetry traces, off unless OTEL_EXPORTER_OTLP_ENDPOINT is set.
 
 When on: a span per request (opentelemetry-instrumentation-django), per worker job
-(`job_span`) and per call to A1 (opentelemetry-instrumentation-requests), each request's
+(`job_span`, or `traced_job` for a whole task) and per call to A1 (opentelemetry-instrumentation-requests), each request's
 span carrying its request id. A job queued by a request carries the request's
 `traceparent` in its arguments, so a run is one trace from the click through the
 worker's polls to A1 and back. Everything else is the standard OTEL_* environment
@@ -11,8 +11,9 @@ worker's polls to A1 and back. Everything else is the standard OTEL_* environmen
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from opentelemetry import context, trace
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
@@ -94,3 +95,16 @@ def job_span(name: str, *, parent: str = "", **attributes: str) -> Iterator[None
         name, context=ctx, kind=trace.SpanKind.CONSUMER, attributes=attributes
     ):
         yield
+
+
+def traced_job[**P, R](func: Callable[P, R]) -> Callable[P, R]:
+    """A worker task whose every run is one span, named after it (under `@task()`).
+    A task queued by a request that should join the request's trace opens its own
+    `job_span` with the request's traceparent instead (`poll_run`)."""
+
+    @functools.wraps(func)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with job_span(func.__name__):
+            return func(*args, **kwargs)
+
+    return run

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from a1 import A1Error, Code
 from a1.errors import APP_UNAVAILABLE_CODES
+from common.tracing import traced_job
 from generator.models import AppDefinition
 from generator.runs.definitions import a1_language, app_store
 from generator.runs.inputs import app_slots, form_changes
@@ -115,6 +116,7 @@ def library_app_record(*, row: LibraryApp, definition: AppDefinition, now: datet
 
 
 @task()
+@traced_job
 def watch_library() -> str:
     """The daily chore, one app per run: re-queued after a pause while apps are due."""
     outcome = library_watch_step()

@@ -24,6 +24,7 @@ from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from common.tracing import traced_job
 from generator.audit.models import Act
 from generator.audit.record import audit_record
 from generator.files.queue import files_release
@@ -67,6 +68,7 @@ def export_request(*, user, requested_by, language: str = "en") -> DataExport:
 
 
 @task()
+@traced_job
 def build_exports() -> int:
     """Build every queued export. Takes no arguments, so the job's own record names nobody."""
     return exports_build_queued()

@@ -29,6 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django_tasks_db.models import DBTaskResult
 
+from common.tracing import traced_job
 from generator.audit.models import Act
 from generator.audit.record import audit_entry, audit_record_many
 from generator.files.queue import files_remove_all_pending
@@ -296,6 +297,7 @@ def retention_sweep(*, now: datetime | None = None, batch: int = BATCH) -> Remov
 
 
 @task()
+@traced_job
 def apply_retention() -> dict:
     """The daily chore (ops/chores.py): what is past its time is removed."""
     log = retention_sweep()

@@ -23,7 +23,7 @@ from tests.mailbox import Mailbox, start_smtp
 # In CI, property tests draw the same examples every run: a landing must not hinge on
 # a lucky draw. Locally they explore freely (and remember failures in .hypothesis/).
 hypothesis.settings.register_profile("ci", derandomize=True, database=None)
-if os.environ.get("CI"):
+if os.environ.get("CI") or os.environ.get("E2E_REQUIRED"):  # .ci/run sets the latter
     hypothesis.settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,6 +22,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from common.images import MAX_INPUT_BYTES, ImageRejected, normalise
+from common.tracing import traced_job
 from generator.batches.inputs import Source, is_photo_name
 from generator.errors import SubmitRefused
 from generator.files.queue import files_release, files_remove_all_pending
@@ -78,6 +79,7 @@ def _read_source(ref: str) -> bytes:
 
 
 @task()
+@traced_job
 def check_batch(batch_id: str) -> None:
     """Read the next photos of a draft; queue the next chunk while any are left."""
     if batch_check_step(batch_id=batch_id):
@@ -186,6 +188,7 @@ def drafts_purge(*, now: datetime | None = None) -> int:
 
 
 @task()
+@traced_job
 def purge_stale_drafts() -> int:
     """The hourly chore: batch drafts left for a day are removed."""
     return drafts_purge()

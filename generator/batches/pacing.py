@@ -24,6 +24,7 @@ from django_tasks_db.models import DBTaskResult
 
 from a1 import A1Error, Code
 from common import metrics
+from common.tracing import traced_job
 from generator.batches.checking import check_batch
 from generator.batches.fairness import RUN_IN_FLIGHT, items_in_turn
 from generator.batches.status import batch_progress
@@ -50,6 +51,7 @@ SENDING_LEASE = timedelta(minutes=5)
 
 
 @task()
+@traced_job
 def pace_batches() -> None:
     """One tick of the pacer; the next tick is queued while there is work."""
     next_at = batches_send_tick()

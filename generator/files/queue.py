@@ -17,6 +17,7 @@ from django.db import models, transaction
 from django.tasks import task
 
 from common import metrics
+from common.tracing import traced_job
 from generator.models import FileRemoval
 
 logger = logging.getLogger(__name__)
@@ -116,6 +117,7 @@ def files_remove_all_pending(
 
 
 @task()
+@traced_job
 def remove_pending_files() -> int:
     """Delete every queued file (after an erasure too large to finish while waited on)."""
     return files_remove_all_pending()

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.tasks import task
 from django.utils import timezone
 
+from common.tracing import traced_job
 from generator.galleries.models import EVERYONE, user_scope
 from generator.models import BalanceAlert, Batch, GalleryStamp, Membership, Run
 
@@ -115,6 +116,7 @@ STAMP_ROWS_KEPT = timedelta(minutes=30)
 
 
 @task()
+@traced_job
 def prune_gallery_stamps() -> int:
     """The chore every five minutes."""
     return gallery_stamps_prune()

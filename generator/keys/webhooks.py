@@ -33,6 +33,7 @@ from django.utils import timezone
 from common import metrics
 from common.image_links import post_to_link
 from common.images import ImageRejected
+from common.tracing import traced_job
 from generator.models import ApiKey, Batch, Run, WebhookDelivery
 from generator.runs.summaries import batch_json, run_json
 
@@ -114,6 +115,7 @@ def batch_ended(*, batch: Batch, progress) -> WebhookDelivery | None:
 
 
 @task()
+@traced_job
 def deliver_webhook(delivery_id: str) -> None:
     """One try; the next is queued for when it is due."""
     next_at = webhook_deliver(delivery_id=delivery_id)
@@ -207,6 +209,7 @@ def _payload_now(delivery: WebhookDelivery) -> dict:
 
 
 @task()
+@traced_job
 def resume_webhooks() -> int:
     """The minute chore."""
     return webhooks_resume()

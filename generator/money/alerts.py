@@ -26,6 +26,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.tracing import traced_job
 from generator.keys.webhooks import webhook_send
 from generator.models import (
     AccountBalance,
@@ -224,6 +225,7 @@ def alert_words(alert: SpendAlert) -> str:
 
 
 @task()
+@traced_job
 def send_spend_alert(alert_id: int) -> bool:
     return spend_alert_send(alert_id=alert_id)
 
@@ -267,6 +269,7 @@ def spend_alert_send(*, alert_id: int) -> bool:
 
 
 @task()
+@traced_job
 def check_spend_alerts() -> int:
     """The chore (every minute): new crossings recorded and queued."""
     return len(spend_alerts_check())

@@ -19,6 +19,7 @@ from django.utils import timezone
 from a1 import A1Error
 from common.images import Normalised
 from common.media import file_discard, file_store
+from common.tracing import traced_job
 from generator.errors import SubmitRefused
 from generator.files.queue import files_remove_all_pending
 from generator.models import InputImage, Run
@@ -192,6 +193,7 @@ def photos_purge_staged(*, now=None, limit: int = PURGE_BATCH) -> int:
 
 
 @task()
+@traced_job
 def purge_staged_photos() -> int:
     """The hourly chore: photos of forms never submitted go after a day."""
     removed = photos_purge_staged()

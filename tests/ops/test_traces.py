@@ -9,6 +9,7 @@ from opentelemetry.trace import SpanKind
 
 from a1.client import API_PREFIX
 from common import tracing
+from generator.files.queue import remove_pending_files
 from generator.keys import services as keys
 from generator.models import Run
 from generator.runs import tracking
@@ -82,6 +83,14 @@ def test_one_trace_from_the_request_through_the_worker_to_a1(
     assert poll.parent.span_id == request.context.span_id
     assert task_query.parent.span_id == poll.context.span_id
     assert poll.attributes["run_id"] == str(run.pk)
+
+
+def test_every_worker_job_is_a_span(spans, db):
+    # A chore the worker runs on its own: its span is its name, and the work it did runs
+    # inside it (the query that looks for files to remove is not traced, the job is).
+    assert remove_pending_files.call() == 0
+    (job,) = [s for s in spans.get_finished_spans() if s.name == "remove_pending_files"]
+    assert job.kind == SpanKind.CONSUMER and job.parent is None
 
 
 def _file():
