@@ -130,6 +130,9 @@ def app_details(request: HttpRequest, sb: Sandbox, key: str, app_id: str):
     }
     if not sb.knobs.kind_fields:
         del data["appType"], data["nodeNum"]
+    if not sb.knobs.position_fields:
+        for form in data["formArr"]:
+            form.pop("positionNum", None)
     return dialects.app(localize(data, language, app.publish_language), sb.knobs.dialects)
 
 

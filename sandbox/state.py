@@ -60,6 +60,8 @@ class Knobs:
     # appType and nodeNum are the sandbox's names; the document names no field for a
     # node app's kind or cost. 0 leaves them out of app details (A1 may not send them).
     kind_fields: int = 1
+    # positionNum (a group photo's people) is the sandbox's name too: 0 leaves it out.
+    position_fields: int = 1
 
     @classmethod
     def from_mapping(cls, values: dict, base: Knobs | None = None) -> Knobs:

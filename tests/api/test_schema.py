@@ -5,6 +5,7 @@ from __future__ import annotations
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
+from tests.conftest import image_bytes
 from tests.live import ApiTestCase, assert_error_shape
 
 
@@ -75,21 +76,31 @@ class ExactSchemaTests(ApiTestCase):
         valid = OAS31Validator(enhance).is_valid
         assert valid({"upload_id": "u"}) and valid({"result_id": "r", "upload_id": None})
         assert valid({"result_id": "r", "upload_id": ""})
-        for refused in ({}, {"upload_id": "u", "result_id": "r"}, {"upload_id": " "}):
+        for refused in ({}, {"upload_id": "u", "result_id": "r"}, {"upload_id": ""}):
             assert not valid(refused), refused
-            response = self.api("POST", "/runs/enhance", json=refused)
-            assert response.status_code in (404, 422), response.text  # " " names no upload
+            assert_error_shape(self.api("POST", "/runs/enhance", json=refused), 422, "invalid")
 
     def test_it_says_an_upload_is_either_a_file_or_an_image_url(self):
         body = self.schema()["paths"]["/api/v1/uploads"]["post"]["requestBody"]
-        form = body["content"]["multipart/form-data"]["schema"]
-        valid = OAS31Validator(form).is_valid
-        assert valid({"file": "bytes"}) and valid({"image_url": "https://example.com/a.jpg"})
-        assert valid({"file": "bytes", "image_url": ""})
-        for refused in ({}, {"file": "bytes", "image_url": "https://example.com/a.jpg"}):
-            assert not valid(refused), refused
+        shapes = body["content"]
+        assert set(shapes) == {"multipart/form-data", "application/x-www-form-urlencoded"}
+        a_file = OAS31Validator(shapes["multipart/form-data"]["schema"]).is_valid
+        a_link = OAS31Validator(shapes["application/x-www-form-urlencoded"]["schema"]).is_valid
+        assert a_file({"file": "bytes"}) and not a_file({})
+        assert a_link({"image_url": "https://example.com/a.jpg"}) and not a_link({})
+        assert not a_link({"image_url": "a.jpg"})
         response = self.api("POST", "/uploads", data={"image_url": ""})
         assert_error_shape(response, 422, "invalid")
+        # A link sent form-urlencoded is fetched (here: nothing answers at that address).
+        response = self.api("POST", "/uploads", data={"image_url": "http://127.0.0.1:9/a.jpg"})
+        assert response.status_code == 422 and response.json()["code"] != "invalid"
+
+    def test_it_takes_a_file_part_without_a_file_name(self):
+        """`requests` sends no file name for `files={"file": (None, content, type)}`."""
+        content = image_bytes(size=(300, 400))
+        response = self.api("POST", "/uploads", files={"file": (None, content, "image/jpeg")})
+        assert response.status_code == 201, response.text
+        assert response.json()["width"] == 300
 
     def test_it_refuses_a_date_the_schema_calls_invalid(self):
         for path in ("/history", "/gallery"):

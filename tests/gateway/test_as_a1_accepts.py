@@ -186,6 +186,37 @@ class AsA1Tests(GatewayTestCase):
         assert buffer.tell() > 10 * 1024 * 1024
         envelope(self.script.upload(buffer.getvalue(), "noise.png"), Code.FILE_TOO_LARGE)
 
+    def test_a_file_part_without_a_file_name_is_a_file(self):
+        """`requests` sends no file name for `files={"file": (None, content, type)}`; the
+        part is still the file, whatever its size (Django would make it lossy text)."""
+        noise = Image.effect_noise((2400, 1800), 80).convert("RGB")
+        buffer = io.BytesIO()
+        noise.save(buffer, "JPEG", quality=98)
+        big = buffer.getvalue()
+        assert len(big) > 2621440  # beyond Django's cap on a text field
+        png = image_bytes(size=(300, 400), fmt="PNG")
+        for content, content_type in ((big, "image/jpeg"), (png, "image/png")):
+            response = requests.post(
+                f"{self.base}/images/upload",
+                files={"file": (None, content, content_type)},
+                headers={"apiKey": self.token},
+                timeout=60,
+            )
+            assert b"filename" not in response.request.body[:300]  # type: ignore[index]
+            assert envelope(response)["data"]["path"].startswith("studio/")
+        kept = InputImage.objects.order_by("created")
+        assert [(i.width, i.original_name) for i in kept] == [(2048, ""), (300, "")]
+        too_big = envelope(
+            requests.post(
+                f"{self.base}/images/upload",
+                files={"file": (None, b"\xff\xd8\xff" + bytes(11 * 1024 * 1024))},
+                headers={"apiKey": self.token},
+                timeout=60,
+            ),
+            Code.FILE_TOO_LARGE,
+        )
+        assert too_big["data"] is None
+
     # --- values for forms an app does not have ----------------------------------------
 
     def test_values_for_forms_the_app_lacks_are_dropped_not_refused(self):
