@@ -16,8 +16,8 @@ from typing import Any
 from ninja import NinjaAPI
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
-BAD_JSON = {
-    "description": "The body is not readable JSON (code bad_request)",
+BAD_BODY = {
+    "description": "The body could not be read: not JSON, or a broken form (code bad_request)",
     "content": {"application/json": {"schema": ERROR_REF}},
 }
 ZIP = {
@@ -54,8 +54,8 @@ def schema_exact(schema: dict[str, Any]) -> dict[str, Any]:
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
             content = operation.get("requestBody", {}).get("content", {})
-            if "application/json" in content:
-                operation["responses"].setdefault(400, BAD_JSON)
+            if content:
+                operation["responses"].setdefault(400, BAD_BODY)
             if path == UPLOAD_PATH and "multipart/form-data" in content:
                 content["multipart/form-data"]["schema"] = copy.deepcopy(UPLOAD_FILE)
                 content["application/x-www-form-urlencoded"] = {"schema": copy.deepcopy(UPLOAD_LINK)}

@@ -106,3 +106,12 @@ class ExactSchemaTests(ApiTestCase):
         for path in ("/history", "/gallery"):
             assert_error_shape(self.api("GET", path, params={"date_to": "0"}), 422, "invalid")
             assert self.api("GET", path, params={"date_to": "2026-12-07"}).status_code == 200
+
+    def test_it_documents_400_for_a_form_it_cannot_read_and_answers_it(self):
+        documented = self.schema()["paths"]["/api/v1/uploads"]["post"]["responses"]["400"]
+        assert documented["content"]["application/json"]["schema"]["$ref"].endswith("ErrorOut")
+        for content_type in ("multipart/form-data", "multipart/form-data; boundary=\u00e9"):
+            response = self.api(
+                "POST", "/uploads", data=b"--x\r\n", headers={"Content-Type": content_type}
+            )
+            assert_error_shape(response, 400, "bad_request")
