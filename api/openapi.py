@@ -58,7 +58,9 @@ def schema_exact(schema: dict[str, Any]) -> dict[str, Any]:
                 operation["responses"].setdefault(400, BAD_BODY)
             if path == UPLOAD_PATH and "multipart/form-data" in content:
                 content["multipart/form-data"]["schema"] = copy.deepcopy(UPLOAD_FILE)
-                content["application/x-www-form-urlencoded"] = {"schema": copy.deepcopy(UPLOAD_LINK)}
+                content["application/x-www-form-urlencoded"] = {
+                    "schema": copy.deepcopy(UPLOAD_LINK)
+                }
             if path.endswith(ZIP_PATHS) and 200 in operation["responses"]:
                 operation["responses"][200] = ZIP
     components = schema.get("components", {}).get("schemas", {})

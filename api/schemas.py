@@ -11,6 +11,10 @@ from pydantic import Field
 
 from generator.runs.inputs import RunChoices
 
+# Text a query filters by: the databases keep no NUL character (PostgreSQL refuses one in
+# a query), so a filter with one is refused as invalid (422), as its schema says.
+NO_NUL = r"^[^\x00]*$"
+
 
 class ErrorOut(Schema):
     code: str = Field(description="A stable word to branch on, e.g. not_found, budget_exceeded")

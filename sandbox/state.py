@@ -329,7 +329,7 @@ class Sandbox:
         with self.lock:
             self.spend(key, cost)
             task = TaskRecord(
-                id=str(self.random.randrange(10**18, 10**19)),
+                id=str(self.random.randrange(10**18, 2**63)),  # 19 digits, a signed int64
                 key=key,
                 kind=kind,
                 app_id=app_id,

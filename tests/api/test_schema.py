@@ -115,3 +115,15 @@ class ExactSchemaTests(ApiTestCase):
                 "POST", "/uploads", data=b"--x\r\n", headers={"Content-Type": content_type}
             )
             assert_error_shape(response, 400, "bad_request")
+
+    def test_it_refuses_a_nul_in_a_filter_as_its_schema_says(self):
+        """PostgreSQL refuses a NUL in a query: the filters' schema excludes it, and the
+        API answers 422 rather than a server error."""
+        paths = self.schema()["paths"]
+        for path, name in (("/presets", "app_id"), ("/history", "app"), ("/gallery", "q")):
+            params = paths[f"/api/v1{path}"]["get"]["parameters"]
+            (param,) = [p for p in params if p["name"] == name]
+            pattern = param["schema"].get("pattern") or param["schema"]["anyOf"][0]["pattern"]
+            assert pattern == r"^[^\x00]*$"
+            assert_error_shape(self.api("GET", path, params={name: "1\x00"}), 422, "invalid")
+            assert self.api("GET", path, params={name: "1"}).status_code == 200
