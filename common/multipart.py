@@ -41,7 +41,7 @@ class NamelessFiles(FileUploadHandler):
         self.max_file_bytes = max_file_bytes
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
-        post, files = QueryDict(mutable=True), MultiValueDict()
+        post, files = QueryDict(mutable=True), MultiValueDict[str, InMemoryUploadedFile]()
         stream = LazyStream(ChunkIter(input_data, 64 * 1024))
         for count, (kind, meta, part) in enumerate(Parser(stream, boundary), start=1):
             if count > MAX_PARTS:
@@ -49,8 +49,8 @@ class NamelessFiles(FileUploadHandler):
             if kind not in (FIELD, FILE):
                 continue  # the preamble and the epilogue
             disposition = meta.get("content-disposition", ("", {}))[1]
-            name = disposition.get("name", b"").decode("utf-8", "replace").strip()
-            filename = disposition.get("filename", b"").decode("utf-8", "replace")
+            name = _text(disposition.get("name", b"")).strip()
+            filename = _text(disposition.get("filename", b""))
             if not name:
                 continue
             if kind == FILE or name in self.file_fields:
@@ -69,6 +69,11 @@ class NamelessFiles(FileUploadHandler):
 
     def file_complete(self, file_size):  # pragma: no cover - never called
         return None
+
+
+def _text(value: bytes | str) -> str:
+    """Django's part parser gives header parameters as bytes."""
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
 
 
 def _in_memory(field: str, filename: str, content: bytes, content_type: str):
