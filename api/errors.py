@@ -11,7 +11,9 @@ import logging
 import math
 from collections.abc import Mapping
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import HttpError
@@ -61,6 +63,9 @@ def error_response(error: ApiError) -> JsonResponse:
         response[name] = value
     return response
 
+
+# A body Django cannot read: a broken multipart form, or too much of it.
+UNREADABLE = (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
 UNAUTHORIZED = gettext_lazy(
     "Send an API key as 'Authorization: Bearer <key>' (create one under API keys), or log in."
@@ -118,6 +123,8 @@ def api_error_for(exc: Exception) -> ApiError:
         return ApiError(422, "invalid", gettext_lazy("Some values are not valid."), fields=fields)
     if isinstance(exc, Http404):
         return ApiError(404, "not_found", gettext_lazy("Not found."))
+    if isinstance(exc, UNREADABLE):
+        return ApiError(400, "bad_request", gettext_lazy("The request could not be read."))
     if isinstance(exc, HttpError):
         if exc.status_code == 401:
             return ApiError(401, "unauthorized", UNAUTHORIZED)

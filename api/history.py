@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from api.errors import ApiError
 from api.runs import site_base
-from api.schemas import RunPageOut, errors
+from api.schemas import NO_NUL, RunPageOut, errors
 from generator.galleries import queries
 from generator.galleries.queries import GalleryFilters
 from generator.models import Run
@@ -27,8 +27,8 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class Filters(Schema):
-    q: str = Field("", description="Words in the app name or the texts")
-    app: str = Field("", description="An app id")
+    q: str = Field("", description="Words in the app name or the texts", pattern=NO_NUL)
+    app: str = Field("", description="An app id", pattern=NO_NUL)
     state: Run.State | None = None
     date_from: date | None = None
     date_to: date | None = None

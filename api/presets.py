@@ -8,13 +8,13 @@ the app form. A preset whose app changed under it answers 409 until someone chec
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Header, Router
+from ninja import Header, Query, Router
 
 from api.apps import a1_language_of
 from api.auth import KeyedHttpRequest, api_key_of
 from api.errors import ApiError
 from api.runs import START_ERRORS, photos_for, run_answer, run_key, run_replayed
-from api.schemas import PresetOut, PresetRunIn, RunOut, errors
+from api.schemas import NO_NUL, PresetOut, PresetRunIn, RunOut, errors
 from generator.access import visible_or_404
 from library import presets
 from library.models import Preset
@@ -35,11 +35,13 @@ def _preset_json(preset: Preset) -> dict:
 
 @router.get(
     "",
-    response={200: list[PresetOut], **errors(401, 429)},
+    response={200: list[PresetOut], **errors(401, 422, 429)},
     url_name="preset_list",
     summary="The presets you can run",
 )
-def preset_list(request: HttpRequest, app_id: str | None = None):
+def preset_list(
+    request: HttpRequest, app_id: str | None = Query(None, pattern=NO_NUL, max_length=64)
+):
     """Your presets and your teams' (optionally of one app), yours first."""
     return [_preset_json(p) for p in presets.presets_for(user=request.user, app_id=app_id)]
 

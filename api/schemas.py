@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from django.conf import settings
 from ninja import Schema
 from pydantic import Field
 
 from generator.runs.inputs import RunChoices
+
+# Text a query filters by: the databases keep no NUL character (PostgreSQL refuses one in
+# a query), so a filter with one is refused as invalid (422), as its schema says.
+NO_NUL = r"^[^\x00]*$"
 
 
 class ErrorOut(Schema):
@@ -235,7 +240,9 @@ class BatchIn(Schema):
     generate_num: int = 1
     team_id: int | None = Field(None, description="The team that pays and may see the runs")
     visibility: Literal["", "private", "team"] = Field("", description="'' = your default")
-    items: list[BatchItemIn] = Field(description="One entry per run")
+    items: list[BatchItemIn] = Field(
+        description="One entry per run", min_length=1, max_length=settings.BATCH_MAX_ITEMS
+    )
     start: bool = Field(True, description="Hold the quote and start now (false: a draft)")
     only_what_fits: bool = Field(
         False, description="Start the items the budgets leave room for; cancel the rest"

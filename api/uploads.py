@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy
 from ninja import File, Form, Router, Status
+from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
 from api.errors import ApiError
 from api.schemas import UploadOut, errors
 from common.image_links import fetch_image
 from common.images import MAX_INPUT_BYTES, ImageRejected, normalise
+from common.multipart import NamelessFiles
 from generator.runs import photos
 
 router = Router(tags=["uploads"])
+
+
+def _nameless_files(view):
+    """A `file` part without a file name is the file too (as `requests` sends it)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        if request.content_type == "multipart/form-data":
+            handler = NamelessFiles(file_fields=("file",), max_file_bytes=MAX_INPUT_BYTES)
+            request.upload_handlers.insert(0, handler)
+        return view(request, *args, **kwargs)
+
+    return wrapper
 
 
 @router.post(
@@ -22,22 +39,24 @@ router = Router(tags=["uploads"])
     url_name="upload_create",
     summary="Upload a photo (a file or a link)",
 )
+@decorate_view(_nameless_files)
 def upload_create(
     request: HttpRequest, file: File[UploadedFile | None] = None, image_url: Form[str] = ""
 ):
-    """Send one image as multipart `file`, or an http(s) link as form field `image_url`.
+    """Send one image as a multipart `file`, or an http(s) link as the form field
+    `image_url` (form-urlencoded, or a multipart field).
 
     It is checked by content and converted to what A1 accepts (the notes say how);
     a photo no run uses is removed a day later.
     """
-    if bool(file) == bool(image_url.strip()):
+    if (file is not None) == bool(image_url.strip()):  # a file without a name is falsy
         raise ApiError(
             422,
             "invalid",
             gettext_lazy("Send either a file or an image_url, not both or neither."),
             fields={"file": gettext_lazy("Send either a file or an image_url.")},
         )
-    if file:
+    if file is not None:
         if (file.size or 0) > MAX_INPUT_BYTES:
             raise ImageRejected(
                 gettext_lazy("The file is larger than %(limit)d MB; please choose a smaller image.")

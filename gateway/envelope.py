@@ -15,7 +15,9 @@ import functools
 import logging
 import math
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404, HttpRequest, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
@@ -40,6 +42,8 @@ HTTP_STATUS: dict[int, int] = {
 FIELD_CODES = {"generate_num": Code.QUANTITY_OUT_OF_RANGE}
 # Codes only our paid A1 key can earn: the script's own key is fine, so never these.
 UPSTREAM_KEY_CODES = frozenset({Code.MISSING_API_KEY, Code.INVALID_API_KEY})
+# A body Django cannot read: a broken multipart form, or too much of it.
+UNREADABLE = (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
 
 class GatewayError(Exception):
@@ -96,6 +100,8 @@ def gateway_error_for(exc: Exception) -> GatewayError:
         return GatewayError(exc.code)
     if isinstance(exc, Http404):
         return GatewayError(Code.INVALID_PARAMS, "no such task for this key")
+    if isinstance(exc, UNREADABLE):
+        return GatewayError(Code.INVALID_PARAMS, "the form could not be read")
     if isinstance(exc, StorageUnavailable):
         error = GatewayError(
             Code.SERVICE_INTERNAL_ERROR,

@@ -26,6 +26,7 @@ from a1.client import LANGUAGES
 from common.image_links import fetch_image
 from common.images import A1_MAX_BYTES, A1_MAX_SIDE, ImageRejected, normalise
 from common.media import stored_image
+from common.multipart import NamelessFiles
 from gateway.envelope import GatewayError, a1_endpoint, answer
 from gateway.links import PHOTO, RESULT, link_for, link_open
 from generator.access import shown_or_404, shown_to
@@ -119,6 +120,12 @@ def app_details(request: HttpRequest, key: ApiKey, app_id: str):
 
 @a1_endpoint("POST")
 def upload(request: HttpRequest, key: ApiKey):
+    """One image, as form-data: a `file` part (with or without a file name, as plain
+    `requests` scripts send it) or an `imageUrl` value."""
+    if request.content_type == "multipart/form-data":
+        request.upload_handlers.insert(
+            0, NamelessFiles(file_fields=("file",), max_file_bytes=A1_MAX_BYTES)
+        )
     files = [f for name in request.FILES for f in request.FILES.getlist(name)]
     image_url = request.POST.get("imageUrl", "").strip()
     if len(files) + bool(image_url) > 1:

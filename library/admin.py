@@ -34,6 +34,16 @@ class ChargeForm(forms.ModelForm):
         max_value=32767,
         help_text=_("Per image for a form app, per run for a node app. Empty: as A1 says."),
     )
+    people_positions = forms.IntegerField(
+        label=_("People positions"),
+        required=False,
+        min_value=0,
+        max_value=20,
+        help_text=_(
+            "A group photo app: how many people its photo form takes, one photo each "
+            "(0: one photo). Empty: as A1's app details say."
+        ),
+    )
 
     class Meta:
         model = LibraryApp
@@ -49,6 +59,7 @@ class ChargeForm(forms.ModelForm):
         if definition is not None:
             self.fields["charge_kind"].initial = definition.cost_kind
             self.fields["charge_points"].initial = definition.cost_points
+            self.fields["people_positions"].initial = definition.people_positions
 
 
 @admin.register(LibraryApp)
@@ -72,13 +83,14 @@ class LibraryAppAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in LibraryApp._meta.fields]
 
     def get_fields(self, request, obj=None):
-        return ["charge_kind", "charge_points", *self.readonly_fields]
+        return ["charge_kind", "charge_points", "people_positions", *self.readonly_fields]
 
     def save_model(self, request, obj, form, change):
         library_app_charge(
             app=obj,
             kind=form.cleaned_data["charge_kind"],
             points=form.cleaned_data["charge_points"],
+            positions=form.cleaned_data["people_positions"],
         )
 
     def has_add_permission(self, request):

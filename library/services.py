@@ -37,6 +37,7 @@ from generator.runs.definitions import (
     RecentApp,
     app_cost_set,
     app_fetch,
+    app_positions_set,
     apps_recent,
 )
 from generator.runs.inputs import app_slots
@@ -168,11 +169,15 @@ def _library_app(app_id: str, app: A1App, language: str) -> LibraryApp:
     return row
 
 
-def library_app_charge(*, app: LibraryApp, kind: str, points: int | None) -> LibraryApp:
-    """Staff correct what an app costs (its kind, points per image or per run): the
-    portal quotes, holds and charges by it from now on (`app_cost_set`), and the
-    library's cards and filters show it."""
+def library_app_charge(
+    *, app: LibraryApp, kind: str, points: int | None, positions: int | None = None
+) -> LibraryApp:
+    """Staff correct what an app costs (its kind, points per image or per run) and how
+    many people its group photo takes: the portal quotes, holds and charges by it from
+    now on (`app_cost_set`), its form asks for that many photos (`app_positions_set`),
+    and the library's cards and filters show it."""
     app_cost_set(app_id=app.app_id, kind=kind, points=points)
+    app_positions_set(app_id=app.app_id, positions=positions)
     definition = AppDefinition.objects.filter(app_id=app.app_id).order_by("-fetched_at").first()
     if definition is not None:
         charged = definition.app

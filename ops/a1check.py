@@ -190,6 +190,17 @@ def _apps(report: Report, client: A1Client, app_id: str) -> App | None:
             f"app {app_id}: neither appType nor nodeNum in its details: a node app cannot"
             " be told from a form app; set kind and points in the library's admin"
         )
+    photos = [
+        f for f in raw.get("formArr") or [] if isinstance(f, dict) and f.get("type") == "cnet"
+    ]
+    grouped = [str(f.get("positionNum")) for f in photos if f.get("positionNum")]
+    if grouped:
+        report.held.append(f"app {app_id}: group photo marking present (positionNum {grouped[0]})")
+    elif photos:
+        report.lines.append(
+            f"app {app_id}: no positionNum on its photo form(s): read as one photo each; a"
+            " group photo app needs its people positions set in the library's admin"
+        )
     published = names.get("")
     same = [lang for lang, name in names.items() if lang and name == published]
     if published is not None:

@@ -112,6 +112,9 @@ def app_details(request: HttpRequest, sb: Sandbox, key: str, app_id: str):
     app = rules.app_for_key(sb, key, app_id)
     language = request.GET.get("language", "")
     host = _host(request)
+    app_forms = [
+        {k: v for k, v in form.items() if k not in {"effect", "tint"}} for form in app.forms
+    ]
     data = {
         "id": app.id,
         "versionId": app.version_id,
@@ -120,9 +123,7 @@ def app_details(request: HttpRequest, sb: Sandbox, key: str, app_id: str):
         "cover": f"{host}/files/assets/cover-{app.id}.jpg",
         "appType": app.app_type,
         "nodeNum": app.node_num,
-        "formArr": [
-            {k: v for k, v in form.items() if k not in {"effect", "tint"}} for form in app.forms
-        ],
+        "formArr": app_forms,
         "styleArr": [
             {"id": s["id"], "name": s["name"], "image": f"{host}/files/assets/style-{s['id']}.jpg"}
             for s in app.styles
@@ -130,6 +131,9 @@ def app_details(request: HttpRequest, sb: Sandbox, key: str, app_id: str):
     }
     if not sb.knobs.kind_fields:
         del data["appType"], data["nodeNum"]
+    if not sb.knobs.position_fields:
+        for form in app_forms:
+            form.pop("positionNum", None)
     return dialects.app(localize(data, language, app.publish_language), sb.knobs.dialects)
 
 

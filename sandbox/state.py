@@ -60,6 +60,8 @@ class Knobs:
     # appType and nodeNum are the sandbox's names; the document names no field for a
     # node app's kind or cost. 0 leaves them out of app details (A1 may not send them).
     kind_fields: int = 1
+    # positionNum (a group photo's people) is the sandbox's name too: 0 leaves it out.
+    position_fields: int = 1
 
     @classmethod
     def from_mapping(cls, values: dict, base: Knobs | None = None) -> Knobs:
@@ -327,7 +329,7 @@ class Sandbox:
         with self.lock:
             self.spend(key, cost)
             task = TaskRecord(
-                id=str(self.random.randrange(10**18, 10**19)),
+                id=str(self.random.randrange(10**18, 2**63)),  # 19 digits, a signed int64
                 key=key,
                 kind=kind,
                 app_id=app_id,

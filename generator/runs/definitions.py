@@ -88,7 +88,7 @@ def app_store(*, app_id: str, app: A1App, language: str) -> AppDefinition:
     kept = (
         AppDefinition.objects.filter(app_id=app.id or app_id)
         .order_by("-fetched_at")
-        .values("allowed", "cost_kind", "cost_points", "cost_source")
+        .values("allowed", "cost_kind", "cost_points", "cost_source", "people_positions")
         .first()
     )
     allowed = kept["allowed"] if kept else None
@@ -138,6 +138,28 @@ def app_cost_set(*, app_id: str, kind: str, points: int | None, source: str = "s
     logger.info(
         "App %s is charged as %s, %s points (%s)", app_id, kind or "A1 says", points, source
     )
+    return changed
+
+
+def app_positions_set(*, app_id: str, positions: int | None) -> int:
+    """How many people the app's group photo takes (one photo each, on its first photo
+    form), in every version and language we keep and the versions to come; None for
+    what A1's details say (positionNum). Returns the rows changed."""
+    with transaction.atomic():
+        before = (
+            AppDefinition.objects.filter(app_id=app_id)
+            .values_list("people_positions", flat=True)
+            .first()
+        )
+        changed = AppDefinition.objects.filter(app_id=app_id).update(people_positions=positions)
+        if changed and before != positions:
+            audit_record(
+                act=Act.SETTING_CHANGED,
+                target=f"app {app_id} people positions",
+                before={"people_positions": before},
+                after={"people_positions": positions},
+            )
+    logger.info("App %s takes %s people positions (staff)", app_id, positions)
     return changed
 
 

@@ -69,6 +69,18 @@ class AppDefinition(models.Model):
         blank=True,
         choices=[("staff", _("Set by staff")), ("a1", _("Learnt from A1's 324011"))],
     )
+    # A group photo app's people (one photo each) when A1's answer does not say it:
+    # positionNum is the sandbox's name, not the document's. Set by staff, kept across
+    # versions; it applies to the app's first photo form.
+    people_positions = models.PositiveSmallIntegerField(
+        _("people positions"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "A group photo app: how many people its photo form takes, one photo each "
+            "(0: one photo). Empty: as A1's app details say (positionNum)."
+        ),
+    )
 
     class Meta:
         constraints = [
@@ -85,11 +97,20 @@ class AppDefinition(models.Model):
     @property
     def app(self) -> A1App:
         """The typed app, read again from the stored definition (tolerant reader), with
-        the kind and points the portal charges by (`cost_kind`, `cost_points`)."""
+        the kind and points the portal charges by (`cost_kind`, `cost_points`) and the
+        people a group photo takes (`people_positions`)."""
         cached = getattr(self, "_app", None)
         if cached is None:
-            cached = self._app = self.charged(A1App.from_json(self.definition))
+            cached = self._app = self.grouped(self.charged(A1App.from_json(self.definition)))
         return cached
+
+    def grouped(self, app: A1App) -> A1App:
+        """The app with the people positions staff set for its first photo form."""
+        photo = next(iter(app.forms_of("cnet")), None)
+        if self.people_positions is None or photo is None:
+            return app
+        positions = replace(photo, positions=self.people_positions)
+        return replace(app, forms=tuple(positions if f is photo else f for f in app.forms))
 
     def charged(self, app: A1App) -> A1App:
         if self.cost_kind == "node":

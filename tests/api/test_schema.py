@@ -5,6 +5,7 @@ from __future__ import annotations
 from openapi_schema_validator import OAS31Validator
 from openapi_spec_validator import validate
 
+from tests.conftest import image_bytes
 from tests.live import ApiTestCase, assert_error_shape
 
 
@@ -75,23 +76,54 @@ class ExactSchemaTests(ApiTestCase):
         valid = OAS31Validator(enhance).is_valid
         assert valid({"upload_id": "u"}) and valid({"result_id": "r", "upload_id": None})
         assert valid({"result_id": "r", "upload_id": ""})
-        for refused in ({}, {"upload_id": "u", "result_id": "r"}, {"upload_id": " "}):
+        for refused in ({}, {"upload_id": "u", "result_id": "r"}, {"upload_id": ""}):
             assert not valid(refused), refused
-            response = self.api("POST", "/runs/enhance", json=refused)
-            assert response.status_code in (404, 422), response.text  # " " names no upload
+            assert_error_shape(self.api("POST", "/runs/enhance", json=refused), 422, "invalid")
 
     def test_it_says_an_upload_is_either_a_file_or_an_image_url(self):
         body = self.schema()["paths"]["/api/v1/uploads"]["post"]["requestBody"]
-        form = body["content"]["multipart/form-data"]["schema"]
-        valid = OAS31Validator(form).is_valid
-        assert valid({"file": "bytes"}) and valid({"image_url": "https://example.com/a.jpg"})
-        assert valid({"file": "bytes", "image_url": ""})
-        for refused in ({}, {"file": "bytes", "image_url": "https://example.com/a.jpg"}):
-            assert not valid(refused), refused
+        shapes = body["content"]
+        assert set(shapes) == {"multipart/form-data", "application/x-www-form-urlencoded"}
+        a_file = OAS31Validator(shapes["multipart/form-data"]["schema"]).is_valid
+        a_link = OAS31Validator(shapes["application/x-www-form-urlencoded"]["schema"]).is_valid
+        assert a_file({"file": "bytes"}) and not a_file({})
+        assert a_link({"image_url": "https://example.com/a.jpg"}) and not a_link({})
+        assert not a_link({"image_url": "a.jpg"})
         response = self.api("POST", "/uploads", data={"image_url": ""})
         assert_error_shape(response, 422, "invalid")
+        # A link sent form-urlencoded is fetched (here: nothing answers at that address).
+        response = self.api("POST", "/uploads", data={"image_url": "http://127.0.0.1:9/a.jpg"})
+        assert response.status_code == 422 and response.json()["code"] != "invalid"
+
+    def test_it_takes_a_file_part_without_a_file_name(self):
+        """`requests` sends no file name for `files={"file": (None, content, type)}`."""
+        content = image_bytes(size=(300, 400))
+        response = self.api("POST", "/uploads", files={"file": (None, content, "image/jpeg")})
+        assert response.status_code == 201, response.text
+        assert response.json()["width"] == 300
 
     def test_it_refuses_a_date_the_schema_calls_invalid(self):
         for path in ("/history", "/gallery"):
             assert_error_shape(self.api("GET", path, params={"date_to": "0"}), 422, "invalid")
             assert self.api("GET", path, params={"date_to": "2026-12-07"}).status_code == 200
+
+    def test_it_documents_400_for_a_form_it_cannot_read_and_answers_it(self):
+        documented = self.schema()["paths"]["/api/v1/uploads"]["post"]["responses"]["400"]
+        assert documented["content"]["application/json"]["schema"]["$ref"].endswith("ErrorOut")
+        for content_type in ("multipart/form-data", "multipart/form-data; boundary=\u00e9"):
+            response = self.api(
+                "POST", "/uploads", data=b"--x\r\n", headers={"Content-Type": content_type}
+            )
+            assert_error_shape(response, 400, "bad_request")
+
+    def test_it_refuses_a_nul_in_a_filter_as_its_schema_says(self):
+        """PostgreSQL refuses a NUL in a query: the filters' schema excludes it, and the
+        API answers 422 rather than a server error."""
+        paths = self.schema()["paths"]
+        for path, name in (("/presets", "app_id"), ("/history", "app"), ("/gallery", "q")):
+            params = paths[f"/api/v1{path}"]["get"]["parameters"]
+            (param,) = [p for p in params if p["name"] == name]
+            pattern = param["schema"].get("pattern") or param["schema"]["anyOf"][0]["pattern"]
+            assert pattern == r"^[^\x00]*$"
+            assert_error_shape(self.api("GET", path, params={name: "1\x00"}), 422, "invalid")
+            assert self.api("GET", path, params={name: "1"}).status_code == 200

@@ -17,6 +17,7 @@ from PIL import Image
 
 from a1 import A1Client, A1Error, CnetValue, Code, GenerateRequest
 from generator.models import AppDefinition, InputImage, Run
+from generator.runs.definitions import app_cost_set
 from tests.base import WATERCOLOR
 from tests.conftest import fast_retry, image_bytes
 from tests.gateway.base import GatewayTestCase, envelope
@@ -186,6 +187,37 @@ class AsA1Tests(GatewayTestCase):
         assert buffer.tell() > 10 * 1024 * 1024
         envelope(self.script.upload(buffer.getvalue(), "noise.png"), Code.FILE_TOO_LARGE)
 
+    def test_a_file_part_without_a_file_name_is_a_file(self):
+        """`requests` sends no file name for `files={"file": (None, content, type)}`; the
+        part is still the file, whatever its size (Django would make it lossy text)."""
+        noise = Image.effect_noise((2400, 1800), 80).convert("RGB")
+        buffer = io.BytesIO()
+        noise.save(buffer, "JPEG", quality=98)
+        big = buffer.getvalue()
+        assert len(big) > 2621440  # beyond Django's cap on a text field
+        png = image_bytes(size=(300, 400), fmt="PNG")
+        for content, content_type in ((big, "image/jpeg"), (png, "image/png")):
+            response = requests.post(
+                f"{self.base}/images/upload",
+                files={"file": (None, content, content_type)},
+                headers={"apiKey": self.token},
+                timeout=60,
+            )
+            assert b"filename" not in bytes(response.request.body or b"")[:300]
+            assert envelope(response)["data"]["path"].startswith("studio/")
+        kept = InputImage.objects.order_by("created")
+        assert [(i.width, i.original_name) for i in kept] == [(2048, ""), (300, "")]
+        too_big = envelope(
+            requests.post(
+                f"{self.base}/images/upload",
+                files={"file": (None, b"\xff\xd8\xff" + bytes(11 * 1024 * 1024))},
+                headers={"apiKey": self.token},
+                timeout=60,
+            ),
+            Code.FILE_TOO_LARGE,
+        )
+        assert too_big["data"] is None
+
     # --- values for forms an app does not have ----------------------------------------
 
     def test_values_for_forms_the_app_lacks_are_dropped_not_refused(self):
@@ -232,6 +264,35 @@ class AsA1Tests(GatewayTestCase):
         assert "one image per run" in refused["msg"]
         assert AppDefinition.objects.get(app_id=NODE_APP).cost_kind == "node"
         envelope(self.script.generate({**body, "generateNum": "1"}))
+
+    def test_a_node_app_priced_by_staff_is_charged_so_through_the_gateway(self):
+        """Without appType/nodeNum the portal cannot know a node app; staff say it (3
+        points per run), and both scripts' runs are quoted and held at that."""
+        self.sandbox.knobs(kind_fields=0)
+        app = envelope(self.script.app(NODE_APP))["data"]
+        assert "appType" not in app and "nodeNum" not in app
+        app_cost_set(app_id=NODE_APP, kind="node", points=3)
+        upload = envelope(self.script.upload(image_bytes(size=(300, 400))))["data"]
+        body = {
+            "appId": NODE_APP,
+            "versionId": app["versionId"],
+            "generateNum": "1",
+            "cnet": [{"id": NODE_PHOTO, "imageUrl": upload["imageUrl"], "path": upload["path"]}],
+        }
+        envelope(self.script.generate(body))
+        client_upload = self.client_a1.upload_file(image_bytes(size=(300, 400)), "b.jpg")
+        self.client_a1.generate(
+            GenerateRequest(
+                app_id=NODE_APP,
+                version_id=app["versionId"],
+                generate_num=1,
+                cnet=(CnetValue(NODE_PHOTO, client_upload.image_url, client_upload.path),),
+            )
+        )
+        assert [r.points_quoted for r in Run.objects.all()] == [3, 3]
+        # One image per run, as A1 says of node apps: refused here, A1 never asked.
+        envelope(self.script.generate({**body, "generateNum": "2"}), Code.QUANTITY_OUT_OF_RANGE)
+        assert self.sandbox.calls("generate") == 2
 
     # --- generateNum -------------------------------------------------------------------
 
@@ -302,6 +363,15 @@ class AsA1Tests(GatewayTestCase):
             )
             body = envelope(response, Code.INVALID_PARAMS, status=405)
             assert response.headers["Allow"] == allowed and method in body["msg"]
+
+    def test_the_portal_client_reads_a_wrong_method_as_a1s_10001(self):
+        """The client sends each endpoint's own method; sent another (its low-level
+        call), it reads the portal's 405 as A1's envelope, not as a broken answer."""
+        for method, path in (("GET", "/images/generate"), ("POST", f"/apps/{WATERCOLOR}")):
+            with pytest.raises(A1Error) as refused:
+                self.client_a1._safe(method, path)
+            assert refused.value.code == Code.INVALID_PARAMS, refused.value
+            assert method in str(refused.value)
 
     def test_a_post_to_a_path_a1_lacks_answers_the_envelope(self):
         response = requests.post(

@@ -101,3 +101,59 @@ class AppCostTests(LibraryMixin, TrackingTestCase):
         for definition in AppDefinition.objects.filter(app_id=HEADSHOT):
             assert definition.app.cost(1) == 3
         assert AppDefinition.objects.filter(app_id=HEADSHOT).count() == 2
+
+
+GROUP = "1838546335502970884"  # two friends' faces at the sandbox (positionNum 2)
+FACES = "cnet_1838546335507168010"
+
+
+class GroupPhotoTests(LibraryMixin, TrackingTestCase):
+    """A group photo's people are `positionNum` at the sandbox, a name the document never
+    gives: with the field switched off (its knob `position_fields`), staff say it."""
+
+    def setUp(self):
+        super().setUp()
+        self.sandbox.knobs(position_fields=0)
+
+    def slots(self) -> list[str]:
+        self.login(self.owner)
+        fields = self.form_page(GROUP).context["form"].fields
+        return [name for name in fields if name.startswith(FACES) and "url" not in name]
+
+    def group_run(self, faces: list[str]):
+        page = self.form_page(GROUP)
+        style = page.context["form"].fields["style"].choices[-1][0]
+        data = {"idempotency_key": self.form_key(page), "style": style, "generate_num": "1"}
+        data |= {name: photo(f"{name}.jpg") for name in faces}
+        return self.submit(GROUP, data)
+
+    def test_staff_set_the_people_of_a_group_photo_and_the_run_sends_each(self):
+        assert self.slots() == [FACES]  # without positionNum: one photo, as A1's answer says
+        response = self.group_run([FACES])
+        assert response.status_code == 200  # A1 (the sandbox) wants two faces: refused
+        assert not Run.objects.filter(state__in=["running", "completed"]).exists()
+        self.add(GROUP)
+        self.login(self.staff)
+        row = LibraryApp.objects.get(app_id=GROUP)
+        response = self.client.post(
+            f"/admin/library/libraryapp/{row.pk}/change/",
+            {"charge_kind": "", "charge_points": "", "people_positions": "2"},
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert AppDefinition.objects.filter(app_id=GROUP).first().people_positions == 2
+        assert self.slots() == [f"{FACES}_p0", f"{FACES}_p1"]  # one photo per person
+        response = self.group_run([f"{FACES}_p0", f"{FACES}_p1"])
+        assert response.status_code == 302, response.content.decode()[:800]
+        run = Run.objects.get(state="running")
+        assert sorted(run.inputs.values_list("position", flat=True)) == [0, 1]
+        assert self.sandbox.calls("generate") == 2  # refused with one face, taken with two
+        # What staff said stays with the versions to come, and can be taken back.
+        self.sandbox.bump(GROUP)
+        app_fetch(app_id=GROUP, language="en_US", force=True)
+        assert all(d.people_positions == 2 for d in AppDefinition.objects.filter(app_id=GROUP))
+        self.login(self.staff)
+        self.client.post(
+            f"/admin/library/libraryapp/{row.pk}/change/",
+            {"charge_kind": "", "charge_points": "", "people_positions": ""},
+        )
+        assert self.slots() == [FACES]
