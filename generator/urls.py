@@ -5,7 +5,7 @@ from generator.batches import views as batches
 from generator.galleries.views import bulk, compare, galleries
 from generator.keys import views as keys
 from generator.money import views as usage
-from generator.runs.views import actions, apps, media
+from generator.runs.views import actions, apps, media, reuse
 from generator.runs.views import runs as runs
 from generator.teams import views as teams
 
@@ -52,6 +52,7 @@ urlpatterns = [
     path("generations/<uuid:run_id>/share/", actions.share, name="run_share"),
     path("generations/<uuid:run_id>/download.zip", actions.download_zip, name="run_zip"),
     path("enhance/", runs.enhance, name="enhance"),
+    path("results/<uuid:result_id>/use/", reuse.result_use, name="result_use"),
     path("compare/", compare.compare, name="compare"),
     path("history/", galleries.history, name="history"),
     path("history/cards/", galleries.cards_live, name="cards_live"),
