@@ -2,7 +2,7 @@ from django.urls import path
 
 from generator.audit import views as audit
 from generator.batches import views as batches
-from generator.galleries.views import bulk, compare, galleries
+from generator.galleries.views import bulk, compare, galleries, running
 from generator.keys import views as keys
 from generator.money import views as usage
 from generator.runs.views import actions, apps, media, reuse
@@ -56,6 +56,7 @@ urlpatterns = [
     path("compare/", compare.compare, name="compare"),
     path("history/", galleries.history, name="history"),
     path("history/cards/", galleries.cards_live, name="cards_live"),
+    path("running/", running.running, name="running"),
     path("team/", galleries.team_gallery, name="team"),
     path("team/<int:team_id>/invite/", teams.invite, name="team_invite"),
     path(

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from django import template
 
+from generator.galleries.pages import card_mark
+
 register = template.Library()
 
 PROMPT_CHARS = 140
@@ -52,3 +54,15 @@ def slots(run) -> list[bool]:
     wanted = max(1, run.generate_num or 1)
     copied = min(wanted, getattr(run, "card_copied", None) or 0)
     return [True] * copied + [False] * (wanted - copied)
+
+
+@register.filter
+def result_slots(run, results) -> list:
+    """The run page while a run is under way: one place per requested image, each the
+    saved result (in A1's order) or None while it is still to come."""
+    saved = [result for result in results if result.copied]
+    wanted = max(run.generate_num or 1, len(saved))
+    return saved + [None] * (wanted - len(saved))
+
+
+register.filter("card_mark", card_mark)
