@@ -1,4 +1,5 @@
-"""A result used as the photo of another run: the chooser of apps, then the app's form
+"""A result used as the photo of another run, and photos shared from a phone (the
+installed app's share target): the chooser of apps and presets, then the app's form
 with the photo in place."""
 
 import uuid
@@ -8,13 +9,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
 
 from common.htmx import HtmxHttpRequest, redirect_after_post
 from generator.access import shown_or_404
 from generator.errors import SubmitRefused
-from generator.models import ResultImage
+from generator.models import InputImage, ResultImage
 from generator.runs import photos
+from generator.runs.forms import SharedPhotosForm
 from library.models import Preset
 from library.targets import photo_targets
 
@@ -71,4 +74,62 @@ def result_use(request: HtmxHttpRequest, result_id):
             "targets": photo_targets(user=request.user),
             "action": request.path,
         },
+    )
+
+
+def _sent_by_the_browser(request) -> bool:
+    """A share target's POST comes from the phone's own share sheet, without our CSRF
+    token: the browser's fetch metadata stands in for it. Refused: anything another site
+    sent (Sec-Fetch-Site cross-site or same-site, or an Origin that is not ours)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in ("none", "same-origin"):
+        return False
+    origin = request.headers.get("Origin")
+    return origin in (None, "null") or origin == f"{request.scheme}://{request.get_host()}"
+
+
+@csrf_exempt  # the share sheet cannot send our token; _sent_by_the_browser checks instead
+@login_required
+@require_POST
+def share_target(request: HtmxHttpRequest):
+    """Photos shared to the installed app: checked like every upload (the app form's own
+    checks, SharedPhotosForm), kept as the person's staged photos (photo_keep), then the
+    chooser. Nothing is run or spent here: that takes a press on a CSRF-protected form."""
+    if not _sent_by_the_browser(request):
+        return render(request, "403.html", status=403)
+    form = SharedPhotosForm(data={}, files=request.FILES)
+    if not form.is_valid():
+        return render(request, "runs/use.html", {"form": form, "shared": []}, status=400)
+    kept = [photos.photo_keep(user=request.user, image=image) for image in form.images]
+    return redirect(f"/share/choose/?{urlencode([('p', str(photo.pk)) for photo in kept])}")
+
+
+def _shared_photos(request, ids: list[str]) -> list[InputImage]:
+    """The person's own staged photos named by id (at most a batch's worth); 404 else."""
+    wanted = {_uuid_or_404(text) for text in ids[: SharedPhotosForm.MAX_PHOTOS]}
+    found = list(
+        InputImage.objects.filter(
+            pk__in=wanted, owner=request.user, run__isnull=True, batch_item__isnull=True
+        ).order_by("created")
+    )
+    if not found or len(found) != len(wanted):
+        raise Http404
+    return found
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def share_choose(request: HtmxHttpRequest):
+    """GET: where the shared photo goes (pinned and recent apps, their presets).
+    POST: the app's form with the photo in place."""
+    if request.method == "POST":
+        shared = _shared_photos(request, request.POST.getlist("photo"))
+        app_id, preset = chosen_target(request)
+        url = app_with_photos(app_id=app_id, photo_ids=[str(shared[0].pk)], preset=preset)
+        return redirect_after_post(request, url)
+    shared = _shared_photos(request, request.GET.getlist("p"))
+    return render(
+        request,
+        "runs/use.html",
+        {"shared": shared, "targets": photo_targets(user=request.user), "action": request.path},
     )
