@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 
 import api
 from accounts.views import auth, profile, sso
+from common import pwa
 from common.admin import MOVED_ADMIN, moved_admin_page, renamed_admin_page
 from gateway import urls as gateway_urls
 from ops import health, metrics
@@ -29,6 +30,9 @@ urlpatterns = [
     path("healthz/ready", health.ready, name="healthz_ready"),
     path("ping", health.ping, name="ping"),
     path("metrics", metrics.metrics, name="metrics"),
+    path("manifest.webmanifest", pwa.manifest, name="manifest"),
+    path("sw.js", pwa.service_worker, name="service_worker"),
+    path("offline/", pwa.offline, name="offline"),
     # Django's language switch, which also saves the choice of someone logged in.
     path("i18n/setlang/", profile.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -16,6 +16,7 @@ from typing import IO
 
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse
+from django.utils import timezone
 
 CHUNK = 1024 * 1024
 
@@ -28,11 +29,21 @@ def zip_spool(entries: Iterable[tuple[str, FieldFile]]) -> IO[bytes]:
             for name, stored in entries:
                 if not stored:
                     continue
-                with stored.open("rb") as source, archive.open(name, "w") as target:
+                entry = zipfile.ZipInfo(name, date_time=_dated(stored))
+                with stored.open("rb") as source, archive.open(entry, "w") as target:
                     shutil.copyfileobj(source, target, CHUNK)
         spool.seek(0)
         cleanup.pop_all()
     return spool
+
+
+def _dated(stored: FieldFile) -> tuple[int, int, int, int, int, int]:
+    """An entry's date: when the row that holds the file was saved (`copied_at` for a
+    result, else `created`), in the reader's time zone; never ZIP's default of 1980."""
+    row = getattr(stored, "instance", None)
+    when = getattr(row, "copied_at", None) or getattr(row, "created", None) or timezone.now()
+    local = timezone.localtime(when) if timezone.is_aware(when) else when
+    return (local.year, local.month, local.day, local.hour, local.minute, local.second)
 
 
 def zip_response(spool: IO[bytes], *, filename: str) -> FileResponse:

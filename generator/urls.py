@@ -2,10 +2,10 @@ from django.urls import path
 
 from generator.audit import views as audit
 from generator.batches import views as batches
-from generator.galleries.views import bulk, compare, galleries
+from generator.galleries.views import bulk, compare, galleries, running
 from generator.keys import views as keys
 from generator.money import views as usage
-from generator.runs.views import actions, apps, media
+from generator.runs.views import actions, apps, media, reuse
 from generator.runs.views import runs as runs
 from generator.teams import views as teams
 
@@ -52,9 +52,13 @@ urlpatterns = [
     path("generations/<uuid:run_id>/share/", actions.share, name="run_share"),
     path("generations/<uuid:run_id>/download.zip", actions.download_zip, name="run_zip"),
     path("enhance/", runs.enhance, name="enhance"),
+    path("results/<uuid:result_id>/use/", reuse.result_use, name="result_use"),
+    path("share/", reuse.share_target, name="share_target"),
+    path("share/choose/", reuse.share_choose, name="share_choose"),
     path("compare/", compare.compare, name="compare"),
     path("history/", galleries.history, name="history"),
     path("history/cards/", galleries.cards_live, name="cards_live"),
+    path("running/", running.running, name="running"),
     path("team/", galleries.team_gallery, name="team"),
     path("team/<int:team_id>/invite/", teams.invite, name="team_invite"),
     path(

@@ -211,8 +211,18 @@ def card_moving(card) -> bool:
     return card.state in moving
 
 
+def card_mark(card) -> str:
+    """What a page says it saw of a card (`s=<id>:<mark>`): its state, and how many
+    images are saved (a run read with `card_copied`) or items finished (a batch), so a
+    card changes as each image of a run arrives."""
+    count = getattr(card, "card_copied", None)
+    if count is None:
+        count = getattr(card, "items_done", None)
+    return f"{card.state}.{count or 0}"
+
+
 def card_changes(*, seen: dict[str, str], runs: QuerySet, batches: QuerySet) -> tuple:
-    """Of the cards a page shows as `seen` ({id: state}), those whose state is now
+    """Of the cards a page shows as `seen` ({id: card_mark}), those whose mark is now
     different, and those still moving (to ask about again): read from our database only,
     in at most two queries. Ids that `runs` and `batches` do not hold are ignored."""
     ids = []
@@ -224,5 +234,5 @@ def card_changes(*, seen: dict[str, str], runs: QuerySet, batches: QuerySet) -> 
     if not ids:
         return [], []
     found = list(runs.filter(pk__in=ids)) + list(batches.filter(pk__in=ids))
-    changed = [card for card in found if seen.get(str(card.pk)) != card.state]
+    changed = [card for card in found if seen.get(str(card.pk)) != card_mark(card)]
     return changed, [card for card in found if card_moving(card)]

@@ -73,6 +73,11 @@ def for_grid(qs: QuerySet) -> QuerySet:
         card_width=Subquery(first_result.values("width")[:1]),
         card_height=Subquery(first_result.values("height")[:1]),
         card_input=Subquery(first_input.values("pk")[:1]),
+        card_input_name=Subquery(first_input.values("original_name")[:1]),
+        # How many are copied, for one placeholder per image still to come.
+        card_copied=Subquery(
+            first_result.order_by().values("run").annotate(n=Count("pk")).values("n")[:1]
+        ),
     )
 
 
@@ -169,4 +174,9 @@ def apps_used(*, qs: QuerySet, language: str) -> list[tuple[str, str]]:
 def trash_list(*, user) -> QuerySet:
     """The user's deleted runs that can still be restored, most recently deleted first
     (no picture: a run in the trash shows its images nowhere)."""
-    return Run.objects.in_trash(user).order_by("-deleted_at")
+    first_input = InputImage.objects.filter(run=OuterRef("pk")).order_by("form_id", "position")
+    return (
+        Run.objects.in_trash(user)
+        .annotate(card_input_name=Subquery(first_input.values("original_name")[:1]))
+        .order_by("-deleted_at")
+    )

@@ -350,3 +350,28 @@ class ShareForm(forms.Form):
 
 
 # --- the app library ----------------------------------------------------------------
+
+
+class SharedPhotosForm(forms.Form):
+    """Photos shared from a phone's gallery (the installed app's share target), each
+    checked as the app form checks an upload (its size, then `normalise`)."""
+
+    MAX_PHOTOS = 1  # one photo opens a run's form; several would make a batch (not yet)
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        uploads = self.files.getlist("photos")
+        self.images: list = []
+        if not uploads:
+            self.add_error(None, _("Share a photo to start a run with it."))
+        elif len(uploads) > self.MAX_PHOTOS:
+            self.add_error(None, _("Share one photo at a time."))
+        for upload in uploads[: self.MAX_PHOTOS]:
+            try:
+                image = normalise(_read(upload))
+            except ImageRejected as exc:
+                self.add_error(None, f"{upload.name}: {exc}")
+                continue
+            image.original_name = (upload.name or "")[-200:]
+            self.images.append(image)
+        return self.cleaned_data

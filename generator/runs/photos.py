@@ -15,14 +15,15 @@ from pathlib import PurePosixPath
 
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from a1 import A1Error
-from common.images import Normalised
+from common.images import ImageRejected, Normalised, normalise
 from common.media import file_discard, file_store
 from common.tracing import traced_job
 from generator.errors import SubmitRefused
 from generator.files.queue import files_remove_all_pending
-from generator.models import InputImage, Run
+from generator.models import InputImage, ResultImage, Run
 from generator.runs.inputs import ImageSlot
 from generator.runs.messages import is_image_error, user_message
 from generator.runs.photo_owners import photos_leaving
@@ -66,6 +67,24 @@ def photo_keep(
         file_discard(field=kept.file)  # no file without its row
         raise
     return kept
+
+
+def photo_from_result(*, user, result: ResultImage) -> InputImage:
+    """One of our results, given again as a photo for another app ("use as input"): a
+    staged photo of `user`'s, kept through `photo_keep` like any photo given in a form, so
+    the rule of who owns a photo holds (the person who reuses it gave it; the purge takes
+    it a day on if no run does). The caller has checked the result may leave
+    (`shown_or_404`)."""
+    if not result.file:
+        raise SubmitRefused(_("This image was not saved, so it cannot be used again."))
+    with result.file.open("rb") as fh:
+        content = fh.read()
+    try:
+        image = normalise(content)
+    except ImageRejected as exc:
+        raise SubmitRefused(str(exc)) from exc
+    image.original_name = f"{result.download_name}{image.extension}"
+    return photo_keep(user=user, image=image)
 
 
 def inputs_stage(*, user, photos: Mapping[ImageSlot, Normalised]) -> dict[str, InputImage]:

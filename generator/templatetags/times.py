@@ -15,6 +15,7 @@ from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.utils import formats, timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -52,7 +53,10 @@ def when(value, style: str = "auto"):
     if style == "exact":
         return format_html('<time datetime="{}">{}</time>', iso, full)
     age = timezone.now() - value
-    if timedelta(0) <= age < RELATIVE_FOR:
+    if timedelta(0) <= age < timedelta(minutes=1):
+        # A kept gallery page is right to the minute: never "0 minutes ago".
+        shown = gettext("just now")
+    elif age < RELATIVE_FOR:
         shown = naturaltime(value)
     else:
         shown = formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")

@@ -172,6 +172,8 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("run-enhanced", f"/generations/{world['enhanced'].id}/", True),
         ("enhance", "/enhance/", True),
         ("history", "/history/", True),
+        ("running", "/running/", True),
+        ("use-as-input", "/results/{}/use/".format(world["pair"][0]), True),
         ("trash", "/trash/", True),
         ("team", "/team/", True),
         ("usage", "/usage/", True),

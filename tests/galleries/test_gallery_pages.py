@@ -125,7 +125,7 @@ class LiveCardTests(TrackingTestCase):
         run = self.start()
         html = self.client.get("/history/").content.decode()
         poll = re.search(r'id="grid-live" hx-get="([^"]+)"', html).group(1).replace("&amp;", "&")
-        assert f"s={run.pk}:running" in poll
+        assert f"s={run.pk}:running.0" in poll
         unchanged = self.client.get(poll)
         assert f'id="card-{run.pk}"' not in unchanged.content.decode()
         assert 'hx-trigger="every 4s"' in unchanged.content.decode()

@@ -19,8 +19,11 @@ class ViewerTests(TrackingTestCase):
             assert (
                 f'<a href="/media/results/{result.id}" data-viewer'
                 f' data-pswp-width="{result.width}" data-pswp-height="{result.height}"'
-                f' data-download="/media/results/{result.id}?download=1">'
+                f' data-download="/media/results/{result.id}?download=1"'
+                f' data-result="{result.id}" data-remix="/apps/{run.app_id}/?remix={run.id}">'
             ) in html
+            # "Use as input" beside each result, as in the viewer's panel.
+            assert f'href="/results/{result.id}/use/"' in html
         # The library is vendored: our own script, which loads it from our static files.
         assert "vendor/photoswipe/photoswipe.css" in html
         assert 'data-photoswipe="/static/vendor/photoswipe/photoswipe.esm.min.js"' in html

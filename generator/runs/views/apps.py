@@ -1,11 +1,12 @@
 """An app's page: the run form built from its definition, and its presets."""
 
 import functools
+import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
@@ -19,7 +20,7 @@ from common.htmx import HtmxHttpRequest, redirect_after_post
 from common.media import StorageUnavailable
 from generator.access import shown_or_404, visible_or_404
 from generator.errors import SubmitRefused
-from generator.models import AppDefinition, Run
+from generator.models import AppDefinition, InputImage, Run
 from generator.runs import actions, photos
 from generator.runs import definitions as apps
 from generator.runs import starting as runs
@@ -178,6 +179,8 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
         )
     else:
         form = form_class(user=request.user)
+    if request.method == "GET" and request.GET.get("photo"):
+        _photo_in_place(request, form)
 
     context |= {"definition": definition, "app": definition.app, "form": form, "notice": notice}
     context |= library_context(request, definition, preset)
@@ -235,6 +238,21 @@ def _remix_form(request, form_class):
             "for a while after a run ends): give them again to remix it."
         ) % {"date": date_format(timezone.localtime(source.inputs_removed_at))}
     return form, notice
+
+
+def _photo_in_place(request, form) -> None:
+    """?photo=<id>: a photo the person staged a moment ago (a result used as input, a
+    photo shared from their phone) goes into the form's first photo place. Only their
+    own photo that no run took yet; anything else is not found."""
+    try:
+        photo_id = uuid.UUID(request.GET["photo"])
+    except ValueError:
+        raise Http404 from None
+    photo = get_object_or_404(
+        InputImage, pk=photo_id, owner=request.user, run__isnull=True, batch_item__isnull=True
+    )
+    if form.slots:
+        form.keep({form.slots[0].name: photo})
 
 
 # The app form's values, kept in the session while the page shows the app in another

@@ -1,0 +1,68 @@
+"""What a card (and the viewer beside a result) says of how a run was made, read from
+the row the gallery query already loaded: no query per card."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django import template
+
+from generator.galleries.pages import card_mark
+
+register = template.Library()
+
+PROMPT_CHARS = 140
+
+
+@dataclass(frozen=True)
+class How:
+    prompt: str
+    style: str
+    size: str
+    cost: int | None
+    spent: bool
+
+
+@register.filter
+def how(run) -> How:
+    """The first line of the run's first text, its style and size, and its cost (what
+    was spent once it ended, what was quoted until then)."""
+    params = run.params or {}
+    prompt = ""
+    for item in params.get("description") or []:
+        text = str(item.get("value") or "").strip()
+        if text:
+            prompt = text.splitlines()[0].strip()
+            break
+    if len(prompt) > PROMPT_CHARS:
+        prompt = prompt[: PROMPT_CHARS - 1].rstrip() + "…"
+    style = params.get("style") or {}
+    size = params.get("size") or {}
+    spent = run.points_spent is not None
+    return How(
+        prompt=prompt,
+        style=str(style.get("name") or style.get("id") or ""),
+        size=str(size.get("label") or ""),
+        cost=run.points_spent if spent else (run.points_quoted or None),
+        spent=spent,
+    )
+
+
+@register.filter
+def slots(run) -> list[bool]:
+    """One place per requested image, True for each already copied (a gallery card)."""
+    wanted = max(1, run.generate_num or 1)
+    copied = min(wanted, getattr(run, "card_copied", None) or 0)
+    return [True] * copied + [False] * (wanted - copied)
+
+
+@register.filter
+def result_slots(run, results) -> list:
+    """The run page while a run is under way: one place per requested image, each the
+    saved result (in A1's order) or None while it is still to come."""
+    saved = [result for result in results if result.copied]
+    wanted = max(run.generate_num or 1, len(saved))
+    return saved + [None] * (wanted - len(saved))
+
+
+register.filter("card_mark", card_mark)
