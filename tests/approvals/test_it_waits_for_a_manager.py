@@ -35,11 +35,11 @@ class ApprovalTests(BatchTestCase):
             person.save(update_fields=["email"])
         Team.objects.filter(pk=self.team.pk).update(approval_threshold=2)
 
-    def started_by(self, user, n: int = 3) -> Batch:
+    def started_by(self, user, n: int = 3, **fields) -> Batch:
         """A batch of n photos (1 point each) started by `user` from the page."""
         self.client.force_login(user)
         files = [photo(f"{user.get_username()}-{i:02d}.jpg") for i in range(n)]
-        assert self.batch_post(files).status_code == 302
+        assert self.batch_post(files, **fields).status_code == 302
         batch = Batch.objects.get(user=user, state="draft")
         while batch_checking.batch_check_step(batch_id=batch.pk):
             pass
@@ -81,7 +81,7 @@ class ApprovalTests(BatchTestCase):
         )
 
     def test_a_batch_over_the_threshold_waits_with_its_quote_held_and_managers_are_told(self):
-        batch = self.started_by(self.teammate, n=3)
+        batch = self.started_by(self.teammate, n=3, text_1838546335507165192="red\nblue\ngreen")
         assert batch.state == "awaiting_approval"
         assert points_used(team=self.team) == 3  # held: counts against the budgets
         approval = Approval.objects.get(batch=batch)
@@ -103,6 +103,7 @@ class ApprovalTests(BatchTestCase):
         # The request page: quote, who asked, thumbnails, texts, style.
         detail = self.client.get(f"/approvals/{approval.pk}/").content.decode()
         assert "teammate" in detail and "<strong>3</strong> points" in detail
+        assert "Vivid" in detail and "blue" in detail  # the style and each item's text
         photos = approval.batch.items.first().photos.all()
         thumb = f"/approvals/{approval.pk}/photos/{photos[0].pk}/"
         assert thumb in detail
@@ -242,3 +243,27 @@ class ApprovalTests(BatchTestCase):
         assert AuditEntry.objects.filter(act="approval.cancelled").count() == 1
         self.login(self.owner)
         assert "asks for approval" not in self.client.get("/history/").content.decode()
+
+
+class StaffThresholdTests(BatchTestCase):
+    def test_staff_set_the_threshold_for_everyone_in_the_admin_and_it_is_audited(self):
+        self.login(self.staff)
+        response = self.client.post(
+            "/admin/generator/approvalpolicy/add/", {"threshold": "100"}, follow=True
+        )
+        assert response.status_code == 200
+        policy = ApprovalPolicy.objects.get()
+        assert policy.threshold == 100
+        url = f"/admin/generator/approvalpolicy/{policy.pk}/change/"
+        self.client.post(url, {"threshold": "40"})
+        entries = list(AuditEntry.objects.filter(act="setting.changed").order_by("id"))
+        assert [(e.before, e.after) for e in entries] == [
+            (None, {"threshold": 100}),
+            ({"threshold": 100}, {"threshold": 40}),
+        ]
+        assert entries[1].actor_name == "staff" and entries[1].via == "admin"
+        # One row: no second one can be added.
+        assert self.client.get("/admin/generator/approvalpolicy/add/").status_code == 403
+        # Someone who is not staff cannot reach it.
+        self.login(self.owner)
+        assert self.client.get(url).status_code == 302
