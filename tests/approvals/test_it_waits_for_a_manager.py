@@ -233,6 +233,18 @@ class ApprovalTests(BatchTestCase):
         (run,) = Run.objects.all()
         assert run.user == self.teammate and run.points_quoted == 4
 
+    def test_a_kept_gallery_page_shows_a_new_request_at_once(self):
+        loner = get_user_model().objects.create_user("loner", password=PASSWORD)
+        ApprovalPolicy.objects.create(threshold=2)  # for people in no team: staff answer
+        self.login(self.staff)
+        assert "asks for approval" not in self.client.get("/history/").content.decode()
+        batch = self.started_by(loner, n=3)
+        assert batch.team is None and batch.state == "awaiting_approval"
+        self.login(self.staff)
+        assert "loner asks for approval" in self.client.get("/history/").content.decode()
+        self.answer(Approval.objects.get(batch=batch), self.staff, answer="refuse", reason="No")
+        assert "asks for approval" not in self.client.get("/history/").content.decode()
+
     def test_cancelling_a_waiting_batch_withdraws_its_request(self):
         batch = self.started_by(self.teammate, n=3)
         self.client.post(f"{batch.get_absolute_url()}cancel/")
