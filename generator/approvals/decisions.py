@@ -45,7 +45,11 @@ def approval_decide(*, approval: Approval, by, approve: bool, reason: str = "") 
             _("Say why it is refused: the person who asked will read it."), "reason"
         )
     with transaction.atomic():
-        locked = Approval.objects.select_for_update().select_related("batch").get(pk=approval.pk)
+        locked = (
+            Approval.objects.select_for_update(of=("self",))
+            .select_related("batch")
+            .get(pk=approval.pk)
+        )
         if locked.state != State.PENDING:
             raise DecisionRefused(
                 _("This request was already answered: %(state)s.")
@@ -86,7 +90,7 @@ def approvals_expire(*, now=None) -> int:
     ):
         with transaction.atomic():
             approval = (
-                Approval.objects.select_for_update()
+                Approval.objects.select_for_update(of=("self",))
                 .select_related("batch", "requested_by", "team")
                 .filter(pk=pk, state=State.PENDING)
                 .first()
