@@ -71,11 +71,11 @@ def scenario_fairness(
     _post(stack, small_session, small_location, "start")
 
     def done() -> list[float]:
+        runs = Run.objects.filter(batch=small_batch, state="completed")
         return sorted(
             finished.timestamp()
-            for finished in Run.objects.filter(batch=small_batch, state="completed")
-            .exclude(finished_at=None)
-            .values_list("finished_at", flat=True)
+            for finished in runs.values_list("finished_at", flat=True)
+            if finished is not None
         )
 
     _wait(lambda: len(done()) >= 1, 300, "the small batch's first result")
