@@ -353,6 +353,9 @@ BATCH_BACKOFF_SECONDS = env_int("BATCH_BACKOFF_SECONDS", 30, minimum=1)
 # entered balance left at which staff are warned.
 SPEND_ALERT_PERCENT = env_int("SPEND_ALERT_PERCENT", 80, minimum=1)
 ACCOUNT_ALERT_PERCENT = env_int("ACCOUNT_ALERT_PERCENT", 20, minimum=1)
+# Approvals (generator/approvals/): a request nobody answers expires after this many
+# hours and its held points are released (a chore every minute).
+APPROVAL_HOURS = env_int("APPROVAL_HOURS", 72, minimum=1)
 BATCH_MAX_ITEMS = env_int("BATCH_MAX_ITEMS", 1000, minimum=1)
 # A batch's photos come in one request (or a ZIP): allow that many files in it.
 DATA_UPLOAD_MAX_NUMBER_FILES = BATCH_MAX_ITEMS + 10

@@ -23,7 +23,7 @@ from a1 import A1Error, Code
 from common.images import ImageRejected
 from common.media import StorageUnavailable
 from common.outage import RETRY_AFTER_SECONDS, database_away
-from generator.errors import BudgetExceeded, SubmitRefused
+from generator.errors import ApprovalRequired, BudgetExceeded, SubmitRefused
 from generator.keys.services import KeyRateLimited, KeyRefused
 from generator.runs.definitions import AppUnavailable
 from generator.runs.messages import bilingual, user_message
@@ -92,6 +92,14 @@ def api_error_for(exc: Exception) -> ApiError:
         )
     if isinstance(exc, BudgetExceeded):
         return ApiError(402, "budget_exceeded", exc.message, scope=exc.scope)
+    if isinstance(exc, ApprovalRequired):
+        return ApiError(
+            403,
+            "approval_required",
+            exc.message,
+            points=exc.points,
+            threshold=exc.threshold,
+        )
     if isinstance(exc, SubmitRefused):
         if exc.code == Code.BALANCE_INSUFFICIENT:
             return ApiError(402, "balance_insufficient", exc.message)

@@ -17,13 +17,16 @@ from ninja import Header, Router, Status
 from api.apps import definition_for
 from api.auth import KeyedHttpRequest, api_key_of
 from api.errors import ApiError
-from api.schemas import EnhanceIn, RunIn, RunOut, errors, run_choices_of
+from api.schemas import BatchOut, EnhanceIn, RunIn, RunOut, errors, run_choices_of
 from generator.access import shown_or_404, shown_to
+from generator.approvals.asking import run_ask_approval
+from generator.batches.status import batch_progress
+from generator.errors import ApprovalRequired
 from generator.keys import services as keys
-from generator.models import InputImage, ResultImage, Run
+from generator.models import Batch, InputImage, ResultImage, Run
 from generator.runs import enhance as enhancing
 from generator.runs import starting as runs
-from generator.runs.summaries import run_json
+from generator.runs.summaries import batch_json, run_json
 
 router = Router(tags=["runs"])
 
@@ -60,7 +63,7 @@ def run_replayed(request: KeyedHttpRequest, key: uuid.UUID) -> Status | None:
 
 @router.post(
     "",
-    response={200: RunOut, 201: RunOut, **START_ERRORS},
+    response={200: RunOut, 201: RunOut, 202: BatchOut, **START_ERRORS},
     url_name="run_create",
     summary="Start a run",
 )
@@ -69,22 +72,45 @@ def run_create(
     body: RunIn,
     idempotency_key: str = Header("", alias="Idempotency-Key"),
 ):
-    """Start a run of an app. 201: started; 200: this Idempotency-Key already started it."""
+    """Start a run of an app. 201: started; 200: this Idempotency-Key already started it;
+    202: its quote is over an approval threshold, so it waits for a manager as a batch of
+    one (the body is that batch: state `awaiting_approval`, its `approval`; follow it at
+    `GET /batches/{id}`)."""
     key = run_key(idempotency_key)
     if (replayed := run_replayed(request, key)) is not None:
         return replayed
+    if (
+        waiting := Batch.objects.filter(user=request.user, idempotency_key=key).first()
+    ) is not None:
+        return _waiting(request, waiting)
     definition = definition_for(request, body.app_id, body.language)
     photos = photos_for(request.user, body.photos)
     choices = run_choices_of(body)
-    run = runs.run_start(
-        user=request.user,
-        definition=definition,
-        choices=choices,
-        photos=photos,
-        key=key,
-        api_key=api_key_of(request),
-    )
+    try:
+        run = runs.run_start(
+            user=request.user,
+            definition=definition,
+            choices=choices,
+            photos=photos,
+            key=key,
+            api_key=api_key_of(request),
+        )
+    except ApprovalRequired:
+        batch = run_ask_approval(
+            user=request.user,
+            definition=definition,
+            choices=choices,
+            photos=photos,
+            key=key,
+            api_key=api_key_of(request),
+        )
+        return _waiting(request, batch)
     return run_answer(request, run, created=True)
+
+
+def _waiting(request: KeyedHttpRequest, batch: Batch):
+    body = batch_json(batch, progress=batch_progress(batch=batch), base=site_base(request))
+    return Status(202, body)
 
 
 def photos_for(user, chosen: dict[str, str], *, prefix: str = "photos") -> dict[str, InputImage]:

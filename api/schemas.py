@@ -269,9 +269,26 @@ class BatchCountsOut(Schema):
     invalid: int
 
 
+class ApprovalOut(Schema):
+    state: Literal["pending", "approved", "refused", "expired"] = Field(
+        description="pending while a manager decides (the batch is awaiting_approval and its "
+        "points are held); refused with a reason, or expired unanswered (points released)"
+    )
+    points: int = Field(description="The quote held while it waits")
+    threshold: int = Field(description="The threshold (points) it was over")
+    reason: str | None = Field(description="Why it was refused")
+    requested_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+
+
 class BatchOut(Schema):
     id: str
-    state: str = Field(description="draft, running, paused, cancelled or done")
+    state: str = Field(
+        description="draft, awaiting_approval (its quote is over a threshold and held until a "
+        "manager answers), running, paused, cancelled, done, refused (by a manager: see "
+        "approval.reason) or expired (nobody answered in APPROVAL_HOURS)"
+    )
     paused_because: str | None
     app_id: str
     app_name: str
@@ -284,6 +301,9 @@ class BatchOut(Schema):
     counts: BatchCountsOut
     points_spent: int
     points_held: int
+    approval: ApprovalOut | None = Field(
+        description="The request for approval, when its quote was over a threshold"
+    )
     page_url: str
     zip_url: str
     items: list[BatchItemOut]

@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests
 
 from bench.batch import batch_rows, scenario_batch
+from bench.fairness import fairness_rows, scenario_fairness
 from bench.galleries import seed
 from bench.harness import (
     PASSWORD,
@@ -449,6 +450,8 @@ def _rows(results: dict) -> list[tuple[str, str, str, str]]:
         )
     if results.get("batch"):
         rows += batch_rows(results["batch"], POLL_INTERVAL)
+    if results.get("fairness"):
+        rows += fairness_rows(results["fairness"])
     return rows
 
 
@@ -501,6 +504,11 @@ How each figure is taken:
    the batch, with the peak number of runs at A1 at once shown beside it. The takeover
    row counts the leases (runs, items) naming the killed worker at its death and the
    seconds until none does; the slowest run is held to 2 x poll interval + one task.
+7. Fair share: one person's batch of 500 photos is started and left to get 40 items
+   sent; then a second person starts a batch of 10. Its first result (our copy done,
+   from its "start") is held to one send interval (1 / BATCH_SEND_RATE) plus one task
+   duration, and its last to its own pace floor (10 / BATCH_SEND_RATE + one task, as if
+   it were alone) x 1.2. The big batch is cancelled once the small one is done.
 {GENERATED_END}"""
     path = ROOT / "docs" / "performance.md"
     current = path.read_text() if path.exists() else "# Performance\n"
@@ -514,7 +522,7 @@ How each figure is taken:
         )
 
 
-SCENARIOS = ("latency", "tabs", "pages", "weight", "memory", "batch")
+SCENARIOS = ("latency", "tabs", "pages", "weight", "memory", "batch", "fairness")
 
 
 def main_retention(quick: bool) -> None:
@@ -575,6 +583,7 @@ def main() -> None:
     users, per_user = (4, 2) if args.quick else (20, 5)
     memory_runs = 40 if args.quick else 1000
     batch_items = 40 if args.quick else 500
+    fair_big, fair_small = (100, 10) if args.quick else (500, 10)
     stack = Stack(
         Path(tempfile.mkdtemp(prefix="a1bench-")),
         task_seconds=TASK_SECONDS,
@@ -608,6 +617,15 @@ def main() -> None:
                 rate=float(stack.env["BATCH_SEND_RATE"]),
                 task_seconds=TASK_SECONDS,
                 poll_interval=POLL_INTERVAL,
+            )
+        if "fairness" in chosen:
+            announce(f"fair share: {fair_small} items started after {fair_big}")
+            results["fairness"] = scenario_fairness(
+                stack,
+                big=fair_big,
+                small=fair_small,
+                rate=float(stack.env["BATCH_SEND_RATE"]),
+                task_seconds=TASK_SECONDS,
             )
         if "pages" in chosen:
             announce("page speed (seeding 10,000 generations)")

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+import generator.approvals.admin  # noqa: F401  (its models register there, as the audit's do)
 from common.admin import ReadOnlyAdmin
 from generator.audit.admin import AdminActs, AuditedAdmin
 from generator.audit.models import Act

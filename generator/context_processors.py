@@ -2,6 +2,7 @@ import functools
 
 from django.conf import settings
 
+from generator.approvals.requests import approvals_to_decide
 from generator.money.alerts import alert_words, spend_alerts_for
 from generator.money.budgets import balance_alert_active
 from lifecycle.exports import export_ready_for
@@ -31,7 +32,16 @@ def studio(request):
             return []
         return [alert_words(alert) for alert in spend_alerts_for(user=user)]
 
+    # Also called only where shown: requests for approval this person may answer.
+    @functools.cache
+    def approvals_waiting():
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return []
+        return list(approvals_to_decide(user=user).order_by("created")[:3])
+
     return {
+        "approvals_waiting": approvals_waiting,
         "spend_alerts": spend_alerts,
         "a1_sandbox": settings.A1_USES_SANDBOX,
         "balance_alert": alert,

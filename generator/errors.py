@@ -43,3 +43,14 @@ class SpendingStopped(SubmitRefused):
     def __init__(self, message: str, *, reason: str, code: int | None = None):
         super().__init__(message, code=code)
         self.reason = reason
+
+
+class ApprovalRequired(SubmitRefused):
+    """The quote is over the approval threshold that applies (`threshold`, points): the
+    run cannot start at once. A page or the API asks for approval instead (a batch of
+    one, generator/approvals/asking.py); the gateway, which cannot wait, refuses."""
+
+    def __init__(self, message: str, *, points: int, threshold: int, code: int | None = None):
+        super().__init__(message, code=code)
+        self.points = points
+        self.threshold = threshold

@@ -5,6 +5,7 @@ The app library, the data lifecycle and accounts keep theirs in their own apps
 (library.models, lifecycle.models, accounts.models); the workers' heartbeats are here,
 with the runs whose leases trust them."""
 
+from generator.approvals.models import Approval, ApprovalPolicy
 from generator.audit.models import AuditEntry
 from generator.batches.models import Batch, BatchItem
 from generator.files.models import FileRemoval
@@ -43,6 +44,8 @@ __all__ = [
     "ApiKey",
     "AppDefinition",
     "AppVisit",
+    "Approval",
+    "ApprovalPolicy",
     "AuditEntry",
     "BalanceAlert",
     "Batch",

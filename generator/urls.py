@@ -1,5 +1,6 @@
 from django.urls import path
 
+from generator.approvals import views as approvals
 from generator.audit import views as audit
 from generator.batches import views as batches
 from generator.galleries.views import bulk, compare, galleries, running
@@ -10,6 +11,14 @@ from generator.runs.views import runs as runs
 from generator.teams import views as teams
 
 urlpatterns = [
+    path("approvals/", approvals.approval_list, name="approval_list"),
+    path("approvals/<int:approval_id>/", approvals.approval_detail, name="approval_detail"),
+    path("approvals/<int:approval_id>/answer/", approvals.approval_answer, name="approval_answer"),
+    path(
+        "approvals/<int:approval_id>/photos/<uuid:photo_id>/",
+        approvals.approval_photo_view,
+        name="approval_photo",
+    ),
     path("apps/<str:app_id>/", apps.app_detail, name="app_detail"),
     path("apps/<str:app_id>/relabel/", apps.app_relabel, name="app_relabel"),
     path("apps/<str:app_id>/batch/", batches.batch_new, name="batch_new"),

@@ -13,6 +13,7 @@ from typing import Any
 from django.tasks import Task
 from django.utils import timezone
 
+from generator.approvals.decisions import expire_approvals
 from generator.batches.checking import purge_stale_drafts
 from generator.galleries.pages import prune_gallery_stamps
 from generator.keys.webhooks import resume_webhooks
@@ -29,6 +30,7 @@ CHORES: dict[str, tuple[timedelta, Task[[], Any]]] = {
     "prune_gallery_stamps": (timedelta(minutes=5), prune_gallery_stamps),
     "resume_webhooks": (timedelta(minutes=1), resume_webhooks),
     "spend_alerts": (timedelta(minutes=1), check_spend_alerts),
+    "expire_approvals": (timedelta(minutes=1), expire_approvals),
     "watch_library": (timedelta(days=1), watch_library),
     "retention": (timedelta(days=1), apply_retention),
 }

@@ -41,6 +41,11 @@ class Act(models.TextChoices):
     SSO_ACCOUNT_LINKED = "sso.account_linked", _("Account linked to single sign-on")
     BALANCE_ALERT_CLEARED = "balance.cleared", _("Account balance alert cleared")
     SETTING_CHANGED = "setting.changed", _("Setting changed by staff")
+    APPROVAL_REQUESTED = "approval.requested", _("Approval asked for")
+    APPROVAL_GIVEN = "approval.given", _("Approval given")
+    APPROVAL_REFUSED = "approval.refused", _("Approval refused")
+    APPROVAL_EXPIRED = "approval.expired", _("Approval request expired")
+    APPROVAL_CANCELLED = "approval.cancelled", _("Approval request cancelled with its batch")
 
 
 class Via(models.TextChoices):

@@ -38,6 +38,9 @@ class BatchQuerySet(StampedQuerySet["Batch"]):
 class Batch(models.Model):
     class State(models.TextChoices):
         DRAFT = "draft", _("Being prepared")
+        AWAITING_APPROVAL = "awaiting_approval", _("Awaiting approval")
+        REFUSED = "refused", _("Refused by a manager")
+        EXPIRED = "expired", _("Approval expired")
         RUNNING = "running", _("Running")
         PAUSED = "paused", _("Paused")
         CANCELLED = "cancelled", _("Cancelled")
@@ -70,7 +73,7 @@ class Batch(models.Model):
         default=dict, help_text=_("What applies to every item: style, size, count, texts")
     )
     points_per_item = models.PositiveIntegerField(default=0)
-    state = models.CharField(max_length=12, choices=State.choices, default=State.DRAFT)
+    state = models.CharField(max_length=20, choices=State.choices, default=State.DRAFT)
     pause = models.CharField(max_length=20, choices=Pause.choices, blank=True)
     # The owner's interface language when they made it: the worker words the reasons
     # it stores for bad items in it, as the request that added them did.

@@ -23,6 +23,8 @@ from django.utils.translation import gettext as _
 
 from a1 import A1Error, Code
 from common.zips import zip_spool
+from generator.approvals.policy import approval_needed
+from generator.approvals.requests import approval_open
 from generator.batches.checking import check_batch, upload_keep, uploads_release
 from generator.batches.inputs import ItemPlan, Source, plan_items
 from generator.batches.pacing import batch_choices, pace_batches
@@ -368,12 +370,35 @@ def batch_start(
             app_id=locked.app_id,
             app_name=locked.app_name,
         )
-        Batch.objects.filter(pk=batch.pk).update(
-            state=State.RUNNING, started_at=now, api_key=api_key
-        )
-    pace_batches.enqueue()
+        # Over a threshold: the points stay held while a manager decides (approvals).
+        threshold = approval_needed(team=locked.team, points=per * count)
+        if threshold is None:
+            Batch.objects.filter(pk=batch.pk).update(
+                state=State.RUNNING, started_at=now, api_key=api_key
+            )
+        else:
+            Batch.objects.filter(pk=batch.pk).update(state=State.AWAITING_APPROVAL, api_key=api_key)
+            approval_open(batch=locked, points=per * count, threshold=threshold)
+    if threshold is None:
+        pace_batches.enqueue()
     batch.refresh_from_db()
     return batch
+
+
+def batch_approved(*, batch: Batch) -> bool:
+    """A manager approved the batch: its items go to the pacer, as a start's do. Asks
+    `spend_check` again (nothing more is held: the quote was held when it was asked
+    for), so a person deactivated or a key revoked meanwhile starts nothing. In the
+    caller's transaction; False if it no longer waited."""
+    spend_check(
+        user=batch.user, team=batch.team, points=0, app_id=batch.app_id, api_key=batch.api_key
+    )
+    moved = Batch.objects.filter(pk=batch.pk, state=State.AWAITING_APPROVAL).update(
+        state=State.RUNNING, started_at=timezone.now()
+    )
+    if moved:
+        transaction.on_commit(pace_batches.enqueue)
+    return bool(moved)
 
 
 def batch_pause(*, batch: Batch) -> None:

@@ -103,8 +103,8 @@ def batch_progress(*, batch: Batch) -> Progress:
 
 
 def batches_overview(*, limit: int = 50) -> list[tuple[Batch, Progress]]:
-    """Staff: every running or paused batch with its progress, newest first."""
-    active = Batch.objects.filter(state__in=[State.RUNNING, State.PAUSED]).select_related(
-        "user", "team"
-    )[:limit]
+    """Staff: every running or paused batch, and every one awaiting approval (its points
+    are held), with its progress, newest first."""
+    holding = [State.RUNNING, State.PAUSED, State.AWAITING_APPROVAL]
+    active = Batch.objects.filter(state__in=holding).select_related("user", "team")[:limit]
     return [(batch, batch_progress(batch=batch)) for batch in active]

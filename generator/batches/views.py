@@ -11,12 +11,13 @@ from django.views.decorators.vary import vary_on_headers
 from common.htmx import HtmxHttpRequest, LoggedInHttpRequest, redirect_after_post
 from common.zips import zip_response
 from generator.access import owned_or_404, visible_or_404
+from generator.approvals.requests import answer_words
 from generator.batches import pacing
 from generator.batches import services as batches
 from generator.batches import status as batch_status
 from generator.batches.forms import batch_form
 from generator.errors import SubmitRefused
-from generator.models import Batch, BatchItem
+from generator.models import Approval, Batch, BatchItem
 from generator.runs.inputs import RunChoices
 from generator.runs.views.apps import app_page, chosen_preset, load_app
 from library import presets
@@ -135,7 +136,12 @@ def _page_context(request, batch: Batch) -> dict:
         .first()
         if batch.state in (Batch.State.CANCELLED, Batch.State.DONE)
         else "",
-        "active": batch.state in (Batch.State.RUNNING, Batch.State.PAUSED)
+        # The request for approval, when its quote was over a threshold: the page says
+        # how it stands (and keeps looking while it waits, to turn "running" by itself).
+        "approval": (approval := Approval.objects.filter(batch=batch).first()),
+        "approval_words": answer_words(approval) if approval is not None else "",
+        "active": batch.state
+        in (Batch.State.RUNNING, Batch.State.PAUSED, Batch.State.AWAITING_APPROVAL)
         or progress.checking
         or (batch.state == Batch.State.CANCELLED and progress.running),
     }

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from common.tracing import traced_job
 from generator.galleries.models import EVERYONE, user_scope
-from generator.models import BalanceAlert, Batch, GalleryStamp, Membership, Run
+from generator.models import Approval, BalanceAlert, Batch, GalleryStamp, Membership, Run
 
 # Cards of these states change on their own (the worker moves them on): the gallery
 # asks for them again every few seconds until none is left.
@@ -75,7 +75,8 @@ page_token_sources: list[TokenSource] = []
 
 def page_tokens(*, user) -> str:
     """Everything a kept gallery page of `user` depends on beyond its address: the
-    stamps of the person, their teams and everyone, the balance alert, and what the
+    stamps of the person, their teams and everyone, the balance alert, the requests for
+    approval still waiting (their banner), and what the
     registered token sources add (a data export ready to download, say).
 
     One plain SQL query: this runs on every gallery request, where building the same
@@ -97,7 +98,8 @@ def page_tokens(*, user) -> str:
 def _tokens_sql() -> str:
     stamp, member = GalleryStamp._meta.db_table, Membership._meta.db_table
     alert = BalanceAlert._meta.db_table
-    # Table names come from the models; every value is a parameter.
+    approval = Approval._meta.db_table
+    # Table names come from the models; every value is a parameter (or a fixed word).
     return f"""
         SELECT scope, CAST(COUNT(*) AS TEXT) || '.' || CAST(MAX(id) AS TEXT) FROM {stamp}
             WHERE scope IN (%s, %s) GROUP BY scope
@@ -107,6 +109,9 @@ def _tokens_sql() -> str:
             GROUP BY scope
         UNION ALL
         SELECT 'alert', CAST(id AS TEXT) FROM {alert} WHERE active
+        UNION ALL
+        SELECT 'approvals', CAST(COUNT(*) AS TEXT) || '.' || CAST(COALESCE(MAX(id), 0) AS TEXT)
+            FROM {approval} WHERE state = 'pending'
     """  # noqa: S608
 
 

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from generator.models import Batch, BatchItem, InputImage, Run
+from generator.audit.models import Act
+from generator.audit.record import audit_record
+from generator.models import Approval, Batch, BatchItem, InputImage, Run
 from generator.money.ledger import Billing, billing_of, ledger_hold, ledger_release
 
 
@@ -74,6 +77,28 @@ def batches_cancel(*, batches: QuerySet, reason: str) -> int:
         cancelled = items.update(state=BatchItem.State.CANCELLED, reason=reason[:500])
         ledger_release(item_ids=held)
         Batch.objects.filter(
-            pk__in=ids, state__in=[Batch.State.RUNNING, Batch.State.PAUSED]
+            pk__in=ids,
+            state__in=[Batch.State.RUNNING, Batch.State.PAUSED, Batch.State.AWAITING_APPROVAL],
         ).update(state=Batch.State.CANCELLED, pause="")
+        _approvals_cancel(batch_ids=ids, reason=reason)
     return cancelled
+
+
+def _approvals_cancel(*, batch_ids: list, reason: str) -> None:
+    """A request still waiting for a batch cancelled (by its owner, or because its key was
+    revoked or its person deactivated) ends with it: nobody is asked about it any more."""
+    now = timezone.now()
+    for approval in Approval.objects.filter(
+        batch__in=batch_ids, state=Approval.State.PENDING
+    ).select_related("batch", "team", "requested_by"):
+        Approval.objects.filter(pk=approval.pk).update(
+            state=Approval.State.CANCELLED, reason=reason[:500], decided_at=now
+        )
+        audit_record(
+            act=Act.APPROVAL_CANCELLED,
+            subject=approval.requested_by,
+            team=approval.team,
+            target=f"batch {approval.batch_id} · {approval.batch.app_name} · {approval.points} points",
+            before={"state": approval.state},
+            after={"state": Approval.State.CANCELLED, "reason": reason[:500]},
+        )

@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from django.utils.translation import gettext as _
 
 from a1 import A1Error, CnetValue, Code, GenerateRequest
-from generator.errors import SubmitRefused
+from generator.approvals.policy import approval_needed
+from generator.errors import ApprovalRequired, SubmitRefused
 from generator.models import AppDefinition, InputImage, Run
 from generator.runs.actions import search_text_for
 from generator.runs.definitions import a1_language, app_fetch, app_mark_node
@@ -74,6 +75,7 @@ def run_start(
         visibility = Run.Visibility.PRIVATE
     params = run_params(app, choices)
     slots = {slot.name: slot for slot in app_slots(app)}
+    _approval_check(team=team, points=app.cost(choices.generate_num), batch_item=origin)
     run, created = run_open(
         user=user,
         team=team,
@@ -118,6 +120,25 @@ def run_start(
             raise SubmitRefused(message, "generate_num", exc.code) from exc
         field = "generate_num" if exc.code == Code.QUANTITY_OUT_OF_RANGE else None
         raise SubmitRefused(user_message(exc), field, exc.code) from exc
+
+
+def _approval_check(*, team, points: int, batch_item) -> None:
+    """A run over the threshold does not start by itself (an item of an approved or
+    unchecked batch does: its batch was asked about as a whole)."""
+    if batch_item.get("batch_item") is not None:
+        return
+    threshold = approval_needed(team=team, points=points)
+    if threshold is not None:
+        raise ApprovalRequired(
+            _(
+                "This run costs %(points)d points, over the approval threshold of "
+                "%(threshold)d: a manager must approve it first."
+            )
+            % {"points": points, "threshold": threshold},
+            points=points,
+            threshold=threshold,
+            code=Code.APP_VIP_ONLY,
+        )
 
 
 def _request_for(app, choices: RunChoices, slots, photos: Mapping[str, InputImage]):

@@ -11,7 +11,7 @@ from datetime import datetime
 from django.urls import reverse
 from django.utils import translation
 
-from generator.models import Batch, ResultImage, Run
+from generator.models import Approval, Batch, ResultImage, Run
 
 
 def _when(value: datetime | None) -> str | None:
@@ -102,6 +102,7 @@ def batch_json(batch: Batch, *, progress, base: str = "") -> dict:
         },
         "points_spent": progress.points_spent,
         "points_held": progress.points_held,
+        "approval": approval_json(batch),
         "page_url": base + batch.get_absolute_url(),
         "zip_url": base + reverse("api-v1:batch_zip", args=[batch.pk]),
         "items": [
@@ -115,4 +116,20 @@ def batch_json(batch: Batch, *, progress, base: str = "") -> dict:
             }
             for item in items
         ],
+    }
+
+
+def approval_json(batch: Batch) -> dict | None:
+    """The request for approval of a batch over a threshold, or None when none was needed."""
+    approval = Approval.objects.filter(batch=batch).first()
+    if approval is None:
+        return None
+    return {
+        "state": approval.state,
+        "points": approval.points,
+        "threshold": approval.threshold,
+        "reason": approval.reason or None,
+        "requested_at": _when(approval.created),
+        "expires_at": _when(approval.expires_at),
+        "decided_at": _when(approval.decided_at),
     }

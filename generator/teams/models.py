@@ -23,6 +23,12 @@ class Team(models.Model):
         default=False,
         help_text=_("Members' new runs start shared with this team unless they chose otherwise."),
     )
+    approval_threshold = models.PositiveIntegerField(
+        _("approval threshold (points)"),
+        null=True,
+        blank=True,
+        help_text=_("Runs and batches quoted over this many points wait for a manager's approval."),
+    )
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
     )

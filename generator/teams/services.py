@@ -257,18 +257,32 @@ def membership_set_role(*, membership: Membership, role: str) -> None:
     membership.role = role
 
 
-def team_settings_update(*, team: Team, share_new_runs: bool) -> None:
+UNCHANGED = object()
+
+
+def team_settings_update(
+    *, team: Team, share_new_runs: bool, approval_threshold: int | object | None = UNCHANGED
+) -> None:
+    """The team's settings, as its managers set them: sharing new runs by default, and
+    the quote (points) over which a run or batch waits for a manager's approval (None:
+    no threshold of the team's own). Each change is one audit entry, before and after."""
+    new: dict[str, object] = {"share_new_runs": share_new_runs}
+    if approval_threshold is not UNCHANGED:
+        new["approval_threshold"] = approval_threshold
+    old = {name: getattr(team, name) for name in new}
     with transaction.atomic():
-        Team.objects.filter(pk=team.pk).update(share_new_runs=share_new_runs)
-        if share_new_runs != team.share_new_runs:
+        Team.objects.filter(pk=team.pk).update(**new)
+        changed = [name for name in new if new[name] != old[name]]
+        if changed:
             audit_record(
                 act=Act.TEAM_CHANGED,
                 team=team,
-                before={"share_new_runs": team.share_new_runs},
-                after={"share_new_runs": share_new_runs},
+                before={name: old[name] for name in changed},
+                after={name: new[name] for name in changed},
             )
         GalleryStamp.objects.bump(teams=[team.pk])
-    team.share_new_runs = share_new_runs
+    for name, value in new.items():
+        setattr(team, name, value)
 
 
 def teams_of(*, user) -> QuerySet[Team]:

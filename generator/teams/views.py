@@ -89,7 +89,20 @@ def member_role(request: HtmxHttpRequest, team_id: int, membership_id: int):
 @require_POST
 def team_settings(request: HtmxHttpRequest, team_id: int):
     team = _managed_team_or_404(request.user, team_id)
-    teams.team_settings_update(team=team, share_new_runs=request.POST.get("share_new_runs") == "on")
+    raw = request.POST.get("approval_threshold", "").strip()
+    if raw and not (raw.isdigit() and 0 < int(raw) <= 10_000_000):
+        messages.error(
+            request,
+            _(
+                "The approval threshold must be a whole number of points above 0, or empty for none."
+            ),
+        )
+        return redirect(f"/team/#team-{team.pk}-threshold")
+    teams.team_settings_update(
+        team=team,
+        share_new_runs=request.POST.get("share_new_runs") == "on",
+        approval_threshold=int(raw) if raw else None,
+    )
     messages.success(request, _("Team settings saved."))
     return redirect("team")
 

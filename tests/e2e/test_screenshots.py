@@ -120,7 +120,7 @@ def world(stack, transactional_db, settings, sandbox):
          "size": "1", "generate_num": "1", "desc_1838546335507165192": "auburn"},
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
-    batch = Batch.objects.get()
+    batch = Batch.objects.get(user=demo)
     assert wait_until(
         lambda: not BatchItem.objects.filter(batch=batch, state="checking").exists(), timeout=60
     )
@@ -138,6 +138,21 @@ def world(stack, transactional_db, settings, sandbox):
          "desc_1838546335507165192": "auburn", "team": team.id, "visibility": "private"},
     )  # fmt: skip
     assert response.status_code == 302, response.content.decode()[:2000]
+    # A member's batch over the team's approval threshold, waiting for a manager.
+    Team.objects.filter(pk=team.pk).update(approval_threshold=2)
+    member = Client()
+    member.force_login(mate)
+    asked = [_photo(f"mika-{n}.jpg", colour) for n, colour in enumerate(("tan", "plum", "teal"))]
+    response = member.post(
+        f"/apps/{WATERCOLOR}/batch/",
+        {"photos_cnet_17466175263110005": asked, "style": "183854633550716522",
+         "size": "1", "generate_num": "1", "desc_1838546335507165192": "auburn"},
+    )  # fmt: skip
+    waiting = Batch.objects.get(user=mate)
+    assert wait_until(
+        lambda: not BatchItem.objects.filter(batch=waiting, state="checking").exists(), timeout=60
+    )
+    member.post(f"/batches/{waiting.pk}/start/")
     return {
         "sandbox": stack_sandbox,
         "settings": settings,
@@ -148,6 +163,7 @@ def world(stack, transactional_db, settings, sandbox):
         "invite": invite.token,
         "group_run": trashed,
         "batch": batch,
+        "waiting": waiting,
         "pair": [
             str(pk) for pk in first.results.order_by("index").values_list("pk", flat=True)[:2]
         ],
@@ -180,6 +196,9 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("batch", f"/batches/{world['batch'].pk}/", True),
         ("batch-new", f"/apps/{WATERCOLOR}/batch/", True),
         ("batches", "/batches/", True),
+        ("batch-awaiting", f"/batches/{world['waiting'].pk}/", True),
+        ("approvals", "/approvals/", True),
+        ("approval", f"/approvals/{world['waiting'].approval.pk}/", True),
         ("compare", "/compare/?r={}&r={}".format(*world["pair"]), True),
         ("account", "/account/", True),
         ("profile", "/accounts/profile/", True),

@@ -19,7 +19,8 @@ from a1.client import LANGUAGES
 from common.htmx import HtmxHttpRequest, redirect_after_post
 from common.media import StorageUnavailable
 from generator.access import shown_or_404, visible_or_404
-from generator.errors import SubmitRefused
+from generator.approvals.asking import run_ask_approval
+from generator.errors import ApprovalRequired, SubmitRefused
 from generator.models import AppDefinition, InputImage, Run
 from generator.runs import actions, photos
 from generator.runs import definitions as apps
@@ -150,6 +151,20 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
                     photos=form.kept_images(),
                     key=form.cleaned_data["idempotency_key"],
                 )
+            except ApprovalRequired:
+                # Over the threshold: it waits as a batch of one for a manager.
+                try:
+                    batch = run_ask_approval(
+                        user=request.user,
+                        definition=definition,
+                        choices=form.run_choices(),
+                        photos=form.kept_images(),
+                        key=form.cleaned_data["idempotency_key"],
+                    )
+                except SubmitRefused as exc:
+                    form.add_errors(exc)
+                else:
+                    return redirect_after_post(request, batch.get_absolute_url())
             except SubmitRefused as exc:
                 form.add_errors(exc)
             except runs.AppUpdated as exc:

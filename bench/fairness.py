@@ -1,0 +1,114 @@
+"""Bench scenario: fair share. One person's 500-item batch is running; a second person
+starts a 10-item batch. Measures how soon the small batch is served:
+
+- its first result, from its start, against one send interval (1 / BATCH_SEND_RATE)
+  plus one task duration;
+- its last result, against its own pace floor (items / BATCH_SEND_RATE + one task
+  duration, as if it were alone) x 1.2.
+
+The big batch is cancelled once the small one is done (its items not yet sent are
+released), so the scenario costs a minute or two, not the big batch's whole length.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench.batch import _wait, _zip_of_photos
+from bench.harness import Stack, first_group, login
+
+WATERCOLOR = "1838546335502970881"
+
+
+def _started_batch(stack: Stack, username: str, items: int):
+    """A batch of `items` photos posted by `username`, checked, and its session and page."""
+    from generator.models import Batch
+
+    session = login(stack.url, username)
+    page = session.get(f"{stack.url}/apps/{WATERCOLOR}/batch/", timeout=60)
+    response = session.post(
+        f"{stack.url}/apps/{WATERCOLOR}/batch/",
+        data={"style": "183854633550716522", "size": "1", "generate_num": "1"},
+        files={"archives": ("staff.zip", _zip_of_photos(items), "application/zip")},
+        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": page.url},
+        allow_redirects=False,
+        timeout=300,
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"batch form: HTTP {response.status_code}")
+    location = response.headers["Location"]
+    batch = Batch.objects.get(pk=first_group(r"/batches/([0-9a-f-]+)/", location))
+    _wait(lambda: not batch.items.filter(state="checking").exists(), 600, "checking photos")
+    return session, location, batch
+
+
+def _post(stack: Stack, session, location: str, action: str) -> None:
+    page = session.get(f"{stack.url}{location}", timeout=60)
+    session.post(
+        f"{stack.url}{location}{action}/",
+        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": page.url},
+        timeout=60,
+    )
+
+
+def scenario_fairness(
+    stack: Stack, *, big: int, small: int, rate: float, task_seconds: float
+) -> dict:
+    from generator.models import BatchItem, Run
+
+    big_session, big_location, big_batch = _started_batch(stack, "user00", big)
+    _, small_location, small_batch = _started_batch(stack, "user01", small)
+    _post(stack, big_session, big_location, "start")
+    # The big batch well under way: its runs at A1 past any per-person share.
+    _wait(
+        lambda: BatchItem.objects.filter(batch=big_batch, state="sent").count() >= 40,
+        300,
+        "the big batch under way",
+    )
+    big_sent_at_start = BatchItem.objects.filter(batch=big_batch, state="sent").count()
+    small_session = login(stack.url, "user01")
+    started_wall = time.time()
+    _post(stack, small_session, small_location, "start")
+
+    def done() -> list[float]:
+        runs = Run.objects.filter(batch=small_batch, state="completed")
+        return sorted(
+            finished.timestamp()
+            for finished in runs.values_list("finished_at", flat=True)
+            if finished is not None
+        )
+
+    _wait(lambda: len(done()) >= 1, 300, "the small batch's first result")
+    _wait(lambda: len(done()) >= small, 600, "the small batch's last result")
+    finished = done()
+    first, last = finished[0] - started_wall, finished[-1] - started_wall
+    big_sent_meanwhile = (
+        BatchItem.objects.filter(batch=big_batch, state="sent").count() - big_sent_at_start
+    )
+    _post(stack, big_session, big_location, "cancel")
+    first_target = 1 / rate + task_seconds
+    floor = small / rate + task_seconds
+    return {
+        "big_items": big,
+        "small_items": small,
+        "pace_per_second": rate,
+        "task_seconds": task_seconds,
+        "big_sent_before_small_started": big_sent_at_start,
+        "big_sent_while_small_ran": big_sent_meanwhile,
+        "first_result_s": first,
+        "first_target_s": first_target,
+        "first_over_target": first / first_target,
+        "last_result_s": last,
+        "own_floor_s": floor,
+        "last_over_floor": last / floor,
+    }
+
+
+def fairness_rows(f: dict) -> list[tuple[str, str, str, str]]:
+    def met(ok: bool) -> str:
+        return "yes" if ok else "NO"
+
+    return [
+        (f"fair share: {f['small_items']} items after {f['big_items']}, first result / (send interval + task) (s)", f"{f['first_result_s']:.1f} / {f['first_target_s']:.1f} = {f['first_over_target']:.2f}", "<= 1.0", met(f["first_over_target"] <= 1.0)),
+        ("fair share: last result / own pace floor (s)", f"{f['last_result_s']:.1f} / {f['own_floor_s']:.1f} = {f['last_over_floor']:.2f}", "<= 1.20", met(f["last_over_floor"] <= 1.2)),
+    ]  # fmt: skip

@@ -1,0 +1,42 @@
+"""What a manager reads before answering: the quote, who asked, the shared choices
+(texts, style, size) and each item's photos and texts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch
+
+from generator.approvals.models import Approval
+from generator.batches.models import BatchItem
+from generator.batches.pacing import batch_choices
+from generator.runs.inputs import run_params
+from generator.runs.models import InputImage
+
+ITEMS_SHOWN = 60
+
+
+@dataclass
+class Request:
+    approval: Approval
+    params: dict  # description (the shared texts), style, size, generate_num, as run_params
+    items: list[BatchItem]  # the first ITEMS_SHOWN, with their photos
+    item_count: int
+
+
+def approval_read(*, approval: Approval) -> Request:
+    batch = approval.batch
+    params = run_params(batch.definition.app, batch_choices(batch, {}))
+    # The items asked about: not those that could not be used, nor left out of the start.
+    items = batch.items.exclude(state__in=[BatchItem.State.INVALID, BatchItem.State.READY])
+    shown = list(
+        items.order_by("index").prefetch_related(
+            Prefetch("photos", queryset=InputImage.objects.order_by("form_id", "position"))
+        )[:ITEMS_SHOWN]
+    )
+    return Request(approval, params, shown, items.count())
+
+
+def approval_photo(*, approval: Approval, photo_id) -> InputImage | None:
+    """A photo of one of the request's items (for its thumbnail), else None."""
+    return InputImage.objects.filter(pk=photo_id, batch_item__batch=approval.batch_id).first()
