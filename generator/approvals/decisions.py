@@ -14,6 +14,7 @@ from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.tracing import traced_job
 from generator.approvals.models import Approval
 from generator.approvals.requests import (
     _state,
@@ -108,6 +109,7 @@ def approvals_expire(*, now=None) -> int:
 
 
 @task()
+@traced_job
 def expire_approvals() -> int:
     """The chore (every minute)."""
     return approvals_expire()

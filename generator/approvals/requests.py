@@ -14,14 +14,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.tasks import task
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.mail import people_mail
+from common.tracing import traced_job
 from generator.approvals.models import Approval
 from generator.audit.models import Act
 from generator.audit.record import audit_record
@@ -104,18 +105,8 @@ def _link(path: str) -> str:
     return (settings.SITE_URL.rstrip("/") + path) if settings.SITE_URL else path
 
 
-def _mail(to: list[str], subject: str, body: str) -> None:
-    if not to or not settings.EMAIL_CONFIGURED:
-        return
-    try:
-        send_mail(
-            subject=subject, message=body, from_email=None, recipient_list=to, fail_silently=False
-        )
-    except OSError:
-        logger.exception("An approval notice could not be e-mailed")
-
-
 @task()
+@traced_job
 def tell_deciders(approval_id: int) -> int:
     return approval_notify_deciders(approval_id=approval_id)
 
@@ -123,8 +114,9 @@ def tell_deciders(approval_id: int) -> int:
 def approval_notify_deciders(*, approval_id: int) -> int:
     """E-mail the people who may answer a new request; how many were told."""
     approval = Approval.objects.select_related("batch", "requested_by", "team").get(pk=approval_id)
-    to = sorted({p.email for p in deciders_of(approval) if p.email})
-    with translation.override(approval.batch.language):
+    deciders = list(deciders_of(approval).select_related("profile"))
+
+    def words() -> tuple[str, str]:
         body = _(
             "%(who)s asks to start a batch of %(app)s quoted at %(points)d points "
             "(over the threshold of %(threshold)d). Its points are held until you answer, "
@@ -137,9 +129,11 @@ def approval_notify_deciders(*, approval_id: int) -> int:
             "expires": timezone.localtime(approval.expires_at).strftime("%Y-%m-%d %H:%M %Z"),
             "link": _link(reverse("approval_detail", args=[approval.pk])),
         }
-        _mail(to, _("A1 Studio: a batch awaits your approval"), body)
+        return _("A1 Studio: a batch awaits your approval"), body
+
+    told = people_mail(people=deciders, words=words)  # each in their own language
     _webhook(approval, "batch.awaiting_approval")
-    return len(to)
+    return told
 
 
 def answer_words(approval: Approval) -> str:
@@ -171,6 +165,7 @@ def answer_words(approval: Approval) -> str:
 
 
 @task()
+@traced_job
 def tell_requester(approval_id: int) -> bool:
     return approval_notify_requester(approval_id=approval_id)
 
@@ -178,9 +173,13 @@ def tell_requester(approval_id: int) -> bool:
 def approval_notify_requester(*, approval_id: int) -> bool:
     approval = Approval.objects.select_related("batch", "requested_by").get(pk=approval_id)
     person = approval.requested_by
-    with translation.override(approval.batch.language):
-        body = answer_words(approval) + "\n\n" + _link(approval.batch.get_absolute_url())
-        _mail([person.email] if person.email else [], _("A1 Studio: your batch"), body)
+    people_mail(
+        people=[person],
+        words=lambda: (
+            _("A1 Studio: your batch"),
+            answer_words(approval) + "\n\n" + _link(approval.batch.get_absolute_url()),
+        ),
+    )
     _webhook(approval, f"batch.{approval.state}")
     return bool(person.email)
 

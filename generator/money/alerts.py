@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common.mail import people_mail
 from common.tracing import traced_job
 from generator.keys.webhooks import webhook_send
 from generator.models import (
@@ -175,8 +175,14 @@ def account_out_of_points_alert(*, message: str = "") -> SpendAlert | None:
     return _record(Crossing(Scope.ACCOUNT, period, 101, limit, limit))
 
 
-def _recipients(alert: SpendAlert) -> list[str]:
-    people = get_user_model()._default_manager.filter(is_active=True).exclude(email="")
+def _recipients(alert: SpendAlert):
+    """The people an alert is e-mailed to (with their profiles, for their language)."""
+    people = (
+        get_user_model()
+        ._default_manager.filter(is_active=True)
+        .exclude(email="")
+        .select_related("profile")
+    )
     if alert.scope == Scope.PERSON:
         people = people.filter(pk=alert.user_id or 0)
     elif alert.scope == Scope.TEAM:
@@ -187,7 +193,7 @@ def _recipients(alert: SpendAlert) -> list[str]:
         people = people.filter(api_keys__pk=alert.api_key_id or 0)
     else:
         people = people.filter(is_staff=True)
-    return sorted(set(people.values_list("email", flat=True)))
+    return people.distinct()
 
 
 def alert_words(alert: SpendAlert) -> str:
@@ -237,19 +243,12 @@ def spend_alert_send(*, alert_id: int) -> bool:
     ):
         return False
     alert = SpendAlert.objects.select_related("team", "api_key", "user").get(pk=alert_id)
-    words = alert_words(alert)
-    to = _recipients(alert) if settings.EMAIL_CONFIGURED else []
-    if to:
-        try:
-            send_mail(
-                subject=_("A1 Studio: spending alert"),
-                message=words,
-                from_email=None,
-                recipient_list=to,
-                fail_silently=False,
-            )
-        except OSError:
-            logger.exception("The spending alert %s could not be e-mailed", alert.slot)
+    if settings.EMAIL_CONFIGURED:
+        people_mail(
+            people=_recipients(alert),
+            words=lambda: (_("A1 Studio: spending alert"), alert_words(alert)),
+        )
+    words = alert_words(alert)  # the webhook's, in the portal's language
     if alert.api_key is not None:
         webhook_send(
             api_key=alert.api_key,

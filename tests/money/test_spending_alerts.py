@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from accounts.models import Profile
 from generator.keys import services as keys
 from generator.models import (
     AccountBalance,
@@ -113,6 +114,20 @@ class SpendAlertTests(TrackingTestCase):
         alerts.spend_alert_send(alert_id=out.pk)
         [(to, body)] = self.told()
         assert to == ["staff@corp.test"] and "out of points" in body
+
+    def test_each_person_is_told_in_the_language_they_chose(self):
+        colleague = type(self.staff).objects.create_user(
+            "yuki", email="yuki@corp.test", is_staff=True
+        )
+        Profile.objects.create(user=colleague, language="ja")
+        balance_alert_raise(message="A1: 810012")
+        [out] = SpendAlert.objects.filter(threshold=101)
+        alerts.spend_alert_send(alert_id=out.pk)
+        mails = {str(m["To"]): (str(m["Subject"]), body_of(m)) for m in self.mailbox.messages}
+        assert mails["staff@corp.test"][0] == "A1 Studio: spending alert"
+        assert "out of points" in mails["staff@corp.test"][1]
+        assert mails["yuki@corp.test"][0] == "A1 Studio：利用額のお知らせ"
+        assert "out of points" not in mails["yuki@corp.test"][1]
 
     def test_no_email_server_means_no_email_but_the_banner_and_webhook_still(self):
         with self.settings(EMAIL_CONFIGURED=False):
