@@ -34,6 +34,7 @@ def studio(request):
     return {
         "spend_alerts": spend_alerts,
         "a1_sandbox": settings.A1_USES_SANDBOX,
+        "email_configured": settings.EMAIL_CONFIGURED,
         "balance_alert": alert,
         "export_ready": export_ready,
     }

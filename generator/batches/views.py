@@ -15,9 +15,10 @@ from generator.batches import pacing
 from generator.batches import services as batches
 from generator.batches import status as batch_status
 from generator.batches.forms import batch_form
+from generator.batches.reasons import reason_words
 from generator.errors import SubmitRefused
 from generator.models import Batch, BatchItem
-from generator.runs.inputs import RunChoices
+from generator.runs.inputs import RunChoices, run_params
 from generator.runs.views.apps import app_page, chosen_preset, load_app
 from library import presets
 
@@ -129,19 +130,34 @@ def _page_context(request, batch: Batch) -> dict:
         ),
         # Why a cancelled batch stopped: its owner, a key revoked, a person deactivated
         # (still said once it is settled, which the first look at its page may do).
-        "stopped": items.filter(state=BatchItem.State.CANCELLED)
-        .exclude(reason="")
-        .values_list("reason", flat=True)
-        .first()
+        "stopped": reason_words(
+            items.filter(state=BatchItem.State.CANCELLED)
+            .exclude(reason="")
+            .values_list("reason", flat=True)
+            .first()
+            or ""
+        )
         if batch.state in (Batch.State.CANCELLED, Batch.State.DONE)
         else "",
         "active": batch.state in (Batch.State.RUNNING, Batch.State.PAUSED)
         or progress.checking
         or (batch.state == Batch.State.CANCELLED and progress.running),
     }
+    if batch.state != Batch.State.DRAFT:
+        # Each item and where it stands, the whole time the batch runs and after.
+        context["items"] = list(
+            items.exclude(
+                state__in=[BatchItem.State.INVALID, BatchItem.State.REFUSED]
+            ).select_related("run")[:ITEMS_SHOWN]
+        )
     if batch.state == Batch.State.DRAFT:
         context |= {
             "quote": batches.batch_quote(batch=batch),
+            # What the quote pays for, restated: the same labels the run pages show.
+            "paid_for": run_params(batch.definition.app, pacing.batch_choices(batch, {})),
+            "texts_per_item": items.filter(state=BatchItem.State.READY)
+            .exclude(descriptions={})
+            .exists(),
             "ready_items": list(
                 items.filter(state=BatchItem.State.READY).prefetch_related("photos")[:ITEMS_SHOWN]
             ),
