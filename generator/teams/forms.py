@@ -21,5 +21,8 @@ class InviteForm(forms.Form):
         help_text=_("The link is emailed there, and the new account starts with this address."),
     )
     role = forms.ChoiceField(
-        label=_("Joins as"), choices=Membership.Role.choices, initial=Membership.Role.MEMBER
+        label=_("Joins as"),
+        choices=Membership.Role.choices,
+        initial=Membership.Role.MEMBER,
+        required=False,  # left out: a member, as invites always were
     )

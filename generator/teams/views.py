@@ -39,7 +39,10 @@ def invite(request: HtmxHttpRequest, team_id: int):
         return redirect(f"/team/#invites-form-{team.pk}")
     email = form.cleaned_data["email"]
     created = teams.invite_create(
-        team=team, by=request.user, role=form.cleaned_data["role"], email=email
+        team=team,
+        by=request.user,
+        role=form.cleaned_data["role"] or Membership.Role.MEMBER,
+        email=email,
     )
     link = _absolute(request, reverse("team_join", args=[created.token]))
     if not email:

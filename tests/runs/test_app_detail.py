@@ -22,7 +22,8 @@ class AppDetailTests(BaseTestCase):
         assert html.count('name="style"') == 3 and "/files/assets/style-" in html
         assert html.count('name="size"') == 7 and "16:9" in html
         assert html.count('name="generate_num"') == 4
-        assert html.count("<legend>Who can see it</legend>") == 1  # one sharing choice
+        assert html.count("<legend>Who sees it, and who pays</legend>") == 1  # one sharing choice
+        assert "Either way its points count against your budget and the team" in html
         assert html.count('name="team"') == 1 and html.count('name="visibility"') == 2
         assert "This run costs <strong>1</strong> point." in html
 
