@@ -186,6 +186,7 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("audit-log", "/staff/audit/", True),
         ("team-audit-log", f"/team/{world['team'].pk}/audit/", True),
         ("api-keys", "/account/keys/", True),
+        ("api-docs", "/api/v1/docs", True),
         ("not-found", "/no/such/page/", True),
     ]
     return [page for page in every if not chosen or page[0] in chosen]
