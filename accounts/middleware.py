@@ -25,7 +25,7 @@ class ProfileMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         values = profile_values(user=user) if user is not None and user.is_authenticated else None
-        if values is not None and not settings.LOCAL_ACCOUNTS:
+        if values is not None and user is not None and not settings.LOCAL_ACCOUNTS:
             # Passwords off: single sign-on's name is the one shown (the profile page says so).
             values = dataclasses.replace(values, display_name=user.get_full_name())
         request.profile = values or ProfileValues()

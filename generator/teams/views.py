@@ -35,7 +35,7 @@ def invite(request: HtmxHttpRequest, team_id: int):
     form = InviteForm(request.POST)
     if not form.is_valid():
         # The team page is a gallery that shows many teams: the cause is told in a banner.
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect(f"/team/#invites-form-{team.pk}")
     email = form.cleaned_data["email"]
     created = teams.invite_create(
