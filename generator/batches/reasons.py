@@ -9,7 +9,14 @@ Rows from before the codes hold the words themselves; those are shown as they ar
 
 from __future__ import annotations
 
+import json
+
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from common.images import ImageRejected
+
+WORDED = "msg:"  # a message and its values, worded when shown (a photo's check)
 
 REASONS = {
     "cancelled_by_owner": _("Cancelled by its owner."),
@@ -29,7 +36,25 @@ ENGLISH = {
 }
 
 
+def reason_of(exc: ImageRejected, *, file: str = "") -> str:
+    """What to store for a photo the check refused: its message and values (and the
+    file, for an item of several photos), worded again whenever it is shown."""
+    kept = json.dumps({"m": exc.msgid, "p": exc.params, "f": file}, ensure_ascii=False)
+    return WORDED + kept if len(WORDED + kept) <= 500 else (f"{file}: {exc}" if file else str(exc))
+
+
 def reason_words(stored: str) -> str:
-    """A stored reason in the active language: a code's words, or older words as kept."""
+    """A stored reason in the active language: a code's words, a kept message worded
+    now, or older words as they were stored."""
     words = REASONS.get(stored)
-    return str(words) if words is not None else stored
+    if words is not None:
+        return str(words)
+    if stored.startswith(WORDED):
+        try:
+            kept = json.loads(stored.removeprefix(WORDED))
+            text = gettext(kept["m"])
+            text = text % kept["p"] if kept.get("p") else text
+        except (ValueError, KeyError, TypeError):
+            return stored
+        return f"{kept['f']}: {text}" if kept.get("f") else text
+    return stored
