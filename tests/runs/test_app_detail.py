@@ -143,3 +143,13 @@ def test_it_says_when_a1_cannot_be_reached_instead_of_failing(admin_client, sand
     response = admin_client.get(f"/apps/{WATERCOLOR}/")
     assert response.status_code == 503
     assert b"Try again" in response.content
+
+
+class AppLanguageTests(BaseTestCase):
+    def test_it_says_when_a1_has_no_text_in_the_chosen_language(self):
+        self.login()
+        page = self.client.get(f"/apps/{WATERCOLOR}/?language=ja_JP").content.decode()
+        assert "A1 has no 日本語 text for this app" in page
+        for language in ("en_US", "zh_CN"):
+            page = self.client.get(f"/apps/{WATERCOLOR}/?language={language}").content.decode()
+            assert "A1 has no" not in page
