@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -47,9 +48,12 @@ def is_manager(*, user, team: Team) -> bool:
     return Membership.objects.filter(user=user, team=team, role=Membership.Role.MANAGER).exists()
 
 
-def invite_create(*, team: Team, by, role: str = Membership.Role.MEMBER, email: str = "") -> Invite:
+def invite_create(
+    *, team: Team, by, role: str = Membership.Role.MEMBER, email: str = "", site: str = ""
+) -> Invite:
     """A one-time link into the team with the role it gives; `email` names whom it is for
-    (the account made through it starts with that address)."""
+    (the account made through it starts with that address). With `site` (the address
+    people open the portal at), the link is emailed there: `sent_at` says it went."""
     with transaction.atomic():
         invite = Invite.objects.create(
             team=team,
@@ -67,6 +71,10 @@ def invite_create(*, team: Team, by, role: str = Membership.Role.MEMBER, email: 
             after={"role": role, "email": email, "expires": invite.expires.isoformat()},
         )
         GalleryStamp.objects.bump(teams=[team.pk])
+    if email and site:
+        link = site.rstrip("/") + reverse("team_join", args=[invite.token])
+        if invite_send(invite=invite, link=link):
+            invite.refresh_from_db(fields=["sent_at"])
     return invite
 
 

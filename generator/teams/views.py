@@ -9,7 +9,6 @@ from django.contrib.auth.models import User
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -43,15 +42,15 @@ def invite(request: HtmxHttpRequest, team_id: int):
         by=request.user,
         role=form.cleaned_data["role"] or Membership.Role.MEMBER,
         email=email,
+        site=settings.SITE_URL or f"{request.scheme}://{request.get_host()}",
     )
-    link = _absolute(request, reverse("team_join", args=[created.token]))
     if not email:
         messages.success(
             request,
             _("A new one-time invite link for %(team)s is ready under Pending invites.")
             % {"team": team.name},
         )
-    elif teams.invite_send(invite=created, link=link):
+    elif created.sent_at:
         messages.success(
             request,
             _("The invite is emailed to %(email)s. Its link is also under Pending invites.")
@@ -76,13 +75,6 @@ def invite(request: HtmxHttpRequest, team_id: int):
             % {"email": email},
         )
     return redirect(f"/team/#invite-{created.pk}")
-
-
-def _absolute(request: HtmxHttpRequest, path: str) -> str:
-    """The link as people outside open it: SITE_URL when set, else this request's host."""
-    if settings.SITE_URL:
-        return settings.SITE_URL.rstrip("/") + path
-    return request.build_absolute_uri(path)
 
 
 @login_required

@@ -287,6 +287,7 @@ def production_web(sandbox, settings):
         sandbox,
         settings,
         DEBUG="0",
+        FAST_PASSWORD_HASHER_FOR_TESTS="",  # refused with DEBUG off (a1site/settings.py)
         SECRET_KEY=settings.SECRET_KEY,  # the browser's session cookie stays valid
         OPEN_SIGNUP="1",
         SECURE_SSL_REDIRECT="0",
@@ -315,7 +316,7 @@ def production_web(sandbox, settings):
 def _answers(url: str) -> bool:
     try:
         requests.get(f"{url}/ping", timeout=2)
-    except requests.ConnectionError:
+    except requests.RequestException:  # not up yet, or still starting on a busy machine
         return False
     return True
 
