@@ -145,11 +145,18 @@ def _page_context(request, batch: Batch) -> dict:
     }
     if batch.state != Batch.State.DRAFT:
         # Each item and where it stands, the whole time the batch runs and after.
-        context["items"] = list(
+        listed = list(
             items.exclude(
                 state__in=[BatchItem.State.INVALID, BatchItem.State.REFUSED]
             ).select_related("run")[:ITEMS_SHOWN]
         )
+        # What moderation hides (trash, staff) is neither linked nor described: the item
+        # then says only where it stands in the batch (generator/access.py's rule, shown()).
+        shown = set(batch.runs.shown().values_list("pk", flat=True))
+        for item in listed:
+            if item.run_id not in shown:
+                item.run = None
+        context["items"] = listed
     if batch.state == Batch.State.DRAFT:
         context |= {
             "quote": batches.batch_quote(batch=batch),
