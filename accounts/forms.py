@@ -59,6 +59,18 @@ class ProfileForm(forms.Form):
             self.fields["email"].help_text = _(
                 "Your email address comes from %(provider)s: ask staff to change it here."
             ) % {"provider": settings.SSO_NAME}
+        if not settings.LOCAL_ACCOUNTS:
+            # Passwords are off: the provider is the one record of who the person is, and
+            # its name is the one shown (read-only here, changed at the provider).
+            self.fields["display_name"].disabled = True
+            self.fields["display_name"].help_text = _(
+                "Your name comes from %(provider)s: change it there."
+            ) % {"provider": settings.SSO_NAME}
+
+    def clean_display_name(self) -> str:
+        if self.fields["display_name"].disabled:
+            return self.user.get_full_name()[:150]
+        return (self.cleaned_data.get("display_name") or "").strip()
 
     def clean_email(self) -> str:
         email = (self.cleaned_data.get("email") or "").strip()

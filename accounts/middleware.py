@@ -9,8 +9,10 @@ activated for the request (templates then show local times) and deactivated afte
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import zoneinfo
 
+from django.conf import settings
 from django.utils import timezone, translation
 
 from accounts.profiles import ProfileValues, language_valid, profile_values
@@ -23,6 +25,9 @@ class ProfileMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         values = profile_values(user=user) if user is not None and user.is_authenticated else None
+        if values is not None and user is not None and not settings.LOCAL_ACCOUNTS:
+            # Passwords off: single sign-on's name is the one shown (the profile page says so).
+            values = dataclasses.replace(values, display_name=user.get_full_name())
         request.profile = values or ProfileValues()
         if values and language_valid(values.language):
             translation.activate(values.language)

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
@@ -27,7 +28,16 @@ MAX_INPUT_PIXELS = 64_000_000
 
 
 class ImageRejected(ValueError):
-    """The file cannot be used; the message is for the user."""
+    """The file cannot be used; the message is for the user, in the active language.
+
+    Raised here with the untranslated message (`gettext_noop`) and its values, so a copy
+    kept for later (a batch item's reason) can be worded again in the reader's language
+    (`msgid`, `params`). Raised elsewhere with words already translated, those stand."""
+
+    def __init__(self, msgid: str, params: dict | None = None):
+        self.msgid, self.params = msgid, dict(params or {})
+        words = _(msgid)
+        super().__init__(words % self.params if self.params else words)
 
 
 @dataclass
@@ -52,20 +62,22 @@ class Normalised:
 def normalise(content: bytes, *, max_side: int = A1_MAX_SIDE) -> Normalised:
     """Check an image by its content and convert it to what A1 accepts."""
     if not content:
-        raise ImageRejected(_("The file is empty."))
+        raise ImageRejected(gettext_noop("The file is empty."))
     if len(content) > MAX_INPUT_BYTES:
         raise ImageRejected(
-            _("The file is larger than %(limit)d MB; please choose a smaller image.")
-            % {"limit": MAX_INPUT_BYTES // (1024 * 1024)}
+            gettext_noop("The file is larger than %(limit)d MB; please choose a smaller image."),
+            {"limit": MAX_INPUT_BYTES // (1024 * 1024)},
         )
     try:
         opened = Image.open(io.BytesIO(content))
     except UnidentifiedImageError:
-        raise ImageRejected(_("This file is not an image we can read.")) from None
+        raise ImageRejected(gettext_noop("This file is not an image we can read.")) from None
     except Image.DecompressionBombError:
-        raise ImageRejected(_("This image has too many pixels, too large to process.")) from None
+        raise ImageRejected(
+            gettext_noop("This image has too many pixels, too large to process.")
+        ) from None
     except (OSError, ValueError):
-        raise ImageRejected(_("This image could not be read.")) from None
+        raise ImageRejected(gettext_noop("This image could not be read.")) from None
     with opened:
         return _normalise(opened, content, max_side)
 
@@ -73,8 +85,8 @@ def normalise(content: bytes, *, max_side: int = A1_MAX_SIDE) -> Normalised:
 def _normalise(image: Image.Image, content: bytes, max_side: int) -> Normalised:
     if image.width * image.height > MAX_INPUT_PIXELS:
         raise ImageRejected(
-            _("This image is %(w)d×%(h)d pixels, too large to process.")
-            % {"w": image.width, "h": image.height}
+            gettext_noop("This image is %(w)d×%(h)d pixels, too large to process."),
+            {"w": image.width, "h": image.height},
         )
     source_format = image.format or "?"
     full_size = image.size
@@ -86,7 +98,7 @@ def _normalise(image: Image.Image, content: bytes, max_side: int) -> Normalised:
     try:
         image.load()
     except (OSError, ValueError, SyntaxError):
-        raise ImageRejected(_("This image is damaged or incomplete.")) from None
+        raise ImageRejected(gettext_noop("This image is damaged or incomplete.")) from None
     drafted = image.size != full_size
 
     notes: list[str] = []

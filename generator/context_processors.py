@@ -44,6 +44,7 @@ def studio(request):
         "approvals_waiting": approvals_waiting,
         "spend_alerts": spend_alerts,
         "a1_sandbox": settings.A1_USES_SANDBOX,
+        "email_configured": settings.EMAIL_CONFIGURED,
         "balance_alert": alert,
         "export_ready": export_ready,
     }

@@ -228,9 +228,19 @@ def _readme(user, now: datetime) -> str:
 def _account(user) -> dict:
     preferences = Preferences.objects.filter(user=user).select_related("default_team").first()
     budget = Budget.objects.filter(user=user).first()
+    # The profile is accounts', which sits to the right of lifecycle: read through the
+    # account's relation, never imported. None until the person chose anything.
+    profile = getattr(user, "profile", None)
     return {
         "username": user.get_username(),
         "email": user.email,
+        "profile": {
+            "display_name": profile.display_name,
+            "time_zone": profile.time_zone or None,
+            "interface_language": profile.language or None,
+        }
+        if profile
+        else None,
         "first_name": user.first_name,
         "last_name": user.last_name,
         "date_joined": user.date_joined,

@@ -32,7 +32,7 @@ def profile(request: HtmxHttpRequest):
     current = profile_get(user=user)
     initial = {
         "email": user.email,
-        "display_name": current.display_name,
+        "display_name": current.display_name if settings.LOCAL_ACCOUNTS else user.get_full_name(),
         "time_zone": current.time_zone or settings.TIME_ZONE,
         "language": current.language,
     }

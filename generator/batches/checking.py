@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from common.images import MAX_INPUT_BYTES, ImageRejected, normalise
 from common.tracing import traced_job
 from generator.batches.inputs import Source, is_photo_name
+from generator.batches.reasons import reason_of
 from generator.errors import SubmitRefused
 from generator.files.queue import files_release, files_remove_all_pending
 from generator.models import Batch, BatchItem
@@ -123,7 +124,7 @@ def _check_item(batch: Batch, item: BatchItem, slots) -> None:
             image = normalise(_read_source(ref))
         except ImageRejected as exc:
             # The item is labelled with its file; a group item says which of its files.
-            reason = f"{name}: {exc}" if len(item.pending) > 1 else str(exc)
+            reason = reason_of(exc, file=name if len(item.pending) > 1 else "")
             break
         except (OSError, KeyError, zipfile.BadZipFile):
             reason = _("%(name)s could not be read.") % {"name": name}

@@ -143,7 +143,7 @@ def plan_items(
             for item in items:
                 row = by_name.get(_stem(item.label))
                 if row is None:
-                    item.reason = _("No row of the CSV names this photo.")
+                    item.reason = "no_csv_row"  # a code: generator/batches/reasons.py
                     continue
                 for text in texts:
                     column = text_columns[text.id]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from generator.batches.reasons import reason_words
 from generator.galleries.models import StampedQuerySet
 from generator.runs.models import AppDefinition, Run
 from generator.teams.models import Team, Visibility
@@ -167,3 +168,8 @@ class BatchItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id} #{self.index + 1}"
+
+    @property
+    def reason_text(self) -> str:
+        """Why it was cancelled or cannot be used, in the reader's language."""
+        return reason_words(self.reason)

@@ -361,7 +361,7 @@ def batch_start(
         chosen, rest = ready[:count], ready[count:]
         BatchItem.objects.filter(pk__in=[item.pk for item in chosen]).update(state=Item.WAITING)
         BatchItem.objects.filter(pk__in=[item.pk for item in rest]).update(
-            state=Item.CANCELLED, reason=_("Did not fit the budget.")
+            state=Item.CANCELLED, reason="over_budget"
         )
         ledger_hold(
             points=per,
@@ -438,9 +438,7 @@ def batch_resume(*, batch: Batch) -> Batch:
 
 def batch_cancel(*, batch: Batch) -> int:
     """Cancel every item not yet sent; their held points are released at once."""
-    return batches_cancel(
-        batches=Batch.objects.filter(pk=batch.pk), reason=_("Cancelled by its owner.")
-    )
+    return batches_cancel(batches=Batch.objects.filter(pk=batch.pk), reason="cancelled_by_owner")
 
 
 def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Count, Q, Sum
+from django.utils import timezone
 
 from generator.batches.fairness import RUN_IN_FLIGHT, batch_turn
 from generator.models import Batch, BatchItem, Run
@@ -77,6 +78,7 @@ def batch_progress(*, batch: Batch) -> Progress:
     running = sum(runs.get(s, 0) for s in (*RUN_IN_FLIGHT, Run.State.COPYING))
     running += runs.get(Run.State.UNKNOWN, 0)
     failed = runs.get(Run.State.FAILED, 0) + by_state.get(Item.REFUSED, 0)
+    ended = runs.get(Run.State.COMPLETED, 0) + runs.get(Run.State.FAILED, 0)
     eta, ahead, sharing = None, 0, 1
     if batch.state == State.RUNNING and (waiting or running):
         typical = app_typical_seconds(app_id=batch.app_id) or 30
@@ -84,6 +86,9 @@ def batch_progress(*, batch: Batch) -> Progress:
             # People take turns (fairness.py): this batch gets its share of the pace.
             ahead, sharing = batch_turn(batch=batch)
         eta = int(waiting * sharing / settings.BATCH_SEND_RATE + typical)
+        measured = _measured_seconds_left(batch=batch, ended=ended, left=waiting + running)
+        if measured is not None:
+            eta = measured
     return Progress(
         total=sum(by_state.values()),
         checking=by_state.get(Item.CHECKING, 0),
@@ -100,6 +105,19 @@ def batch_progress(*, batch: Batch) -> Progress:
         people_ahead=ahead,
         people_sharing=sharing,
     )
+
+
+def _measured_seconds_left(*, batch: Batch, ended: int, left: int) -> int | None:
+    """Seconds left at the pace this batch has kept since it started (items ended per
+    second), once two have ended; None before that (the estimate from the send rate
+    and the app's typical time stands). It moves as the batch runs: faster or slower
+    than expected, the time left follows."""
+    if ended < 2 or not batch.started_at:
+        return None
+    elapsed = (timezone.now() - batch.started_at).total_seconds()
+    if elapsed <= 0:
+        return None
+    return int(left * elapsed / ended)
 
 
 def batches_overview(*, limit: int = 50) -> list[tuple[Batch, Progress]]:

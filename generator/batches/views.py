@@ -16,9 +16,10 @@ from generator.batches import pacing
 from generator.batches import services as batches
 from generator.batches import status as batch_status
 from generator.batches.forms import batch_form
+from generator.batches.reasons import reason_words
 from generator.errors import SubmitRefused
 from generator.models import Approval, Batch, BatchItem
-from generator.runs.inputs import RunChoices
+from generator.runs.inputs import RunChoices, run_params
 from generator.runs.views.apps import app_page, chosen_preset, load_app
 from library import presets
 
@@ -130,10 +131,13 @@ def _page_context(request, batch: Batch) -> dict:
         ),
         # Why a cancelled batch stopped: its owner, a key revoked, a person deactivated
         # (still said once it is settled, which the first look at its page may do).
-        "stopped": items.filter(state=BatchItem.State.CANCELLED)
-        .exclude(reason="")
-        .values_list("reason", flat=True)
-        .first()
+        "stopped": reason_words(
+            items.filter(state=BatchItem.State.CANCELLED)
+            .exclude(reason="")
+            .values_list("reason", flat=True)
+            .first()
+            or ""
+        )
         if batch.state in (Batch.State.CANCELLED, Batch.State.DONE)
         else "",
         # The request for approval, when its quote was over a threshold: the page says
@@ -145,9 +149,28 @@ def _page_context(request, batch: Batch) -> dict:
         or progress.checking
         or (batch.state == Batch.State.CANCELLED and progress.running),
     }
+    if batch.state != Batch.State.DRAFT:
+        # Each item and where it stands, the whole time the batch runs and after.
+        listed = list(
+            items.exclude(
+                state__in=[BatchItem.State.INVALID, BatchItem.State.REFUSED]
+            ).select_related("run")[:ITEMS_SHOWN]
+        )
+        # What moderation hides (trash, staff) is neither linked nor described: the item
+        # then says only where it stands in the batch (generator/access.py's rule, shown()).
+        shown = set(batch.runs.shown().values_list("pk", flat=True))
+        for item in listed:
+            if item.run_id not in shown:
+                item.run = None
+        context["items"] = listed
     if batch.state == Batch.State.DRAFT:
         context |= {
             "quote": batches.batch_quote(batch=batch),
+            # What the quote pays for, restated: the same labels the run pages show.
+            "paid_for": run_params(batch.definition.app, pacing.batch_choices(batch, {})),
+            "texts_per_item": items.filter(state=BatchItem.State.READY)
+            .exclude(descriptions={})
+            .exists(),
             "ready_items": list(
                 items.filter(state=BatchItem.State.READY).prefetch_related("photos")[:ITEMS_SHOWN]
             ),

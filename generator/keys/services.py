@@ -134,7 +134,7 @@ def keys_revoke(*, keys: QuerySet[ApiKey], by) -> int:
         )
         batches_cancel(
             batches=Batch.objects.filter(api_key__in=ids),
-            reason=_("Cancelled: the API key that started it was revoked."),
+            reason="key_revoked",
         )
     return revoked
 

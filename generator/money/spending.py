@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils.translation import gettext as _
 
 from generator.audit.models import Act
 from generator.audit.record import audit_record
@@ -27,7 +26,7 @@ def person_deactivate(*, user) -> int:
         user.is_active = False
         return batches_cancel(
             batches=Batch.objects.filter(user=user),
-            reason=_("Cancelled: the account that started it was deactivated."),
+            reason="account_deactivated",
         )
 
 

@@ -41,6 +41,31 @@ def a1_language(language: str | None = None) -> str:
     return "en_US"
 
 
+def app_text_language(app: A1App) -> str:
+    """The language A1's texts for an app are written in, told by their script: kana is
+    Japanese (ja_JP), other Han characters Chinese ("zh"), Latin letters English (en_US);
+    "" when there is nothing to tell by. Asked for a language it has no text in, A1
+    answers in the app's own language: this says which one that was."""
+    texts = [app.name, *(f.name for f in app.forms), *(s.name for s in app.styles)]
+    joined = "".join(texts)
+    if any("\u3040" <= c <= "\u30ff" for c in joined):
+        return "ja_JP"
+    if any("\u4e00" <= c <= "\u9fff" for c in joined):
+        return "zh"
+    if any(c.isascii() and c.isalpha() for c in joined):
+        return "en_US"
+    return ""
+
+
+def app_answered_in(*, app: A1App, language: str) -> bool:
+    """Whether A1 gave this app's texts in `language` (A1 code), as far as the script
+    tells: False when it fell back to the app's own language. Languages the script
+    cannot tell apart (Russian, Portuguese, ...) are taken as given."""
+    found = app_text_language(app)
+    wanted = {"ja_JP": "ja_JP", "zh_CN": "zh", "zh_TW": "zh", "en_US": "en_US"}.get(language)
+    return not found or wanted is None or found == wanted
+
+
 class AppUnavailable(Exception):
     """A1 will not serve this app through the API (or it does not exist)."""
 

@@ -110,7 +110,7 @@ def batch_json(batch: Batch, *, progress, base: str = "") -> dict:
                 "index": item.index,
                 "label": item.label,
                 "state": item.state,
-                "reason": item.reason or None,
+                "reason": item.reason_text or None,
                 "run_id": str(item.run_id) if item.run_id else None,
                 "run_state": item.run.state if item.run else None,
             }

@@ -94,6 +94,10 @@ class Invite(models.Model):
     role = models.CharField(
         max_length=10, choices=Membership.Role.choices, default=Membership.Role.MEMBER
     )
+    # Whom the manager meant it for (blank: whoever gets the link); an account made
+    # through it starts with this address. sent_at: when it was emailed there.
+    email = models.EmailField(blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )

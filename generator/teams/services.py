@@ -8,13 +8,18 @@ manages the team (or is staff), so a change made in the admin ends them too.
 
 from __future__ import annotations
 
+import logging
 import secrets
+import smtplib
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from generator.audit.models import Act
@@ -23,6 +28,8 @@ from generator.errors import SubmitRefused
 from generator.models import GalleryStamp, Invite, Membership, Preferences, Team, sharing_defaults
 
 INVITE_DAYS = 7
+
+logger = logging.getLogger(__name__)
 
 
 class InviteUnusable(ValueError):
@@ -41,11 +48,17 @@ def is_manager(*, user, team: Team) -> bool:
     return Membership.objects.filter(user=user, team=team, role=Membership.Role.MANAGER).exists()
 
 
-def invite_create(*, team: Team, by, role: str = Membership.Role.MEMBER) -> Invite:
+def invite_create(
+    *, team: Team, by, role: str = Membership.Role.MEMBER, email: str = "", site: str = ""
+) -> Invite:
+    """A one-time link into the team with the role it gives; `email` names whom it is for
+    (the account made through it starts with that address). With `site` (the address
+    people open the portal at), the link is emailed there: `sent_at` says it went."""
     with transaction.atomic():
         invite = Invite.objects.create(
             team=team,
             role=role,
+            email=email,
             created_by=by,
             token=secrets.token_urlsafe(32),
             expires=timezone.now() + timedelta(days=INVITE_DAYS),
@@ -55,10 +68,49 @@ def invite_create(*, team: Team, by, role: str = Membership.Role.MEMBER) -> Invi
             actor=by,
             team=team,
             target=f"invite {invite.pk}",
-            after={"role": role, "expires": invite.expires.isoformat()},
+            after={"role": role, "email": email, "expires": invite.expires.isoformat()},
         )
         GalleryStamp.objects.bump(teams=[team.pk])
+    if email and site:
+        link = site.rstrip("/") + reverse("team_join", args=[invite.token])
+        if invite_send(invite=invite, link=link):
+            invite.refresh_from_db(fields=["sent_at"])
     return invite
+
+
+def invite_send(*, invite: Invite, link: str) -> bool:
+    """Email the invite's link to the address it names, in the sender's language (the
+    page's). True when the mail server took it; False when no server is configured, the
+    invite names no address, or the server refused or did not answer (its timeout)."""
+    if not (settings.EMAIL_CONFIGURED and invite.email):
+        return False
+    words = {
+        "team": invite.team.name,
+        "inviter": invite.created_by.get_username(),
+        "date": formats.date_format(timezone.localtime(invite.expires), "DATE_FORMAT"),
+    }
+    role = Membership.Role(invite.role).label
+    body = "\n\n".join(
+        [
+            _("%(inviter)s invites you to the team %(team)s on A1 Studio.") % words,
+            _("You would join as: %(role)s.") % {"role": role},
+            _("Open this link to join (it works once, until %(date)s):") % words + "\n" + link,
+            _("If you did not expect this, ignore this email: nothing happens without you."),
+        ]
+    )
+    try:
+        send_mail(
+            subject=_("A1 Studio: an invite to %(team)s") % words,
+            message=body,
+            from_email=None,
+            recipient_list=[invite.email],
+            fail_silently=False,
+        )
+    except (OSError, smtplib.SMTPException):
+        logger.exception("The invite %s could not be emailed", invite.pk)
+        return False
+    Invite.objects.filter(pk=invite.pk).update(sent_at=timezone.now())
+    return True
 
 
 def invites_live(now=None) -> QuerySet[Invite]:
@@ -121,6 +173,9 @@ def invite_sign_up(*, invite: Invite, username: str, password: str):
     """
     User = get_user_model()
     user = User(**{User.USERNAME_FIELD: username})
+    # The address the invite names, unless another account has it (one address, one person).
+    if invite.email and not User._default_manager.filter(email__iexact=invite.email).exists():
+        user.email = invite.email
     user.set_password(password)  # the slow part, done before the transaction
     try:
         with transaction.atomic():

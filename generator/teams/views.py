@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.htmx import HtmxHttpRequest, LoggedInHttpRequest
 from generator.models import Invite, Membership, Team
 from generator.teams import services as teams
-from generator.teams.forms import PreferencesForm
+from generator.teams.forms import InviteForm, PreferencesForm
 from generator.teams.services import InviteUnusable, SignUpRefused, invite_revoke, invite_sign_up
 
 
@@ -31,12 +31,49 @@ def _managed_team_or_404(user, team_id: int) -> Team:
 @require_POST
 def invite(request: HtmxHttpRequest, team_id: int):
     team = _managed_team_or_404(request.user, team_id)
-    created = teams.invite_create(team=team, by=request.user)
-    messages.success(
-        request,
-        _("A new one-time invite link for %(team)s is ready under Pending invites.")
-        % {"team": team.name},
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        # The team page is a gallery that shows many teams: the cause is told in a banner.
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(f"/team/#invites-form-{team.pk}")
+    email = form.cleaned_data["email"]
+    created = teams.invite_create(
+        team=team,
+        by=request.user,
+        role=form.cleaned_data["role"] or Membership.Role.MEMBER,
+        email=email,
+        site=settings.SITE_URL or f"{request.scheme}://{request.get_host()}",
     )
+    if not email:
+        messages.success(
+            request,
+            _("A new one-time invite link for %(team)s is ready under Pending invites.")
+            % {"team": team.name},
+        )
+    elif created.sent_at:
+        messages.success(
+            request,
+            _("The invite is emailed to %(email)s. Its link is also under Pending invites.")
+            % {"email": email},
+        )
+    elif settings.EMAIL_CONFIGURED:
+        messages.error(
+            request,
+            _(
+                "The mail server did not take the invite to %(email)s: copy its link under "
+                "Pending invites and send it yourself."
+            )
+            % {"email": email},
+        )
+    else:
+        messages.warning(
+            request,
+            _(
+                "This portal sends no email: copy the invite's link under Pending invites and "
+                "send it to %(email)s yourself."
+            )
+            % {"email": email},
+        )
     return redirect(f"/team/#invite-{created.pk}")
 
 

@@ -1,7 +1,10 @@
 """Small template filters for A1 Studio's pages."""
 
 from django import template
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from common import images
 
 register = template.Library()
 
@@ -23,3 +26,24 @@ def seconds_ago(moment) -> int:
     if not moment:
         return 0
     return max(0, int((timezone.now() - moment).total_seconds()))
+
+
+@register.simple_tag
+def photo_limits() -> str:
+    """The photo limits as the checks apply them (common/images.py), numbers written the
+    way the page's language writes them: what is refused, and what is converted for A1."""
+    mb = 1024 * 1024
+    words = {
+        "max_mb": formats.number_format(images.MAX_INPUT_BYTES // mb, use_l10n=True),
+        "max_mp": formats.number_format(images.MAX_INPUT_PIXELS // 1_000_000, use_l10n=True),
+        "a1_mb": formats.number_format(images.A1_MAX_BYTES // mb, use_l10n=True),
+        "a1_side": formats.number_format(images.A1_MAX_SIDE, use_l10n=True),
+    }
+    return (
+        _(
+            "Any photo up to %(max_mb)s MB and %(max_mp)s megapixels (HEIC from an iPhone too). "
+            "A1 takes PNG or JPEG up to %(a1_mb)s MB and %(a1_side)s×%(a1_side)s: anything else "
+            "is converted, scaled down or compressed for you."
+        )
+        % words
+    )

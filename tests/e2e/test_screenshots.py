@@ -207,6 +207,7 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("audit-log", "/staff/audit/", True),
         ("team-audit-log", f"/team/{world['team'].pk}/audit/", True),
         ("api-keys", "/account/keys/", True),
+        ("api-docs", "/api/v1/docs", True),
         ("not-found", "/no/such/page/", True),
     ]
     return [page for page in every if not chosen or page[0] in chosen]
@@ -307,6 +308,7 @@ def production_web(sandbox, settings):
         sandbox,
         settings,
         DEBUG="0",
+        FAST_PASSWORD_HASHER_FOR_TESTS="",  # refused with DEBUG off (a1site/settings.py)
         SECRET_KEY=settings.SECRET_KEY,  # the browser's session cookie stays valid
         OPEN_SIGNUP="1",
         SECURE_SSL_REDIRECT="0",
@@ -335,7 +337,7 @@ def production_web(sandbox, settings):
 def _answers(url: str) -> bool:
     try:
         requests.get(f"{url}/ping", timeout=2)
-    except requests.ConnectionError:
+    except requests.RequestException:  # not up yet, or still starting on a busy machine
         return False
     return True
 

@@ -22,7 +22,8 @@ class AppDetailTests(BaseTestCase):
         assert html.count('name="style"') == 3 and "/files/assets/style-" in html
         assert html.count('name="size"') == 7 and "16:9" in html
         assert html.count('name="generate_num"') == 4
-        assert html.count("<legend>Who can see it</legend>") == 1  # one sharing choice
+        assert html.count("<legend>Who sees it, and who pays</legend>") == 1  # one sharing choice
+        assert "Either way its points count against your budget and the team" in html
         assert html.count('name="team"') == 1 and html.count('name="visibility"') == 2
         assert "This run costs <strong>1</strong> point." in html
 
@@ -142,3 +143,13 @@ def test_it_says_when_a1_cannot_be_reached_instead_of_failing(admin_client, sand
     response = admin_client.get(f"/apps/{WATERCOLOR}/")
     assert response.status_code == 503
     assert b"Try again" in response.content
+
+
+class AppLanguageTests(BaseTestCase):
+    def test_it_says_when_a1_has_no_text_in_the_chosen_language(self):
+        self.login()
+        page = self.client.get(f"/apps/{WATERCOLOR}/?language=ja_JP").content.decode()
+        assert "A1 has no 日本語 text for this app" in page
+        for language in ("en_US", "zh_CN"):
+            page = self.client.get(f"/apps/{WATERCOLOR}/?language={language}").content.decode()
+            assert "A1 has no" not in page

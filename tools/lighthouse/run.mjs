@@ -3,9 +3,11 @@
 //
 // The CLI cannot emulate prefers-color-scheme, so Lighthouse runs on a page that
 // puppeteer opened with the media feature set (Lighthouse's own emulation leaves it).
-// Phone form factor with simulated throttling: Lighthouse's defaults, the strict case.
+// Phone form factor with simulated throttling (Lighthouse's defaults, the strict case)
+// and desktop (Lighthouse's desktop config); LIGHTHOUSE_DEVICES=phone narrows it.
 import fs from "node:fs";
 import lighthouse from "lighthouse";
+import desktopConfig from "lighthouse/core/config/desktop-config.js";
 import puppeteer from "puppeteer-core";
 
 const CHROME = process.env.CHROME_PATH || "/usr/bin/chromium";
@@ -15,8 +17,9 @@ const browser = await puppeteer.launch({
   args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"],
 });
 const rows = [];
+const devices = (process.env.LIGHTHOUSE_DEVICES || "phone,desktop").split(",");
 
-function audit(url, page) {
+function audit(url, page, device) {
   return lighthouse(
     url,
     {
@@ -25,13 +28,13 @@ function audit(url, page) {
       onlyCategories: ["performance", "accessibility", "best-practices"],
       disableStorageReset: true,
     },
-    undefined,
+    device === "desktop" ? desktopConfig : undefined,
     page,
   );
 }
 try {
   for (const target of targets) {
-    for (const theme of ["light", "dark"]) {
+    for (const device of devices) for (const theme of ["light", "dark"]) {
       if (target.cookie) {
         await browser.setCookie({ name: "sessionid", value: target.cookie, url: target.url });
       } else {
@@ -46,7 +49,7 @@ try {
         if (page) await page.close();
         page = await browser.newPage();
         await page.emulateMediaFeatures([{ name: "prefers-color-scheme", value: theme }]);
-        result = await audit(target.url, page);
+        result = await audit(target.url, page, device);
         if (result.lhr.runtimeError?.code !== "NO_NAVSTART") break;
       }
       const dark = await page.evaluate(() => matchMedia("(prefers-color-scheme: dark)").matches);
@@ -59,6 +62,7 @@ try {
       const metric = (id) => lhr.audits[id]?.displayValue || "";
       rows.push({
         page: target.name,
+        device,
         theme,
         themeApplied: dark === (theme === "dark"),
         finalUrl: lhr.finalDisplayedUrl,
@@ -72,7 +76,7 @@ try {
       });
       const last = rows[rows.length - 1];
       console.log(
-        `${last.page.padEnd(16)} ${theme.padEnd(5)} perf ${String(last.performance).padStart(3)}` +
+        `${last.page.padEnd(16)} ${device.padEnd(7)} ${theme.padEnd(5)} perf ${String(last.performance).padStart(3)}` +
           `  a11y ${String(last.accessibility).padStart(3)}  bp ${String(last.bestPractices).padStart(3)}` +
           `  LCP ${last.lcp}  TBT ${last.tbt}  CLS ${last.cls}` +
           `${last.themeApplied ? "" : "  (theme NOT applied)"}  ${failing.join(" ")}`,

@@ -199,6 +199,10 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
 
     context |= {"definition": definition, "app": definition.app, "form": form, "notice": notice}
     context |= library_context(request, definition, preset)
+    # Asked for a language it has no text in, A1 answers in the app's own: say so beside
+    # the select, rather than let it name a language the form is not in.
+    if not apps.app_answered_in(app=definition.app, language=context["language"]):
+        context["language_missing"] = A1_LANGUAGE_NAMES.get(str(context["language"]), "")
     template = "runs/app.html#app-form" if request.htmx else "runs/app.html"
     return render(request, template, context)
 
