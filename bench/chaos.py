@@ -73,6 +73,8 @@ class Chaos:
         self.s3: S3Proxy | None = None
         self.disk: SmallDisk | None = None
         self.spare = 0  # replacement workers started so far
+        self.exits: dict[str, int] = {}  # processes that exited by themselves, by fault
+        self.supervising = threading.Event()
         self.baseline = {"sent_twice": 0, "leaked": 0, "orphans": 0, "missing": 0}
 
     # --- the stack ----------------------------------------------------------------------
@@ -108,8 +110,36 @@ class Chaos:
         self.stack = stack
         self.load = measure.Load(stack, photo(), users)
         self.load.start()
+        self.supervising = threading.Event()
+        threading.Thread(target=self.supervise, args=(stack, self.supervising), daemon=True).start()
+
+    def supervise(self, stack: Stack, stopped: threading.Event) -> None:
+        """What systemd does in production (docs/operators.md, "restarted on exit"): a
+        worker or gunicorn that exited is started again a second later, and counted."""
+        while not stopped.wait(1.0):
+            for name, process in list(stack.processes.items()):
+                if name == "sandbox" or process.poll() is None:
+                    continue
+                if stack.processes.get(name) is not process:
+                    continue  # stopped or killed on purpose meanwhile
+                self.exits[self.load.phase] = self.exits.get(self.load.phase, 0) + 1
+                print(f"    {name} exited ({process.returncode}): started again", flush=True)
+                if name == "web":
+                    stack.processes.pop(name)
+                    stack._spawn("web", self.web_command(stack))
+                else:
+                    self.start_worker(name)
+
+    def web_command(self, stack: Stack) -> list[str]:
+        return [
+            sys.executable, "-m", "gunicorn", "a1site.wsgi:application",
+            "--config", str(ROOT / "a1site" / "gunicorn.conf.py"),
+            "--bind", f"127.0.0.1:{stack.web_port}", "--workers", "2",
+            "--access-logfile", "/dev/null",
+        ]  # fmt: skip
 
     def stack_down(self) -> None:
+        self.supervising.set()
         self.load.stop()
         self.stack.cleanup()
         from django.db import connections
@@ -119,13 +149,14 @@ class Chaos:
     def worker_pids(self) -> dict[str, int]:
         return {n: p.pid for n, p in self.stack.processes.items() if n.startswith("worker")}
 
-    def worker_replace(self, name: str, **env: str) -> None:
-        """`name` is gone (killed or stopped): a fresh worker takes its place."""
-        process = self.stack.processes.pop(name, None)
-        if process is not None:
-            process.wait(timeout=30)
+    def worker_kill(self, name: str) -> None:
+        """SIGKILL, as the kernel's OOM killer or a lost machine would; a fresh worker
+        (another name, as on another machine) takes its place."""
+        process = self.stack.processes.pop(name)
+        kill(process.pid)
+        process.wait(timeout=30)
         self.spare += 1
-        self.start_worker(f"worker-spare{self.spare}", **env)
+        self.start_worker(f"worker-spare{self.spare}")
 
     def start_worker(self, name: str, **env: str) -> None:
         saved = dict(self.stack.env)
@@ -166,17 +197,22 @@ class Chaos:
             connections.close_all()
         self.settle(name)
         self.account(name, row)
+        row["exits"] = self.exits.get(name, 0)
         row["wall_s"] = time.monotonic() - started
         self.rows.append(row)
         print(json.dumps(row), flush=True)
 
-    def settle(self, name: str, timeout: float = 120) -> None:
+    def settle(self, name: str, timeout: float | None = None) -> None:
         """Users paused: wait for runs and items in flight to end (bounded)."""
-        runs = [pk for pk, phase in self.load.runs.items() if phase == name]
+        if name == "*":
+            runs, batches = list(self.load.runs), [b for bs in self.batches.values() for b in bs]
+        else:
+            runs = [pk for pk, phase in self.load.runs.items() if phase == name]
+            batches = self.batches.get(name, [])
         with contextlib.suppress(RuntimeError):
             wait_for(
-                lambda: measure.open_runs(runs, self.batches.get(name, [])) == 0,
-                timeout,
+                lambda: measure.open_runs(runs, batches) == 0,
+                timeout or seconds(60, 40),
                 "runs to settle",
                 step=0.5,
             )
@@ -203,7 +239,8 @@ class Chaos:
         }
 
     def lost_by_fault(self) -> None:
-        """After the last fault: runs of each fault that never ended well."""
+        """After the last fault, and a last wait: runs of each fault that never ended well."""
+        self.settle("*", timeout=seconds(120, 60))
         for row in self.rows:
             if row.get("lost") is not None:
                 continue
@@ -256,11 +293,10 @@ class Chaos:
                 "a worker copying a result",
             )
             name, pid = self.victim(Run.objects.filter(state="copying"), pids)
-            kill(pid)
+            self.worker_kill(name)
+            killed = time.time()
         finally:
             self.stack.sandbox("POST", "files/gate", json={"open": True})
-        killed = time.time()
-        self.worker_replace(name)
         row["takeover_s"] = self.takeover(f":{pid}", killed)
         return killed
 
@@ -278,11 +314,10 @@ class Chaos:
                 "a worker sending a batch item",
             )
             name, pid = self.victim(BatchItem.objects.filter(state="sending"), pids)
-            kill(pid)
+            self.worker_kill(name)
             killed = time.time()
         finally:
             self.stack.sandbox("POST", "knobs", json={"latency": 0, "faults_on": "*"})
-        self.worker_replace(name)
         row["takeover_s"] = self.takeover(f":{pid}", killed)
         return killed
 
@@ -581,8 +616,8 @@ def verdict(row: dict) -> list[str]:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| fault | requests: ok / 503 with a sentence / bare 5xx / hung / dropped | runs given / lost | sent twice | holds leaked | orphans: files / rows | return → completed run (s) | verdict |",
-        "|---|---|---|---|---|---|---|---|",
+        "| fault | requests: ok / 503 with a sentence / bare 5xx / hung / dropped | runs given / lost | sent twice | holds leaked | orphans: files / rows | return → completed run (s) | exited, restarted | verdict |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for row in rows:
         o = row.get("outcomes", {})
@@ -599,6 +634,7 @@ def table(rows: list[dict]) -> str:
             f"{o.get('hung', 0)} / {o.get('dropped', 0)} | {row.get('runs_given', '-')} / "
             f"{row.get('lost', '-')} | {row.get('sent_twice', '-')} | {row.get('holds_leaked', '-')} | "
             f"{row.get('orphans', '-')} / {row.get('rows_without_files', '-')} | {back} | "
+            f"{row.get('exits', '-')} | "
             f"{'held' if not problems else 'FAILS: ' + '; '.join(problems)} |"
         )
     return "\n".join(lines)
