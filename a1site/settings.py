@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "common.logging.RequestIdMiddleware",
     "common.metrics.RequestMetricsMiddleware",
+    # The database dropped the connection or is away: the 503 page, not a 500.
+    "common.outage.DatabaseAwayMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compress about 7x; Django pads compressed responses against BREACH, and
@@ -127,6 +129,14 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://a1studio")}
+# Redis is optional at run time: while it is away, reads miss, writes are dropped and
+# rate limits let requests in (common/cache.py); a stalled Redis costs CACHE_TIMEOUT.
+CACHE_TIMEOUT = env_float("CACHE_TIMEOUT", 0.5)
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "common.cache.OptionalRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": CACHE_TIMEOUT, "socket_timeout": CACHE_TIMEOUT}
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -190,6 +200,8 @@ S3_REGION = env.str("S3_REGION", default="").strip()
 S3_ACCESS_KEY = env.str("S3_ACCESS_KEY", default="").strip()
 S3_SECRET_KEY = env.str("S3_SECRET_KEY", default="").strip()
 S3_LINK_SECONDS = env_int("S3_LINK_SECONDS", 300, minimum=1)
+# A stalled bucket fails a call within these (boto's own default waits a minute, retried).
+S3_TIMEOUT = env_float("S3_TIMEOUT", 20.0)
 _s3_extras = {
     "S3_ENDPOINT_URL": S3_ENDPOINT_URL,
     "S3_REGION": S3_REGION,
@@ -219,6 +231,9 @@ if S3_BUCKET:
         raise ImproperlyConfigured(
             'S3_BUCKET is set but django-storages and boto3 are not installed: pip install ".[s3]".'
         )
+    # Imported here: botocore is installed only with the s3 extra (checked just above).
+    from botocore.config import Config
+
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -230,10 +245,16 @@ if S3_BUCKET:
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": S3_LINK_SECONDS,
-            # SigV4: what every AWS region and MinIO accept; SigV2 links are refused by
-            # newer regions.
-            "signature_version": "s3v4",
             "file_overwrite": False,
+            # With a client_config, django-storages reads the signature from it. SigV4:
+            # what every AWS region and MinIO accept; SigV2 links are refused by newer
+            # regions.
+            "client_config": Config(
+                signature_version="s3v4",
+                connect_timeout=min(S3_TIMEOUT, 5.0),
+                read_timeout=S3_TIMEOUT,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
         },
     }
 # No MEDIA_URL route is served: every stored image goes through a view that checks access.

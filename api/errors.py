@@ -19,6 +19,8 @@ from ninja.errors import ValidationError as NinjaValidationError
 
 from a1 import A1Error, Code
 from common.images import ImageRejected
+from common.media import StorageUnavailable
+from common.outage import RETRY_AFTER_SECONDS, database_away
 from generator.errors import BudgetExceeded, SubmitRefused
 from generator.keys.services import KeyRateLimited, KeyRefused
 from generator.runs.definitions import AppUnavailable
@@ -131,6 +133,23 @@ def api_error_for(exc: Exception) -> ApiError:
         if exc.status_code == 400:
             return ApiError(400, "bad_request", gettext_lazy("The request could not be read."))
         return ApiError(exc.status_code, "error", exc.message)
+    if isinstance(exc, StorageUnavailable):
+        return ApiError(
+            503,
+            "storage_unavailable",
+            exc.message,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            retry_after=RETRY_AFTER_SECONDS,
+        )
+    if database_away(exc):
+        logger.warning("API: database unavailable (%s)", type(exc).__name__)
+        return ApiError(
+            503,
+            "unavailable",
+            gettext_lazy("We'll be back shortly: a service we rely on is briefly unavailable."),
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            retry_after=RETRY_AFTER_SECONDS,
+        )
     logger.exception("API error", exc_info=exc)
     return ApiError(500, "server_error", gettext_lazy("Something went wrong on our side."))
 

@@ -1,12 +1,14 @@
 """The pages shown when something is missing or broken: styled, with the header."""
 
 import logging
+import sys
 
 from django.http import HttpResponseServerError
 from django.shortcuts import render
 from django.views.decorators.csrf import requires_csrf_token
 
 from common.htmx import HtmxHttpRequest
+from common.outage import database_away, outage_page
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +21,11 @@ PLAIN_500 = (
 
 @requires_csrf_token
 def server_error(request: HtmxHttpRequest):
-    """Django's 500 page has no request context; this one keeps the header and language."""
+    """Django's 500 page has no request context; this one keeps the header and language.
+
+    When the database went away (in a middleware, before any view), the 503 page instead."""
+    if database_away(sys.exc_info()[1]):
+        return outage_page(request)
     try:
         return render(request, "500.html", status=500)
     except Exception:

@@ -3,8 +3,57 @@ to object storage. Callers check access first; this only hands the bytes out."""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.utils.translation import gettext_lazy
+
+from common import metrics
+
+logger = logging.getLogger(__name__)
+
+STORAGE_DOWN = gettext_lazy(
+    "Our file storage is unavailable right now, so the photo was not kept and nothing "
+    "was spent. Try again in a minute."
+)
+
+
+class StorageUnavailable(Exception):
+    """Our own storage (a local disk, S3) refused a write: full, missing, read-only or
+    not answering. Nothing of the write is left behind; `message` is for the person."""
+
+    def __init__(self, message=STORAGE_DOWN):
+        super().__init__(str(message))
+        self.message = message
+
+
+def file_store(*, field, name: str, content: bytes) -> None:
+    """Write `content` into a FileField (its row is not saved). On any failure of the
+    storage, a piece it may have written (a disk that filled mid-write) is removed, the
+    field is left empty, and StorageUnavailable is raised. Names are unique per row, so
+    the piece is ours; a storage that is wholly away keeps nothing to remove."""
+    target = field.field.generate_filename(field.instance, name)
+    try:
+        field.save(name, ContentFile(content), save=False)
+    except Exception as exc:  # any storage failure: a full disk, a 503, a dropped link
+        metrics.storage_errors.labels("write").inc()
+        logger.warning("Storage refused a write (%s: %s)", type(exc).__name__, exc)
+        with contextlib.suppress(Exception):
+            field.storage.delete(target)
+        field.name = None
+        raise StorageUnavailable from exc
+
+
+def file_discard(*, field) -> None:
+    """Remove the file a FileField names, if storage will; never raises."""
+    name = field.name
+    if name:
+        with contextlib.suppress(Exception):
+            field.storage.delete(name)
+
 
 CONTENT_TYPES = {".png": "image/png", ".webp": "image/webp", ".jpg": "image/jpeg"}
 

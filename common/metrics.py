@@ -60,6 +60,10 @@ upstream_backoffs = Counter(
 storage_errors = Counter(
     f"{PREFIX}_storage_errors", "Failures to write or delete a stored file", ["operation"]
 )
+cache_outages = Counter(
+    f"{PREFIX}_cache_outages",
+    "Times the shared cache was found unavailable and requests went on uncached",
+)
 webhook_deliveries = Counter(
     f"{PREFIX}_webhook_deliveries",
     "Webhook delivery attempts, by outcome (delivered, retrying, given_up)",

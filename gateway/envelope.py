@@ -21,6 +21,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from a1 import A1Error, Code
 from a1.errors import MESSAGES
+from common.media import StorageUnavailable
+from common.outage import RETRY_AFTER_SECONDS, database_away
 from generator.errors import SubmitRefused
 from generator.keys import services as keys
 from generator.runs.definitions import AppUnavailable
@@ -94,6 +96,23 @@ def gateway_error_for(exc: Exception) -> GatewayError:
         return GatewayError(exc.code)
     if isinstance(exc, Http404):
         return GatewayError(Code.INVALID_PARAMS, "no such task for this key")
+    if isinstance(exc, StorageUnavailable):
+        error = GatewayError(
+            Code.SERVICE_INTERNAL_ERROR,
+            "file storage unavailable, try again shortly",
+            "文件存储暂时不可用，请稍后再试",
+        )
+        error.retry_after = RETRY_AFTER_SECONDS
+        return error
+    if database_away(exc):
+        logger.warning("Gateway: database unavailable (%s)", type(exc).__name__)
+        error = GatewayError(
+            Code.SERVICE_INTERNAL_ERROR,
+            "briefly unavailable, try again shortly",
+            "暂时不可用，请稍后再试",
+        )
+        error.retry_after = RETRY_AFTER_SECONDS
+        return error
     logger.exception("Gateway error", exc_info=exc)
     return GatewayError(Code.SERVER_ERROR)
 

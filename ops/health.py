@@ -16,7 +16,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import FileSystemStorage, storages
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -59,8 +59,14 @@ def _storage() -> bool:
 
 
 def _latest_heartbeat():
+    """The freshest worker heartbeat; None when there is none or the database just failed
+    (a connection dropped between the probe and this read: not ready either)."""
     fresh = timezone.now() - timedelta(seconds=settings.WORKER_SWEEP_SECONDS * 3 + 5)
-    return WorkerHeartbeat.objects.filter(seen_at__gte=fresh).order_by("-seen_at").first()
+    try:
+        return WorkerHeartbeat.objects.filter(seen_at__gte=fresh).order_by("-seen_at").first()
+    except DatabaseError as exc:
+        logger.warning("healthz: worker heartbeat unreadable: %s", type(exc).__name__)
+        return None
 
 
 @never_cache

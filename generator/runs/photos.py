@@ -13,12 +13,12 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import PurePosixPath
 
-from django.core.files.base import ContentFile
 from django.tasks import task
 from django.utils import timezone
 
 from a1 import A1Error
 from common.images import Normalised
+from common.media import file_discard, file_store
 from generator.errors import SubmitRefused
 from generator.files.queue import files_remove_all_pending
 from generator.models import InputImage, Run
@@ -57,7 +57,13 @@ def photo_keep(
         byte_size=len(image.content),
         notes=image.notes,
     )
-    kept.file.save(f"{kept.id}{image.extension}", ContentFile(image.content), save=True)
+    # Storage away: StorageUnavailable, with no file and no row left behind.
+    file_store(field=kept.file, name=f"{kept.id}{image.extension}", content=image.content)
+    try:
+        kept.save()
+    except Exception:
+        file_discard(field=kept.file)  # no file without its row
+        raise
     return kept
 
 

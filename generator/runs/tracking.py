@@ -21,7 +21,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F, Q
 from django.tasks import task
@@ -30,6 +29,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from a1 import A1Error, Code, Task, TaskState
 from common import metrics, tracing
+from common.media import StorageUnavailable, file_discard, file_store
 from generator.keys import webhooks
 from generator.models import ResultImage, Run
 from generator.money.ledger import ledger_release, ledger_spend
@@ -41,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 SUBMIT_ABANDONED = timedelta(minutes=10)
 MAX_COPY_ATTEMPTS = 40
+# A copy that our storage refused is tried again after 1, 2, 4, 8, then every 10 s: a
+# run completes within seconds of storage coming back (copies re-download from A1).
+STORAGE_RETRY_MAX_SECONDS = 10
 THUMBNAIL_SIDE = 320  # grid cards are 200-260 px wide
 BACKOFF_KEY = "a1-backoff-until"
 IN_FLIGHT = Run.IN_FLIGHT
@@ -254,13 +257,20 @@ def _copy_pending(run: Run, lease: Lease) -> datetime | None:
     """
     pending = list(ResultImage.objects.filter(run_id=run.pk, file="", expired=False))
     futures = [_copy_pool().submit(_fetch, result) for result in pending]
+    storage_away = False
     for future in as_completed(futures):
-        _store(future.result())
+        storage_away |= not _store(future.result())
         if not lease.renew():
             logger.warning("Lost the lease on %s while copying", run.pk)
             for other in futures:
                 other.cancel()
             return None
+    if storage_away:
+        # The run stays copying, its points held; it completes once storage is back.
+        errors = min(run.poll_errors + 1, 10)
+        wait = timedelta(seconds=min(2 ** (errors - 1), STORAGE_RETRY_MAX_SECONDS))
+        logger.warning("Run %s: our storage is unavailable; copying again in %s", run.pk, wait)
+        return _schedule(lease, timezone.now() + wait, poll_errors=errors)
     results = list(ResultImage.objects.filter(run_id=run.pk))
     if all(r.settled for r in results):
         with transaction.atomic():
@@ -322,7 +332,8 @@ def _fetch(result: ResultImage) -> Fetched:
     return fetched
 
 
-def _store(fetched: Fetched) -> None:
+def _store(fetched: Fetched) -> bool:
+    """Keep one fetched result; False when our storage refused it (tried again later)."""
     result = fetched.result
     attempts = result.copy_attempts + 1
     exc = fetched.error
@@ -332,20 +343,28 @@ def _store(fetched: Fetched) -> None:
         error = f"gave up after {attempts} attempts: {exc}" if gave_up else str(exc)
         _note_failure(result, attempts, gone or gave_up, error)
         logger.warning("Copying result %s failed: %s", result.pk, exc)
-        return
+        return True
     if exc is not None:
         # The same bytes will not become an image: give up after a few tries.
         _note_failure(
             result, attempts, attempts >= 3, f"not a readable image: {type(exc).__name__}"
         )
-        return
+        return True
     ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}.get(fetched.format, "img")
     try:
-        result.file.save(f"{result.pk}.{ext}", ContentFile(fetched.content), save=False)
-        result.thumbnail.save(f"{result.pk}.thumb.webp", ContentFile(fetched.thumbnail), save=False)
-    except Exception:
-        metrics.storage_errors.labels("write").inc()
-        raise  # as before: the poll fails, and the sweeper resumes the run
+        file_store(field=result.file, name=f"{result.pk}.{ext}", content=fetched.content)
+        try:
+            file_store(
+                field=result.thumbnail, name=f"{result.pk}.thumb.webp", content=fetched.thumbnail
+            )
+        except StorageUnavailable:
+            file_discard(field=result.file)
+            raise
+    except StorageUnavailable:
+        # Our own storage, not A1's link: not an attempt, never a reason to give up.
+        result.last_error = "our storage is unavailable; the copy is retried"
+        ResultImage.objects.filter(pk=result.pk).update(last_error=result.last_error)
+        return False
     result.format, (result.width, result.height) = fetched.format, fetched.size
     result.byte_size = len(fetched.content)
     result.copied_at = timezone.now()
@@ -358,6 +377,7 @@ def _store(fetched: Fetched) -> None:
         # The run was removed (its person erased) while this copy ran: keep no file of it.
         result.file.storage.delete(result.file.name or "")
         result.thumbnail.storage.delete(result.thumbnail.name or "")
+    return True
 
 
 def _note_failure(result: ResultImage, attempts: int, expired: bool, error: str) -> None:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from common.htmx import HtmxHttpRequest, redirect_after_post
+from common.media import StorageUnavailable
 from generator.access import editable_or_404
 from generator.errors import SubmitRefused
 from generator.runs import photos
@@ -37,7 +38,11 @@ def preset_save(request: HtmxHttpRequest, app_id: str, preset_id=None):
     form = app_form(definition.app)(request.POST, request.FILES, user=request.user)
     form.photos_required = False
     valid = form.is_valid()
-    form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+    try:
+        form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+    except StorageUnavailable as exc:  # said on the form; nothing kept
+        form.add_error(None, exc.message)
+        valid = False
     preset_form = PresetForm(
         request.POST if preset is None else None,
         teams=presets.shareable_teams(user=request.user),

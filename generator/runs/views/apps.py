@@ -2,6 +2,7 @@
 
 import functools
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -15,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from a1 import A1Error, Code
 from a1.client import LANGUAGES
 from common.htmx import HtmxHttpRequest, redirect_after_post
+from common.media import StorageUnavailable
 from generator.access import shown_or_404, visible_or_404
 from generator.errors import SubmitRefused
 from generator.models import AppDefinition, Run
@@ -130,7 +132,11 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, user=request.user)
         valid = form.is_valid()
-        form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+        try:
+            form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+        except StorageUnavailable as exc:  # said on the form; nothing kept
+            form.add_error(None, exc.message)
+            valid = False
         if preset is not None and preset.needs_look:
             form.add_error(None, _("Check the form and save the preset before running it."))
             valid = False
@@ -251,7 +257,10 @@ def app_relabel(request: HtmxHttpRequest, app_id: str):
 def _relabel(request: HtmxHttpRequest, form_class, app_id: str, preset: Preset | None):
     form = form_class(request.POST, request.FILES, user=request.user)
     form.is_valid()  # reads the photos given; what is missing is said on Generate
-    form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+    try:
+        form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+    except StorageUnavailable as exc:  # the rest is kept; the photo is asked for again
+        messages.error(request, exc.message)
     skip = {"csrfmiddlewaretoken", "relabel", "language"}
     filled = {name: values for name, values in request.POST.lists() if name not in skip}
     filled |= {f"{name}_staged": [str(image.pk)] for name, image in form.staged.items()}

@@ -14,6 +14,7 @@ from django_htmx.http import reswap, retarget
 
 from a1 import A1Error, Code
 from common.htmx import HtmxHttpRequest, redirect_after_post
+from common.media import StorageUnavailable
 from generator.access import owned_or_404, shown_or_404, visible_or_404
 from generator.errors import SubmitRefused
 from generator.models import InputImage, ResultImage, Run
@@ -163,7 +164,11 @@ def _enhance_upload(request: HtmxHttpRequest):
     form = EnhanceForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST":
         valid = form.is_valid()
-        form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+        try:
+            form.keep(photos.inputs_stage(user=request.user, photos=form.new_photos()))
+        except StorageUnavailable as exc:  # said on the form; nothing kept
+            form.add_error(None, exc.message)
+            valid = False
         if valid:
             source = form.kept_images()[form.slots[0].name]
             try:
