@@ -287,8 +287,10 @@ class Chaos:
         try:
             pids = self.worker_pids()
             wait_for(
-                lambda: Run.objects.filter(state="copying").exclude(claimed_by="").exists()
-                or self.stack.sandbox("GET", "stats")["files_waiting"] > 0,
+                lambda: (
+                    Run.objects.filter(state="copying").exclude(claimed_by="").exists()
+                    or self.stack.sandbox("GET", "stats")["files_waiting"] > 0
+                ),
                 60,
                 "a worker copying a result",
             )
@@ -354,9 +356,13 @@ class Chaos:
             for k, v in fields.items()
         )
         body += (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{measure.SLOT}"; '
-            'filename="me.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
-        ).encode() + self.load.image + f"\r\n--{boundary}--\r\n".encode()
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{measure.SLOT}"; '
+                'filename="me.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
+            ).encode()
+            + self.load.image
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
         connection = http.client.HTTPConnection("127.0.0.1", int(self.stack.web_port), timeout=30)
         connection.putrequest("POST", f"/apps/{measure.WATERCOLOR}/")
         cookies = "; ".join(f"{k}={v}" for k, v in session.cookies.items())
@@ -364,7 +370,7 @@ class Chaos:
             "Cookie": cookies,
             "Content-Type": f"multipart/form-data; boundary={boundary}",
             "Content-Length": str(len(body)),
-            "X-CSRFToken": session.cookies.get("csrftoken", ""),
+            "X-CSRFToken": session.cookies.get("csrftoken") or "",
             "Referer": form.url,
         }.items():
             connection.putheader(header, value)
@@ -494,7 +500,9 @@ def measure_password() -> str:
 def pg_create(pg: Postgres, database: str) -> None:
     import psycopg
 
-    with psycopg.connect(f"postgresql://postgres@127.0.0.1:{pg.port}/postgres", autocommit=True) as c:
+    with psycopg.connect(
+        f"postgresql://postgres@127.0.0.1:{pg.port}/postgres", autocommit=True
+    ) as c:
         c.execute(f'CREATE DATABASE "{database}"')
 
 
@@ -616,7 +624,7 @@ def verdict(row: dict) -> list[str]:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| fault | requests: ok / 503 with a sentence / bare 5xx / hung / dropped | runs given / lost | sent twice | holds leaked | orphans: files / rows | return → completed run (s) | exited, restarted | verdict |",
+        "| fault | requests: ok / refused with a message / 503 with a sentence / bare 5xx / hung / dropped | runs given / lost | sent twice | holds leaked | orphans: files / rows | return → completed run (s) | exited, restarted | verdict |",
         "|---|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for row in rows:
@@ -630,7 +638,8 @@ def table(rows: list[dict]) -> str:
             back = f"/ping max {row['ping_max_s']:.2f} s, history max {row['history_max_s']:.2f} s"
         problems = verdict(row)
         lines.append(
-            f"| {row['fault']} | {o.get('ok', 0)} / {o.get('503 with a sentence', 0)} / {bare} / "
+            f"| {row['fault']} | {o.get('ok', 0)} / {o.get('refused with a message', 0)} / "
+            f"{o.get('503 with a sentence', 0)} / {bare} / "
             f"{o.get('hung', 0)} / {o.get('dropped', 0)} | {row.get('runs_given', '-')} / "
             f"{row.get('lost', '-')} | {row.get('sent_twice', '-')} | {row.get('holds_leaked', '-')} | "
             f"{row.get('orphans', '-')} / {row.get('rows_without_files', '-')} | {back} | "

@@ -16,8 +16,11 @@ import uuid
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 from bench.harness import Stack, first_group, login
 
@@ -40,7 +43,9 @@ class Event:
 
 def sentence(text: str) -> bool:
     """Whether a page tells the person something: a sentence of four words or more."""
-    visible = html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(script|style).*?</\1>", "", text)))
+    visible = html.unescape(
+        re.sub(r"<[^>]+>", " ", re.sub(r"(?s)<(script|style).*?</\1>", "", text))
+    )
     return re.search(r"[A-Za-z][^.!?<>]{15,}[.!?]", visible) is not None
 
 
@@ -86,6 +91,8 @@ class Load:
             self.record(what, "dropped", time.monotonic() - started, f"{path} {type(exc).__name__}")
             return None
         outcome = classify(response.status_code, response.text)
+        if what == "submit" and response.status_code == 200:
+            outcome = "refused with a message"  # the form again, saying why
         detail = path if outcome == "ok" else f"{path} -> {response.status_code}"
         self.record(what, outcome, time.monotonic() - started, detail)
         return response
@@ -124,7 +131,7 @@ class Load:
                 time.sleep(0.2)
                 continue
             try:
-                session = session or login(self.stack.url, name)
+                session = session or browser(login(self.stack.url, name))
             except (RuntimeError, requests.RequestException):  # the portal is away: later
                 time.sleep(1)
                 continue
@@ -156,8 +163,18 @@ class Load:
             return [
                 f"{e.what} {e.outcome} {e.detail} ({e.seconds:.1f} s)"
                 for e in self.events
-                if e.phase == phase and e.outcome not in {"ok", "503 with a sentence"}
+                if e.phase == phase
+                and e.outcome not in {"ok", "503 with a sentence", "refused with a message"}
             ]
+
+
+def browser(session: requests.Session) -> requests.Session:
+    """A GET on a kept-alive connection the server closed that instant is sent again once,
+    as browsers do; nothing else is retried."""
+    retry = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods={"GET"})
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, HTTPAdapter(max_retries=retry))
+    return session
 
 
 def logged_out(response: requests.Response | None) -> bool:
@@ -230,7 +247,12 @@ def lost(stack: Stack, run_ids: list[str], batch_ids: list[str]) -> list[str]:
     missing, never finished, or failed although A1 made their images (thrown away)."""
     from generator.models import BatchItem, Run
 
-    found = {str(pk): (state, task) for pk, state, task in Run.objects.filter(pk__in=run_ids).values_list("pk", "state", "task_id")}
+    found = {
+        str(pk): (state, task)
+        for pk, state, task in Run.objects.filter(pk__in=run_ids).values_list(
+            "pk", "state", "task_id"
+        )
+    }
     found.update({str(pk): (state, task) for pk, state, task in Run.objects.filter(batch_id__in=batch_ids).values_list("pk", "state", "task_id")})  # fmt: skip
     missing = [f"run {pk}: no row" for pk in run_ids if pk not in found]
     bad = []
@@ -267,9 +289,15 @@ def holds_leaked() -> list[str]:
         .annotate(points=Sum("points"))
         .filter(points__gt=0)
     )
-    runs = {row["run_id"] for row in held if row["run_id"]}
-    items = {row["item_id"] for row in held if row["item_id"] and not row["run_id"]}
-    leaked = [f"run {pk}" for pk in Run.objects.filter(pk__in=runs, state__in=FINAL).values_list("pk", flat=True)]
+    rows: list[dict[str, Any]] = [
+        dict(row) for row in held
+    ]  # either id may be None: entries name one
+    runs = {row["run_id"] for row in rows if row["run_id"] is not None}
+    items = {row["item_id"] for row in rows if row["item_id"] is not None and row["run_id"] is None}
+    leaked = [
+        f"run {pk}"
+        for pk in Run.objects.filter(pk__in=runs, state__in=FINAL).values_list("pk", flat=True)
+    ]
     leaked += [f"item {pk}" for pk in BatchItem.objects.filter(Q(pk__in=items), state__in=ITEM_FINAL).values_list("pk", flat=True)]  # fmt: skip
     return leaked
 
@@ -279,7 +307,9 @@ def storage_check(stack: Stack) -> tuple[int, int, str]:
     result = subprocess.run(
         stack.manage("storage_check"), env=stack.env, capture_output=True, text=True, timeout=300
     )
-    summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-300:]
+    summary = (
+        result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-300:]
+    )
     match = re.search(r"(\d+) with no row, (\d+) rows with no file", summary)
     if match is None:
         return -1, -1, summary

@@ -169,7 +169,12 @@ class S3Proxy:
         s3.create_bucket(Bucket=BUCKET, ACL="private")
 
     def env(self) -> dict[str, str]:
-        return {"S3_BUCKET": BUCKET, "S3_ENDPOINT_URL": self.url, "S3_REGION": "us-east-1", **S3_KEYS}
+        return {
+            "S3_BUCKET": BUCKET,
+            "S3_ENDPOINT_URL": self.url,
+            "S3_REGION": "us-east-1",
+            **S3_KEYS,
+        }
 
     def set_mode(self, mode: str) -> None:
         with self.lock:
