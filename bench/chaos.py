@@ -49,7 +49,7 @@ from bench.chaos_services import (
     owner_of_connection,
     wait_for,
 )
-from bench.harness import ROOT, Stack, login, machine
+from bench.harness import PASSWORD, ROOT, Stack, login, machine
 from bench.run import make_users, photo, setup_django
 
 QUICK = os.environ.get("CHAOS_QUICK", "") not in {"", "0"}
@@ -97,15 +97,17 @@ class Chaos:
             pg_create(self.pg, database)
         stack.prepare()
         setup_django(stack)
+        # Django is set up once the stack's settings are known (setup_django)
         from django.db import connections
 
         # A second stack has a database of its own: this process follows it there.
         connections.close_all()
         connections["default"].settings_dict["NAME"] = database
         make_users(users)
+        # Django is set up once the stack's settings are known (setup_django)
         from django.contrib.auth import get_user_model
 
-        get_user_model().objects.create_user("batcher", password=measure_password())
+        get_user_model().objects.create_user("batcher", password=PASSWORD)
         stack.start(workers=2, web_workers=2)
         self.stack = stack
         self.load = measure.Load(stack, photo(), users)
@@ -142,6 +144,7 @@ class Chaos:
         self.supervising.set()
         self.load.stop()
         self.stack.cleanup()
+        # Django is set up once the stack's settings are known (setup_django)
         from django.db import connections
 
         connections.close_all()
@@ -173,6 +176,7 @@ class Chaos:
         if ONLY and name not in ONLY:
             return
         print(f"--- {name}", flush=True)
+        # Django is set up once the stack's settings are known (setup_django)
         from django.db import connections
 
         row: dict = {"fault": name, "error": ""}
@@ -281,6 +285,7 @@ class Chaos:
 
     def worker_kill_mid_copy(self, row: dict) -> float:
         """Result downloads held at the sandbox's gate; the worker copying is SIGKILLed."""
+        # Django is set up once the stack's settings are known (setup_django)
         from generator.models import Run
 
         self.stack.sandbox("POST", "files/gate", json={"open": False})
@@ -305,6 +310,7 @@ class Chaos:
     def worker_kill_mid_submit(self, row: dict) -> float:
         """A1 takes 4 s to answer generate (the task is made first): the worker sending a
         batch item is SIGKILLed while it waits for the answer."""
+        # Django is set up once the stack's settings are known (setup_django)
         from generator.models import BatchItem
 
         self.stack.sandbox("POST", "knobs", json={"latency": 4, "faults_on": "generate"})
@@ -334,6 +340,7 @@ class Chaos:
 
     def takeover(self, suffix: str, since: float, timeout: float = 120) -> float:
         """Seconds until nothing unfinished still names the dead worker on a lease."""
+        # Django is set up once the stack's settings are known (setup_django)
         from generator.models import BatchItem, Run
 
         def free() -> bool:
@@ -426,6 +433,7 @@ class Chaos:
 
     def image_links(self, row: dict) -> float:
         """Eight links to a server that trickles a byte every 0.2 s, given at once."""
+        # the tests' hostile servers, loaded only for this fault
         from tests.hostile_net import LocalServer, trickle_body
 
         trickle = LocalServer(trickle_body(step=0.2))
@@ -491,13 +499,8 @@ class Chaos:
         return time.time()
 
 
-def measure_password() -> str:
-    from bench.harness import PASSWORD
-
-    return PASSWORD
-
-
 def pg_create(pg: Postgres, database: str) -> None:
+    # the PostgreSQL driver, loaded only when a second database is made
     import psycopg
 
     with psycopg.connect(
@@ -508,8 +511,10 @@ def pg_create(pg: Postgres, database: str) -> None:
 
 def first_completed_after(back: float, timeout: float) -> float | None:
     """Seconds from `back` to the first run that completed after it (None: none did)."""
+    # Django is set up once the stack's settings are known (setup_django)
     from django.db import connections
 
+    # Django is set up once the stack's settings are known (setup_django)
     from generator.models import Run
 
     moment = datetime.fromtimestamp(back, UTC)
@@ -593,6 +598,7 @@ def main() -> int:
         if chaos.disk is not None:
             chaos.disk.cleanup()
         if not os.environ.get("CHAOS_KEEP"):
+            # only when the temporary directory is not kept
             import shutil
 
             shutil.rmtree(workdir, ignore_errors=True)

@@ -186,6 +186,7 @@ def logged_out(response: requests.Response | None) -> bool:
 
 
 def zip_of_photos(count: int) -> bytes:
+    # Pillow, loaded only to build a batch's photos
     from PIL import Image
 
     buffer = io.BytesIO()
@@ -199,6 +200,7 @@ def zip_of_photos(count: int) -> bytes:
 
 def batch_start(stack: Stack, items: int) -> str:
     """A batch of `items` photos, checked and started: it sends while the fault hits."""
+    # Django is set up once the stack's settings are known (setup_django)
     from generator.models import Batch
 
     session = login(stack.url, "batcher")
@@ -233,6 +235,7 @@ def batch_start(stack: Stack, items: int) -> str:
 
 
 def open_runs(run_ids: list[str], batch_ids: list[str]) -> int:
+    # Django is set up once the stack's settings are known (setup_django)
     from generator.models import BatchItem, Run
 
     return (
@@ -245,6 +248,7 @@ def open_runs(run_ids: list[str], batch_ids: list[str]) -> int:
 def lost(stack: Stack, run_ids: list[str], batch_ids: list[str]) -> list[str]:
     """Runs a person was told were started, and batch items, that did not end well:
     missing, never finished, or failed although A1 made their images (thrown away)."""
+    # Django is set up once the stack's settings are known (setup_django)
     from generator.models import BatchItem, Run
 
     found = {
@@ -270,6 +274,7 @@ def lost(stack: Stack, run_ids: list[str], batch_ids: list[str]) -> list[str]:
 
 def sent_twice(stack: Stack) -> int:
     """Tasks A1 (the sandbox) made, beyond the runs that name one: each was a second send."""
+    # Django is set up once the stack's settings are known (setup_django)
     from generator.models import Run
 
     tasks = sum(stack.sandbox("GET", "stats")["tasks"].values())
@@ -279,8 +284,10 @@ def sent_twice(stack: Stack) -> int:
 
 def holds_leaked() -> list[str]:
     """Finished runs and items whose points are still held (never released or spent)."""
+    # Django is set up once the stack's settings are known (setup_django)
     from django.db.models import Q, Sum
 
+    # Django is set up once the stack's settings are known (setup_django)
     from generator.models import BatchItem, LedgerEntry, Run
 
     held = (

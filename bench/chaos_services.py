@@ -156,6 +156,8 @@ class S3Proxy:
         wait_for(lambda: port_open(self.upstream_port), 60, "moto's S3 server")
         threading.Thread(target=self._accept, daemon=True).start()
         import boto3  # only `make chaos` needs boto3 here
+
+        # only `make chaos` needs botocore here
         from botocore.config import Config
 
         s3 = boto3.client(
