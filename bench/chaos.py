@@ -93,6 +93,8 @@ class Chaos:
                 **storage,
             }
         )
+        for key in [k for k in stack.env if k.startswith("S3_") and k not in storage]:
+            del stack.env[key]  # inherited from the first stack through os.environ
         if database != "a1chaos":
             pg_create(self.pg, database)
         stack.prepare()
