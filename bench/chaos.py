@@ -22,6 +22,7 @@ import contextlib
 import http.client
 import json
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -539,6 +540,8 @@ def first_completed_after(back: float, timeout: float) -> float | None:
 
 
 def main() -> int:
+    # A SIGTERM (a timeout, a CI job cancelled) tears down like a failure does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     workdir = Path(tempfile.mkdtemp(prefix="a1chaos-"))
     users = 4 if QUICK else 6
     items = 8 if QUICK else 16
