@@ -643,8 +643,11 @@ def table(rows: list[dict]) -> str:
         bare = sum(n for k, n in o.items() if k.startswith("bare"))
         first = row.get("first_completed_s")
         back = "none within 60" if first is None else f"{first:.1f}"
+        if first is not None and first > RECOVERY_TARGET:
+            back += f" (over {RECOVERY_TARGET:.0f})"
         if "takeover_s" in row:
-            back += f" (takeover {row['takeover_s']:.1f})"
+            over = " over 2 × poll" if row["takeover_s"] > 2 * POLL_INTERVAL else ""
+            back += f" (takeover {row['takeover_s']:.1f}{over})"
         if "ping_max_s" in row:
             back = f"/ping max {row['ping_max_s']:.2f} s, history max {row['history_max_s']:.2f} s"
         problems = verdict(row)
