@@ -171,7 +171,16 @@ class Load:
 def browser(session: requests.Session) -> requests.Session:
     """A GET on a kept-alive connection the server closed that instant is sent again once,
     as browsers do; nothing else is retried."""
-    retry = Retry(total=1, connect=1, read=1, status=0, other=0, allowed_methods={"GET"})
+    retry = Retry(
+        total=1,
+        connect=1,
+        read=1,
+        status=0,
+        other=0,
+        allowed_methods={"GET"},
+        respect_retry_after_header=False,
+        raise_on_status=False,
+    )  # a 503 with Retry-After is an answer to record, never retried here
     for scheme in ("http://", "https://"):
         session.mount(scheme, HTTPAdapter(max_retries=retry))
     return session
