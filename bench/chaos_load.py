@@ -319,13 +319,18 @@ def holds_leaked() -> list[str]:
 
 
 def storage_check(stack: Stack) -> tuple[int, int, str]:
-    """`manage.py storage_check`: (files with no row, rows with no file, its summary)."""
+    """`manage.py storage_check`: (files with no row, rows with no file, its summary and
+    the first ten it names)."""
     result = subprocess.run(
         stack.manage("storage_check"), env=stack.env, capture_output=True, text=True, timeout=300
     )
     summary = (
         result.stdout.strip().splitlines()[-1] if result.stdout.strip() else result.stderr[-300:]
     )
+    named = [
+        line for line in result.stdout.splitlines() if line.startswith(("no row:", "no file:"))
+    ]
+    summary = " | ".join([summary, *named[:10]])
     match = re.search(r"(\d+) with no row, (\d+) rows with no file", summary)
     if match is None:
         return -1, -1, summary
