@@ -117,6 +117,13 @@ SOAK_SECONDS ?= 600
 soak: install
 	$(PY) bench/soak.py --seconds $(SOAK_SECONDS)
 
+# Faults under load: PostgreSQL, Redis, S3, the media disk and the processes fail one at a
+# time and two at once (docs/reliability.md). Starts its own services on free ports, as
+# root (its PostgreSQL runs as the postgres user); CHAOS_QUICK=1 for a run of minutes.
+.PHONY: chaos
+chaos: install
+	$(PY) bench/chaos.py
+
 lint: install
 	$(VENV)/bin/ruff check .
 
