@@ -4,7 +4,6 @@ A malformed value stops start-up with ImproperlyConfigured naming the variable,
 because a portal that spends paid points must not run on a half-understood setting.
 """
 
-import importlib.util
 import ipaddress
 import os
 import re
@@ -16,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from a1site.environment import BASE_DIR, env, env_bool, env_float, env_http_url, env_int
+from a1site.storage import s3_from_environment, s3_storage
 
 VAR_DIR = BASE_DIR / "var"
 
@@ -192,71 +192,13 @@ STORAGES: dict[str, dict[str, Any]] = {
 MEDIA_ROOT = BASE_DIR / env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # --- Storage: S3-compatible object storage ------------------------------------------
 # With a bucket, photos and results live in S3 (AWS, MinIO, R2...) instead of under
-# MEDIA_ROOT. Objects stay private; the media views check access, then hand out a signed
-# link that works for S3_LINK_SECONDS.
-S3_BUCKET = env.str("S3_BUCKET", default="").strip()
-S3_ENDPOINT_URL = env.str("S3_ENDPOINT_URL", default="").strip().rstrip("/")
-S3_REGION = env.str("S3_REGION", default="").strip()
-S3_ACCESS_KEY = env.str("S3_ACCESS_KEY", default="").strip()
-S3_SECRET_KEY = env.str("S3_SECRET_KEY", default="").strip()
-S3_LINK_SECONDS = env_int("S3_LINK_SECONDS", 300, minimum=1)
-# A stalled bucket fails a call within these (boto's own default waits a minute, retried).
-S3_TIMEOUT = env_float("S3_TIMEOUT", 20.0)
-_s3_extras = {
-    "S3_ENDPOINT_URL": S3_ENDPOINT_URL,
-    "S3_REGION": S3_REGION,
-    "S3_ACCESS_KEY": S3_ACCESS_KEY,
-    "S3_SECRET_KEY": S3_SECRET_KEY,
-}
-if not S3_BUCKET and any(_s3_extras.values()):
-    _named = ", ".join(name for name, value in _s3_extras.items() if value)
-    raise ImproperlyConfigured(
-        f"{_named} set but S3_BUCKET is not: set S3_BUCKET too, or unset them to keep files under MEDIA_ROOT."
-    )
-if bool(S3_ACCESS_KEY) != bool(S3_SECRET_KEY):
-    raise ImproperlyConfigured(
-        "S3_ACCESS_KEY and S3_SECRET_KEY go together: set both, or neither (boto3 then finds credentials itself, e.g. an instance role)."
-    )
+# MEDIA_ROOT (a1site/storage.py reads and checks the S3_* variables).
+_s3 = s3_from_environment()
+S3_BUCKET, S3_ENDPOINT_URL, S3_REGION = _s3.bucket, _s3.endpoint_url, _s3.region
+S3_ACCESS_KEY, S3_SECRET_KEY = _s3.access_key, _s3.secret_key
+S3_LINK_SECONDS, S3_TIMEOUT = _s3.link_seconds, _s3.timeout
 if S3_BUCKET:
-    if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", S3_BUCKET):
-        raise ImproperlyConfigured(
-            f"S3_BUCKET={S3_BUCKET!r} is not a bucket name (3-63 lower-case letters, digits, dots, hyphens)."
-        )
-    if S3_ENDPOINT_URL:
-        S3_ENDPOINT_URL = env_http_url("S3_ENDPOINT_URL", "")
-    # SigV4 links are valid at most 7 days.
-    if S3_LINK_SECONDS > 604_800:
-        raise ImproperlyConfigured(f"S3_LINK_SECONDS={S3_LINK_SECONDS} is over 604800 (7 days).")
-    if importlib.util.find_spec("storages") is None or importlib.util.find_spec("boto3") is None:
-        raise ImproperlyConfigured(
-            'S3_BUCKET is set but django-storages and boto3 are not installed: pip install ".[s3]".'
-        )
-    # Imported here: botocore is installed only with the s3 extra (checked just above).
-    from botocore.config import Config
-
-    STORAGES["default"] = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": S3_ENDPOINT_URL or None,
-            "region_name": S3_REGION or None,
-            "access_key": S3_ACCESS_KEY or None,
-            "secret_key": S3_SECRET_KEY or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": S3_LINK_SECONDS,
-            "file_overwrite": False,
-            # With a client_config, django-storages reads the signature from it. SigV4:
-            # what every AWS region and MinIO accept; SigV2 links are refused by newer
-            # regions.
-            "client_config": Config(
-                signature_version="s3v4",
-                connect_timeout=min(S3_TIMEOUT, 5.0),
-                read_timeout=S3_TIMEOUT,
-                retries={"max_attempts": 3, "mode": "standard"},
-            ),
-        },
-    }
+    STORAGES["default"] = s3_storage(_s3)
 # No MEDIA_URL route is served: every stored image goes through a view that checks access.
 MEDIA_URL = "/media-not-public/"
 
