@@ -35,7 +35,7 @@ def _control(dbname: str = "") -> psycopg.Connection:
 
 
 @contextlib.contextmanager
-def _database_refusing() -> Iterator[None]:
+def database_refusing() -> Iterator[None]:
     """PostgreSQL: the test database takes no new connection, and the portal's open ones
     are terminated (the test's own connection is kept for its clean-up)."""
     name = connection.settings_dict["NAME"]
@@ -180,7 +180,7 @@ class DatabaseAwayTests(ApiTestCase):
 
     @pytest.mark.skipif(not POSTGRES, reason="a SQLite file cannot refuse connections")
     def test_while_the_database_is_away_nothing_is_a_500_and_ready_says_not_ready(self):
-        with _database_refusing():
+        with database_refusing():
             page = self.browser.get(self.url("/history/"), timeout=30)
             api = self.api("GET", "/me")
             gateway = self.a1("GET", "/tasks/nothing")

@@ -16,7 +16,7 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
@@ -88,9 +88,41 @@ class Command(DbWorkerCommand):
                 threading.Thread(target=_forever, args=(stop, step, seconds), daemon=True).start()
             time.sleep(0)  # let the first sweep start before tasks are taken
         try:
-            super().handle(*args, reload=reload, **options)
+            if worker:
+                self._work_through_outages(*args, reload=reload, **options)
+            else:
+                super().handle(*args, reload=reload, **options)
         finally:
             stop.set()
             if worker:
                 with contextlib.suppress(DatabaseError):  # the database may be the reason
                     worker_stop(name=WORKER_NAME)
+
+    def _work_through_outages(self, *args, **options) -> None:
+        """django-tasks-db's loop, taken up again when the database goes away under it
+        (a restart, a failover): the worker waits and carries on rather than exiting,
+        as its heartbeat and sweep threads already do. A stop signal still ends it."""
+        delay, last_outage = OUTAGE_FIRST_WAIT, 0.0
+        while True:
+            try:
+                super().handle(*args, **options)
+                return
+            except (OperationalError, InterfaceError) as exc:
+                now = time.monotonic()
+                if now - last_outage > OUTAGE_RESET:  # a new outage starts short again
+                    delay = OUTAGE_FIRST_WAIT
+                last_outage = now
+                logger.warning(
+                    "The database is away (%s); the worker tries again in %.0f s",
+                    type(exc).__name__,
+                    delay,
+                )
+                with contextlib.suppress(DatabaseError):
+                    close_old_connections()
+                time.sleep(delay)
+                delay = min(delay * 2, OUTAGE_LONGEST_WAIT)
+
+
+# Waits between tries while the database is away: 1, 2, 4, 8, then every 10 s; an
+# outage a minute after the last one starts at 1 s again.
+OUTAGE_FIRST_WAIT, OUTAGE_LONGEST_WAIT, OUTAGE_RESET = 1.0, 10.0, 60.0
