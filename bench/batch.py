@@ -31,6 +31,23 @@ def _zip_of_photos(count: int) -> bytes:
     return buffer.getvalue()
 
 
+def post_batch_form(stack: Stack, session, items: int) -> str:
+    """Post a ZIP of `items` photos to the watercolour app's batch form, as a person
+    does; the address of the batch's page it leads to."""
+    page = session.get(f"{stack.url}/apps/{WATERCOLOR}/batch/", timeout=60)
+    response = session.post(
+        f"{stack.url}/apps/{WATERCOLOR}/batch/",
+        data={"style": "183854633550716522", "size": "1", "generate_num": "1"},
+        files={"archives": ("staff.zip", _zip_of_photos(items), "application/zip")},
+        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": page.url},
+        allow_redirects=False,
+        timeout=300,
+    )
+    if response.status_code != 302:
+        raise RuntimeError(f"batch form: HTTP {response.status_code}")
+    return response.headers["Location"]
+
+
 def _wait(predicate, timeout: float, what: str) -> float:
     started = time.monotonic()
     while time.monotonic() - started < timeout:
@@ -46,20 +63,9 @@ def scenario_batch(
     from generator.models import Batch, BatchItem, Run
 
     session = login(stack.url, "user00")
-    page = session.get(f"{stack.url}/apps/{WATERCOLOR}/batch/", timeout=60)
     posted = time.monotonic()
-    response = session.post(
-        f"{stack.url}/apps/{WATERCOLOR}/batch/",
-        data={"style": "183854633550716522", "size": "1", "generate_num": "1"},
-        files={"archives": ("staff.zip", _zip_of_photos(items), "application/zip")},
-        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": page.url},
-        allow_redirects=False,
-        timeout=300,
-    )
-    if response.status_code != 302:
-        raise RuntimeError(f"batch form: HTTP {response.status_code}")
+    location = post_batch_form(stack, session, items)
     upload_seconds = time.monotonic() - posted
-    location = response.headers["Location"]
     batch = Batch.objects.get(pk=first_group(r"/batches/([0-9a-f-]+)/", location))
     check_seconds = _wait(
         lambda: not batch.items.filter(state="checking").exists(), 600, "checking photos"

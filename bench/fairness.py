@@ -14,10 +14,8 @@ from __future__ import annotations
 
 import time
 
-from bench.batch import _wait, _zip_of_photos
+from bench.batch import _wait, post_batch_form
 from bench.harness import Stack, first_group, login
-
-WATERCOLOR = "1838546335502970881"
 
 
 def _started_batch(stack: Stack, username: str, items: int):
@@ -25,18 +23,7 @@ def _started_batch(stack: Stack, username: str, items: int):
     from generator.models import Batch
 
     session = login(stack.url, username)
-    page = session.get(f"{stack.url}/apps/{WATERCOLOR}/batch/", timeout=60)
-    response = session.post(
-        f"{stack.url}/apps/{WATERCOLOR}/batch/",
-        data={"style": "183854633550716522", "size": "1", "generate_num": "1"},
-        files={"archives": ("staff.zip", _zip_of_photos(items), "application/zip")},
-        headers={"X-CSRFToken": session.cookies["csrftoken"], "Referer": page.url},
-        allow_redirects=False,
-        timeout=300,
-    )
-    if response.status_code != 302:
-        raise RuntimeError(f"batch form: HTTP {response.status_code}")
-    location = response.headers["Location"]
+    location = post_batch_form(stack, session, items)
     batch = Batch.objects.get(pk=first_group(r"/batches/([0-9a-f-]+)/", location))
     _wait(lambda: not batch.items.filter(state="checking").exists(), 600, "checking photos")
     return session, location, batch
