@@ -22,6 +22,7 @@ import contextlib
 import http.client
 import json
 import os
+import shutil
 import signal
 import sys
 import tempfile
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import requests
 
 from bench import chaos_load as measure
+from bench.chaos_report import POLL_INTERVAL, report
 from bench.chaos_services import (
     Postgres,
     Redis,
@@ -50,14 +52,12 @@ from bench.chaos_services import (
     owner_of_connection,
     wait_for,
 )
-from bench.harness import PASSWORD, ROOT, Stack, login, machine
+from bench.harness import PASSWORD, ROOT, Stack, login
 from bench.run import make_users, photo, setup_django
 
 QUICK = os.environ.get("CHAOS_QUICK", "") not in {"", "0"}
 ONLY = {name for name in os.environ.get("CHAOS_ONLY", "").split(",") if name}
-POLL_INTERVAL = 1.0
 TASK_SECONDS = 3.0
-RECOVERY_TARGET = 10.0
 
 
 def seconds(full: float, quick: float) -> float:
@@ -603,79 +603,8 @@ def main() -> int:
         if chaos.disk is not None:
             chaos.disk.cleanup()
         if not os.environ.get("CHAOS_KEEP"):
-            # only when the temporary directory is not kept
-            import shutil
-
             shutil.rmtree(workdir, ignore_errors=True)
-    return report(chaos.rows, time.monotonic() - started)
-
-
-def verdict(row: dict) -> list[str]:
-    """What fails the suite in this row."""
-    outcomes = row.get("outcomes", {})
-    bare = sum(n for k, n in outcomes.items() if k.startswith("bare"))
-    problems = []
-    for label, value in (
-        ("lost", row.get("lost", 0)),
-        ("sent twice", row.get("sent_twice", 0)),
-        ("holds leaked", row.get("holds_leaked", 0)),
-        ("files without rows", row.get("orphans", 0)),
-        ("rows without files", row.get("rows_without_files", 0)),
-        ("bare 5xx", bare),
-        ("hung", outcomes.get("hung", 0)),
-    ):
-        if value:
-            problems.append(f"{label} {value}")
-    if "ping_max_s" in row and max(row["ping_max_s"], row["history_max_s"]) > 1.0:
-        problems.append("/ping or history over 1 s")
-    if row.get("error"):
-        problems.append("error: " + row["error"].splitlines()[-1][:120])
-    return problems
-
-
-def table(rows: list[dict]) -> str:
-    lines = [
-        "| fault | requests: ok / refused with a message / 503 with a sentence / bare 5xx / hung / dropped | runs given / lost | sent twice | holds leaked | orphans: files / rows | return → completed run (s) | exited, restarted | verdict |",
-        "|---|---|---|---|---|---|---|---|---|",
-    ]  # fmt: skip
-    for row in rows:
-        o = row.get("outcomes", {})
-        bare = sum(n for k, n in o.items() if k.startswith("bare"))
-        first = row.get("first_completed_s")
-        back = "none within 60" if first is None else f"{first:.1f}"
-        if first is not None and first > RECOVERY_TARGET:
-            back += f" (over {RECOVERY_TARGET:.0f})"
-        if "takeover_s" in row:
-            over = " over 2 × poll" if row["takeover_s"] > 2 * POLL_INTERVAL else ""
-            back += f" (takeover {row['takeover_s']:.1f}{over})"
-        if "ping_max_s" in row:
-            back = f"/ping max {row['ping_max_s']:.2f} s, history max {row['history_max_s']:.2f} s"
-        problems = verdict(row)
-        lines.append(
-            f"| {row['fault']} | {o.get('ok', 0)} / {o.get('refused with a message', 0)} / "
-            f"{o.get('503 with a sentence', 0)} / {bare} / "
-            f"{o.get('hung', 0)} / {o.get('dropped', 0)} | {row.get('runs_given', '-')} / "
-            f"{row.get('lost', '-')} | {row.get('sent_twice', '-')} | {row.get('holds_leaked', '-')} | "
-            f"{row.get('orphans', '-')} / {row.get('rows_without_files', '-')} | {back} | "
-            f"{row.get('exits', '-')} | "
-            f"{'held' if not problems else 'FAILS: ' + '; '.join(problems)} |"
-        )
-    return "\n".join(lines)
-
-
-def report(rows: list[dict], wall: float) -> int:
-    text = table(rows)
-    print("\n" + text + "\n")
-    for row in rows:
-        for key in ("bad_requests", "lost_examples", "leaked_examples"):
-            if row.get(key):
-                print(f"{row['fault']}: {key}: {row[key]}")
-    failed = [row["fault"] for row in rows if verdict(row)]
-    result = {"machine": machine(), "quick": QUICK, "wall_s": wall, "rows": rows, "table": text}
-    out = ROOT / "bench" / ("chaos-results-quick.json" if QUICK else "chaos-results.json")
-    out.write_text(json.dumps(result, indent=2, default=str))
-    print(f"chaos: {len(rows)} rows in {wall:.0f} s; " + ("held" if not failed else f"FAILED: {', '.join(failed)}"))  # fmt: skip
-    return 1 if failed else 0
+    return report(chaos.rows, time.monotonic() - started, quick=QUICK)
 
 
 if __name__ == "__main__":
