@@ -69,6 +69,12 @@ def scenario_fairness(
     _wait(lambda: len(done()) >= small, 600, "the small batch's last result")
     finished = done()
     first, last = finished[0] - started_wall, finished[-1] - started_wall
+    # Where the time went: when A1 was given each item, and how long from then to our copy.
+    runs = list(Run.objects.filter(batch=small_batch).values_list("sent_at", "finished_at"))
+    sent = sorted(s.timestamp() - started_wall for s, _ in runs if s is not None)
+    copied_after_sent = sorted(
+        (f - s).total_seconds() for s, f in runs if s is not None and f is not None
+    )
     big_sent_meanwhile = (
         BatchItem.objects.filter(batch=big_batch, state="sent").count() - big_sent_at_start
     )
@@ -88,6 +94,11 @@ def scenario_fairness(
         "last_result_s": last,
         "own_floor_s": floor,
         "last_over_floor": last / floor,
+        "first_sent_s": sent[0] if sent else None,
+        "last_sent_s": sent[-1] if sent else None,
+        "sent_to_copied_median_s": copied_after_sent[len(copied_after_sent) // 2]
+        if copied_after_sent
+        else None,
     }
 
 
