@@ -180,6 +180,8 @@
       button.setAttribute("aria-pressed", String(on));
       if (slider instanceof HTMLElement) slider.hidden = !on;
       document.body.classList.toggle("is-sliding", on);
+      // Shown again, the row starts at its left: back to the result one was at.
+      if (!on) grid.scrollLeft = current * grid.clientWidth;
     }
   });
 
