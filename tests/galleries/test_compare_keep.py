@@ -44,7 +44,7 @@ class CompareKeepTests(TrackingTestCase):
 
         html = self.client.get(response["Location"]).content.decode()
         assert "Kept result 1 of “Watercolor portrait”: it is in your favourites." in html
-        assert "The 2 other runs are in the trash." in html
+        assert "2 other runs are in the trash." in html
         assert html.count("data-compare-pane") == 1 and "You picked" not in html
         # The galleries' Undo: both back, and the whole comparison with them.
         assert 'name="action" value="restore"' in html

@@ -74,7 +74,7 @@ def compare_keep(request: HtmxHttpRequest):
     if kept.trashed:
         n = len(kept.trashed)
         text += " " + ngettext(
-            "The other run is in the trash.", "The %(n)s other runs are in the trash.", n
+            "%(n)s other run is in the trash.", "%(n)s other runs are in the trash.", n
         ) % {"n": n}
     if kept.stayed:
         text += " " + ngettext(
