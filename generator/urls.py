@@ -65,6 +65,7 @@ urlpatterns = [
     path("share/", reuse.share_target, name="share_target"),
     path("share/choose/", reuse.share_choose, name="share_choose"),
     path("compare/", compare.compare, name="compare"),
+    path("compare/keep/", compare.compare_keep, name="compare_keep"),
     path("history/", galleries.history, name="history"),
     path("history/cards/", galleries.cards_live, name="cards_live"),
     path("running/", running.running, name="running"),

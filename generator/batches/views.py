@@ -125,7 +125,8 @@ def _page_context(request, batch: Batch) -> dict:
         "landed": list(
             batch.runs.shown()
             .filter(state="completed")
-            .order_by("-finished_at")
+            # While it runs, the newest first; once it ended, in the order given.
+            .order_by("batch_item__index" if ended else "-finished_at")
             .select_related("batch_item")
             .prefetch_related("results")[:ITEMS_SHOWN]
         ),

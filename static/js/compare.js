@@ -126,3 +126,74 @@
   grid.classList.add("is-zooming");
   setZoom(1);
 })();
+
+// On a phone the results are swiped one at a time (CSS scroll snap): Previous and Next
+// for keyboards and screen readers, "2 of 3" saying where one is, and for exactly two
+// results a slider laying the second over the first.
+(() => {
+  const grid = document.querySelector("[data-compare]");
+  const nav = document.querySelector("[data-compare-nav]");
+  if (!(grid instanceof HTMLElement) || !(nav instanceof HTMLElement)) return;
+  const items = Array.from(grid.children).filter((item) => item instanceof HTMLElement);
+  if (items.length < 2) return;
+  const at = nav.querySelector("[data-compare-at]");
+  /** @type {HTMLButtonElement[]} */
+  const steps = Array.from(nav.querySelectorAll("button[data-compare-step]")).filter(
+    (button) => button instanceof HTMLButtonElement,
+  );
+  let current = 0;
+  const slider = document.querySelector("[data-compare-slider]");
+  const frame = slider && slider.querySelector("[data-compare-frame]");
+  const divide = slider && slider.querySelector("input[data-compare-divide]");
+
+  function show(/** @type {number} */ index) {
+    current = Math.min(items.length - 1, Math.max(0, index));
+    if (at) at.textContent = String(current + 1);
+    for (const button of steps) {
+      const to = current + Number(button.dataset.compareStep);
+      button.disabled = to < 0 || to >= items.length;
+    }
+  }
+
+  let pending = 0;
+  grid.addEventListener(
+    "scroll",
+    (event) => {
+      if (event.target !== grid || pending) return;
+      pending = requestAnimationFrame(() => {
+        pending = 0;
+        show(Math.round(grid.scrollLeft / Math.max(1, grid.clientWidth)));
+      });
+    },
+    { passive: true },
+  );
+  nav.addEventListener("click", (event) => {
+    const button = event.target instanceof Element ? event.target.closest("button") : null;
+    if (!(button instanceof HTMLButtonElement)) return;
+    if (button.dataset.compareStep) {
+      const to = Math.min(items.length - 1, Math.max(0, current + Number(button.dataset.compareStep)));
+      const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+      grid.scrollTo({ left: to * grid.clientWidth, behavior: reduce ? "auto" : "smooth" });
+      show(to);
+    } else if (button.hasAttribute("data-compare-slide")) {
+      const on = button.getAttribute("aria-pressed") !== "true";
+      button.setAttribute("aria-pressed", String(on));
+      if (slider instanceof HTMLElement) slider.hidden = !on;
+      document.body.classList.toggle("is-sliding", on);
+      // Shown again, the row starts at its left: back to the result one was at.
+      if (!on) grid.scrollLeft = current * grid.clientWidth;
+    }
+  });
+
+  if (frame instanceof HTMLElement && divide instanceof HTMLInputElement) {
+    const move = () => {
+      frame.style.setProperty("--divide", `${divide.value}%`);
+      divide.setAttribute("aria-valuetext", `${divide.value}%`);
+    };
+    divide.addEventListener("input", move);
+    move();
+  }
+
+  nav.hidden = false;
+  show(0);
+})();

@@ -1,5 +1,5 @@
 """Looking at results: the viewer (large, previous/next by keyboard, download, Esc) and
-the compare page (side by side at one zoom, stacked on a phone), under our CSP."""
+the compare page (side by side at one zoom, swiped on a phone), under our CSP."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -117,10 +117,10 @@ def test_it_compares_two_results_side_by_side_at_one_zoom(stack, run_page):
         " && Math.abs(p[1].scrollTop - p[0].scrollTop) < 2; }"
     )
 
-    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one above the other
+    page.set_viewport_size({"width": 390, "height": 844})  # a phone: one at a time, swiped
     page.wait_for_function(
         "() => { const p = document.querySelectorAll('[data-compare-pane]');"
-        " return p[1].getBoundingClientRect().top >= p[0].getBoundingClientRect().bottom; }"
+        " return p[1].getBoundingClientRect().left >= p[0].getBoundingClientRect().right - 1; }"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert refused == []
