@@ -21,7 +21,8 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import models
 from django.http import Http404
 
-from generator.models import ResultImage, Run, Team
+from generator.approvals.requests import approvals_visible_to
+from generator.models import Approval, ResultImage, Run, Team
 
 type AnyUser = User | AnonymousUser
 
@@ -182,3 +183,14 @@ def team_or_404(user: AnyUser, team_id: object) -> Team:
     if team is None:
         raise Http404
     return team
+
+
+def approval_or_404(user: AnyUser, approval_id: object) -> Approval:
+    """A request for approval the user may read (its requester, those who may answer it,
+    staff), else 404."""
+    if not user.is_authenticated or not str(approval_id).isdigit():
+        raise Http404
+    approval = approvals_visible_to(user=user).filter(pk=int(str(approval_id))).first()
+    if approval is None:
+        raise Http404
+    return approval

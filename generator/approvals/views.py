@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from common.htmx import HtmxHttpRequest, LoggedInHttpRequest, redirect_after_post
 from common.media import stored_image
+from generator.access import approval_or_404
 from generator.approvals.decisions import approval_decide
 from generator.approvals.models import Approval
 from generator.approvals.reading import approval_photo, approval_read
@@ -22,13 +23,6 @@ from generator.approvals.requests import (
 )
 from generator.errors import SubmitRefused
 from generator.runs.views.media import IMAGE_CSP
-
-
-def _visible_or_404(user, approval_id: int) -> Approval:
-    approval = approvals_visible_to(user=user).filter(pk=approval_id).first()
-    if approval is None:
-        raise Http404
-    return approval
 
 
 @login_required
@@ -46,7 +40,7 @@ def approval_list(request: LoggedInHttpRequest):
 @login_required
 @require_GET
 def approval_detail(request: HtmxHttpRequest, approval_id: int):
-    approval = _visible_or_404(request.user, approval_id)
+    approval = approval_or_404(request.user, approval_id)
     context = {
         "request_read": approval_read(approval=approval),
         "approval": approval,
@@ -59,7 +53,7 @@ def approval_detail(request: HtmxHttpRequest, approval_id: int):
 @login_required
 @require_POST
 def approval_answer(request: HtmxHttpRequest, approval_id: int):
-    approval = _visible_or_404(request.user, approval_id)
+    approval = approval_or_404(request.user, approval_id)
     approve = request.POST.get("answer") == "approve"
     try:
         approval_decide(
@@ -84,7 +78,7 @@ def approval_answer(request: HtmxHttpRequest, approval_id: int):
 def approval_photo_view(request: HtmxHttpRequest, approval_id: int, photo_id):
     """A photo of the request, for the people who may read it (the requester's photos
     are otherwise theirs alone)."""
-    approval = _visible_or_404(request.user, approval_id)
+    approval = approval_or_404(request.user, approval_id)
     photo = approval_photo(approval=approval, photo_id=photo_id)
     if photo is None or not photo.file:
         raise Http404
