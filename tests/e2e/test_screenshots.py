@@ -153,7 +153,21 @@ def world(stack, transactional_db, settings, sandbox):
         lambda: not BatchItem.objects.filter(batch=waiting, state="checking").exists(), timeout=60
     )
     member.post(f"/batches/{waiting.pk}/start/")
+    # Three photos shared from a phone: the chooser, and the batch form they open.
+    shared = client.post(
+        "/share/",
+        {"photos": [_photo(f"IMG_00{n}.jpg", c) for n, c in ((41, "tan"), (42, "plum"), (43, "teal"))]},
+        headers={"Sec-Fetch-Site": "none"},
+    )  # fmt: skip
+    assert shared.status_code == 302, shared.content.decode()[:2000]
+    picked = client.post(
+        "/share/choose/",
+        {"photo": [p.split("=")[1] for p in shared["Location"].split("?")[1].split("&")],
+         "app": WATERCOLOR},
+    )  # fmt: skip
     return {
+        "share_choose": shared["Location"],
+        "batch_shared": picked["Location"],
         "sandbox": stack_sandbox,
         "settings": settings,
         "demo": demo,
@@ -190,6 +204,8 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("history", "/history/", True),
         ("running", "/running/", True),
         ("use-as-input", "/results/{}/use/".format(world["pair"][0]), True),
+        ("share-choose", world["share_choose"], True),
+        ("batch-shared", world["batch_shared"], True),
         ("trash", "/trash/", True),
         ("team", "/team/", True),
         ("usage", "/usage/", True),
