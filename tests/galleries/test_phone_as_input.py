@@ -110,7 +110,7 @@ class ShareTargetTests(TrackingTestCase):
         location = picked["Location"]
         assert location.startswith(f"/apps/{WATERCOLOR}/batch/?photo=")
         form = self.client.get(location).content.decode()
-        assert "3 photos you shared are in place" in form
+        assert "3 photos you shared are in place: each is one item." in form
         staged = re.findall(r'name="staged" value="([^"]+)"', form)
         assert staged == [str(p.pk) for p in kept]
         assert not Batch.objects.exists()  # nothing made, held or spent by opening it
