@@ -1,6 +1,6 @@
 """A result used as the photo of another run, and photos shared from a phone (the
 installed app's share target): the chooser of apps and presets, then the app's form
-with the photo in place."""
+with the photo in place, or its batch form with several (one item each)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
