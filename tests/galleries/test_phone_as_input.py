@@ -128,9 +128,34 @@ class ShareTargetTests(TrackingTestCase):
             its = item.photos.get()
             assert its.file.name == giving.file.name and its.form_id
             assert its.owner == self.owner and its.given_by == self.owner
+        for giving in kept:  # the shared files are photos, never released as raw uploads
+            assert self.stored(giving.file.name)
         page = self.client.get(batch.get_absolute_url()).content.decode()
         assert "3 items ready" in page
         assert not LedgerEntry.objects.exists() and self.sandbox.calls("generate") == 0
+
+    def test_shared_photos_stay_with_a_draft_while_its_texts_are_fixed(self):
+        self.login()
+        self.share(photo("a.jpg"), photo("b.jpg"), photo("c.jpg"))
+        staged = [str(p.pk) for p in InputImage.objects.order_by("created")]
+        fields = {"style": "183854633550716522", "size": "1", "generate_num": "1"}
+        text = "text_1838546335507165192"
+        wrong = self.client.post(
+            f"/apps/{WATERCOLOR}/batch/", {"staged": staged, text: "red\nblue", **fields}
+        )
+        html = wrong.content.decode()
+        assert wrong.status_code == 200 and "2 lines here, but there are 3 items" in html
+        assert "3 photos are kept with this batch" in html
+        assert 'name="staged"' not in html  # kept on the draft now, not posted again
+        draft = Batch.objects.get()
+        fixed = self.client.post(
+            f"/apps/{WATERCOLOR}/batch/", {"draft": str(draft.pk), text: "red", **fields}
+        )
+        assert fixed.status_code == 302
+        items = list(draft.items.order_by("index"))
+        assert [item.label for item in items] == ["a.jpg", "b.jpg", "c.jpg"]
+        assert all(item.state == "ready" and item.photos.count() == 1 for item in items)
+        assert {item.descriptions["1838546335507165192"] for item in items} == {"red"}
 
     def test_a_batch_form_takes_only_the_persons_own_unused_photos(self):
         self.login(self.outsider)
