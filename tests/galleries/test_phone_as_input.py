@@ -4,11 +4,15 @@ target landing in a run form."""
 import json
 import re
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from generator.models import Batch, InputImage, LedgerEntry, Run
 from generator.runs.forms import SharedPhotosForm
+from generator.runs.photos import photos_purge_staged
 from tests.base import WATERCOLOR, TrackingTestCase, photo
 from tests.runs.test_copies_wait_for_storage import storage_away
 
@@ -156,6 +160,31 @@ class ShareTargetTests(TrackingTestCase):
         assert [item.label for item in items] == ["a.jpg", "b.jpg", "c.jpg"]
         assert all(item.state == "ready" and item.photos.count() == 1 for item in items)
         assert {item.descriptions["1838546335507165192"] for item in items} == {"red"}
+
+    def test_a_shared_photo_purged_meanwhile_makes_its_item_say_so(self):
+        self.login()
+        self.share(photo("a.jpg"), photo("b.jpg"))
+        staged = list(InputImage.objects.order_by("created"))
+        fields = {"style": "183854633550716522", "size": "1", "generate_num": "1"}
+        text = "text_1838546335507165192"
+        self.client.post(
+            f"/apps/{WATERCOLOR}/batch/",
+            {"staged": [str(p.pk) for p in staged], text: "red\nblue\ngreen", **fields},
+        )
+        draft = Batch.objects.get()
+        # A day on, the hourly purge removes the second staged photo (row and file).
+        InputImage.objects.filter(pk=staged[1].pk).update(
+            created=timezone.now() - timedelta(days=2)
+        )
+        assert photos_purge_staged() == 1
+        self.client.post(
+            f"/apps/{WATERCOLOR}/batch/", {"draft": str(draft.pk), text: "red", **fields}
+        )
+        good, gone = draft.items.order_by("index")
+        assert good.state == "ready" and good.photos.count() == 1
+        assert gone.state == "invalid" and not gone.photos.exists()
+        page = self.client.get(draft.get_absolute_url()).content.decode()
+        assert "b.jpg is no longer kept: share it again." in page
 
     def test_a_batch_form_takes_only_the_persons_own_unused_photos(self):
         self.login(self.outsider)
