@@ -229,4 +229,5 @@ class ShareTargetTests(TrackingTestCase):
         assert response.status_code == 503
         assert "Our file storage is unavailable right now" in html
         assert "<h1>Share a photo</h1>" in html  # the share's page, not the outage page
+        assert '<a href="/apps/">Open an app</a>' in html  # and a way on from it
         assert not InputImage.objects.exists()
