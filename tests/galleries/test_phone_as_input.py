@@ -1,9 +1,8 @@
 """The phone as input: the installable app's files, and photos shared to its share
-target landing in a run form."""
+target landing in a run form, or several in a batch form."""
 
 import json
 import re
-
 from datetime import timedelta
 
 import pytest
