@@ -111,15 +111,14 @@ def _library_render(request, *, template: str, gallery: bool):
         if gallery
         else teams.teams_of(user=request.user)
     )
-    base = (
-        Run.objects.filter(team__in=my_teams, visibility="team")
-        if gallery
-        else Run.objects.filter(user=request.user)
-    )
     language = apps.a1_language()
     form = LibraryFilterForm(
         request.GET or None,
-        apps=queries.apps_used(qs=base.shown(), language=language),
+        apps=(
+            queries.apps_used(language=language, team_ids=[team.pk for team in my_teams])
+            if gallery
+            else queries.apps_used(language=language, user=request.user)
+        ),
         teams=my_teams if gallery else None,
     )
     active = [
