@@ -32,7 +32,6 @@ import requests
 from bench.batch import batch_rows, scenario_batch
 from bench.fairness import fairness_rows, scenario_fairness
 from bench.galleries import seed
-from bench.holds import holds_rows, scenario_holds
 from bench.harness import (
     PASSWORD,
     ROOT,
@@ -44,6 +43,7 @@ from bench.harness import (
     percentile,
     rss_mb,
 )
+from bench.holds import holds_rows, scenario_holds
 from bench.retention import scenario_retention, section, update_docs
 
 WATERCOLOR = "1838546335502970881"
