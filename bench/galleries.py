@@ -236,7 +236,7 @@ def measure(stack: Stack, logins: dict, *, requests_each: int, n: int, team_of: 
                 for figure in figures[key].values():
                     figure["p95_over_trivial"] = figure["p95_ms"] / trivial["p95_ms"]
             mixed_rounds.append(figures)
-    results = {"write_mix_runs_completed": mix.done}
+    results: dict = {"write_mix_runs_completed": mix.done}
     for key in SIZES:
         loaded = {
             name: {

@@ -4,8 +4,10 @@ filter's list is read by skipping through an index, not over every run."""
 import re
 import uuid
 from datetime import timedelta
+from unittest import mock
 
 from django.db import connection
+from django.templatetags.cache import CacheNode
 from django.utils import timezone
 
 from generator.galleries import queries
@@ -44,6 +46,20 @@ class KeptCardTests(BaseTestCase):
         assert "quoted" not in card(again, changing)
         # The card that did not change reads as before, word for word (from the cache).
         assert card(again, steady) == card(first, steady)
+
+    def test_it_draws_only_the_changed_card_when_the_page_is_built_again(self):
+        runs = [self.make(minutes=n) for n in range(5)]
+        self.login()
+        self.client.get("/history/")
+        self.client.get("/history/")  # the CSRF cookie in place, as a browser has it
+        Run.objects.filter(pk=runs[2].pk).update(state="failed")  # the page is built again
+        with mock.patch.object(CacheNode, "render", autospec=True, wraps=CacheNode.render) as drawn:
+            html = self.client.get("/history/").content.decode()
+        # One {% cache %} consulted: the changed card's; the other four cards and all five
+        # favourite buttons came from the page's one read of the cache.
+        assert drawn.call_count == 1
+        assert 'class="state state-failed"' in card(html, runs[2])
+        assert len(re.findall(r'<li class="gen-card"', html)) == 5
 
     def test_it_draws_a_kept_card_in_the_readers_language(self):
         run = self.make()
