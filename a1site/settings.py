@@ -129,6 +129,10 @@ DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://a1studio")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache":
+    # Gallery cards are kept one by one (50 a page, per language): Django's default of
+    # 300 entries would push kept pages out as soon as two people page through history.
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 20_000)
 # Redis is optional at run time: while it is away, reads miss, writes are dropped and
 # rate limits let requests in (common/cache.py); a stalled Redis costs CACHE_TIMEOUT.
 CACHE_TIMEOUT = env_float("CACHE_TIMEOUT", 0.5)

@@ -2,7 +2,7 @@ import functools
 
 from django.conf import settings
 
-from generator.approvals.requests import approvals_to_decide
+from generator.approvals.requests import approvals_pending_exist, approvals_to_decide
 from generator.money.alerts import alert_words, spend_alerts_for
 from generator.money.budgets import balance_alert_active
 from lifecycle.exports import export_ready_for
@@ -36,7 +36,7 @@ def studio(request):
     @functools.cache
     def approvals_waiting():
         user = getattr(request, "user", None)
-        if user is None or not user.is_authenticated:
+        if user is None or not user.is_authenticated or not approvals_pending_exist():
             return []
         return list(approvals_to_decide(user=user).order_by("created")[:3])
 

@@ -16,6 +16,7 @@ from generator.money.models import (
     BalanceAlert,
     Budget,
     LedgerEntry,
+    LedgerMonth,
     SpendAlert,
 )
 from generator.runs.models import (
@@ -57,6 +58,7 @@ __all__ = [
     "InputImage",
     "Invite",
     "LedgerEntry",
+    "LedgerMonth",
     "Membership",
     "Preferences",
     "ResultImage",

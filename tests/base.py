@@ -19,6 +19,7 @@ from django.test import Client, TestCase, TransactionTestCase
 from django.utils import timezone
 
 from generator.models import LedgerEntry, Membership, Run, Team
+from generator.money.ledger import ledger_months_rebuild
 from generator.runs import tracking
 from tests.conftest import SandboxHandle, image_bytes
 
@@ -51,6 +52,7 @@ def backdate(run: Run, when) -> None:
     of months and periods: the ledger counts points on the day they were held)."""
     Run.objects.filter(pk=run.pk).update(created=when)
     LedgerEntry.objects.filter(run_id=run.pk).update(day=timezone.localdate(when))
+    ledger_months_rebuild()  # the month totals follow the entries they count
 
 
 class PortalMixin:

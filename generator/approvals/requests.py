@@ -95,6 +95,12 @@ def approvals_visible_to(*, user) -> QuerySet[Approval]:
     return rows.filter(Q(team__in=managed) | Q(requested_by=user)).distinct()
 
 
+def approvals_pending_exist() -> bool:
+    """Whether any request waits for an answer anywhere: one indexed look, which spares
+    every page the banner's query (`approvals_to_decide`) while nobody waits."""
+    return Approval.objects.filter(state=Approval.State.PENDING).exists()
+
+
 def approvals_to_decide(*, user) -> QuerySet[Approval]:
     """Pending requests this person may answer (the banner and the list)."""
     rows = approvals_visible_to(user=user).filter(state=Approval.State.PENDING)

@@ -278,6 +278,10 @@ def spend_alerts_for(*, user) -> list[SpendAlert]:
     """This period's alerts that concern the person: their own budget, their teams',
     their keys', and the account's for staff. For the banner."""
     period = month_start()
+    # Most months most people cross nothing: one look at the month's alerts spares every
+    # page the query over their budgets, teams and keys.
+    if not user.is_staff and not SpendAlert.objects.filter(period=period).exists():
+        return []
     mine = Q(scope=Scope.PERSON, user=user) | Q(scope=Scope.KEY, api_key__user=user)
     mine |= Q(scope=Scope.TEAM, team__memberships__user=user)
     alerts = SpendAlert.objects.filter(mine, period=period)

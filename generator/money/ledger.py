@@ -14,7 +14,10 @@ run or batch item it is for, never anywhere else:
 
 Later entries copy the billing of the hold they close, so nothing done to a run
 afterwards (sharing it with another team, moving it, deleting it, erasing its owner)
-changes who paid. "Used this month" is a sum over this one table (`points_used`).
+changes who paid. "Used this month" is kept beside the entries: each write adds its
+points to the month's total of the person, the team and the key it names (`LedgerMonth`),
+in the same transaction, so `points_used` reads one row per month, never the month's
+entries (the budget check of every run and every gallery's allowances ask for it).
 """
 
 from __future__ import annotations
@@ -24,10 +27,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, transaction
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from generator.models import ApiKey, BatchItem, LedgerEntry, Run, Team
+from generator.models import ApiKey, BatchItem, LedgerEntry, LedgerMonth, Run, Team
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +85,35 @@ def ledger_hold(
         "app_id": app_id,
         "app_name": app_name[:300],
     }
+    written = []
     if run is not None:
-        LedgerEntry.objects.create(run=run, **common)
+        written.append(LedgerEntry.objects.create(run=run, **common))
     for item in items or []:
-        LedgerEntry.objects.create(item=item, **{**common, "points": item.points})
+        written.append(LedgerEntry.objects.create(item=item, **{**common, "points": item.points}))
+    _count(written)
+
+
+PAYERS = ("user_id", "team_id", "api_key_id")
+
+
+def _count(entries: list[LedgerEntry]) -> None:
+    """Add the entries' points to the month totals of whoever they name, in the caller's
+    transaction (payers in a fixed order, so two transactions lock rows in one order)."""
+    totals: dict[tuple[str, int, date], int] = {}
+    for entry in entries:
+        for payer in PAYERS:
+            if (pk := getattr(entry, payer)) is not None:
+                key = (payer, pk, entry.day.replace(day=1))
+                totals[key] = totals.get(key, 0) + entry.points
+    for (payer, pk, month), points in sorted(totals.items()):
+        row = LedgerMonth.objects.filter(**{payer: pk}, month=month)
+        if row.update(points=F("points") + points):
+            continue
+        try:
+            with transaction.atomic():
+                LedgerMonth.objects.create(**{payer: pk}, month=month, points=points)
+        except IntegrityError:  # another transaction made the row first: add to it
+            row.update(points=F("points") + points)
 
 
 def _open_hold(*, run_id=None, item_id=None) -> LedgerEntry | None:
@@ -122,6 +151,7 @@ def _write(entries: list[LedgerEntry]) -> bool:
         with transaction.atomic():
             for entry in entries:
                 entry.save()
+            _count(entries)
     except IntegrityError:
         return False
     return True
@@ -167,7 +197,8 @@ def billing_of(*, run_id=None, item_id=None) -> Billing | None:
 
 def points_used(*, user=None, team=None, api_key=None, since: date | None = None) -> int:
     """Points used from `since` (default: the start of this month) by one person, team or
-    key: held by what is not settled yet, plus what was spent. One indexed sum."""
+    key: held by what is not settled yet, plus what was spent. From a month's first day,
+    its totals (one row a month); from any other day, an indexed sum of the entries."""
     if sum(x is not None for x in (user, team, api_key)) != 1:
         raise ValueError("name exactly one of user, team, api_key")
     scope = (
@@ -178,9 +209,36 @@ def points_used(*, user=None, team=None, api_key=None, since: date | None = None
         else Q(api_key=api_key)
     )
     since = since or month_start()
+    if since.day == 1:
+        return LedgerMonth.objects.filter(scope, month__gte=since).aggregate(
+            points=Sum("points", default=0)
+        )["points"]
     return LedgerEntry.objects.filter(scope, day__gte=since).aggregate(
         points=Sum("points", default=0)
     )["points"]
+
+
+def ledger_months_rebuild() -> int:
+    """Recount every month total from the entries (after a repair of the entries, or to
+    check them: the totals must equal what this writes); how many rows it wrote."""
+    with transaction.atomic():
+        LedgerMonth.objects.all().delete()
+        rows = []
+        for payer in PAYERS:
+            field = payer.removesuffix("_id")
+            sums = (
+                LedgerEntry.objects.filter(**{f"{field}__isnull": False})
+                .annotate(month=TruncMonth("day"))
+                .order_by()
+                .values(payer, "month")
+                .annotate(points=Sum("points"))
+            )
+            rows += [
+                LedgerMonth(**{payer: row[payer]}, month=row["month"], points=row["points"])
+                for row in sums
+            ]
+        LedgerMonth.objects.bulk_create(rows)
+    return len(rows)
 
 
 def points_held(*, run_ids=None, item_ids=None) -> int:
@@ -195,5 +253,7 @@ def points_held(*, run_ids=None, item_ids=None) -> int:
 
 def ledger_forget(*, user) -> int:
     """Erasure: the person's entries stay (their teams' and the account's totals must
-    not change) but no longer say whose they were or which runs they were for."""
+    not change) but no longer say whose they were or which runs they were for; the
+    person's month totals go with their name."""
+    LedgerMonth.objects.filter(user=user).delete()
     return LedgerEntry.objects.filter(user=user).update(user=None, run=None, item=None)

@@ -141,6 +141,59 @@ class LedgerEntry(models.Model):
         return f"{self.day} {self.kind} {self.points:+d}"
 
 
+class LedgerMonth(models.Model):
+    """Points used in one month by one person, team or key: the sum of the ledger entries
+    that name them and whose `day` falls in that month.
+
+    Kept by the ledger alone (generator/money/ledger.py), in the transaction of each entry
+    it writes, so "used this month" (the budget check of every run, the allowances on
+    every gallery page) reads one row instead of summing the month's entries. A person's
+    erasure removes their rows as it clears their name from the entries; the team's and
+    the key's stay, as the entries do. `ledger_months_rebuild` recounts them all from the
+    entries.
+    """
+
+    month = models.DateField(help_text=_("The month's first day"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    api_key = models.ForeignKey(
+        "generator.ApiKey", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    points = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("points used in a month")
+        verbose_name_plural = _("points used by month")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "month"], condition=Q(user__isnull=False), name="one_month_per_user"
+            ),
+            models.UniqueConstraint(
+                fields=["team", "month"], condition=Q(team__isnull=False), name="one_month_per_team"
+            ),
+            models.UniqueConstraint(
+                fields=["api_key", "month"],
+                condition=Q(api_key__isnull=False),
+                name="one_month_per_key",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(user__isnull=False, team__isnull=True, api_key__isnull=True)
+                    | Q(user__isnull=True, team__isnull=False, api_key__isnull=True)
+                    | Q(user__isnull=True, team__isnull=True, api_key__isnull=False)
+                ),
+                name="month_names_one_payer",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.points}"
+
+
 class SpendAlert(models.Model):
     """A soft limit crossed: once per scope, period and threshold (the unique `slot`),
     whatever the number of workers that notice it."""

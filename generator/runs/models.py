@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from a1 import App as A1App
 from generator.galleries.models import GalleryStamp, StampedQuerySet
-from generator.teams.models import Team, Visibility
+from generator.teams.models import Membership, Team, Visibility
 
 # Worker bookkeeping that no gallery, card or allowance shows: writing only these does
 # not move the gallery stamps (a poll a second would otherwise empty every cache).
@@ -207,10 +207,12 @@ class RunQuerySet(StampedQuerySet["Run"]):
         """
         if user.is_staff:
             return self
-        return (
-            self.shown()
-            .filter(Q(user=user) | Q(visibility=Run.Visibility.TEAM, team__memberships__user=user))
-            .distinct()
+        # The teams as a subquery, not a join: a join needs DISTINCT over every column of
+        # the run (its params too), which cost the run page and its 2 s fragment more than
+        # the rest of their queries together.
+        teams = Membership.objects.filter(user=user).values("team_id")
+        return self.shown().filter(
+            Q(user=user) | Q(visibility=Run.Visibility.TEAM, team_id__in=teams)
         )
 
     def in_trash(self, user) -> RunQuerySet:

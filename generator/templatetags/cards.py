@@ -3,9 +3,11 @@ the row the gallery query already loaded: no query per card."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from django import template
+from django.utils import translation
 
 from generator.galleries.pages import card_mark
 
@@ -63,6 +65,46 @@ def result_slots(run, results) -> list:
     saved = [result for result in results if result.copied]
     wanted = max(run.generate_num or 1, len(saved))
     return saved + [None] * (wanted - len(saved))
+
+
+@register.filter
+def card_version(run) -> str:
+    """Everything the kept part of a run's gallery card shows (`{% cache %}` in
+    templates/includes/run_grid.html), in one key: a card is kept by its own version, so
+    when one run changes (its state, an image saved, points spent) that card alone is
+    drawn again and the page's other cards come from the cache. The reader's language is
+    part of it (the card's words); times and the favourite form stay outside the kept part.
+    """
+    fields = (
+        run.pk,
+        run.state,
+        run.kind,
+        run.app_id,
+        run.app_name,
+        getattr(run, "card_name", None),
+        run.language,
+        run.generate_num,
+        run.points_quoted,
+        run.points_spent,
+        run.params,
+        run.source_result_id,
+        run.source_input_id,
+        run.user.get_username(),
+        *(getattr(run, name, None) for name in CARD_ANNOTATIONS),
+        translation.get_language(),
+    )
+    return hashlib.sha256(repr(fields).encode()).hexdigest()
+
+
+# What the gallery query annotates each run with (generator/galleries/queries.for_grid).
+CARD_ANNOTATIONS = (
+    "card_result",
+    "card_width",
+    "card_height",
+    "card_input",
+    "card_input_name",
+    "card_copied",
+)
 
 
 register.filter("card_mark", card_mark)

@@ -16,7 +16,7 @@ from generator.models import (
     SpendAlert,
     WebhookDelivery,
 )
-from generator.money import alerts
+from generator.money import alerts, ledger
 from generator.money.budgets import balance_alert_raise
 from tests.base import TrackingTestCase
 from tests.mailbox import Mailbox, body_of
@@ -91,6 +91,7 @@ class SpendAlertTests(TrackingTestCase):
         # A run a script started with the key is billed to it (the REST API's path).
         run = self.start(user=self.owner)
         LedgerEntry.objects.filter(run_id=run.pk).update(api_key=key)
+        ledger.ledger_months_rebuild()  # the month totals follow the entries they count
         [(to, body)] = self.told()
         assert to == ["owner@corp.test"]
         assert f"The monthly budget of key {key.prefix} is used up" in body
