@@ -30,12 +30,17 @@ class StorageUnavailable(Exception):
         self.message = message
 
 
+def file_target(*, field, name: str) -> str:
+    """The storage name `file_store(field=field, name=name, ...)` will write."""
+    return field.field.generate_filename(field.instance, name)
+
+
 def file_store(*, field, name: str, content: bytes) -> None:
     """Write `content` into a FileField (its row is not saved). On any failure of the
     storage, a piece it may have written (a disk that filled mid-write) is removed, the
     field is left empty, and StorageUnavailable is raised. Names are unique per row, so
     the piece is ours; a storage that is wholly away keeps nothing to remove."""
-    target = field.field.generate_filename(field.instance, name)
+    target = file_target(field=field, name=name)
     try:
         field.save(name, ContentFile(content), save=False)
     except Exception as exc:  # any storage failure: a full disk, a 503, a dropped link

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from a1 import A1Error, Code
+from common.media import StorageUnavailable
 from common.zips import zip_spool
 from generator.approvals.policy import approval_needed
 from generator.approvals.requests import approval_open
@@ -121,17 +122,25 @@ def batch_prepare(
     sources: dict[str, list[Source]] = {
         name: [Source(*pair) for pair in pairs] for name, pairs in (batch.uploads or {}).items()
     }
-    for name, files in uploads.items():
-        for upload in files:
-            sources.setdefault(name, []).extend(
-                upload_keep(batch=batch, name=upload.name, content=upload)
-            )
-    if archives and slots:
-        pile = slots[0].name  # one pile: group photos pair by the number in their names
-        for archive in archives:
-            sources.setdefault(pile, []).extend(
-                upload_keep(batch=batch, name=archive.name, content=archive)
-            )
+    kept_before = {src.ref for srcs in sources.values() for src in srcs}
+    try:
+        for name, files in uploads.items():
+            for upload in files:
+                sources.setdefault(name, []).extend(
+                    upload_keep(batch=batch, name=upload.name, content=upload)
+                )
+        if archives and slots:
+            pile = slots[0].name  # one pile: group photos pair by the number in their names
+            for archive in archives:
+                sources.setdefault(pile, []).extend(
+                    upload_keep(batch=batch, name=archive.name, content=archive)
+                )
+    except (StorageUnavailable, SubmitRefused):
+        # Storage went away (or a file was refused) halfway: what this post stored goes
+        # (the draft keeps what it had); the person is told and posts again.
+        new = {src.ref for srcs in sources.values() for src in srcs} - kept_before
+        uploads_release({ref.partition("!")[0] for ref in new})
+        raise
     plan = plan_items(
         slots=slots,
         texts=app_descriptions(app),
