@@ -46,8 +46,12 @@ def file_store(*, field, name: str, content: bytes) -> None:
     except Exception as exc:  # any storage failure: a full disk, a 503, a dropped link
         metrics.storage_errors.labels("write").inc()
         logger.warning("Storage refused a write (%s: %s)", type(exc).__name__, exc)
-        with contextlib.suppress(Exception):
-            field.storage.delete(target)
+        if isinstance(field.storage, FileSystemStorage):
+            # A disk can keep half a file. An object store keeps all or nothing, and
+            # asking it again while it stalls would double the person's wait; a PUT whose
+            # answer was lost is the caller's intent's to remove (generator/files/queue.py).
+            with contextlib.suppress(Exception):
+                field.storage.delete(target)
         field.name = None
         raise StorageUnavailable from exc
 
