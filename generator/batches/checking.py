@@ -47,7 +47,7 @@ def upload_keep(*, batch: Batch, name: str, content) -> list[Source]:
     with nothing of this upload left behind.
     """
     suffix = PurePosixPath(name).suffix.lower()
-    target = f"batch-uploads/{batch.pk}/{uuid.uuid4().hex}{suffix[:8]}"
+    target = f"{UPLOADS}{batch.pk}/{uuid.uuid4().hex}{suffix[:8]}"
     try:
         stored = default_storage.save(target, content)
     except Exception as exc:  # any storage failure: the person is told, nothing is kept
@@ -76,6 +76,7 @@ def upload_keep(*, batch: Batch, name: str, content) -> list[Source]:
     ]
 
 
+UPLOADS = "batch-uploads/"  # where raw uploads are stored, one folder per batch
 UPLOADS_NOT_KEPT = gettext_lazy(
     "Our file storage is unavailable right now, so your files were not kept and nothing "
     "was spent. Try again in a minute."

@@ -26,7 +26,7 @@ from common.media import StorageUnavailable
 from common.zips import zip_spool
 from generator.approvals.policy import approval_needed
 from generator.approvals.requests import approval_open
-from generator.batches.checking import check_batch, upload_keep, uploads_release
+from generator.batches.checking import UPLOADS, check_batch, upload_keep, uploads_release
 from generator.batches.inputs import ItemPlan, Source, plan_items
 from generator.batches.pacing import batch_choices, pace_batches
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
@@ -122,7 +122,7 @@ def batch_prepare(
     sources: dict[str, list[Source]] = {
         name: [Source(*pair) for pair in pairs] for name, pairs in (batch.uploads or {}).items()
     }
-    kept_before = {src.ref for srcs in sources.values() for src in srcs}
+    kept_before = {src.ref for srcs in sources.values() for src in srcs}  # the draft's
     try:
         for name, files in uploads.items():
             for upload in files:
@@ -139,7 +139,7 @@ def batch_prepare(
         # Storage went away (or a file was refused) halfway: what this post stored goes
         # (the draft keeps what it had); the person is told and posts again.
         new = {src.ref for srcs in sources.values() for src in srcs} - kept_before
-        uploads_release({ref.partition("!")[0] for ref in new})
+        uploads_release({ref.partition("!")[0] for ref in new if ref.startswith(UPLOADS)})
         raise
     plan = plan_items(
         slots=slots,
