@@ -22,7 +22,7 @@ from django.db import models
 from django.http import Http404
 
 from generator.approvals.requests import approvals_visible_to
-from generator.models import Approval, ResultImage, Run, Team
+from generator.models import Approval, InputImage, ResultImage, Run, Team
 
 type AnyUser = User | AnonymousUser
 
@@ -155,6 +155,26 @@ def owned_or_404[M: _Owned](user: AnyUser, model: Guarded[M], pk: object) -> M:
     if obj.user_id != user.id:
         raise Http404
     return obj
+
+
+def staged_or_404(user: AnyUser, ids: Iterable[object], *, most: int) -> list[InputImage]:
+    """The user's own photos staged a moment ago (a result used as input, photos shared
+    from their phone) that no run or batch item took yet, oldest first: at least one and
+    at most `most`, every one found, else 404 (a photo of someone else's is not found)."""
+    if not user.is_authenticated:
+        raise Http404
+    try:
+        wanted = {uuid.UUID(str(pk)) for pk in list(ids)[:most]}
+    except ValueError:
+        raise Http404 from None
+    found = list(
+        InputImage.objects.filter(
+            pk__in=wanted, owner=user, run__isnull=True, batch_item__isnull=True
+        ).order_by("created")
+    )
+    if not found or len(found) != len(wanted):
+        raise Http404
+    return found
 
 
 def trashed_or_404(user: AnyUser, pk: object) -> Run:

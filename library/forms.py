@@ -121,7 +121,7 @@ class AppLibraryFilterForm(forms.Form):
         ("10", gettext_lazy("Up to 10 points a run")),
     ]
     PHOTOS = [
-        ("", gettext_lazy("With or without photos")),
+        ("", gettext_lazy("Any")),  # short: a phone shows it whole beside "Sort by"
         ("yes", gettext_lazy("Takes photos")),
         ("no", gettext_lazy("Text only")),
     ]

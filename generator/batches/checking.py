@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from common.images import MAX_INPUT_BYTES, ImageRejected, normalise
 from common.media import StorageUnavailable
 from common.tracing import traced_job
-from generator.batches.inputs import Source, is_photo_name
+from generator.batches.inputs import Source, is_photo_name, stored_name
 from generator.batches.reasons import reason_of
 from generator.errors import SubmitRefused
 from generator.files.queue import files_release, files_remove_all_pending
@@ -173,7 +173,12 @@ DRAFTS_KEPT = timedelta(days=1)
 
 def _stored_names(pendings) -> set[str]:
     """Storage names behind items' pending photos ({slot: [name, "stored!member"]})."""
-    return {ref.partition("!")[0] for pending in pendings for _name, ref in pending.values()}
+    return {
+        name
+        for pending in pendings
+        for _name, ref in pending.values()
+        if (name := stored_name(ref)) is not None
+    }
 
 
 def uploads_in_use() -> set[str]:
@@ -183,7 +188,7 @@ def uploads_in_use() -> set[str]:
     names = _stored_names(checking)
     drafts = Batch.objects.filter(state=Batch.State.DRAFT).exclude(uploads={})
     for uploads in drafts.values_list("uploads", flat=True):
-        names |= {ref.partition("!")[0] for pairs in uploads.values() for _n, ref in pairs}
+        names |= {n for pairs in uploads.values() for _n, ref in pairs if (n := stored_name(ref))}
     return names
 
 
@@ -206,7 +211,9 @@ def drafts_purge(*, now: datetime | None = None) -> int:
     names: set[str] = set()
     for batch in stale:
         names |= _stored_names(batch.items.values_list("pending", flat=True))
-        names |= {ref.partition("!")[0] for pairs in batch.uploads.values() for _n, ref in pairs}
+        names |= {
+            n for pairs in batch.uploads.values() for _n, ref in pairs if (n := stored_name(ref))
+        }
     Batch.objects.filter(pk__in=[b.pk for b in stale], state=Batch.State.DRAFT).delete()
     uploads_release(names)
     return len(stale)

@@ -50,6 +50,26 @@ class Source:
     ref: str  # opaque: where the caller stored it
 
 
+# A photo the person staged already (shared from their phone): checked and kept, so it
+# is copied onto its item rather than read by the worker, and its file is never a raw
+# upload to release.
+STAGED = "staged:"
+
+
+def staged_ref(pk: object) -> str:
+    return f"{STAGED}{pk}"
+
+
+def staged_id(ref: str) -> str | None:
+    """The staged photo's id a Source's ref names, or None for an upload."""
+    return ref.removeprefix(STAGED) if ref.startswith(STAGED) else None
+
+
+def stored_name(ref: str) -> str | None:
+    """The raw upload a Source's ref reads from ("stored!member" in a ZIP), or None."""
+    return None if ref.startswith(STAGED) else ref.partition("!")[0]
+
+
 @dataclass
 class ItemPlan:
     label: str

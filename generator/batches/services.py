@@ -9,7 +9,7 @@ item's own idempotency key). Items not yet sent can be paused, resumed or cancel
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import IO
@@ -26,8 +26,15 @@ from common.media import StorageUnavailable
 from common.zips import zip_spool
 from generator.approvals.policy import approval_needed
 from generator.approvals.requests import approval_open
-from generator.batches.checking import UPLOADS, check_batch, upload_keep, uploads_release
-from generator.batches.inputs import ItemPlan, Source, plan_items
+from generator.batches.checking import check_batch, upload_keep, uploads_release
+from generator.batches.inputs import (
+    ItemPlan,
+    Source,
+    plan_items,
+    staged_id,
+    staged_ref,
+    stored_name,
+)
 from generator.batches.pacing import batch_choices, pace_batches
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
 from generator.models import ApiKey, AppDefinition, Batch, BatchItem, InputImage, Run
@@ -110,11 +117,16 @@ def batch_prepare(
     lines: dict[str, list[str]],
     csv_rows: list[dict[str, str]] | None = None,
     draft: Batch | None = None,
+    staged: Sequence[InputImage] = (),
 ) -> Prepared:
     """Make (or add to) a draft from what was uploaded and typed.
 
     Every upload is stored first, so a batch whose texts do not pair yet keeps its
-    photos on the draft: the corrected form adds nothing but the texts.
+    photos on the draft: the corrected form adds nothing but the texts. `staged` are
+    the person's own photos kept already (shared from their phone, generator/access
+    `staged_or_404`): they join the first photo field's pile as if uploaded there, and
+    each item gets its own reference to the photo (photo_copy: who owns a photo).
+    Nothing is held or spent here; that is `batch_start`.
     """
     batch = batch_draft(user=user, definition=definition, choices=choices, draft=draft)
     app = definition.app
@@ -129,6 +141,11 @@ def batch_prepare(
                 sources.setdefault(name, []).extend(
                     upload_keep(batch=batch, name=upload.name, content=upload)
                 )
+        if staged and slots:
+            sources.setdefault(slots[0].name, []).extend(
+                Source(name=photo.original_name or f"photo-{n}", ref=staged_ref(photo.pk))
+                for n, photo in enumerate(staged, start=1)
+            )
         if archives and slots:
             pile = slots[0].name  # one pile: group photos pair by the number in their names
             for archive in archives:
@@ -136,10 +153,11 @@ def batch_prepare(
                     upload_keep(batch=batch, name=archive.name, content=archive)
                 )
     except (StorageUnavailable, SubmitRefused):
-        # Storage went away (or a file was refused) halfway: what this post stored goes
-        # (the draft keeps what it had); the person is told and posts again.
+        # Storage went away (or a file was refused) halfway: the raw uploads this post
+        # stored go (the draft keeps what it had; staged photos are not uploads); the
+        # person is told and posts again.
         new = {src.ref for srcs in sources.values() for src in srcs} - kept_before
-        uploads_release({ref.partition("!")[0] for ref in new if ref.startswith(UPLOADS)})
+        uploads_release({name for ref in new if (name := stored_name(ref))})
         raise
     plan = plan_items(
         slots=slots,
@@ -164,7 +182,9 @@ def batch_prepare(
     batch_add_items(batch=batch, plans=plan.items)
     Batch.objects.filter(pk=batch.pk).update(uploads={})
     # Uploads only bad items named (a file paired with nothing) are not read: they go.
-    uploads_release({src.ref.partition("!")[0] for srcs in sources.values() for src in srcs})
+    uploads_release(
+        {raw for srcs in sources.values() for src in srcs if (raw := stored_name(src.ref))}
+    )
     batch.refresh_from_db()
     return Prepared(batch, {}, kept)
 
@@ -250,26 +270,63 @@ def batch_add_items(*, batch: Batch, plans: list[ItemPlan]) -> int:
             _("A batch holds at most %(max)d items; this one would have %(n)d.")
             % {"max": settings.BATCH_MAX_ITEMS, "n": start + len(plans)}
         )
-    items = [
-        BatchItem(
-            batch=batch,
-            index=start + n,
-            label=plan.label[:255],
-            descriptions=plan.descriptions,
-            # Only items to check keep their uploads' names; a bad one's are not read.
-            pending={slot: [src.name, src.ref] for slot, src in plan.photos.items()}
-            if not plan.reason
-            else {},
-            state=Item.INVALID if plan.reason else Item.CHECKING if plan.photos else Item.READY,
-            reason=plan.reason[:500],
-            points=batch.points_per_item,
+    kept = _staged_photos(batch, plans)
+    items = []
+    for n, plan in enumerate(plans):
+        pending = {
+            slot: [src.name, src.ref] for slot, src in plan.photos.items() if not staged_id(src.ref)
+        }
+        gone = [
+            src.name
+            for src in plan.photos.values()
+            if (pk := staged_id(src.ref)) and pk not in kept
+        ]
+        reason = plan.reason or (
+            _("%(name)s is no longer kept: share it again.") % {"name": gone[0]} if gone else ""
         )
-        for n, plan in enumerate(plans)
-    ]
-    BatchItem.objects.bulk_create(items)
+        items.append(
+            BatchItem(
+                batch=batch,
+                index=start + n,
+                label=plan.label[:255],
+                descriptions=plan.descriptions,
+                # Only items to check keep their uploads' names; a bad one's are not read.
+                pending=pending if not reason else {},
+                state=Item.INVALID if reason else Item.CHECKING if pending else Item.READY,
+                reason=reason[:500],
+                points=batch.points_per_item,
+            )
+        )
+    with transaction.atomic():
+        BatchItem.objects.bulk_create(items)
+        slots = {slot.name: slot for slot in app_slots(batch.definition.app)}
+        for item, plan in zip(items, plans, strict=True):
+            if item.state == Item.INVALID:
+                continue
+            for slot_name, src in plan.photos.items():
+                pk = staged_id(src.ref)
+                if pk is not None:
+                    photo_copy(
+                        photo=kept[pk],
+                        owner_id=batch.user_id,
+                        batch_item=item,
+                        form_id=slots[slot_name].form_id,
+                        position=slots[slot_name].position,
+                    )
     if any(item.state == Item.CHECKING for item in items):
         check_batch.enqueue(str(batch.pk))
     return len(items)
+
+
+def _staged_photos(batch: Batch, plans: list[ItemPlan]) -> dict[str, InputImage]:
+    """The staged photos the plans name that are still the batch owner's and unused."""
+    ids = {pk for plan in plans for src in plan.photos.values() if (pk := staged_id(src.ref))}
+    if not ids:
+        return {}
+    found = InputImage.objects.filter(
+        pk__in=ids, owner_id=batch.user_id, run__isnull=True, batch_item__isnull=True
+    )
+    return {str(photo.pk): photo for photo in found}
 
 
 def batch_drop(*, batch: Batch, item_ids: list[int]) -> int:

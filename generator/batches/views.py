@@ -1,5 +1,6 @@
 """Batches: the batch form of an app, a batch's page and its progress, and its actions."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -11,7 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 from common.htmx import HtmxHttpRequest, LoggedInHttpRequest, redirect_after_post
 from common.media import StorageUnavailable
 from common.zips import zip_response
-from generator.access import owned_or_404, visible_or_404
+from generator.access import owned_or_404, staged_or_404, visible_or_404
 from generator.approvals.requests import answer_words
 from generator.batches import pacing
 from generator.batches import services as batches
@@ -32,12 +33,19 @@ ITEMS_SHOWN = 60  # thumbnails on the page; the rest are counted
 @vary_on_headers("HX-Request")
 @app_page
 def batch_new(request: HtmxHttpRequest, app_id: str):
-    """The app's form for many items at once; posting it makes (or adds to) a draft."""
+    """The app's form for many items at once; posting it makes (or adds to) a draft.
+
+    ?photo=<id> (several): photos the person shared from their phone, staged already,
+    go in as the first photo field's files (generator/access `staged_or_404`: only their
+    own, not yet used). Posting makes a draft; only its Start spends."""
     definition, context = load_app(request, app_id)
     form_class = batch_form(definition.app)
     draft = _draft(request)
     preset = chosen_preset(request, app_id)
     kept = 0
+    given = request.POST.getlist("staged") if request.method == "POST" else []
+    given = given or request.GET.getlist("photo")
+    shared = staged_or_404(request.user, given, most=settings.BATCH_MAX_ITEMS) if given else []
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, user=request.user)
         if form.is_valid():
@@ -51,6 +59,7 @@ def batch_new(request: HtmxHttpRequest, app_id: str):
                     lines=form.lines(),
                     csv_rows=form.csv_rows,
                     draft=draft,
+                    staged=shared,
                 )
             except SubmitRefused as exc:
                 form.add_problems(exc.problems or {"__all__": exc.message})
@@ -61,6 +70,7 @@ def batch_new(request: HtmxHttpRequest, app_id: str):
                     return redirect_after_post(request, prepared.batch.get_absolute_url())
                 form.add_problems(prepared.problems)
                 draft, kept = prepared.batch, prepared.kept
+                shared = []  # kept on the draft now, counted in `kept`
     else:
         form = form_class(user=request.user, initial=_initial(preset))
     if draft is not None:
@@ -73,6 +83,7 @@ def batch_new(request: HtmxHttpRequest, app_id: str):
         "kept": kept,
         "preset": preset,
         "presets": presets.presets_for(user=request.user, app_id=definition.app_id),
+        "shared": shared,
     }
     template = "batches/new.html#batch-form" if request.htmx else "batches/new.html"
     return render(request, template, context)

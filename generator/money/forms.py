@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 from django import forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -13,12 +14,15 @@ from django.utils.translation import gettext_lazy
 class UsageForm(forms.Form):
     """The period and split of the usage page; every field optional (default: this month)."""
 
+    # A list of months, not <input type=month>: empty, that showed "--------- ----" in
+    # Chrome and nothing usable in Firefox or Safari at a desk.
     month = forms.DateField(
         label=gettext_lazy("Month"),
         required=False,
         input_formats=["%Y-%m"],
-        widget=forms.DateInput(attrs={"type": "month"}, format="%Y-%m"),
+        widget=forms.Select(),
     )
+    MONTHS_LISTED = 24
     date_from = forms.DateField(
         label=gettext_lazy("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -38,6 +42,22 @@ class UsageForm(forms.Form):
         if staff:
             choices.append(("user", _("User")))
         cast(forms.ChoiceField, self.fields["split"]).choices = choices
+        cast(forms.Select, self.fields["month"].widget).choices = self._months(
+            timezone.localdate(), str(self.data.get("month") or "") if self.is_bound else ""
+        )
+
+    def _months(self, today, asked: str) -> list[tuple[str, str]]:
+        """Empty (this month, the page's default), then this month and those before it by name."""
+        first = today.replace(day=1)
+        months = [("", _("Pick a month"))]
+        for _n in range(self.MONTHS_LISTED):
+            months.append(
+                (first.strftime("%Y-%m"), formats.date_format(first, "YEAR_MONTH_FORMAT"))
+            )
+            first = (first - timedelta(days=1)).replace(day=1)
+        if asked and asked not in dict(months):
+            months.append((asked, asked))  # an older month asked by its address
+        return months
 
     def clean(self) -> dict[str, Any]:
         super().clean()

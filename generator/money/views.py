@@ -20,6 +20,9 @@ from generator.money.usage import Usage, usage_csv, usage_range
 # phone for its labels to stay readable (the box scrolls sideways there).
 WIDTH, HEIGHT = 720, 270
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 14, 38
+# Below 700 px the chart is drawn 600 px wide inside a 1 px border (pages.css) and
+# scrolls; its axis is repeated at that scale in a copy that stays at the left edge.
+PHONE_SCALE = (600 - 2) / WIDTH
 
 
 @login_required
@@ -110,6 +113,8 @@ def chart(data: Usage) -> dict:
     busiest = max(data.total_by_day.items(), key=lambda kv: kv[1], default=(None, 0))
     return {
         "width": WIDTH,
+        "axis_width": round(LEFT * PHONE_SCALE, 2),
+        "axis_height": round(HEIGHT * PHONE_SCALE, 2),
         "height": HEIGHT,
         "left": LEFT,
         "right": WIDTH - RIGHT,

@@ -356,7 +356,9 @@ class SharedPhotosForm(forms.Form):
     """Photos shared from a phone's gallery (the installed app's share target), each
     checked as the app form checks an upload (its size, then `normalise`)."""
 
-    MAX_PHOTOS = 1  # one photo opens a run's form; several would make a batch (not yet)
+    # One photo opens a run's form; several a batch's, one item each. Each is read and
+    # converted in the request, so a share is kept to what a phone's sheet sends at once.
+    MAX_PHOTOS = 30
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -365,7 +367,9 @@ class SharedPhotosForm(forms.Form):
         if not uploads:
             self.add_error(None, _("Share a photo to start a run with it."))
         elif len(uploads) > self.MAX_PHOTOS:
-            self.add_error(None, _("Share one photo at a time."))
+            self.add_error(
+                None, _("Share at most %(max)d photos at a time.") % {"max": self.MAX_PHOTOS}
+            )
         for upload in uploads[: self.MAX_PHOTOS]:
             try:
                 image = normalise(_read(upload))

@@ -28,6 +28,7 @@ from generator.models import Batch, BatchItem, Membership, Run, Team
 from generator.teams.services import invite_create
 from tests.conftest import ROOT, free_port, image_bytes, subprocess_env, wait_until
 from tests.e2e.conftest import ARTIFACTS, PASSWORD
+from tests.runs.test_copies_wait_for_storage import storage_away
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("SCREENSHOTS"), reason="screenshots are taken on demand (SCREENSHOTS=1)"
@@ -153,7 +154,21 @@ def world(stack, transactional_db, settings, sandbox):
         lambda: not BatchItem.objects.filter(batch=waiting, state="checking").exists(), timeout=60
     )
     member.post(f"/batches/{waiting.pk}/start/")
+    # Three photos shared from a phone: the chooser, and the batch form they open.
+    shared = client.post(
+        "/share/",
+        {"photos": [_photo(f"IMG_00{n}.jpg", c) for n, c in ((41, "tan"), (42, "plum"), (43, "teal"))]},
+        headers={"Sec-Fetch-Site": "none"},
+    )  # fmt: skip
+    assert shared.status_code == 302, shared.content.decode()[:2000]
+    picked = client.post(
+        "/share/choose/",
+        {"photo": [p.split("=")[1] for p in shared["Location"].split("?")[1].split("&")],
+         "app": WATERCOLOR},
+    )  # fmt: skip
     return {
+        "share_choose": shared["Location"],
+        "batch_shared": picked["Location"],
         "sandbox": stack_sandbox,
         "settings": settings,
         "demo": demo,
@@ -190,6 +205,8 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("history", "/history/", True),
         ("running", "/running/", True),
         ("use-as-input", "/results/{}/use/".format(world["pair"][0]), True),
+        ("share-choose", world["share_choose"], True),
+        ("batch-shared", world["batch_shared"], True),
         ("trash", "/trash/", True),
         ("team", "/team/", True),
         ("usage", "/usage/", True),
@@ -273,6 +290,8 @@ def _interactive_shots(page, base: str, world, out, language: str, suffix: str) 
     """States a page only reaches through a click: the viewer, the bulk bar, the run's
     compare ticks. Every theme and width in English; the viewer and bar in Chinese too."""
     chosen = _chosen("SCREENSHOT_PAGES", [])
+    if not chosen or "share-storage-away" in chosen:
+        _share_with_storage_away(page, base, out, suffix)
     if language not in ("en", "zh-hans"):
         return
     if not chosen or "viewer-open" in chosen:
@@ -298,6 +317,29 @@ def _interactive_shots(page, base: str, world, out, language: str, suffix: str) 
         picks.nth(0).check()
         picks.nth(1).check()
         page.screenshot(path=str(out / f"run-compare-picks-{suffix}.png"), full_page=True)
+
+
+def _share_with_storage_away(page, base: str, out, suffix: str) -> None:
+    """A photo shared while our storage is away: the share's own page says so."""
+    with storage_away():
+        page.goto(base + "/apps/")
+        page.evaluate(
+            """() => {
+              const form = Object.assign(document.createElement("form"), {
+                method: "post", action: "/share/", enctype: "multipart/form-data" });
+              form.append(Object.assign(document.createElement("input"), {
+                type: "file", name: "photos" }));
+              form.id = "share-sheet";
+              document.body.append(form);
+            }"""
+        )
+        page.locator("#share-sheet input").set_input_files(
+            [{"name": "IMG_0042.jpg", "mimeType": "image/jpeg", "buffer": image_bytes()}]
+        )
+        with page.expect_navigation():
+            page.evaluate("() => document.getElementById('share-sheet').submit()")
+        page.locator(".error-summary").wait_for()
+        page.screenshot(path=str(out / f"share-storage-away-{suffix}.png"), full_page=True)
 
 
 @contextlib.contextmanager

@@ -53,6 +53,15 @@ try {
         if (result.lhr.runtimeError?.code !== "NO_NAVSTART") break;
       }
       const dark = await page.evaluate(() => matchMedia("(prefers-color-scheme: dark)").matches);
+      // Lighthouse 12 dropped its PWA category and installable-manifest audit: Chromium's
+      // own installability check (what decides whether "Install app" is offered) stands
+      // in, asked on the page Lighthouse just loaded. Empty is installable.
+      const cdp = await page.createCDPSession();
+      const installable = await cdp
+        .send("Page.getInstallabilityErrors")
+        .then((answer) => answer.installabilityErrors.map((e) => e.errorId))
+        .catch((error) => [`not asked: ${error.message}`]);
+      await cdp.detach();
       const lhr = result.lhr;
       const score = (id) => Math.round((lhr.categories[id]?.score ?? 0) * 100);
       const failing = Object.values(lhr.audits)
@@ -72,6 +81,7 @@ try {
         lcp: metric("largest-contentful-paint"),
         tbt: metric("total-blocking-time"),
         cls: metric("cumulative-layout-shift"),
+        installabilityErrors: installable,
         failing,
       });
       const last = rows[rows.length - 1];
@@ -79,6 +89,7 @@ try {
         `${last.page.padEnd(16)} ${device.padEnd(7)} ${theme.padEnd(5)} perf ${String(last.performance).padStart(3)}` +
           `  a11y ${String(last.accessibility).padStart(3)}  bp ${String(last.bestPractices).padStart(3)}` +
           `  LCP ${last.lcp}  TBT ${last.tbt}  CLS ${last.cls}` +
+          `  install ${installable.length ? installable.join(",") : "ok"}` +
           `${last.themeApplied ? "" : "  (theme NOT applied)"}  ${failing.join(" ")}`,
       );
       await page.close();

@@ -1,12 +1,11 @@
 """An app's page: the run form built from its definition, and its presets."""
 
 import functools
-import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.http import urlencode
@@ -18,10 +17,10 @@ from a1 import A1Error, Code
 from a1.client import LANGUAGES
 from common.htmx import HtmxHttpRequest, redirect_after_post
 from common.media import StorageUnavailable
-from generator.access import shown_or_404, visible_or_404
+from generator.access import shown_or_404, staged_or_404, visible_or_404
 from generator.approvals.asking import run_ask_approval
 from generator.errors import ApprovalRequired, SubmitRefused
-from generator.models import AppDefinition, InputImage, Run
+from generator.models import AppDefinition, Run
 from generator.runs import actions, photos
 from generator.runs import definitions as apps
 from generator.runs import starting as runs
@@ -262,14 +261,8 @@ def _remix_form(request, form_class):
 def _photo_in_place(request, form) -> None:
     """?photo=<id>: a photo the person staged a moment ago (a result used as input, a
     photo shared from their phone) goes into the form's first photo place. Only their
-    own photo that no run took yet; anything else is not found."""
-    try:
-        photo_id = uuid.UUID(request.GET["photo"])
-    except ValueError:
-        raise Http404 from None
-    photo = get_object_or_404(
-        InputImage, pk=photo_id, owner=request.user, run__isnull=True, batch_item__isnull=True
-    )
+    own photo that no run took yet; anything else is not found (generator/access)."""
+    photo = staged_or_404(request.user, [request.GET["photo"]], most=1)[0]
     if form.slots:
         form.keep({form.slots[0].name: photo})
 

@@ -1,8 +1,6 @@
 """A result used as the photo of another run, and photos shared from a phone (the
 installed app's share target): the chooser of apps and presets, then the app's form
-with the photo in place."""
-
-import uuid
+with the photo in place, or its batch form with several (one item each)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,7 +11,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.htmx import HtmxHttpRequest, redirect_after_post
-from generator.access import shown_or_404
+from common.media import StorageUnavailable
+from generator.access import shown_or_404, staged_or_404, visible_or_404
 from generator.errors import SubmitRefused
 from generator.models import InputImage, ResultImage
 from generator.runs import photos
@@ -25,11 +24,13 @@ APP_ID_CHARS = 32
 
 
 def app_with_photos(*, app_id: str, photo_ids: list[str], preset: str = "") -> str:
-    """The address of an app's form with staged photos in place (and a preset chosen)."""
+    """The address of an app's form with staged photos in place (and a preset chosen):
+    one photo opens the app's form for a run, several its batch form, one item each."""
     query: list[tuple[str, str]] = [("photo", pk) for pk in photo_ids]
     if preset:
         query.append(("preset", preset))
-    return f"/apps/{app_id}/?{urlencode(query)}"
+    page = "batch/" if len(photo_ids) > 1 else ""
+    return f"/apps/{app_id}/{page}?{urlencode(query)}"
 
 
 def chosen_target(request) -> tuple[str, str]:
@@ -38,16 +39,12 @@ def chosen_target(request) -> tuple[str, str]:
     if not app_id or len(app_id) > APP_ID_CHARS or not app_id.isalnum():
         raise Http404
     preset = request.POST.get("preset", "")
-    if preset and not Preset.objects.filter(pk=_uuid_or_404(preset), app_id=app_id).exists():
-        raise Http404
+    if preset:
+        chosen = visible_or_404(request.user, Preset, preset)
+        if chosen.app_id != app_id:
+            raise Http404
+        preset = str(chosen.pk)
     return app_id, preset
-
-
-def _uuid_or_404(text: str) -> str:
-    try:
-        return str(uuid.UUID(text))
-    except ValueError:
-        raise Http404 from None
 
 
 @login_required
@@ -100,32 +97,33 @@ def share_target(request: HtmxHttpRequest):
     form = SharedPhotosForm(data={}, files=request.FILES)
     if not form.is_valid():
         return render(request, "runs/use.html", {"form": form, "shared": []}, status=400)
-    kept = [photos.photo_keep(user=request.user, image=image) for image in form.images]
+    try:
+        kept = [photos.photo_keep(user=request.user, image=image) for image in form.images]
+    except StorageUnavailable as exc:
+        # Said on the share's own page, as the app form says it: nothing is run or spent
+        # here, and photos kept before the storage went stay staged until the hourly purge.
+        form.add_error(None, exc.message)
+        return render(request, "runs/use.html", {"form": form, "shared": []}, status=503)
     return redirect(f"/share/choose/?{urlencode([('p', str(photo.pk)) for photo in kept])}")
 
 
 def _shared_photos(request, ids: list[str]) -> list[InputImage]:
-    """The person's own staged photos named by id (at most a batch's worth); 404 else."""
-    wanted = {_uuid_or_404(text) for text in ids[: SharedPhotosForm.MAX_PHOTOS]}
-    found = list(
-        InputImage.objects.filter(
-            pk__in=wanted, owner=request.user, run__isnull=True, batch_item__isnull=True
-        ).order_by("created")
-    )
-    if not found or len(found) != len(wanted):
-        raise Http404
-    return found
+    """The person's own staged photos named by id (at most a share's worth); 404 else."""
+    return staged_or_404(request.user, ids, most=SharedPhotosForm.MAX_PHOTOS)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def share_choose(request: HtmxHttpRequest):
-    """GET: where the shared photo goes (pinned and recent apps, their presets).
-    POST: the app's form with the photo in place."""
+    """GET: where the shared photos go (pinned and recent apps, their presets).
+    POST: the app's form with the photo in place, or its batch form with several (one
+    item each). Neither spends: that takes a press on the form's own CSRF-protected POST."""
     if request.method == "POST":
         shared = _shared_photos(request, request.POST.getlist("photo"))
         app_id, preset = chosen_target(request)
-        url = app_with_photos(app_id=app_id, photo_ids=[str(shared[0].pk)], preset=preset)
+        url = app_with_photos(
+            app_id=app_id, photo_ids=[str(photo.pk) for photo in shared], preset=preset
+        )
         return redirect_after_post(request, url)
     shared = _shared_photos(request, request.GET.getlist("p"))
     return render(
