@@ -157,7 +157,7 @@ def batch_prepare(
         # stored go (the draft keeps what it had; staged photos are not uploads); the
         # person is told and posts again.
         new = {src.ref for srcs in sources.values() for src in srcs} - kept_before
-        uploads_release({name for ref in new if (name := stored_name(ref))})
+        uploads_release({raw for ref in new if (raw := stored_name(ref))})
         raise
     plan = plan_items(
         slots=slots,
