@@ -71,7 +71,7 @@ def s3_from_environment() -> S3:
         access_key=extras["S3_ACCESS_KEY"],
         secret_key=extras["S3_SECRET_KEY"],
         link_seconds=link_seconds,
-        timeout=env_float("S3_TIMEOUT", 20.0),
+        timeout=env_float("S3_TIMEOUT", 8.0),
     )
 
 
@@ -99,7 +99,10 @@ def s3_storage(s3: S3) -> dict[str, Any]:
                 signature_version="s3v4",
                 connect_timeout=min(s3.timeout, 5.0),
                 read_timeout=s3.timeout,
-                retries={"max_attempts": 3, "mode": "standard"},
+                # Two tries of at most S3_TIMEOUT each: a stalled bucket is told to the
+                # person (a photo refused with a sentence) within about 17 s, before a
+                # browser or a proxy gives up on the request (make chaos counts 30 s as hung).
+                retries={"max_attempts": 2, "mode": "standard"},
             ),
         },
     }

@@ -30,19 +30,28 @@ class StorageUnavailable(Exception):
         self.message = message
 
 
+def file_target(*, field, name: str) -> str:
+    """The storage name `file_store(field=field, name=name, ...)` will write."""
+    return field.field.generate_filename(field.instance, name)
+
+
 def file_store(*, field, name: str, content: bytes) -> None:
     """Write `content` into a FileField (its row is not saved). On any failure of the
     storage, a piece it may have written (a disk that filled mid-write) is removed, the
     field is left empty, and StorageUnavailable is raised. Names are unique per row, so
     the piece is ours; a storage that is wholly away keeps nothing to remove."""
-    target = field.field.generate_filename(field.instance, name)
+    target = file_target(field=field, name=name)
     try:
         field.save(name, ContentFile(content), save=False)
     except Exception as exc:  # any storage failure: a full disk, a 503, a dropped link
         metrics.storage_errors.labels("write").inc()
         logger.warning("Storage refused a write (%s: %s)", type(exc).__name__, exc)
-        with contextlib.suppress(Exception):
-            field.storage.delete(target)
+        if isinstance(field.storage, FileSystemStorage):
+            # A disk can keep half a file. An object store keeps all or nothing, and
+            # asking it again while it stalls would double the person's wait; a PUT whose
+            # answer was lost is the caller's intent's to remove (generator/files/queue.py).
+            with contextlib.suppress(Exception):
+                field.storage.delete(target)
         field.name = None
         raise StorageUnavailable from exc
 

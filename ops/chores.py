@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from generator.approvals.decisions import expire_approvals
 from generator.batches.checking import purge_stale_drafts
+from generator.files.queue import remove_pending_files
 from generator.galleries.pages import prune_gallery_stamps
 from generator.keys.webhooks import resume_webhooks
 from generator.money.alerts import check_spend_alerts
@@ -28,6 +29,7 @@ CHORES: dict[str, tuple[timedelta, Task[[], Any]]] = {
     "purge_staged_photos": (timedelta(hours=1), purge_staged_photos),
     "purge_stale_drafts": (timedelta(hours=1), purge_stale_drafts),
     "prune_gallery_stamps": (timedelta(minutes=5), prune_gallery_stamps),
+    "remove_pending_files": (timedelta(minutes=5), remove_pending_files),
     "resume_webhooks": (timedelta(minutes=1), resume_webhooks),
     "spend_alerts": (timedelta(minutes=1), check_spend_alerts),
     "expire_approvals": (timedelta(minutes=1), expire_approvals),

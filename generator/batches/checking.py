@@ -8,6 +8,7 @@ with their reason.
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 import zipfile
 from datetime import datetime, timedelta
@@ -20,8 +21,10 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from common.images import MAX_INPUT_BYTES, ImageRejected, normalise
+from common.media import StorageUnavailable
 from common.tracing import traced_job
 from generator.batches.inputs import Source, is_photo_name, stored_name
 from generator.batches.reasons import reason_of
@@ -40,29 +43,50 @@ def upload_keep(*, batch: Batch, name: str, content) -> list[Source]:
     """Store an upload as it came (a photo, or a ZIP of photos) for the worker to read.
 
     Returns one Source per photo; a ZIP is listed here (names only) and read later.
+    Storage away (a full disk, S3 answering 503 or not at all): StorageUnavailable,
+    with nothing of this upload left behind.
     """
     suffix = PurePosixPath(name).suffix.lower()
-    stored = default_storage.save(
-        f"batch-uploads/{batch.pk}/{uuid.uuid4().hex}{suffix[:8]}", content
-    )
+    target = f"{UPLOADS}{batch.pk}/{uuid.uuid4().hex}{suffix[:8]}"
+    try:
+        stored = default_storage.save(target, content)
+    except Exception as exc:  # any storage failure: the person is told, nothing is kept
+        _discard(target)
+        raise StorageUnavailable(UPLOADS_NOT_KEPT) from exc
     if suffix != ".zip":
         return [Source(name=PurePosixPath(name).name, ref=stored)]
-    with default_storage.open(stored, "rb") as fh:
-        try:
-            with zipfile.ZipFile(fh) as archive:
-                members = [
-                    info
-                    for info in archive.infolist()
-                    if not info.is_dir() and is_photo_name(info.filename)
-                ][: settings.BATCH_MAX_ITEMS * 4]
-        except (zipfile.BadZipFile, OSError):
-            raise SubmitRefused(
-                _("“%(name)s” is not a ZIP file we can open.") % {"name": name}
-            ) from None
+    try:
+        with default_storage.open(stored, "rb") as fh, zipfile.ZipFile(fh) as archive:
+            members = [
+                info
+                for info in archive.infolist()
+                if not info.is_dir() and is_photo_name(info.filename)
+            ][: settings.BATCH_MAX_ITEMS * 4]
+    except (zipfile.BadZipFile, OSError):
+        _discard(stored)
+        raise SubmitRefused(
+            _("“%(name)s” is not a ZIP file we can open.") % {"name": name}
+        ) from None
+    except Exception as exc:  # the storage went away between writing and reading it
+        _discard(stored)
+        raise StorageUnavailable(UPLOADS_NOT_KEPT) from exc
     return [
         Source(name=PurePosixPath(info.filename).name, ref=f"{stored}!{info.filename}")
         for info in members
     ]
+
+
+UPLOADS = "batch-uploads/"  # where raw uploads are stored, one folder per batch
+UPLOADS_NOT_KEPT = gettext_lazy(
+    "Our file storage is unavailable right now, so your files were not kept and nothing "
+    "was spent. Try again in a minute."
+)
+
+
+def _discard(name: str) -> None:
+    """Remove what a failed upload may have written; never raises."""
+    with contextlib.suppress(Exception):
+        default_storage.delete(name)
 
 
 def _read_source(ref: str) -> bytes:

@@ -24,6 +24,7 @@ from django_tasks_db.models import DBTaskResult
 
 from a1 import A1Error, Code
 from common import metrics
+from common.media import StorageUnavailable
 from common.tracing import traced_job
 from generator.batches.checking import check_batch
 from generator.batches.fairness import RUN_IN_FLIGHT, items_in_turn
@@ -93,6 +94,8 @@ def batches_send_tick(*, now: datetime | None = None) -> datetime | None:
         sent += 1
         if outcome == "sent":
             metrics.batch_items_sent.inc()
+        if outcome == "storage away":
+            break
         if outcome == "slow down":
             metrics.upstream_backoffs.labels("/images/generate").inc()
             until = timezone.now() + timedelta(seconds=settings.BATCH_BACKOFF_SECONDS)
@@ -127,7 +130,8 @@ def batch_choices(batch: Batch, descriptions: dict) -> RunChoices:
 
 
 def _send(item: BatchItem) -> str:
-    """Turn one claimed item into a run. Returns "sent", "refused" or "slow down"."""
+    """Turn one claimed item into a run. Returns "sent", "refused", "slow down" or
+    "storage away"."""
     with translation.override(item.batch.language):  # the words of a refused item
         return _send_in_language(item)
 
@@ -178,6 +182,13 @@ def _send_in_language(item: BatchItem) -> str:
             return "refused"
         _refuse(item, exc.message)
         return "refused"
+    except StorageUnavailable:
+        # Our storage could not give a photo back: nothing was sent, the run's row is
+        # gone (run_abandon) and the item waits again; this tick ends (A1 is not asked
+        # to wait: polls go on), the next one tries again.
+        _back_to_waiting(item)
+        logger.warning("Batch item %s not sent: our storage is unavailable", item.pk)
+        return "storage away"
     except A1Error as exc:
         # Nothing was spent (a definite answer); A1 unreachable or busy: try later.
         _back_to_waiting(item)
@@ -207,22 +218,43 @@ def _refuse(item: BatchItem, message: str) -> None:
             ledger_release(item_ids=[item.pk])
 
 
-def _repair_sending(now: datetime) -> None:
-    """Items a killed worker left SENDING: linked to their run if one was written
-    (whatever A1 did with it, it is never sent again), else waiting again (a run's
-    row is always written before anything is sent, so no row means nothing sent)."""
+def _repair_sending(now: datetime, *, held_here: bool = True) -> int:
+    """Items left SENDING by a send that never finished: linked to their run if one was
+    written (whatever A1 did with it, it is never sent again), else waiting again (a
+    run's row and the item's link are written in one transaction before anything is
+    sent, so no row means nothing sent). The outcome is looked up, never guessed.
+
+    Whose: a killed worker's (its lease ran out, or it stopped beating), and this
+    worker's own (`held_here`): its task loop runs one job at a time, so an item it still
+    holds as a tick starts, or once it has lived through a database outage, belongs to a
+    tick that broke off (the database went away mid-send: its outcome write was lost),
+    not to one in progress. Returns how many were repaired."""
     died = Q(claimed_until__lte=now) | held_by_dead(now)  # its lease ran out, or its worker
+    if held_here and worker_current():
+        died |= Q(claimed_by=worker_current())
     stuck = BatchItem.objects.filter(died, state=Item.SENDING).select_related("batch")
+    repaired = 0
     for item in stuck:
         run = Run.objects.filter(user_id=item.batch.user_id, idempotency_key=item.key).first()
         if run is not None:
-            BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
+            repaired += BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
                 state=Item.SENT, run=run, claimed_until=None
             )
         else:
-            BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
+            repaired += BatchItem.objects.filter(pk=item.pk, state=Item.SENDING).update(
                 state=Item.WAITING, claimed_until=None
             )
+    return repaired
+
+
+def items_release_held(*, now: datetime | None = None) -> int:
+    """After a database outage this worker lived through (ops runworker): the items its
+    broken-off tick held are resolved now, by looking their runs up, not after
+    SENDING_LEASE; the pacer is queued again if its chain broke with the tick."""
+    repaired = _repair_sending(now or timezone.now())
+    if repaired:
+        pace_batches.enqueue()
+    return repaired
 
 
 def batches_take_over(*, now: datetime | None = None) -> bool:
@@ -230,6 +262,10 @@ def batches_take_over(*, now: datetime | None = None) -> bool:
     wait, and no tick queued): queue it again now. A tick merely late in a busy queue is
     left alone, so a slow queue never fills with spare ticks."""
     now = now or timezone.now()
+    # A dead worker's item is resolved here, by the beat, rather than by the next tick:
+    # its tick (and the pacer's chain) died with it.
+    if BatchItem.objects.filter(held_by_dead(now), state=Item.SENDING).exists():
+        _repair_sending(now, held_here=False)
     slot = Chore.objects.filter(name=SLOT).values_list("next_run", flat=True).first()
     if slot is not None and slot >= now - stale_after():
         return False

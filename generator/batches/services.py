@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from a1 import A1Error, Code
+from common.media import StorageUnavailable
 from common.zips import zip_spool
 from generator.approvals.policy import approval_needed
 from generator.approvals.requests import approval_open
@@ -133,22 +134,31 @@ def batch_prepare(
     sources: dict[str, list[Source]] = {
         name: [Source(*pair) for pair in pairs] for name, pairs in (batch.uploads or {}).items()
     }
-    for name, files in uploads.items():
-        for upload in files:
-            sources.setdefault(name, []).extend(
-                upload_keep(batch=batch, name=upload.name, content=upload)
+    kept_before = {src.ref for srcs in sources.values() for src in srcs}  # the draft's
+    try:
+        for name, files in uploads.items():
+            for upload in files:
+                sources.setdefault(name, []).extend(
+                    upload_keep(batch=batch, name=upload.name, content=upload)
+                )
+        if staged and slots:
+            sources.setdefault(slots[0].name, []).extend(
+                Source(name=photo.original_name or f"photo-{n}", ref=staged_ref(photo.pk))
+                for n, photo in enumerate(staged, start=1)
             )
-    if staged and slots:
-        sources.setdefault(slots[0].name, []).extend(
-            Source(name=photo.original_name or f"photo-{n}", ref=staged_ref(photo.pk))
-            for n, photo in enumerate(staged, start=1)
-        )
-    if archives and slots:
-        pile = slots[0].name  # one pile: group photos pair by the number in their names
-        for archive in archives:
-            sources.setdefault(pile, []).extend(
-                upload_keep(batch=batch, name=archive.name, content=archive)
-            )
+        if archives and slots:
+            pile = slots[0].name  # one pile: group photos pair by the number in their names
+            for archive in archives:
+                sources.setdefault(pile, []).extend(
+                    upload_keep(batch=batch, name=archive.name, content=archive)
+                )
+    except (StorageUnavailable, SubmitRefused):
+        # Storage went away (or a file was refused) halfway: the raw uploads this post
+        # stored go (the draft keeps what it had; staged photos are not uploads); the
+        # person is told and posts again.
+        new = {src.ref for srcs in sources.values() for src in srcs} - kept_before
+        uploads_release({raw for ref in new if (raw := stored_name(ref))})
+        raise
     plan = plan_items(
         slots=slots,
         texts=app_descriptions(app),

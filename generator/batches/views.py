@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from common.htmx import HtmxHttpRequest, LoggedInHttpRequest, redirect_after_post
+from common.media import StorageUnavailable
 from common.zips import zip_response
 from generator.access import owned_or_404, staged_or_404, visible_or_404
 from generator.approvals.requests import answer_words
@@ -62,6 +63,8 @@ def batch_new(request: HtmxHttpRequest, app_id: str):
                 )
             except SubmitRefused as exc:
                 form.add_problems(exc.problems or {"__all__": exc.message})
+            except StorageUnavailable as exc:  # said on the form; nothing of it kept
+                form.add_problems({"__all__": exc.message})
             else:
                 if not prepared.problems:
                     return redirect_after_post(request, prepared.batch.get_absolute_url())

@@ -8,13 +8,17 @@ leaves the queue, which the next run finishes. Every path that deletes rows with
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 
 from django.apps import apps
 from django.core.files.storage import default_storage
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
+from django.db.models import Q
 from django.tasks import task
+from django.utils import timezone
 
 from common import metrics
 from common.tracing import traced_job
@@ -23,6 +27,9 @@ from generator.models import FileRemoval
 logger = logging.getLogger(__name__)
 
 CHUNK = 500  # ids per IN (...) list: well inside every database's parameter limit
+# How long a file being written may wait for its row before it counts as left behind:
+# far longer than any write and save (storage calls time out within a minute).
+WRITE_GRACE = timedelta(minutes=15)
 
 
 def chunks(items: Iterable, size: int = CHUNK) -> Iterator[list]:
@@ -68,6 +75,31 @@ def files_release(names: Iterable[str]) -> int:
     return len(free)
 
 
+def files_intend(names: Iterable[str], *, now=None) -> None:
+    """Before writing files whose rows are saved afterwards: say so, in a row of the
+    removal queue that is not due before WRITE_GRACE has passed.
+
+    Call it outside any transaction (as every request and job is), so the intent
+    commits on its own whatever becomes of the work after it: a file whose row never
+    comes (the database went away before the save, the process died in between) is
+    removed by the queue once due (`files_remove_pending` keeps a file a row names).
+    Raises while the database is away, before anything is written."""
+    due = (now or timezone.now()) + WRITE_GRACE
+    names = sorted({n for n in names if n})
+    # A write tried again (a copy after storage came back) moves its intent on.
+    FileRemoval.objects.filter(name__in=names, due__isnull=False).update(due=due)
+    FileRemoval.objects.bulk_create(
+        [FileRemoval(name=n, due=due) for n in names], ignore_conflicts=True
+    )
+
+
+def files_kept(names: Iterable[str]) -> None:
+    """The rows naming these files are saved: their intents go. Never raises: an intent
+    left (the database went away just now) is dropped by the queue, the file kept."""
+    with contextlib.suppress(DatabaseError):
+        FileRemoval.objects.filter(name__in=[n for n in names if n], due__isnull=False).delete()
+
+
 def files_remove_pending(
     *,
     limit: int = CHUNK,
@@ -81,7 +113,8 @@ def files_remove_pending(
     `record(n)` runs in the transaction that deletes the queue rows, so a log kept by
     it counts each file once however the process is stopped.
     """
-    queue = FileRemoval.objects.order_by("pk")
+    queue = FileRemoval.objects.filter(Q(due__isnull=True) | Q(due__lte=timezone.now()))
+    queue = queue.order_by("pk")
     if names is not None:
         queue = queue.filter(name__in=list(names))
     batch = list(queue.values_list("pk", "name")[:limit])
@@ -119,5 +152,6 @@ def files_remove_all_pending(
 @task()
 @traced_job
 def remove_pending_files() -> int:
-    """Delete every queued file (after an erasure too large to finish while waited on)."""
+    """Delete every queued file that is due: after an erasure too large to finish while
+    waited on, and every few minutes (ops/chores.py) for files whose rows never came."""
     return files_remove_all_pending()

@@ -16,13 +16,14 @@ from pathlib import PurePosixPath
 from django.tasks import task
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from a1 import A1Error
 from common.images import ImageRejected, Normalised, normalise
-from common.media import file_discard, file_store
+from common.media import StorageUnavailable, file_discard, file_store, file_target
 from common.tracing import traced_job
 from generator.errors import SubmitRefused
-from generator.files.queue import files_remove_all_pending
+from generator.files.queue import files_intend, files_kept, files_remove_all_pending
 from generator.models import InputImage, ResultImage, Run
 from generator.runs.inputs import ImageSlot
 from generator.runs.messages import is_image_error, user_message
@@ -33,6 +34,10 @@ from generator.runs.upstream import a1_client
 logger = logging.getLogger(__name__)
 
 STAGED_FOR = timedelta(days=1)
+PHOTO_NOT_READ = gettext_lazy(
+    "Our file storage is unavailable right now, so the photo could not be sent and "
+    "nothing was spent. Try again in a minute."
+)
 PURGE_BATCH = 500
 
 
@@ -59,13 +64,18 @@ def photo_keep(
         byte_size=len(image.content),
         notes=image.notes,
     )
+    name = f"{kept.id}{image.extension}"
+    # The file is written before its row: an intent, committed first, removes it (after
+    # the queue's grace, through the photo-owner rule's queue) if the row never comes.
+    files_intend([file_target(field=kept.file, name=name)])
     # Storage away: StorageUnavailable, with no file and no row left behind.
-    file_store(field=kept.file, name=f"{kept.id}{image.extension}", content=image.content)
+    file_store(field=kept.file, name=name, content=image.content)
     try:
         kept.save()
     except Exception:
         file_discard(field=kept.file)  # no file without its row
         raise
+    files_kept([kept.file.name or ""])
     return kept
 
 
@@ -151,7 +161,8 @@ def photos_upload(
     """Send each photo to A1 once (A1's link and path are kept on the row).
 
     `progress` is called before each upload (the submission renews its lease). Raises
-    SubmitRefused, with the photo's field when the photo itself is the problem.
+    SubmitRefused, with the photo's field when the photo itself is the problem, and
+    StorageUnavailable when our own storage could not give the photo back.
     """
     client = a1_client()
     for name, image in photos.items():
@@ -161,8 +172,11 @@ def photos_upload(
             continue
         if progress is not None:
             progress()
-        with image.file.open("rb") as fh:
-            content = fh.read()
+        try:
+            with image.file.open("rb") as fh:
+                content = fh.read()
+        except Exception as exc:  # our storage (S3 answering 503, a disk away): not A1
+            raise StorageUnavailable(PHOTO_NOT_READ) from exc
         try:
             upload = client.upload_file(content, f"photo{_suffix(image)}")
         except A1Error as exc:

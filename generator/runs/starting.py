@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from django.utils.translation import gettext as _
 
 from a1 import A1Error, CnetValue, Code, GenerateRequest
+from common.media import StorageUnavailable
 from generator.approvals.policy import approval_needed
 from generator.errors import ApprovalRequired, SubmitRefused
 from generator.models import AppDefinition, InputImage, Run
@@ -98,8 +99,8 @@ def run_start(
     attached = {ImageSlot.field_name(i.form_id, i.position): i for i in run.inputs.all()}
     try:
         photos_upload(photos=attached, progress=lambda: submission_renew(run=run))
-    except SubmitRefused:
-        run_abandon(run=run)
+    except (SubmitRefused, StorageUnavailable):
+        run_abandon(run=run)  # nothing was sent: no row, no hold (a batch item waits again)
         raise
     request = _request_for(app, choices, slots, attached)
     Run.objects.filter(pk=run.pk).update(request_body=request.to_json())

@@ -9,11 +9,12 @@ records what is known afterwards.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 
 FIRST_POLL_AFTER = timedelta(seconds=5)  # the API text asks for ~5 s before the first query
 State = Run.State
+# How long an answer A1 gave is held while the database is away, to be written when it
+# returns: longer than a restart or a failover (tens of seconds).
+OUTCOME_WRITE_SECONDS = 90.0
 
 
 def run_open(
@@ -152,10 +156,38 @@ def send_once(run: Run, call: Callable[[], str]) -> Run:
         "stall_at": now + timedelta(seconds=settings.A1_STALL_AFTER),
     }
     # A run the sweeper gave up on as "unknown" while A1 was slow still gets its task.
-    Run.objects.filter(pk=run.pk, state__in=(State.SUBMITTING, State.UNKNOWN)).update(
-        problem="", claimed_until=None, **started
+    # A1 has made the task: its id is written even if the database goes away now.
+    outcome_write(
+        lambda: Run.objects.filter(pk=run.pk, state__in=(State.SUBMITTING, State.UNKNOWN)).update(
+            problem="", claimed_until=None, **started
+        ),
+        what=f"run {run.pk}: A1's task {task_id}",
     )
     run.refresh_from_db()
     metrics.runs_started.labels(run.kind).inc()
     track(run)
     return run
+
+
+def outcome_write(write: Callable[[], object], *, what: str) -> None:
+    """Write what A1 answered to a call that spends, through a database that may be away.
+
+    An answer lost to a dropped connection (a restart, a failover as the answer came)
+    would leave a task A1 made and bills, named by no run. So the write is tried again,
+    on a fresh connection, for OUTCOME_WRITE_SECONDS; only then does the error go on
+    (the run then stays "submitting", and is settled as "unknown": never sent again),
+    with the answer in the log for the operator. Inside a transaction the connection
+    cannot be renewed: the error goes on at once."""
+    deadline, delay = time.monotonic() + OUTCOME_WRITE_SECONDS, 0.5
+    while True:
+        try:
+            write()
+            return
+        except (OperationalError, InterfaceError):
+            if connection.in_atomic_block or time.monotonic() > deadline:
+                logger.error("The database is away: %s was not written", what)
+                raise
+            logger.warning("The database is away: %s is written again in %.1f s", what, delay)
+            connection.close()  # the next try opens a fresh connection
+            time.sleep(delay)
+            delay = min(delay * 2, 2.0)

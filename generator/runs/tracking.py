@@ -29,7 +29,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from a1 import A1Error, Code, Task, TaskState
 from common import metrics, tracing
-from common.media import StorageUnavailable, file_discard, file_store
+from common.media import StorageUnavailable, file_discard, file_store, file_target
+from generator.files.queue import files_intend, files_kept
 from generator.keys import webhooks
 from generator.models import ResultImage, Run
 from generator.money.ledger import ledger_release, ledger_spend
@@ -73,9 +74,11 @@ def track(run: Run) -> None:
     transaction.on_commit(lambda: poll_run.using(run_after=when).enqueue(pk, trace=parent))
 
 
-def resume_due() -> int:
-    """Queue a poll for every in-flight run whose job was lost (worker start, sweep)."""
-    due = runs_due()
+def resume_due(*, grace: timedelta | None = None) -> int:
+    """Queue a poll for every in-flight run whose job was lost (worker start, sweep).
+    `grace`: how overdue a poll must be (WORKER_RESUME_GRACE unless said; none right
+    after a database outage, when every chain may have broken at once)."""
+    due = runs_due(grace=grace)
     for run_id in due:
         poll_run.enqueue(run_id)
     return len(due)
@@ -351,6 +354,14 @@ def _store(fetched: Fetched) -> bool:
         )
         return True
     ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}.get(fetched.format, "img")
+    # Written before the row's update: intents (committed first) remove them after the
+    # queue's grace if that update never comes (the database went away in between).
+    files_intend(
+        [
+            file_target(field=result.file, name=f"{result.pk}.{ext}"),
+            file_target(field=result.thumbnail, name=f"{result.pk}.thumb.webp"),
+        ]
+    )
     try:
         file_store(field=result.file, name=f"{result.pk}.{ext}", content=fetched.content)
         try:
@@ -377,6 +388,7 @@ def _store(fetched: Fetched) -> bool:
         # The run was removed (its person erased) while this copy ran: keep no file of it.
         result.file.storage.delete(result.file.name or "")
         result.thumbnail.storage.delete(result.thumbnail.name or "")
+    files_kept([result.file.name or "", result.thumbnail.name or ""])
     return True
 
 
@@ -401,7 +413,7 @@ def _thumbnail(image: Image.Image) -> bytes:
 # --- the sweep and the user's "check again" -----------------------------------------
 
 
-def runs_due(*, now: datetime | None = None) -> list[str]:
+def runs_due(*, now: datetime | None = None, grace: timedelta | None = None) -> list[str]:
     """In-flight runs whose poll is overdue (their job was lost): to re-enqueue.
 
     Also settles submissions whose process died (their lease ran out): one that never
@@ -413,7 +425,8 @@ def runs_due(*, now: datetime | None = None) -> list[str]:
     Run.objects.filter(
         state=State.SUBMITTING, claimed_until__isnull=True, created__lt=now - SUBMIT_ABANDONED
     ).update(state=State.UNKNOWN, problem=Run.Problem.INTERRUPTED)  # before leases
-    grace = timedelta(seconds=settings.WORKER_RESUME_GRACE)
+    if grace is None:
+        grace = timedelta(seconds=settings.WORKER_RESUME_GRACE)
     free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
     overdue = Run.objects.filter(free, state__in=IN_FLIGHT).filter(
         Q(next_poll_at__lte=now - grace) | Q(next_poll_at__isnull=True)
@@ -449,6 +462,31 @@ def runs_take_over(*, now: datetime | None = None) -> int:
         )
         if freed:
             logger.warning("Took over run %s from a worker that stopped beating", pk)
+            poll_run.enqueue(str(pk))
+            queued += 1
+    return queued
+
+
+def runs_release_held(*, worker: str, now: datetime | None = None) -> int:
+    """What this worker held when the database went away under its job, given up at once.
+
+    A worker that lives through an outage (ops runworker) is still beating, so nobody
+    takes over its leases until they run out (WORKER_POLL_LEASE, SUBMIT_LEASE). But its
+    task loop runs one job at a time, and the job that held them broke off: it holds
+    nothing on purpose between jobs. So, as for a dead worker (`runs_take_over`): its
+    submissions are settled (released if never sent, else "unknown": never sent again),
+    its polls and copies are freed and queued now. Returns how many polls were queued.
+    """
+    if not worker:
+        return 0
+    now = now or timezone.now()
+    mine = Q(claimed_by=worker, claimed_until__gt=now)
+    _settle_died_submissions(Run.objects.filter(mine))
+    queued = 0
+    for pk in Run.objects.filter(mine, state__in=IN_FLIGHT).values_list("pk", flat=True):
+        if Run.objects.filter(mine, pk=pk, state__in=IN_FLIGHT).update(
+            claimed_until=None, claimed_by="", next_poll_at=now
+        ):
             poll_run.enqueue(str(pk))
             queued += 1
     return queued

@@ -1,8 +1,8 @@
 """Which workers are alive, so that a dead one's leases are taken over in seconds.
 
-Every worker process beats its row (WorkerHeartbeat) about twice a poll interval from a
+Every worker process beats its row (WorkerHeartbeat) four times a poll interval from a
 thread of its own. A lease (`claimed_until` on a run or a batch item) names the worker
-that took it (`claimed_by`); one whose worker has not beaten for two poll intervals is
+that took it (`claimed_by`); one whose worker has not beaten for 1.5 poll intervals is
 held by nobody, whatever `claimed_until` says. Web processes and shells take leases
 without a name ("") and are trusted until the lease runs out, as before.
 """
@@ -34,13 +34,17 @@ def worker_current() -> str:
 
 
 def beat_seconds() -> float:
-    """How often a worker beats: twice a poll interval, so one late beat is no death."""
-    return settings.A1_POLL_INTERVAL / 2
+    """How often a worker beats: four times a poll interval, so a few late beats are no
+    death, and the takeover (death seen, then the next beat of a live worker) still ends
+    within two poll intervals."""
+    return settings.A1_POLL_INTERVAL / 4
 
 
 def stale_after() -> timedelta:
-    """A worker whose last beat is older than this is dead: two poll intervals."""
-    return timedelta(seconds=2 * settings.A1_POLL_INTERVAL)
+    """A worker whose last beat is older than this is dead: one and a half poll
+    intervals (six beats missed); a live worker's beat takes it over at most a quarter
+    interval later, so within two intervals of the death."""
+    return timedelta(seconds=1.5 * settings.A1_POLL_INTERVAL)
 
 
 def worker_beat(*, name: str, upstream_ok: bool | None = None) -> None:

@@ -3,15 +3,18 @@
 import io
 import zipfile
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
+from django.db import OperationalError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from generator.batches import pacing as batch_pacing
 from generator.models import BalanceAlert, Batch, BatchItem, Budget, Run, WorkerHeartbeat
 from generator.money import budgets
+from generator.runs import starting, tracking, workers
 from generator.schedules.models import Chore
 from tests.batches.base import BatchTestCase
 
@@ -274,3 +277,92 @@ class StaffTests(BatchTestCase):
         assert "Watercolor portrait" in listing and "owner" in listing
         detail = self.client.get(f"/admin/generator/batch/{batch.pk}/change/").content.decode()
         assert "person-00.jpg" in detail and "person-01.jpg" in detail
+
+
+class SendsBrokenOffTests(BatchTestCase):
+    """A worker that lives through a database outage (ops runworker) resolves what its
+    broken-off tick held by looking it up, at once, never by sending it again."""
+
+    started = SendTests.started
+
+    def setUp(self):
+        super().setUp()
+        workers.worker_register(name="w-here:1")
+        self.addCleanup(workers.worker_register, name="")
+
+    def test_an_item_whose_send_the_database_broke_off_waits_again_and_is_sent_once(self):
+        batch = self.started(n=1)
+        item = batch.items.get()
+        # The database drops the connection as the run is about to be written.
+        with (
+            mock.patch.object(batch_pacing, "run_start", side_effect=OperationalError("gone")),
+            pytest.raises(OperationalError),
+        ):
+            self.tick()
+        item.refresh_from_db()
+        assert item.state == "sending" and item.claimed_by == "w-here:1"
+        assert item.claimed_until > timezone.now() + timedelta(minutes=4)  # its lease holds
+        assert batch_pacing.items_release_held() == 1  # the database is back: looked up
+        item.refresh_from_db()
+        assert item.state == "waiting" and item.run is None  # no run: nothing was sent
+        self.tick()
+        item.refresh_from_db()
+        assert item.state == "sent" and item.run is not None
+        assert self.sandbox.calls("generate") == 1
+
+    def test_the_next_tick_of_the_same_worker_resolves_it_too(self):
+        batch = self.started(n=2)
+        first = batch.items.order_by("index").first()
+        self.tick()  # the first went out; then its link is lost in a broken-off tick
+        BatchItem.objects.filter(pk=first.pk).update(
+            state="sending", run=None, claimed_by="w-here:1",
+            claimed_until=timezone.now() + timedelta(minutes=5),
+        )  # fmt: skip
+        self.tick()
+        first.refresh_from_db()
+        assert first.state == "sent" and first.run is not None  # found by its key
+        self.tick()
+        assert batch.items.filter(state="sent").count() == 2
+        assert self.sandbox.calls("generate") == 2  # the first was not sent again
+
+    def test_a_call_sent_before_the_database_went_away_is_unknown_at_once_never_resent(self):
+        batch = self.started(n=1)
+        real_send_once = starting.send_once
+
+        def sent_then_database_gone(run, call):
+            def answered_then_lost():
+                call()  # A1 made the task...
+                raise OperationalError("gone")  # ...and its id was never written
+
+            return real_send_once(run, answered_then_lost)
+
+        with (
+            mock.patch.object(starting, "send_once", sent_then_database_gone),
+            pytest.raises(OperationalError),
+        ):
+            self.tick()
+        run = Run.objects.get()
+        assert run.state == "submitting" and run.sent_at is not None
+        assert tracking.runs_release_held(worker="w-here:1") == 0
+        run.refresh_from_db()
+        assert run.state == "unknown"  # at once, not after SUBMIT_LEASE; the person decides
+        assert batch.items.get().state == "sent"
+        self.tick(times=2)
+        assert self.sandbox.calls("generate") == 1
+
+    def test_a_dead_workers_item_is_resolved_by_the_beat_without_waiting_for_a_tick(self):
+        batch = self.started(n=1)
+        item = batch.items.get()
+        WorkerHeartbeat.objects.create(worker="w-dead", seen_at=timezone.now() - timedelta(hours=1))
+        BatchItem.objects.filter(pk=item.pk).update(
+            state="sending",
+            claimed_until=timezone.now() + timedelta(minutes=5),
+            claimed_by="w-dead",
+        )
+        Chore.objects.update_or_create(
+            name=batch_pacing.SLOT, defaults={"next_run": timezone.now()}
+        )  # the pacer looks alive: no tick is queued
+        batch_pacing.batches_take_over()
+        item.refresh_from_db()
+        assert item.state == "waiting"
+        assert self.sandbox.calls("generate") == 0

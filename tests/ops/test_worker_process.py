@@ -6,6 +6,7 @@ import re
 import signal
 import socket
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import connection
@@ -212,6 +213,49 @@ def test_a_worker_waits_out_a_database_that_goes_away_and_carries_on(
             {"idempotency_key": key, "cnet_17466175263110005": photo(), "style": "183854633550716521", "size": "1", "generate_num": "1"},
         )  # fmt: skip
         assert wait_until(lambda: Run.objects.get().state == Run.State.COMPLETED, timeout=40)
+        assert worker.poll() is None
+    finally:
+        worker.kill()
+        worker.wait()
+
+
+@pytest.mark.process
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a SQLite file cannot refuse")
+def test_a_run_whose_poll_chain_the_outage_broke_completes_within_seconds_of_the_return(
+    client, django_user_model, sandbox, settings
+):
+    """A run in flight when the database went away, its poll job lost with the outage:
+    once the database is back the worker polls it again at once (runworker
+    `recover_once`), not after WORKER_RESUME_GRACE or its lease (60 s and 90 s here)."""
+    settings.A1_BASE_URL, settings.A1_API_KEY = sandbox.url, "sandbox"
+    sandbox.knobs(task_seconds=600)  # it ends when the test says
+    client.force_login(django_user_model.objects.create_user("owner"))
+    page = client.get("/apps/1838546335502970881/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)
+    client.post(
+        "/apps/1838546335502970881/",
+        {"idempotency_key": key, "cnet_17466175263110005": photo(), "style": "183854633550716521", "size": "1", "generate_num": "1"},
+    )  # fmt: skip
+    run = Run.objects.get()
+    worker = start_worker(sandbox, settings, WORKER_RESUME_GRACE="60", WORKER_POLL_LEASE="90")
+    try:
+        assert wait_until(lambda: sandbox.calls("task") >= 1, timeout=30), "never polled"
+        with database_refusing():
+            time.sleep(1.5)  # the worker's loop meets the closed door (the test has no other)
+            # The poll chain is lost with the outage: its job, and a lease left by the poll
+            # the outage broke off, as a worker that lived through it would have left it.
+            DBTaskResult.objects.all().delete()
+            Run.objects.filter(pk=run.pk).update(
+                claimed_by=WorkerHeartbeat.objects.get().worker,
+                claimed_until=timezone.now() + timedelta(seconds=90),
+            )
+            sandbox.finish(run.task_id)
+        back = time.monotonic()
+        assert wait_until(lambda: Run.objects.get().state == Run.State.COMPLETED, timeout=15)
+        took = time.monotonic() - back
+        print(f"completed {took:.1f} s after the database came back")
+        assert took < 10
         assert worker.poll() is None
     finally:
         worker.kill()

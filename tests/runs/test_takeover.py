@@ -127,3 +127,44 @@ class TakeoverTests(TrackingTestCase):
         assert tracking.runs_take_over() == 0
         workers.worker_stop(name="w-stopping")
         assert tracking.runs_take_over() == 1
+
+
+class AfterAnOutageTests(TrackingTestCase):
+    """A worker that lived through a database outage (ops runworker `recover_once`):
+    what its broken-off job held is given up at once, though it is alive and beating."""
+
+    def test_its_own_polls_are_freed_and_queued_and_others_left_alone(self):
+        mine, theirs = self.start(), self.start()
+        beat("w-here")
+        beat("w-live")
+        hold(mine, "w-here")
+        hold(theirs, "w-live")
+        DBTaskResult.objects.all().delete()  # the poll job broke off with the outage
+        assert tracking.runs_release_held(worker="w-here") == 1
+        assert queued_polls() == [str(mine.pk)]
+        mine.refresh_from_db()
+        theirs.refresh_from_db()
+        assert mine.claimed_until is None and mine.claimed_by == ""
+        assert theirs.claimed_by == "w-live" and theirs.claimed_until is not None
+        assert tracking.runs_release_held(worker="") == 0  # a web process holds nothing here
+
+    def test_its_submissions_are_settled_never_sent_again(self):
+        sent, unsent = self.start(), self.start()
+        beat("w-here")
+        hold(sent, "w-here", state=Run.State.SUBMITTING, task_id="")
+        hold(unsent, "w-here", state=Run.State.SUBMITTING, task_id="", sent_at=None)
+        calls = self.sandbox.calls("generate")
+        tracking.runs_release_held(worker="w-here")
+        sent.refresh_from_db()
+        assert sent.state == Run.State.UNKNOWN  # it may have reached A1: the person decides
+        assert not Run.objects.filter(pk=unsent.pk).exists()  # never sent: released
+        assert points_held(run_ids=[unsent.pk]) == 0
+        assert self.sandbox.calls("generate") == calls
+
+    def test_runs_whose_poll_chain_broke_are_resumed_without_the_grace(self):
+        run = self.start()
+        DBTaskResult.objects.all().delete()
+        Run.objects.filter(pk=run.pk).update(next_poll_at=timezone.now() - timedelta(seconds=2))
+        assert tracking.resume_due() == 0  # the sweep waits WORKER_RESUME_GRACE (30 s)...
+        assert tracking.resume_due(grace=timedelta(0)) == 1  # ...not after an outage
+        assert queued_polls() == [str(run.pk)]
