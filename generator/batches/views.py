@@ -16,9 +16,10 @@ from generator.batches import pacing
 from generator.batches import services as batches
 from generator.batches import status as batch_status
 from generator.batches.forms import batch_form
-from generator.batches.reasons import reason_words
+from generator.batches.reasons import field_labels, reason_words
 from generator.errors import SubmitRefused
 from generator.models import Approval, Batch, BatchItem
+from generator.runs.definitions import a1_language, definition_for_reader
 from generator.runs.inputs import RunChoices, run_params
 from generator.runs.views.apps import app_page, chosen_preset, load_app
 from library import presets
@@ -107,6 +108,19 @@ def batch_list(request: LoggedInHttpRequest):
     return render(request, "batches/list.html", {"rows": rows})
 
 
+def _worded(batch: Batch, items) -> list[BatchItem]:
+    """The items with their reasons worded in the reader's language, the form's labels
+    those of the app in that language where A1 has it (cached: A1 is not asked)."""
+    items = list(items)
+    labels = None
+    if items and batch.definition_id:
+        shown = definition_for_reader(definition=batch.definition, language=a1_language())
+        labels = field_labels(shown.app)
+    for item in items:
+        item.reason_shown = reason_words(item.reason, labels)
+    return items
+
+
 def _page_context(request, batch: Batch) -> dict:
     progress = batch_status.batch_progress(batch=batch)
     ended = not (progress.waiting or progress.running or progress.checking)
@@ -119,8 +133,8 @@ def _page_context(request, batch: Batch) -> dict:
         "batch": batch,
         "progress": progress,
         "is_owner": batch.user_id == request.user.id,
-        "bad_items": list(
-            items.filter(state__in=[BatchItem.State.INVALID, BatchItem.State.REFUSED])
+        "bad_items": _worded(
+            batch, items.filter(state__in=[BatchItem.State.INVALID, BatchItem.State.REFUSED])
         ),
         "landed": list(
             batch.runs.shown()

@@ -113,7 +113,7 @@ def language_choices(definition: AppDefinition, language: str) -> dict:
     if not definition.in_language or language not in offered:
         # A1 answered in the app's own language: name that one (zh_CN before zh_TW).
         script = apps.app_text_language(definition.app)
-        shown = next((c for c in offered if c == script or script == "zh" and c[:2] == "zh"), "")
+        shown = next((c for c in offered if c == script or (script == "zh" and c[:2] == "zh")), "")
     names = {code: A1_LANGUAGE_NAMES.get(code, code) for code in offered}
     if language in names and definition.in_language:
         shown = language
