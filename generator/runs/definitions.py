@@ -70,6 +70,8 @@ LANGUAGE_ORDER = (
     *sorted(LANGUAGES - {"en_US", "zh_CN", "zh_TW", "ja_JP"}),
 )
 _SCRIPTS = {"ja_JP": "ja_JP", "zh_CN": "zh", "zh_TW": "zh", "en_US": "en_US"}
+# A reader of one Chinese who finds no text in it reads the other before a third language.
+SIBLING = {"zh_TW": "zh_CN", "zh_CN": "zh_TW"}
 
 
 def _texts(app: A1App) -> list[str]:
@@ -232,13 +234,15 @@ def app_languages(*, app_id: str) -> list[str]:
 
 def _ranked_names(app_id, language: str):
     """An app's cached names, best first for a reader of `language`: A1's name in that
-    language where A1 has it; else the app's own (what A1 answers for a language it
-    lacks, the same for everyone); else in LANGUAGE_ORDER. Never "the last read"."""
+    language where A1 has it; else the other Chinese for a reader of Chinese; else the
+    app's own (what A1 answers for a language it lacks, the same for everyone); else in
+    LANGUAGE_ORDER. Never "the last read"."""
     rows = AppDefinition.objects.filter(app_id=app_id).exclude(name="")
     order = [When(language=code, then=Value(n)) for n, code in enumerate(LANGUAGE_ORDER)]
     return rows.annotate(
         rank=Case(
-            When(language=language, in_language=True, then=Value(-2)),
+            When(language=language, in_language=True, then=Value(-3)),
+            When(language=SIBLING.get(language, "-"), in_language=True, then=Value(-2)),
             When(Q(language=PUBLISHING_LANGUAGE) | Q(in_language=False), then=Value(-1)),
             *order,
             default=Value(99),
@@ -263,6 +267,8 @@ def app_names(*, app_ids, language: str) -> dict[str, tuple[str, str]]:
         "app_id", "language", "name", "in_language"
     ):
         if code == language and in_language:
+            rank, said = -3, code
+        elif code == SIBLING.get(language) and in_language:
             rank, said = -2, code
         elif code == PUBLISHING_LANGUAGE or not in_language:
             rank, said = -1, name_script(name)
@@ -288,11 +294,12 @@ def name_script(text: str) -> str:
 
 def definition_for_reader(*, definition: AppDefinition, language: str) -> AppDefinition:
     """The same version of the app in the reader's language when A1 has it (cached),
-    else the app's own texts, else `definition` itself: for labels worded when shown.
+    else the other Chinese for a reader of Chinese, else the app's own texts, else `definition` itself: for labels worded when shown.
     Never asks A1."""
     rows = AppDefinition.objects.filter(app_id=definition.app_id, version_id=definition.version_id)
     return (
         rows.filter(language=language, in_language=True).first()
+        or rows.filter(language=SIBLING.get(language, "-"), in_language=True).first()
         or rows.filter(Q(language=PUBLISHING_LANGUAGE) | Q(in_language=False)).first()
         or definition
     )

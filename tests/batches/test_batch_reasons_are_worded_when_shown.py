@@ -49,6 +49,7 @@ class ReasonWordsTests(BatchTestCase):
         zh = self.client.get(batch.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="zh-hans")
         html = zh.content.decode()
         assert "没有此名称的" in html and "第 2 人" in html
+        assert "好友合照" in html and "Friends group photo" not in html  # the app's name too
         assert "No photo for" not in html and "person 2" not in html
         en = self.client.get(batch.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en").content.decode()
         assert "No photo for" in en and "person 2" in en and "没有此名称的" not in en

@@ -58,6 +58,16 @@ class AppNamesTests(LibraryMixin, BaseTestCase):
         assert app_names(app_ids=[EMOJI], language="en_US")[EMOJI][0] == "Emoji maker"
         assert app_names(app_ids=[EMOJI], language="ja_JP")[EMOJI][0] == "表情包制作"
 
+    def test_a_reader_of_traditional_chinese_gets_simplified_before_english(self):
+        self.login()
+        self.add(WATERCOLOR)
+        read_every_language(WATERCOLOR)  # A1 has English and Simplified Chinese only
+        assert not AppDefinition.objects.get(app_id=WATERCOLOR, language="zh_TW").in_language
+        html = self.client.get("/apps/", HTTP_ACCEPT_LANGUAGE="zh-hant").content.decode()
+        assert "水彩肖像" in html and "Watercolor portrait" not in html
+        ja = self.client.get("/apps/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+        assert "Watercolor portrait" in ja and "水彩肖像" not in ja  # the app's own
+
     def test_reading_a_page_never_asks_a1_for_another_language(self):
         self.login()
         self.add(CHARACTER)
