@@ -1,10 +1,12 @@
 import functools
 
 from django.conf import settings
+from django.db.models import F, OuterRef
 
 from generator.approvals.requests import approvals_pending_exist, approvals_to_decide
 from generator.money.alerts import alert_words, spend_alerts_for
 from generator.money.budgets import balance_alert_active
+from generator.runs.definitions import a1_language, app_name_expression
 from lifecycle.exports import export_ready_for
 
 
@@ -38,7 +40,15 @@ def studio(request):
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated or not approvals_pending_exist():
             return []
-        return list(approvals_to_decide(user=user).order_by("created")[:3])
+        # The app's name in the reader's language (A1's, else the app's own).
+        named = approvals_to_decide(user=user).annotate(
+            app_name=app_name_expression(
+                app_id=OuterRef("batch__app_id"),
+                language=a1_language(),
+                fallback=F("batch__app_name"),
+            )
+        )
+        return list(named.order_by("created")[:3])
 
     return {
         "approvals_waiting": approvals_waiting,

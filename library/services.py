@@ -37,6 +37,7 @@ from generator.runs.definitions import (
     RecentApp,
     app_cost_set,
     app_fetch,
+    app_name_expression,
     app_positions_set,
     apps_recent,
 )
@@ -322,11 +323,8 @@ class LibraryPage:
 def entries_list(*, user, scope: Scope, filters: Filters, language: str) -> QuerySet:
     """The library's entries, filtered and sorted, each with what its card shows."""
     app_id = OuterRef("app__app_id")
-    name_here = (
-        AppDefinition.objects.filter(app_id=app_id, language=language)
-        .order_by("-fetched_at")
-        .values("name")[:1]
-    )
+    # A1's name in the reader's language, else the app's own: never the last read.
+    name_here = app_name_expression(app_id=app_id, language=language)
     runs = (
         Run.objects.filter(_runs_in(scope, user), app_id=app_id, deleted_at__isnull=True)
         .order_by()
@@ -338,7 +336,7 @@ def entries_list(*, user, scope: Scope, filters: Filters, language: str) -> Quer
         .annotate(
             shown_name=Coalesce(
                 NullIf(F("title"), Value("")),
-                NullIf(Subquery(name_here), Value("")),
+                NullIf(name_here, Value("")),
                 NullIf(F("app__name"), Value("")),
                 F("app__app_id"),
             ),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from generator.models import AppDefinition, AppVisit
+from generator.runs.definitions import a1_language, app_names
 from generator.runs.inputs import app_slots
 from library.models import LibraryEntry
 from library.presets import presets_by_app
@@ -44,12 +45,18 @@ def photo_targets(*, user, limit: int = TARGETS_SHOWN) -> list[Target]:
     newest: dict[str, AppDefinition] = {}
     for definition in AppDefinition.objects.filter(app_id__in=recent).order_by("fetched_at"):
         newest[definition.app_id] = definition
+    names = app_names(app_ids=[*recent, *found], language=a1_language())
     for app_id in recent:
         latest = newest.get(app_id)
         if len(found) >= limit or app_id in found or latest is None:
             continue
         if app_slots(latest.app):
-            found[app_id] = Target(app_id, latest.name or app_id, pinned=False)
+            name = names.get(app_id, (latest.name or app_id, ""))[0]
+            found[app_id] = Target(app_id, name, pinned=False)
+    for target in found.values():
+        pinned_entry = next((e for e in pinned if e.app.app_id == target.app_id), None)
+        if pinned_entry is not None and not pinned_entry.title and target.app_id in names:
+            target.name = names[target.app_id][0]  # A1's name in the reader's language
     targets = list(found.values())[:limit]
     presets = presets_by_app(user=user, app_ids=[t.app_id for t in targets])
     for target in targets:

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
 from django.tasks import task
 from django.utils import timezone
@@ -21,7 +22,12 @@ from a1 import A1Error, Code
 from a1.errors import APP_UNAVAILABLE_CODES
 from common.tracing import traced_job
 from generator.models import AppDefinition
-from generator.runs.definitions import a1_language, app_store
+from generator.runs.definitions import (
+    LANGUAGE_ORDER,
+    a1_language,
+    app_store,
+    read_app_languages,
+)
 from generator.runs.inputs import app_slots, form_changes
 from generator.runs.tracking import BACKOFF_KEY
 from generator.runs.upstream import a1_client_once
@@ -80,6 +86,13 @@ def library_watch_step(*, now: datetime | None = None) -> str:
         return CHECKED
     definition = app_store(app_id=row.app_id, app=app, language=language)
     library_app_record(row=row, definition=definition, now=now)
+    # Languages a rate limit kept the worker from reading are read after this round.
+    read = AppDefinition.objects.filter(app_id=row.app_id, version_id=definition.version_id)
+    if read.count() < len(LANGUAGE_ORDER) + 1:  # each of A1's languages, and its own
+        version = definition.version_id
+        transaction.on_commit(
+            lambda: read_app_languages.enqueue(app_id=row.app_id, version_id=version)
+        )
     return CHECKED
 
 

@@ -1,7 +1,8 @@
 """The sandbox's apps: one for each case the portal must handle.
 
-Texts are (English, Chinese) pairs; `language=en_US` or `zh_CN` picks one, anything
-else (or none) gives the publishing language, as A1 documents.
+Texts are (English, Chinese) pairs, or (English, Chinese, Japanese) for an app that
+also has Japanese; `language=en_US`, `zh_CN` (or `ja_JP` where given) picks one,
+anything else (or none) gives the publishing language, as A1 documents.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ CASE_TAGS = (
 class CatalogApp:
     id: str
     version_id: str
-    name: tuple[str, str]
-    description: tuple[str, str]
+    name: tuple[str, ...]
+    description: tuple[str, ...]
     cases: tuple[str, ...]
     forms: list[dict]
     styles: list[dict] = field(default_factory=list)
@@ -49,23 +50,23 @@ class CatalogApp:
         return next((s for s in self.styles if s["id"] == style_id), None)
 
 
-def _t(en: str, zh: str) -> tuple[str, str]:
-    return (en, zh)
+def _t(en: str, zh: str, ja: str = "") -> tuple[str, ...]:
+    return (en, zh, ja) if ja else (en, zh)
 
 
-def _styles(prefix: str, *items: tuple[str, str, str, str]) -> list[dict]:
+def _styles(prefix: str, *items: tuple[str, ...]) -> list[dict]:
     return [
-        {"id": f"{prefix}{i}", "name": _t(en, zh), "effect": effect, "tint": tint}
-        for i, (en, zh, effect, tint) in enumerate(items, start=1)
+        {"id": f"{prefix}{i}", "name": _t(en, zh, *ja), "effect": effect, "tint": tint}
+        for i, (en, zh, effect, tint, *ja) in enumerate(items, start=1)
     ]
 
 
-def _size(form_id: str) -> dict:
-    return {"id": form_id, "type": "size", "name": _t("Size", "尺寸"), "required": True}
+def _size(form_id: str, ja: str = "") -> dict:
+    return {"id": form_id, "type": "size", "name": _t("Size", "尺寸", ja), "required": True}
 
 
-def _style(form_id: str) -> dict:
-    return {"id": form_id, "type": "style", "name": _t("Style", "风格"), "required": True}
+def _style(form_id: str, ja: str = "") -> dict:
+    return {"id": form_id, "type": "style", "name": _t("Style", "风格", ja), "required": True}
 
 
 def _photo(form_id: str, en="Your photo", zh="你的照片", **extra) -> dict:
@@ -134,44 +135,48 @@ def _build() -> list[CatalogApp]:
         CatalogApp(
             id="1838546335502970883",
             version_id="1838546335507167001",
-            name=_t("Character sheet", "角色设定"),
+            name=_t("Character sheet", "角色设定", "キャラクターシート"),
             description=_t(
-                "A character from a name, an outfit and a place", "由名字、服装和场景生成角色"
+                "A character from a name, an outfit and a place",
+                "由名字、服装和场景生成角色",
+                "名前と服装と場所からキャラクターを作る",
             ),
             cases=("text_to_image", "multi_input"),
             forms=[
                 {
                     "id": "1838546335507167010",
                     "type": "description",
-                    "name": _t("Character", "角色"),
+                    "name": _t("Character", "角色", "キャラクター"),
                     "required": True,
                     "inputs": [
                         {
                             "id": "1838546335507167011",
-                            "name": _t("Name", "名字"),
-                            "placeholder": _t("e.g. Mira", "例如:米拉"),
+                            "name": _t("Name", "名字", "名前"),
+                            "placeholder": _t("e.g. Mira", "例如:米拉", "例:ミラ"),
                             "required": True,
                         },
                         {
                             "id": "1838546335507167012",
-                            "name": _t("Outfit", "服装"),
-                            "placeholder": _t("e.g. a green raincoat", "例如:绿色雨衣"),
+                            "name": _t("Outfit", "服装", "服装"),
+                            "placeholder": _t(
+                                "e.g. a green raincoat", "例如:绿色雨衣", "例:緑のレインコート"
+                            ),
                             "default": "adventurer's cloak",
                         },
                         {
                             "id": "1838546335507167013",
-                            "name": _t("Setting", "场景"),
-                            "placeholder": _t("e.g. a night market", "例如:夜市"),
+                            "name": _t("Setting", "场景", "場所"),
+                            "placeholder": _t("e.g. a night market", "例如:夜市", "例:夜市"),
                         },
                     ],
                 },
-                _style("1838546335507167020"),
-                _size("1838546335507167021"),
+                _style("1838546335507167020", ja="スタイル"),
+                _size("1838546335507167021", ja="サイズ"),
             ],
             styles=_styles(
                 "18385463355071671",
-                ("Comic", "漫画", "comic", "#f97316"),
-                ("Sketch", "素描", "sketch", "#6b7280"),
+                ("Comic", "漫画", "comic", "#f97316", "コミック"),
+                ("Sketch", "素描", "sketch", "#6b7280", "スケッチ"),
             ),
             palette=("#14532d", "#fde047"),
         ),
@@ -313,10 +318,12 @@ def fresh_catalog() -> dict[str, CatalogApp]:
 
 
 def localize(value, language: str, publish_language: str):
-    """Pick the text of a (en, zh) pair, recursing into dicts and lists."""
-    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, str) for v in value):
-        lang = language if language in ("en_US", "zh_CN") else publish_language
-        return value[1] if lang == "zh_CN" else value[0]
+    """Pick the text of an (en, zh) pair or (en, zh, ja) triple, recursing into dicts
+    and lists."""
+    if isinstance(value, tuple) and len(value) in (2, 3) and all(isinstance(v, str) for v in value):
+        has = ("en_US", "zh_CN", "ja_JP")[: len(value)]
+        lang = language if language in has else publish_language
+        return value[has.index(lang)] if lang in has else value[0]
     if isinstance(value, dict):
         return {k: localize(v, language, publish_language) for k, v in value.items()}
     if isinstance(value, list):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
@@ -22,6 +23,7 @@ from generator.approvals.requests import (
     may_decide,
 )
 from generator.errors import SubmitRefused
+from generator.runs.definitions import a1_language, app_name_expression, app_names
 from generator.runs.views.media import IMAGE_CSP
 
 
@@ -30,19 +32,33 @@ from generator.runs.views.media import IMAGE_CSP
 def approval_list(request: LoggedInHttpRequest):
     visible = approvals_visible_to(user=request.user)
     context = {
-        "to_decide": list(approvals_to_decide(user=request.user)[:100]),
-        "answered": list(visible.exclude(state=Approval.State.PENDING)[:50]),
-        "mine": list(visible.filter(requested_by=request.user, state=Approval.State.PENDING)),
+        "to_decide": list(_named(approvals_to_decide(user=request.user))[:100]),
+        "answered": list(_named(visible.exclude(state=Approval.State.PENDING))[:50]),
+        "mine": list(
+            _named(visible.filter(requested_by=request.user, state=Approval.State.PENDING))
+        ),
     }
     return render(request, "approvals/list.html", context)
+
+
+def _named(approvals: QuerySet[Approval]) -> QuerySet[Approval]:
+    """Each request's app named in the reader's language (A1's, else the app's own)."""
+    return approvals.annotate(
+        app_name=app_name_expression(
+            app_id=OuterRef("batch__app_id"), language=a1_language(), fallback=F("batch__app_name")
+        )
+    )
 
 
 @login_required
 @require_GET
 def approval_detail(request: HtmxHttpRequest, approval_id: int):
     approval = approval_or_404(request.user, approval_id)
+    app_id = approval.batch.app_id
+    named = app_names(app_ids=[app_id], language=a1_language())
     context = {
         "request_read": approval_read(approval=approval),
+        "app_name": named.get(app_id, (approval.batch.app_name or app_id, ""))[0],
         "approval": approval,
         "can_decide": approval.pending and may_decide(user=request.user, approval=approval),
         "own": approval.requested_by_id == request.user.pk,

@@ -21,13 +21,13 @@ from django.db.models import Q
 from django.tasks import task
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from common.images import MAX_INPUT_BYTES, ImageRejected, normalise
 from common.media import StorageUnavailable
 from common.tracing import traced_job
 from generator.batches.inputs import Source, is_photo_name, stored_name
-from generator.batches.reasons import reason_of
+from generator.batches.reasons import reason_of, reason_said
 from generator.errors import SubmitRefused
 from generator.files.queue import files_release, files_remove_all_pending
 from generator.models import Batch, BatchItem
@@ -142,7 +142,7 @@ def _check_item(batch: Batch, item: BatchItem, slots) -> None:
     for slot_name, (name, ref) in item.pending.items():
         slot = slots.get(slot_name)
         if slot is None:
-            reason = _("This app has no photo field for this file.")
+            reason = reason_said(gettext_noop("This app has no photo field for this file."))
             break
         try:
             image = normalise(_read_source(ref))
@@ -151,7 +151,7 @@ def _check_item(batch: Batch, item: BatchItem, slots) -> None:
             reason = reason_of(exc, file=name if len(item.pending) > 1 else "")
             break
         except (OSError, KeyError, zipfile.BadZipFile):
-            reason = _("%(name)s could not be read.") % {"name": name}
+            reason = reason_said(gettext_noop("%(name)s could not be read."), {"name": name})
             break
         image.original_name = name
         photo_keep(

@@ -23,7 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from generator.batches.reasons import reason_said
 from generator.runs.inputs import DescriptionField, ImageSlot
 
 PHOTO_SUFFIXES = {
@@ -220,9 +222,13 @@ def plan_items(
     for item in items:
         if item.reason:
             continue
-        missing = [t.label for t in texts if t.required and not item.descriptions.get(t.id)]
+        missing = [t for t in texts if t.required and not item.descriptions.get(t.id)]
         if missing:
-            item.reason = _("Missing: %(fields)s.") % {"fields": ", ".join(missing)}
+            item.reason = reason_said(
+                gettext_noop("Missing: %(fields)s."),
+                {"fields": ", ".join(str(t.label) for t in missing)},
+                fields={"fields": [t.name for t in missing]},
+            )
     if not items and not problems:
         problems["__all__"] = _("Add photos (or texts, one per line) to make a batch.")
     if len(items) > max_items:
@@ -248,9 +254,11 @@ def _pair_group(slots, photos, csv_rows, headers) -> list[ItemPlan]:
             for slot in slots:
                 src = everything.get(_stem(row.get(slot_columns[slot.name], "")))
                 if src is None:
-                    item.reason = _("The photo for %(slot)s is not among the uploads.") % {
-                        "slot": slot.label
-                    }
+                    item.reason = reason_said(
+                        gettext_noop("The photo for %(slot)s is not among the uploads."),
+                        {"slot": str(slot.label)},
+                        fields={"slot": [slot.name]},
+                    )
                 else:
                     item.photos[slot.name] = src
             items.append(item)
@@ -279,15 +287,19 @@ def _pair_group(slots, photos, csv_rows, headers) -> list[ItemPlan]:
         found = groups[stem]
         item = ItemPlan(label=stem, photos={k: v for k, v in found.items() if k != "?"})
         if "?" in found:
-            item.reason = _(
-                "Name the photos of one group with the person's number at the end, "
-                "like anna_1.jpg and anna_2.jpg."
+            item.reason = reason_said(
+                gettext_noop(
+                    "Name the photos of one group with the person's number at the end, "
+                    "like anna_1.jpg and anna_2.jpg."
+                )
             )
         else:
-            missing = [slot.label for slot in slots if slot.name not in found and slot.required]
+            missing = [slot for slot in slots if slot.name not in found and slot.required]
             if missing:
-                item.reason = _("No photo for %(slots)s with this name.") % {
-                    "slots": ", ".join(missing)
-                }
+                item.reason = reason_said(
+                    gettext_noop("No photo for %(slots)s with this name."),
+                    {"slots": ", ".join(str(slot.label) for slot in missing)},
+                    fields={"slots": [slot.name for slot in missing]},
+                )
         items.append(item)
     return items

@@ -28,13 +28,14 @@ from common.media import StorageUnavailable
 from common.tracing import traced_job
 from generator.batches.checking import check_batch
 from generator.batches.fairness import RUN_IN_FLIGHT, items_in_turn
+from generator.batches.reasons import reason_problems, reason_refused
 from generator.batches.status import batch_progress
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
 from generator.keys import webhooks
 from generator.models import Batch, BatchItem, InputImage, Run
 from generator.money.ledger import ledger_release
 from generator.runs.holds import batches_cancel
-from generator.runs.inputs import ImageSlot, RunChoices
+from generator.runs.inputs import ImageSlot, RunChoices, Said
 from generator.runs.starting import AppUpdated, run_start
 from generator.runs.tracking import BACKOFF_KEY
 from generator.runs.workers import held_by_dead, stale_after, worker_current
@@ -165,7 +166,9 @@ def _send_in_language(item: BatchItem) -> str:
                 state=State.PAUSED, pause=Batch.Pause.APP_NOT_ALLOWED
             )
         else:
-            batches_cancel(batches=Batch.objects.filter(pk=batch.pk), reason=str(exc.message))
+            code = {"inactive": "account_deactivated", "key_revoked": "key_revoked"}
+            reason = code.get(exc.reason) or reason_refused(message=exc.message, code=exc.code)
+            batches_cancel(batches=Batch.objects.filter(pk=batch.pk), reason=reason)
         return "refused"
     except BudgetExceeded as exc:
         # A monthly budget (lowered since the batch was quoted) cannot pay: this item
@@ -180,7 +183,10 @@ def _send_in_language(item: BatchItem) -> str:
             _back_to_waiting(item)
             batches_pause_for_balance()
             return "refused"
-        _refuse(item, exc.message)
+        if exc.problems and all(isinstance(v, Said) for v in exc.problems.values()):
+            _refuse(item, reason_problems(exc.problems))  # worded when shown, with labels
+        else:
+            _refuse(item, reason_refused(message=exc.message, code=exc.code))
         return "refused"
     except StorageUnavailable:
         # Our storage could not give a photo back: nothing was sent, the run's row is

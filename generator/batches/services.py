@@ -36,6 +36,7 @@ from generator.batches.inputs import (
     stored_name,
 )
 from generator.batches.pacing import batch_choices, pace_batches
+from generator.batches.reasons import reason_problems
 from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
 from generator.models import ApiKey, AppDefinition, Batch, BatchItem, InputImage, Run
 from generator.money.budgets import allowances, key_allowance, spend_check
@@ -178,7 +179,7 @@ def batch_prepare(
             continue
         problems = choices_problems(app, batch_choices(batch, item.descriptions), set(item.photos))
         if problems:
-            item.reason = " ".join(dict.fromkeys(problems.values()))
+            item.reason = reason_problems(problems)
     batch_add_items(batch=batch, plans=plan.items)
     Batch.objects.filter(pk=batch.pk).update(uploads={})
     # Uploads only bad items named (a file paired with nothing) are not read: they go.

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F, OuterRef
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import ngettext
@@ -18,9 +19,15 @@ from generator.batches import pacing
 from generator.batches import services as batches
 from generator.batches import status as batch_status
 from generator.batches.forms import batch_form
-from generator.batches.reasons import reason_words
+from generator.batches.reasons import field_labels, reason_words
 from generator.errors import SubmitRefused
 from generator.models import Approval, Batch, BatchItem
+from generator.runs.definitions import (
+    a1_language,
+    app_name_expression,
+    app_names,
+    definition_for_reader,
+)
 from generator.runs.inputs import RunChoices, run_params
 from generator.runs.views.apps import app_page, chosen_preset, load_app
 from library import presets
@@ -117,8 +124,27 @@ def _draft(request) -> Batch | None:
 @require_GET
 def batch_list(request: LoggedInHttpRequest):
     mine = Batch.objects.visible_to(request.user).filter(user=request.user)
+    # A1's name in the reader's language, else the app's own.
+    mine = mine.annotate(
+        shown_name=app_name_expression(
+            app_id=OuterRef("app_id"), language=a1_language(), fallback=F("app_name")
+        )
+    )
     rows = [(batch, batch_status.batch_progress(batch=batch)) for batch in mine[:50]]
     return render(request, "batches/list.html", {"rows": rows})
+
+
+def _worded(batch: Batch, items) -> list[BatchItem]:
+    """The items with their reasons worded in the reader's language, the form's labels
+    those of the app in that language where A1 has it (cached: A1 is not asked)."""
+    items = list(items)
+    labels = None
+    if items and batch.definition_id:
+        shown = definition_for_reader(definition=batch.definition, language=a1_language())
+        labels = field_labels(shown.app)
+    for item in items:
+        item.reason_shown = reason_words(item.reason, labels)
+    return items
 
 
 def _page_context(request, batch: Batch) -> dict:
@@ -129,12 +155,14 @@ def _page_context(request, batch: Batch) -> dict:
     if closing and pacing.batch_settle(batch_id=batch.pk):
         batch.refresh_from_db()
     items = batch.items.order_by("index")
+    names = app_names(app_ids=[batch.app_id], language=a1_language())
     context = {
         "batch": batch,
+        "app_name": names.get(batch.app_id, (batch.app_name or batch.app_id, ""))[0],
         "progress": progress,
         "is_owner": batch.user_id == request.user.id,
-        "bad_items": list(
-            items.filter(state__in=[BatchItem.State.INVALID, BatchItem.State.REFUSED])
+        "bad_items": _worded(
+            batch, items.filter(state__in=[BatchItem.State.INVALID, BatchItem.State.REFUSED])
         ),
         "landed": list(
             batch.runs.shown()
@@ -182,7 +210,11 @@ def _page_context(request, batch: Batch) -> dict:
         context |= {
             "quote": batches.batch_quote(batch=batch),
             # What the quote pays for, restated: the same labels the run pages show.
-            "paid_for": run_params(batch.definition.app, pacing.batch_choices(batch, {})),
+            # In the reader's language where A1 has it (the cache only).
+            "paid_for": run_params(
+                definition_for_reader(definition=batch.definition, language=a1_language()).app,
+                pacing.batch_choices(batch, {}),
+            ),
             "texts_per_item": items.filter(state=BatchItem.State.READY)
             .exclude(descriptions={})
             .exists(),

@@ -11,7 +11,8 @@ from django.db import connection
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from generator.models import AppDefinition, Batch, InputImage, ResultImage, Run, Team
+from generator.models import Batch, InputImage, ResultImage, Run, Team
+from generator.runs.definitions import app_name_expression, app_names
 
 ZIP_CHUNK = 1024 * 1024
 
@@ -86,13 +87,11 @@ def for_grid(qs: QuerySet) -> QuerySet:
 def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
     """Each card's app name in `language` (A1's code) where a definition in it is cached.
 
-    A run keeps the name it had in the language it was started in; the card prefers the
-    reader's language and falls back to that.
+    A run keeps the name it had in the language it was started in; the card prefers A1's
+    name in the reader's language, then the app's own (the same for everyone), and only
+    then the run's.
     """
-    local = AppDefinition.objects.filter(app_id=OuterRef("app_id"), language=language).exclude(
-        name=""
-    )
-    return qs.annotate(card_name=Subquery(local.order_by("-fetched_at").values("name")[:1]))
+    return qs.annotate(card_name=app_name_expression(app_id=OuterRef("app_id"), language=language))
 
 
 def history_sources(*, user, language: str, filters: GalleryFilters = NO_FILTERS) -> list[QuerySet]:
@@ -161,16 +160,12 @@ def gallery_list(
 
 def apps_used(*, language: str, user=None, team_ids: Iterable[int] = ()) -> list[tuple[str, str]]:
     """(app id, name) pairs for the app filter of a person's history (`user`) or of the
-    team gallery (`team_ids`): the ids from `app_ids_used`, the names from the cached
-    definitions, in `language` where there is one."""
+    team gallery (`team_ids`): the ids from `app_ids_used` (one index probe per app), the
+    names from the cached definitions, in `language` where A1 has it, else the app's own."""
     ids = set(app_ids_used(user=user, team_ids=team_ids))
-    names: dict[str, str] = {}
-    definitions = AppDefinition.objects.filter(app_id__in=ids).exclude(name="")
-    for app_id, name, lang in definitions.order_by("fetched_at").values_list(
-        "app_id", "name", "language"
-    ):
-        if lang == language or app_id not in names:
-            names[app_id] = name
+    names = {
+        app_id: name for app_id, (name, _) in app_names(app_ids=ids, language=language).items()
+    }
     return sorted(((a, names.get(a, a)) for a in ids), key=lambda pair: pair[1].lower())
 
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from a1 import App
 from a1.types import SIZES
@@ -21,6 +22,20 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrPromise
 
 MAX_DESCRIPTION = 1000
+
+
+class Said(str):
+    """A message worded now that remembers its msgid and values, so what is stored
+    (a batch item's reason) can be worded again in a reader's language."""
+
+    msgid: str
+    params: dict
+
+    def __new__(cls, msgid: str, **params: Any) -> Said:
+        text = _(msgid)
+        said = super().__new__(cls, text % params if params else text)
+        said.msgid, said.params = msgid, params
+        return said
 
 
 @dataclass(frozen=True)
@@ -183,35 +198,41 @@ def choices_problems(app: App, choices: RunChoices, photo_names: set[str]) -> di
     filled = choices.filled_descriptions()
     for field_id, text in filled.items():
         if field_id not in known:
-            problems[f"desc_{field_id}"] = _("This app has no text field with this id.")
+            problems[f"desc_{field_id}"] = Said(
+                gettext_noop("This app has no text field with this id.")
+            )
         elif len(text) > MAX_DESCRIPTION:
-            problems[f"desc_{field_id}"] = _("Keep this text to %(n)d characters or fewer.") % {
-                "n": MAX_DESCRIPTION
-            }
+            problems[f"desc_{field_id}"] = Said(
+                gettext_noop("Keep this text to %(n)d characters or fewer."), n=MAX_DESCRIPTION
+            )
     for item in known.values():
         if item.required and item.id not in filled:
-            problems[item.name] = _("This field is required.")
+            problems[item.name] = Said(gettext_noop("This field is required."))
     styles = {s.id for s in app.styles}
     if app.forms_of("style") and styles:
         if choices.style not in styles:
-            problems["style"] = _("Choose one of the app's styles.")
+            problems["style"] = Said(gettext_noop("Choose one of the app's styles."))
     elif choices.style:
-        problems["style"] = _("This app has no styles to choose from.")
+        problems["style"] = Said(gettext_noop("This app has no styles to choose from."))
     if app.forms_of("size"):
         if choices.size not in SIZES:
-            problems["size"] = _("Choose one of the sizes.")
+            problems["size"] = Said(gettext_noop("Choose one of the sizes."))
     elif choices.size:
-        problems["size"] = _("This app has no size to choose.")
+        problems["size"] = Said(gettext_noop("This app has no size to choose."))
     if not 1 <= choices.generate_num <= app.max_images:
-        problems["generate_num"] = _("Choose between 1 and %(n)d images.") % {"n": app.max_images}
+        problems["generate_num"] = Said(
+            gettext_noop("Choose between 1 and %(n)d images."), n=app.max_images
+        )
     if choices.visibility not in ("", "private", "team"):
-        problems["visibility"] = _("Choose who can see it: only you or your team.")
+        problems["visibility"] = Said(gettext_noop("Choose who can see it: only you or your team."))
     slots = {slot.name: slot for slot in app_slots(app)}
     for name in photo_names - slots.keys():
-        problems[name] = _("This app has no photo field with this name.")
+        problems[name] = Said(gettext_noop("This app has no photo field with this name."))
     for slot in slots.values():
         if slot.required and slot.name not in photo_names:
-            problems[slot.name] = _("Choose a photo, drop one here, or paste a link.")
+            problems[slot.name] = Said(
+                gettext_noop("Choose a photo, drop one here, or paste a link.")
+            )
     return problems
 
 

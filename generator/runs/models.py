@@ -82,6 +82,13 @@ class AppDefinition(models.Model):
         ),
     )
 
+    # Asked for a language it has no text in, A1 answers in the app's own: such a row
+    # holds the app's own texts, not this language's (definitions.app_answered_in).
+    in_language = models.BooleanField(
+        default=True,
+        help_text=_("A1 gave its texts in this language (not its own as a fallback)."),
+    )
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

@@ -185,7 +185,10 @@
       const select = /** @type {HTMLSelectElement} */ (element);
       const target = select.form && select.form.querySelector("[data-team-choice]");
       if (!(target instanceof HTMLElement)) return;
-      const sync = () => { target.hidden = select.value !== "team"; };
+      const sync = () => {
+        target.hidden = select.value !== "team";
+        delete target.dataset.folded; // laid out folded from the first paint (studio.css)
+      };
       select.addEventListener("change", sync);
       sync();
     });

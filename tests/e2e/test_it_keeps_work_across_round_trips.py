@@ -8,9 +8,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from playwright.sync_api import expect
 
-from generator.models import Run
+from generator.models import AppDefinition, Run
 from library.models import LibraryEntry
-from tests.conftest import image_bytes
+from tests.conftest import image_bytes, wait_until
 from tests.e2e.conftest import PASSWORD, log_in
 
 WATERCOLOR = "1838546335502970881"
@@ -47,6 +47,11 @@ def test_changing_the_app_language_keeps_the_photo_text_and_size(stack, owner, n
     page = new_page()
     log_in(page, stack, "owner")
     page.goto(f"{stack}/apps/{WATERCOLOR}/")
+    # The select offers the languages A1 has, which the worker reads after the first look.
+    assert wait_until(
+        lambda: AppDefinition.objects.filter(app_id=WATERCOLOR, language="zh_CN").exists()
+    )
+    page.reload()
     page.set_input_files(
         "input[type=file]",
         files=[{"name": "me.png", "mimeType": "image/png", "buffer": image_bytes("PNG")}],

@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from generator.models import Batch, BatchItem, Membership, Run, Team
+from generator.models import AppDefinition, Batch, BatchItem, Membership, Run, Team
 from generator.teams.services import invite_create
 from tests.conftest import ROOT, free_port, image_bytes, subprocess_env, wait_until
 from tests.e2e.conftest import ARTIFACTS, PASSWORD
@@ -36,6 +36,7 @@ pytestmark = pytest.mark.skipif(
 
 WATERCOLOR = "1838546335502970881"
 GROUP = "1838546335502970884"
+CHARACTER = "1838546335502970883"  # English, Chinese and Japanese at the sandbox
 WIDTHS = {"desk": (1280, 900), "phone": (390, 844)}
 
 
@@ -131,7 +132,24 @@ def world(stack, transactional_db, settings, sandbox):
     for role in ("manager", "member"):
         client.post(f"/team/{team.id}/members/{mate_membership.pk}/role/", {"role": role})
     # The app in the personal library, with a preset, so its card there lists one.
-    client.post("/apps/library/add/", {"library": "personal", "apps": WATERCOLOR})
+    client.post("/apps/library/add/", {"library": "personal", "apps": f"{WATERCOLOR}\n{CHARACTER}"})
+    # A group-photo batch whose second item lacks a person's photo: its reason names
+    # the app's field, worded in each reader's language.
+    response = client.post(
+        f"/apps/{GROUP}/batch/",
+        {"photos_cnet_1838546335507168010_p0": [_photo(n, c) for n, c in (
+            ("anna_1.jpg", "pink"), ("anna_2.jpg", "navy"), ("ben_1.jpg", "tan"))],
+         "style": "183854633550716811", "generate_num": "1"},
+    )  # fmt: skip
+    group_batch = Batch.objects.filter(user=demo, app_id=GROUP).get()
+    # The worker reads each app in A1's other languages after its first read.
+    assert wait_until(
+        lambda: all(
+            AppDefinition.objects.filter(app_id=app_id, language="ja_JP").exists()
+            for app_id in (WATERCOLOR, GROUP, CHARACTER)
+        ),
+        timeout=60,
+    )
     response = client.post(
         f"/apps/{WATERCOLOR}/presets/",
         {"idempotency_key": _key(client, f"/apps/{WATERCOLOR}/"), "preset_name": "Auburn, soft",
@@ -178,6 +196,7 @@ def world(stack, transactional_db, settings, sandbox):
         "invite": invite.token,
         "group_run": trashed,
         "batch": batch,
+        "group_batch": group_batch,
         "waiting": waiting,
         "pair": [
             str(pk) for pk in first.results.order_by("index").values_list("pk", flat=True)[:2]
@@ -211,7 +230,9 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("team", "/team/", True),
         ("usage", "/usage/", True),
         ("batch", f"/batches/{world['batch'].pk}/", True),
+        ("batch-group", f"/batches/{world['group_batch'].pk}/", True),
         ("batch-new", f"/apps/{WATERCOLOR}/batch/", True),
+        ("app-three-languages", f"/apps/{CHARACTER}/", True),
         ("batches", "/batches/", True),
         ("batch-awaiting", f"/batches/{world['waiting'].pk}/", True),
         ("approvals", "/approvals/", True),

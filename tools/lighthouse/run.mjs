@@ -68,6 +68,18 @@ try {
         .filter((a) => a.score !== null && a.score < 1 && a.scoreDisplayMode === "binary")
         .map((a) => a.id);
       if (lhr.runtimeError) failing.push(`runtimeError:${lhr.runtimeError.code}`);
+      // Where each failing audit (and any layout shift) points: the elements' selectors
+      // and snippets, so a failure can be fixed without running Lighthouse again.
+      const where = {};
+      for (const id of [...failing, "layout-shifts"]) {
+        const items = lhr.audits[id]?.details?.items || [];
+        const nodes = items
+          .map((item) => item.node || item.subItems?.items?.[0]?.node)
+          .filter(Boolean)
+          .slice(0, 5)
+          .map((node) => `${node.selector} ${node.snippet || ""}`.slice(0, 240));
+        if (nodes.length) where[id] = nodes;
+      }
       const metric = (id) => lhr.audits[id]?.displayValue || "";
       rows.push({
         page: target.name,
@@ -83,6 +95,7 @@ try {
         cls: metric("cumulative-layout-shift"),
         installabilityErrors: installable,
         failing,
+        where,
       });
       const last = rows[rows.length - 1];
       console.log(

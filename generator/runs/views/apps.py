@@ -79,7 +79,6 @@ def load_app(request: HtmxHttpRequest, app_id: str) -> tuple[AppDefinition, dict
     context: dict[str, object] = {
         "app_id": app_id,
         "language": language,
-        "a1_languages": A1_LANGUAGE_NAMES,
     }
     if not (app_id.isdigit() and len(app_id) <= 32):
         # Not an id at all: A1 is not asked.
@@ -101,7 +100,23 @@ def load_app(request: HtmxHttpRequest, app_id: str) -> tuple[AppDefinition, dict
         context |= {"message": user_message(exc), "code": exc.code, "retry": True}
         page = render(request, "runs/app_unavailable.html", context, status=503)
         raise AppNotShown(page) from exc
-    return definition, context
+    return definition, context | language_choices(definition, language)
+
+
+def language_choices(definition: AppDefinition, language: str) -> dict:
+    """The app-language select: only the languages A1 has for this app (as read so far:
+    the worker reads the others, never this page), with the language the form is
+    really in chosen, so it never names a language the form is not in."""
+    offered = apps.app_languages(app_id=definition.app_id)
+    shown = language
+    if not definition.in_language or language not in offered:
+        # A1 answered in the app's own language: name that one (zh_CN before zh_TW).
+        script = apps.app_text_language(definition.app)
+        shown = next((c for c in offered if c == script or (script == "zh" and c[:2] == "zh")), "")
+    names = {code: A1_LANGUAGE_NAMES.get(code, code) for code in offered}
+    if language in names and definition.in_language:
+        shown = language
+    return {"a1_languages": names, "language_shown": shown}
 
 
 def chosen_preset(request: HtmxHttpRequest, app_id: str) -> Preset | None:
@@ -200,7 +215,7 @@ def app_detail(request: HtmxHttpRequest, app_id: str):
     context |= library_context(request, definition, preset)
     # Asked for a language it has no text in, A1 answers in the app's own: say so beside
     # the select, rather than let it name a language the form is not in.
-    if not apps.app_answered_in(app=definition.app, language=context["language"]):
+    if not definition.in_language:
         context["language_missing"] = A1_LANGUAGE_NAMES.get(str(context["language"]), "")
     template = "runs/app.html#app-form" if request.htmx else "runs/app.html"
     return render(request, template, context)
