@@ -11,12 +11,15 @@ in the run's own transaction.
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone, translation
@@ -45,15 +48,17 @@ State = Batch.State
 Item = BatchItem.State
 SLOT = "batch-send-slot"
 SENDING_LEASE = timedelta(minutes=5)
+PACER_PRIORITY = 10  # django.tasks: higher runs first among due jobs (polls are 0)
 
 
 # --- sending at a pace ---------------------------------------------------------------
 
 
-@task()
+@task(priority=PACER_PRIORITY)
 @traced_job
 def pace_batches() -> None:
-    """One tick of the pacer; the next tick is queued while there is work."""
+    """One tick of the pacer; the next tick is queued while there is work. It goes ahead
+    of the queue's polls and copies when due: a late tick is a batch sent late."""
     next_at = batches_send_tick()
     if next_at is not None:
         pace_batches.using(run_after=next_at).enqueue()
@@ -79,32 +84,123 @@ def batches_send_tick(*, now: datetime | None = None) -> datetime | None:
     if backoff_until and backoff_until > now:
         Chore.objects.filter(name=SLOT).update(next_run=backoff_until)
         return backoff_until
-    room = (
-        settings.BATCH_MAX_IN_FLIGHT
-        - Run.objects.filter(batch__isnull=False, state__in=RUN_IN_FLIGHT).count()
-    )
-    budget = min(room, max(1, round(settings.BATCH_SEND_RATE * tick.total_seconds())))
-    sent = 0
-    while sent < budget:
-        item = _claim_next(now)
-        if item is None:
-            break
-        outcome = _send(item)
-        sent += 1
-        if outcome == "sent":
-            metrics.batch_items_sent.inc()
-        if outcome == "slow down":
-            metrics.upstream_backoffs.labels("/images/generate").inc()
-            until = timezone.now() + timedelta(seconds=settings.BATCH_BACKOFF_SECONDS)
-            cache.set(BACKOFF_KEY, until, timeout=settings.BATCH_BACKOFF_SECONDS + 1)
-            Chore.objects.filter(name=SLOT).update(next_run=until)
-            return until
+    per_tick = max(1, round(settings.BATCH_SEND_RATE * tick.total_seconds()))
+    pending = _slots_pending()  # this worker's slots of an earlier tick not yet used
+    budget = min(_room() - pending, per_tick - pending)
+    if budget > 0:
+        _send_spread(budget=budget, now=now)
+    backoff_until = cache.get(BACKOFF_KEY)
+    if backoff_until and backoff_until > now:
+        return backoff_until
     if (
         not BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING).exists()
         and not BatchItem.objects.filter(state=Item.SENDING).exists()
     ):
         return None
     return now + tick
+
+
+def _room() -> int:
+    """How many more batch runs may go to A1 now (BATCH_MAX_IN_FLIGHT): runs at A1 and
+    items being sent count."""
+    return (
+        settings.BATCH_MAX_IN_FLIGHT
+        - Run.objects.filter(batch__isnull=False, state__in=RUN_IN_FLIGHT).count()
+        - BatchItem.objects.filter(state=Item.SENDING).count()
+    )
+
+
+def _send_spread(*, budget: int, now: datetime) -> None:
+    """Send up to `budget` items, one send interval (1 / BATCH_SEND_RATE) apart.
+
+    Each send is a slot on the send pool's threads (BATCH_SEND_THREADS): at its moment
+    the slot claims the next item in turn (fairness.py), so a batch started during the
+    tick has its first item out within one send interval, and sends overlap, so one
+    slow upload does not hold back the next. The tick itself returns at once: the
+    worker goes back to polls and copies. Each item is sent once by `run_start` with its
+    own key; nothing here retries it. A caller inside a transaction (a test's) has rows
+    other threads cannot see yet: its items are sent in turn on the caller's thread.
+    """
+    interval = 1.0 / settings.BATCH_SEND_RATE
+    started = time.monotonic()
+    if budget == 1 or connection.in_atomic_block:
+        for n in range(budget):
+            _pause_until(started + n * interval)
+            item = _claim_next(now)
+            if item is None or _send_counted(item) == "slow down":
+                return
+        return
+    for n in range(budget):
+        with _slots_lock:
+            _slots[0] += 1
+        _send_pool().submit(_send_slot, started + n * interval)
+
+
+def _send_slot(moment: float) -> str:
+    """One send slot on a pool thread: at `moment`, the next item in turn, if A1 has not
+    asked us to slow down and the in-flight cap has room. Gives its database connection
+    back afterwards."""
+    try:
+        _pause_until(moment)
+        with _slots_lock:
+            _slots[0] -= 1
+        now = timezone.now()
+        backoff_until = cache.get(BACKOFF_KEY)
+        if (backoff_until and backoff_until > now) or _room() <= 0:
+            return "skipped"
+        item = _claim_next(now)
+        if item is None:
+            return "nothing"
+        try:
+            return _send_counted(item)
+        except Exception:
+            # The item stays SENDING under its lease and is repaired (linked to its run
+            # if one was written, else waiting again): never sent again blindly.
+            logger.exception("Batch item %s: sending failed", item.pk)
+            return "refused"
+    finally:
+        connections.close_all()
+
+
+def _slots_pending() -> int:
+    with _slots_lock:
+        return _slots[0]
+
+
+def _send_counted(item: BatchItem) -> str:
+    """Send one item and act on its outcome: counted if sent; A1's "slow down" pushes
+    the send slot back for every batch (and every pacer) for BATCH_BACKOFF_SECONDS."""
+    outcome = _send(item)
+    if outcome == "sent":
+        metrics.batch_items_sent.inc()
+    if outcome == "slow down":
+        metrics.upstream_backoffs.labels("/images/generate").inc()
+        until = timezone.now() + timedelta(seconds=settings.BATCH_BACKOFF_SECONDS)
+        cache.set(BACKOFF_KEY, until, timeout=settings.BATCH_BACKOFF_SECONDS + 1)
+        Chore.objects.filter(name=SLOT).update(next_run=until)
+    return outcome
+
+
+def _pause_until(moment: float) -> None:
+    """The pace itself: the next item goes one send interval after the previous one."""
+    delay = moment - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_slots = [0]  # send slots queued on this worker's pool and not yet at their moment
+_slots_lock = threading.Lock()
+
+
+def _send_pool() -> ThreadPoolExecutor:
+    """One pool per worker process: its threads keep their A1 connections between ticks."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(settings.BATCH_SEND_THREADS, thread_name_prefix="send")
+        return _pool
 
 
 def _claim_next(now: datetime) -> BatchItem | None:

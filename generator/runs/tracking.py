@@ -33,6 +33,7 @@ from common.media import StorageUnavailable, file_discard, file_store
 from generator.keys import webhooks
 from generator.models import ResultImage, Run
 from generator.money.ledger import ledger_release, ledger_spend
+from generator.runs.durations import task_seconds_note
 from generator.runs.holds import run_abandon
 from generator.runs.upstream import a1_client
 from generator.runs.workers import held_by_dead, worker_current
@@ -157,6 +158,14 @@ def run_poll(*, run_id) -> datetime | None:
         "poll_errors": 0,
     }
     if task_.state is TaskState.COMPLETED:
+        task_seconds_note(
+            kind=run.kind,
+            app_id=run.app_id,
+            task=task_,
+            submitted_at=run.submitted_at,
+            seen_at=now,
+            polls=run.poll_count,
+        )
         if not task_.images:
             _fail(lease, now, Run.Problem.NO_IMAGES, kind=run.kind, **seen)
             return None
