@@ -15,7 +15,7 @@ from generator.batches import pacing as batch_pacing
 from generator.models import Batch, BatchItem, Run
 from generator.schedules.models import Chore
 from tests.base import TransactionalTrackingTestCase
-from tests.batches.base import BatchTestCase
+from tests.batches.base import BatchMixin
 
 
 def wait_for(condition, timeout: float = 30.0) -> None:
@@ -25,10 +25,7 @@ def wait_for(condition, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
-class ParallelSendTests(TransactionalTrackingTestCase):
-    batch_post = BatchTestCase.batch_post
-    prepared = BatchTestCase.prepared
-
+class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
     def started(self, n: int) -> Batch:
         batch = self.prepared(n=n)
         self.client.post(f"{batch.get_absolute_url()}start/")
