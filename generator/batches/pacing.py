@@ -140,6 +140,7 @@ def _send_slot(moment: float) -> str:
     """One send slot on a pool thread: at `moment`, the next item in turn, if A1 has not
     asked us to slow down and the in-flight cap has room. Gives its database connection
     back afterwards."""
+    item = None
     try:
         _pause_until(moment)
         with _slots_lock:
@@ -151,13 +152,12 @@ def _send_slot(moment: float) -> str:
         item = _claim_next(now)
         if item is None:
             return "nothing"
-        try:
-            return _send_counted(item)
-        except Exception:
-            # The item stays SENDING under its lease and is repaired (linked to its run
-            # if one was written, else waiting again): never sent again blindly.
-            logger.exception("Batch item %s: sending failed", item.pk)
-            return "refused"
+        return _send_counted(item)
+    except Exception:
+        # A claimed item stays SENDING under its lease and is repaired (linked to its
+        # run if one was written, else waiting again): never sent again blindly.
+        logger.exception("Batch send slot failed (item %s)", item.pk if item else None)
+        return "refused"
     finally:
         connections.close_all()
 
