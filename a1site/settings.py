@@ -294,6 +294,9 @@ BATCH_MAX_IN_FLIGHT = env_int("BATCH_MAX_IN_FLIGHT", 20, minimum=1)
 # may use them all): people take turns (generator/batches/fairness.py).
 BATCH_MAX_IN_FLIGHT_PER_PERSON = env_int("BATCH_MAX_IN_FLIGHT_PER_PERSON", 10, minimum=1)
 BATCH_BACKOFF_SECONDS = env_int("BATCH_BACKOFF_SECONDS", 30, minimum=1)
+# Sends overlap on this many threads per worker (an upload, then generate, each): the
+# pace above stays the limit, the threads only keep one slow send from holding the next.
+BATCH_SEND_THREADS = env_int("BATCH_SEND_THREADS", 4, minimum=1)
 # Spending alerts (generator/money/alerts.py): the soft limit, in percent of every
 # monthly budget (100% is always told too), and the share of the A1 account's last
 # entered balance left at which staff are warned.

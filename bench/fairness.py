@@ -6,7 +6,7 @@ starts a 10-item batch. Measures how soon the small batch is served:
 - its last result, against its own pace floor (items / BATCH_SEND_RATE + one task
   duration, as if it were alone) x 1.2.
 
-The big batch is cancelled once the small one is done (its items not yet sent are
+The app has run once before (as an app in use has). The big batch is cancelled once the small one is done (its items not yet sent are
 released), so the scenario costs a minute or two, not the big batch's whole length.
 """
 
@@ -29,6 +29,19 @@ def _started_batch(stack: Stack, username: str, items: int):
     return session, location, batch
 
 
+def _app_in_use(stack: Stack) -> None:
+    """The app has run before, as an app in use has: its usual duration is known
+    (generator/runs/durations.py times the first poll from it). A fresh database learns
+    it from its first completed task; one run of one photo does that here."""
+    from generator.models import Run
+
+    if Run.objects.filter(state="completed", batch__isnull=False).exists():
+        return
+    session, location, batch = _started_batch(stack, "user02", 1)
+    _post(stack, session, location, "start")
+    _wait(lambda: Run.objects.filter(batch=batch, state="completed").exists(), 120, "a first run")
+
+
 def _post(stack: Stack, session, location: str, action: str) -> None:
     page = session.get(f"{stack.url}{location}", timeout=60)
     session.post(
@@ -43,6 +56,7 @@ def scenario_fairness(
 ) -> dict:
     from generator.models import BatchItem, Run
 
+    _app_in_use(stack)
     big_session, big_location, big_batch = _started_batch(stack, "user00", big)
     _, small_location, small_batch = _started_batch(stack, "user01", small)
     _post(stack, big_session, big_location, "start")
@@ -75,6 +89,18 @@ def scenario_fairness(
     copied_after_sent = sorted(
         (f - s).total_seconds() for s, f in runs if s is not None and f is not None
     )
+    # From A1's end of each task to our copy done (the poll's timing plus the copy), and
+    # how many task queries each took.
+    from a1 import Task
+
+    ended = [
+        (finished - task_end).total_seconds()
+        for answer, finished in Run.objects.filter(batch=small_batch).values_list(
+            "upstream_response", "finished_at"
+        )
+        if finished is not None and (task_end := Task.from_json(answer or {}).finished_at)
+    ]
+    polls = sorted(Run.objects.filter(batch=small_batch).values_list("poll_count", flat=True))
     big_sent_meanwhile = (
         BatchItem.objects.filter(batch=big_batch, state="sent").count() - big_sent_at_start
     )
@@ -96,6 +122,9 @@ def scenario_fairness(
         "last_over_floor": last / floor,
         "first_sent_s": sent[0] if sent else None,
         "last_sent_s": sent[-1] if sent else None,
+        "task_end_to_copied_median_s": sorted(ended)[len(ended) // 2] if ended else None,
+        "task_end_to_copied_max_s": max(ended) if ended else None,
+        "polls_per_run_median": polls[len(polls) // 2] if polls else None,
         "sent_to_copied_median_s": copied_after_sent[len(copied_after_sent) // 2]
         if copied_after_sent
         else None,

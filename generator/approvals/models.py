@@ -4,7 +4,8 @@ A team's managers set their team's threshold (`Team.approval_threshold`); staff 
 for everyone (`ApprovalPolicy`, one row, changed in the admin and audited). The lower
 threshold that applies wins. A request is one `Approval` row beside its batch: its
 points stay held while it waits, and it ends approved, refused (with a reason) or
-expired (APPROVAL_HOURS).
+expired (APPROVAL_HOURS). Retrying a batch's failed items over the threshold asks again:
+a new request beside the same batch, the newest being the one that stands.
 """
 
 from __future__ import annotations
@@ -45,9 +46,8 @@ class Approval(models.Model):
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", _("Cancelled with its batch")
 
-    batch = models.OneToOneField(
-        "generator.Batch", on_delete=models.CASCADE, related_name="approval"
-    )
+    # A batch asks again for each retry over the threshold: its requests, newest first.
+    batch = models.ForeignKey("generator.Batch", on_delete=models.CASCADE, related_name="approvals")
     team = models.ForeignKey(
         "generator.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -70,7 +70,7 @@ class Approval(models.Model):
     expires_at = models.DateTimeField()
 
     class Meta:
-        ordering = ["-created"]
+        ordering = ["-created", "-pk"]
         verbose_name = _("approval request")
         verbose_name_plural = _("approval requests")
         indexes = [

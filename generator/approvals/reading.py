@@ -27,8 +27,12 @@ class Request:
 def approval_read(*, approval: Approval) -> Request:
     batch = approval.batch
     params = run_params(batch.definition.app, batch_choices(batch, {}))
-    # The items asked about: not those that could not be used, nor left out of the start.
-    items = batch.items.exclude(state__in=[BatchItem.State.INVALID, BatchItem.State.READY])
+    # The items asked about: while it waits, those it holds (a retry's new items; a new
+    # batch's started ones); once answered, every item that was started.
+    if approval.pending:
+        items = batch.items.filter(state=BatchItem.State.WAITING)
+    else:
+        items = batch.items.exclude(state__in=[BatchItem.State.INVALID, BatchItem.State.READY])
     shown = list(
         items.order_by("index").prefetch_related(
             Prefetch("photos", queryset=InputImage.objects.order_by("form_id", "position"))

@@ -11,12 +11,15 @@ in the run's own transaction.
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, connections, transaction
 from django.db.models import Q
 from django.tasks import TaskResultStatus, task
 from django.utils import timezone, translation
@@ -47,15 +50,17 @@ State = Batch.State
 Item = BatchItem.State
 SLOT = "batch-send-slot"
 SENDING_LEASE = timedelta(minutes=5)
+PACER_PRIORITY = 10  # django.tasks: higher runs first among due jobs (polls are 0)
 
 
 # --- sending at a pace ---------------------------------------------------------------
 
 
-@task()
+@task(priority=PACER_PRIORITY)
 @traced_job
 def pace_batches() -> None:
-    """One tick of the pacer; the next tick is queued while there is work."""
+    """One tick of the pacer; the next tick is queued while there is work. It goes ahead
+    of the queue's polls and copies when due: a late tick is a batch sent late."""
     next_at = batches_send_tick()
     if next_at is not None:
         pace_batches.using(run_after=next_at).enqueue()
@@ -81,28 +86,14 @@ def batches_send_tick(*, now: datetime | None = None) -> datetime | None:
     if backoff_until and backoff_until > now:
         Chore.objects.filter(name=SLOT).update(next_run=backoff_until)
         return backoff_until
-    room = (
-        settings.BATCH_MAX_IN_FLIGHT
-        - Run.objects.filter(batch__isnull=False, state__in=RUN_IN_FLIGHT).count()
-    )
-    budget = min(room, max(1, round(settings.BATCH_SEND_RATE * tick.total_seconds())))
-    sent = 0
-    while sent < budget:
-        item = _claim_next(now)
-        if item is None:
-            break
-        outcome = _send(item)
-        sent += 1
-        if outcome == "sent":
-            metrics.batch_items_sent.inc()
-        if outcome == "storage away":
-            break
-        if outcome == "slow down":
-            metrics.upstream_backoffs.labels("/images/generate").inc()
-            until = timezone.now() + timedelta(seconds=settings.BATCH_BACKOFF_SECONDS)
-            cache.set(BACKOFF_KEY, until, timeout=settings.BATCH_BACKOFF_SECONDS + 1)
-            Chore.objects.filter(name=SLOT).update(next_run=until)
-            return until
+    per_tick = max(1, round(settings.BATCH_SEND_RATE * tick.total_seconds()))
+    pending = _slots_pending()  # this worker's slots of an earlier tick not yet used
+    budget = min(_room() - pending, per_tick - pending)
+    if budget > 0:
+        _send_spread(budget=budget, now=now)
+    backoff_until = cache.get(BACKOFF_KEY)
+    if backoff_until and backoff_until > now:
+        return backoff_until
     if (
         not BatchItem.objects.filter(state=Item.WAITING, batch__state=State.RUNNING).exists()
         and not BatchItem.objects.filter(state=Item.SENDING).exists()
@@ -111,12 +102,144 @@ def batches_send_tick(*, now: datetime | None = None) -> datetime | None:
     return now + tick
 
 
+def _room() -> int:
+    """How many more batch runs may go to A1 now (BATCH_MAX_IN_FLIGHT): runs at A1 and
+    items being sent count."""
+    return (
+        settings.BATCH_MAX_IN_FLIGHT
+        - Run.objects.filter(batch__isnull=False, state__in=RUN_IN_FLIGHT).count()
+        - BatchItem.objects.filter(state=Item.SENDING).count()
+    )
+
+
+def _send_spread(*, budget: int, now: datetime) -> None:
+    """Send up to `budget` items, one send interval (1 / BATCH_SEND_RATE) apart.
+
+    Each send is a slot on the send pool's threads (BATCH_SEND_THREADS): at its moment
+    the slot claims the next item in turn (fairness.py), so a batch started during the
+    tick has its first item out within one send interval, and sends overlap, so one
+    slow upload does not hold back the next. The tick itself returns at once: the
+    worker goes back to polls and copies. Each item is sent once by `run_start` with its
+    own key; nothing here retries it. A caller inside a transaction (a test's) has rows
+    other threads cannot see yet: its items are sent in turn on the caller's thread.
+    """
+    interval = 1.0 / settings.BATCH_SEND_RATE
+    started = time.monotonic()
+    if budget == 1 or connection.in_atomic_block:
+        for n in range(budget):
+            _pause_until(started + n * interval)
+            item = _claim_next(now)
+            if item is None:
+                return
+            try:
+                if _send_counted(item) in ("slow down", "storage away"):
+                    return
+            finally:
+                _sending_here_done(item)
+        return
+    for n in range(budget):
+        with _slots_lock:
+            _slots[0] += 1
+        _send_pool().submit(_send_slot, started + n * interval)
+
+
+def _send_slot(moment: float) -> str:
+    """One send slot on a pool thread: at `moment`, the next item in turn, if A1 has not
+    asked us to slow down and the in-flight cap has room. Gives its database connection
+    back afterwards."""
+    item = None
+    try:
+        _pause_until(moment)
+        with _slots_lock:
+            _slots[0] -= 1
+        now = timezone.now()
+        backoff_until = cache.get(BACKOFF_KEY)
+        if (backoff_until and backoff_until > now) or _room() <= 0:
+            return "skipped"
+        if time.monotonic() < _storage_away_until[0]:
+            return "skipped"  # an earlier slot found our storage away: this tick waits
+        item = _claim_next(now)
+        if item is None:
+            return "nothing"
+        outcome = _send_counted(item)
+        if outcome == "storage away":
+            _storage_away_until[0] = time.monotonic() + _tick_seconds()
+        return outcome
+    except Exception:
+        # A claimed item stays SENDING under its lease and is repaired (linked to its
+        # run if one was written, else waiting again): never sent again blindly.
+        logger.exception("Batch send slot failed (item %s)", item.pk if item else None)
+        return "refused"
+    finally:
+        if item is not None:
+            _sending_here_done(item)
+        connections.close_all()
+
+
+def _slots_pending() -> int:
+    with _slots_lock:
+        return _slots[0]
+
+
+def _send_counted(item: BatchItem) -> str:
+    """Send one item and act on its outcome: counted if sent; A1's "slow down" pushes
+    the send slot back for every batch (and every pacer) for BATCH_BACKOFF_SECONDS."""
+    outcome = _send(item)
+    if outcome == "sent":
+        metrics.batch_items_sent.inc()
+    if outcome == "slow down":
+        metrics.upstream_backoffs.labels("/images/generate").inc()
+        until = timezone.now() + timedelta(seconds=settings.BATCH_BACKOFF_SECONDS)
+        cache.set(BACKOFF_KEY, until, timeout=settings.BATCH_BACKOFF_SECONDS + 1)
+        Chore.objects.filter(name=SLOT).update(next_run=until)
+    return outcome
+
+
+def _pause_until(moment: float) -> None:
+    """The pace itself: the next item goes one send interval after the previous one."""
+    delay = moment - time.monotonic()
+    if delay > 0:
+        time.sleep(delay)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+_slots = [0]  # send slots queued on this worker's pool and not yet at their moment
+_slots_lock = threading.Lock()
+_storage_away_until = [0.0]  # monotonic: slots of this tick skip once storage was away
+# Items this worker process is sending right now (on its pool or the caller's thread).
+# The repair of "this worker's own" SENDING items (`_repair_sending(held_here=True)`)
+# leaves these alone: with sends on a pool, an item held here as a tick starts may be a
+# send still in progress, not one that broke off. Claims and the repair both hold
+# `_sending_here_lock`, so the repair never sees a claim that is not yet registered.
+_sending_here: set[int] = set()
+_sending_here_lock = threading.Lock()
+
+
+def _sending_here_done(item: BatchItem) -> None:
+    with _sending_here_lock:
+        _sending_here.discard(item.pk)
+
+
+def _send_pool() -> ThreadPoolExecutor:
+    """One pool per worker process: its threads keep their A1 connections between ticks."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(settings.BATCH_SEND_THREADS, thread_name_prefix="send")
+        return _pool
+
+
 def _claim_next(now: datetime) -> BatchItem | None:
-    """The next waiting item, fairly: people (and teams) take turns (fairness.py)."""
+    """The next waiting item, fairly: people (and teams) take turns (fairness.py).
+    A claimed item is registered as being sent here until `_sending_here_done`."""
     for pk in items_in_turn():
-        claimed = BatchItem.objects.filter(pk=pk, state=Item.WAITING).update(
-            state=Item.SENDING, claimed_until=now + SENDING_LEASE, claimed_by=worker_current()
-        )
+        with _sending_here_lock:
+            claimed = BatchItem.objects.filter(pk=pk, state=Item.WAITING).update(
+                state=Item.SENDING, claimed_until=now + SENDING_LEASE, claimed_by=worker_current()
+            )
+            if claimed:
+                _sending_here.add(pk)
         if claimed:
             return BatchItem.objects.select_related(
                 "batch", "batch__definition", "batch__user"
@@ -231,14 +354,23 @@ def _repair_sending(now: datetime, *, held_here: bool = True) -> int:
     sent, so no row means nothing sent). The outcome is looked up, never guessed.
 
     Whose: a killed worker's (its lease ran out, or it stopped beating), and this
-    worker's own (`held_here`): its task loop runs one job at a time, so an item it still
-    holds as a tick starts, or once it has lived through a database outage, belongs to a
-    tick that broke off (the database went away mid-send: its outcome write was lost),
-    not to one in progress. Returns how many were repaired."""
-    died = Q(claimed_until__lte=now) | held_by_dead(now)  # its lease ran out, or its worker
-    if held_here and worker_current():
-        died |= Q(claimed_by=worker_current())
-    stuck = BatchItem.objects.filter(died, state=Item.SENDING).select_related("batch")
+    worker's own (`held_here`): an item it still holds that none of its threads is
+    sending (`_sending_here`) belongs to a send that broke off (the database went away
+    mid-send: its outcome write was lost), not to one in progress. Items being sent here
+    are never touched. Returns how many were repaired."""
+    with _sending_here_lock:
+        died = Q(claimed_until__lte=now) | held_by_dead(now)  # its lease ran out, or its worker
+        if held_here and worker_current():
+            died |= Q(claimed_by=worker_current())
+        stuck = (
+            BatchItem.objects.filter(died, state=Item.SENDING)
+            .exclude(pk__in=list(_sending_here))
+            .select_related("batch")
+        )
+        return _repair_items(list(stuck))
+
+
+def _repair_items(stuck: list[BatchItem]) -> int:
     repaired = 0
     for item in stuck:
         run = Run.objects.filter(user_id=item.batch.user_id, idempotency_key=item.key).first()

@@ -512,7 +512,11 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
     """New items (new keys, same photos and texts) for items that failed or were
     refused, held and sent by the same rules as the first time; `api_key`: the script
     that asks (it pays, as for batch_start). Read under the batch's lock, so a double
-    submit retries (and pays for) each item once."""
+    submit retries (and pays for) each item once.
+
+    A retry is a new spend: quoted over the threshold that applies now (approvals), it
+    waits for a manager exactly as a new batch does, its points held meanwhile, however
+    the batch's first request was answered."""
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
         failed = list(
@@ -523,10 +527,11 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
         )
         if not failed:
             return 0
+        points = locked.points_per_item * len(failed)
         spend_check(
             user=locked.user,
             team=locked.team,
-            points=locked.points_per_item * len(failed),
+            points=points,
             app_id=locked.app_id,
             api_key=api_key,
         )
@@ -553,10 +558,18 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
             app_id=locked.app_id,
             app_name=locked.app_name,
         )
-        Batch.objects.filter(pk=batch.pk).update(
-            state=State.RUNNING, pause="", finished_at=None, api_key=api_key
-        )
-    pace_batches.enqueue()
+        threshold = approval_needed(team=locked.team, points=points)
+        if threshold is None:
+            Batch.objects.filter(pk=batch.pk).update(
+                state=State.RUNNING, pause="", finished_at=None, api_key=api_key
+            )
+        else:
+            Batch.objects.filter(pk=batch.pk).update(
+                state=State.AWAITING_APPROVAL, pause="", finished_at=None, api_key=api_key
+            )
+            approval_open(batch=locked, points=points, threshold=threshold)
+    if threshold is None:
+        pace_batches.enqueue()
     return len(failed)
 
 

@@ -288,6 +288,18 @@ def _cancel(request, batch: Batch) -> None:
 
 def _retry(request, batch: Batch) -> None:
     n = batches.batch_retry_failed(batch=batch)
+    batch.refresh_from_db(fields=["state"])
+    if batch.state == Batch.State.AWAITING_APPROVAL:
+        messages.info(
+            request,
+            ngettext(
+                "%(n)d item will be tried again once a manager approves it.",
+                "%(n)d items will be tried again once a manager approves them.",
+                n,
+            )
+            % {"n": n},
+        )
+        return
     messages.success(
         request,
         ngettext("%(n)d item will be tried again.", "%(n)d items will be tried again.", n)

@@ -1,4 +1,12 @@
-"""Enhance ("optimize", 3 points): sharpen and enlarge one of our images."""
+"""Enhance ("optimize", 3 points): sharpen and enlarge one of our images.
+
+An enhancement is paid work like a run, so it answers to the same approval threshold
+(`approvals.policy.approval_needed`, the rule runs and batches ask): quoted over it, it
+does not start. Unlike a run it cannot wait for a manager as a batch of one (a batch's
+items are app runs), and one enhancement is a single 3-point call, so over a threshold
+below 3 points it is refused before anything is held or sent, saying so and what a
+manager can do: the threshold is never passed without a manager's say.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +14,10 @@ import uuid
 
 from django.utils.translation import gettext as _
 
-from a1 import A1Error
+from a1 import A1Error, Code
 from common.images import ImageRejected, normalise
-from generator.errors import SubmitRefused
+from generator.approvals.policy import approval_needed
+from generator.errors import ApprovalRequired, SubmitRefused
 from generator.models import InputImage, ResultImage, Run
 from generator.runs.holds import run_abandon
 from generator.runs.messages import user_message
@@ -31,6 +40,7 @@ def enhance_start(*, user, source: ResultImage | InputImage, key: uuid.UUID, **o
     if not source.file:
         raise SubmitRefused(_("This image was not saved, so it cannot be enhanced."))
     team = billing_team(user=user)
+    _approval_check(team=team)
     is_result = isinstance(source, ResultImage)
     origin_run = source.run
     run, created = run_open(
@@ -64,6 +74,24 @@ def enhance_start(*, user, source: ResultImage | InputImage, key: uuid.UUID, **o
         return send_once(run, lambda: a1_client().optimize(path=path, image_url=image_url))
     except A1Error as exc:
         raise SubmitRefused(user_message(exc), code=exc.code) from exc
+
+
+def _approval_check(*, team) -> None:
+    """Over the threshold that applies, an enhancement does not start (see above)."""
+    threshold = approval_needed(team=team, points=ENHANCE_POINTS)
+    if threshold is None:
+        return
+    raise ApprovalRequired(
+        _(
+            "Enhancing costs %(points)d points, over the approval threshold of "
+            "%(threshold)d, and an enhancement cannot wait for approval: nothing was "
+            "spent. A manager of the team can raise the threshold to %(points)d or more."
+        )
+        % {"points": ENHANCE_POINTS, "threshold": threshold},
+        points=ENHANCE_POINTS,
+        threshold=threshold,
+        code=Code.APP_VIP_ONLY,
+    )
 
 
 def _upload_for(source: ResultImage | InputImage) -> tuple[str, str, list[str]]:

@@ -24,6 +24,7 @@ from generator.errors import SubmitRefused
 from generator.models import BatchItem, InputImage, Run, Team
 from generator.money.budgets import balance_alert_raise, spend_check
 from generator.money.ledger import Billing, ledger_hold, ledger_release
+from generator.runs.durations import first_poll_after
 from generator.runs.holds import run_refused
 from generator.runs.inputs import ImageSlot
 from generator.runs.photos import photos_attach
@@ -32,7 +33,6 @@ from generator.runs.workers import worker_current
 
 logger = logging.getLogger(__name__)
 
-FIRST_POLL_AFTER = timedelta(seconds=5)  # the API text asks for ~5 s before the first query
 State = Run.State
 # How long an answer A1 gave is held while the database is away, to be written when it
 # returns: longer than a restart or a failover (tens of seconds).
@@ -148,11 +148,13 @@ def send_once(run: Run, call: Callable[[], str]) -> Run:
         if exc.code == Code.BALANCE_INSUFFICIENT:
             balance_alert_raise(message=str(exc))
         raise
+    # The first query once the app's tasks usually end (durations.py), from A1's answer.
+    first_poll = timezone.now() + first_poll_after(kind=run.kind, app_id=run.app_id)
     started = {
         "task_id": task_id,
         "state": State.RUNNING,
         "submitted_at": now,
-        "next_poll_at": now + FIRST_POLL_AFTER,
+        "next_poll_at": first_poll,
         "stall_at": now + timedelta(seconds=settings.A1_STALL_AFTER),
     }
     # A run the sweeper gave up on as "unknown" while A1 was slow still gets its task.

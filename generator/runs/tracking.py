@@ -34,6 +34,7 @@ from generator.files.queue import files_intend, files_kept
 from generator.keys import webhooks
 from generator.models import ResultImage, Run
 from generator.money.ledger import ledger_release, ledger_spend
+from generator.runs.durations import task_seconds_note
 from generator.runs.holds import run_abandon
 from generator.runs.upstream import a1_client
 from generator.runs.workers import held_by_dead, worker_current
@@ -55,23 +56,47 @@ State = Run.State
 
 
 @task()
-def poll_run(run_id: str, trace: str = "") -> None:
+def poll_run(run_id: str, trace: str = "", priority: int = 0) -> None:
     """One step for one run, then the next step is queued for when it is due.
 
     A job whose claim fails (another job already polled this interval) ends quietly,
     so duplicate jobs die out instead of multiplying. `trace` is the traceparent of the
-    request that started the run (common/tracing.py), handed on to the next job.
+    request that started the run (common/tracing.py), handed on to the next job, and
+    `priority` (poll_priority) with it.
     """
     with tracing.job_span("poll_run", parent=trace, run_id=str(run_id)):
         next_at = run_poll(run_id=run_id)
     if next_at is not None:
-        poll_run.using(run_after=next_at).enqueue(run_id, trace=trace)
+        poll_run.using(run_after=next_at, priority=priority).enqueue(
+            run_id, trace=trace, priority=priority
+        )
+
+
+# When the worker's queue is behind, whose polls (and copies) go first: a run someone
+# started by hand, then batch runs of people within their share of batch runs at A1
+# (BATCH_MAX_IN_FLIGHT_PER_PERSON: a small batch beside a big one), then the rest of
+# the big batches. Due jobs run highest first; the pacer's tick is above them all.
+PRIORITY_BY_HAND, PRIORITY_WITHIN_SHARE, PRIORITY_BULK = 5, 2, 0
+
+
+def poll_priority(run: Run) -> int:
+    if run.batch_id is None:
+        return PRIORITY_BY_HAND
+    busy = Run.objects.filter(user_id=run.user_id, batch__isnull=False, state__in=IN_FLIGHT)
+    if busy.count() <= settings.BATCH_MAX_IN_FLIGHT_PER_PERSON:
+        return PRIORITY_WITHIN_SHARE
+    return PRIORITY_BULK
 
 
 def track(run: Run) -> None:
     """Hand the run to the worker once the transaction that started it commits."""
     when, pk, parent = run.next_poll_at, str(run.pk), tracing.traceparent()
-    transaction.on_commit(lambda: poll_run.using(run_after=when).enqueue(pk, trace=parent))
+    priority = poll_priority(run)
+    transaction.on_commit(
+        lambda: poll_run.using(run_after=when, priority=priority).enqueue(
+            pk, trace=parent, priority=priority
+        )
+    )
 
 
 def resume_due(*, grace: timedelta | None = None) -> int:
@@ -160,6 +185,14 @@ def run_poll(*, run_id) -> datetime | None:
         "poll_errors": 0,
     }
     if task_.state is TaskState.COMPLETED:
+        task_seconds_note(
+            kind=run.kind,
+            app_id=run.app_id,
+            task=task_,
+            submitted_at=run.submitted_at,
+            seen_at=now,
+            polls=run.poll_count,
+        )
         if not task_.images:
             _fail(lease, now, Run.Problem.NO_IMAGES, kind=run.kind, **seen)
             return None

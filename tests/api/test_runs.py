@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.models import Budget, Run
+from generator.models import ApprovalPolicy, Budget, Run
 from tests.live import ApiTestCase, assert_error_shape
 
 
@@ -76,6 +76,17 @@ class RunTests(ApiTestCase):
         enhanced = response.json()
         assert enhanced["kind"] == "enhance" and enhanced["points_quoted"] == 3
         assert Run.objects.get(pk=enhanced["id"]).api_key == self.key
+
+    def test_it_refuses_an_enhancement_over_the_approval_threshold_holding_nothing(self):
+        run = self.start_run().json()
+        self.finish(run["id"])
+        result_id = self.api("GET", f"/runs/{run['id']}").json()["results"][0]["id"]
+        ApprovalPolicy.objects.create(threshold=2)  # staff's, for everyone
+        response = self.api("POST", "/runs/enhance", json={"result_id": result_id})
+        body = assert_error_shape(response, 403, "approval_required")
+        assert (body["points"], body["threshold"]) == (3, 2)
+        assert not Run.objects.filter(kind=Run.Kind.ENHANCE).exists()
+        assert self.sandbox.calls("optimize") == 0
 
     def test_it_shows_a_teammate_shared_runs_only(self):
         shared = self.start_run(visibility="team").json()

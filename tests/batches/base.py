@@ -8,12 +8,14 @@ from generator.batches import checking as batch_checking
 from generator.batches import pacing as batch_pacing
 from generator.models import Batch
 from generator.schedules.models import Chore
-from tests.base import WATERCOLOR, TrackingTestCase, photo
+from tests.base import WATERCOLOR, PortalMixin, TrackingTestCase, photo
 
 SLOT = "cnet_17466175263110005"
 
 
-class BatchTestCase(TrackingTestCase):
+class BatchMixin(PortalMixin):
+    """The batch form, for test cases of either kind."""
+
     def batch_post(self, files, app_id=WATERCOLOR, **fields):
         data = {
             f"photos_{SLOT}": files,
@@ -36,6 +38,8 @@ class BatchTestCase(TrackingTestCase):
             pass
         return batch
 
+
+class BatchTestCase(BatchMixin, TrackingTestCase):
     def tick(self, times=1):
         """Pacer ticks, each as if its slot had come round: one item each."""
         for _ in range(times):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from a1 import Code
 from gateway.views import task_id_of
-from generator.models import InputImage, Run
+from generator.models import ApprovalPolicy, InputImage, Run
 from tests.base import WATERCOLOR
 from tests.conftest import image_bytes
 from tests.gateway.base import GatewayTestCase, envelope
@@ -71,6 +71,13 @@ class OptimizeTests(GatewayTestCase):
         assert run.kind == "enhance" and run.points_quoted == 3
         assert run.api_key == self.key and task_id_of(run) == task_id
         assert self.sandbox.calls("optimize") == 1
+
+    def test_it_answers_324019_over_the_approval_threshold_and_spends_nothing(self):
+        data = self.upload()
+        ApprovalPolicy.objects.create(threshold=2)  # staff's, for everyone
+        body = envelope(self.a1("POST", "/images/optimize", json=data), Code.APP_VIP_ONLY)
+        assert "over the approval threshold of 2" in body["msg"]
+        assert not Run.objects.exists() and self.sandbox.calls("optimize") == 0
 
     def test_it_answers_10001_without_path_or_image_url(self):
         envelope(self.a1("POST", "/images/optimize", json={"path": "x"}), Code.INVALID_PARAMS)
