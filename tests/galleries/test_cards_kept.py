@@ -71,6 +71,15 @@ class KeptCardTests(BaseTestCase):
         )
         assert "Select “Watercolour”" not in japanese
 
+    def test_it_names_the_person_on_a_team_card_and_not_on_the_same_card_in_history(self):
+        shared = self.make(team=self.team, visibility="team")
+        self.login()
+        team_card = card(self.client.get("/team/").content.decode(), shared)
+        assert f"<span>{self.owner.get_username()}</span>" in team_card
+        # The same run, kept as a team card a moment ago, is drawn as a history card.
+        history_card = card(self.client.get("/history/").content.decode(), shared)
+        assert f"<span>{self.owner.get_username()}</span>" not in history_card
+
     def test_it_keeps_the_favourite_button_right_after_a_change(self):
         run = self.make()
         self.login()

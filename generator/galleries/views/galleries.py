@@ -142,7 +142,7 @@ def _library_render(request, *, template: str, gallery: bool):
         before=request.GET.get("before"),
         after=request.GET.get("after"),
     )
-    _read_kept_cards(request, page.cards)
+    _read_kept_cards(request, page.cards, gallery=gallery)
     query = _known(request, FILTER_PARAMS)  # links carry the filters, never stray words
     context = {
         "form": form,
@@ -174,7 +174,7 @@ def _library_render(request, *, template: str, gallery: bool):
     return render(request, f"{template}#grid" if request.htmx else template, context)
 
 
-def _read_kept_cards(request, cards: list) -> None:
+def _read_kept_cards(request, cards: list, *, gallery: bool) -> None:
     """Every kept card of the page (and its favourite button) in one cache call: one round
     trip to Redis rather than two per card. The keys are the ones the template's
     `{% cache %}` tags make (templates/includes/run_grid.html), so a card read here is
@@ -185,7 +185,9 @@ def _read_kept_cards(request, cards: list) -> None:
     for card in cards:
         if not isinstance(card, Run):
             continue
-        wanted[make_template_fragment_key("gallery_card", [card_version(card)])] = (card, "kept")
+        # `gallery`: a team card names its person, a history card does not.
+        kept = make_template_fragment_key("gallery_card", [card_version(card), gallery])
+        wanted[kept] = (card, "kept")
         if card.user_id == request.user.id:
             vary = [card.pk, card.favourite, language, csrf, path]
             favourite = make_template_fragment_key("gallery_card_favourite", vary)
