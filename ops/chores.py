@@ -19,6 +19,7 @@ from generator.files.queue import remove_pending_files
 from generator.galleries.pages import prune_gallery_stamps
 from generator.keys.webhooks import resume_webhooks
 from generator.money.alerts import check_spend_alerts
+from generator.money.ledger import mend_ledger_months
 from generator.runs.photos import purge_staged_photos
 from generator.schedules.models import Chore
 from library.watch import watch_library
@@ -35,6 +36,7 @@ CHORES: dict[str, tuple[timedelta, Task[[], Any]]] = {
     "expire_approvals": (timedelta(minutes=1), expire_approvals),
     "watch_library": (timedelta(days=1), watch_library),
     "retention": (timedelta(days=1), apply_retention),
+    "mend_ledger_months": (timedelta(days=1), mend_ledger_months),
 }
 
 

@@ -29,8 +29,10 @@ from datetime import date
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, Sum
 from django.db.models.functions import TruncMonth
+from django.tasks import task
 from django.utils import timezone
 
+from common.tracing import traced_job
 from generator.models import ApiKey, BatchItem, LedgerEntry, LedgerMonth, Run, Team
 
 logger = logging.getLogger(__name__)
@@ -254,6 +256,71 @@ def points_held(*, run_ids=None, item_ids=None) -> int:
 def ledger_forget(*, user) -> int:
     """Erasure: the person's entries stay (their teams' and the account's totals must
     not change) but no longer say whose they were or which runs they were for; the
-    person's month totals go with their name."""
-    LedgerMonth.objects.filter(user=user).delete()
-    return LedgerEntry.objects.filter(user=user).update(user=None, run=None, item=None)
+    person's month totals go with their name, in the same transaction (entries first,
+    so the totals never name points no entry names)."""
+    with transaction.atomic():
+        forgotten = LedgerEntry.objects.filter(user=user).update(user=None, run=None, item=None)
+        LedgerMonth.objects.filter(user=user).delete()
+    return forgotten
+
+
+def ledger_months_mend() -> int:
+    """Check every month total against the entries and mend those that differ; how many
+    differed (0 when the totals hold, which is what every write keeps).
+
+    What could make them differ: an entry written without its total (a process of an
+    older release during a rolling deploy, a hand repair of the entries). The budget
+    check trusts the totals, so the daily chore (ops/chores.py) and operators after a
+    deploy (docs/operators.md) run this. The comparison reads the entries and the totals
+    in one snapshot (REPEATABLE READ on PostgreSQL; SQLite's transactions are snapshots);
+    the mending adds each difference with F() in a short transaction of its own, so a
+    write that lands meanwhile is counted once, by itself."""
+    connection = transaction.get_connection()
+    snapshot = connection.vendor == "postgresql" and not connection.in_atomic_block
+    with transaction.atomic():
+        if snapshot:
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        expected: dict[tuple[str, int, date], int] = {}
+        for payer in PAYERS:
+            field = payer.removesuffix("_id")
+            sums = (
+                LedgerEntry.objects.filter(**{f"{field}__isnull": False})
+                .annotate(month=TruncMonth("day"))
+                .order_by()
+                .values(payer, "month")
+                .annotate(points=Sum("points"))
+            )
+            for row in sums:
+                expected[(payer, row[payer], row["month"])] = row["points"]
+        kept: dict[tuple[str, int, date], int] = {}
+        for row in LedgerMonth.objects.values(*PAYERS, "month", "points"):
+            payer = next(p for p in PAYERS if row[p] is not None)
+            kept[(payer, row[payer], row["month"])] = row["points"]
+    differences = {
+        key: expected.get(key, 0) - kept.get(key, 0)
+        for key in expected.keys() | kept.keys()
+        if expected.get(key, 0) != kept.get(key, 0)
+    }
+    for (payer, pk, month), points in sorted(differences.items()):
+        with transaction.atomic():
+            row = LedgerMonth.objects.filter(**{payer: pk}, month=month)
+            if not row.update(points=F("points") + points):
+                try:
+                    with transaction.atomic():
+                        LedgerMonth.objects.create(**{payer: pk}, month=month, points=points)
+                except IntegrityError:
+                    row.update(points=F("points") + points)
+    if differences:
+        logger.error(
+            "Month totals of points differed from the ledger for %d payer-months; mended",
+            len(differences),
+        )
+    return len(differences)
+
+
+@task()
+@traced_job
+def mend_ledger_months() -> int:
+    """The daily chore of `ledger_months_mend`."""
+    return ledger_months_mend()

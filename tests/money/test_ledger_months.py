@@ -6,11 +6,13 @@ import uuid
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 
 from generator.keys import services as keys
 from generator.models import LedgerEntry, LedgerMonth, Run
 from generator.money import budgets, ledger
 from lifecycle.erasure import user_erase
+from ops.chores import CHORES
 from tests.base import TrackingTestCase
 
 
@@ -84,3 +86,31 @@ class LedgerMonthTests(TrackingTestCase):
         assert ledger.points_used(user=self.owner, since=since) == entries_sum(
             user=self.owner, day__gte=since
         )
+
+    def test_it_mends_totals_an_older_release_left_short_so_the_budget_check_sees_them(self):
+        budgets_before = ledger.points_used(user=self.owner)
+        run = Run.objects.create(user=self.owner, idempotency_key=uuid.uuid4(), app_id="x")
+        # An entry written without its total, as a process of an older release would.
+        LedgerEntry.objects.create(
+            kind=LedgerEntry.Kind.SPEND,
+            points=9,
+            day=timezone.localdate(),
+            user=self.owner,
+            team=self.team,
+            run=run,
+        )
+        assert ledger.points_used(user=self.owner) == budgets_before  # the total is short
+        assert ledger.ledger_months_mend() == 2  # the person's month and the team's
+        assert ledger.points_used(user=self.owner) == budgets_before + 9
+        assert ledger.points_used(team=self.team) == entries_sum(team=self.team)
+        assert ledger.ledger_months_mend() == 0  # nothing left to mend
+        self.assert_totals_match_the_entries()
+
+    def test_it_runs_the_mending_every_day_on_the_workers(self):
+        period, chore = CHORES["mend_ledger_months"]
+        assert period.days == 1
+        LedgerMonth.objects.filter(user=self.owner).delete()
+        self.finished(user=self.owner, team=str(self.team.pk))
+        LedgerMonth.objects.filter(user=self.owner).delete()
+        assert chore.call() == 1
+        assert ledger.points_used(user=self.owner) == entries_sum(user=self.owner) > 0
