@@ -44,7 +44,7 @@ class Operation:
     method: str
     path: str
     summary: str
-    description: str
+    description: list[str]
     anchor: str
     parameters: list[Field]
     body: list[tuple[str, str, str]]  # (content type, shape, schema name to link)
@@ -55,7 +55,7 @@ class Operation:
 @dataclass(frozen=True)
 class Shape:
     name: str
-    description: str
+    description: list[str]
     fields: list[Field]
     one_of: list[str] = field(default_factory=list)
 
@@ -86,6 +86,12 @@ def _kind(schema: dict[str, Any]) -> tuple[str, str]:
     if schema.get("enum"):
         kind = f"{kind}: " + ", ".join(str(value) for value in schema["enum"])
     return str(kind), ""
+
+
+def prose(text: str) -> list[str]:
+    """A docstring's paragraphs, each on one line (its hard wraps are the source's, not
+    the reader's)."""
+    return [" ".join(part.split()) for part in text.split("\n\n") if part.strip()]
 
 
 def _content(content: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -142,7 +148,7 @@ def reference_build(*, schema: dict[str, Any]) -> tuple[list[Group], list[Shape]
                     method=method.upper(),
                     path=path,
                     summary=operation.get("summary", ""),
-                    description=operation.get("description", ""),
+                    description=prose(operation.get("description", "")),
                     anchor=operation.get("operationId", f"{method}-{path}"),
                     parameters=parameters,
                     body=_content(body.get("content", {})),
@@ -153,7 +159,7 @@ def reference_build(*, schema: dict[str, Any]) -> tuple[list[Group], list[Shape]
     shapes = [
         Shape(
             name,
-            shape.get("description", ""),
+            prose(shape.get("description", "")),
             _fields(shape),
             [" + ".join(branch.get("required", [])) for branch in shape.get("oneOf", [])],
         )
