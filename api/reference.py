@@ -84,7 +84,7 @@ def _kind(schema: dict[str, Any]) -> tuple[str, str]:
     if schema.get("format"):
         kind = f"{kind} ({schema['format']})"
     if schema.get("enum"):
-        kind = f"{kind}: " + ", ".join(str(value) for value in schema["enum"])
+        kind = f"{kind}: " + ", ".join(json.dumps(value) for value in schema["enum"])
     return str(kind), ""
 
 

@@ -105,3 +105,6 @@ def test_it_builds_the_reference_from_the_api_itself():
     groups, shapes = reference_build(schema=api.get_openapi_schema())
     assert any(op.path == "/api/v1/me" for group in groups for op in group.operations)
     assert any(shape.name == "EnhanceIn" and shape.one_of for shape in shapes)
+    run_in = next(shape for shape in shapes if shape.name == "RunIn")
+    visibility = next(f for f in run_in.fields if f.name == "visibility")
+    assert visibility.kind == 'string: "", "private", "team"'  # the empty choice is seen
