@@ -1,7 +1,8 @@
 """The REST API under /api/v1/: one router per concept, calling the same services.
 
-django-ninja builds the OpenAPI schema from the type hints and serves Swagger UI from
-its bundled static files (no CDN, no inline script: CSP holds).
+django-ninja builds the OpenAPI schema from the type hints; the docs page is a reference
+drawn from it on the server (api/reference.py), with Swagger UI from ninja's bundled
+static files only when a person asks to try a call (no CDN, no inline script: CSP holds).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from django.http import HttpRequest, HttpResponseNotAllowed
 from django.urls import URLPattern, path, re_path
 from django.utils import translation
 from django.views.generic import RedirectView
-from ninja import Swagger
 
 from api import account, apps, batches, history, presets, results, runs, uploads
 from api.auth import KeyAuth, SessionAuth
@@ -27,6 +27,7 @@ from api.errors import (
     not_found,
 )
 from api.openapi import ExactSchemaApi
+from api.reference import ReferenceDocs
 from generator.keys import services as keys
 
 DESCRIPTION = """
@@ -78,7 +79,7 @@ api = ExactSchemaApi(
     description=DESCRIPTION,
     urls_namespace="api-v1",
     auth=[KeyAuth(), SessionAuth()],
-    docs=Swagger(settings={"persistAuthorization": False, "tryItOutEnabled": False}),
+    docs=ReferenceDocs(settings={"persistAuthorization": False, "tryItOutEnabled": False}),
     docs_decorator=_docs_access,
 )
 api.add_decorator(_in_english)
