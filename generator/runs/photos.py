@@ -9,6 +9,8 @@ made for a remix, a batch item or a retry refer to it (services/photo_owners.py)
 from __future__ import annotations
 
 import logging
+import threading
+import zlib
 from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import PurePosixPath
@@ -166,24 +168,41 @@ def photos_upload(
     """
     client = a1_client()
     for name, image in photos.items():
-        if not image.a1_path:
-            _reuse_earlier_upload(image)
-        if image.a1_path:
-            continue
-        if progress is not None:
-            progress()
-        try:
-            with image.file.open("rb") as fh:
-                content = fh.read()
-        except Exception as exc:  # our storage (S3 answering 503, a disk away): not A1
-            raise StorageUnavailable(PHOTO_NOT_READ) from exc
-        try:
-            upload = client.upload_file(content, f"photo{_suffix(image)}")
-        except A1Error as exc:
-            field = name if is_image_error(exc) else None
-            raise SubmitRefused(user_message(exc), field, exc.code) from exc
-        image.a1_image_url, image.a1_path = upload.image_url, upload.path
-        image.save(update_fields=["a1_image_url", "a1_path"])
+        with _upload_lock(image):
+            _upload_one(client, name, image, progress)
+
+
+def _upload_lock(image: InputImage) -> threading.Lock:
+    """One lock per kept file (striped): the batch pacer sends items on several threads,
+    and items that share a photo must find the first one's upload, not upload it again.
+    Workers of other processes may still upload a shared photo once each (harmless: an
+    upload spends no points)."""
+    return _UPLOAD_LOCKS[zlib.crc32((image.file.name or "").encode()) % len(_UPLOAD_LOCKS)]
+
+
+_UPLOAD_LOCKS = [threading.Lock() for _ in range(64)]
+
+
+def _upload_one(client, name: str, image: InputImage, progress) -> None:
+    """One photo to A1, unless a row of the same kept file was sent already."""
+    if not image.a1_path:
+        _reuse_earlier_upload(image)
+    if image.a1_path:
+        return
+    if progress is not None:
+        progress()
+    try:
+        with image.file.open("rb") as fh:
+            content = fh.read()
+    except Exception as exc:  # our storage (S3 answering 503, a disk away): not A1
+        raise StorageUnavailable(PHOTO_NOT_READ) from exc
+    try:
+        upload = client.upload_file(content, f"photo{_suffix(image)}")
+    except A1Error as exc:
+        field = name if is_image_error(exc) else None
+        raise SubmitRefused(user_message(exc), field, exc.code) from exc
+    image.a1_image_url, image.a1_path = upload.image_url, upload.path
+    image.save(update_fields=["a1_image_url", "a1_path"])
 
 
 def _suffix(image: InputImage) -> str:
