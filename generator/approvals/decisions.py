@@ -73,7 +73,8 @@ def approval_decide(*, approval: Approval, by, approve: bool, reason: str = "") 
         act = Act.APPROVAL_GIVEN if approve else Act.APPROVAL_REFUSED
         approval_audit(approval=locked, act=act, before=before)
         pk = locked.pk
-        transaction.on_commit(lambda: tell_requester.enqueue(pk))
+        if stands:  # a stale one changed nothing the requester or their script could see
+            transaction.on_commit(lambda: tell_requester.enqueue(pk))
     return locked
 
 
@@ -117,7 +118,8 @@ def approvals_expire(*, now=None) -> int:
                     approval.batch, Batch.State.EXPIRED, _("The request for approval expired.")
                 )
             approval_audit(approval=approval, act=Act.APPROVAL_EXPIRED, before=before)
-            transaction.on_commit(partial(tell_requester.enqueue, pk))
+            if stands:  # not "its points were released" of a batch that runs on
+                transaction.on_commit(partial(tell_requester.enqueue, pk))
         ended += 1
     return ended
 
