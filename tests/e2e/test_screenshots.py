@@ -236,7 +236,7 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("batches", "/batches/", True),
         ("batch-awaiting", f"/batches/{world['waiting'].pk}/", True),
         ("approvals", "/approvals/", True),
-        ("approval", f"/approvals/{world['waiting'].approval.pk}/", True),
+        ("approval", f"/approvals/{world['waiting'].approvals.first().pk}/", True),
         ("compare", "/compare/?r={}&r={}".format(*world["pair"]), True),
         ("account", "/account/", True),
         ("profile", "/accounts/profile/", True),
