@@ -27,3 +27,4 @@ class ApprovalAdmin(ReadOnlyAdmin):
     list_display = ["created", "requested_by", "team", "points", "threshold", "state", "decided_by"]
     list_filter = ["state"]
     search_fields = ["requested_by__username", "team__name", "reason"]
+    exclude = ["items"]  # a batch's thousands of items: the approval's page lists them

@@ -19,6 +19,7 @@ from generator.approvals.models import Approval
 from generator.approvals.requests import (
     _state,
     approval_audit,
+    approval_stands,
     may_decide,
     tell_requester,
 )
@@ -56,25 +57,34 @@ def approval_decide(*, approval: Approval, by, approve: bool, reason: str = "") 
                 _("This request was already answered: %(state)s.")
                 % {"state": locked.get_state_display()}
             )
+        # The batch's row locked too, so no retry or pacer moves it while this answers.
+        locked.batch = Batch.objects.select_for_update().get(pk=locked.batch_id)
+        stands = approval_stands(locked)
         before = _state(locked)
         locked.state = State.APPROVED if approve else State.REFUSED
         locked.reason = "" if approve else reason
         locked.decided_by, locked.decided_at = by, timezone.now()
         locked.save(update_fields=["state", "reason", "decided_by", "decided_at"])
         if approve:
-            if not batch_approved(batch=locked.batch):
+            if not stands or not batch_approved(batch=locked.batch):
                 raise DecisionRefused(_("This batch no longer waits for approval."))
-        else:
+        elif stands:
             _release(locked.batch, Batch.State.REFUSED, _("Refused by a manager."))
         act = Act.APPROVAL_GIVEN if approve else Act.APPROVAL_REFUSED
         approval_audit(approval=locked, act=act, before=before)
         pk = locked.pk
-        transaction.on_commit(lambda: tell_requester.enqueue(pk))
+        if stands:  # a stale one changed nothing the requester or their script could see
+            transaction.on_commit(lambda: tell_requester.enqueue(pk))
     return locked
 
 
 def _release(batch: Batch, state: str, reason: str) -> None:
-    """Cancel the waiting items (their holds released) and say why the batch ended."""
+    """Cancel the waiting items (their holds released) and say why the batch ended.
+    Only for the request that stands (`approval_stands`): while a batch awaits approval,
+    its waiting items are exactly those its newest request holds (a retry is refused
+    while a batch waits or runs), so nothing a manager approved earlier is cancelled.
+    A stale request ends without this: its items, if any still wait, went with the
+    batch's approval and are spent or released by the pacer, once."""
     batches_cancel(batches=Batch.objects.filter(pk=batch.pk), reason=reason)
     Batch.objects.filter(pk=batch.pk, state=Batch.State.CANCELLED).update(
         state=state, finished_at=timezone.now()
@@ -98,12 +108,18 @@ def approvals_expire(*, now=None) -> int:
             )
             if approval is None:
                 continue  # answered meanwhile
+            approval.batch = Batch.objects.select_for_update().get(pk=approval.batch_id)
+            stands = approval_stands(approval)
             before = _state(approval)
             approval.state, approval.decided_at = State.EXPIRED, now
             approval.save(update_fields=["state", "decided_at"])
-            _release(approval.batch, Batch.State.EXPIRED, _("The request for approval expired."))
+            if stands:
+                _release(
+                    approval.batch, Batch.State.EXPIRED, _("The request for approval expired.")
+                )
             approval_audit(approval=approval, act=Act.APPROVAL_EXPIRED, before=before)
-            transaction.on_commit(partial(tell_requester.enqueue, pk))
+            if stands:  # not "its points were released" of a batch that runs on
+                transaction.on_commit(partial(tell_requester.enqueue, pk))
         ended += 1
     return ended
 

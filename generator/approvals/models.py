@@ -48,6 +48,9 @@ class Approval(models.Model):
 
     # A batch asks again for each retry over the threshold: its requests, newest first.
     batch = models.ForeignKey("generator.Batch", on_delete=models.CASCADE, related_name="approvals")
+    # Exactly the items this request holds and asks about (a new batch's started items, a
+    # retry's new ones): what the manager reads, and what its answer may release.
+    items = models.ManyToManyField("generator.BatchItem", blank=True, related_name="approvals")
     team = models.ForeignKey(
         "generator.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -27,12 +27,14 @@ class Request:
 def approval_read(*, approval: Approval) -> Request:
     batch = approval.batch
     params = run_params(batch.definition.app, batch_choices(batch, {}))
-    # The items asked about: while it waits, those it holds (a retry's new items; a new
-    # batch's started ones); once answered, every item that was started.
-    if approval.pending:
-        items = batch.items.filter(state=BatchItem.State.WAITING)
-    else:
+    # Exactly the items it asked about (a retry's new items; a new batch's started ones),
+    # whose points are the quote. Requests from before they were recorded: the waiting
+    # items while pending, else every item started.
+    items = BatchItem.objects.filter(approvals=approval)
+    if not items.exists():
         items = batch.items.exclude(state__in=[BatchItem.State.INVALID, BatchItem.State.READY])
+        if approval.pending:
+            items = batch.items.filter(state=BatchItem.State.WAITING)
     shown = list(
         items.order_by("index").prefetch_related(
             Prefetch("photos", queryset=InputImage.objects.order_by("form_id", "position"))

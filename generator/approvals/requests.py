@@ -32,9 +32,9 @@ from generator.teams.models import Membership
 logger = logging.getLogger(__name__)
 
 
-def approval_open(*, batch, points: int, threshold: int) -> Approval:
-    """The request for a batch just held (in the caller's transaction), and its notice
-    queued for the managers once it commits."""
+def approval_open(*, batch, items, points: int, threshold: int) -> Approval:
+    """The request for a batch's `items` just held (in the caller's transaction), and its
+    notice queued for the managers once it commits."""
     approval = Approval.objects.create(
         batch=batch,
         team=batch.team,
@@ -43,6 +43,7 @@ def approval_open(*, batch, points: int, threshold: int) -> Approval:
         threshold=threshold,
         expires_at=timezone.now() + timedelta(hours=settings.APPROVAL_HOURS),
     )
+    approval.items.set(items)
     audit_record(
         act=Act.APPROVAL_REQUESTED,
         subject=batch.user,
@@ -61,6 +62,22 @@ def _target(approval: Approval) -> str:
 
 def _state(approval: Approval) -> dict:
     return {"state": approval.state, "points": approval.points, "reason": approval.reason}
+
+
+def approval_stands(approval: Approval) -> bool:
+    """Whether an answer to this request may move its batch: the batch still awaits
+    approval and this is its newest pending request. Any other pending one is stale (left
+    from before a retry was refused while a batch waited or ran): it ends without
+    touching the batch, whose items answer to the request that moved it."""
+    if approval.state != Approval.State.PENDING:
+        return False
+    newest = (
+        Approval.objects.filter(batch_id=approval.batch_id, state=Approval.State.PENDING)
+        .order_by("-created", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return newest == approval.pk and approval.batch.state == approval.batch.State.AWAITING_APPROVAL
 
 
 def deciders_of(approval: Approval) -> QuerySet:

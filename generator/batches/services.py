@@ -27,6 +27,7 @@ from common.zips import zip_spool
 from generator.approvals.policy import approval_needed
 from generator.approvals.requests import approval_open
 from generator.batches.checking import check_batch, upload_keep, uploads_release
+from generator.batches.fairness import RUN_IN_FLIGHT
 from generator.batches.inputs import (
     ItemPlan,
     Source,
@@ -445,7 +446,7 @@ def batch_start(
             )
         else:
             Batch.objects.filter(pk=batch.pk).update(state=State.AWAITING_APPROVAL, api_key=api_key)
-            approval_open(batch=locked, points=per * count, threshold=threshold)
+            approval_open(batch=locked, items=chosen, points=per * count, threshold=threshold)
     if threshold is None:
         pace_batches.enqueue()
     batch.refresh_from_db()
@@ -516,9 +517,19 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
 
     A retry is a new spend: quoted over the threshold that applies now (approvals), it
     waits for a manager exactly as a new batch does, its points held meanwhile, however
-    the batch's first request was answered."""
+    the batch's first request was answered.
+    No later request undoes an earlier answer: refused while the batch awaits approval,
+    and, when it needs approval, while any item is still to send or in flight (it would
+    stop approved items), so a batch only ever waits with its request's own items."""
     with transaction.atomic():
         locked = Batch.objects.select_for_update().get(pk=batch.pk)
+        if locked.state == State.AWAITING_APPROVAL:
+            raise SubmitRefused(
+                _(
+                    "This batch awaits a manager's approval. Retry its failed items once "
+                    "the request is answered."
+                )
+            )
         failed = list(
             locked.items.filter(
                 Q(state=Item.REFUSED) | Q(run__state=Run.State.FAILED),
@@ -528,6 +539,18 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
         if not failed:
             return 0
         points = locked.points_per_item * len(failed)
+        threshold = approval_needed(team=locked.team, points=points)
+        open_work = Q(state__in=[Item.WAITING, Item.SENDING, Item.CHECKING]) | Q(
+            run__state__in=[*RUN_IN_FLIGHT, Run.State.COPYING]
+        )
+        if threshold is not None and locked.items.filter(open_work).exists():
+            raise SubmitRefused(
+                _(
+                    "Retrying these items (%(points)d points) needs a manager's approval. "
+                    "Retry the failed items once the batch has finished."
+                )
+                % {"points": points}
+            )
         spend_check(
             user=locked.user,
             team=locked.team,
@@ -558,7 +581,6 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
             app_id=locked.app_id,
             app_name=locked.app_name,
         )
-        threshold = approval_needed(team=locked.team, points=points)
         if threshold is None:
             Batch.objects.filter(pk=batch.pk).update(
                 state=State.RUNNING, pause="", finished_at=None, api_key=api_key
@@ -567,7 +589,7 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
             Batch.objects.filter(pk=batch.pk).update(
                 state=State.AWAITING_APPROVAL, pause="", finished_at=None, api_key=api_key
             )
-            approval_open(batch=locked, points=points, threshold=threshold)
+            approval_open(batch=locked, items=new_items, points=points, threshold=threshold)
     if threshold is None:
         pace_batches.enqueue()
     return len(failed)

@@ -5,12 +5,15 @@ hold and answer as a new batch), and an enhancement over it does not start."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from generator.approvals.decisions import approvals_expire
 from generator.audit.models import AuditEntry
 from generator.batches import checking as batch_checking
-from generator.models import Approval, ApprovalPolicy, Batch, Run, Team
+from generator.models import Approval, ApprovalPolicy, Batch, LedgerEntry, Run, Team
 from generator.money.ledger import points_used
 from tests.base import photo
 from tests.batches.base import BatchTestCase
@@ -85,6 +88,150 @@ class RetryTests(BatchTestCase):
         }
         self.tick(times=3)
         assert self.sandbox.calls("generate") == 3
+
+    def retried_and_approved(self) -> tuple[Batch, Approval]:
+        """A finished batch whose 3 failed items were retried, the retry approved and its
+        items still waiting for the pacer (the batch running)."""
+        batch = self.approved_batch_with_failures(n=3, failing=3)
+        self.client.post(f"{batch.get_absolute_url()}retry/")
+        again = Approval.objects.filter(batch=batch)[0]  # the newest
+        self.client.force_login(self.owner)
+        self.client.post(f"/approvals/{again.pk}/answer/", {"answer": "approve"})
+        batch.refresh_from_db()
+        assert batch.state == "running"
+        return batch, again
+
+    def stale_request(self, batch: Batch, *, created=None) -> Approval:
+        """A second pending request beside the batch, as retries made before they were
+        refused while a batch waited or ran could leave."""
+        now = timezone.now()
+        return Approval.objects.create(
+            batch=batch,
+            team=self.team,
+            requested_by=self.teammate,
+            points=3,
+            threshold=2,
+            created=created or now,
+            expires_at=now + timedelta(hours=1),
+        )
+
+    def assert_each_hold_closed_once(self, batch: Batch):
+        """Every retried item held once and released once (it became a run, whose own
+        hold took over), and nothing of them left held."""
+        for item in batch.items.filter(retry_of__isnull=False):
+            kinds = sorted(LedgerEntry.objects.filter(item=item).values_list("kind", flat=True))
+            assert kinds == ["hold", "release"], (item.index, kinds)
+
+    def test_a_retry_while_the_batch_awaits_approval_is_refused_and_holds_nothing(self):
+        batch = self.approved_batch_with_failures(n=3, failing=3)
+        self.client.post(f"{batch.get_absolute_url()}retry/")
+        used = points_used(team=self.team)
+        entries = LedgerEntry.objects.count()
+        page = self.client.post(
+            f"{batch.get_absolute_url()}retry/", follow=True, HTTP_ACCEPT_LANGUAGE="en"
+        ).content.decode()
+        assert "This batch awaits a manager&#x27;s approval." in page
+        ja = self.client.post(
+            f"{batch.get_absolute_url()}retry/", follow=True, HTTP_ACCEPT_LANGUAGE="ja"
+        ).content.decode()
+        assert "このバッチはマネージャーの承認待ちです。" in ja
+        assert Approval.objects.filter(batch=batch, state="pending").count() == 1
+        assert batch.items.count() == 6
+        assert (points_used(team=self.team), LedgerEntry.objects.count()) == (used, entries)
+
+    def test_a_retry_that_needs_approval_waits_until_nothing_is_in_flight(self):
+        batch = self.approved_batch_with_failures(n=4, failing=3)  # the 4th still runs
+        used = points_used(team=self.team)
+        page = self.client.post(f"{batch.get_absolute_url()}retry/", follow=True).content.decode()
+        assert "Retry the failed items once the batch has finished." in page
+        ja = self.client.post(
+            f"{batch.get_absolute_url()}retry/", follow=True, HTTP_ACCEPT_LANGUAGE="ja"
+        ).content.decode()
+        assert "バッチが終わってから、失敗した項目を再試行してください。" in ja
+        batch.refresh_from_db()
+        assert batch.state == "running" and batch.items.count() == 4
+        assert Approval.objects.filter(batch=batch).count() == 1
+        assert points_used(team=self.team) == used
+        last = batch.runs.order_by("-created").first()
+        self.finish_upstream(last)
+        self.poll(last)
+        page = self.client.post(f"{batch.get_absolute_url()}retry/", follow=True).content.decode()
+        assert "3 items will be tried again once a manager approves them." in page
+        batch.refresh_from_db()
+        assert batch.state == "awaiting_approval"
+
+    def test_the_manager_reads_exactly_the_retried_items(self):
+        batch = self.approved_batch_with_failures(n=4, failing=3)
+        last = batch.runs.order_by("-created").first()
+        self.finish_upstream(last)
+        self.poll(last)
+        self.client.post(f"{batch.get_absolute_url()}retry/")
+        again = Approval.objects.filter(batch=batch).first()
+        retried = {
+            str(p)
+            for p in batch.items.filter(retry_of__isnull=False).values_list("photos", flat=True)
+        }
+        assert len(retried) == 3
+        self.client.force_login(self.owner)
+        for answered in (False, True):
+            html = self.client.get(f"/approvals/{again.pk}/").content.decode()
+            shown = set(re.findall(rf"/approvals/{again.pk}/photos/([0-9a-f-]+)", html))
+            assert shown == retried, answered
+            assert "3 items × 1 points = <strong>3</strong> points" in html
+            self.client.post(f"/approvals/{again.pk}/answer/", {"answer": "approve"})
+
+    def test_refusing_a_stale_request_leaves_the_running_batch_and_its_items_alone(self):
+        batch, _ = self.retried_and_approved()
+        stale = self.stale_request(batch)
+        used, entries = points_used(team=self.team), LedgerEntry.objects.count()
+        with self.captureOnCommitCallbacks() as told:
+            self.client.post(
+                f"/approvals/{stale.pk}/answer/", {"answer": "refuse", "reason": "Old"}
+            )
+        assert told == []  # not "refused, its points released": the batch runs on
+        stale.refresh_from_db()
+        batch.refresh_from_db()
+        assert (stale.state, batch.state) == ("refused", "running")
+        retried = batch.items.filter(retry_of__isnull=False)
+        assert set(retried.values_list("state", flat=True)) == {"waiting"}
+        assert (points_used(team=self.team), LedgerEntry.objects.count()) == (used, entries)
+        self.tick(times=3)
+        assert self.sandbox.calls("generate") == 6
+        assert set(retried.values_list("state", flat=True)) == {"sent"}
+        self.assert_each_hold_closed_once(batch)
+
+    def test_a_stale_request_expiring_leaves_the_running_batch_and_its_items_alone(self):
+        batch, _ = self.retried_and_approved()
+        self.stale_request(batch)
+        used, entries = points_used(team=self.team), LedgerEntry.objects.count()
+        with self.captureOnCommitCallbacks() as told:
+            assert approvals_expire(now=timezone.now() + timedelta(hours=2)) == 1
+        assert told == []
+        batch.refresh_from_db()
+        assert batch.state == "running"
+        assert Approval.objects.filter(batch=batch).values_list("state", flat=True)[0] == "expired"
+        retried = batch.items.filter(retry_of__isnull=False)
+        assert set(retried.values_list("state", flat=True)) == {"waiting"}
+        assert (points_used(team=self.team), LedgerEntry.objects.count()) == (used, entries)
+        self.tick(times=3)
+        assert set(retried.values_list("state", flat=True)) == {"sent"}
+        self.assert_each_hold_closed_once(batch)
+
+    def test_of_two_pending_requests_only_the_newest_moves_the_batch(self):
+        batch = self.approved_batch_with_failures(n=3, failing=3)
+        self.client.post(f"{batch.get_absolute_url()}retry/")
+        newest = Approval.objects.filter(batch=batch).first()
+        stale = self.stale_request(batch, created=newest.created - timedelta(minutes=1))
+        self.client.force_login(self.owner)
+        self.client.post(f"/approvals/{stale.pk}/answer/", {"answer": "refuse", "reason": "Old"})
+        batch.refresh_from_db()
+        assert batch.state == "awaiting_approval"
+        retried = batch.items.filter(retry_of__isnull=False)
+        assert set(retried.values_list("state", flat=True)) == {"waiting"}
+        self.client.post(f"/approvals/{newest.pk}/answer/", {"answer": "approve"})
+        self.tick(times=3)
+        assert self.sandbox.calls("generate") == 6
+        self.assert_each_hold_closed_once(batch)
 
     def test_a_retry_under_the_threshold_starts_at_once(self):
         batch = self.approved_batch_with_failures(n=3, failing=1)
