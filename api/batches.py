@@ -19,6 +19,7 @@ from api.runs import photos_for, run_key, site_base
 from api.schemas import BatchIn, BatchOut, errors, run_choices_of
 from common.zips import zip_response
 from generator.access import owned_or_404, visible_or_404
+from generator.batches import archive
 from generator.batches import services as batches
 from generator.batches import status as batch_status
 from generator.batches.services import ItemSpec
@@ -138,5 +139,5 @@ def batch_cancel(request: HttpRequest, batch_id: str):
 def batch_zip(request: HttpRequest, batch_id: str):
     """Every saved result, named after its item, streamed."""
     batch = visible_or_404(request.user, Batch, batch_id)
-    name, spool = batches.batch_zip(batch=batch)
+    name, spool = archive.batch_zip(batch=batch)
     return zip_response(spool, filename=name)

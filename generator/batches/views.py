@@ -15,7 +15,7 @@ from common.media import StorageUnavailable
 from common.zips import zip_response
 from generator.access import owned_or_404, staged_or_404, visible_or_404
 from generator.approvals.requests import answer_words
-from generator.batches import pacing
+from generator.batches import archive, pacing
 from generator.batches import services as batches
 from generator.batches import status as batch_status
 from generator.batches.forms import batch_form
@@ -328,5 +328,5 @@ def batch_action(request: HtmxHttpRequest, batch_id, action: str):
 @require_GET
 def batch_zip(request: HtmxHttpRequest, batch_id):
     batch = visible_or_404(request.user, Batch, batch_id)
-    name, spool = batches.batch_zip(batch=batch)
+    name, spool = archive.batch_zip(batch=batch)
     return zip_response(spool, filename=name)

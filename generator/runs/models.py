@@ -193,7 +193,7 @@ class RunQuerySet(StampedQuerySet["Run"]):
         - downloads: a result with `?download=1` (generator/runs/views/media.py), the
           one-run ZIP (generator/runs/actions.run_zip), the bulk ZIP
           (generator/galleries/bulk.py), the batch ZIP of the page and of the API
-          (generator/batches/services.batch_zip), the data export (lifecycle/exports.py:
+          (generator/batches/archive.batch_zip), the data export (lifecycle/exports.py:
           the run is listed, its images are left out);
         - the REST API: runs, history, gallery, results and their thumbnails, and the
           `results` of every run it describes (api/, generator/runs/summaries.run_json);
