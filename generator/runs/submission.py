@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from a1 import A1Error, Code
 from common import metrics
-from generator.errors import SubmitRefused
+from generator.errors import SubmissionLapsed
 from generator.models import BatchItem, InputImage, Run, Team
 from generator.money.budgets import balance_alert_raise, spend_check
 from generator.money.ledger import Billing, ledger_hold, ledger_release
@@ -127,7 +127,7 @@ def send_once(run: Run, call: Callable[[], str]) -> Run:
         sent_at=now, claimed_until=submit_lease()
     )
     if ours != 1:
-        raise SubmitRefused(
+        raise SubmissionLapsed(
             _("This submission took too long and was stopped before anything was sent. Try again.")
         )
     # When to ask A1 first (durations.py) is known before it answers: once it has, the
