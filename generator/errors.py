@@ -24,6 +24,11 @@ class SubmitRefused(Exception):
         self.problems = problems or ({field: message} if field else {})
 
 
+class SubmissionLapsed(SubmitRefused):
+    """The run outlived its lease before its call went out: the sweep released it (its
+    row and hold gone; a batch item waits again, held again). Nothing was sent."""
+
+
 class BudgetExceeded(SubmitRefused):
     """A monthly budget (the user's, a team's or an API key's) cannot pay for the run.
 

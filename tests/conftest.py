@@ -193,6 +193,9 @@ def _isolated_storage_and_cache(settings, tmp_path):
     if settings.S3_BUCKET:
         default_storage.bucket.objects.all().delete()
     settings.A1_RETRY_BASE_DELAY = 0  # retries are proved by counting calls, not by waiting
+    # Batch items are sent on the pacer's own thread: a tick returns once its items are
+    # sent. Tests of overlapping sends ask for threads (tests/batches/test_parallel_sending.py).
+    settings.BATCH_SEND_THREADS = 1
     cache.clear()
     translation.activate("en")  # a request in an earlier test may have left zh-hans active
 
@@ -217,6 +220,21 @@ def _storage_stays_consistent(request):
     if isinstance(instance, TransactionTestCase) and not request.node.get_closest_marker("process"):
         instance.addCleanup(assert_storage_matches_database)
     yield
+
+
+@pytest.fixture(autouse=True)
+def _send_threads_end_with_the_test(request, _storage_stays_consistent):
+    """A test's batch send threads end with it (before its database is emptied or
+    dropped, and before the storage check), and the next test starts with no pool, no
+    pending slot and nothing being sent (generator/batches/pacing.py keeps these per
+    process)."""
+    from generator.batches.pacing import sends_reset
+
+    instance = getattr(request, "instance", None)
+    if instance is not None and hasattr(instance, "addCleanup"):
+        instance.addCleanup(sends_reset)  # runs before a test case's own teardown
+    yield
+    sends_reset()
 
 
 def subprocess_env(sandbox: SandboxHandle, settings, **extra) -> dict:

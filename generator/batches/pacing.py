@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -33,7 +33,7 @@ from generator.batches.checking import check_batch
 from generator.batches.fairness import RUN_IN_FLIGHT, items_in_turn
 from generator.batches.reasons import reason_problems, reason_refused
 from generator.batches.status import batch_progress
-from generator.errors import BudgetExceeded, SpendingStopped, SubmitRefused
+from generator.errors import BudgetExceeded, SpendingStopped, SubmissionLapsed, SubmitRefused
 from generator.keys import webhooks
 from generator.models import Batch, BatchItem, InputImage, Run
 from generator.money.ledger import ledger_release
@@ -125,7 +125,7 @@ def _send_spread(*, budget: int, now: datetime) -> None:
     """
     interval = 1.0 / settings.BATCH_SEND_RATE
     started = time.monotonic()
-    if budget == 1 or connection.in_atomic_block:
+    if budget == 1 or connection.in_atomic_block or settings.BATCH_SEND_THREADS <= 1:
         for n in range(budget):
             _pause_until(started + n * interval)
             item = _claim_next(now)
@@ -140,7 +140,23 @@ def _send_spread(*, budget: int, now: datetime) -> None:
     for n in range(budget):
         with _slots_lock:
             _slots[0] += 1
-        _send_pool().submit(_send_slot, started + n * interval)
+        try:
+            slot = _send_pool().submit(_send_slot, started + n * interval)
+        except RuntimeError:  # the pool is shutting down (sends_stop): no more slots
+            _slot_gone()
+            return
+        slot.add_done_callback(_slot_cancelled)
+
+
+def _slot_gone() -> None:
+    with _slots_lock:
+        _slots[0] -= 1
+
+
+def _slot_cancelled(slot: Future) -> None:
+    """A slot cancelled before its moment (sends_stop) is no longer pending."""
+    if slot.cancelled():
+        _slot_gone()
 
 
 def _send_slot(moment: float) -> str:
@@ -149,16 +165,23 @@ def _send_slot(moment: float) -> str:
     back afterwards."""
     item = None
     try:
-        _pause_until(moment)
-        with _slots_lock:
-            _slots[0] -= 1
+        _pause_until_or_stop(moment)
+        _slot_gone()
+        if _stopping.is_set():
+            return "skipped"  # the worker is stopping (sends_stop): sends in progress end
         now = timezone.now()
         backoff_until = cache.get(BACKOFF_KEY)
-        if (backoff_until and backoff_until > now) or _room() <= 0:
+        if backoff_until and backoff_until > now:
             return "skipped"
         if time.monotonic() < _storage_away_until[0]:
             return "skipped"  # an earlier slot found our storage away: this tick waits
-        item = _claim_next(now)
+        # The cap's check and the claim as one step among this worker's threads: two
+        # slots never both take the last place. Across workers the two are not one step:
+        # each worker may claim one item past the cap (see docs/reliability.md).
+        with _sending_here_lock:
+            if _room() <= 0:
+                return "skipped"
+            item = _claim_next(now)
         if item is None:
             return "nothing"
         outcome = _send_counted(item)
@@ -174,6 +197,12 @@ def _send_slot(moment: float) -> str:
         if item is not None:
             _sending_here_done(item)
         connections.close_all()
+
+
+def _pause_until_or_stop(moment: float) -> None:
+    delay = moment - time.monotonic()
+    if delay > 0:
+        _stopping.wait(delay)
 
 
 def _slots_pending() -> int:
@@ -204,6 +233,7 @@ def _pause_until(moment: float) -> None:
 
 _pool: ThreadPoolExecutor | None = None
 _pool_lock = threading.Lock()
+_stopping = threading.Event()  # sends_stop: slots not yet at their moment give up
 _slots = [0]  # send slots queued on this worker's pool and not yet at their moment
 _slots_lock = threading.Lock()
 _storage_away_until = [0.0]  # monotonic: slots of this tick skip once storage was away
@@ -213,12 +243,46 @@ _storage_away_until = [0.0]  # monotonic: slots of this tick skip once storage w
 # send still in progress, not one that broke off. Claims and the repair both hold
 # `_sending_here_lock`, so the repair never sees a claim that is not yet registered.
 _sending_here: set[int] = set()
-_sending_here_lock = threading.Lock()
+_sending_here_lock = threading.RLock()  # re-entered: a slot's cap check holds it to claim
 
 
 def _sending_here_done(item: BatchItem) -> None:
     with _sending_here_lock:
         _sending_here.discard(item.pk)
+
+
+def items_sending_here() -> frozenset[int]:
+    """The batch items this worker process is sending right now: their runs are a send
+    in progress, not one the database broke off (ops runworker's recovery leaves them)."""
+    with _sending_here_lock:
+        return frozenset(_sending_here)
+
+
+def sends_stop() -> None:
+    """The worker stops: sends in progress end (each item then sent or waiting again),
+    slots not yet at their moment are cancelled and send nothing. Returns once no send
+    thread is left, so the worker's heartbeat can go: nothing it holds is still moving."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+        if pool is None:
+            return
+        _stopping.set()
+    try:
+        pool.shutdown(wait=True, cancel_futures=True)
+    finally:
+        _stopping.clear()
+
+
+def sends_reset() -> None:
+    """Back to a fresh process (the tests, after each one): the pool drained and gone,
+    nothing pending, nothing being sent, storage not known to be away."""
+    sends_stop()
+    with _slots_lock:
+        _slots[0] = 0
+    with _sending_here_lock:
+        _sending_here.clear()
+    _storage_away_until[0] = 0.0
 
 
 def _send_pool() -> ThreadPoolExecutor:
@@ -254,8 +318,8 @@ def batch_choices(batch: Batch, descriptions: dict) -> RunChoices:
 
 
 def _send(item: BatchItem) -> str:
-    """Turn one claimed item into a run. Returns "sent", "refused", "slow down" or
-    "storage away"."""
+    """Turn one claimed item into a run. Returns "sent", "refused", "slow down",
+    "storage away" or "lapsed" (not sent, waiting again)."""
     with translation.override(item.batch.language):  # the words of a refused item
         return _send_in_language(item)
 
@@ -293,6 +357,12 @@ def _send_in_language(item: BatchItem) -> str:
             reason = code.get(exc.reason) or reason_refused(message=exc.message, code=exc.code)
             batches_cancel(batches=Batch.objects.filter(pk=batch.pk), reason=reason)
         return "refused"
+    except SubmissionLapsed:
+        # The run outlived its lease before anything was sent and the sweep released it:
+        # the item is waiting again already (held again), and may be another worker's
+        # now. Not refused: it is sent on a later tick.
+        _back_to_waiting(item)
+        return "lapsed"
     except BudgetExceeded as exc:
         # A monthly budget (lowered since the batch was quoted) cannot pay: this item
         # is refused with the numbers; the account itself is fine.
@@ -331,18 +401,24 @@ def _field_name(photo: InputImage) -> str:
 
 
 def _back_to_waiting(item: BatchItem) -> None:
-    """The run was not started (no row, nothing spent): the item waits again, still held."""
-    BatchItem.objects.filter(pk=item.pk, run__isnull=True, state=Item.SENDING).update(
-        state=Item.WAITING, claimed_until=None
-    )
+    """The run was not started (no row, nothing spent): the item waits again, still held.
+    Not if another worker claimed it meanwhile (its send, not ours)."""
+    BatchItem.objects.filter(
+        pk=item.pk, run__isnull=True, state=Item.SENDING, claimed_by=worker_current()
+    ).update(state=Item.WAITING, claimed_until=None)
 
 
 def _refuse(item: BatchItem, message: str) -> None:
-    """The item will not be sent: its hold is released with the refusal."""
+    """The item will not be sent: its hold is released with the refusal.
+
+    Only while it is still this send's: claimed here and either not yet a run (SENDING)
+    or put back by this send's own release of its refused run (WAITING, unclaimed). An
+    item another worker claimed meanwhile (SENDING under its name) is left alone."""
+    ours = Q(state=Item.SENDING) | Q(state=Item.WAITING, claimed_until__isnull=True)
     with transaction.atomic():
-        refused = BatchItem.objects.filter(pk=item.pk, run__isnull=True).update(
-            state=Item.REFUSED, reason=message[:500], claimed_until=None
-        )
+        refused = BatchItem.objects.filter(
+            ours, pk=item.pk, run__isnull=True, claimed_by=worker_current()
+        ).update(state=Item.REFUSED, reason=message[:500], claimed_until=None)
         if refused:
             ledger_release(item_ids=[item.pk])
 

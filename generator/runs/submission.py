@@ -20,11 +20,11 @@ from django.utils.translation import gettext as _
 
 from a1 import A1Error, Code
 from common import metrics
-from generator.errors import SubmitRefused
+from generator.errors import SubmissionLapsed
 from generator.models import BatchItem, InputImage, Run, Team
 from generator.money.budgets import balance_alert_raise, spend_check
 from generator.money.ledger import Billing, ledger_hold, ledger_release
-from generator.runs.durations import first_poll_after
+from generator.runs.durations import FIRST_POLL_AFTER, first_poll_after
 from generator.runs.holds import run_refused
 from generator.runs.inputs import ImageSlot
 from generator.runs.photos import photos_attach
@@ -127,9 +127,13 @@ def send_once(run: Run, call: Callable[[], str]) -> Run:
         sent_at=now, claimed_until=submit_lease()
     )
     if ours != 1:
-        raise SubmitRefused(
+        raise SubmissionLapsed(
             _("This submission took too long and was stopped before anything was sent. Try again.")
         )
+    # When to ask A1 first (durations.py) is known before it answers: once it has, the
+    # only database work left is the retried write of its task id (outcome_write), so
+    # no read of past runs can lose the id of a task A1 bills.
+    first_poll_after_answer = _first_poll_after(run)
     try:
         task_id = call()
     except A1Error as exc:
@@ -148,8 +152,8 @@ def send_once(run: Run, call: Callable[[], str]) -> Run:
         if exc.code == Code.BALANCE_INSUFFICIENT:
             balance_alert_raise(message=str(exc))
         raise
-    # The first query once the app's tasks usually end (durations.py), from A1's answer.
-    first_poll = timezone.now() + first_poll_after(kind=run.kind, app_id=run.app_id)
+    # The first query once the app's tasks usually end, counted from A1's answer.
+    first_poll = timezone.now() + first_poll_after_answer
     started = {
         "task_id": task_id,
         "state": State.RUNNING,
@@ -169,6 +173,16 @@ def send_once(run: Run, call: Callable[[], str]) -> Run:
     metrics.runs_started.labels(run.kind).inc()
     track(run)
     return run
+
+
+def _first_poll_after(run: Run) -> timedelta:
+    """The app's usual duration (durations.py), or A1's documented minimum if it cannot
+    be read now (the database or the cache away): a poll a little early costs a query."""
+    try:
+        return first_poll_after(kind=run.kind, app_id=run.app_id)
+    except Exception:
+        logger.warning("Run %s: usual duration unreadable; first poll after the minimum", run.pk)
+        return FIRST_POLL_AFTER
 
 
 def outcome_write(write: Callable[[], object], *, what: str) -> None:

@@ -15,6 +15,7 @@ import logging
 import statistics
 import threading
 import uuid
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,7 +33,7 @@ from common import metrics, tracing
 from common.media import StorageUnavailable, file_discard, file_store, file_target
 from generator.files.queue import files_intend, files_kept
 from generator.keys import webhooks
-from generator.models import ResultImage, Run
+from generator.models import BatchItem, ResultImage, Run
 from generator.money.ledger import ledger_release, ledger_spend
 from generator.runs.durations import task_seconds_note
 from generator.runs.holds import run_abandon
@@ -500,7 +501,9 @@ def runs_take_over(*, now: datetime | None = None) -> int:
     return queued
 
 
-def runs_release_held(*, worker: str, now: datetime | None = None) -> int:
+def runs_release_held(
+    *, worker: str, sending_items: Collection[int] = (), now: datetime | None = None
+) -> int:
     """What this worker held when the database went away under its job, given up at once.
 
     A worker that lives through an outage (ops runworker) is still beating, so nobody
@@ -509,12 +512,17 @@ def runs_release_held(*, worker: str, now: datetime | None = None) -> int:
     nothing on purpose between jobs. So, as for a dead worker (`runs_take_over`): its
     submissions are settled (released if never sent, else "unknown": never sent again),
     its polls and copies are freed and queued now. Returns how many polls were queued.
+
+    Except the runs of `sending_items`: batch items its send threads are sending right
+    now (batches.pacing.items_sending_here, passed in by the worker): those did not break
+    off with the job, their thread is still uploading or waiting for A1's answer.
     """
     if not worker:
         return 0
     now = now or timezone.now()
     mine = Q(claimed_by=worker, claimed_until__gt=now)
-    _settle_died_submissions(Run.objects.filter(mine))
+    sending = BatchItem.objects.filter(pk__in=list(sending_items)).values("run_id")
+    _settle_died_submissions(Run.objects.filter(mine).exclude(pk__in=sending))
     queued = 0
     for pk in Run.objects.filter(mine, state__in=IN_FLIGHT).values_list("pk", flat=True):
         if Run.objects.filter(mine, pk=pk, state__in=IN_FLIGHT).update(

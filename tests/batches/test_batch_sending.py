@@ -14,8 +14,10 @@ from django_tasks_db.models import DBTaskResult
 from generator.batches import pacing as batch_pacing
 from generator.models import BalanceAlert, Batch, BatchItem, Budget, Run, WorkerHeartbeat
 from generator.money import budgets
-from generator.runs import starting, tracking, workers
+from generator.money.ledger import points_held
+from generator.runs import holds, starting, tracking, workers
 from generator.schedules.models import Chore
+from ops.management.commands import runworker
 from tests.batches.base import BatchTestCase
 
 
@@ -365,4 +367,57 @@ class SendsBrokenOffTests(BatchTestCase):
         batch_pacing.batches_take_over()
         item.refresh_from_db()
         assert item.state == "waiting"
+        assert self.sandbox.calls("generate") == 0
+
+    def uploading_then(self, meanwhile):
+        """The item's photo is uploading when `meanwhile(run)` happens elsewhere."""
+        real_upload = starting.photos_upload
+
+        def upload(*, photos, progress=None):
+            real_upload(photos=photos, progress=progress)
+            meanwhile(Run.objects.get())
+
+        return mock.patch.object(starting, "photos_upload", upload)
+
+    def test_a_send_still_uploading_when_the_database_comes_back_goes_on(self):
+        batch = self.started(n=1)
+        # The outage ends while this worker's send thread is still uploading: the
+        # worker's recovery gives up what its broken-off job held, not this send.
+        with (
+            mock.patch.object(runworker, "WORKER_NAME", "w-here:1"),
+            mock.patch.object(runworker, "close_old_connections"),  # the test's transaction
+            self.uploading_then(lambda run: runworker.recover_once()),
+        ):
+            self.tick()
+        item = batch.items.select_related("run").get()
+        assert item.state == "sent" and item.run.state == "running" and item.run.task_id
+        assert self.sandbox.calls("generate") == 1
+
+    def test_a_send_that_outlived_its_lease_is_sent_later_not_refused(self):
+        batch = self.started(n=1)
+        # The sweep released the run (its lease ran out mid-upload): nothing was sent.
+        with self.uploading_then(lambda run: holds.run_abandon(run=run)):
+            self.tick()
+        item = batch.items.get()
+        assert item.state == "waiting" and item.reason == ""
+        assert points_held(item_ids=[item.pk]) == item.points  # still held for it
+        self.tick()
+        item.refresh_from_db()
+        assert item.state == "sent" and item.run.state == "running"
+        assert self.sandbox.calls("generate") == 1
+
+    def test_an_item_another_worker_took_meanwhile_is_left_to_it(self):
+        batch = self.started(n=1)
+
+        def released_and_taken(run):
+            holds.run_abandon(run=run)
+            BatchItem.objects.filter(batch=batch).update(
+                state="sending", claimed_by="w-other:2", claimed_until=timezone.now()
+            )
+
+        with self.uploading_then(released_and_taken):
+            self.tick()
+        item = batch.items.get()
+        assert item.state == "sending" and item.claimed_by == "w-other:2"  # its send now
+        assert points_held(item_ids=[item.pk]) == item.points
         assert self.sandbox.calls("generate") == 0

@@ -6,8 +6,11 @@ Transactional: the pool's threads must see the rows the test writes."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 import time
 from datetime import timedelta
+from unittest import mock
 
 from django.utils import timezone
 
@@ -48,22 +51,43 @@ class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
 
     def test_a_ticks_items_go_out_together_each_once_with_its_own_key(self):
         batch = self.started(n=6)
-        # Each upload takes 1.5 s at A1: one after the other, six take nine seconds.
+        # Each upload takes 1.5 s at A1: one after the other, none would overlap.
         self.sandbox.knobs(latency=1.5, faults_on="upload")
-        began = time.monotonic()
-        with self.settings(BATCH_SEND_RATE=6.0, BATCH_SEND_THREADS=4):
+        with (
+            self.settings(BATCH_SEND_RATE=6.0, BATCH_SEND_THREADS=4),
+            self.sends_timed() as sends,
+        ):
             self.tick()
             wait_for(lambda: self.settled(batch))
-        elapsed = time.monotonic() - began
-        assert elapsed < 7.0, f"sends did not overlap: {elapsed:.1f} s for six 1.5 s uploads"
+        assert self.overlapping(sends), f"no two sends overlapped: {sends}"
         assert self.sandbox.calls("generate") == 6 and self.sandbox.calls("upload") == 6
         for item in batch.items.select_related("run"):
             assert item.state == "sent" and item.run.idempotency_key == item.key
         assert Run.objects.values("idempotency_key").distinct().count() == 6
 
+    @contextlib.contextmanager
+    def sends_timed(self):
+        """Each send's start and end (monotonic), as the slot makes it."""
+        real_send, sends = batch_pacing._send, []
+
+        def timed(item):
+            began = time.monotonic()
+            try:
+                return real_send(item)
+            finally:
+                sends.append((began, time.monotonic()))
+
+        with mock.patch.object(batch_pacing, "_send", timed):
+            yield sends
+
+    @staticmethod
+    def overlapping(sends) -> bool:
+        """One send began before another had ended."""
+        return any(a < d and c < b for i, (a, b) in enumerate(sends) for c, d in sends[i + 1 :])
+
     def test_the_in_flight_cap_holds_with_sends_overlapping(self):
         batch = self.started(n=5)
-        with self.settings(BATCH_SEND_RATE=5.0, BATCH_MAX_IN_FLIGHT=2):
+        with self.settings(BATCH_SEND_RATE=5.0, BATCH_MAX_IN_FLIGHT=2, BATCH_SEND_THREADS=4):
             self.tick()
             wait_for(lambda: self.sandbox.calls("generate") >= 2)
             wait_for(lambda: not Run.objects.filter(state="submitting").exists())
@@ -74,7 +98,7 @@ class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
     def test_an_item_whose_outcome_is_unknown_is_never_sent_again(self):
         batch = self.started(n=3)
         self.sandbox.knobs(drop_rate=1, faults_on="generate")
-        with self.settings(BATCH_SEND_RATE=3.0):
+        with self.settings(BATCH_SEND_RATE=3.0, BATCH_SEND_THREADS=4):
             self.tick()
             wait_for(lambda: self.settled(batch))
             self.sandbox.knobs(drop_rate=0)
@@ -83,3 +107,44 @@ class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
         assert set(Run.objects.values_list("state", flat=True)) == {"unknown"}
         assert self.sandbox.calls("generate") == 3  # one each, never again
         assert BatchItem.objects.filter(batch=batch, state="sent").count() == 3
+
+    def test_this_workers_threads_never_take_the_in_flight_caps_last_place_twice(self):
+        batch = self.started(n=6)
+        real_room = batch_pacing._room
+
+        def slow_room() -> int:  # a slot's look at the cap takes a while
+            room = real_room()
+            if threading.current_thread().name.startswith("send"):
+                time.sleep(0.5)
+            return room
+
+        with (
+            self.settings(BATCH_SEND_RATE=20.0, BATCH_MAX_IN_FLIGHT=2, BATCH_SEND_THREADS=4),
+            mock.patch.object(batch_pacing, "_room", slow_room),
+        ):
+            self.tick()  # two slots: the cap's two places
+            wait_for(lambda: batch_pacing._slots_pending() == 0)
+            self.tick()  # nothing claimed yet: two more slots
+            batch_pacing.sends_stop()  # every slot has run
+        wait_for(lambda: not Run.objects.filter(state="submitting").exists())
+        assert self.sandbox.calls("generate") == 2
+        assert batch.items.filter(state="waiting").count() == 4
+
+    def test_a_stopping_worker_ends_its_sends_before_it_goes(self):
+        batch = self.started(n=4)
+        self.sandbox.knobs(latency=1.0, faults_on="upload")
+        with self.settings(BATCH_SEND_RATE=2.0, BATCH_SEND_THREADS=4):
+            self.tick()  # four slots, half a second apart
+            wait_for(lambda: batch.items.filter(state__in=["sending", "sent"]).exists())
+            batch_pacing.sends_stop()
+        # Nothing is left half-sent: what went out has its task at A1, the rest waits
+        # (held) for another worker; and nothing more is sent once stopped.
+        assert not batch.items.filter(state="sending").exists()
+        assert batch_pacing._slots_pending() == 0 and not batch_pacing.items_sending_here()
+        sent = batch.items.filter(state="sent")
+        assert (
+            1 <= sent.count() < 4
+            and batch.items.filter(state="waiting").count() == 4 - sent.count()
+        )
+        assert all(item.run.state == "running" and item.run.task_id for item in sent)
+        assert self.sandbox.calls("generate") == sent.count()

@@ -11,6 +11,7 @@ from django.db.models.query import QuerySet
 
 from a1.client import A1Client
 from generator.runs import submission
+from generator.runs.durations import FIRST_POLL_AFTER
 from tests.base import TransactionalTrackingTestCase
 
 
@@ -33,6 +34,41 @@ class AnswerWriteTests(TransactionalTrackingTestCase):
         self.finish_upstream(run)
         self.poll(run)
         assert run.state == "completed" and run.points_spent == run.points_quoted  # once
+
+    def test_a_database_gone_as_the_answer_comes_still_gets_the_task_polled(self):
+        # No samples in the cache: the app's usual duration is read from past runs.
+        real_generate, real_fetch = A1Client.generate, QuerySet._fetch_all
+        answered, failed = [], []
+
+        def generate(client, request):
+            task_id = real_generate(client, request)
+            answered.append(task_id)
+            return task_id
+
+        def fetch(queryset):
+            if answered and "upstream_response" in (queryset._fields or ()):
+                failed.append(True)  # the past runs' answers, read once A1 has answered
+                raise OperationalError("server closed the connection unexpectedly")
+            return real_fetch(queryset)
+
+        with (
+            mock.patch.object(A1Client, "generate", generate),
+            mock.patch.object(QuerySet, "_fetch_all", fetch),
+        ):
+            run = self.start()
+        assert answered and run.state == "running" and run.task_id == answered[0]
+        self.finish_upstream(run)
+        self.poll(run)
+        assert run.state == "completed" and self.sandbox.calls("generate") == 1
+
+    def test_an_unreadable_usual_duration_polls_after_the_documented_minimum(self):
+        def away(**kwargs):
+            raise OperationalError("the database system is starting up")
+
+        with mock.patch.object(submission, "first_poll_after", away):
+            run = self.start()
+        assert run.state == "running" and run.task_id
+        assert run.next_poll_at - run.submitted_at >= FIRST_POLL_AFTER
 
     def test_it_gives_up_after_its_time_and_the_run_is_never_sent_again(self):
         def update(queryset, **changes):

@@ -21,7 +21,13 @@ from django.db import DatabaseError, InterfaceError, OperationalError, close_old
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
-from generator.batches.pacing import batches_settle, batches_take_over, items_release_held
+from generator.batches.pacing import (
+    batches_settle,
+    batches_take_over,
+    items_release_held,
+    items_sending_here,
+    sends_stop,
+)
 from generator.runs.tracking import resume_due, runs_release_held, runs_take_over
 from generator.runs.upstream import a1_client
 from generator.runs.workers import (
@@ -65,7 +71,8 @@ def recover_once() -> None:
     close_old_connections()
     worker_beat(name=WORKER_NAME)
     items = items_release_held()
-    runs = runs_release_held(worker=WORKER_NAME)
+    # The send threads carried on through the outage: what they are sending is theirs.
+    runs = runs_release_held(worker=WORKER_NAME, sending_items=items_sending_here())
     resumed = resume_due(grace=timedelta(0))
     logger.info(
         "The database is back: %d item(s) looked up, %d run(s) released, %d poll(s) queued",
@@ -114,6 +121,9 @@ class Command(DbWorkerCommand):
         finally:
             stop.set()
             if worker:
+                # Sends in progress end and queued ones are cancelled before the heartbeat
+                # goes: while it beats, nobody takes over what this worker is sending.
+                sends_stop()
                 with contextlib.suppress(DatabaseError):  # the database may be the reason
                     worker_stop(name=WORKER_NAME)
 
