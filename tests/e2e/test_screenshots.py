@@ -321,7 +321,7 @@ def _interactive_shots(page, base: str, world, out, language: str, suffix: str) 
         page.locator(".pswp[role=dialog]").wait_for(state="visible")
         # Opened, not mid-fade: the backdrop has reached the opacity viewer.js asks for.
         page.wait_for_function(
-            "() => getComputedStyle(document.querySelector('.pswp__bg')).opacity === '0.92'"
+            "() => getComputedStyle(document.querySelector('.pswp__bg')).opacity === '1'"
         )
         page.wait_for_load_state("networkidle")
         page.screenshot(path=str(out / f"viewer-open-{suffix}.png"))
