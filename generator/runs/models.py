@@ -547,6 +547,11 @@ class ResultImageQuerySet(models.QuerySet["ResultImage"]):
         return self.filter(run__in=Run.objects.shown())
 
 
+THUMBNAIL_SIDE = (
+    320  # the side of the square a result's thumbnail fits (grid cards are 200-260 px wide)
+)
+
+
 def result_path(instance: ResultImage, filename: str) -> str:
     return f"results/{instance.created:%Y/%m}/{filename}"
 
@@ -592,6 +597,16 @@ class ResultImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id} #{self.index + 1}"
+
+    @property
+    def thumbnail_width(self) -> int:
+        """The thumbnail's own width (it fits a THUMBNAIL_SIDE square, never enlarged), for
+        the run page's srcset: a portrait result's thumbnail is narrower than the side, and
+        saying otherwise makes the browser show it blurred in a wider slot."""
+        if not self.width or not self.height:
+            return THUMBNAIL_SIDE
+        scale = min(1.0, THUMBNAIL_SIDE / max(self.width, self.height))
+        return max(1, round(self.width * scale))
 
     @property
     def download_name(self) -> str:

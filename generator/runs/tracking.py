@@ -37,6 +37,7 @@ from generator.models import BatchItem, ResultImage, Run
 from generator.money.ledger import ledger_release, ledger_spend
 from generator.runs.durations import task_seconds_note
 from generator.runs.holds import run_abandon
+from generator.runs.models import THUMBNAIL_SIDE
 from generator.runs.upstream import a1_client
 from generator.runs.workers import held_by_dead, worker_current
 
@@ -47,7 +48,6 @@ MAX_COPY_ATTEMPTS = 40
 # A copy that our storage refused is tried again after 1, 2, 4, 8, then every 10 s: a
 # run completes within seconds of storage coming back (copies re-download from A1).
 STORAGE_RETRY_MAX_SECONDS = 10
-THUMBNAIL_SIDE = 320  # grid cards are 200-260 px wide
 BACKOFF_KEY = "a1-backoff-until"
 IN_FLIGHT = Run.IN_FLIGHT
 State = Run.State

@@ -33,6 +33,17 @@ class ProgressTests(TrackingTestCase):
             assert f"/media/results/{result.id}/thumb" in done
             assert f"/media/results/{result.id}?download=1" in done
 
+    def test_it_tells_the_browser_the_real_width_of_a_portrait_results_thumbnail(self):
+        run = self.start()
+        self.finish_upstream(run)
+        self.poll(run)
+        result = run.results.first()
+        ResultImage.objects.filter(pk=result.pk).update(width=800, height=1200)
+        page = self.client.get(f"/generations/{run.id}/").content.decode()
+        # The thumbnail fits a 320 px square: a 2:3 result's is 213 px wide, not 320.
+        assert f"/media/results/{result.id}/thumb 213w" in page
+        assert f"/media/results/{result.id}/thumb 320w" not in page
+
     def test_it_offers_a_refresh_link_without_javascript(self):
         run = self.start()
         html = self.client.get(f"/generations/{run.id}/").content.decode()
