@@ -220,25 +220,33 @@ def points_used(*, user=None, team=None, api_key=None, since: date | None = None
     )["points"]
 
 
+def _month_sums() -> dict[tuple[str, int, date], int]:
+    """What the month totals must be: (payer field, payer id, month) -> the sum of the
+    entries that name that payer in that month."""
+    sums: dict[tuple[str, int, date], int] = {}
+    for payer in PAYERS:
+        field = payer.removesuffix("_id")
+        rows = (
+            LedgerEntry.objects.filter(**{f"{field}__isnull": False})
+            .annotate(month=TruncMonth("day"))
+            .order_by()
+            .values(payer, "month")
+            .annotate(points=Sum("points"))
+        )
+        for row in rows:
+            sums[(payer, row[payer], row["month"])] = row["points"]
+    return sums
+
+
 def ledger_months_rebuild() -> int:
     """Recount every month total from the entries (after a repair of the entries, or to
     check them: the totals must equal what this writes); how many rows it wrote."""
     with transaction.atomic():
         LedgerMonth.objects.all().delete()
-        rows = []
-        for payer in PAYERS:
-            field = payer.removesuffix("_id")
-            sums = (
-                LedgerEntry.objects.filter(**{f"{field}__isnull": False})
-                .annotate(month=TruncMonth("day"))
-                .order_by()
-                .values(payer, "month")
-                .annotate(points=Sum("points"))
-            )
-            rows += [
-                LedgerMonth(**{payer: row[payer]}, month=row["month"], points=row["points"])
-                for row in sums
-            ]
+        rows = [
+            LedgerMonth(**{payer: pk}, month=month, points=points)
+            for (payer, pk, month), points in _month_sums().items()
+        ]
         LedgerMonth.objects.bulk_create(rows)
     return len(rows)
 
@@ -281,18 +289,7 @@ def ledger_months_mend() -> int:
         if snapshot:
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        expected: dict[tuple[str, int, date], int] = {}
-        for payer in PAYERS:
-            field = payer.removesuffix("_id")
-            sums = (
-                LedgerEntry.objects.filter(**{f"{field}__isnull": False})
-                .annotate(month=TruncMonth("day"))
-                .order_by()
-                .values(payer, "month")
-                .annotate(points=Sum("points"))
-            )
-            for row in sums:
-                expected[(payer, row[payer], row["month"])] = row["points"]
+        expected = _month_sums()
         kept: dict[tuple[str, int, date], int] = {}
         for row in LedgerMonth.objects.values(*PAYERS, "month", "points"):
             payer = next(p for p in PAYERS if row[p] is not None)

@@ -19,13 +19,7 @@ from generator.models import Batch, BatchItem, Run
 from generator.schedules.models import Chore
 from tests.base import TransactionalTrackingTestCase
 from tests.batches.base import BatchMixin
-
-
-def wait_for(condition, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.05)
+from tests.conftest import wait_until
 
 
 class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
@@ -58,7 +52,7 @@ class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
             self.sends_timed() as sends,
         ):
             self.tick()
-            wait_for(lambda: self.settled(batch))
+            assert wait_until(lambda: self.settled(batch), timeout=60)
         assert self.overlapping(sends), f"no two sends overlapped: {sends}"
         assert self.sandbox.calls("generate") == 6 and self.sandbox.calls("upload") == 6
         for item in batch.items.select_related("run"):
@@ -89,8 +83,10 @@ class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
         batch = self.started(n=5)
         with self.settings(BATCH_SEND_RATE=5.0, BATCH_MAX_IN_FLIGHT=2, BATCH_SEND_THREADS=4):
             self.tick()
-            wait_for(lambda: self.sandbox.calls("generate") >= 2)
-            wait_for(lambda: not Run.objects.filter(state="submitting").exists())
+            assert wait_until(lambda: self.sandbox.calls("generate") >= 2, timeout=60)
+            assert wait_until(
+                lambda: not Run.objects.filter(state="submitting").exists(), timeout=60
+            )
             self.tick()  # the two are still at A1: no room
         assert self.sandbox.calls("generate") == 2
         assert batch.items.filter(state="waiting").count() == 3
@@ -100,7 +96,7 @@ class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
         self.sandbox.knobs(drop_rate=1, faults_on="generate")
         with self.settings(BATCH_SEND_RATE=3.0, BATCH_SEND_THREADS=4):
             self.tick()
-            wait_for(lambda: self.settled(batch))
+            assert wait_until(lambda: self.settled(batch), timeout=60)
             self.sandbox.knobs(drop_rate=0)
             self.tick()
             self.tick()
@@ -112,10 +108,10 @@ class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
         batch = self.started(n=6)
         real_room = batch_pacing._room
 
-        def slow_room() -> int:  # a slot's look at the cap takes a while
+        def slow_room() -> int:  # a slot looks at the cap until the tick's other slot is due
             room = real_room()
             if threading.current_thread().name.startswith("send"):
-                time.sleep(0.5)
+                wait_until(lambda: batch_pacing._slots_pending() == 0, timeout=10, step=0.01)
             return room
 
         with (
@@ -123,10 +119,10 @@ class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
             mock.patch.object(batch_pacing, "_room", slow_room),
         ):
             self.tick()  # two slots: the cap's two places
-            wait_for(lambda: batch_pacing._slots_pending() == 0)
+            assert wait_until(lambda: batch_pacing._slots_pending() == 0, timeout=60)
             self.tick()  # nothing claimed yet: two more slots
             batch_pacing.sends_stop()  # every slot has run
-        wait_for(lambda: not Run.objects.filter(state="submitting").exists())
+        assert wait_until(lambda: not Run.objects.filter(state="submitting").exists(), timeout=60)
         assert self.sandbox.calls("generate") == 2
         assert batch.items.filter(state="waiting").count() == 4
 
@@ -135,7 +131,9 @@ class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
         self.sandbox.knobs(latency=1.0, faults_on="upload")
         with self.settings(BATCH_SEND_RATE=2.0, BATCH_SEND_THREADS=4):
             self.tick()  # four slots, half a second apart
-            wait_for(lambda: batch.items.filter(state__in=["sending", "sent"]).exists())
+            assert wait_until(
+                lambda: batch.items.filter(state__in=["sending", "sent"]).exists(), timeout=60
+            )
             batch_pacing.sends_stop()
         # Nothing is left half-sent: what went out has its task at A1, the rest waits
         # (held) for another worker; and nothing more is sent once stopped.

@@ -116,6 +116,18 @@ def test_a_batch_survives_a_killed_worker_without_sending_any_item_twice(
     assert completed <= sandbox.calls("generate") <= may_have_gone == 8
 
 
+def run_requested(client, django_user_model) -> None:
+    """A person asks for one Watercolor portrait from its page, as a browser does."""
+    client.force_login(django_user_model.objects.create_user("owner"))
+    page = client.get("/apps/1838546335502970881/").content.decode()
+    found = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page)
+    assert found is not None
+    client.post(
+        "/apps/1838546335502970881/",
+        {"idempotency_key": found.group(1), "cnet_17466175263110005": photo(), "style": "183854633550716521", "size": "1", "generate_num": "1"},
+    )  # fmt: skip
+
+
 @pytest.mark.process
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_workers_poll_is_taken_over_within_two_poll_intervals(
@@ -134,13 +146,7 @@ def test_a_killed_workers_poll_is_taken_over_within_two_poll_intervals(
         "SUBMIT_LEASE": "30",
     }
     sandbox.knobs(task_seconds=600, latency=6, faults_on="task")
-    client.force_login(django_user_model.objects.create_user("owner"))
-    page = client.get("/apps/1838546335502970881/").content.decode()
-    key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)
-    client.post(
-        "/apps/1838546335502970881/",
-        {"idempotency_key": key, "cnet_17466175263110005": photo(), "style": "183854633550716521", "size": "1", "generate_num": "1"},
-    )  # fmt: skip
+    run_requested(client, django_user_model)
     run = Run.objects.get()
     workers = {}
     for _ in range(2):
@@ -205,13 +211,7 @@ def test_a_worker_waits_out_a_database_that_goes_away_and_carries_on(
             # Its task loop meets the closed door within an interval (0.2 s); before, the
             # process exited with status 1 here.
             assert not wait_until(lambda: worker.poll() is not None, timeout=5)
-        client.force_login(django_user_model.objects.create_user("owner"))
-        page = client.get("/apps/1838546335502970881/").content.decode()
-        key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)
-        client.post(
-            "/apps/1838546335502970881/",
-            {"idempotency_key": key, "cnet_17466175263110005": photo(), "style": "183854633550716521", "size": "1", "generate_num": "1"},
-        )  # fmt: skip
+        run_requested(client, django_user_model)
         assert wait_until(lambda: Run.objects.get().state == Run.State.COMPLETED, timeout=40)
         assert worker.poll() is None
     finally:
@@ -230,19 +230,14 @@ def test_a_run_whose_poll_chain_the_outage_broke_completes_within_seconds_of_the
     `recover_once`), not after WORKER_RESUME_GRACE or its lease (60 s and 90 s here)."""
     settings.A1_BASE_URL, settings.A1_API_KEY = sandbox.url, "sandbox"
     sandbox.knobs(task_seconds=600)  # it ends when the test says
-    client.force_login(django_user_model.objects.create_user("owner"))
-    page = client.get("/apps/1838546335502970881/").content.decode()
-    key = re.search(r'name="idempotency_key" value="([0-9a-f-]+)"', page).group(1)
-    client.post(
-        "/apps/1838546335502970881/",
-        {"idempotency_key": key, "cnet_17466175263110005": photo(), "style": "183854633550716521", "size": "1", "generate_num": "1"},
-    )  # fmt: skip
+    run_requested(client, django_user_model)
     run = Run.objects.get()
     worker = start_worker(sandbox, settings, WORKER_RESUME_GRACE="60", WORKER_POLL_LEASE="90")
     try:
         assert wait_until(lambda: sandbox.calls("task") >= 1, timeout=30), "never polled"
         with database_refusing():
-            time.sleep(1.5)  # the worker's loop meets the closed door (the test has no other)
+            # The worker's loop meets the closed door and lives through it.
+            assert not wait_until(lambda: worker.poll() is not None, timeout=1.5)
             # The poll chain is lost with the outage: its job, and a lease left by the poll
             # the outage broke off, as a worker that lived through it would have left it.
             DBTaskResult.objects.all().delete()
