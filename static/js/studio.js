@@ -140,6 +140,8 @@
       const zone = /** @type {HTMLElement} */ (slot.querySelector("[data-dropzone]"));
       const input = /** @type {HTMLInputElement} */ (slot.querySelector("[data-file]"));
       input.addEventListener("change", () => input.files && input.files[0] && describe(slot, input.files[0]));
+      // A photo chosen before this script ran (a slow page, a quick hand) is checked now.
+      if (input.files && input.files[0]) describe(slot, input.files[0]);
       zone.addEventListener("dragover", (e) => { e.preventDefault(); zone.classList.add("is-dragging"); });
       zone.addEventListener("dragleave", () => zone.classList.remove("is-dragging"));
       zone.addEventListener("drop", (e) => {
