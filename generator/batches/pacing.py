@@ -312,8 +312,8 @@ def _claim_next(now: datetime) -> tuple[BatchItem, int] | None:
             claimed = BatchItem.objects.filter(pk=pk, state=Item.WAITING).update(
                 state=Item.SENDING, claimed_until=now + SENDING_LEASE, claimed_by=worker_current()
             )
+            token = next(_claims) if claimed else 0
             if claimed:
-                token = next(_claims)
                 _sending_here[token] = pk
         if claimed:
             try:
