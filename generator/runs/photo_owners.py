@@ -76,4 +76,6 @@ def photos_taking(*, ids: Iterable) -> QuerySet[InputImage]:
         raise TransactionManagementError(
             "photos_taking locks rows: call it in the copy's transaction"
         )
-    return InputImage.objects.select_for_update(of=("self",)).filter(pk__in=list(ids))
+    # In one order, so two copies of the same photos (two batches) never deadlock.
+    rows = InputImage.objects.select_for_update(of=("self",)).filter(pk__in=list(ids))
+    return rows.order_by("pk")
