@@ -14,16 +14,19 @@ from datetime import timedelta
 
 import pytest
 from django.db import connection, connections
+from django.http import HttpResponse
 from django.test import Client
 from django.utils import timezone
 
-from generator.models import Batch, InputImage
+from generator.keys import services as keys
+from generator.models import Batch, InputImage, LedgerEntry
 from generator.runs.photos import photos_purge_staged
 from tests.base import WATERCOLOR, TransactionalTrackingTestCase, photo
 from tests.conftest import wait_until
 
 FIELDS = {"style": "183854633550716522", "size": "1", "generate_num": "1"}
 TEXT = "text_1838546335507165192"
+SLOT = "cnet_17466175263110005"  # the watercolor app's photo field
 
 
 class StagedPhotosUnderThePurgeTests(TransactionalTrackingTestCase):
@@ -44,39 +47,44 @@ class StagedPhotosUnderThePurgeTests(TransactionalTrackingTestCase):
 
     def corrected_while_the_purge_runs(self, draft: Batch) -> int:
         """The corrected form is posted; right after the batch has looked at its staged
-        photos, before it copies them, the hourly purge runs on a worker's thread. It
-        finishes first, unless it must wait for the batch: on SQLite, when the batch's
-        look is inside its transaction (IMMEDIATE: no other writer until it commits)."""
+        photos, before it copies them, the hourly purge runs on a worker's thread."""
+
+        def the_batchs_look(sql: str) -> bool:
+            return 'FROM "generator_inputimage"' in sql and '"batch_item_id" IS NULL' in sql
+
+        def post(client: Client):
+            return client.post(
+                f"/apps/{WATERCOLOR}/batch/", {"draft": str(draft.pk), TEXT: "red", **FIELDS}
+            )
+
+        answer, purged = self.while_the_purge_runs(post, after=the_batchs_look)
+        assert answer.status_code == 302
+        return purged
+
+    def while_the_purge_runs(self, request, *, after) -> tuple[HttpResponse, int]:
+        """`request(client)` on a web thread, paused right after its first SELECT that
+        `after(sql)` names, while the hourly purge runs on a worker's thread. The purge
+        finishes first, unless it must wait for the request: on SQLite, when that look is
+        inside a transaction (IMMEDIATE: no other writer until it commits)."""
         looked, go = threading.Event(), threading.Event()
         seen = {"in_transaction": False}
         purged: list[int] = []
+        answers: list[HttpResponse] = []
 
         def pause_after_the_look(execute, sql, params, many, context):
             result = execute(sql, params, many, context)
-            if (
-                not looked.is_set()
-                and sql.lstrip().upper().startswith("SELECT")
-                and 'FROM "generator_inputimage"' in sql
-                and '"batch_item_id" IS NULL' in sql
-            ):
+            if not looked.is_set() and sql.lstrip().upper().startswith("SELECT") and after(sql):
                 seen["in_transaction"] = connection.in_atomic_block
                 looked.set()
-                assert go.wait(60), "the test never let the batch go on"
+                assert go.wait(60), "the test never let the request go on"
             return result
 
-        answers = []
-
-        def post_corrected():
+        def web_thread():
             try:
                 client = Client()
                 client.force_login(self.owner)
                 with connection.execute_wrapper(pause_after_the_look):
-                    answers.append(
-                        client.post(
-                            f"/apps/{WATERCOLOR}/batch/",
-                            {"draft": str(draft.pk), TEXT: "red", **FIELDS},
-                        ).status_code
-                    )
+                    answers.append(request(client))
             finally:
                 connections.close_all()
 
@@ -86,10 +94,10 @@ class StagedPhotosUnderThePurgeTests(TransactionalTrackingTestCase):
             finally:
                 connections.close_all()
 
-        web = threading.Thread(target=post_corrected)
+        web = threading.Thread(target=web_thread)
         web.start()
         try:
-            assert looked.wait(60), "the batch never looked at its staged photos"
+            assert looked.wait(60), "the request never looked at the photos"
             worker = threading.Thread(target=purge)
             worker.start()
             writers_wait = seen["in_transaction"] and connection.vendor == "sqlite"
@@ -98,8 +106,8 @@ class StagedPhotosUnderThePurgeTests(TransactionalTrackingTestCase):
             go.set()
             web.join(60)
         worker.join(60)
-        assert answers == [302] and len(purged) == 1
-        return purged[0]
+        assert len(answers) == 1 and len(purged) == 1
+        return answers[0], purged[0]
 
     @pytest.mark.storage
     def test_it_never_deletes_a_photo_under_a_batch_that_is_taking_it(self):
@@ -121,3 +129,34 @@ class StagedPhotosUnderThePurgeTests(TransactionalTrackingTestCase):
         for item in items:
             assert self.stored(item.photos.get().file.name), item.label
         assert "2 items ready" in self.client.get(draft.get_absolute_url()).content.decode()
+
+    @pytest.mark.storage
+    def test_a_photo_the_purge_takes_while_a_script_names_it_is_refused_never_copied(self):
+        """A script names an upload of a day ago in a new batch; the purge takes it after
+        the API found it and before the batch copies it: the batch is refused, saying
+        which photo, and nothing is made or held."""
+        _key, token = keys.key_create(user=self.owner, name="script")
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        uploaded = self.client.post("/api/v1/uploads", {"file": photo("face.jpg")}, **auth)
+        assert uploaded.status_code == 201, uploaded.content
+        InputImage.objects.update(created=timezone.now() - timedelta(days=2))
+        body = {
+            "app_id": WATERCOLOR,
+            "style": "183854633550716522",
+            "size": "1",
+            "items": [{"label": "one", "photos": {SLOT: uploaded.json()["id"]}}],
+        }
+
+        def the_apis_look(sql: str) -> bool:
+            return 'FROM "generator_inputimage"' in sql
+
+        def create(client: Client):
+            return client.post("/api/v1/batches", body, content_type="application/json", **auth)
+
+        answer, purged = self.while_the_purge_runs(create, after=the_apis_look)
+        assert purged == 1  # the photo and its file went: nobody had taken it yet
+        assert answer.status_code == 422, answer.content
+        fields = answer.json()["fields"]
+        assert fields == {f"items[0].{SLOT}": "This photo is no longer kept: upload it again."}
+        assert not Batch.objects.exists() and not InputImage.objects.exists()
+        assert not LedgerEntry.objects.exists()
