@@ -270,9 +270,11 @@ class BatchCountsOut(Schema):
 
 
 class ApprovalOut(Schema):
-    state: Literal["pending", "approved", "refused", "expired"] = Field(
+    state: Literal["pending", "approved", "refused", "expired", "cancelled", "superseded"] = Field(
         description="pending while a manager decides (the batch is awaiting_approval and its "
-        "points are held); refused with a reason, or expired unanswered (points released)"
+        "points are held); refused with a reason, or expired unanswered (points released); "
+        "cancelled with its batch; superseded: answered after the batch stopped waiting for "
+        "it (a newer request stood, or the batch had moved on), so it changed nothing"
     )
     points: int = Field(description="The quote held while it waits")
     threshold: int = Field(description="The threshold (points) it was over")

@@ -1,5 +1,6 @@
 """Answering a request: approve (the batch goes to the pacer, as a start's items do),
-refuse with a reason, or let it expire (a chore). Refusing and expiring release the
+refuse with a reason, or let it expire (a chore). An answer to a request that no longer
+stands (`approval_stands`) ends it at once as superseded, touching nothing else. Refusing and expiring release the
 held points through `generator/runs/holds.py` `batches_cancel` (the ledger's
 `ledger_release`); approving asks `spend_check` again through `batch_approved`. Each
 answer is one audit entry with before and after, written in the answer's transaction,
@@ -61,20 +62,29 @@ def approval_decide(*, approval: Approval, by, approve: bool, reason: str = "") 
         locked.batch = Batch.objects.select_for_update().get(pk=locked.batch_id)
         stands = approval_stands(locked)
         before = _state(locked)
-        locked.state = State.APPROVED if approve else State.REFUSED
+        if stands:
+            locked.state = State.APPROVED if approve else State.REFUSED
+        else:
+            locked.state = State.SUPERSEDED
         locked.reason = "" if approve else reason
         locked.decided_by, locked.decided_at = by, timezone.now()
         locked.save(update_fields=["state", "reason", "decided_by", "decided_at"])
-        if approve:
-            if not stands or not batch_approved(batch=locked.batch):
-                raise DecisionRefused(_("This batch no longer waits for approval."))
-        elif stands:
+        if approve and stands and not batch_approved(batch=locked.batch):
+            raise DecisionRefused(_("This batch no longer waits for approval."))
+        if not approve and stands:
             _release(locked.batch, Batch.State.REFUSED, _("Refused by a manager."))
-        act = Act.APPROVAL_GIVEN if approve else Act.APPROVAL_REFUSED
+        if not stands:
+            act = Act.APPROVAL_SUPERSEDED
+        else:
+            act = Act.APPROVAL_GIVEN if approve else Act.APPROVAL_REFUSED
         approval_audit(approval=locked, act=act, before=before)
         pk = locked.pk
         if stands:  # a stale one changed nothing the requester or their script could see
             transaction.on_commit(lambda: tell_requester.enqueue(pk))
+    if not stands:
+        # Ended at once (no longer waiting in anyone's list), the batch untouched; the
+        # manager is told their answer moved nothing.
+        raise DecisionRefused(_("This batch no longer waits for approval."))
     return locked
 
 

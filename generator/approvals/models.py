@@ -4,8 +4,9 @@ A team's managers set their team's threshold (`Team.approval_threshold`); staff 
 for everyone (`ApprovalPolicy`, one row, changed in the admin and audited). The lower
 threshold that applies wins. A request is one `Approval` row beside its batch: its
 points stay held while it waits, and it ends approved, refused (with a reason) or
-expired (APPROVAL_HOURS). Retrying a batch's failed items over the threshold asks again:
-a new request beside the same batch, the newest being the one that stands.
+expired (APPROVAL_HOURS); one answered after it stopped standing ends superseded.
+Retrying a batch's failed items over the threshold asks again: a new request beside the
+same batch, the newest being the one that stands.
 """
 
 from __future__ import annotations
@@ -45,6 +46,9 @@ class Approval(models.Model):
         REFUSED = "refused", _("Refused")
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", _("Cancelled with its batch")
+        # Answered when it no longer stood (the batch no longer waited, or a newer request
+        # superseded it): ended at once, the batch untouched.
+        SUPERSEDED = "superseded", _("Ended: the batch no longer waited for it")
 
     # A batch asks again for each retry over the threshold: its requests, newest first.
     batch = models.ForeignKey("generator.Batch", on_delete=models.CASCADE, related_name="approvals")

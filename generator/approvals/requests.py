@@ -177,6 +177,14 @@ def answer_words(approval: Approval) -> str:
             )
             % values
         )
+    if approval.state == Approval.State.SUPERSEDED:
+        return (
+            _(
+                "This request for your batch of %(app)s (%(points)d points) was answered after "
+                "the batch stopped waiting for it: it ended, and changed nothing."
+            )
+            % values
+        )
     if approval.state == Approval.State.CANCELLED:
         return _("The request was withdrawn with the batch: %(reason)s") % {
             "reason": approval.reason

@@ -46,6 +46,10 @@ class Act(models.TextChoices):
     APPROVAL_REFUSED = "approval.refused", _("Approval refused")
     APPROVAL_EXPIRED = "approval.expired", _("Approval request expired")
     APPROVAL_CANCELLED = "approval.cancelled", _("Approval request cancelled with its batch")
+    APPROVAL_SUPERSEDED = (
+        "approval.superseded",
+        _("Approval request ended: the batch no longer waited for it"),
+    )
 
 
 class Via(models.TextChoices):

@@ -10,6 +10,7 @@ in the run's own transaction.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -128,14 +129,15 @@ def _send_spread(*, budget: int, now: datetime) -> None:
     if budget == 1 or connection.in_atomic_block or settings.BATCH_SEND_THREADS <= 1:
         for n in range(budget):
             _pause_until(started + n * interval)
-            item = _claim_next(now)
-            if item is None:
+            claim = _claim_next(now)
+            if claim is None:
                 return
+            item, token = claim
             try:
                 if _send_counted(item) in ("slow down", "storage away"):
                     return
             finally:
-                _sending_here_done(item)
+                _sending_here_done(token)
         return
     for n in range(budget):
         with _slots_lock:
@@ -163,7 +165,7 @@ def _send_slot(moment: float) -> str:
     """One send slot on a pool thread: at `moment`, the next item in turn, if A1 has not
     asked us to slow down and the in-flight cap has room. Gives its database connection
     back afterwards."""
-    item = None
+    item, token = None, None
     try:
         _pause_until_or_stop(moment)
         _slot_gone()
@@ -181,9 +183,10 @@ def _send_slot(moment: float) -> str:
         with _sending_here_lock:
             if _room() <= 0:
                 return "skipped"
-            item = _claim_next(now)
-        if item is None:
+            claim = _claim_next(now)
+        if claim is None:
             return "nothing"
+        item, token = claim
         outcome = _send_counted(item)
         if outcome == "storage away":
             _storage_away_until[0] = time.monotonic() + _tick_seconds()
@@ -194,8 +197,8 @@ def _send_slot(moment: float) -> str:
         logger.exception("Batch send slot failed (item %s)", item.pk if item else None)
         return "refused"
     finally:
-        if item is not None:
-            _sending_here_done(item)
+        if token is not None:
+            _sending_here_done(token)
         connections.close_all()
 
 
@@ -242,20 +245,26 @@ _storage_away_until = [0.0]  # monotonic: slots of this tick skip once storage w
 # leaves these alone: with sends on a pool, an item held here as a tick starts may be a
 # send still in progress, not one that broke off. Claims and the repair both hold
 # `_sending_here_lock`, so the repair never sees a claim that is not yet registered.
-_sending_here: set[int] = set()
+# Each claim is its own entry (claim token -> item id): the same item may be claimed
+# again by another thread here while an earlier send of it is still ending (the sweep
+# released its run, whose lease ran out mid-upload), and each send lets go of its own
+# claim only, never of the later one.
+_sending_here: dict[int, int] = {}
 _sending_here_lock = threading.RLock()  # re-entered: a slot's cap check holds it to claim
+_claims = itertools.count(1)
 
 
-def _sending_here_done(item: BatchItem) -> None:
+def _sending_here_done(token: int) -> None:
+    """This send is over: its own claim goes (another claim of the same item stays)."""
     with _sending_here_lock:
-        _sending_here.discard(item.pk)
+        _sending_here.pop(token, None)
 
 
 def items_sending_here() -> frozenset[int]:
     """The batch items this worker process is sending right now: their runs are a send
     in progress, not one the database broke off (ops runworker's recovery leaves them)."""
     with _sending_here_lock:
-        return frozenset(_sending_here)
+        return frozenset(_sending_here.values())
 
 
 def sends_stop() -> None:
@@ -294,20 +303,27 @@ def _send_pool() -> ThreadPoolExecutor:
         return _pool
 
 
-def _claim_next(now: datetime) -> BatchItem | None:
-    """The next waiting item, fairly: people (and teams) take turns (fairness.py).
-    A claimed item is registered as being sent here until `_sending_here_done`."""
+def _claim_next(now: datetime) -> tuple[BatchItem, int] | None:
+    """The next waiting item, fairly: people (and teams) take turns (fairness.py), with
+    this claim's token. The claim is registered as being sent here until
+    `_sending_here_done(token)`."""
     for pk in items_in_turn():
         with _sending_here_lock:
             claimed = BatchItem.objects.filter(pk=pk, state=Item.WAITING).update(
                 state=Item.SENDING, claimed_until=now + SENDING_LEASE, claimed_by=worker_current()
             )
+            token = next(_claims) if claimed else 0
             if claimed:
-                _sending_here.add(pk)
+                _sending_here[token] = pk
         if claimed:
-            return BatchItem.objects.select_related(
-                "batch", "batch__definition", "batch__user"
-            ).get(pk=pk)
+            try:
+                item = BatchItem.objects.select_related(
+                    "batch", "batch__definition", "batch__user"
+                ).get(pk=pk)
+            except BaseException:
+                _sending_here_done(token)  # held under its lease: the repair resolves it
+                raise
+            return item, token
     return None
 
 
@@ -440,7 +456,7 @@ def _repair_sending(now: datetime, *, held_here: bool = True) -> int:
             died |= Q(claimed_by=worker_current())
         stuck = (
             BatchItem.objects.filter(died, state=Item.SENDING)
-            .exclude(pk__in=list(_sending_here))
+            .exclude(pk__in=set(_sending_here.values()))
             .select_related("batch")
         )
         return _repair_items(list(stuck))

@@ -49,6 +49,7 @@ from generator.runs.inputs import (
     run_params,
 )
 from generator.runs.messages import user_message
+from generator.runs.photo_owners import photos_taking
 from generator.runs.photos import photo_copy
 from generator.teams.services import billing_team, default_sharing
 
@@ -234,6 +235,7 @@ def batch_create(
         raise SubmitRefused(_("Some items are not valid."), next(iter(problems)), problems=problems)
     try:
         with transaction.atomic():
+            _photos_still_kept(items)
             batch = batch_draft(
                 user=user, definition=definition, choices=choices, idempotency_key=key, **origin
             )
@@ -260,6 +262,21 @@ def batch_create(
     return batch, True
 
 
+def _photos_still_kept(items: list[ItemSpec]) -> None:
+    """Lock the items' photos for the copy's transaction (photo_owners.photos_taking): a
+    staged one the hourly purge removed since it was named is refused, never copied."""
+    given = {photo.pk for item in items for photo in item.photos.values()}
+    kept = set(photos_taking(ids=given).values_list("pk", flat=True)) if given else set()
+    problems = {
+        f"items[{n}].{name}": _("This photo is no longer kept: upload it again.")
+        for n, item in enumerate(items)
+        for name, photo in item.photos.items()
+        if photo.pk not in kept
+    }
+    if problems:
+        raise SubmitRefused(_("Some items are not valid."), next(iter(problems)), problems=problems)
+
+
 def batch_add_items(*, batch: Batch, plans: list[ItemPlan]) -> int:
     """Add planned items to a draft; their photos are read by the worker next."""
     start = batch.items.count()
@@ -268,7 +285,36 @@ def batch_add_items(*, batch: Batch, plans: list[ItemPlan]) -> int:
             _("A batch holds at most %(max)d items; this one would have %(n)d.")
             % {"max": settings.BATCH_MAX_ITEMS, "n": start + len(plans)}
         )
-    kept = _staged_photos(batch, plans)
+    with transaction.atomic():
+        # The staged photos are looked at (and locked) in the transaction that copies
+        # them: the hourly purge cannot delete one between the look and the copy.
+        kept = _staged_photos(batch, plans)
+        items = _items_planned(batch, plans, start=start, kept=kept)
+        BatchItem.objects.bulk_create(items)
+        slots = {slot.name: slot for slot in app_slots(batch.definition.app)}
+        for item, plan in zip(items, plans, strict=True):
+            if item.state == Item.INVALID:
+                continue
+            for slot_name, src in plan.photos.items():
+                pk = staged_id(src.ref)
+                if pk is not None:
+                    photo_copy(
+                        photo=kept[pk],
+                        owner_id=batch.user_id,
+                        batch_item=item,
+                        form_id=slots[slot_name].form_id,
+                        position=slots[slot_name].position,
+                    )
+    if any(item.state == Item.CHECKING for item in items):
+        check_batch.enqueue(str(batch.pk))
+    return len(items)
+
+
+def _items_planned(
+    batch: Batch, plans: list[ItemPlan], *, start: int, kept: dict[str, InputImage]
+) -> list[BatchItem]:
+    """The draft's new items, unsaved: an item whose staged photo is no longer kept says
+    so (invalid)."""
     items = []
     for n, plan in enumerate(plans):
         pending = {
@@ -295,34 +341,17 @@ def batch_add_items(*, batch: Batch, plans: list[ItemPlan]) -> int:
                 points=batch.points_per_item,
             )
         )
-    with transaction.atomic():
-        BatchItem.objects.bulk_create(items)
-        slots = {slot.name: slot for slot in app_slots(batch.definition.app)}
-        for item, plan in zip(items, plans, strict=True):
-            if item.state == Item.INVALID:
-                continue
-            for slot_name, src in plan.photos.items():
-                pk = staged_id(src.ref)
-                if pk is not None:
-                    photo_copy(
-                        photo=kept[pk],
-                        owner_id=batch.user_id,
-                        batch_item=item,
-                        form_id=slots[slot_name].form_id,
-                        position=slots[slot_name].position,
-                    )
-    if any(item.state == Item.CHECKING for item in items):
-        check_batch.enqueue(str(batch.pk))
-    return len(items)
+    return items
 
 
 def _staged_photos(batch: Batch, plans: list[ItemPlan]) -> dict[str, InputImage]:
-    """The staged photos the plans name that are still the batch owner's and unused."""
+    """The staged photos the plans name that are still the batch owner's and unused,
+    locked until the caller's transaction (the copy's) ends (photo_owners.photos_taking)."""
     ids = {pk for plan in plans for src in plan.photos.values() if (pk := staged_id(src.ref))}
     if not ids:
         return {}
-    found = InputImage.objects.filter(
-        pk__in=ids, owner_id=batch.user_id, run__isnull=True, batch_item__isnull=True
+    found = photos_taking(ids=ids).filter(
+        owner_id=batch.user_id, run__isnull=True, batch_item__isnull=True
     )
     return {str(photo.pk): photo for photo in found}
 

@@ -16,6 +16,11 @@ which rows go and deletes them through `removal.photos_remove` or `removal.runs_
 photos). Paths that only let go of rows leave them to that purge: an item dropped from a
 batch draft, a draft left for a day, a run abandoned before A1 saw it (their rows become
 staged photos). Raw batch uploads are not photos yet; they go through `files_release`.
+
+A path that copies photo rows onto batch items (`photos.photo_copy`) takes them through
+`photos_taking`, in the transaction that writes the copies: the rows stay locked until
+it commits, and the removal skips locked rows, so a photo is never deleted under a
+batch that is taking it (the purge sees the copy once it commits, and the file stays).
 """
 
 from __future__ import annotations
@@ -23,7 +28,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Q, QuerySet
+from django.db.transaction import TransactionManagementError
 
 from generator.models import InputImage
 
@@ -53,3 +60,22 @@ def photos_given(*, person) -> int:
     erasing them takes out of storage."""
     given = InputImage.objects.filter(given_by=person).exclude(file="")
     return given.order_by().values("file").distinct().count()
+
+
+def photos_taking(*, ids: Iterable) -> QuerySet[InputImage]:
+    """The photo rows named by `ids` that are still kept, locked until the caller's
+    transaction ends: read them here, in the transaction that copies them onto batch
+    items, never before it. `photos_leaving`'s rows are deleted by `removal.photos_remove`,
+    which skips locked rows (SKIP LOCKED), so a photo being taken stays; one the purge
+    deleted first is not found here (its copy is never made).
+
+    On SQLite, which locks no rows, the caller's transaction is IMMEDIATE: it keeps every
+    other writer out while it runs, the purge included, so reading and copying in one
+    transaction is the whole of it."""
+    if not connection.in_atomic_block:
+        raise TransactionManagementError(
+            "photos_taking locks rows: call it in the copy's transaction"
+        )
+    # In one order, so two copies of the same photos (two batches) never deadlock.
+    rows = InputImage.objects.select_for_update(of=("self",)).filter(pk__in=list(ids))
+    return rows.order_by("pk")

@@ -237,9 +237,12 @@ def photos_purge_staged(*, now=None, limit: int = PURGE_BATCH) -> int:
     rows = list(stale.order_by("created").values_list("pk", "file")[:limit])
     if not rows:
         return 0
-    # The rule is asked again as the rows are locked: a row a run took meanwhile stays.
+    # The rule is asked again as the rows are locked: a row a run took meanwhile stays,
+    # and a row a batch is copying (locked by photo_owners.photos_taking) is skipped, not
+    # waited for (SKIP LOCKED; SQLite has no row locks: its IMMEDIATE transactions wait
+    # for the copy's to commit, and the file stays while the copy refers to it).
     chosen = stale.filter(pk__in=[pk for pk, _ in rows])
-    removed = photos_remove(photos=chosen, now=now, limit=None)
+    removed = photos_remove(photos=chosen, now=now, limit=None, wait=False)
     files_remove_all_pending(names={name for _, name in rows})
     return removed.counts["photos"]
 

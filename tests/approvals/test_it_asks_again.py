@@ -191,7 +191,7 @@ class RetryTests(BatchTestCase):
         assert told == []  # not "refused, its points released": the batch runs on
         stale.refresh_from_db()
         batch.refresh_from_db()
-        assert (stale.state, batch.state) == ("refused", "running")
+        assert (stale.state, batch.state) == ("superseded", "running")
         retried = batch.items.filter(retry_of__isnull=False)
         assert set(retried.values_list("state", flat=True)) == {"waiting"}
         assert (points_used(team=self.team), LedgerEntry.objects.count()) == (used, entries)
@@ -199,6 +199,54 @@ class RetryTests(BatchTestCase):
         assert self.sandbox.calls("generate") == 6
         assert set(retried.values_list("state", flat=True)) == {"sent"}
         self.assert_each_hold_closed_once(batch)
+
+    def test_approving_a_stale_request_ends_it_at_once_and_leaves_the_batch_alone(self):
+        batch, _ = self.retried_and_approved()
+        stale = self.stale_request(batch)
+        used, entries = points_used(team=self.team), LedgerEntry.objects.count()
+        waiting = self.client.get("/approvals/").content.decode()
+        assert f"/approvals/{stale.pk}/" in waiting.split("Answered")[0]
+        with self.captureOnCommitCallbacks(execute=True) as told:
+            page = self.client.post(
+                f"/approvals/{stale.pk}/answer/", {"answer": "approve"}, follow=True
+            ).content.decode()
+        assert "This batch no longer waits for approval." in page
+        assert told == []  # nobody told: nothing they could see changed
+        stale.refresh_from_db()
+        batch.refresh_from_db()
+        assert (stale.state, batch.state) == ("superseded", "running")
+        assert stale.decided_by == self.owner and stale.decided_at is not None
+        assert "Ended: the batch no longer waited for it" in page
+        # Not waiting for anyone's answer any more: the list shows it answered, and
+        # answering it again says so.
+        listed = self.client.get("/approvals/").content.decode()
+        waiting_part, answered_part = listed.split("Answered", 1)
+        assert f"/approvals/{stale.pk}/" not in waiting_part
+        assert f"/approvals/{stale.pk}/" in answered_part
+        again = self.client.post(
+            f"/approvals/{stale.pk}/answer/", {"answer": "approve"}, follow=True
+        ).content.decode()
+        assert "This request was already answered" in again
+        entry = AuditEntry.objects.filter(act="approval.superseded").get()
+        assert entry.actor_id == self.owner.pk
+        assert (entry.before["state"], entry.after["state"]) == ("pending", "superseded")
+        assert not AuditEntry.objects.filter(act="approval.given", after__state="superseded")
+        retried = batch.items.filter(retry_of__isnull=False)
+        assert set(retried.values_list("state", flat=True)) == {"waiting"}
+        assert (points_used(team=self.team), LedgerEntry.objects.count()) == (used, entries)
+        self.tick(times=3)
+        assert self.sandbox.calls("generate") == 6
+        self.assert_each_hold_closed_once(batch)
+
+    def test_a_request_from_before_items_were_recorded_says_they_are_not_known(self):
+        batch, _ = self.retried_and_approved()
+        old = self.stale_request(batch)  # as made before 0034: no items recorded
+        html = self.client.get(f"/approvals/{old.pk}/").content.decode()
+        assert "items it held is not known" in html
+        assert "3 items × 1 points = <strong>3</strong> points" in html
+        assert f"/approvals/{old.pk}/photos/" not in html  # no guessed items listed
+        ja = self.client.get(f"/approvals/{old.pk}/", HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+        assert "不明" in ja
 
     def test_a_stale_request_expiring_leaves_the_running_batch_and_its_items_alone(self):
         batch, _ = self.retried_and_approved()

@@ -91,6 +91,8 @@ class ApprovalApiTests(ApiTestCase):
             "approved",
             "refused",
             "expired",
+            "cancelled",
+            "superseded",
         ]
         run_create = schema["paths"]["/api/v1/runs"]["post"]
         assert "202" in run_create["responses"]

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from generator.batches import pacing as batch_pacing
 from generator.models import Batch, BatchItem, Run
+from generator.runs import tracking, workers
 from generator.schedules.models import Chore
 from tests.base import TransactionalTrackingTestCase
 from tests.batches.base import BatchMixin
@@ -146,3 +147,41 @@ class ParallelSendTests(BatchMixin, TransactionalTrackingTestCase):
         )
         assert all(item.run.state == "running" and item.run.task_id for item in sent)
         assert self.sandbox.calls("generate") == sent.count()
+
+    def test_it_keeps_a_second_claim_of_an_item_when_the_first_send_of_it_ends(self):
+        """The sweep released an item's run (its lease ran out mid-upload) and another
+        thread here claimed the item again: the first send ending must not drop the
+        second one's claim, or the worker's recovery after an outage settles a run that
+        is still being sent (it says "unknown" although A1 took it)."""
+        batch = self.started(n=1)
+        item = batch.items.get()
+        workers.worker_register(name="w-here:1")
+        self.addCleanup(workers.worker_register, name="")
+        self.sandbox.knobs(latency=3.0, faults_on="upload,generate")
+        with self.settings(BATCH_SEND_RATE=10.0, BATCH_SEND_THREADS=4):
+            self.tick()  # the first send: its upload takes 3 s at A1
+            assert wait_until(lambda: self.sandbox.calls("upload") == 1, timeout=30)
+            first = Run.objects.get()
+            # Its lease ran out: the sweep releases the run (nothing was sent) and the
+            # item waits again, held; the next tick claims it on another thread.
+            tracking.runs_due(now=first.claimed_until + timedelta(seconds=1))
+            assert not Run.objects.filter(pk=first.pk).exists()
+            self.tick()
+            assert wait_until(lambda: Run.objects.filter(batch_item=item).exists(), timeout=30)
+            # The first send ends (its run is gone: not sent) while the second one waits
+            # 3 s for A1's answer to generate.
+            assert wait_until(
+                lambda: item.pk not in batch_pacing.items_sending_here() or self.settled(batch),
+                timeout=60,
+            )
+            # The worker lived through an outage: it gives up what its job held, not
+            # what its send threads are sending.
+            tracking.runs_release_held(
+                worker="w-here:1", sending_items=batch_pacing.items_sending_here()
+            )
+            assert wait_until(lambda: self.settled(batch), timeout=60)
+        item.refresh_from_db()
+        run = Run.objects.get(batch_item=item)
+        assert item.state == "sent" and item.run_id == run.pk
+        assert run.state == "running" and run.task_id
+        assert self.sandbox.calls("generate") == 1
