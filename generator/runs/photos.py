@@ -29,7 +29,7 @@ from generator.files.queue import files_intend, files_kept, files_remove_all_pen
 from generator.models import InputImage, ResultImage, Run
 from generator.runs.inputs import ImageSlot
 from generator.runs.messages import is_image_error, user_message
-from generator.runs.photo_owners import photos_leaving
+from generator.runs.photo_owners import photos_leaving, photos_taking
 from generator.runs.removal import photos_remove
 from generator.runs.upstream import a1_client
 
@@ -113,7 +113,20 @@ def photos_attach(*, run: Run, photos: Mapping[ImageSlot, InputImage]) -> dict[s
     A photo that belongs to someone else (remixing a teammate's run) or to another run
     (run again, remix) gets a new row for this run pointing at the same file, so every
     run keeps its own record and the original is never moved.
+
+    Called in the run's own transaction: the photos are read again there and locked
+    (photo_owners.photos_taking), so one the purge, the trash or an erasure removed since
+    the person chose it is refused beside its field, never attached to a file that is gone.
     """
+    others = {image.pk for image in photos.values() if image.run_id != run.pk}
+    kept = set(photos_taking(ids=others).values_list("pk", flat=True)) if others else set()
+    gone = {
+        slot.name: _("This photo is no longer kept: choose it again.")
+        for slot, image in photos.items()
+        if image.run_id != run.pk and image.pk not in kept
+    }
+    if gone:
+        raise SubmitRefused(next(iter(gone.values())), next(iter(gone)), problems=gone)
     attached = {}
     for slot, image in photos.items():
         where = {"form_id": slot.form_id, "position": slot.position}

@@ -19,7 +19,7 @@ from django.test import Client
 from django.utils import timezone
 
 from generator.keys import services as keys
-from generator.models import Batch, InputImage, LedgerEntry
+from generator.models import Batch, InputImage, LedgerEntry, Run
 from generator.runs.photos import photos_purge_staged
 from tests.base import WATERCOLOR, TransactionalTrackingTestCase, photo
 from tests.conftest import wait_until
@@ -159,4 +159,36 @@ class StagedPhotosUnderThePurgeTests(TransactionalTrackingTestCase):
         fields = answer.json()["fields"]
         assert fields == {f"items[0].{SLOT}": "This photo is no longer kept: upload it again."}
         assert not Batch.objects.exists() and not InputImage.objects.exists()
+        assert not LedgerEntry.objects.exists()
+
+    @pytest.mark.storage
+    def test_a_photo_the_purge_takes_while_a_script_runs_it_is_refused_never_attached(self):
+        """A script names an upload of a day ago in a run; the purge takes it after the API
+        found it and before the run attaches it: the run is refused beside its photo and
+        nothing is made, held or sent (runs/photos.py photos_attach reads the photo again,
+        locked, in the run's transaction)."""
+        _key, token = keys.key_create(user=self.owner, name="script")
+        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        uploaded = self.client.post("/api/v1/uploads", {"file": photo("face.jpg")}, **auth)
+        assert uploaded.status_code == 201, uploaded.content
+        InputImage.objects.update(created=timezone.now() - timedelta(days=2))
+        body = {
+            "app_id": WATERCOLOR,
+            "style": "183854633550716522",
+            "size": "1",
+            "texts": {"1838546335507165192": "auburn"},
+            "photos": {SLOT: uploaded.json()["id"]},
+        }
+
+        def the_apis_look(sql: str) -> bool:
+            return 'FROM "generator_inputimage"' in sql
+
+        def run(client: Client):
+            return client.post("/api/v1/runs", body, content_type="application/json", **auth)
+
+        answer, purged = self.while_the_purge_runs(run, after=the_apis_look)
+        assert purged == 1  # the photo and its file went: nobody had taken it yet
+        assert answer.status_code == 422, answer.content
+        assert answer.json()["fields"] == {SLOT: "This photo is no longer kept: choose it again."}
+        assert not Run.objects.exists() and not InputImage.objects.exists()
         assert not LedgerEntry.objects.exists()
