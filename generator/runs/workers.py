@@ -21,6 +21,11 @@ FORGET_AFTER = timedelta(days=1)  # a dead worker's row is kept this long, for /
 
 _current = ""  # this process's worker name, once it starts beating
 
+# A run's lease given up: no end, and no worker named. A run nobody holds never names
+# the worker that last held it, so "what a dead worker holds" is exactly the runs that
+# name it (a free run waiting for its next poll is nobody's, whoever submitted it).
+RELEASED = {"claimed_until": None, "claimed_by": ""}
+
 
 def worker_register(*, name: str) -> None:
     """This process is the worker `name`: the leases it takes from now on carry its name."""
