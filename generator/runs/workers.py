@@ -40,15 +40,15 @@ def worker_current() -> str:
 
 def beat_seconds() -> float:
     """How often a worker beats: four times a poll interval, so a few late beats are no
-    death, and the takeover (death seen, then the next beat of a live worker) still ends
-    within two poll intervals."""
+    death, and the takeover (death seen, then the next round of a live worker's takeover
+    thread, at the same cadence) still ends within two poll intervals."""
     return settings.A1_POLL_INTERVAL / 4
 
 
 def stale_after() -> timedelta:
     """A worker whose last beat is older than this is dead: one and a half poll
-    intervals (six beats missed); a live worker's beat takes it over at most a quarter
-    interval later, so within two intervals of the death."""
+    intervals (six beats missed); a live worker's takeover thread takes it over at most a
+    quarter interval later, so within two intervals of the death."""
     return timedelta(seconds=1.5 * settings.A1_POLL_INTERVAL)
 
 
