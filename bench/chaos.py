@@ -98,6 +98,8 @@ class Chaos:
                 **storage,
             }
         )
+        if os.environ.get("CHAOS_KEEP"):  # each request's server-side ms, kept with the logs
+            stack.access_log = str(self.workdir / f"{name}-access.log")
         for key in [k for k in stack.env if k.startswith("S3_") and k not in storage]:
             del stack.env[key]  # inherited from the first stack through os.environ
         if database != "a1chaos":
@@ -144,7 +146,7 @@ class Chaos:
             sys.executable, "-m", "gunicorn", "a1site.wsgi:application",
             "--config", str(ROOT / "a1site" / "gunicorn.conf.py"),
             "--bind", f"127.0.0.1:{stack.web_port}", "--workers", "2",
-            "--access-logfile", "/dev/null",
+            "--access-logfile", stack.access_log,
         ]  # fmt: skip
 
     def stack_down(self) -> None:
