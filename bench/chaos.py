@@ -374,20 +374,21 @@ class Chaos:
         def free() -> bool:
             runs = Run.objects.filter(claimed_by__endswith=suffix).exclude(state__in=measure.FINAL)
             items = BatchItem.objects.filter(claimed_by__endswith=suffix, state="sending")
-            for pk, state, sent in runs.values_list("pk", "state", "sent_at"):
-                note(f"run {str(pk)[:8]}", f"{state}{' sent' if sent else ''}")
-            for pk in items.values_list("pk", flat=True):
-                note(f"item {pk}", "sending")
+            held = {
+                f"run {str(pk)[:8]}": f"{state}{' sent' if sent else ''}"
+                for pk, state, sent in runs.values_list("pk", "state", "sent_at")
+            }
+            held |= {f"item {pk}": "sending" for pk in items.values_list("pk", flat=True)}
+            for key, value in held.items():
+                note(key, value)
             for key in [k for k in last if k.startswith(("run ", "item ")) and last[k] != "gone"]:
-                held = {f"run {str(pk)[:8]}" for pk in runs.values_list("pk", flat=True)}
-                held |= {f"item {pk}" for pk in items.values_list("pk", flat=True)}
                 if key not in held:
                     note(key, "gone")
             for worker, seen in WorkerHeartbeat.objects.values_list("worker", "seen_at"):
                 age = time.time() - seen.timestamp()  # beats come four times an interval
                 if not worker.endswith(suffix) and age < 10:  # the live workers' beats
                     note(f"beat {worker}", f"{age:.1f} s old" if age > POLL_INTERVAL / 2 else "fresh")  # fmt: skip
-            return not (runs.exists() or items.exists())
+            return not held  # one reading: the trace and the verdict agree
 
         try:
             wait_for(free, timeout, "the dead worker's leases taken over", step=0.2)
