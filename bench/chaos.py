@@ -319,7 +319,7 @@ class Chaos:
             killed = time.time()
         finally:
             self.stack.sandbox("POST", "files/gate", json={"open": True})
-        row["takeover_s"] = self.takeover(f":{pid}", killed, row)
+        row["takeover_s"] = measure.takeover(f":{pid}", killed, row)
         return killed
 
     def worker_kill_mid_submit(self, row: dict) -> float:
@@ -341,7 +341,7 @@ class Chaos:
             killed = time.time()
         finally:
             self.stack.sandbox("POST", "knobs", json={"latency": 0, "faults_on": "*"})
-        row["takeover_s"] = self.takeover(f":{pid}", killed, row)
+        row["takeover_s"] = measure.takeover(f":{pid}", killed, row)
         return killed
 
     def victim(self, rows, pids: dict[str, int]) -> tuple[str, int]:
@@ -352,49 +352,6 @@ class Chaos:
                     return name, pid
         name = sorted(pids)[0]
         return name, pids[name]
-
-    def takeover(self, suffix: str, since: float, row: dict, timeout: float = 120) -> float:
-        """Seconds until nothing unfinished still names the dead worker on a lease.
-
-        Traced meanwhile (row["takeover_trace"]): each change of the dead worker's
-        unfinished runs and sending items, and of the live workers' last beats, in
-        seconds since the kill, so a slow takeover says where its seconds went."""
-        # Django is set up once the stack's settings are known (setup_django)
-        from generator.models import BatchItem, Run, WorkerHeartbeat
-
-        trace: list[str] = []
-        row["takeover_trace"] = trace
-        last: dict[str, str] = {}
-
-        def note(key: str, value: str) -> None:
-            if last.get(key) != value:
-                last[key] = value
-                trace.append(f"{time.time() - since:5.1f} {key}: {value}")
-
-        def free() -> bool:
-            runs = Run.objects.filter(claimed_by__endswith=suffix).exclude(state__in=measure.FINAL)
-            items = BatchItem.objects.filter(claimed_by__endswith=suffix, state="sending")
-            held = {
-                f"run {str(pk)[:8]}": f"{state}{' sent' if sent else ''}"
-                for pk, state, sent in runs.values_list("pk", "state", "sent_at")
-            }
-            held |= {f"item {pk}": "sending" for pk in items.values_list("pk", flat=True)}
-            for key, value in held.items():
-                note(key, value)
-            for key in [k for k in last if k.startswith(("run ", "item ")) and last[k] != "gone"]:
-                if key not in held:
-                    note(key, "gone")
-            for worker, seen in WorkerHeartbeat.objects.values_list("worker", "seen_at"):
-                age = time.time() - seen.timestamp()  # beats come four times an interval
-                if not worker.endswith(suffix) and age < 10:  # the live workers' beats
-                    note(f"beat {worker}", f"{age:.1f} s old" if age > POLL_INTERVAL / 2 else "fresh")  # fmt: skip
-            return not held  # one reading: the trace and the verdict agree
-
-        try:
-            wait_for(free, timeout, "the dead worker's leases taken over", step=0.2)
-        finally:
-            print("    takeover trace:\n      " + "\n      ".join(trace), flush=True)
-        return time.time() - since
 
     def web_kill_mid_upload(self, row: dict) -> float:
         """A photo uploaded slowly; the web process receiving it is SIGKILLed halfway."""
