@@ -22,6 +22,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
+from bench.chaos_report import POLL_INTERVAL
+from bench.chaos_services import wait_for
 from bench.harness import Stack, first_group, login
 
 WATERCOLOR = "1838546335502970881"
@@ -238,6 +240,50 @@ def batch_start(stack: Stack, items: int) -> str:
         timeout=60,
     )
     return batch_id
+
+
+def takeover(suffix: str, since: float, row: dict, timeout: float = 120) -> float:
+    """Seconds until nothing unfinished still names the dead worker on a lease.
+
+    Traced meanwhile (row["takeover_trace"]): each change of the dead worker's
+    unfinished runs and sending items, and of the live workers' last beats, in
+    seconds since the kill, so a slow takeover says where its seconds went."""
+    # Django is set up once the stack's settings are known (setup_django)
+    from generator.models import BatchItem, Run, WorkerHeartbeat
+
+    trace: list[str] = []
+    row["takeover_trace"] = trace
+    last: dict[str, str] = {}
+
+    def note(key: str, value: str) -> None:
+        if last.get(key) != value:
+            last[key] = value
+            trace.append(f"{time.time() - since:5.1f} {key}: {value}")
+
+    def free() -> bool:
+        runs = Run.objects.filter(claimed_by__endswith=suffix).exclude(state__in=FINAL)
+        items = BatchItem.objects.filter(claimed_by__endswith=suffix, state="sending")
+        held = {
+            f"run {str(pk)[:8]}": f"{state}{' sent' if sent else ''}"
+            for pk, state, sent in runs.values_list("pk", "state", "sent_at")
+        }
+        held |= {f"item {pk}": "sending" for pk in items.values_list("pk", flat=True)}
+        for key, value in held.items():
+            note(key, value)
+        for key in [k for k in last if k.startswith(("run ", "item ")) and last[k] != "gone"]:
+            if key not in held:
+                note(key, "gone")
+        for worker, seen in WorkerHeartbeat.objects.values_list("worker", "seen_at"):
+            age = time.time() - seen.timestamp()  # beats come four times an interval
+            if not worker.endswith(suffix) and age < 10:  # the live workers' beats
+                note(f"beat {worker}", f"{age:.1f} s old" if age > POLL_INTERVAL / 2 else "fresh")  # fmt: skip
+        return not held  # one reading: the trace and the verdict agree
+
+    try:
+        wait_for(free, timeout, "the dead worker's leases taken over", step=0.2)
+    finally:
+        print("    takeover trace:\n      " + "\n      ".join(trace), flush=True)
+    return time.time() - since
 
 
 # --- the account, from the database and the sandbox's own records ---------------------

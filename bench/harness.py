@@ -60,6 +60,7 @@ class Stack:
 
     def __init__(self, workdir: Path, *, task_seconds: float, poll_interval: float):
         self.workdir = workdir
+        self.access_log = "/dev/null"  # gunicorn's access log (a path keeps each request's ms)
         self.sandbox_port, self.web_port = free_port(), free_port()
         self.sandbox_url = f"http://127.0.0.1:{self.sandbox_port}"
         self.url = f"http://127.0.0.1:{self.web_port}"
@@ -114,7 +115,7 @@ class Stack:
                 sys.executable, "-m", "gunicorn", "a1site.wsgi:application",
                 "--config", str(ROOT / "a1site" / "gunicorn.conf.py"),
                 "--bind", f"127.0.0.1:{self.web_port}", "--workers", str(web_workers),
-                "--access-logfile", "/dev/null",
+                "--access-logfile", self.access_log,
             ],
         )  # fmt: skip
         for n in range(workers):

@@ -492,8 +492,8 @@ def batches_take_over(*, now: datetime | None = None) -> bool:
     wait, and no tick queued): queue it again now. A tick merely late in a busy queue is
     left alone, so a slow queue never fills with spare ticks."""
     now = now or timezone.now()
-    # A dead worker's item is resolved here, by the beat, rather than by the next tick:
-    # its tick (and the pacer's chain) died with it.
+    # A dead worker's item is resolved here, by the takeover thread (ops runworker), not
+    # by the next tick: its tick (and the pacer's chain) died with it.
     if BatchItem.objects.filter(held_by_dead(now), state=Item.SENDING).exists():
         _repair_sending(now, held_here=False)
     slot = Chore.objects.filter(name=SLOT).values_list("next_run", flat=True).first()

@@ -29,7 +29,7 @@ from generator.runs.holds import run_refused
 from generator.runs.inputs import ImageSlot
 from generator.runs.photos import photos_attach
 from generator.runs.tracking import track
-from generator.runs.workers import worker_current
+from generator.runs.workers import RELEASED, worker_current
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,7 @@ def send_once(run: Run, call: Callable[[], str]) -> Run:
                 problem=Run.Problem.NO_ANSWER,
                 error_code=exc.code,
                 submitted_at=now,
-                claimed_until=None,
+                **RELEASED,
             )
             logger.warning("Run %s: outcome unknown (%s)", run.pk, exc)
             run.refresh_from_db()
@@ -165,7 +165,7 @@ def send_once(run: Run, call: Callable[[], str]) -> Run:
     # A1 has made the task: its id is written even if the database goes away now.
     outcome_write(
         lambda: Run.objects.filter(pk=run.pk, state__in=(State.SUBMITTING, State.UNKNOWN)).update(
-            problem="", claimed_until=None, **started
+            problem="", **RELEASED, **started
         ),
         what=f"run {run.pk}: A1's task {task_id}",
     )

@@ -39,7 +39,7 @@ from generator.runs.durations import task_seconds_note
 from generator.runs.holds import run_abandon
 from generator.runs.models import THUMBNAIL_SIDE
 from generator.runs.upstream import a1_client
-from generator.runs.workers import held_by_dead, worker_current
+from generator.runs.workers import RELEASED, held_by_dead, worker_current
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +145,7 @@ class Lease:
 
     def release(self, **changes) -> bool:
         """Write the step's outcome and give the lease up, in one conditional UPDATE."""
-        return bool(self.rows().update(claimed_until=None, **changes))
+        return bool(self.rows().update(**RELEASED, **changes))
 
 
 def _claim(run_id, now: datetime) -> tuple[Run, Lease] | None:
@@ -253,7 +253,7 @@ def _fail(lease: Lease, now: datetime, problem: str, *, kind: str, **changes) ->
             lease.rows()
             .filter(state__in=IN_FLIGHT)
             .update(
-                claimed_until=None,
+                **RELEASED,
                 state=State.FAILED,
                 problem=problem,
                 finished_at=now,
@@ -315,7 +315,7 @@ def _copy_pending(run: Run, lease: Lease) -> datetime | None:
                 lease.rows()
                 .filter(state=State.COPYING)
                 .update(
-                    claimed_until=None,
+                    **RELEASED,
                     state=State.COMPLETED,
                     finished_at=timezone.now(),
                     points_spent=F("points_quoted"),
@@ -473,7 +473,7 @@ def _settle_died_submissions(died) -> None:
     "unknown" (it may have reached A1). Never sent again, never sent twice."""
     died = died.filter(state=State.SUBMITTING)
     died.filter(sent_at__isnull=False).update(
-        state=State.UNKNOWN, problem=Run.Problem.INTERRUPTED, claimed_until=None
+        state=State.UNKNOWN, problem=Run.Problem.INTERRUPTED, **RELEASED
     )
     for run in died.filter(sent_at__isnull=True):
         run_abandon(run=run)
@@ -492,7 +492,7 @@ def runs_take_over(*, now: datetime | None = None) -> int:
     queued = 0
     for pk in Run.objects.filter(dead, state__in=IN_FLIGHT).values_list("pk", flat=True):
         freed = Run.objects.filter(dead, pk=pk, state__in=IN_FLIGHT).update(
-            claimed_until=None, claimed_by="", next_poll_at=now
+            **RELEASED, next_poll_at=now
         )
         if freed:
             logger.warning("Took over run %s from a worker that stopped beating", pk)
@@ -526,7 +526,7 @@ def runs_release_held(
     queued = 0
     for pk in Run.objects.filter(mine, state__in=IN_FLIGHT).values_list("pk", flat=True):
         if Run.objects.filter(mine, pk=pk, state__in=IN_FLIGHT).update(
-            claimed_until=None, claimed_by="", next_poll_at=now
+            **RELEASED, next_poll_at=now
         ):
             poll_run.enqueue(str(pk))
             queued += 1

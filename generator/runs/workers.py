@@ -21,6 +21,11 @@ FORGET_AFTER = timedelta(days=1)  # a dead worker's row is kept this long, for /
 
 _current = ""  # this process's worker name, once it starts beating
 
+# A run's lease given up: no end, and no worker named. A run nobody holds never names
+# the worker that last held it, so "what a dead worker holds" is exactly the runs that
+# name it (a free run waiting for its next poll is nobody's, whoever submitted it).
+RELEASED = {"claimed_until": None, "claimed_by": ""}
+
 
 def worker_register(*, name: str) -> None:
     """This process is the worker `name`: the leases it takes from now on carry its name."""
@@ -35,15 +40,15 @@ def worker_current() -> str:
 
 def beat_seconds() -> float:
     """How often a worker beats: four times a poll interval, so a few late beats are no
-    death, and the takeover (death seen, then the next beat of a live worker) still ends
-    within two poll intervals."""
+    death, and the takeover (death seen, then the next round of a live worker's takeover
+    thread, at the same cadence) still ends within two poll intervals."""
     return settings.A1_POLL_INTERVAL / 4
 
 
 def stale_after() -> timedelta:
     """A worker whose last beat is older than this is dead: one and a half poll
-    intervals (six beats missed); a live worker's beat takes it over at most a quarter
-    interval later, so within two intervals of the death."""
+    intervals (six beats missed); a live worker's takeover thread takes it over at most a
+    quarter interval later, so within two intervals of the death."""
     return timedelta(seconds=1.5 * settings.A1_POLL_INTERVAL)
 
 

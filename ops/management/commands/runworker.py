@@ -3,9 +3,10 @@ heartbeat.
 
 The sweeper runs at start (so a restarted worker picks up every in-flight
 run) and then every WORKER_SWEEP_SECONDS; it also notes whether A1 answers, which
-/healthz reads. The heartbeat beats about twice a poll interval (generator/runs/workers.py)
-and takes over what a worker that stopped beating held: its runs are polled again
-within two poll intervals, not after the lease.
+/healthz reads. The heartbeat beats four times a poll interval (generator/runs/workers.py)
+on a thread that does nothing else; another thread, at the same cadence, takes over what
+a worker that stopped beating held: its runs are polled again within two poll intervals,
+not after the lease.
 """
 
 import contextlib
@@ -55,9 +56,15 @@ def sweep_once() -> int:
     return resumed
 
 
-def beat_once() -> int:
-    """This worker is alive; what dead ones held is taken over. Returns runs taken over."""
+def beat_once() -> None:
+    """This worker is alive. Nothing else on this thread: a slow step (a takeover under
+    load) must never make a live worker's beat late enough to be judged dead."""
     worker_beat(name=WORKER_NAME)
+
+
+def take_over_once() -> int:
+    """What dead workers held is taken over, at the beat's cadence, on a thread of its
+    own (see beat_once). Returns runs taken over."""
     taken = runs_take_over()
     batches_take_over()
     return taken
@@ -110,6 +117,7 @@ class Command(DbWorkerCommand):
             for step, seconds in (
                 (sweep_once, lambda: settings.WORKER_SWEEP_SECONDS),
                 (beat_once, beat_seconds),
+                (take_over_once, beat_seconds),
             ):
                 threading.Thread(target=_forever, args=(stop, step, seconds), daemon=True).start()
             time.sleep(0)  # let the first sweep start before tasks are taken
