@@ -114,7 +114,12 @@ def spend_check(
     concurrent submissions are counted one after another, and a deactivation or a
     revocation (which write those rows) is never overtaken by a spend that read the
     old state (row locks on PostgreSQL; SQLite's IMMEDIATE transactions serialise
-    every writer). The item being turned into this run is not counted twice.
+    every writer). The locks are FOR NO KEY UPDATE: they wait for each other and for
+    any change to those rows, but not for rows that merely name them (a ledger entry or
+    a run naming the person takes a KEY SHARE lock on PostgreSQL), so a spend check never
+    waits on a transaction that is settling another run of the same person, which may
+    itself be waiting for a month total this check's transaction holds (a deadlock seen
+    under parallel batch sends). The item being turned into this run is not counted twice.
     """
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("spend_check must run inside the transaction that holds the points")
@@ -134,7 +139,7 @@ def spend_check(
         _key_budget_check(api_key, points, transferring)
     scope = Q(user=user) | Q(team=team) if team is not None else Q(user=user)
     # Ordered by pk so that two transactions always lock in the same order (no deadlock).
-    budgets = list(Budget.objects.select_for_update().filter(scope).order_by("pk"))
+    budgets = list(Budget.objects.select_for_update(no_key=True).filter(scope).order_by("pk"))
     for budget in budgets:
         if budget.user_id:
             used = _used(user=user, transferring=transferring)
@@ -158,7 +163,7 @@ def spend_check(
 
 def _actor_check(*, user, api_key: ApiKey | None) -> None:
     """The person is still active and the key still theirs and not revoked (locked)."""
-    people = get_user_model()._default_manager.select_for_update()
+    people = get_user_model()._default_manager.select_for_update(no_key=True)
     if not people.filter(pk=user.pk, is_active=True).exists():
         raise SpendingStopped(
             _("This account is deactivated: it cannot start new runs."),
@@ -167,7 +172,7 @@ def _actor_check(*, user, api_key: ApiKey | None) -> None:
         )
     if api_key is None:
         return
-    live = ApiKey.objects.select_for_update().filter(
+    live = ApiKey.objects.select_for_update(no_key=True).filter(
         pk=api_key.pk, user_id=user.pk, revoked_at__isnull=True
     )
     if not live.exists():
@@ -187,7 +192,7 @@ def key_allowance(*, api_key: ApiKey) -> Allowance | None:
 
 def _key_budget_check(api_key: ApiKey, points: int, transferring: BatchItem | None) -> None:
     # Locking the key's row serialises runs started with one key, as Budget rows do.
-    key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+    key = ApiKey.objects.select_for_update(no_key=True).get(pk=api_key.pk)
     if key.monthly_points is None:
         return
     used = _used(api_key=key, transferring=transferring)
