@@ -27,15 +27,14 @@ from generator.runs.views.actions import UNDO_KEY
 KEPT_SECONDS = 600  # a backstop only: the key moves when what the page shows changes
 
 
-def page_key(request, *, name: str, parts: Iterable[object], tokens: bool = True) -> str | None:
+def page_key(request, *, name: str, parts: Iterable[object]) -> str | None:
     """The cache key of this exact page for this viewer, or None when it must be built.
 
     It names everything the page depends on beyond `parts` (what the page itself shows:
     its filters, a run's version): the viewer (and the name their profile shows), their
     browser's CSRF secret (forms on the page carry a token for it), language, time zone,
-    the address, and with `tokens` the stamps of the viewer and their teams and the
-    banners of base.html (`pages.page_tokens`), which every change to them moves. A
-    fragment without the banners passes `tokens=False` and costs no query for its key.
+    the address, and the stamps of the viewer and their teams and the banners of
+    base.html (`pages.page_tokens`, one query), which every change to them moves.
     """
     csrf = request.META.get("CSRF_COOKIE")
     # Pages with a one-time notice (messages, Undo, a bulk action's outcome) are built.
@@ -53,7 +52,7 @@ def page_key(request, *, name: str, parts: Iterable[object], tokens: bool = True
         request.LANGUAGE_CODE,
         timezone.get_current_timezone_name(),
         csrf,
-        galleries.page_tokens(user=request.user) if tokens else "",
+        galleries.page_tokens(user=request.user),
     ]
     text = "|".join(str(part) for part in [*fixed, *parts])
     return "kept:" + hashlib.sha256(text.encode()).hexdigest()
