@@ -88,15 +88,19 @@ class _Owned(_Row, Protocol):
     def user_id(self) -> int | None: ...
 
 
-def visible_or_404[M: _Row](user: AnyUser, model: Guarded[M], pk: object) -> M:
+def visible_or_404[M: _Row](
+    user: AnyUser, model: Guarded[M], pk: object, *, only: tuple[str, ...] = ()
+) -> M:
     """The object if `user` may see it, else 404 (never 403: its existence stays hidden).
 
     Each model's QuerySet defines `visible_to(user)`: own work, work shared with the
-    user's teams, and everything for staff.
+    user's teams, and everything for staff. `only`: the columns the caller shows (all by
+    default).
     """
     if not user.is_authenticated:
         raise Http404
-    return _one_or_404(model.objects.visible_to(user), pk)
+    queryset = model.objects.visible_to(user)
+    return _one_or_404(queryset.only(*only) if only else queryset, pk)
 
 
 def _one_or_404(queryset: models.QuerySet[Any], pk: object) -> Any:

@@ -1,27 +1,22 @@
 """History, the team gallery, and an owner's actions on a run."""
 
-import hashlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.cache.utils import make_template_fragment_key
-from django.http import HttpResponse, QueryDict
+from django.http import QueryDict
 from django.shortcuts import render
 from django.utils import timezone, translation
-from django.utils.cache import patch_vary_headers
-from django.utils.text import compress_string
 from django.views.decorators.http import require_GET
 
 from common import metrics
-from common.compression import GZipPagesMiddleware
 from common.htmx import HtmxHttpRequest
 from generator.galleries import pages as galleries
 from generator.galleries import queries
-from generator.galleries.forms import DONE_KEY as BULK_DONE_KEY
 from generator.galleries.forms import LibraryFilterForm
+from generator.galleries.views import kept
 from generator.models import Batch, Membership, Run
 from generator.money import budgets
 from generator.runs import definitions as apps
@@ -30,45 +25,16 @@ from generator.runs.views.actions import UNDO_KEY
 from generator.teams import services as teams
 from generator.templatetags.cards import card_version
 
-GALLERY_CACHE_SECONDS = 600  # a backstop only: stamps retire a page when it changes
 FILTER_PARAMS = ("q", "app", "state", "team", "date_from", "date_to", "favourites")
 PAGE_PARAMS = (*FILTER_PARAMS, "before", "after")
 
 
 def _page_key(request, *, template: str) -> str | None:
-    """The cache key of this exact page for this viewer, or None when it must be built.
-
-    (A kept page holds the CSP nonce of the response it was built for; its scripts
-    load because script-src also allows 'self'. Keep that if the policy changes.)
-
-    It names everything the page depends on: the viewer (and the name their profile
-    shows), their browser's CSRF secret (forms on the page carry a token for it),
-    language, time zone, the minute, the address, and the stamps of the viewer and their
-    teams, which every change to what they see moves.
-    """
-    csrf = request.META.get("CSRF_COOKIE")
-    # Pages with a one-time notice (messages, Undo, a bulk action's outcome) are built.
-    once = (UNDO_KEY, BULK_DONE_KEY)
-    if not csrf or len(messages.get_messages(request)) or any(k in request.session for k in once):
-        return None
-    parts = [
-        template,
-        "htmx" if request.htmx else "page",
-        "gzip" if _gzip(request) else "plain",
-        request.path,
-        _known(request, PAGE_PARAMS).urlencode(),
-        # The header shows who is logged in and, for staff, their links.
-        f"{request.user.pk}:{request.user.get_username()}:{request.user.is_staff}",
-        getattr(getattr(request, "profile", None), "display_name", ""),
-        request.LANGUAGE_CODE,
-        timezone.get_current_timezone_name(),
-        # Cards say how long ago a run started ("3 minutes ago"): a kept page is right
-        # to the minute.
-        str(int(timezone.now().timestamp() // 60)),
-        csrf,
-        galleries.page_tokens(user=request.user),
-    ]
-    return "gallery:" + hashlib.sha256("|".join(parts).encode()).hexdigest()
+    """The cache key of this exact page for this viewer, or None when it must be built
+    (`kept.page_key`): its filters and place, and the minute, since cards say how long
+    ago a run started ("3 minutes ago"): a kept page is right to the minute."""
+    parts = [_known(request, PAGE_PARAMS).urlencode(), int(timezone.now().timestamp() // 60)]
+    return kept.page_key(request, name=template, parts=parts)
 
 
 def _known(request, names: tuple[str, ...]) -> QueryDict:
@@ -80,30 +46,13 @@ def _known(request, names: tuple[str, ...]) -> QueryDict:
     return known
 
 
-def _gzip(request) -> bool:
-    return "gzip" in request.headers.get("Accept-Encoding", "")
-
-
 def _library(request, *, template: str, gallery: bool):
-    key = _page_key(request, template=template)
-    cached = cache.get(key) if key else None
-    metrics.gallery_pages.labels("built" if cached is None else "kept").inc()
-    if cached is None:
-        response = _library_render(request, template=template, gallery=gallery)
-        if not key or response.status_code != 200:
-            return response
-        # Kept as sent: compressed once here rather than by the middleware every time.
-        body = response.content
-        if _gzip(request):
-            body = compress_string(body, max_random_bytes=GZipPagesMiddleware.max_random_bytes)
-        cached = (body, response["Content-Type"])
-        cache.set(key, cached, GALLERY_CACHE_SECONDS)
-    body, content_type = cached
-    response = HttpResponse(body, content_type=content_type)
-    if _gzip(request):
-        response["Content-Encoding"] = "gzip"
-    patch_vary_headers(response, ["HX-Request", "Accept-Encoding"])
-    return response
+    return kept.kept_or_built(
+        request,
+        key=_page_key(request, template=template),
+        build=lambda: _library_render(request, template=template, gallery=gallery),
+        counter=metrics.gallery_pages,
+    )
 
 
 def _library_render(request, *, template: str, gallery: bool):

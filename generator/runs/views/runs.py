@@ -1,6 +1,10 @@
 """A run's page, its progress fragment, and the actions on it."""
 
+from __future__ import annotations
+
+import hashlib
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib import messages
@@ -8,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import reswap, retarget
@@ -17,7 +22,9 @@ from common.htmx import HtmxHttpRequest, redirect_after_post
 from common.media import StorageUnavailable
 from generator.access import owned_or_404, shown_or_404, visible_or_404
 from generator.errors import SubmitRefused
-from generator.models import InputImage, ResultImage, Run
+from generator.galleries.pages import card_moving
+from generator.galleries.views import kept
+from generator.models import InputImage, ResultImage, Run, Team
 from generator.runs import definitions as apps
 from generator.runs import enhance as enhancing
 from generator.runs import photos, tracking
@@ -27,41 +34,131 @@ from generator.runs.messages import user_message
 from generator.runs.views import live
 from generator.teams import services as teams
 
+# Where each answer's forms take their idempotency key ("Run again", "Enhance"): the page
+# is drawn (and kept) with this mark, and every answer, kept or built, gets a fresh key in
+# its place (`_fill_action_key`), so each view of the page still has its own key, as when
+# it was minted in the context. Tags are escaped in anything a person wrote, so the mark
+# can only be ours.
+ACTION_KEY_MARK = "<action-key>"
 
-def _progress_context(run: Run) -> dict:
+
+def _fill_action_key(body: bytes) -> bytes:
+    return body.replace(ACTION_KEY_MARK.encode(), str(uuid.uuid4()).encode())
+
+
+def _progress_context(run: Run, results: list[ResultImage]) -> dict:
     now = timezone.now()
     started = run.submitted_at or run.created
     ended = run.finished_at or now
     elapsed = max(0, int((ended - started).total_seconds()))
     typical = None
-    if run.app_id and run.kind == Run.Kind.GENERATE:
+    if run.in_flight and run.app_id and run.kind == Run.Kind.GENERATE:
         typical = tracking.app_typical_seconds(app_id=run.app_id)
     percent = min(95, int(elapsed * 100 / typical)) if typical and run.in_flight else None
     return {
         "run": run,
-        "results": list(run.results.all()),
+        "results": results,
         "elapsed": elapsed,
         "typical": int(typical) if typical else None,
         "percent": percent,
-        "action_key": uuid.uuid4(),
+        "action_key": mark_safe(ACTION_KEY_MARK),  # noqa: S308 - our own constant
     }
 
 
-def _page_context(request: HtmxHttpRequest, run: Run) -> dict:
-    return _progress_context(run) | {
-        "inputs": run.inputs.all(),
-        "is_owner": run.user_id == request.user.id,
-        "teams": teams.teams_of(user=request.user),
+def _page_context(run: Run, page: RunPage) -> dict:
+    return _progress_context(run, page.results) | {
+        "inputs": page.inputs,
+        "is_owner": page.is_owner,
+        "teams": page.teams,
         "trash_days": settings.TRASH_DAYS,
-        "source_run": _source_run(request.user, run),
+        "source_run": page.source_run,
     }
+
+
+@dataclass
+class RunPage:
+    """What a run's page shows beyond the run's row: read only when the page is drawn."""
+
+    results: list[ResultImage]
+    inputs: list[InputImage]
+    is_owner: bool
+    teams: list[Team]
+    source_run: Run | None
+
+
+def _run_page(user, run: Run) -> RunPage:
+    is_owner = run.user_id == user.id
+    return RunPage(
+        results=_results(run),
+        inputs=list(run.inputs.all()),
+        is_owner=is_owner,
+        # The share form, shown to the owner only.
+        teams=list(teams.teams_of(user=user)) if is_owner else [],
+        source_run=_source_run(user, run),
+    )
+
+
+# The columns of a run that its page and progress block show (with the share form, the
+# "Enhanced from" link and the `runs-finished` event): the others (what was sent, A1's
+# answers, the worker's leases) are not read for them. Reading a run's every column cost
+# the 2 s fragment more than its rendering.
+RUN_SHOWN = (
+    "user", "team", "visibility", "kind", "app_id", "app_name", "language", "generate_num",
+    "params", "task_id", "state", "problem", "error_code", "error_message",
+    "error_message_cn", "points_quoted", "points_spent", "favourite", "deleted_at", "hidden",
+    "inputs_removed_at", "results_removed_at", "created", "submitted_at", "finished_at",
+    "poll_errors", "source_result", "source_input",
+)  # fmt: skip
+RESULT_SHOWN = ("run", "index", "file", "format", "width", "height", "byte_size", "expired")
+
+
+def _readable(user, run_id) -> Run:
+    return visible_or_404(user, Run, run_id, only=RUN_SHOWN)
+
+
+def _results(run: Run) -> list[ResultImage]:
+    return list(run.results.only(*RESULT_SHOWN))
+
+
+def _kept_key(request, run: Run, *, name: str) -> str | None:
+    """Where a finished run's page (or progress block) is kept for this viewer, or None
+    when it is drawn for every view: a run under way (its time so far changes every
+    second), or a run staff look at that is not theirs.
+
+    The key is the run's row as read (every column shown) and the viewer's page tokens
+    (`kept.page_key`): the gallery stamps of the viewer and their teams move with every
+    write of their runs, of the photos and results the runs show (`RunQuerySet.touch`),
+    of their teams and memberships, as the kept gallery pages rely on. A person sees a
+    run only as its owner or in its team (`Run.objects.visible_to`), so one of those
+    stamps is theirs; staff see runs whose stamps are not.
+    """
+    if card_moving(run) or (request.user.is_staff and run.user_id != request.user.id):
+        return None
+    version = hashlib.sha256(repr(_row(run)).encode()).hexdigest()
+    return kept.page_key(request, name=name, parts=[version])
+
+
+def _row(run: Run) -> tuple:
+    deferred = run.get_deferred_fields()
+    return tuple(
+        getattr(run, field.attname)
+        for field in Run._meta.concrete_fields
+        if field.attname not in deferred
+    )
 
 
 @login_required
 @require_GET
 def run_detail(request: HtmxHttpRequest, run_id):
-    run = visible_or_404(request.user, Run, run_id)
-    return render(request, "runs/detail.html", _page_context(request, run))
+    run = _readable(request.user, run_id)
+    return kept.kept_or_built(
+        request,
+        key=_kept_key(request, run, name="run"),
+        build=lambda: render(
+            request, "runs/detail.html", _page_context(run, _run_page(request.user, run))
+        ),
+        fill=_fill_action_key,
+    )
 
 
 def _source_run(user, run: Run) -> Run | None:
@@ -81,12 +178,23 @@ def run_progress(request: HtmxHttpRequest, run_id):
     from A1. Once the run has ended, the page's poll gets the whole run instead (results,
     ZIP, points, actions all differ from a running page) in place of the page's run
     fragment, with `runs-finished` for the tab; that answer has no poll, so it comes once."""
-    run = visible_or_404(request.user, Run, run_id)
+    run = _readable(request.user, run_id)
     if run.in_flight or not request.htmx:
         is_owner = run.user_id == request.user.id
-        context = _progress_context(run) | {"is_owner": is_owner}
-        return render(request, "runs/detail.html#progress", context)
-    response = render(request, "runs/detail.html#run", _page_context(request, run))
+        return kept.kept_or_built(
+            request,
+            key=_kept_key(request, run, name="run-progress"),
+            build=lambda: render(
+                request,
+                "runs/detail.html#progress",
+                _progress_context(run, _results(run)) | {"is_owner": is_owner},
+            ),
+            fill=_fill_action_key,
+        )
+    response = render(
+        request, "runs/detail.html#run", _page_context(run, _run_page(request.user, run))
+    )
+    response.content = _fill_action_key(response.content)
     reswap(retarget(response, "#run"), "outerHTML")
     return live.runs_finished(response, [run])
 
