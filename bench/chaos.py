@@ -268,6 +268,9 @@ class Chaos:
             row["runs_given"] = len(runs)
             row["lost"] = len(found)
             row["lost_examples"] = found[:5]
+            row["outcome_unknown"] = len(
+                measure.outcome_unknown(self.stack, runs, self.batches.get(row["fault"], []))
+            )
 
     # --- the faults -----------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ import uuid
 import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
 import requests
@@ -314,8 +315,11 @@ def lost(stack: Stack, run_ids: list[str], batch_ids: list[str]) -> list[str]:
     }
     found.update({str(pk): (state, task) for pk, state, task in Run.objects.filter(batch_id__in=batch_ids).values_list("pk", "state", "task_id")})  # fmt: skip
     missing = [f"run {pk}: no row" for pk in run_ids if pk not in found]
+    unknown = set(outcome_unknown(stack, run_ids, batch_ids))
     bad = []
     for pk, (state, task) in found.items():
+        if pk in unknown:
+            continue  # counted apart (outcome_unknown): sent once, never again
         if state not in FINAL:
             bad.append(f"run {pk}: still {state}")
         elif state == "failed" and task:
@@ -327,14 +331,46 @@ def lost(stack: Stack, run_ids: list[str], batch_ids: list[str]) -> list[str]:
     return missing + bad
 
 
-def sent_twice(stack: Stack) -> int:
-    """Tasks A1 (the sandbox) made, beyond the runs that name one: each was a second send."""
+def _sent_unrecorded(stack: Stack) -> tuple[list[str], dict[str, int]]:
+    """Tasks A1 (the sandbox) made that no run names, and for each run whose outcome is
+    unknown (a worker killed between A1's answer and its write), how many of those
+    tasks carry its photos: the send it made once, or more."""
     # Django is set up once the stack's settings are known (setup_django)
     from generator.models import Run
 
-    tasks = sum(stack.sandbox("GET", "stats")["tasks"].values())
-    named = Run.objects.exclude(task_id="").values("task_id").distinct().count()
-    return tasks - named
+    named = set(Run.objects.exclude(task_id="").values_list("task_id", flat=True))
+    unrecorded = [t for t in stack.sandbox("GET", "tasks")["tasks"] if t["id"] not in named]
+    unknown = Run.objects.filter(state="unknown", task_id="").prefetch_related("inputs")
+    sent: dict[str, int] = {}
+    for run in unknown:
+        # The sandbox keeps a task's photos by their upload's id: the file name's stem.
+        uploads = {PurePosixPath(p.a1_image_url).stem for p in run.inputs.all() if p.a1_image_url}
+        sent[str(run.pk)] = sum(
+            1 for t in unrecorded if uploads and uploads <= set(t["params"].get("photos", []))
+        )
+    return [t["id"] for t in unrecorded], sent
+
+
+def sent_twice(stack: Stack) -> int:
+    """Sends beyond one per run: tasks A1 made that no run names, less one for each run
+    whose outcome is unknown and whose photos one of them carries (sent once, its answer
+    never recorded: not a second send)."""
+    unrecorded, sent = _sent_unrecorded(stack)
+    return len(unrecorded) - sum(min(n, 1) for n in sent.values())
+
+
+def outcome_unknown(stack: Stack, run_ids: list[str], batch_ids: list[str]) -> list[str]:
+    """Of these runs, those left "unknown" by a kill between A1's answer and our write,
+    that A1 took exactly once: never sent again, the owner told; not lost work of ours
+    but a paid call whose result nobody can fetch (A1 finds tasks only by their id)."""
+    # Django is set up once the stack's settings are known (setup_django)
+    from generator.models import Run
+
+    _, sent = _sent_unrecorded(stack)
+    ours = set(run_ids) | {
+        str(pk) for pk in Run.objects.filter(batch_id__in=batch_ids).values_list("pk", flat=True)
+    }
+    return [pk for pk, n in sent.items() if pk in ours and n == 1]
 
 
 def holds_leaked() -> list[str]:

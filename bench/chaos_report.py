@@ -36,7 +36,7 @@ def verdict(row: dict) -> list[str]:
 
 def table(rows: list[dict]) -> str:
     lines = [
-        "| fault | requests: ok / refused with a message / 503 with a sentence / bare 5xx / hung / dropped | runs given / lost | sent twice | holds leaked | orphans: files / rows | return → completed run (s) | exited, restarted | verdict |",
+        "| fault | requests: ok / refused with a message / 503 with a sentence / bare 5xx / hung / dropped | runs given / lost / outcome unknown | sent twice | holds leaked | orphans: files / rows | return → completed run (s) | exited, restarted | verdict |",
         "|---|---|---|---|---|---|---|---|---|",
     ]  # fmt: skip
     for row in rows:
@@ -56,7 +56,7 @@ def table(rows: list[dict]) -> str:
             f"| {row['fault']} | {o.get('ok', 0)} / {o.get('refused with a message', 0)} / "
             f"{o.get('503 with a sentence', 0)} / {bare} / "
             f"{o.get('hung', 0)} / {o.get('dropped', 0)} | {row.get('runs_given', '-')} / "
-            f"{row.get('lost', '-')} | {row.get('sent_twice', '-')} | {row.get('holds_leaked', '-')} | "
+            f"{row.get('lost', '-')} / {row.get('outcome_unknown', 0)} | {row.get('sent_twice', '-')} | {row.get('holds_leaked', '-')} | "
             f"{row.get('orphans', '-')} / {row.get('rows_without_files', '-')} | {back} | "
             f"{row.get('exits', '-')} | "
             f"{'held' if not problems else 'FAILS: ' + '; '.join(problems)} |"

@@ -142,6 +142,18 @@ def balance(request: HttpRequest) -> JsonResponse:
 
 
 @loopback_only
+@require_http_methods(["GET"])
+def tasks(request: HttpRequest) -> JsonResponse:
+    """Every task's id and parameters: a suite matches the tasks it did not record (a
+    worker killed between A1's answer and its write) to the runs that sent them."""
+    sb = current()
+    with sb.lock:
+        return JsonResponse(
+            {"tasks": [{"id": t.id, "params": t.params} for t in sb.tasks.values()]}
+        )
+
+
+@loopback_only
 @require_http_methods(["GET", "POST"])
 def task(request: HttpRequest, task_id: str) -> JsonResponse:
     """GET a task's record; POST {"state": "completed"|"failed"} to end it now."""

@@ -23,6 +23,7 @@ urlpatterns = [
     path("_sandbox/reset", control.reset),
     path("_sandbox/balance", control.balance),
     path("_sandbox/apps/<str:app_id>/bump", control.bump_version),
+    path("_sandbox/tasks", control.tasks),
     path("_sandbox/tasks/<str:task_id>", control.task),
     path("_sandbox/files/gate", control.files_gate),
 ]

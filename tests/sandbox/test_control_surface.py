@@ -9,6 +9,7 @@ from django.test import RequestFactory
 
 from sandbox import control
 from sandbox.catalog import CASE_TAGS
+from tests.a1.requests_for import valid_request
 from tests.conftest import ROOT
 
 
@@ -82,3 +83,14 @@ def test_it_rejects_a_bad_knob_flag_at_start():
     )
     assert result.returncode != 0
     assert "failure_rate" in result.stderr
+
+
+def test_it_lists_every_task_with_the_photos_it_was_given(a1, sandbox):
+    """make chaos matches a task no run recorded (a worker killed between A1's answer and
+    its write) to the run whose photo it carries: sent once, not twice."""
+    request = valid_request(a1, a1.app("1838546335502970881"))
+    task_id = a1.generate(request)
+    listed = requests.get(f"{sandbox.url}/_sandbox/tasks", timeout=5).json()["tasks"]
+    assert [t["id"] for t in listed] == [task_id]
+    upload_id = request.cnet[0].image_url.rsplit("/", 1)[1].split(".")[0]
+    assert listed[0]["params"]["photos"] == [upload_id]
