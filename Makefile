@@ -122,6 +122,10 @@ soak: install
 # root (its PostgreSQL runs as the postgres user); CHAOS_QUICK=1 for a run of minutes.
 .PHONY: chaos
 chaos: install
+	@ls /usr/lib/*/faketime/libfaketime.so.1 >/dev/null 2>&1 || { \
+	  echo "Installing Debian's libfaketime for the clock row..."; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libfaketime >/dev/null) \
+	  || echo "!!! libfaketime could not be installed: the clock row will fail"; }
 	$(PY) bench/chaos.py
 
 lint: install

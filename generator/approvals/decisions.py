@@ -43,30 +43,29 @@ def approval_decide(*, approval: Approval, by, approve: bool, reason: str = "") 
     reason = reason.strip()[:500]
     if not may_decide(user=by, approval=approval):
         raise DecisionRefused(_("You cannot answer your own request: another manager must."))
-    if not approve and not reason:
-        raise SubmitRefused(
-            _("Say why it is refused: the person who asked will read it."), "reason"
-        )
     with transaction.atomic():
-        locked = (
-            Approval.objects.select_for_update(of=("self",))
-            .select_related("batch")
-            .get(pk=approval.pk)
-        )
+        # The batch's row first, then the request's, as a cancel locks them
+        # (runs/holds.py batches_cancel): so no retry, pacer or cancel moves the batch
+        # while this answers, and the two never deadlock.
+        batch = Batch.objects.select_for_update().get(pk=approval.batch_id)
+        locked = Approval.objects.select_for_update(of=("self",)).get(pk=approval.pk)
+        locked.batch = batch
         if locked.state != State.PENDING:
             raise DecisionRefused(
                 _("This request was already answered: %(state)s.")
                 % {"state": locked.get_state_display()}
             )
-        # The batch's row locked too, so no retry or pacer moves it while this answers.
-        locked.batch = Batch.objects.select_for_update().get(pk=locked.batch_id)
         stands = approval_stands(locked)
+        if stands and not approve and not reason:
+            raise SubmitRefused(
+                _("Say why it is refused: the person who asked will read it."), "reason"
+            )
         before = _state(locked)
         if stands:
             locked.state = State.APPROVED if approve else State.REFUSED
         else:
             locked.state = State.SUPERSEDED
-        locked.reason = "" if approve else reason
+        locked.reason = reason if stands and not approve else ""
         locked.decided_by, locked.decided_at = by, timezone.now()
         locked.save(update_fields=["state", "reason", "decided_by", "decided_at"])
         if approve and stands and not batch_approved(batch=locked.batch):
@@ -110,15 +109,20 @@ def approvals_expire(*, now=None) -> int:
         "pk", flat=True
     ):
         with transaction.atomic():
+            # The batch's row first, then the request's (the order of a cancel's locks).
+            batch_id = Approval.objects.filter(pk=pk).values_list("batch_id", flat=True).first()
+            if batch_id is None:
+                continue  # gone meanwhile
+            batch = Batch.objects.select_for_update().filter(pk=batch_id).first()
             approval = (
                 Approval.objects.select_for_update(of=("self",))
-                .select_related("batch", "requested_by", "team")
+                .select_related("requested_by", "team")
                 .filter(pk=pk, state=State.PENDING)
                 .first()
             )
-            if approval is None:
+            if approval is None or batch is None:
                 continue  # answered meanwhile
-            approval.batch = Batch.objects.select_for_update().get(pk=approval.batch_id)
+            approval.batch = batch
             stands = approval_stands(approval)
             before = _state(approval)
             approval.state, approval.decided_at = State.EXPIRED, now

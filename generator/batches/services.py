@@ -454,6 +454,32 @@ def batch_cancel(*, batch: Batch) -> int:
     return batches_cancel(batches=Batch.objects.filter(pk=batch.pk), reason="cancelled_by_owner")
 
 
+def _retry_photos(
+    batch: Batch, failed: list[BatchItem]
+) -> tuple[list[BatchItem], dict[int, list[InputImage]]]:
+    """The failed items that can be tried again, with their photos read and locked for
+    the retry's copy (photo_owners.photos_taking): an item whose photos went since
+    (retention, an erasure, the trash) is left as it is, never retried without them.
+    None left: refused, nothing held."""
+    named = {
+        item.pk: list((item.run.inputs if item.run else item.photos).values_list("pk", flat=True))
+        for item in failed
+    }
+    every = {pk for pks in named.values() for pk in pks}
+    kept = {photo.pk: photo for photo in photos_taking(ids=every)} if every else {}
+    needs_photos = any(slot.required for slot in app_slots(batch.definition.app))
+    usable = [
+        item
+        for item in failed
+        if all(pk in kept for pk in named[item.pk]) and (named[item.pk] or not needs_photos)
+    ]
+    if not usable:
+        raise SubmitRefused(
+            _("The photos of these items are no longer kept: start a new batch with them.")
+        )
+    return usable, {item.pk: [kept[pk] for pk in named[item.pk]] for item in usable}
+
+
 def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
     """New items (new keys, same photos and texts) for items that failed or were
     refused, held and sent by the same rules as the first time; `api_key`: the script
@@ -483,6 +509,7 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
         )
         if not failed:
             return 0
+        failed, photos = _retry_photos(locked, failed)
         points = locked.points_per_item * len(failed)
         threshold = approval_needed(team=locked.team, points=points)
         open_work = Q(state__in=[Item.WAITING, Item.SENDING, Item.CHECKING]) | Q(
@@ -516,8 +543,7 @@ def batch_retry_failed(*, batch: Batch, api_key: ApiKey | None = None) -> int:
                 retry_of=item,
             )
             new_items.append(new)
-            source = item.run.inputs.all() if item.run else item.photos.all()
-            for photo in source:
+            for photo in photos[item.pk]:
                 photo_copy(photo=photo, owner_id=photo.owner_id, batch_item=new)
         ledger_hold(
             points=locked.points_per_item,

@@ -19,7 +19,15 @@ from django.utils import timezone
 
 from common.tracing import traced_job
 from generator.galleries.models import EVERYONE, user_scope
-from generator.models import Approval, BalanceAlert, Batch, GalleryStamp, Membership, Run
+from generator.models import (
+    Approval,
+    BalanceAlert,
+    Batch,
+    GalleryStamp,
+    Membership,
+    Run,
+    SpendAlert,
+)
 
 # Cards of these states change on their own (the worker moves them on): the gallery
 # asks for them again every few seconds until none is left.
@@ -76,7 +84,7 @@ page_token_sources: list[TokenSource] = []
 def page_tokens(*, user) -> str:
     """Everything a kept gallery page of `user` depends on beyond its address: the
     stamps of the person, their teams and everyone, the balance alert, the requests for
-    approval still waiting (their banner), and what the
+    approval still waiting (their banner), the spending alerts (theirs), and what the
     registered token sources add (a data export ready to download, say).
 
     One plain SQL query: this runs on every gallery request, where building the same
@@ -99,6 +107,7 @@ def _tokens_sql() -> str:
     stamp, member = GalleryStamp._meta.db_table, Membership._meta.db_table
     alert = BalanceAlert._meta.db_table
     approval = Approval._meta.db_table
+    spend = SpendAlert._meta.db_table
     # Table names come from the models; every value is a parameter (or a fixed word).
     return f"""
         SELECT scope, CAST(COUNT(*) AS TEXT) || '.' || CAST(MAX(id) AS TEXT) FROM {stamp}
@@ -112,6 +121,9 @@ def _tokens_sql() -> str:
         UNION ALL
         SELECT 'approvals', CAST(COUNT(*) AS TEXT) || '.' || CAST(COALESCE(MAX(id), 0) AS TEXT)
             FROM {approval} WHERE state = 'pending'
+        UNION ALL
+        SELECT 'spend', CAST(COUNT(*) AS TEXT) || '.' || CAST(COALESCE(MAX(id), 0) AS TEXT)
+            FROM {spend}
     """  # noqa: S608
 
 

@@ -69,7 +69,11 @@ def batches_cancel(*, batches: QuerySet, reason: str) -> int:
     """Cancel every item not yet sent of these batches, releasing their holds, in the
     caller's transaction (the owner's cancel, a key revoked, a person deactivated)."""
     with transaction.atomic():
-        ids = list(batches.values_list("pk", flat=True))
+        # The batches' rows first (in one order), then their items, then their requests:
+        # the order in which a manager's answer locks them (approvals/decisions.py).
+        ids = list(
+            batches.select_for_update(of=("self",)).order_by("pk").values_list("pk", flat=True)
+        )
         items = BatchItem.objects.filter(
             batch__in=ids, state__in=[BatchItem.State.WAITING, BatchItem.State.READY]
         )
@@ -91,9 +95,10 @@ def _approvals_cancel(*, batch_ids: list, reason: str) -> None:
     for approval in Approval.objects.filter(
         batch__in=batch_ids, state=Approval.State.PENDING
     ).select_related("batch", "team", "requested_by"):
-        Approval.objects.filter(pk=approval.pk).update(
+        if not Approval.objects.filter(pk=approval.pk, state=Approval.State.PENDING).update(
             state=Approval.State.CANCELLED, reason=reason[:500], decided_at=now
-        )
+        ):
+            continue  # answered meanwhile: that answer stands
         audit_record(
             act=Act.APPROVAL_CANCELLED,
             subject=approval.requested_by,

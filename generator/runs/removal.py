@@ -100,9 +100,11 @@ def photos_remove(
     removed = Removed()
     with transaction.atomic():
         rows = list(
-            photos.select_for_update(skip_locked=not wait, of=("self",)).values_list(
-                "pk", "file", "run_id"
-            )[:limit]
+            # In pk order, as photo_owners.photos_taking locks: a copy and a removal of
+            # the same photos never deadlock.
+            photos.select_for_update(skip_locked=not wait, of=("self",))
+            .order_by("pk")
+            .values_list("pk", "file", "run_id")[:limit]
         )
         if not rows:
             return removed

@@ -45,7 +45,7 @@ def page_key(request, *, name: str, parts: Iterable[object]) -> str | None:
         name,
         "htmx" if request.htmx else "page",
         "gzip" if accepts_gzip(request) else "plain",
-        request.path,
+        request.get_full_path(),  # forms' `next` fields carry the query string
         # The header shows who is logged in and, for staff, their links.
         f"{request.user.pk}:{request.user.get_username()}:{request.user.is_staff}",
         getattr(getattr(request, "profile", None), "display_name", ""),

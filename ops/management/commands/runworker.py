@@ -18,7 +18,13 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, close_old_connections
+from django.db import (
+    DatabaseError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connections,
+)
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
@@ -99,6 +105,7 @@ def _forever(stop: threading.Event, step, seconds) -> None:
         finally:
             close_old_connections()
         stop.wait(seconds())
+    connections.close_all()  # this thread's own connection, kept open between rounds
 
 
 class Command(DbWorkerCommand):
