@@ -16,6 +16,8 @@ from generator.models import BalanceAlert, Batch, BatchItem, Budget, Run, Worker
 from generator.money import budgets
 from generator.money.ledger import points_held
 from generator.runs import holds, starting, tracking, workers
+from generator.runs.photo_owners import photos_leaving
+from generator.runs.removal import photos_remove
 from generator.schedules.models import Chore
 from ops.management.commands import runworker
 from tests.batches.base import BatchTestCase
@@ -211,6 +213,21 @@ class SendTests(BatchTestCase):
         self.tick()
         retry.refresh_from_db()
         assert retry.state == "sent" and self.sandbox.calls("upload") == 2  # photo reused
+
+    @pytest.mark.storage
+    def test_failed_items_whose_photos_went_are_not_retried_or_paid_for(self):
+        batch = self.started(n=2)
+        self.tick(times=2)
+        failed = batch.runs.first()
+        self.finish_upstream(failed, "failed")
+        self.poll(failed)
+        # Retention (RETAIN_INPUT_DAYS) takes the failed run's photos.
+        photos_remove(photos=photos_leaving(runs=[failed.pk]), now=timezone.now(), limit=None)
+        held = points_held(item_ids=list(batch.items.values_list("pk", flat=True)))
+        page = self.client.post(f"{batch.get_absolute_url()}retry/", follow=True)
+        assert "The photos of these items are no longer kept" in page.content.decode()
+        assert not batch.items.filter(retry_of__isnull=False).exists()
+        assert points_held(item_ids=list(batch.items.values_list("pk", flat=True))) == held
 
     @pytest.mark.storage
     def test_it_finishes_with_one_zip_named_after_the_inputs(self):

@@ -4,7 +4,8 @@ a kept page shows every change to the run, moderation's first."""
 
 import re
 
-from generator.models import Run
+from generator.models import Budget, Run
+from generator.money import alerts
 from generator.runs import actions
 from tests.base import TrackingTestCase
 
@@ -91,3 +92,22 @@ class KeptRunPageTests(TrackingTestCase):
         assert "Details" in english and "Details" not in japanese
         del self.client.cookies["django_language"]
         assert '<html lang="en">' in self.page(run)
+
+
+class KeptRunPageFollowsTests(TrackingTestCase):
+    def page(self, run: Run, query: str = "") -> str:
+        response = self.client.get(f"/generations/{run.pk}/{query}")
+        assert response.status_code == 200
+        return response.content.decode()
+
+    def test_it_shows_a_spending_alert_made_after_the_page_was_kept(self):
+        run = self.finished(user=self.owner)
+        Budget.objects.create(user=self.owner, monthly_points=run.points_spent)  # all used
+        assert "See usage" not in self.page(run)  # kept, with no alert yet
+        assert alerts.spend_alerts_check()
+        assert "See usage" in self.page(run)
+
+    def test_it_keeps_another_address_apart(self):
+        run = self.finished(user=self.owner)
+        assert f'value="/generations/{run.pk}/?from=mail"' in self.page(run, "?from=mail")
+        assert "from=mail" not in self.page(run)
