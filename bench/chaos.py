@@ -264,13 +264,13 @@ class Chaos:
             if row.get("lost") is not None:
                 continue
             runs = [pk for pk, phase in self.load.runs.items() if phase == row["fault"]]
-            found = measure.lost(self.stack, runs, self.batches.get(row["fault"], []))
+            batches = self.batches.get(row["fault"], [])
+            unknown = measure.outcome_unknown(self.stack, runs, batches)
+            found = measure.lost(self.stack, runs, batches, unknown=unknown)
             row["runs_given"] = len(runs)
             row["lost"] = len(found)
             row["lost_examples"] = found[:5]
-            row["outcome_unknown"] = len(
-                measure.outcome_unknown(self.stack, runs, self.batches.get(row["fault"], []))
-            )
+            row["outcome_unknown"] = len(unknown)
 
     # --- the faults -----------------------------------------------------------------------
 

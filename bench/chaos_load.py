@@ -301,7 +301,9 @@ def open_runs(run_ids: list[str], batch_ids: list[str]) -> int:
     )
 
 
-def lost(stack: Stack, run_ids: list[str], batch_ids: list[str]) -> list[str]:
+def lost(
+    stack: Stack, run_ids: list[str], batch_ids: list[str], *, unknown: list[str]
+) -> list[str]:
     """Runs a person was told were started, and batch items, that did not end well:
     missing, never finished, or failed although A1 made their images (thrown away)."""
     # Django is set up once the stack's settings are known (setup_django)
@@ -315,7 +317,6 @@ def lost(stack: Stack, run_ids: list[str], batch_ids: list[str]) -> list[str]:
     }
     found.update({str(pk): (state, task) for pk, state, task in Run.objects.filter(batch_id__in=batch_ids).values_list("pk", "state", "task_id")})  # fmt: skip
     missing = [f"run {pk}: no row" for pk in run_ids if pk not in found]
-    unknown = set(outcome_unknown(stack, run_ids, batch_ids))
     bad = []
     for pk, (state, task) in found.items():
         if pk in unknown:

@@ -37,11 +37,8 @@ def _app_in_use(stack: Stack) -> None:
     it from its first completed task; one run of one photo does that here."""
     from generator.models import Run
 
-    if Run.objects.filter(state="completed", batch__isnull=False).exists():
-        return
-    session, location, batch = _started_batch(stack, "user02", 1)
-    _post(stack, session, location, "start")
-    _wait(lambda: Run.objects.filter(batch=batch, state="completed").exists(), 120, "a first run")
+    if not Run.objects.filter(state="completed", batch__isnull=False).exists():
+        _alone(stack)
 
 
 def _alone(stack: Stack) -> float:
@@ -49,8 +46,7 @@ def _alone(stack: Stack) -> float:
     result copied: the small batch's first result as it would be without the big one."""
     from generator.models import Run
 
-    _, location, batch = _started_batch(stack, "user02", 1)
-    session = login(stack.url, "user02")
+    session, location, batch = _started_batch(stack, "user02", 1)
     started_wall = time.time()
     _post(stack, session, location, "start")
     _wait(lambda: Run.objects.filter(batch=batch, state="completed").exists(), 120, "a lone run")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection, connections
@@ -109,6 +110,15 @@ class StagedPhotosUnderThePurgeTests(TransactionalTrackingTestCase):
         assert len(answers) == 1 and len(purged) == 1
         return answers[0], purged[0]
 
+    def uploaded_by_a_script_days_ago(self) -> tuple[dict[str, Any], str]:
+        """A script's key and a photo it uploaded two days ago (the purge may take it)."""
+        _key, token = keys.key_create(user=self.owner, name="script")
+        auth: dict[str, Any] = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+        uploaded = self.client.post("/api/v1/uploads", {"file": photo("face.jpg")}, **auth)
+        assert uploaded.status_code == 201, uploaded.content
+        InputImage.objects.update(created=timezone.now() - timedelta(days=2))
+        return auth, uploaded.json()["id"]
+
     @pytest.mark.storage
     def test_it_never_deletes_a_photo_under_a_batch_that_is_taking_it(self):
         draft, staged = self.draft_keeping_staged_photos()
@@ -135,16 +145,12 @@ class StagedPhotosUnderThePurgeTests(TransactionalTrackingTestCase):
         """A script names an upload of a day ago in a new batch; the purge takes it after
         the API found it and before the batch copies it: the batch is refused, saying
         which photo, and nothing is made or held."""
-        _key, token = keys.key_create(user=self.owner, name="script")
-        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-        uploaded = self.client.post("/api/v1/uploads", {"file": photo("face.jpg")}, **auth)
-        assert uploaded.status_code == 201, uploaded.content
-        InputImage.objects.update(created=timezone.now() - timedelta(days=2))
+        auth, upload_id = self.uploaded_by_a_script_days_ago()
         body = {
             "app_id": WATERCOLOR,
             "style": "183854633550716522",
             "size": "1",
-            "items": [{"label": "one", "photos": {SLOT: uploaded.json()["id"]}}],
+            "items": [{"label": "one", "photos": {SLOT: upload_id}}],
         }
 
         def the_apis_look(sql: str) -> bool:
@@ -167,17 +173,13 @@ class StagedPhotosUnderThePurgeTests(TransactionalTrackingTestCase):
         found it and before the run attaches it: the run is refused beside its photo and
         nothing is made, held or sent (runs/photos.py photos_attach reads the photo again,
         locked, in the run's transaction)."""
-        _key, token = keys.key_create(user=self.owner, name="script")
-        auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
-        uploaded = self.client.post("/api/v1/uploads", {"file": photo("face.jpg")}, **auth)
-        assert uploaded.status_code == 201, uploaded.content
-        InputImage.objects.update(created=timezone.now() - timedelta(days=2))
+        auth, upload_id = self.uploaded_by_a_script_days_ago()
         body = {
             "app_id": WATERCOLOR,
             "style": "183854633550716522",
             "size": "1",
             "texts": {"1838546335507165192": "auburn"},
-            "photos": {SLOT: uploaded.json()["id"]},
+            "photos": {SLOT: upload_id},
         }
 
         def the_apis_look(sql: str) -> bool:

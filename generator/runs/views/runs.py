@@ -191,10 +191,14 @@ def run_progress(request: HtmxHttpRequest, run_id):
             ),
             fill=_fill_action_key,
         )
-    response = render(
-        request, "runs/detail.html#run", _page_context(run, _run_page(request.user, run))
+    response = kept.kept_or_built(
+        request,
+        key=None,  # its `runs-finished` event and swap are per answer: never kept
+        build=lambda: render(
+            request, "runs/detail.html#run", _page_context(run, _run_page(request.user, run))
+        ),
+        fill=_fill_action_key,
     )
-    response.content = _fill_action_key(response.content)
     reswap(retarget(response, "#run"), "outerHTML")
     return live.runs_finished(response, [run])
 
