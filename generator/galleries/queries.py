@@ -104,7 +104,8 @@ def history_sources(*, user, language: str, filters: GalleryFilters = NO_FILTERS
     batches = replace(filters, state="", favourites=False).apply(
         Batch.objects.filter(user=user).exclude(state=Batch.State.DRAFT)
     )
-    return [*sources, batch_cards(qs=batches)]
+    # A batch's card names its app as its runs' cards do: in the reader's language.
+    return [*sources, cards_named(qs=batch_cards(qs=batches), language=language)]
 
 
 def batch_cards(*, qs: QuerySet) -> QuerySet:

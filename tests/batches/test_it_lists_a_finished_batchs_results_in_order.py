@@ -1,4 +1,5 @@
-"""Once a batch ended, "Results so far" follows the order the items were given."""
+"""Once a batch ended, its results are "Results" (no more "so far"), in the order the items
+were given."""
 
 from generator.batches import pacing as batch_pacing
 from tests.batches.base import BatchTestCase
@@ -17,6 +18,7 @@ class ResultsOrderTests(BatchTestCase):
         batch.refresh_from_db()
         assert batch.state == "done"
         html = self.client.get(batch.get_absolute_url()).content.decode()
-        landed = html[html.index("Results so far") :]
+        assert "Results so far" not in html
+        landed = html[html.index("<h2>Results</h2>") :]
         labels = [landed.index(f'alt="{batch.items.get(index=i).label}"') for i in range(3)]
         assert labels == sorted(labels), labels

@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from generator.models import AppDefinition, Batch, BatchItem, Membership, Run, Team
+from generator.models import AppDefinition, Batch, BatchItem, Membership, ResultImage, Run, Team
 from generator.teams.services import invite_create
 from tests.conftest import ROOT, free_port, image_bytes, subprocess_env, wait_until
 from tests.e2e.conftest import ARTIFACTS, PASSWORD
@@ -184,7 +184,9 @@ def world(stack, transactional_db, settings, sandbox):
         {"photo": [p.split("=")[1] for p in shared["Location"].split("?")[1].split("&")],
          "app": WATERCOLOR},
     )  # fmt: skip
+    done = _finished_batch(client) if "batch-done" in _chosen("SCREENSHOT_PAGES", []) else None
     return {
+        "batch_done": done,
         "share_choose": shared["Location"],
         "batch_shared": picked["Location"],
         "sandbox": stack_sandbox,
@@ -204,6 +206,35 @@ def world(stack, transactional_db, settings, sandbox):
     }
 
 
+def _finished_batch(client: Client) -> Batch:
+    """A batch of three started and finished: its results are listed in the items' order.
+    Only made when SCREENSHOT_PAGES asks for batch-done (it adds three runs to history)."""
+    response = client.post(
+        f"/apps/{WATERCOLOR}/batch/",
+        {"photos_cnet_17466175263110005": [_photo(f"done-{n}.jpg", c) for n, c in
+            enumerate(("olive", "coral", "skyblue"))],
+         "style": "183854633550716522", "size": "1", "generate_num": "1",
+         "desc_1838546335507165192": "auburn"},
+    )  # fmt: skip
+    assert response.status_code == 302, response.content.decode()[:2000]
+    batch = Batch.objects.filter(items__label="done-0.jpg").distinct().get()
+    # Under the team's approval threshold set above for the waiting batch: this one runs.
+    Team.objects.update(approval_threshold=None)
+    assert wait_until(
+        lambda: not BatchItem.objects.filter(batch=batch, state="checking").exists(), timeout=60
+    )
+    client.post(f"/batches/{batch.pk}/start/")
+    Team.objects.update(approval_threshold=2)
+    assert wait_until(
+        lambda: (
+            Batch.objects.get(pk=batch.pk).state == Batch.State.DONE
+            and not Run.objects.filter(batch_item__batch=batch).exclude(state="completed").exists()
+        ),
+        timeout=120,
+    ), Batch.objects.get(pk=batch.pk).state
+    return batch
+
+
 def pages(world) -> list[tuple[str, str, bool]]:
     """(name, path, logged in)."""
     chosen = _chosen("SCREENSHOT_PAGES", [])
@@ -213,6 +244,7 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("join", f"/team/join/{world['invite']}/", False),
         ("password-reset", "/accounts/password_reset/", False),
         ("password-reset-sent", "/accounts/password_reset/sent/", False),
+        ("offline", "/offline/", False),
         ("apps", "/apps/", True),
         ("apps-personal", "/apps/?library=personal", True),
         ("app-form", f"/apps/{WATERCOLOR}/", True),
@@ -231,6 +263,7 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("usage", "/usage/", True),
         ("batch", f"/batches/{world['batch'].pk}/", True),
         ("batch-group", f"/batches/{world['group_batch'].pk}/", True),
+        ("batch-done", f"/batches/{world['batch_done'] and world['batch_done'].pk}/", True),
         ("batch-new", f"/apps/{WATERCOLOR}/batch/", True),
         ("app-three-languages", f"/apps/{CHARACTER}/", True),
         ("batches", "/batches/", True),
@@ -248,7 +281,7 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("api-docs", "/api/v1/docs", True),
         ("not-found", "/no/such/page/", True),
     ]
-    return [page for page in every if not chosen or page[0] in chosen]
+    return [page for page in every if (not chosen and page[0] != "batch-done") or page[0] in chosen]
 
 
 def test_it_takes_screenshots_of_every_page(world, browser, live_server):
@@ -308,12 +341,21 @@ def test_it_takes_screenshots_of_every_page(world, browser, live_server):
 
 
 def _interactive_shots(page, base: str, world, out, language: str, suffix: str) -> None:
-    """States a page only reaches through a click: the viewer, the bulk bar, the run's
-    compare ticks. Every theme and width in English; the viewer and bar in Chinese too."""
+    """States a page only reaches through a click or a moment: the viewer, the bulk bar,
+    the run's compare ticks, compare's slider, a run being saved. The viewer and bar in
+    English and Chinese unless SCREENSHOT_LANGUAGES names the languages (then in those)."""
     chosen = _chosen("SCREENSHOT_PAGES", [])
     if not chosen or "share-storage-away" in chosen:
         _share_with_storage_away(page, base, out, suffix)
-    if language not in ("en", "zh-hans"):
+    if not chosen or "run-copying" in chosen:
+        _run_copying(page, base, world, out, suffix)
+    # The slider is a phone's way to lay two results over each other (a desk shows both).
+    if suffix.startswith("phone") and (not chosen or "compare-slider" in chosen):
+        page.goto(base + "/compare/?r={}&r={}".format(*world["pair"]))
+        page.locator("[data-compare-slide]").click()
+        page.locator("[data-compare-slider]").wait_for(state="visible")
+        page.screenshot(path=str(out / f"compare-slider-{suffix}.png"), full_page=True)
+    if language not in ("en", "zh-hans") and not os.environ.get("SCREENSHOT_LANGUAGES"):
         return
     if not chosen or "viewer-open" in chosen:
         page.goto(base + "/history/")
@@ -338,6 +380,32 @@ def _interactive_shots(page, base: str, world, out, language: str, suffix: str) 
         picks.nth(0).check()
         picks.nth(1).check()
         page.screenshot(path=str(out / f"run-compare-picks-{suffix}.png"), full_page=True)
+
+
+def _run_copying(page, base: str, world, out, suffix: str) -> None:
+    """The first run caught while its four images are saved, two of them so far: its page
+    and its history card show a place per image. Put back as it was afterwards (no poll
+    is due, so the worker leaves it alone meanwhile)."""
+    run = world["run"]
+    Run.objects.filter(pk=run.pk).update(state=Run.State.COPYING, generate_num=4)
+    waiting = [
+        ResultImage.objects.create(run=run, index=n, upstream_url=f"https://a1.example/{n}.png")
+        for n in (2, 3)
+    ]
+    try:
+        page.goto(base + f"/generations/{run.id}/")
+        page.locator(".result-slots").wait_for()
+        page.screenshot(path=str(out / f"run-copying-{suffix}.png"), full_page=True)
+        page.goto(base + "/history/")
+        card = page.locator(f"#card-{run.pk}")
+        card.locator(".slot").first.wait_for()
+        card.evaluate("card => card.scrollIntoView({block: 'center'})")
+        page.screenshot(path=str(out / f"history-copying-{suffix}.png"))  # the card in view
+    finally:
+        ResultImage.objects.filter(pk__in=[r.pk for r in waiting]).delete()
+        Run.objects.filter(pk=run.pk).update(
+            state=Run.State.COMPLETED, generate_num=run.generate_num
+        )
 
 
 def _share_with_storage_away(page, base: str, out, suffix: str) -> None:

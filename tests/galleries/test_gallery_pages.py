@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from generator.models import Run
+from generator.models import Batch, Run
 from generator.runs import actions
 from tests.base import TrackingTestCase
 
@@ -175,3 +175,23 @@ class AppFilterTests(TrackingTestCase):
         assert re.search(
             r'<option value="1838546335502970881">[^<]*[\u4e00-\u9fff][^<]*</option>', html
         )
+
+
+class BatchCardTests(TrackingTestCase):
+    def test_it_names_a_batchs_app_in_the_readers_language_as_its_runs_cards_do(self):
+        run = self.start()
+        self.client.get(f"/apps/{run.app_id}/", HTTP_ACCEPT_LANGUAGE="zh-hans")  # read in Chinese
+        batch = Batch.objects.create(
+            user=self.owner,
+            definition=run.definition,
+            app_id=run.app_id,
+            app_name="Watercolor portrait",  # the name it was started under, in English
+            state=Batch.State.RUNNING,
+            points_per_item=1,
+            idempotency_key=uuid.uuid4(),
+        )
+        html = self.client.get("/history/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        card = html.split(f'id="card-{batch.id}"')[1].split("</li>")[0]
+        title = re.search(r'<span class="gen-title">([^<]*)</span>', card).group(1)
+        assert "Watercolor" not in title and re.search(r"[\u4e00-\u9fff]{3}", title), title
+        assert "Watercolor portrait" in self.client.get("/history/").content.decode()

@@ -171,7 +171,9 @@ def cards_live(request: HtmxHttpRequest):
         runs=queries.cards_named(
             qs=queries.for_grid(Run.objects.visible_to(request.user)), language=language
         ),
-        batches=queries.batch_cards(qs=Batch.objects.visible_to(request.user)),
+        batches=queries.cards_named(
+            qs=queries.batch_cards(qs=Batch.objects.visible_to(request.user)), language=language
+        ),
     )
     response = render(
         request,
