@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 
+from generator.audit.models import Act, AuditEntry
 from generator.models import Membership, Run, Team
 from tests.e2e.conftest import PASSWORD, log_in
 
@@ -40,6 +41,23 @@ def test_no_page_scrolls_sideways_and_the_header_stays_small(staff_page):
         page.wait_for_function("document.documentElement.classList.contains('js')")
         assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
         assert page.locator(".topbar").bounding_box()["height"] <= 64, path
+
+
+def test_the_audit_log_scrolls_its_table_not_the_page(staff_page):
+    # Its "became" between a value before and after is visually hidden (absolute): in a
+    # table that scrolls sideways it once widened the whole page to 578 px.
+    page, base = staff_page
+    for n in range(3):
+        AuditEntry.objects.create(
+            act=Act.ROLE_CHANGED, actor_name="a-rather-long-staff-name", via="page",
+            subject_name=f"mika-{n}", team_name="Studio", target=f"membership {n}",
+            before={"role": "member"}, after={"role": "manager"},
+        )  # fmt: skip
+    page.goto(base + "/staff/audit/")
+    assert page.locator(".audit-log tbody tr").count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    wide = page.locator(".table-scroll")
+    assert wide.evaluate("e => e.scrollWidth > e.clientWidth")  # the table itself scrolls
 
 
 def test_the_menu_opens_closes_and_reaches_admin(staff_page):
