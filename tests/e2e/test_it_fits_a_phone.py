@@ -85,6 +85,10 @@ def test_filters_start_folded_on_a_phone_unless_in_use(staff_page):
     page.goto(base + "/history/?q=water")
     page.wait_for_function("document.documentElement.classList.contains('js')")
     assert page.get_by_label("Search").is_visible()
+    # A reversed date range: what went wrong is said by the field, so the panel stays open.
+    page.goto(base + "/history/?date_from=2026-12-07&date_to=2026-12-01")
+    page.wait_for_function("document.documentElement.classList.contains('js')")
+    assert page.get_by_text("The end is before the start.").is_visible()
 
 
 def test_the_team_menu_shows_only_for_my_team(staff_page):
