@@ -39,8 +39,8 @@ WATERCOLOR = "1838546335502970881"
 GROUP = "1838546335502970884"
 CHARACTER = "1838546335502970883"  # English, Chinese and Japanese at the sandbox
 WIDTHS = {"desk": (1280, 900), "phone": (390, 844)}
-# Where a reader of each language sits: their browser's locale (it draws date inputs) and
-# zone, which is also the one on their profile.
+# Where a reader of each language sits: their browser's locale and zone, which is also the
+# zone on their profile. (Headless Chromium still draws date inputs mm/dd/yyyy.)
 PLACES = {
     "en": ("en-GB", "Europe/London"),
     "zh-hans": ("zh-CN", "Asia/Shanghai"),
