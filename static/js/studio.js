@@ -133,6 +133,17 @@
 
   /** @param {ParentNode} root */
   function wire(root) {
+    // A file field with our own button (includes/file_picker.html): name what was chosen.
+    root.querySelectorAll(".file-field input[type=file]").forEach((element) => {
+      const input = /** @type {HTMLInputElement} */ (element);
+      const chosen = /** @type {HTMLElement | null} */ (input.parentElement?.querySelector("[data-chosen]") || null);
+      if (!chosen || input.dataset.wired) return;
+      input.dataset.wired = "1";
+      input.addEventListener("change", () => {
+        const names = Array.from(input.files || [], (file) => file.name);
+        chosen.textContent = names.length ? names.join(", ") : chosen.dataset.none || "";
+      });
+    });
     root.querySelectorAll("[data-image-slot]").forEach((element) => {
       const slot = /** @type {HTMLElement} */ (element);
       if (slot.dataset.wired) return;

@@ -6,11 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from accounts.models import Profile
 from generator.audit.models import Act, AuditEntry
 from generator.keys import services as keys
 from generator.models import Membership
@@ -59,6 +60,15 @@ class AuditPageTests(TrackingTestCase):
         assert "Nothing matches" in self.text(f"/staff/audit/?start={tomorrow}")
         reversed_dates = self.text(f"/staff/audit/?start={tomorrow}&end=2020-01-01")
         assert "The first date is after the second" in reversed_dates
+
+    def test_it_says_each_entrys_time_in_the_readers_zone_with_the_zone(self):
+        # A log is read to the minute ("who changed it at 09:50?"): a bare clock time
+        # on a page read in Tokyo about acts done from London would be misread.
+        Profile.objects.create(user=self.staff, time_zone="Asia/Tokyo", language="ja")
+        AuditEntry.objects.update(at=datetime(2026, 12, 8, 0, 50, tzinfo=UTC))
+        self.login(self.staff)
+        page = self.text("/staff/audit/")
+        assert '<time datetime="2026-12-08T09:50:00+09:00">2026年12月8日 09:50 JST</time>' in page
 
     def test_it_exports_what_is_shown_as_csv_and_json_lines(self):
         self.login(self.staff)

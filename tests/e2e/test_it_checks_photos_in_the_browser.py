@@ -2,6 +2,7 @@
 
 import io
 import os
+import zipfile
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -108,3 +109,24 @@ def test_it_says_a_photo_over_10_mb_is_compressed(form_page):
     choose(form_page, "noisy.png", buffer.getvalue(), "image/png")
     form_page.wait_for_selector("[data-preview]:not([hidden])")
     assert "over 10 MB and will be compressed" in form_page.inner_text("[data-notes]")
+
+
+def test_the_batch_forms_file_fields_speak_the_pages_language(form_page):
+    # The browser's own "Choose Files / No file chosen" speak the browser's language: on a
+    # Japanese page in an English browser the ZIP and CSV fields read in English.
+    base = form_page.url.split("/apps/")[0]
+    form_page.context.add_cookies([{"name": "django_language", "value": "ja", "url": base}])
+    form_page.goto(f"{base}/apps/{WATERCOLOR}/batch/")
+    form_page.wait_for_function("document.documentElement.classList.contains('js')")
+    archives = form_page.locator(".file-field").first
+    assert archives.locator(".file-button").inner_text() == "ファイルを選ぶ…"
+    assert archives.locator("[data-chosen]").inner_text() == "ファイルが選択されていません"
+    # The native one is still there for the keyboard, one transparent pixel.
+    assert archives.locator("input[type=file]").bounding_box()["width"] <= 1
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("anna.jpg", image_bytes())
+    archives.locator("input[type=file]").set_input_files(
+        [{"name": "photos.zip", "mimeType": "application/zip", "buffer": buffer.getvalue()}]
+    )
+    assert archives.locator("[data-chosen]").inner_text() == "photos.zip"

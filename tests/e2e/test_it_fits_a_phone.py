@@ -5,6 +5,7 @@ import uuid
 import pytest
 from django.contrib.auth import get_user_model
 
+from generator.audit.models import Act, AuditEntry
 from generator.models import Membership, Run, Team
 from tests.e2e.conftest import PASSWORD, log_in
 
@@ -42,6 +43,23 @@ def test_no_page_scrolls_sideways_and_the_header_stays_small(staff_page):
         assert page.locator(".topbar").bounding_box()["height"] <= 64, path
 
 
+def test_the_audit_log_scrolls_its_table_not_the_page(staff_page):
+    # Its "became" between a value before and after is visually hidden (absolute): in a
+    # table that scrolls sideways it once widened the whole page to 578 px.
+    page, base = staff_page
+    for n in range(3):
+        AuditEntry.objects.create(
+            act=Act.ROLE_CHANGED, actor_name="a-rather-long-staff-name", via="page",
+            subject_name=f"mika-{n}", team_name="Studio", target=f"membership {n}",
+            before={"role": "member"}, after={"role": "manager"},
+        )  # fmt: skip
+    page.goto(base + "/staff/audit/")
+    assert page.locator(".audit-log tbody tr").count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    wide = page.locator(".table-scroll")
+    assert wide.evaluate("e => e.scrollWidth > e.clientWidth")  # the table itself scrolls
+
+
 def test_the_menu_opens_closes_and_reaches_admin(staff_page):
     page, base = staff_page
     page.goto(base + "/apps/")
@@ -67,6 +85,10 @@ def test_filters_start_folded_on_a_phone_unless_in_use(staff_page):
     page.goto(base + "/history/?q=water")
     page.wait_for_function("document.documentElement.classList.contains('js')")
     assert page.get_by_label("Search").is_visible()
+    # A reversed date range: what went wrong is said by the field, so the panel stays open.
+    page.goto(base + "/history/?date_from=2026-12-07&date_to=2026-12-01")
+    page.wait_for_function("document.documentElement.classList.contains('js')")
+    assert page.get_by_text("The end is before the start.").is_visible()
 
 
 def test_the_team_menu_shows_only_for_my_team(staff_page):

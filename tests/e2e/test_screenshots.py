@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from accounts.models import Profile
 from generator.models import AppDefinition, Batch, BatchItem, Membership, ResultImage, Run, Team
 from generator.teams.services import invite_create
 from tests.conftest import ROOT, free_port, image_bytes, subprocess_env, wait_until
@@ -38,6 +39,14 @@ WATERCOLOR = "1838546335502970881"
 GROUP = "1838546335502970884"
 CHARACTER = "1838546335502970883"  # English, Chinese and Japanese at the sandbox
 WIDTHS = {"desk": (1280, 900), "phone": (390, 844)}
+# Where a reader of each language sits: their browser's locale and zone, which is also the
+# zone on their profile. (Headless Chromium still draws date inputs mm/dd/yyyy.)
+PLACES = {
+    "en": ("en-GB", "Europe/London"),
+    "zh-hans": ("zh-CN", "Asia/Shanghai"),
+    "zh-hant": ("zh-TW", "Asia/Taipei"),
+    "ja": ("ja-JP", "Asia/Tokyo"),
+}
 
 
 def _chosen(variable: str, default: list[str]) -> list[str]:
@@ -254,6 +263,7 @@ def pages(world) -> list[tuple[str, str, bool]]:
         ("run-enhanced", f"/generations/{world['enhanced'].id}/", True),
         ("enhance", "/enhance/", True),
         ("history", "/history/", True),
+        ("history-reversed", "/history/?date_from=2026-12-07&date_to=2026-12-01", True),
         ("running", "/running/", True),
         ("use-as-input", "/results/{}/use/".format(world["pair"][0]), True),
         ("share-choose", world["share_choose"], True),
@@ -298,6 +308,11 @@ def test_it_takes_screenshots_of_every_page(world, browser, live_server):
                     device_scale_factor=1,
                     is_mobile=width_name == "phone",
                     has_touch=width_name == "phone",
+                    locale=PLACES[language][0],
+                    timezone_id=PLACES[language][1],
+                )
+                Profile.objects.update_or_create(
+                    user=world["demo"], defaults={"time_zone": PLACES[language][1]}
                 )
                 context.add_cookies([{"name": "django_language", "value": language, "url": base}])
                 anonymous = context.new_page()
