@@ -316,8 +316,12 @@ if SUBMIT_LEASE <= A1_TIMEOUT + A1_CONNECT_TIMEOUT:
     raise ImproperlyConfigured(
         f"SUBMIT_LEASE={SUBMIT_LEASE!r} must be longer than A1_TIMEOUT plus the connect timeout."
     )
-# Results of one run (and of runs finishing together) are copied this many at a time.
+# Results of one run (and of runs finishing together) are copied this many at a time,
+# and this many runs are copied at once per worker.
 RESULT_COPY_THREADS = env_int("RESULT_COPY_THREADS", 4, minimum=1)
+# A worker's poll job hands a finished run's copy to a copying thread and goes on to the
+# next due poll (generator/runs/copying.py); 0 copies inside the job, one after another.
+RESULT_COPY_APART = env_bool("RESULT_COPY_APART", True)
 if urlsplit(A1_BASE_URL).scheme == "http":  # the sandbox serves its images over http
     SECURE_CSP["img-src"].append(A1_BASE_URL)
 if S3_BUCKET and urlsplit(S3_ENDPOINT_URL).scheme == "http":

@@ -284,7 +284,11 @@ def scenario_weight(stack: Stack, source_ids: list[str]) -> dict:
     from generator.models import ResultImage, Run
 
     user = get_user_model().objects.get(username="weight")
-    sources = list(Run.objects.filter(pk__in=source_ids).prefetch_related("results")[:50])
+    sources = list(
+        Run.objects.filter(pk__in=source_ids)
+        .order_by("created", "pk")
+        .prefetch_related("results")[:50]
+    )
     for source in sources:
         clone = Run.objects.create(
             user=user, app_id=source.app_id, app_name=source.app_name, state="completed",
@@ -305,7 +309,8 @@ def scenario_weight(stack: Stack, source_ids: list[str]) -> dict:
     page = session.get(f"{stack.url}/history/", timeout=30)
     html_bytes = transferred("/history/")
     assets = set(re.findall(r'(?:src|href)="(/static/[^"]+|/jsi18n/)"', page.text))
-    asset_bytes = sum(transferred(a) for a in assets)
+    each_asset = {asset: transferred(asset) for asset in sorted(assets)}
+    asset_bytes = sum(each_asset.values())
     thumbs = re.findall(r'src="(/media/results/[0-9a-f-]+)/thumb"', page.text)
     thumb_bytes = sum(transferred(f"{t}/thumb") for t in thumbs)
     full_bytes = sum(ResultImage.objects.get(pk=t.rsplit("/", 1)[-1]).byte_size for t in thumbs)
@@ -315,6 +320,7 @@ def scenario_weight(stack: Stack, source_ids: list[str]) -> dict:
         "cards": len(thumbs),
         "html_bytes": html_bytes,
         "css_js_bytes": asset_bytes,
+        "assets": each_asset,
         "thumbnail_bytes": thumb_bytes,
         "page_bytes": page_total,
         "full_size_page_bytes": full_total,
@@ -642,11 +648,15 @@ def main() -> None:
             announce("page weight")
             from generator.models import Run
 
+            # The runs people made through the form (the latency scenario's), oldest
+            # first: a batch's small results would make any page look heavy or light.
             sources = [
                 str(pk)
                 for pk in Run.objects.filter(
-                    user__username__startswith="user", state="completed"
-                ).values_list("pk", flat=True)
+                    user__username__startswith="user", state="completed", batch__isnull=True
+                )
+                .order_by("created", "pk")
+                .values_list("pk", flat=True)
             ]
             if not sources:  # run alone: make a few runs to weigh
                 ids = [submit(login(stack.url, "user00"), stack.url, photo()) for _ in range(4)]

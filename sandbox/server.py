@@ -28,9 +28,16 @@ class SandboxRequestHandler(WSGIRequestHandler):
         pass  # the sandbox logs its own decisions; per-request lines would drown them
 
 
+class SandboxServer(ThreadedWSGIServer):
+    # Django's development server queues 10 connections; A1's service takes as many as a
+    # portal opens. With every worker's copy threads downloading at once, a queue of 10
+    # overflowed on a loaded machine and the sandbox reset connections A1 would accept.
+    request_queue_size = 256
+
+
 def serve(host: str, port: int, on_bind=None) -> None:
     override_settings(**SANDBOX_SETTINGS).enable()
-    server = ThreadedWSGIServer((host, port), SandboxRequestHandler, ipv6=":" in host)
+    server = SandboxServer((host, port), SandboxRequestHandler, ipv6=":" in host)
     server.daemon_threads = True
     server.set_app(WSGIHandler())
     if on_bind:

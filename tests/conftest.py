@@ -229,12 +229,15 @@ def _send_threads_end_with_the_test(request, _storage_stays_consistent):
     pending slot and nothing being sent (generator/batches/pacing.py keeps these per
     process)."""
     from generator.batches.pacing import sends_reset
+    from generator.runs.copying import copies_stop
 
     instance = getattr(request, "instance", None)
     if instance is not None and hasattr(instance, "addCleanup"):
         instance.addCleanup(sends_reset)  # runs before a test case's own teardown
+        instance.addCleanup(copies_stop)
     yield
     sends_reset()
+    copies_stop()
 
 
 def subprocess_env(sandbox: SandboxHandle, settings, **extra) -> dict:

@@ -21,6 +21,7 @@ from generator.errors import ApprovalRequired, SubmitRefused
 from generator.models import InputImage, ResultImage, Run
 from generator.runs.holds import run_abandon
 from generator.runs.messages import user_message
+from generator.runs.photos import PHOTO_NOT_READ
 from generator.runs.submission import run_open, send_once
 from generator.runs.upstream import a1_client
 from generator.teams.services import billing_team
@@ -106,8 +107,13 @@ def _upload_for(source: ResultImage | InputImage) -> tuple[str, str, list[str]]:
 
 
 def _upload(source: ResultImage | InputImage) -> tuple[str, str, list[str]]:
-    with source.file.open("rb") as fh:
-        content = fh.read()
+    try:
+        with source.file.open("rb") as fh:
+            content = fh.read()
+    except FileNotFoundError as exc:  # removed since it was chosen (a purge, an erasure)
+        raise SubmitRefused(_("This image is no longer kept, so it cannot be enhanced.")) from exc
+    except Exception as exc:  # our storage (S3 answering 503, a disk away): not A1
+        raise SubmitRefused(str(PHOTO_NOT_READ)) from exc
     try:
         image = normalise(content)  # A1 enhances at most 2048x2048: larger ones are scaled
     except ImageRejected as exc:

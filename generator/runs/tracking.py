@@ -10,14 +10,9 @@ is never written back over.
 
 from __future__ import annotations
 
-import io
 import logging
 import statistics
-import threading
-import uuid
-from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -26,28 +21,21 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.tasks import task
 from django.utils import timezone
-from PIL import Image, ImageOps, UnidentifiedImageError
 
-from a1 import A1Error, Code, Task, TaskState
+from a1 import A1Error, Code, TaskState
 from common import metrics, tracing
-from common.media import StorageUnavailable, file_discard, file_store, file_target
-from generator.files.queue import files_intend, files_kept
 from generator.keys import webhooks
 from generator.models import BatchItem, ResultImage, Run
-from generator.money.ledger import ledger_release, ledger_spend
+from generator.money.ledger import ledger_release
+from generator.runs.copying import results_copy, results_copy_apart
 from generator.runs.durations import task_seconds_note
 from generator.runs.holds import run_abandon
-from generator.runs.models import THUMBNAIL_SIDE
 from generator.runs.upstream import a1_client
-from generator.runs.workers import RELEASED, held_by_dead, worker_current
+from generator.runs.workers import RELEASED, Lease, held_by_dead, worker_current
 
 logger = logging.getLogger(__name__)
 
 SUBMIT_ABANDONED = timedelta(minutes=10)
-MAX_COPY_ATTEMPTS = 40
-# A copy that our storage refused is tried again after 1, 2, 4, 8, then every 10 s: a
-# run completes within seconds of storage coming back (copies re-download from A1).
-STORAGE_RETRY_MAX_SECONDS = 10
 BACKOFF_KEY = "a1-backoff-until"
 IN_FLIGHT = Run.IN_FLIGHT
 State = Run.State
@@ -63,14 +51,21 @@ def poll_run(run_id: str, trace: str = "", priority: int = 0) -> None:
     A job whose claim fails (another job already polled this interval) ends quietly,
     so duplicate jobs die out instead of multiplying. `trace` is the traceparent of the
     request that started the run (common/tracing.py), handed on to the next job, and
-    `priority` (poll_priority) with it.
+    `priority` (poll_priority) with it. A run whose results are to be copied is
+    copied on a thread of its own (copying.py `results_copy_apart`), so this job, and the
+    worker's one job loop, go on to the next due poll at once.
     """
-    with tracing.job_span("poll_run", parent=trace, run_id=str(run_id)):
-        next_at = run_poll(run_id=run_id)
-    if next_at is not None:
-        poll_run.using(run_after=next_at, priority=priority).enqueue(
+
+    def poll_again(when: datetime) -> None:
+        poll_run.using(run_after=when, priority=priority).enqueue(
             run_id, trace=trace, priority=priority
         )
+
+    apart = poll_again if settings.RESULT_COPY_APART else None
+    with tracing.job_span("poll_run", parent=trace, run_id=str(run_id)):
+        next_at = run_poll(run_id=run_id, copy_apart=apart)
+    if next_at is not None:
+        poll_again(next_at)
 
 
 # When the worker's queue is behind, whose polls (and copies) go first: a run someone
@@ -122,30 +117,7 @@ def poll_interval(*, age: timedelta, errors: int, stalled: bool) -> timedelta:
     return timedelta(seconds=min(base * 3, 30))
 
 
-# --- the lease ---------------------------------------------------------------------
-
-
-@dataclass
-class Lease:
-    """The right to poll one run until `until`; every write checks it."""
-
-    run_id: uuid.UUID | str  # a task's argument arrives as text
-    until: datetime
-
-    def rows(self):
-        return Run.objects.filter(pk=self.run_id, claimed_until=self.until)
-
-    def renew(self) -> bool:
-        """Extend the lease (a long copy); False if it was lost meanwhile."""
-        until = timezone.now() + timedelta(seconds=settings.WORKER_POLL_LEASE)
-        if not self.rows().update(claimed_until=until):
-            return False
-        self.until = until
-        return True
-
-    def release(self, **changes) -> bool:
-        """Write the step's outcome and give the lease up, in one conditional UPDATE."""
-        return bool(self.rows().update(**RELEASED, **changes))
+# --- the lease (generator/runs/workers.py) -----------------------------------------
 
 
 def _claim(run_id, now: datetime) -> tuple[Run, Lease] | None:
@@ -164,18 +136,22 @@ def _claim(run_id, now: datetime) -> tuple[Run, Lease] | None:
 # --- one step ------------------------------------------------------------------------
 
 
-def run_poll(*, run_id) -> datetime | None:
-    """Do the one due step for a run; return when to look again (None: nothing)."""
+def run_poll(*, run_id, copy_apart: Callable[[datetime], None] | None = None) -> datetime | None:
+    """Do the one due step for a run; return when to look again (None: nothing).
+
+    With `copy_apart`, a copy of results is handed to a copying thread and this returns
+    None at once; the thread calls `copy_apart(when)` if the run must be polled again.
+    Without it (tests, a shell), the copy is made here and its next time returned."""
     now = timezone.now()
     claim = _claim(run_id, now)
     if claim is None:
         return None
     run, lease = claim
     if run.state == State.COPYING:
-        return _copy_pending(run, lease)
+        return _copy(run, lease, copy_apart)
     backoff_until = cache.get(BACKOFF_KEY)
     if backoff_until and backoff_until > now:
-        return _schedule(lease, backoff_until)
+        return lease.schedule(backoff_until)
     try:
         task_ = a1_client().task(run.task_id)
     except A1Error as exc:
@@ -203,7 +179,7 @@ def run_poll(*, run_id) -> datetime | None:
             )
         if not lease.rows().update(state=State.COPYING, **seen):
             return None
-        return _copy_pending(run, lease)
+        return _copy(run, lease, copy_apart)
     if task_.state is TaskState.FAILED:
         _fail(
             lease,
@@ -216,7 +192,14 @@ def run_poll(*, run_id) -> datetime | None:
         return None
     stalled = _stall_if_late(run, lease, now)
     age = now - (run.submitted_at or run.created)
-    return _schedule(lease, now + poll_interval(age=age, errors=0, stalled=stalled), **seen)
+    return lease.schedule(now + poll_interval(age=age, errors=0, stalled=stalled), **seen)
+
+
+def _copy(run: Run, lease: Lease, apart) -> datetime | None:
+    if apart is None:
+        return results_copy(run=run, lease=lease)
+    results_copy_apart(run=run, lease=lease, then=apart)
+    return None
 
 
 def _stall_if_late(run: Run, lease: Lease, now: datetime) -> bool:
@@ -229,12 +212,6 @@ def _stall_if_late(run: Run, lease: Lease, now: datetime) -> bool:
     return bool(late)
 
 
-def _schedule(lease: Lease, when: datetime, **seen) -> datetime | None:
-    if not lease.release(next_poll_at=when, **seen):
-        return None  # the lease ran out and another job took over: it schedules
-    return when
-
-
 def _poll_failed(run: Run, lease: Lease, exc: A1Error, now: datetime):
     errors = min(run.poll_errors + 1, 10)
     _stall_if_late(run, lease, now)
@@ -243,7 +220,7 @@ def _poll_failed(run: Run, lease: Lease, exc: A1Error, now: datetime):
         # Every poller slows down, not just this one.
         cache.set(BACKOFF_KEY, now + wait, timeout=int(wait.total_seconds()) + 1)
     logger.warning("Polling run %s failed (%s); next try in %s", run.pk, exc, wait)
-    return _schedule(lease, now + wait, poll_errors=errors)
+    return lease.schedule(now + wait, poll_errors=errors)
 
 
 def _fail(lease: Lease, now: datetime, problem: str, *, kind: str, **changes) -> None:
@@ -268,180 +245,6 @@ def _fail(lease: Lease, now: datetime, problem: str, *, kind: str, **changes) ->
         metrics.runs_finished.labels(kind, State.FAILED).inc()
     # Whoever ends the run tells its key's webhook; a delivery is made once per run end.
     webhooks.run_ended(run_id=lease.run_id)
-
-
-# --- copying results ---------------------------------------------------------------
-
-
-@dataclass
-class Fetched:
-    """One result downloaded and checked in a copying thread; saved by the poller."""
-
-    result: ResultImage
-    content: bytes = b""
-    thumbnail: bytes = b""
-    format: str = ""
-    size: tuple[int, int] = (0, 0)
-    error: A1Error | Exception | None = None
-
-
-def _copy_pending(run: Run, lease: Lease) -> datetime | None:
-    """Copy every result not yet in our storage, in parallel; finish when all are settled.
-
-    Downloads and thumbnails run in threads (network and decoding, no database); the
-    rows are written here as each finishes, and each finished copy renews the lease, so
-    a slow burst of large images never lets a second worker start the same copy.
-    """
-    pending = list(ResultImage.objects.filter(run_id=run.pk, file="", expired=False))
-    futures = [_copy_pool().submit(_fetch, result) for result in pending]
-    storage_away = False
-    for future in as_completed(futures):
-        storage_away |= not _store(future.result())
-        if not lease.renew():
-            logger.warning("Lost the lease on %s while copying", run.pk)
-            for other in futures:
-                other.cancel()
-            return None
-    if storage_away:
-        # The run stays copying, its points held; it completes once storage is back.
-        errors = min(run.poll_errors + 1, 10)
-        wait = timedelta(seconds=min(2 ** (errors - 1), STORAGE_RETRY_MAX_SECONDS))
-        logger.warning("Run %s: our storage is unavailable; copying again in %s", run.pk, wait)
-        return _schedule(lease, timezone.now() + wait, poll_errors=errors)
-    results = list(ResultImage.objects.filter(run_id=run.pk))
-    if all(r.settled for r in results):
-        with transaction.atomic():
-            ended = (
-                lease.rows()
-                .filter(state=State.COPYING)
-                .update(
-                    **RELEASED,
-                    state=State.COMPLETED,
-                    finished_at=timezone.now(),
-                    points_spent=F("points_quoted"),
-                    next_poll_at=None,
-                )
-            )
-            if ended:
-                ledger_spend(run_id=run.pk, points=run.points_quoted)
-        if ended:
-            _count_completed(run)
-        webhooks.run_ended(run_id=run.pk)
-        return None
-    attempts = max(r.copy_attempts for r in results if not r.settled)
-    return _schedule(lease, timezone.now() + timedelta(seconds=min(2**attempts, 300)))
-
-
-def _count_completed(run: Run) -> None:
-    """A completed run, and how long its results took to reach us after A1 finished."""
-    metrics.runs_finished.labels(run.kind, State.COMPLETED).inc()
-    # Read again: the poll that saw the task complete wrote A1's answer after `run` was read.
-    answer = Run.objects.filter(pk=run.pk).values_list("upstream_response", flat=True).first()
-    finished = Task.from_json(answer or {}).finished_at
-    if finished is not None:
-        metrics.copy_seconds.observe(max(0.0, (timezone.now() - finished).total_seconds()))
-
-
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _copy_pool() -> ThreadPoolExecutor:
-    """One pool per worker process: its threads keep their A1 connections between polls."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(settings.RESULT_COPY_THREADS, thread_name_prefix="copy")
-        return _pool
-
-
-def _fetch(result: ResultImage) -> Fetched:
-    """Download one result and make its thumbnail (in a copying thread: no database)."""
-    fetched = Fetched(result)
-    try:
-        content = a1_client().download(result.upstream_url)
-        with Image.open(io.BytesIO(content)) as image:
-            fetched.format, fetched.size = (image.format or "JPEG").upper(), image.size
-            fetched.thumbnail = _thumbnail(image)  # decodes the data: it proves it is whole
-        fetched.content = content
-    except (A1Error, UnidentifiedImageError, OSError, ValueError) as exc:
-        fetched.error = exc
-    return fetched
-
-
-def _store(fetched: Fetched) -> bool:
-    """Keep one fetched result; False when our storage refused it (tried again later)."""
-    result = fetched.result
-    attempts = result.copy_attempts + 1
-    exc = fetched.error
-    if isinstance(exc, A1Error):
-        gone = exc.code == Code.LINK_EXPIRED
-        gave_up = not gone and attempts >= MAX_COPY_ATTEMPTS
-        error = f"gave up after {attempts} attempts: {exc}" if gave_up else str(exc)
-        _note_failure(result, attempts, gone or gave_up, error)
-        logger.warning("Copying result %s failed: %s", result.pk, exc)
-        return True
-    if exc is not None:
-        # The same bytes will not become an image: give up after a few tries.
-        _note_failure(
-            result, attempts, attempts >= 3, f"not a readable image: {type(exc).__name__}"
-        )
-        return True
-    ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}.get(fetched.format, "img")
-    # Written before the row's update: intents (committed first) remove them after the
-    # queue's grace if that update never comes (the database went away in between).
-    files_intend(
-        [
-            file_target(field=result.file, name=f"{result.pk}.{ext}"),
-            file_target(field=result.thumbnail, name=f"{result.pk}.thumb.webp"),
-        ]
-    )
-    try:
-        file_store(field=result.file, name=f"{result.pk}.{ext}", content=fetched.content)
-        try:
-            file_store(
-                field=result.thumbnail, name=f"{result.pk}.thumb.webp", content=fetched.thumbnail
-            )
-        except StorageUnavailable:
-            file_discard(field=result.file)
-            raise
-    except StorageUnavailable:
-        # Our own storage, not A1's link: not an attempt, never a reason to give up.
-        result.last_error = "our storage is unavailable; the copy is retried"
-        ResultImage.objects.filter(pk=result.pk).update(last_error=result.last_error)
-        return False
-    result.format, (result.width, result.height) = fetched.format, fetched.size
-    result.byte_size = len(fetched.content)
-    result.copied_at = timezone.now()
-    result.copy_attempts, result.last_error = attempts, ""
-    fields = ("file", "thumbnail", "format", "width", "height", "byte_size", "copied_at")
-    saved = ResultImage.objects.filter(pk=result.pk).update(
-        **{name: getattr(result, name) for name in (*fields, "copy_attempts", "last_error")}
-    )
-    if not saved:
-        # The run was removed (its person erased) while this copy ran: keep no file of it.
-        result.file.storage.delete(result.file.name or "")
-        result.thumbnail.storage.delete(result.thumbnail.name or "")
-    files_kept([result.file.name or "", result.thumbnail.name or ""])
-    return True
-
-
-def _note_failure(result: ResultImage, attempts: int, expired: bool, error: str) -> None:
-    result.copy_attempts, result.expired, result.last_error = attempts, expired, error[:300]
-    result.save(update_fields=["copy_attempts", "expired", "last_error"])
-
-
-def _thumbnail(image: Image.Image) -> bytes:
-    """A small WebP for grids. JPEGs are decoded at reduced scale (draft mode): about
-    ten times less work than decoding a megapixel to throw most of it away."""
-    orientation = image.getexif().get(0x0112, 1)
-    image.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
-    image.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
-    if orientation not in (0, 1):
-        image = ImageOps.exif_transpose(image)
-    buffer = io.BytesIO()
-    image.convert("RGB").save(buffer, "WEBP", quality=70, method=3)
-    return buffer.getvalue()
 
 
 # --- the sweep and the user's "check again" -----------------------------------------
@@ -502,7 +305,11 @@ def runs_take_over(*, now: datetime | None = None) -> int:
 
 
 def runs_release_held(
-    *, worker: str, sending_items: Collection[int] = (), now: datetime | None = None
+    *,
+    worker: str,
+    sending_items: Collection[int] = (),
+    copying: Collection[str] = (),
+    now: datetime | None = None,
 ) -> int:
     """What this worker held when the database went away under its job, given up at once.
 
@@ -515,7 +322,8 @@ def runs_release_held(
 
     Except the runs of `sending_items`: batch items its send threads are sending right
     now (batches.pacing.items_sending_here, passed in by the worker): those did not break
-    off with the job, their thread is still uploading or waiting for A1's answer.
+    off with the job, their thread is still uploading or waiting for A1's answer. And
+    the runs of `copying` (copying.runs_copying_here): their copying threads carry on.
     """
     if not worker:
         return 0
@@ -524,7 +332,8 @@ def runs_release_held(
     sending = BatchItem.objects.filter(pk__in=list(sending_items)).values("run_id")
     _settle_died_submissions(Run.objects.filter(mine).exclude(pk__in=sending))
     queued = 0
-    for pk in Run.objects.filter(mine, state__in=IN_FLIGHT).values_list("pk", flat=True):
+    held = Run.objects.filter(mine, state__in=IN_FLIGHT).exclude(pk__in=list(copying))
+    for pk in held.values_list("pk", flat=True):
         if Run.objects.filter(mine, pk=pk, state__in=IN_FLIGHT).update(
             **RELEASED, next_poll_at=now
         ):

@@ -9,13 +9,16 @@ without a name ("") and are trusted until the lease runs out, as before.
 
 from __future__ import annotations
 
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import DateTimeField, ExpressionWrapper, Q
 from django.db.models.functions import Now
+from django.utils import timezone
 
-from generator.runs.models import WorkerHeartbeat
+from generator.runs.models import Run, WorkerHeartbeat
 
 FORGET_AFTER = timedelta(days=1)  # a dead worker's row is kept this long, for /healthz
 
@@ -25,6 +28,34 @@ _current = ""  # this process's worker name, once it starts beating
 # the worker that last held it, so "what a dead worker holds" is exactly the runs that
 # name it (a free run waiting for its next poll is nobody's, whoever submitted it).
 RELEASED = {"claimed_until": None, "claimed_by": ""}
+
+
+@dataclass
+class Lease:
+    """The right to poll (or copy) one run until `until`; every write checks it."""
+
+    run_id: uuid.UUID | str  # a task's argument arrives as text
+    until: datetime
+
+    def rows(self):
+        return Run.objects.filter(pk=self.run_id, claimed_until=self.until)
+
+    def renew(self) -> bool:
+        """Extend the lease (a long copy); False if it was lost meanwhile."""
+        until = timezone.now() + timedelta(seconds=settings.WORKER_POLL_LEASE)
+        if not self.rows().update(claimed_until=until):
+            return False
+        self.until = until
+        return True
+
+    def release(self, **changes) -> bool:
+        """Write the step's outcome and give the lease up, in one conditional UPDATE."""
+        return bool(self.rows().update(**RELEASED, **changes))
+
+    def schedule(self, when: datetime, **seen) -> datetime | None:
+        """Give the lease up with the next poll at `when`; None if it was lost (the
+        lease ran out and another job took over: that one schedules)."""
+        return when if self.release(next_poll_at=when, **seen) else None
 
 
 def worker_register(*, name: str) -> None:

@@ -20,7 +20,7 @@ from generator.files.audit import storage_audit
 from generator.keys import services as keys
 from generator.models import ApiKey, Batch, Budget, InputImage, Membership, ResultImage, Run
 from generator.money import budgets, usage
-from generator.runs import photos, tracking
+from generator.runs import copying, photos
 from generator.runs.definitions import app_fetch
 from generator.runs.inputs import RunChoices
 from generator.schedules.models import Chore
@@ -186,7 +186,7 @@ class ErasureTests(TrackingTestCase):
     def test_a_copy_finishing_after_the_erasure_keeps_no_file(self):
         run = self.start(user=self.erin)
         result = ResultImage.objects.create(run=run, index=0, upstream_url="http://x/1.png")
-        late = tracking.Fetched(
+        late = copying.Fetched(
             result,
             content=image_bytes(),
             thumbnail=image_bytes("WEBP"),
@@ -194,7 +194,7 @@ class ErasureTests(TrackingTestCase):
             size=(64, 48),
         )
         erasure.user_erase(user=self.erin)
-        tracking._store(late)
+        copying._store(late)
         assert not ResultImage.objects.exists()  # and the autouse check finds no stray file
 
     def test_a_scripts_keys_batches_runs_library_and_presets_go_with_the_person(self):

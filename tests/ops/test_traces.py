@@ -13,7 +13,7 @@ from generator.files.queue import remove_pending_files
 from generator.keys import services as keys
 from generator.models import Run
 from generator.runs import tracking
-from tests.conftest import image_bytes
+from tests.conftest import image_bytes, wait_until
 from tests.live import WATERCOLOR_RUN
 
 
@@ -34,7 +34,13 @@ def test_tracing_is_off_unless_an_endpoint_is_set(monkeypatch):
 
 
 def test_one_trace_from_the_request_through_the_worker_to_a1(
-    spans, client, db, sandbox, settings, django_user_model, django_capture_on_commit_callbacks
+    spans,
+    client,
+    transactional_db,
+    sandbox,
+    settings,
+    django_user_model,
+    django_capture_on_commit_callbacks,
 ):
     settings.A1_BASE_URL, settings.A1_API_KEY = sandbox.url, "sandbox"
     owner = django_user_model.objects.create_user("owner")
@@ -57,8 +63,9 @@ def test_one_trace_from_the_request_through_the_worker_to_a1(
     sandbox.finish(run.task_id)
     Run.objects.filter(pk=run.pk).update(next_poll_at=timezone.now())
     tracking.poll_run.call(*job.args_kwargs["args"], **job.args_kwargs["kwargs"])
-    run.refresh_from_db()
-    assert run.state == Run.State.COMPLETED
+    # The job hands the copy to a copying thread (generator/runs/copying.py).
+    assert wait_until(lambda: Run.objects.get(pk=run.pk).state == Run.State.COMPLETED)
+    assert wait_until(lambda: any(s.name == "copy_results" for s in spans.get_finished_spans()))
 
     finished = spans.get_finished_spans()
     request = next(
@@ -66,6 +73,7 @@ def test_one_trace_from_the_request_through_the_worker_to_a1(
         if s.kind == SpanKind.SERVER and s.attributes.get("a1studio.request_id") == "click-42"
     )  # fmt: skip
     poll = next(s for s in finished if s.name == "poll_run")
+    copy = next(s for s in finished if s.name == "copy_results")
     # Calls to A1's API (the test's own calls to the sandbox's control surface are traced too).
     calls = {
         s: str(s.attributes.get("url.full", s.attributes.get("http.url", "")))
@@ -76,13 +84,17 @@ def test_one_trace_from_the_request_through_the_worker_to_a1(
     task_query = next(s for s, url in calls.items() if f"{API_PREFIX}/tasks/" in url)
 
     trace_id = request.context.trace_id
-    assert {generate.context.trace_id, poll.context.trace_id, task_query.context.trace_id} == {
-        trace_id
-    }
+    assert {
+        generate.context.trace_id,
+        poll.context.trace_id,
+        task_query.context.trace_id,
+        copy.context.trace_id,
+    } == {trace_id}
     assert generate.parent.span_id == request.context.span_id
     assert poll.parent.span_id == request.context.span_id
     assert task_query.parent.span_id == poll.context.span_id
     assert poll.attributes["run_id"] == str(run.pk)
+    assert copy.parent.span_id == poll.context.span_id and copy.attributes["run_id"] == str(run.pk)
 
 
 def test_every_worker_job_is_a_span(spans, db):

@@ -3,8 +3,10 @@
 import re
 
 import pytest
+from django.core.files.base import ContentFile
+from django.db.models import Sum
 
-from generator.models import InputImage, ResultImage, Run
+from generator.models import InputImage, LedgerEntry, ResultImage, Run
 from tests.base import TrackingTestCase, photo
 
 
@@ -113,6 +115,27 @@ class EnhanceTests(TrackingTestCase):
         (after,) = enhancement.results.all()
         assert (after.width, after.height) == (result.width * 2, result.height * 2)
         assert self.sandbox.stats()["points_spent"]["sandbox"] == 2 + 3
+
+    @pytest.mark.storage
+    def test_it_says_so_when_the_image_to_enhance_went_from_storage_and_holds_nothing(self):
+        run = self.completed()
+        html = self.client.get(f"/generations/{run.id}/").content.decode()
+        result = run.results.first()
+        kept = result.file.read()
+        result.file.close()
+        result.file.storage.delete(result.file.name)  # gone behind its row (a purge, a disk)
+        data = {"result": str(result.id), "idempotency_key": action_key(html)}
+        try:
+            response = self.client.post("/enhance/", data, follow=True)
+        finally:  # put back, so storage and rows agree again at the end
+            result.file.storage.save(result.file.name, ContentFile(kept))
+        assert response.status_code == 200
+        assert "no longer kept, so it cannot be enhanced" in response.content.decode()
+        assert not Run.objects.filter(kind=Run.Kind.ENHANCE).exists()
+        # Held, then released at once: the month counts only the run's 2 points.
+        held = LedgerEntry.objects.filter(user=self.owner).aggregate(total=Sum("points"))
+        assert held["total"] == run.points_spent == 2
+        assert self.sandbox.calls("upload") == 1 and self.sandbox.calls("optimize") == 0
 
     def test_it_enhances_an_input_photo_without_uploading_it_again(self):
         run = self.start()

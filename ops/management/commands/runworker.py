@@ -35,6 +35,7 @@ from generator.batches.pacing import (
     items_sending_here,
     sends_stop,
 )
+from generator.runs.copying import copies_stop, runs_copying_here
 from generator.runs.tracking import resume_due, runs_release_held, runs_take_over
 from generator.runs.upstream import a1_client
 from generator.runs.workers import (
@@ -84,8 +85,10 @@ def recover_once() -> None:
     close_old_connections()
     worker_beat(name=WORKER_NAME)
     items = items_release_held()
-    # The send threads carried on through the outage: what they are sending is theirs.
-    runs = runs_release_held(worker=WORKER_NAME, sending_items=items_sending_here())
+    # The send and copy threads carried on through the outage: what they hold is theirs.
+    runs = runs_release_held(
+        worker=WORKER_NAME, sending_items=items_sending_here(), copying=runs_copying_here()
+    )
     resumed = resume_due(grace=timedelta(0))
     logger.info(
         "The database is back: %d item(s) looked up, %d run(s) released, %d poll(s) queued",
@@ -136,9 +139,10 @@ class Command(DbWorkerCommand):
         finally:
             stop.set()
             if worker:
-                # Sends in progress end and queued ones are cancelled before the heartbeat
-                # goes: while it beats, nobody takes over what this worker is sending.
+                # Sends and copies in progress end and queued ones are cancelled before the
+                # heartbeat goes: while it beats, nobody takes over what this worker holds.
                 sends_stop()
+                copies_stop()
                 with contextlib.suppress(DatabaseError):  # the database may be the reason
                     worker_stop(name=WORKER_NAME)
 
