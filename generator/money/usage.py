@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -15,9 +16,12 @@ from django.utils.translation import gettext as _
 
 from common.spreadsheets import spreadsheet_cell
 from generator.models import LedgerEntry
+from generator.runs.definitions import a1_language, app_names
 
 SPLITS = ("user", "team", "app")
-_FIELDS = {"user": "user__username", "team": "team__name", "app": "app_name"}
+# What each split groups by: an app by its id and the name its run was started under,
+# so an app is one row whatever language its runs were started in.
+_FIELDS = {"user": ("user__username",), "team": ("team__name",), "app": ("app_id", "app_name")}
 # More series than this and the colours stop telling them apart: the rest is "Other".
 MAX_SERIES = 7
 MAX_DAYS = 366
@@ -50,25 +54,37 @@ def _entries(*, start: date, end: date, user=None) -> QuerySet:
     return entries.filter(user=user) if user is not None else entries
 
 
-def _nobody(field: str) -> str:
-    # Entries of an erased person have no person left.
-    return str(_("(erased accounts)")) if field == _FIELDS["user"] else "—"
+def _namer(spent: QuerySet, split: str, language: str) -> Callable[[tuple], str]:
+    """How a group of `split` is named on the page: a person or team by name (entries
+    of an erased person have no person left); an app by its name in the reader's
+    language where A1 has one, else as generator/runs/definitions.py `app_names` falls
+    back (the app's own, the same for everyone), else the name its run was started under."""
+    if split == "user":
+        return lambda key: key[0] or str(_("(erased accounts)"))
+    if split == "team":
+        return lambda key: key[0] or "—"
+    ids = set(spent.exclude(app_id="").values_list("app_id", flat=True).distinct())
+    names = app_names(app_ids=ids, language=a1_language(language)) if ids else {}
+    return lambda key: (names[key[0]][0] if key[0] in names else key[1]) or "—"
 
 
-def _totals(spent: QuerySet, field: str) -> list[tuple[str, int]]:
+def _totals(spent: QuerySet, split: str, language: str) -> list[tuple[str, int]]:
+    name = _namer(spent, split, language)
     merged: dict[str, int] = defaultdict(int)
-    for key, points in spent.values_list(field).annotate(p=Sum("points")).order_by():
-        merged[key or _nobody(field)] += points or 0
+    for *key, points in spent.values_list(*_FIELDS[split]).annotate(p=Sum("points")).order_by():
+        merged[name(tuple(key))] += points or 0
     return sorted(merged.items(), key=lambda kv: (-kv[1], kv[0].lower()))
 
 
-def _series(spent: QuerySet, field: str, days: list[date]) -> list[Series]:
+def _series(spent: QuerySet, split: str, days: list[date], language: str) -> list[Series]:
     """Points per day for each name, largest first; beyond MAX_SERIES folded into Other."""
+    name = _namer(spent, split, language)
     index = {day: i for i, day in enumerate(days)}
     per_name: dict[str, list[int]] = defaultdict(lambda: [0] * len(days))
-    for day, name, points in spent.values_list("day", field).annotate(p=Sum("points")).order_by():
+    rows = spent.values_list("day", *_FIELDS[split]).annotate(p=Sum("points")).order_by()
+    for day, *key, points in rows:
         if day in index and points:
-            per_name[name or _nobody(field)][index[day]] += points
+            per_name[name(tuple(key))][index[day]] += points
     ranked = sorted(per_name.items(), key=lambda kv: (-sum(kv[1]), kv[0].lower()))
     series = [Series(name, points, sum(points)) for name, points in ranked[:MAX_SERIES]]
     rest = ranked[MAX_SERIES:]
@@ -78,7 +94,9 @@ def _series(spent: QuerySet, field: str, days: list[date]) -> list[Series]:
     return series
 
 
-def usage_range(*, start: date, end: date, user=None, split: str = "app") -> Usage:
+def usage_range(
+    *, start: date, end: date, user=None, split: str = "app", language: str = ""
+) -> Usage:
     """Points spent per day from `start` to `end` (inclusive), for one user or everyone,
     read from the ledger: split by the person, team and app billed when the points were
     held (sharing a run later moves nothing here; removed runs and erased people's
@@ -86,7 +104,8 @@ def usage_range(*, start: date, end: date, user=None, split: str = "app") -> Usa
 
     Spent points count on the day the run started; points still held by runs in
     progress (or of unknown outcome) and by batch items not yet sent are reported apart
-    as `quoted_open`.
+    as `quoted_open`. Apps are named for a reader of `language` (Django's code; the
+    active language when empty).
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}")
@@ -96,16 +115,16 @@ def usage_range(*, start: date, end: date, user=None, split: str = "app") -> Usa
     entries = _entries(start=start, end=end, user=user)
     spent = entries.filter(kind=LedgerEntry.Kind.SPEND)
     days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
-    series = _series(spent, _FIELDS[split], days)
+    series = _series(spent, split, days, language)
     total_by_day = {day: sum(s.points[i] for s in series) for i, day in enumerate(days)}
     return Usage(
         start=start,
         end=end,
         days=days,
         total_by_day=total_by_day,
-        by_user=_totals(spent, _FIELDS["user"]),
-        by_team=_totals(spent, _FIELDS["team"]),
-        by_app=_totals(spent, _FIELDS["app"]),
+        by_user=_totals(spent, "user", language),
+        by_team=_totals(spent, "team", language),
+        by_app=_totals(spent, "app", language),
         total=sum(total_by_day.values()),
         quoted_open=entries.exclude(kind=LedgerEntry.Kind.SPEND).aggregate(
             points=Coalesce(Sum("points"), 0)

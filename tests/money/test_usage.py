@@ -102,3 +102,23 @@ class UsageTests(TrackingTestCase):
         self.login(self.staff)
         html = self.client.get("/usage/").content.decode()
         assert "Other (3)" in html and "App 8 (9)" in html
+
+
+class UsageNamesTests(TrackingTestCase):
+    def test_it_names_an_app_in_the_readers_language_one_row_whatever_it_was_started_under(self):
+        first = self.start()
+        self.finish_upstream(first)
+        self.poll(first)
+        self.client.get(f"/apps/{first.app_id}/", HTTP_ACCEPT_LANGUAGE="zh-hans")  # read in Chinese
+        second = self.start()
+        self.finish_upstream(second)
+        self.poll(second)
+        # The second run was started under the Chinese name in the ledger, the first under
+        # the English one: one app, one row, named for whoever reads.
+        LedgerEntry.objects.filter(run=second).update(app_name="水彩肖像（旧名）")
+        html = self.client.get("/usage/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        by_app = html.split('id="by-app"')[1].split("</section>")[0]
+        assert "Watercolor" not in by_app and "旧名" not in by_app
+        assert by_app.count("<tr>") - 1 == 1 and ">4<" in by_app  # one row, both runs' points
+        english = self.client.get("/usage/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Watercolor portrait" in english.split('id="by-app"')[1].split("</section>")[0]
