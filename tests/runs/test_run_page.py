@@ -88,6 +88,17 @@ class ProgressTests(TrackingTestCase):
         assert run.state == Run.State.RUNNING
 
 
+class AppNameTests(TrackingTestCase):
+    def test_it_names_the_app_in_the_readers_language_whatever_it_was_started_under(self):
+        run = self.start()  # started in English: the run keeps "Watercolor portrait"
+        self.client.get(f"/apps/{run.app_id}/", HTTP_ACCEPT_LANGUAGE="zh-hans")  # read in Chinese
+        html = self.client.get(f"/generations/{run.id}/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+        heading = re.search(r"<h1>([^<]*)</h1>", html.content.decode()).group(1)
+        assert "Watercolor" not in heading and re.search(r"[\u4e00-\u9fff]{2}", heading), heading
+        english = self.client.get(f"/generations/{run.id}/", HTTP_ACCEPT_LANGUAGE="en")
+        assert "<h1>Watercolor portrait</h1>" in english.content.decode()
+
+
 class EnhanceTests(TrackingTestCase):
     def completed(self):
         run = self.start()

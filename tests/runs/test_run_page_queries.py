@@ -17,9 +17,9 @@ FRAGMENT = EVERY_REQUEST + 2
 # gallery stamps and the banners), which its key names.
 KEPT = EVERY_REQUEST + 2
 # The page drawn: the fragment's, the photos, the person's teams (the share form), the
-# four banners of base.html (approvals, budget alerts, the balance alert, an export) and
-# the page tokens of the key it is kept under.
-PAGE = FRAGMENT + 2 + 4 + 1
+# app's name in the reader's language, the four banners of base.html (approvals, budget
+# alerts, the balance alert, an export) and the page tokens of the key it is kept under.
+PAGE = FRAGMENT + 2 + 1 + 4 + 1
 
 
 class RunPageQueryTests(TrackingTestCase):

@@ -72,6 +72,7 @@ def _page_context(run: Run, page: RunPage) -> dict:
         "teams": page.teams,
         "trash_days": settings.TRASH_DAYS,
         "source_run": page.source_run,
+        "app_title": page.app_title,
     }
 
 
@@ -84,6 +85,7 @@ class RunPage:
     is_owner: bool
     teams: list[Team]
     source_run: Run | None
+    app_title: str  # the app's name for this reader (runs keep the one they started under)
 
 
 def _run_page(user, run: Run) -> RunPage:
@@ -95,7 +97,18 @@ def _run_page(user, run: Run) -> RunPage:
         # The share form, shown to the owner only.
         teams=list(teams.teams_of(user=user)) if is_owner else [],
         source_run=_source_run(user, run),
+        app_title=_app_title(run),
     )
+
+
+def _app_title(run: Run) -> str:
+    """The app's name in the reader's language where A1 has it, else the app's own (the
+    same for everyone), as gallery cards name it; the run's stored name when the app
+    was never read (generator/runs/definitions.py `app_names`)."""
+    if not run.app_id:
+        return run.app_name
+    named = apps.app_names(app_ids=[run.app_id], language=apps.a1_language())
+    return named[run.app_id][0] if run.app_id in named else run.app_name
 
 
 # The columns of a run that its page and progress block show (with the share form, the
