@@ -84,6 +84,25 @@ def for_grid(qs: QuerySet) -> QuerySet:
     )
 
 
+# Columns of a run that no gallery card shows: a card leaves them unread (the request
+# sent to A1 and its answers are the largest values of the row, JSON decoded per card).
+CARD_UNREAD = (
+    "request_body",
+    "upstream_response",
+    "problem",
+    "error_message",
+    "error_message_cn",
+    "search_text",
+    "upstream_state",
+    "claimed_until",
+    "claimed_by",
+    "next_poll_at",
+    "poll_count",
+    "poll_errors",
+    "stall_at",
+)
+
+
 def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
     """Each card's app name in `language` (A1's code) where a definition in it is cached.
 
@@ -91,7 +110,9 @@ def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
     name in the reader's language, then the app's own (the same for everyone), and only
     then the run's.
     """
-    return qs.annotate(card_name=app_name_expression(app_id=OuterRef("app_id"), language=language))
+    return qs.defer(*CARD_UNREAD).annotate(
+        card_name=app_name_expression(app_id=OuterRef("app_id"), language=language)
+    )
 
 
 def history_sources(*, user, language: str, filters: GalleryFilters = NO_FILTERS) -> list[QuerySet]:
