@@ -84,22 +84,29 @@ def for_grid(qs: QuerySet) -> QuerySet:
     )
 
 
-# Columns of a run that no gallery card shows: a card leaves them unread (the request
-# sent to A1 and its answers are the largest values of the row, JSON decoded per card).
-CARD_UNREAD = (
-    "request_body",
-    "upstream_response",
-    "problem",
-    "error_message",
-    "error_message_cn",
-    "search_text",
-    "upstream_state",
-    "claimed_until",
-    "claimed_by",
-    "next_poll_at",
-    "poll_count",
-    "poll_errors",
-    "stall_at",
+# The columns of a run a gallery card reads (its kept part's version, cards.card_version,
+# the template around it, the page's order and the "runs finished" event): the rest of
+# the row (the request sent to A1 and its answers, the worker's lease, the times of each
+# step) is left unread, each of those costing its decoding on every card of a built page.
+CARD_COLUMNS = (
+    "id",
+    "user",
+    "team",
+    "visibility",
+    "batch",
+    "kind",
+    "app_id",
+    "app_name",
+    "language",
+    "generate_num",
+    "params",
+    "state",
+    "points_quoted",
+    "points_spent",
+    "favourite",
+    "created",
+    "source_result",
+    "source_input",
 )
 
 
@@ -110,7 +117,7 @@ def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
     name in the reader's language, then the app's own (the same for everyone), and only
     then the run's.
     """
-    return qs.defer(*CARD_UNREAD).annotate(
+    return qs.only(*CARD_COLUMNS).annotate(
         card_name=app_name_expression(app_id=OuterRef("app_id"), language=language)
     )
 

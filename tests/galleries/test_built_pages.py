@@ -111,3 +111,26 @@ class BuiltPageTests(BaseTestCase):
         for table in ("balancealert", "approval", "spendalert", "dataexport"):
             assert f'"generator_{table}"' not in asked, table
         assert '"generator_balancealert"' in " ".join(q["sql"] for q in alert.captured_queries)
+
+    def test_it_builds_a_page_in_the_same_queries_whatever_its_cards(self):
+        """Cards read only the columns they show (queries.CARD_COLUMNS): were a card to
+        touch another, each would cost a query of its own."""
+        self.make(minutes=1)
+        self.login()
+        self.client.get("/history/")
+        counts = []
+        for _ in range(2):
+            self.built()  # cards drawn and kept
+            GalleryStamp.objects.bump(users=[self.owner.pk])
+            with CaptureQueriesContext(connection) as drawn:
+                self.client.get("/history/")
+            counts.append(len(drawn.captured_queries))
+            for n in range(5):  # a running one, a failed one, a teammate's shared one...
+                self.make(minutes=n + 2, state=["running", "failed", "completed"][n % 3])
+            self.make(user=self.teammate, team=self.team, visibility="team")
+        assert counts[0] == counts[1], counts
+        Run.objects.filter(user=self.owner).update(points_spent=7)  # every card drawn again
+        with CaptureQueriesContext(connection) as drawn_fresh:
+            html = self.client.get("/history/").content.decode()
+        assert html.count("7 points") == 11  # every own card
+        assert len(drawn_fresh.captured_queries) == counts[0], drawn_fresh.captured_queries
