@@ -102,7 +102,7 @@ def card_version(run) -> str:
 
 def card_kept_whole(run, *, kept: str, favourite: str | None) -> SafeString:
     """A run's gallery card from its kept parts, word for word what the `card` partial of
-    templates/includes/run_grid.html draws around them (tests/galleries/test_cards_kept.py
+    templates/includes/run_grid.html draws around them (tests/galleries/test_built_pages.py
     compares the two): the kept card (`kept`), its state and how long ago it started, and
     its kept favourite button (`favourite`, the viewer's own runs only). A page built
     after a change writes its unchanged cards this way, without the template's work per

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta, tzinfo
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import get_language, gettext
@@ -53,6 +55,12 @@ def _worded(value: datetime, zone: tzinfo, language: str | None) -> tuple[str, s
     local = timezone.localtime(value, zone)
     shown = formats.date_format(local, "DATETIME_FORMAT")
     return local.isoformat(), f"{shown} {zone_label(local)}", shown
+
+
+@receiver(setting_changed)
+def _formats_changed(**kwargs) -> None:
+    # As Django forgets its own cached formats when a test changes the settings.
+    _worded.cache_clear()
 
 
 @register.filter(is_safe=True)
