@@ -117,9 +117,9 @@ def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
     name in the reader's language, then the app's own (the same for everyone), and only
     then the run's.
     """
-    return qs.only(*CARD_COLUMNS).annotate(
-        card_name=app_name_expression(app_id=OuterRef("app_id"), language=language)
-    )
+    if qs.model is Run:  # a batch's card reads its few columns whole
+        qs = qs.only(*CARD_COLUMNS)
+    return qs.annotate(card_name=app_name_expression(app_id=OuterRef("app_id"), language=language))
 
 
 def history_sources(*, user, language: str, filters: GalleryFilters = NO_FILTERS) -> list[QuerySet]:
