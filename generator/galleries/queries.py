@@ -84,6 +84,32 @@ def for_grid(qs: QuerySet) -> QuerySet:
     )
 
 
+# The columns of a run a gallery card reads (its kept part's version, cards.card_version,
+# the template around it, the page's order and the "runs finished" event): the rest of
+# the row (the request sent to A1 and its answers, the worker's lease, the times of each
+# step) is left unread, each of those costing its decoding on every card of a built page.
+CARD_COLUMNS = (
+    "id",
+    "user",
+    "team",
+    "visibility",
+    "batch",
+    "kind",
+    "app_id",
+    "app_name",
+    "language",
+    "generate_num",
+    "params",
+    "state",
+    "points_quoted",
+    "points_spent",
+    "favourite",
+    "created",
+    "source_result",
+    "source_input",
+)
+
+
 def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
     """Each card's app name in `language` (A1's code) where a definition in it is cached.
 
@@ -91,6 +117,8 @@ def cards_named(*, qs: QuerySet, language: str) -> QuerySet:
     name in the reader's language, then the app's own (the same for everyone), and only
     then the run's.
     """
+    if qs.model is Run:  # a batch's card reads its few columns whole
+        qs = qs.only(*CARD_COLUMNS)
     return qs.annotate(card_name=app_name_expression(app_id=OuterRef("app_id"), language=language))
 
 

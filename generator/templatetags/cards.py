@@ -8,8 +8,12 @@ from dataclasses import dataclass
 
 from django import template
 from django.utils import translation
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 
 from generator.galleries.pages import card_mark
+from generator.models import Run
+from generator.templatetags.times import when
 
 register = template.Library()
 
@@ -95,6 +99,29 @@ def card_version(run) -> str:
     )
     return hashlib.sha256(repr(fields).encode()).hexdigest()
 
+
+def card_kept_whole(run, *, kept: str, favourite: str | None) -> SafeString:
+    """A run's gallery card from its kept parts, word for word what the `card` partial of
+    templates/includes/run_grid.html draws around them (tests/galleries/test_built_pages.py
+    compares the two): the kept card (`kept`), its state and how long ago it started, and
+    its kept favourite button (`favourite`, the viewer's own runs only). A page built
+    after a change writes its unchanged cards this way, without the template's work per
+    card; keep the two in step."""
+    state = conditional_escape(run.state)
+    # What `get_state_display` says, without its dict of every choice built per call.
+    display = _STATE_WORDS.get(run.state, run.state)
+    return mark_safe(  # noqa: S308 - every part is escaped here or was drawn by the template
+        f'<li class="gen-card" id="card-{run.id}" data-run="{run.id}" data-state="{state}">\n'
+        f"      {kept}\n"
+        f'      <span class="small muted"><span class="state state-{state}">'
+        f"{conditional_escape(display)}</span> · {when(run.created)}</span>\n"
+        f"      {favourite or ''}\n"
+        "    </li>"
+    )
+
+
+# Each state's words, translated when written (`run.get_state_display()`'s own labels).
+_STATE_WORDS = {value: label for value, label in Run._meta.get_field("state").flatchoices}
 
 # What the gallery query annotates each run with (generator/galleries/queries.for_grid).
 CARD_ANNOTATIONS = (

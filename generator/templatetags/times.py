@@ -9,13 +9,16 @@ a bare clock time could be misread.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import functools
+from datetime import datetime, timedelta, tzinfo
 
 from django import template
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils import formats, timezone
 from django.utils.html import format_html
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 register = template.Library()
 
@@ -40,16 +43,31 @@ def zone_label(value: datetime) -> str:
 
 def exact(value: datetime) -> str:
     """ "7 Dec 2026, 09:38 JST" (or the language's own order), in the person's zone."""
-    local = timezone.localtime(value)
-    return f"{formats.date_format(local, 'DATETIME_FORMAT')} {zone_label(local)}"
+    return _worded(value, timezone.get_current_timezone(), get_language())[1]
+
+
+@functools.lru_cache(maxsize=4096)
+def _worded(value: datetime, zone: tzinfo, language: str | None) -> tuple[str, str, str]:
+    """A moment's ISO form, its exact words with the zone, and its date and time, in a
+    zone and a language: what `when` writes that does not depend on the clock. Kept per
+    process (a gallery page built again writes the same fifty times again); the zone and
+    the language are the rest of what the words depend on."""
+    local = timezone.localtime(value, zone)
+    shown = formats.date_format(local, "DATETIME_FORMAT")
+    return local.isoformat(), f"{shown} {zone_label(local)}", shown
+
+
+@receiver(setting_changed)
+def _formats_changed(**kwargs) -> None:
+    # As Django forgets its own cached formats when a test changes the settings.
+    _worded.cache_clear()
 
 
 @register.filter(is_safe=True)
 def when(value, style: str = "auto"):
     if not isinstance(value, datetime):
         return value if value not in (None, "") else ""
-    full = exact(value)
-    iso = timezone.localtime(value).isoformat()
+    iso, full, date_and_time = _worded(value, timezone.get_current_timezone(), get_language())
     if style == "exact":
         return format_html('<time datetime="{}">{}</time>', iso, full)
     age = timezone.now() - value
@@ -59,5 +77,5 @@ def when(value, style: str = "auto"):
     elif age < RELATIVE_FOR:
         shown = naturaltime(value)
     else:
-        shown = formats.date_format(timezone.localtime(value), "DATETIME_FORMAT")
+        shown = date_and_time
     return format_html('<time datetime="{}" title="{}">{}</time>', iso, full, shown)

@@ -23,7 +23,7 @@ from generator.runs import definitions as apps
 from generator.runs.views import live
 from generator.runs.views.actions import UNDO_KEY
 from generator.teams import services as teams
-from generator.templatetags.cards import card_version
+from generator.templatetags.cards import card_kept_whole, card_version
 
 FILTER_PARAMS = ("q", "app", "state", "team", "date_from", "date_to", "favourites")
 PAGE_PARAMS = (*FILTER_PARAMS, "before", "after")
@@ -118,8 +118,9 @@ def _library_render(request, *, template: str, gallery: bool):
     if not gallery and not request.htmx:
         # Just deleted from its page: offer the undo here, once.
         undo = request.session.pop(UNDO_KEY, None)
-        trashed = queries.trash_list(user=request.user)
-        context["undo"] = trashed.filter(pk=undo).first() if undo else None
+        context["undo"] = (
+            queries.trash_list(user=request.user).filter(pk=undo).first() if undo else None
+        )
     return render(request, f"{template}#grid" if request.htmx else template, context)
 
 
@@ -144,6 +145,13 @@ def _read_kept_cards(request, cards: list, *, gallery: bool) -> None:
     for key, html in cache.get_many(list(wanted)).items():
         card, name = wanted[key]
         setattr(card, name, html)
+    # A card whose parts were all kept is written whole here, not by the template.
+    for card in cards:
+        if not isinstance(card, Run):
+            continue
+        drawn, button = getattr(card, "kept", None), getattr(card, "kept_favourite", None)
+        if drawn is not None and (button is not None or card.user_id != request.user.id):
+            card.kept_whole = card_kept_whole(card, kept=drawn, favourite=button)  # type: ignore[attr-defined]
 
 
 @login_required

@@ -37,6 +37,10 @@ def page_key(request, *, name: str, parts: Iterable[object]) -> str | None:
     base.html (`pages.page_tokens`, one query), which every change to them moves.
     """
     csrf = request.META.get("CSRF_COOKIE")
+    # Read first, whatever follows: the banners of a page built now look here first
+    # (generator/context_processors.py), and spare their queries when these say none.
+    tokens = galleries.page_tokens_read(user=request.user)
+    request.page_tokens = tokens
     # Pages with a one-time notice (messages, Undo, a bulk action's outcome) are built.
     once = (UNDO_KEY, BULK_DONE_KEY)
     if not csrf or len(messages.get_messages(request)) or any(k in request.session for k in once):
@@ -52,7 +56,7 @@ def page_key(request, *, name: str, parts: Iterable[object]) -> str | None:
         request.LANGUAGE_CODE,
         timezone.get_current_timezone_name(),
         csrf,
-        galleries.page_tokens(user=request.user),
+        galleries.page_tokens_text(tokens),
     ]
     text = "|".join(str(part) for part in [*fixed, *parts])
     return "kept:" + hashlib.sha256(text.encode()).hexdigest()
