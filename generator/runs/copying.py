@@ -225,20 +225,28 @@ _runs_pool_lock = threading.Lock()
 _copying_here: set[str] = set()  # runs whose copy is queued or under way in this process
 
 
-def results_copy_apart(*, run: Run, lease: Lease, then: Callable[[datetime], None]) -> None:
-    """Copy on a thread of this worker's own and return at once; `then(when)` queues
-    the run's next poll if the copy has to be tried again later (a link that failed,
-    storage away). The lease stays held throughout, so no other job or worker starts
-    the same copy; if this process dies, its leases are taken over (workers.py)."""
+def results_copy_apart(*, run: Run, lease: Lease, then: Callable[[datetime], None]) -> bool:
+    """Copy on a thread of this worker's own and return at once (True); `then(when)`
+    queues the run's next poll if the copy has to be tried again later (a link that
+    failed, storage away). The lease stays held throughout, so no other job or worker
+    starts the same copy; if this process dies, its leases are taken over (workers.py).
+
+    False, and nothing done, when every copying thread is busy: the caller copies in
+    place. So no copy waits in a queue (its lease running out meanwhile), and the worker's
+    job loop, which takes due jobs by priority (a run started by hand first), decides
+    whose copy goes next once the threads are full."""
     global _runs_pool
     parent = tracing.traceparent()
     with _runs_pool_lock:
+        if len(_copying_here) >= settings.RESULT_COPY_THREADS:
+            return False
         if _runs_pool is None:
             _runs_pool = ThreadPoolExecutor(
                 settings.RESULT_COPY_THREADS, thread_name_prefix="copy-run"
             )
         _copying_here.add(str(run.pk))
         _runs_pool.submit(_copy_on_thread, run, lease, then, parent)
+    return True
 
 
 def runs_copying_here() -> list[str]:
@@ -250,17 +258,22 @@ def runs_copying_here() -> list[str]:
 
 def _copy_on_thread(run: Run, lease: Lease, then, parent: str) -> None:
     try:
+        if not lease.renew():  # the lease went (a takeover): the copy is someone else's
+            return
         with tracing.job_span("copy_results", parent=parent, run_id=str(run.pk)):
             next_at = results_copy(run=run, lease=lease)
         if next_at is not None:
             then(next_at)
     except Exception:
         logger.exception("Copying the results of run %s failed", run.pk)
-        # Polled again after an interval rather than when the lease runs out; with the
-        # database away this fails too, and the worker's recovery frees the run.
+        # Polled again after a growing wait rather than when the lease runs out (each try
+        # downloads the run's images again); with the database away this fails too, and
+        # the worker's recovery frees the run.
         with contextlib.suppress(Exception):
-            when = timezone.now() + timedelta(seconds=settings.A1_POLL_INTERVAL)
-            if lease.schedule(when) is not None:
+            errors = min(run.poll_errors + 1, 10)
+            wait = min(settings.A1_POLL_INTERVAL * 2 ** (errors - 1), 300)
+            when = timezone.now() + timedelta(seconds=wait)
+            if lease.schedule(when, poll_errors=errors) is not None:
                 then(when)
     finally:
         with _runs_pool_lock:
@@ -271,11 +284,15 @@ def _copy_on_thread(run: Run, lease: Lease, then, parent: str) -> None:
 def copies_stop() -> None:
     """The worker stops: copies under way finish (each a few images), copies not yet
     started are dropped with their leases, which the worker's end lets others take.
-    Returns once no copy thread is left. Also the tests' reset between tests."""
-    global _runs_pool
+    Returns once no copy or image thread is left. Also the tests' reset between tests."""
+    global _runs_pool, _pool
     with _runs_pool_lock:
         pool, _runs_pool = _runs_pool, None
     if pool is not None:
         pool.shutdown(wait=True, cancel_futures=True)
     with _runs_pool_lock:
         _copying_here.clear()  # cancelled copies: their leases go with the worker
+    with _pool_lock:  # the image threads too: a new pool takes the settings of its time
+        images, _pool = _pool, None
+    if images is not None:
+        images.shutdown(wait=True)

@@ -196,10 +196,9 @@ def run_poll(*, run_id, copy_apart: Callable[[datetime], None] | None = None) ->
 
 
 def _copy(run: Run, lease: Lease, apart) -> datetime | None:
-    if apart is None:
-        return results_copy(run=run, lease=lease)
-    results_copy_apart(run=run, lease=lease, then=apart)
-    return None
+    if apart is not None and results_copy_apart(run=run, lease=lease, then=apart):
+        return None
+    return results_copy(run=run, lease=lease)  # asked to, or every copying thread is busy
 
 
 def _stall_if_late(run: Run, lease: Lease, now: datetime) -> bool:

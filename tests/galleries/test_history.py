@@ -53,6 +53,19 @@ class HistoryTests(TrackingTestCase):
         ).content.decode()
         assert "To: The end is before the start." in html
 
+    def test_a_reversed_date_range_picked_in_the_filters_says_so_in_the_grid_too(self):
+        # The filters post through htmx and swap only the grid: the words must be in it.
+        self.start()
+        self.login()
+        html = self.client.get(
+            "/history/",
+            {"date_from": "2026-03-20", "date_to": "2026-03-01"},
+            HTTP_HX_REQUEST="true",
+            HTTP_HX_TARGET="grid",
+        ).content.decode()
+        assert html.lstrip().startswith('<div id="grid"')
+        assert "To: The end is before the start." in html
+
     def test_it_paginates_and_swaps_the_grid_with_htmx(self):
         for _ in range(25):
             Run.objects.create(

@@ -4,7 +4,13 @@ worker's single job loop (generator/runs/copying.py `results_copy_apart`)."""
 
 from __future__ import annotations
 
+import threading
+from datetime import timedelta
+
 import pytest
+from django.db import connections
+from django.test import override_settings
+from django.utils import timezone
 
 from generator.models import Run
 from generator.runs import copying, tracking, workers
@@ -85,3 +91,48 @@ class CopiesApartTests(TransactionalTrackingTestCase):
         # ...and completes on its thread, downloaded once.
         assert wait_until(lambda: self.state(run) == Run.State.COMPLETED, timeout=30)
         assert self.sandbox.calls("files") == 2
+
+    def test_it_copies_in_place_when_every_copying_thread_is_busy(self):
+        first, second = self.start(), self.start()
+        self.finish_upstream(first)
+        self.finish_upstream(second)
+        self.sandbox.files_gate(open=False)
+        with override_settings(RESULT_COPY_THREADS=1):
+            try:
+                assert self.poll_apart(first, []) is None
+                assert wait_until(lambda: self.sandbox.stats()["files_waiting"] >= 1, timeout=15)
+                # No copy waits in a queue (its lease running out): the job copies itself,
+                # so it is still at work while the gate is closed.
+                self.make_due(second)
+                job = threading.Thread(target=self.poll_in_job, args=(second,))
+                job.start()
+                assert wait_until(lambda: self.state(second) == Run.State.COPYING, timeout=15)
+                assert copying.runs_copying_here() == [str(first.pk)]
+                assert job.is_alive()
+            finally:
+                self.sandbox.files_gate(open=True)
+            job.join(timeout=30)
+            assert wait_until(
+                lambda: self.state(first) == self.state(second) == Run.State.COMPLETED,
+                timeout=30,
+            )
+        assert self.sandbox.calls("files") == 4
+
+    def poll_in_job(self, run: Run) -> None:
+        try:
+            tracking.run_poll(run_id=run.pk, copy_apart=[].append)
+        finally:
+            connections.close_all()
+
+    def test_a_copy_whose_lease_went_before_its_thread_started_downloads_nothing(self):
+        run = self.start()
+        self.finish_upstream(run)
+        now = timezone.now()
+        Run.objects.filter(pk=run.pk).update(
+            state=Run.State.COPYING, claimed_until=now + timedelta(seconds=60)
+        )
+        polls_again: list = []
+        stale = workers.Lease(run.pk, now + timedelta(seconds=1))  # not the lease the row has
+        copying._copy_on_thread(run, stale, polls_again.append, "")
+        assert self.sandbox.calls("files") == 0 and polls_again == []
+        assert self.state(run) == Run.State.COPYING

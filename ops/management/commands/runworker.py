@@ -117,6 +117,9 @@ class Command(DbWorkerCommand):
     def handle(self, *args, reload: bool = False, **options):
         in_reloader_parent = reload and os.environ.get(DJANGO_AUTORELOAD_ENV) != "true"
         stop = threading.Event()
+        # The beat goes last: while it beats, nobody takes over what this worker holds,
+        # so it beats on until the sends and copies under way have ended.
+        beat_stop = threading.Event()
         worker = not in_reloader_parent and not options.get("batch")
         if worker:
             if settings.WORKER_METRICS_BIND:
@@ -124,12 +127,12 @@ class Command(DbWorkerCommand):
             worker_register(name=WORKER_NAME)  # the leases it takes carry its name
             with contextlib.suppress(DatabaseError):  # else its heartbeat thread beats soon
                 worker_beat(name=WORKER_NAME)  # alive before it takes any
-            for step, seconds in (
-                (sweep_once, lambda: settings.WORKER_SWEEP_SECONDS),
-                (beat_once, beat_seconds),
-                (take_over_once, beat_seconds),
+            for step, seconds, until in (
+                (sweep_once, lambda: settings.WORKER_SWEEP_SECONDS, stop),
+                (beat_once, beat_seconds, beat_stop),
+                (take_over_once, beat_seconds, stop),
             ):
-                threading.Thread(target=_forever, args=(stop, step, seconds), daemon=True).start()
+                threading.Thread(target=_forever, args=(until, step, seconds), daemon=True).start()
             time.sleep(0)  # let the first sweep start before tasks are taken
         try:
             if worker:
@@ -143,6 +146,7 @@ class Command(DbWorkerCommand):
                 # heartbeat goes: while it beats, nobody takes over what this worker holds.
                 sends_stop()
                 copies_stop()
+                beat_stop.set()
                 with contextlib.suppress(DatabaseError):  # the database may be the reason
                     worker_stop(name=WORKER_NAME)
 
