@@ -5,7 +5,7 @@ worker's single job loop (generator/runs/copying.py `results_copy_apart`)."""
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connections
@@ -120,7 +120,8 @@ class CopiesApartTests(TransactionalTrackingTestCase):
 
     def poll_in_job(self, run: Run) -> None:
         try:
-            tracking.run_poll(run_id=run.pk, copy_apart=[].append)
+            polls_again: list[datetime] = []
+            tracking.run_poll(run_id=run.pk, copy_apart=polls_again.append)
         finally:
             connections.close_all()
 
