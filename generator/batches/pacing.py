@@ -14,7 +14,7 @@ import itertools
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -29,6 +29,7 @@ from django_tasks_db.models import DBTaskResult
 from a1 import A1Error, Code
 from common import metrics
 from common.media import StorageUnavailable
+from common.pools import ProcessPool
 from common.tracing import traced_job
 from generator.batches.checking import check_batch
 from generator.batches.fairness import RUN_IN_FLIGHT, items_in_turn
@@ -143,7 +144,7 @@ def _send_spread(*, budget: int, now: datetime) -> None:
         with _slots_lock:
             _slots[0] += 1
         try:
-            slot = _send_pool().submit(_send_slot, started + n * interval)
+            slot = _sends.get().submit(_send_slot, started + n * interval)
         except RuntimeError:  # the pool is shutting down (sends_stop): no more slots
             _slot_gone()
             return
@@ -234,8 +235,8 @@ def _pause_until(moment: float) -> None:
         time.sleep(delay)
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
+# One pool per worker process: its threads keep their A1 connections between ticks.
+_sends = ProcessPool(size=lambda: settings.BATCH_SEND_THREADS, prefix="send")
 _stopping = threading.Event()  # sends_stop: slots not yet at their moment give up
 _slots = [0]  # send slots queued on this worker's pool and not yet at their moment
 _slots_lock = threading.Lock()
@@ -271,14 +272,8 @@ def sends_stop() -> None:
     """The worker stops: sends in progress end (each item then sent or waiting again),
     slots not yet at their moment are cancelled and send nothing. Returns once no send
     thread is left, so the worker's heartbeat can go: nothing it holds is still moving."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-        if pool is None:
-            return
-        _stopping.set()
     try:
-        pool.shutdown(wait=True, cancel_futures=True)
+        _sends.stop(cancel=True, first=_stopping.set)
     finally:
         _stopping.clear()
 
@@ -292,15 +287,6 @@ def sends_reset() -> None:
     with _sending_here_lock:
         _sending_here.clear()
     _storage_away_until[0] = 0.0
-
-
-def _send_pool() -> ThreadPoolExecutor:
-    """One pool per worker process: its threads keep their A1 connections between ticks."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(settings.BATCH_SEND_THREADS, thread_name_prefix="send")
-        return _pool
 
 
 def _claim_next(now: datetime) -> tuple[BatchItem, int] | None:

@@ -2,7 +2,7 @@
 
 A poll that finds A1's task completed hands its run here with the run's lease held
 (generator/runs/workers.py `Lease`). Downloads and thumbnails run on the image threads
-(`_copy_pool`); the rows are written as each image lands, every write conditional on the
+(`_images`); the rows are written as each image lands, every write conditional on the
 lease. The worker's poll job does not wait for a copy (`results_copy_apart`): the copy
 goes on a thread of its own, and the job goes on to the next due poll, so a burst of
 runs finishing together is copied side by side instead of one after another behind the
@@ -17,7 +17,7 @@ import io
 import logging
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +30,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from a1 import A1Error, Code, Task
 from common import metrics, tracing
 from common.media import StorageUnavailable, file_discard, file_store, file_target
+from common.pools import ProcessPool
 from generator.files.queue import files_intend, files_kept
 from generator.keys import webhooks
 from generator.models import ResultImage, Run
@@ -67,7 +68,7 @@ def results_copy(*, run: Run, lease: Lease) -> datetime | None:
     a slow burst of large images never lets a second worker start the same copy.
     """
     pending = list(ResultImage.objects.filter(run_id=run.pk, file="", expired=False))
-    futures = [_copy_pool().submit(_fetch, result) for result in pending]
+    futures = [_images.get().submit(_fetch, result) for result in pending]
     storage_away = False
     for future in as_completed(futures):
         storage_away |= not _store(future.result())
@@ -116,17 +117,9 @@ def _count_completed(run: Run) -> None:
         metrics.copy_seconds.observe(max(0.0, (timezone.now() - finished).total_seconds()))
 
 
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
-
-
-def _copy_pool() -> ThreadPoolExecutor:
-    """One pool per worker process: its threads keep their A1 connections between polls."""
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(settings.RESULT_COPY_THREADS, thread_name_prefix="copy")
-        return _pool
+# One pool per worker process for the images: its threads keep their A1 connections
+# between polls.
+_images = ProcessPool(size=lambda: settings.RESULT_COPY_THREADS, prefix="copy")
 
 
 def _fetch(result: ResultImage) -> Fetched:
@@ -220,9 +213,9 @@ def _thumbnail(image: Image.Image) -> bytes:
 
 # --- copies apart from the poll job ---------------------------------------------------
 
-_runs_pool: ThreadPoolExecutor | None = None
-_runs_pool_lock = threading.Lock()
-_copying_here: set[str] = set()  # runs whose copy is queued or under way in this process
+_runs = ProcessPool(size=lambda: settings.RESULT_COPY_THREADS, prefix="copy-run")
+_copying_lock = threading.Lock()
+_copying_here: set[str] = set()  # runs whose copy is under way in this process
 
 
 def results_copy_apart(*, run: Run, lease: Lease, then: Callable[[datetime], None]) -> bool:
@@ -235,24 +228,19 @@ def results_copy_apart(*, run: Run, lease: Lease, then: Callable[[datetime], Non
     place. So no copy waits in a queue (its lease running out meanwhile), and the worker's
     job loop, which takes due jobs by priority (a run started by hand first), decides
     whose copy goes next once the threads are full."""
-    global _runs_pool
     parent = tracing.traceparent()
-    with _runs_pool_lock:
+    with _copying_lock:
         if len(_copying_here) >= settings.RESULT_COPY_THREADS:
             return False
-        if _runs_pool is None:
-            _runs_pool = ThreadPoolExecutor(
-                settings.RESULT_COPY_THREADS, thread_name_prefix="copy-run"
-            )
         _copying_here.add(str(run.pk))
-        _runs_pool.submit(_copy_on_thread, run, lease, then, parent)
+        _runs.get().submit(_copy_on_thread, run, lease, then, parent)
     return True
 
 
 def runs_copying_here() -> list[str]:
     """Runs this process is copying (or about to): a worker back from a database outage
     leaves them to their threads (tracking.runs_release_held)."""
-    with _runs_pool_lock:
+    with _copying_lock:
         return list(_copying_here)
 
 
@@ -276,7 +264,7 @@ def _copy_on_thread(run: Run, lease: Lease, then, parent: str) -> None:
             if lease.schedule(when, poll_errors=errors) is not None:
                 then(when)
     finally:
-        with _runs_pool_lock:
+        with _copying_lock:
             _copying_here.discard(str(run.pk))
         connections.close_all()  # this thread's own connections
 
@@ -285,14 +273,7 @@ def copies_stop() -> None:
     """The worker stops: copies under way finish (each a few images), copies not yet
     started are dropped with their leases, which the worker's end lets others take.
     Returns once no copy or image thread is left. Also the tests' reset between tests."""
-    global _runs_pool, _pool
-    with _runs_pool_lock:
-        pool, _runs_pool = _runs_pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
-    with _runs_pool_lock:
+    _runs.stop(cancel=True)
+    with _copying_lock:
         _copying_here.clear()  # cancelled copies: their leases go with the worker
-    with _pool_lock:  # the image threads too: a new pool takes the settings of its time
-        images, _pool = _pool, None
-    if images is not None:
-        images.shutdown(wait=True)
+    _images.stop()  # the image threads too: a new pool takes the settings of its time
