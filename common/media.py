@@ -30,6 +30,22 @@ class StorageUnavailable(Exception):
         self.message = message
 
 
+class FileGone(StorageUnavailable):
+    """The file a row names is not in storage (removed since the row was read)."""
+
+
+def file_read(*, field, message=STORAGE_DOWN) -> bytes:
+    """The bytes of a FileField's file. FileGone when storage has no such file, else
+    StorageUnavailable (with `message`, for the person) on any failure of the storage."""
+    try:
+        with field.open("rb") as fh:
+            return fh.read()
+    except FileNotFoundError as exc:
+        raise FileGone(message) from exc
+    except Exception as exc:  # our storage (S3 answering 503, a disk away): not A1
+        raise StorageUnavailable(message) from exc
+
+
 def file_target(*, field, name: str) -> str:
     """The storage name `file_store(field=field, name=name, ...)` will write."""
     return field.field.generate_filename(field.instance, name)

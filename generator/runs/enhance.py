@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from a1 import A1Error, Code
 from common.images import ImageRejected, normalise
+from common.media import FileGone, StorageUnavailable, file_read
 from generator.approvals.policy import approval_needed
 from generator.errors import ApprovalRequired, SubmitRefused
 from generator.models import InputImage, ResultImage, Run
@@ -108,12 +109,11 @@ def _upload_for(source: ResultImage | InputImage) -> tuple[str, str, list[str]]:
 
 def _upload(source: ResultImage | InputImage) -> tuple[str, str, list[str]]:
     try:
-        with source.file.open("rb") as fh:
-            content = fh.read()
-    except FileNotFoundError as exc:  # removed since it was chosen (a purge, an erasure)
+        content = file_read(field=source.file, message=PHOTO_NOT_READ)
+    except FileGone as exc:  # removed since it was chosen (a purge, an erasure)
         raise SubmitRefused(_("This image is no longer kept, so it cannot be enhanced.")) from exc
-    except Exception as exc:  # our storage (S3 answering 503, a disk away): not A1
-        raise SubmitRefused(str(PHOTO_NOT_READ)) from exc
+    except StorageUnavailable as exc:
+        raise SubmitRefused(str(exc.message)) from exc
     try:
         image = normalise(content)  # A1 enhances at most 2048x2048: larger ones are scaled
     except ImageRejected as exc:

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from a1 import A1Error
 from common.images import ImageRejected, Normalised, normalise
-from common.media import StorageUnavailable, file_discard, file_store, file_target
+from common.media import file_discard, file_read, file_store, file_target
 from common.tracing import traced_job
 from generator.errors import SubmitRefused
 from generator.files.queue import files_intend, files_kept, files_remove_all_pending
@@ -204,11 +204,7 @@ def _upload_one(client, name: str, image: InputImage, progress) -> None:
         return
     if progress is not None:
         progress()
-    try:
-        with image.file.open("rb") as fh:
-            content = fh.read()
-    except Exception as exc:  # our storage (S3 answering 503, a disk away): not A1
-        raise StorageUnavailable(PHOTO_NOT_READ) from exc
+    content = file_read(field=image.file, message=PHOTO_NOT_READ)
     try:
         upload = client.upload_file(content, f"photo{_suffix(image)}")
     except A1Error as exc:
